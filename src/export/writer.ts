@@ -1,0 +1,34 @@
+// Writes text to a stream with backpressure: awaits 'drain' when the stream's buffer is full, so
+// memory stays flat however fast the pipeline produces.
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+export class TextWriter {
+  private buf: string[] = [];
+  private size = 0;
+  constructor(private readonly stream: Writable, private readonly batchBytes = 64 * 1024) {}
+
+  async write(text: string): Promise<void> {
+    this.buf.push(text);
+    this.size += text.length;
+    if (this.size >= this.batchBytes) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buf.length === 0) return;
+    const data = this.buf.join('');
+    this.buf = [];
+    this.size = 0;
+    if (!this.stream.write(data)) await once(this.stream, 'drain');
+  }
+
+  /** Flushes and ends the stream (not for stdout/stderr), resolving when it is closed. */
+  async end(): Promise<void> {
+    await this.flush();
+    if ((this.stream as { isTTY?: boolean }).isTTY || this.stream === process.stdout || this.stream === process.stderr) return;
+    await new Promise<void>((resolve, reject) => {
+      this.stream.once('error', reject);
+      this.stream.end(() => resolve());
+    });
+  }
+}

@@ -1,0 +1,161 @@
+// The normalization pipeline: inputs -> adapter.records -> redaction -> adapter.normalize ->
+// validation -> time window -> outcomes, as async iterables end to end. It keeps the counts that
+// let a run prove it lost nothing: read = events + rejects + skipped, per input and in total.
+import { validateEvent } from '../event/schema.js';
+import { redactSecrets } from '../sql/redact.js';
+import { sha256Hex } from '../event/hash.js';
+import { findAdapter, formatIds } from '../sources/registry.js';
+import { detectFormat } from './detect.js';
+import { openInput, InputError } from './input.js';
+import { describeLocation } from './record.js';
+import type { AdapterOptions, FormatAdapter, InputSource, Outcome, RawRecord } from './types.js';
+
+export class UsageError extends Error {
+  constructor(message: string) { super(message); this.name = 'UsageError'; }
+}
+
+export interface RunOptions {
+  /** 'auto' or an adapter id. */
+  format: string;
+  options: AdapterOptions;
+  /** Inclusive start and exclusive end of the time window; events outside are skipped and counted. */
+  since?: Date | null;
+  until?: Date | null;
+  /** Called once per input when its format is chosen. */
+  onInput?: (info: { input: string; format: string; how: 'named' | 'detected' }) => void;
+}
+
+export interface InputSummary {
+  input: string;
+  format: string;
+  how: 'named' | 'detected';
+  read: number;
+  events: number;
+  rejects: number;
+  skipped: Record<string, number>;
+  /** Events whose timestamp was null (kept, since the window cannot be applied to them). */
+  untimed: number;
+  redacted: number;
+  notes: string[];
+  firstEvent: string | null;
+  lastEvent: string | null;
+  reconciled: boolean;
+}
+
+export interface RunSummary {
+  inputs: InputSummary[];
+  read: number;
+  events: number;
+  rejects: number;
+  skipped: Record<string, number>;
+  skippedTotal: number;
+  reconciled: boolean;
+}
+
+export const OUTSIDE_WINDOW = 'outside the time window';
+
+export function emptySummary(): RunSummary {
+  return { inputs: [], read: 0, events: 0, rejects: 0, skipped: {}, skippedTotal: 0, reconciled: true };
+}
+
+export function resolveAdapter(format: string): FormatAdapter | null {
+  if (format === 'auto') return null;
+  const a = findAdapter(format);
+  if (!a) throw new UsageError(`unknown format '${format}': use auto or one of ${formatIds().join(', ')}`);
+  return a;
+}
+
+/** Normalizes the given inputs (paths, '-' or opened sources) in order, filling `summary`. */
+export async function* normalizeInputs(
+  inputs: Array<string | InputSource>, run: RunOptions, summary: RunSummary = emptySummary(),
+): AsyncGenerator<Outcome> {
+  const named = resolveAdapter(run.format);
+  for (const item of inputs) {
+    const input = typeof item === 'string' ? await openInput(item) : item;
+    const adapter = named ?? detectFormat(input).adapter;
+    const how = named ? 'named' : 'detected';
+    run.onInput?.({ input: input.name, format: adapter.id, how });
+    yield* normalizeOne(adapter, input, run, summary, how);
+  }
+}
+
+/** Normalizes one opened input with one adapter (used by live sources too). */
+export async function* normalizeOne(
+  adapter: FormatAdapter, input: InputSource, run: RunOptions, summary: RunSummary, how: 'named' | 'detected' = 'named',
+): AsyncGenerator<Outcome> {
+  const s: InputSummary = {
+    input: input.name, format: adapter.id, how, read: 0, events: 0, rejects: 0, skipped: {}, untimed: 0, redacted: 0,
+    notes: [], firstEvent: null, lastEvent: null, reconciled: true,
+  };
+  summary.inputs.push(s);
+  const notes = new Set<string>();
+  const ctx = { options: run.options, input: input.name, note: (m: string) => { if (!notes.has(m)) { notes.add(m); s.notes.push(m); } } };
+  const sinceMs = run.since ? run.since.getTime() : -Infinity;
+  const untilMs = run.until ? run.until.getTime() : Infinity;
+
+  async function* counted(): AsyncGenerator<RawRecord> {
+    for await (const raw of adapter.records(input, run.options)) {
+      s.read++;
+      const clean = redactSecrets(raw.text);
+      if (clean !== raw.text) { s.redacted++; yield { ...raw, text: clean, sha256: sha256Hex(clean) }; } else yield raw;
+    }
+  }
+
+  let outcomes = 0;
+  try {
+    for await (const o of adapter.normalize(counted(), ctx)) {
+      outcomes++;
+      if (o.kind === 'event') {
+        const problems = validateEvent(o.event);
+        if (problems) {
+          s.rejects++;
+          yield { kind: 'reject', raw: o.raw, reason: `normalized event does not match the schema (${problems.slice(0, 3).join('; ')})` };
+          continue;
+        }
+        const ts = o.event.timestamp;
+        if (ts === null) s.untimed++;
+        else {
+          const t = Date.parse(ts);
+          if (t < sinceMs || t >= untilMs) { bump(s.skipped, OUTSIDE_WINDOW); yield { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW }; continue; }
+          if (s.firstEvent === null || ts < s.firstEvent) s.firstEvent = ts;
+          if (s.lastEvent === null || ts > s.lastEvent) s.lastEvent = ts;
+        }
+        s.events++;
+      } else if (o.kind === 'reject') s.rejects++;
+      else bump(s.skipped, o.reason);
+      yield o;
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`);
+  } finally {
+    finish(s, summary, outcomes);
+  }
+}
+
+function finish(s: InputSummary, summary: RunSummary, outcomes: number): void {
+  const skippedTotal = Object.values(s.skipped).reduce((a, b) => a + b, 0);
+  s.reconciled = outcomes === s.read && s.read === s.events + s.rejects + skippedTotal;
+  if (!s.reconciled) s.notes.push(`counts do not reconcile: ${s.read} records read, ${outcomes} outcomes (a bug in the ${s.format} adapter)`);
+  summary.read += s.read;
+  summary.events += s.events;
+  summary.rejects += s.rejects;
+  for (const [k, v] of Object.entries(s.skipped)) bump(summary.skipped, k, v);
+  summary.skippedTotal += skippedTotal;
+  summary.reconciled &&= s.reconciled;
+}
+
+function bump(m: Record<string, number>, k: string, n = 1): void { m[k] = (m[k] ?? 0) + n; }
+
+/** One line for the terminal: counts, and whether they reconcile. */
+export function formatSummaryLine(sum: RunSummary): string {
+  const skipped = sum.skippedTotal === 0 ? '0 skipped'
+    : `${sum.skippedTotal} skipped (${Object.entries(sum.skipped).map(([k, v]) => `${v} ${k}`).join(', ')})`;
+  const files = sum.inputs.length === 1 ? '1 input' : `${sum.inputs.length} inputs`;
+  return `read ${sum.read} records from ${files}: ${sum.events} events, ${sum.rejects} rejected, ${skipped}; ${
+    sum.reconciled ? 'counts reconcile' : 'COUNTS DO NOT RECONCILE'}`;
+}
+
+export function rejectLine(o: Extract<Outcome, { kind: 'reject' }>): string {
+  return `${describeLocation(o.raw.location)}: ${o.reason}`;
+}

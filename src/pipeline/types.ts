@@ -1,0 +1,68 @@
+// The core contract between inputs, format adapters and sinks.
+import type { AuditEvent, Location } from '../event/types.generated.js';
+import type { SourceKind } from '../event/build.js';
+
+export type LocationInput = Partial<Location> & Pick<Location, 'file'>;
+
+/** One raw record exactly as read, with where it was read. */
+export interface RawRecord {
+  /** The record's text exactly as read (a multi-line record keeps its line breaks). */
+  text: string;
+  location: LocationInput;
+  /** sha256 (hex) of the record's UTF-8 bytes. */
+  sha256: string;
+  /** Set by a framer when the bytes could not be framed as a record (truncated, not JSON, ...). */
+  error?: string;
+}
+
+export type Outcome =
+  | { kind: 'event'; event: AuditEvent; raw: RawRecord }
+  | { kind: 'reject'; raw: RawRecord; reason: string }
+  | { kind: 'skip'; raw: RawRecord; reason: string };
+
+/** A readable input: a file (decompressed when gzip), or standard input. */
+export interface InputSource {
+  /** Path as the user gave it (or as found under a directory), '-' for stdin, or a live source name. */
+  name: string;
+  /** The first bytes (up to 64 KiB, decompressed) for format detection. */
+  head: Buffer;
+  /** The whole content, decompressed, as a stream of chunks. Can be consumed once. */
+  chunks: AsyncIterable<Buffer>;
+  gzip: boolean;
+}
+
+/** Options an adapter may read; each adapter documents the ones it understands. */
+export interface AdapterOptions {
+  /** PostgreSQL log_line_prefix for stderr logs. */
+  logLinePrefix?: string;
+  /** IANA zone or offset for sources that write local time with no zone. */
+  timezone?: string;
+  /** Configured instance name of the source. */
+  instance?: string | null;
+  [key: string]: unknown;
+}
+
+export interface NormalizeContext {
+  options: AdapterOptions;
+  /** Name of the input being read (for locations and messages). */
+  input: string;
+  /** Records a one-off note for the run summary (deduplicated by text), e.g. why users are null. */
+  note(message: string): void;
+}
+
+/**
+ * A format adapter: one per log format. `records` is the only I/O (framing bytes into raw
+ * records); `normalize` maps raw records to outcomes, exactly one outcome per raw record, and may
+ * keep state across records of one input (multi-line joins, error correlation).
+ */
+export interface FormatAdapter {
+  id: string;
+  kind: SourceKind;
+  title: string;
+  /** File name patterns and content cues, for --help and detection messages. */
+  description: string;
+  /** 0 (certainly not) to 1 (certainly): how well the head of an input matches this format. */
+  sniff(head: string, name: string): number;
+  records(input: InputSource, options: AdapterOptions): AsyncIterable<RawRecord>;
+  normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncIterable<Outcome>;
+}

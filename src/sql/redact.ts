@@ -1,0 +1,49 @@
+// Secret redaction. Applied to every raw record as it is read (so neither events, rejects, raw
+// records in a bundle, nor error messages can carry a secret) and again to SQL statements.
+// Patterns cover the SQL forms that carry a password in PostgreSQL and MySQL/MariaDB, and
+// credentials in connection strings, in plain text and in the escaped forms the logs use
+// (server_audit's \' quoting, JSON's \" quoting, CSV's doubled quotes).
+
+export const REDACTED = '<REDACTED>';
+
+// A quoted literal in each of the escapings found in logs. Escaped forms come first so that
+// server_audit's \'...\' and JSON's \"...\" are taken whole. Group 1 is the opening sequence.
+const LITERAL = [
+  String.raw`(\\')(?:(?!\\')[\s\S])*\\'`, // \'...\'   (MariaDB server_audit)
+  String.raw`(\\")(?:(?!\\")[\s\S])*\\"`, // \"...\"   (inside JSON strings)
+  String.raw`("")(?:(?!"")[\s\S])*""`, // ""...""   (inside CSV fields)
+  String.raw`(E?')(?:[^'\\]|''|\\[\s\S])*'`, // '...' with '' or \ escapes, E'...'
+  String.raw`(")(?:[^"\\]|""|\\[\s\S])*"`, // "..." (MySQL ANSI_QUOTES off)
+  String.raw`(\$[A-Za-z_]*\$)[\s\S]*?\$[A-Za-z_]*\$`, // $$...$$ / $tag$...$tag$
+].join('|');
+const literalAfter = (lead: string) => new RegExp(`(${lead})(?:${LITERAL})`, 'gi');
+
+const PATTERNS: Array<{ re: RegExp; replace: (m: string, ...g: string[]) => string }> = [
+  // PostgreSQL: CREATE/ALTER ROLE|USER ... [ENCRYPTED|UNENCRYPTED] PASSWORD '...'; \password; MySQL:
+  // SET PASSWORD [FOR u] = '...', = PASSWORD('...'), IDENTIFIED BY [PASSWORD] '...',
+  // IDENTIFIED WITH plugin BY|AS '...'; RDS/MySQL `ALTER USER ... IDENTIFIED BY RANDOM PASSWORD` has no literal.
+  { re: literalAfter(String.raw`\b(?:PASSWORD\s*(?:=\s*)?(?:\(\s*)?|IDENTIFIED\s+(?:WITH\s+[\w'"\\]+\s+)?(?:BY|AS)\s+(?:PASSWORD\s+)?|SET\s+PASSWORD\s+(?:FOR\s+\S+\s+)?=\s*(?:PASSWORD\s*\(\s*)?(?:OLD_PASSWORD\s*\(\s*)?)`),
+    replace: (_m, lead, ...qs) => {
+      const q = qs.slice(0, 6).find((x) => x !== undefined) ?? "'";
+      return `${lead}${q}${REDACTED}${q.replace(/^E/, '')}`;
+    } },
+  // URLs with credentials: scheme://user:secret@host
+  { re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:)([^\s@'"]+)(@)/gi, replace: (_m, a, _s, c) => `${a}${REDACTED}${c}` },
+  // key=value conninfo and config style: password=..., secret=..., token=... (unquoted or quoted)
+  { re: /\b((?:password|passwd|pwd|secret|secret_access_key|aws_secret_access_key|api_key|apikey|token|access_token)\s*[=:]\s*)('[^']*'|"[^"]*"|[^\s,;'"&)]+)/gi,
+    replace: (m, a, v) => (v === REDACTED || /^['"]?<REDACTED>/.test(v) || /^['"]?\*+['"]?$/.test(v) ? m : `${a}${REDACTED}`) },
+];
+
+// Cheap pre-check so records without any of these words skip the regexes entirely.
+const MAYBE_SECRET = /passw|identified|pwd|secret|token|api_?key|:\/\/[^\s/]*:/i;
+
+/** Returns the text with passwords and credentials replaced by <REDACTED>. */
+export function redactSecrets(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
+  let out = text;
+  for (const p of PATTERNS) out = out.replace(p.re, p.replace as (m: string, ...g: string[]) => string);
+  return out;
+}
+
+/** Redacts a SQL statement (same rules; named for readability at call sites). */
+export const redactSql = redactSecrets;

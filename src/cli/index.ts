@@ -2,6 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { normalizeCommand } from './normalize.js';
+import { checkCommand } from './check.js';
+import { filterCommand } from './filter.js';
+import { collectCommand } from './collect.js';
+import { verifyCommand } from './verify.js';
+import { keygenCommand } from './keygen.js';
+import { initCommand } from './init.js';
 import { reportError, EXIT_ERROR } from './errors.js';
 import { packageFile } from '../event/schema.js';
 
@@ -17,6 +23,12 @@ export function buildProgram(): Command {
     .configureOutput(output);
   const commands: Command[] = [
     normalizeCommand(),
+    checkCommand(),
+    filterCommand(),
+    collectCommand(),
+    verifyCommand(),
+    keygenCommand(),
+    initCommand(),
   ];
   for (const c of commands) {
     c.showHelpAfterError('(run with --help for usage)').configureOutput(output).exitOverride();

@@ -5,3 +5,4 @@ export { validateEvent, formatAjvErrors, ajv, eventSchema, packageFile, EVENT_SC
 export { canonicalJson } from './canonical.js';
 export { sha256Hex } from './hash.js';
 export { toUtcIso, parseZonedLocal, parseOffset, isValidZone, parseTimestampWithZone, ZONE_ABBREVIATIONS } from './time.js';
+export { privileged, privilegeFor, ADMIN_CATEGORIES } from './privilege.js';

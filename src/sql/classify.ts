@@ -1,0 +1,189 @@
+// SQL classification shared by the PostgreSQL and MySQL/MariaDB adapters: which command a
+// statement is, which of the six categories it falls in, which privileges it grants or revokes,
+// and whether it turns audit logging off. Works on statement text (already redacted); tolerant of
+// comments, case and extra white space. See ../shared/design/sources.md, "Category signals".
+import type { Category } from '../event/build.js';
+import type { PermissionChange } from '../event/types.generated.js';
+
+/** Strips leading comments and white space (/* ... *\/, -- ...) and returns the rest. */
+export function stripLeadingComments(sql: string): string {
+  let s = sql;
+  for (;;) {
+    const t = s.replace(/^\s+/, '');
+    if (t.startsWith('/*')) {
+      const end = t.indexOf('*/');
+      s = end < 0 ? '' : t.slice(end + 2);
+    } else if (t.startsWith('--') || t.startsWith('#')) {
+      const end = t.indexOf('\n');
+      s = end < 0 ? '' : t.slice(end + 1);
+    } else return t;
+  }
+}
+
+const TWO_WORD = new Set([
+  'CREATE', 'ALTER', 'DROP', 'RENAME', 'SET', 'SHOW', 'GRANT', 'REVOKE', 'COMMENT', 'SECURITY', 'REFRESH', 'INSTALL', 'UNINSTALL', 'REASSIGN', 'IMPORT', 'LOAD', 'LOCK', 'FLUSH',
+]);
+const SKIP_MODIFIERS = new Set([
+  'OR', 'REPLACE', 'TEMP', 'TEMPORARY', 'UNLOGGED', 'GLOBAL', 'LOCAL', 'UNIQUE', 'MATERIALIZED', 'DEFINER', 'ALGORITHM', 'SQL', 'SECURITY', 'IF', 'NOT', 'EXISTS', 'TRUSTED', 'PROCEDURAL', 'RECURSIVE', 'DEFAULT', 'ONLINE', 'OFFLINE', 'IGNORE', 'AGGREGATE', 'CONSTRAINT', 'FOREIGN', 'EVENT',
+]);
+
+/**
+ * The statement's command in upper case, as pgaudit names commands: 'CREATE TABLE', 'ALTER ROLE',
+ * 'GRANT', 'SELECT', 'ALTER SYSTEM', 'SET', 'COPY', 'ALTER DEFAULT PRIVILEGES', 'SET PASSWORD'.
+ * Returns null for empty text.
+ */
+export function sqlCommand(sql: string): string | null {
+  const s = stripLeadingComments(sql).replace(/^\(+\s*/, '');
+  const words = s.match(/^[A-Za-z_]+(?:\s+[A-Za-z_=]+){0,6}/)?.[0]?.toUpperCase().split(/\s+/) ?? [];
+  const first = words[0];
+  if (!first) return null;
+  if (first === 'WITH') return /\b(INSERT|UPDATE|DELETE|MERGE)\b/i.test(s) ? 'INSERT' : 'SELECT';
+  if (first === 'ALTER' && words[1] === 'DEFAULT' && words[2] === 'PRIVILEGES') return 'ALTER DEFAULT PRIVILEGES';
+  if (first === 'SET') {
+    if (words[1] === 'PASSWORD') return 'SET PASSWORD';
+    if (words[1] === 'ROLE' || words[1] === 'DEFAULT' && words[2] === 'ROLE') return words[1] === 'ROLE' ? 'SET ROLE' : 'SET DEFAULT ROLE';
+    if (words[1] === 'GLOBAL' || words[1] === 'PERSIST' || words[1] === 'PERSIST_ONLY') return 'SET GLOBAL';
+    if (words[1] === 'SESSION' && words[2] === 'AUTHORIZATION') return 'SET SESSION AUTHORIZATION';
+    return 'SET';
+  }
+  if (TWO_WORD.has(first)) {
+    let i = 1;
+    while (i < words.length && SKIP_MODIFIERS.has(words[i]!) && !(first === 'SHOW' || first === 'GRANT' || first === 'REVOKE')) i++;
+    if (first === 'GRANT' || first === 'REVOKE' || first === 'SET') return first;
+    const second = words[i];
+    if (!second) return first;
+    if (first === 'SECURITY' && second === 'LABEL') return 'SECURITY LABEL';
+    if (first === 'LOAD' && second === 'DATA') return 'LOAD DATA';
+    if (second === 'SYSTEM' && first === 'ALTER') return 'ALTER SYSTEM';
+    if ((second === 'FOREIGN' || second === 'EVENT' || second === 'MATERIALIZED') && words[i + 1]) return `${first} ${second} ${words[i + 1]}`;
+    return `${first} ${second}`;
+  }
+  return first;
+}
+
+const PERMISSION_COMMANDS = /^(GRANT|REVOKE|(CREATE|ALTER|DROP|RENAME) (ROLE|USER|GROUP)|SET PASSWORD|SET DEFAULT ROLE|REASSIGN OWNED)$/;
+const POLICY_COMMANDS = /^(ALTER SYSTEM|SET GLOBAL|(CREATE|ALTER|DROP) POLICY|ALTER DEFAULT PRIVILEGES|SECURITY LABEL|(INSTALL|UNINSTALL) (PLUGIN|SONAME|COMPONENT)|(CREATE|ALTER|DROP) (EXTENSION)|(CREATE|ALTER|DROP) (EVENT TRIGGER))$/;
+const DDL = /^(CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT|REFRESH|IMPORT) /;
+const WRITES = /^(INSERT|UPDATE|DELETE|MERGE|REPLACE|LOAD DATA|TRUNCATE|CALL|DO|EXECUTE|COPY)$/;
+
+/** Audit settings whose change is a policy change (pgaudit.*, log_*, server_audit_*, audit_log_*). */
+const AUDIT_SETTING = /\b(pgaudit\.[a-z_]+|log_(?:statement|connections|disconnections|min_messages|min_duration_statement|line_prefix|destination)|server_audit_[a-z_]+|audit_log_[a-z_]+|general_log|sql_log_off|log_bin)\b/i;
+
+/**
+ * The category of a SQL statement. `command` is the source's own command name when it gives one
+ * (pgaudit COMMAND), else sqlCommand(sql).
+ */
+export function sqlCategory(command: string | null, sql: string | null): Category {
+  const cmd = (command ?? (sql ? sqlCommand(sql) : null) ?? '').toUpperCase().trim();
+  const text = sql ?? '';
+  if (/^(COPY)$/.test(cmd) && /\bTO\s+(STDOUT|PROGRAM|'|E')/i.test(text)) return 'data_exposure';
+  if (/^(SELECT)$/.test(cmd) && /\bINTO\s+(OUTFILE|DUMPFILE)\b/i.test(text)) return 'data_exposure';
+  if (/^COPY$/.test(cmd) && /\bCOPY\b[\s\S]*\bTO\b/i.test(text) && !/\bFROM\b\s+(STDIN|'|PROGRAM)/i.test(text)) return 'data_exposure';
+  if (PERMISSION_COMMANDS.test(cmd)) {
+    // ALTER ROLE x SET pgaudit.log = 'none' changes audit policy, not permissions.
+    if (/^ALTER (ROLE|USER)$/.test(cmd) && /\bSET\s+/i.test(text) && AUDIT_SETTING.test(text)) return 'policy_change';
+    return 'permission_change';
+  }
+  if (POLICY_COMMANDS.test(cmd)) return 'policy_change';
+  if (/^ALTER (DATABASE|ROLE|USER)$/.test(cmd) && AUDIT_SETTING.test(text)) return 'policy_change';
+  if ((cmd === 'SET' || cmd === 'RESET') && /\bpgaudit\./i.test(text)) return 'policy_change';
+  if (cmd === 'ALTER TABLE' && /\b(ENABLE|DISABLE|FORCE|NO FORCE)\s+ROW\s+LEVEL\s+SECURITY\b/i.test(text)) return 'policy_change';
+  if (DDL.test(`${cmd} `) || WRITES.test(cmd)) return 'change_execution';
+  return 'other';
+}
+
+/** True when the statement turns audit logging off (pgaudit.log = 'none', server_audit_logging=OFF, ...). */
+export function disablesAuditLogging(sql: string | null): boolean {
+  if (!sql) return false;
+  return /\bpgaudit\.log\s*(=|TO)\s*'?\s*none\b/i.test(sql)
+    || /\bserver_audit_logging\s*=\s*'?(OFF|0|FALSE)\b/i.test(sql)
+    || /\baudit_log_disable\s*=\s*'?(ON|1|TRUE)\b/i.test(sql)
+    || /\bsql_log_off\s*=\s*'?(ON|1|TRUE)\b/i.test(sql)
+    || /\bUNINSTALL\s+(PLUGIN\s+(server_audit|audit_log)|SONAME\s+'?server_audit)/i.test(sql)
+    || /\bDROP\s+EXTENSION\s+(IF\s+EXISTS\s+)?pgaudit\b/i.test(sql);
+}
+
+function unquote(name: string): string {
+  const t = name.trim();
+  // MySQL accounts 'u'@'h' -> u@h; identifiers "x" or `x` -> x
+  return t.replace(/\\?['"`]/g, '');
+}
+
+function splitList(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0, cur = '', q: string | null = null;
+  for (const ch of s) {
+    if (q) { cur += ch; if (ch === q) q = null; continue; }
+    if (ch === "'" || ch === '"' || ch === '`') { q = ch; cur += ch; continue; }
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) { out.push(cur); cur = ''; continue; }
+    cur += ch;
+  }
+  if (cur.trim()) out.push(cur);
+  return out.map((x) => x.trim()).filter(Boolean);
+}
+
+/**
+ * The privilege deltas of a GRANT or REVOKE statement: one entry per (grantee, privilege).
+ * GRANT SELECT, INSERT ON t TO a, b  /  GRANT r1 TO a  /  REVOKE ALL ON DATABASE d FROM a.
+ * Returns null when the statement is not a GRANT/REVOKE it can read.
+ */
+export function parsePermissionChanges(sql: string | null): PermissionChange[] | null {
+  if (!sql) return null;
+  const s = stripLeadingComments(sql).replace(/\s+/g, ' ').replace(/;\s*$/, '');
+  const g = /^GRANT (.+?)(?: ON (.+?))? TO (.+?)(?: WITH (?:GRANT|ADMIN|INHERIT|SET) OPTION| WITH (?:GRANT|ADMIN) (?:TRUE|FALSE)| GRANTED BY .+| IDENTIFIED .+| AS .+| REQUIRE .+)*$/i.exec(s);
+  const r = /^REVOKE (?:(?:GRANT|ADMIN|INHERIT|SET) OPTION FOR )?(.+?)(?: ON (.+?))? FROM (.+?)(?: (?:CASCADE|RESTRICT)| GRANTED BY .+)*$/i.exec(s);
+  const m = g ?? r;
+  if (!m) return null;
+  const operation = g ? 'grant' : 'revoke';
+  const privileges = splitList(m[1]!).map((p) => p.replace(/\s+/g, ' '));
+  const on = m[2] ? m[2].trim() : null;
+  const grantees = splitList(m[3]!).map(unquote);
+  const out: PermissionChange[] = [];
+  for (const principal of grantees) for (const privilege of privileges) {
+    out.push({ operation, principal, privilege: on ? privilege.toUpperCase() : unquote(privilege), on });
+  }
+  return out;
+}
+
+/**
+ * The resource a statement acts on when the source names none: the grantee(s) of GRANT/REVOKE,
+ * the role or user of CREATE/ALTER/DROP ROLE|USER, the parameter of ALTER SYSTEM / SET, the
+ * object of DDL, the table of DML, the target of COPY. Returns null when it cannot tell.
+ */
+export function statementResource(sql: string | null): { type: string; name: string } | null {
+  if (!sql) return null;
+  const s = stripLeadingComments(sql).replace(/\s+/g, ' ').trim();
+  const cmd = sqlCommand(s) ?? '';
+  const ident = String.raw`((?:\\?['"\x60][^'"\x60]+\\?['"\x60]|[\w$.]+)(?:@(?:\\?['"\x60][^'"\x60]*\\?['"\x60]|[\w.%-]+))?(?:\.(?:"[^"]+"|\x60[^\x60]+\x60|[\w$]+))*)`;
+  let m: RegExpExecArray | null;
+  if (cmd === 'GRANT' || cmd === 'REVOKE') {
+    const deltas = parsePermissionChanges(s);
+    if (deltas && deltas.length) {
+      const principals = [...new Set(deltas.map((d) => d.principal))];
+      return { type: 'role', name: principals.join(', ') };
+    }
+    return null;
+  }
+  if ((m = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|RENAME) (ROLE|USER|GROUP)(?: IF (?:NOT )?EXISTS)? ${ident}`, 'i').exec(s))) {
+    return { type: m[1]!.toUpperCase() === 'USER' ? 'user' : 'role', name: unquote(m[2]!) };
+  }
+  if ((m = /^SET PASSWORD(?: FOR (\S+))?/i.exec(s))) return { type: 'user', name: m[1] ? unquote(m[1]) : 'CURRENT_USER' };
+  if ((m = /^ALTER SYSTEM (?:SET|RESET) ([\w.]+)/i.exec(s))) return { type: 'parameter', name: m[1]! };
+  if ((m = /^SET (?:GLOBAL |PERSIST |PERSIST_ONLY |SESSION |LOCAL |@@global\.|@@)?([\w.]+)\s*(?:=|TO\b)/i.exec(s))) return { type: 'parameter', name: m[1]!.replace(/^@@(global\.)?/i, '') };
+  if ((m = /^RESET ([\w.]+)/i.exec(s))) return { type: 'parameter', name: m[1]! };
+  if ((m = new RegExp(String.raw`^(?:CREATE|ALTER|DROP) POLICY(?: IF EXISTS)? ${ident} ON ${ident}`, 'i').exec(s))) return { type: 'policy', name: `${unquote(m[1]!)} ON ${unquote(m[2]!)}` };
+  if ((m = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|TRUNCATE|COMMENT ON|RENAME)(?: OR REPLACE)?(?: (?:TEMP|TEMPORARY|UNLOGGED|UNIQUE|MATERIALIZED|GLOBAL|LOCAL|ONLINE|OFFLINE))*(?: (TABLE|VIEW|INDEX|SEQUENCE|SCHEMA|DATABASE|FUNCTION|PROCEDURE|TRIGGER|EXTENSION|TYPE|DOMAIN|EVENT|TABLESPACE|SERVER|PUBLICATION|SUBSCRIPTION|COLLATION|AGGREGATE|LANGUAGE|RULE))?(?: IF (?:NOT )?EXISTS)?(?: ONLY)? ${ident}`, 'i').exec(s))) {
+    const type = (m[1] ?? (cmd === 'TRUNCATE' ? 'TABLE' : cmd.split(' ')[1] ?? 'object')).toLowerCase();
+    return { type, name: unquote(m[2]!) };
+  }
+  if ((m = new RegExp(String.raw`^INSERT(?: IGNORE)? INTO ${ident}`, 'i').exec(s)) || (m = new RegExp(String.raw`^REPLACE(?: INTO)? ${ident}`, 'i').exec(s))
+    || (m = new RegExp(String.raw`^UPDATE(?: ONLY)? ${ident}`, 'i').exec(s)) || (m = new RegExp(String.raw`^DELETE FROM(?: ONLY)? ${ident}`, 'i').exec(s))
+    || (m = new RegExp(String.raw`^COPY ${ident}`, 'i').exec(s)) || (m = new RegExp(String.raw`^LOAD DATA(?: LOCAL)? INFILE .+? INTO TABLE ${ident}`, 'i').exec(s))) {
+    return { type: 'table', name: unquote(m[1]!) };
+  }
+  if ((m = /^SELECT [\s\S]*? INTO (OUTFILE|DUMPFILE) (\\?'[^']*\\?'|"[^"]*")/i.exec(s))) return { type: 'file', name: unquote(m[2]!) };
+  if ((m = new RegExp(String.raw`^(?:SELECT|WITH) [\s\S]*? FROM ${ident}`, 'i').exec(s))) return { type: 'table', name: unquote(m[1]!) };
+  return null;
+}

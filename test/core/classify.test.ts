@@ -1,0 +1,63 @@
+import { expect, test } from 'vitest';
+import { sqlCommand, sqlCategory, parsePermissionChanges, statementResource, disablesAuditLogging } from '../../src/sql/classify.js';
+
+test.each([
+  ['CREATE TABLE t (a int)', 'CREATE TABLE', 'change_execution'],
+  ['create or replace view v as select 1', 'CREATE VIEW', 'change_execution'],
+  ['/* app */ GRANT SELECT ON t TO alice', 'GRANT', 'permission_change'],
+  ['REVOKE r1 FROM bob', 'REVOKE', 'permission_change'],
+  ["CREATE ROLE alice LOGIN PASSWORD '<REDACTED>'", 'CREATE ROLE', 'permission_change'],
+  ["CREATE USER 'u'@'%' IDENTIFIED BY '<REDACTED>'", 'CREATE USER', 'permission_change'],
+  ['RENAME USER a TO b', 'RENAME USER', 'permission_change'],
+  ["SET PASSWORD FOR 'u'@'%' = '<REDACTED>'", 'SET PASSWORD', 'permission_change'],
+  ["ALTER SYSTEM SET log_connections = on", 'ALTER SYSTEM', 'policy_change'],
+  ["SET GLOBAL server_audit_logging=OFF", 'SET GLOBAL', 'policy_change'],
+  ["SET pgaudit.log = 'none'", 'SET', 'policy_change'],
+  ["ALTER ROLE app SET pgaudit.log = 'none'", 'ALTER ROLE', 'policy_change'],
+  ['CREATE POLICY p ON t USING (true)', 'CREATE POLICY', 'policy_change'],
+  ['ALTER TABLE t ENABLE ROW LEVEL SECURITY', 'ALTER TABLE', 'policy_change'],
+  ['ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO r', 'ALTER DEFAULT PRIVILEGES', 'policy_change'],
+  ['COPY t TO STDOUT', 'COPY', 'data_exposure'],
+  ["COPY t TO '/tmp/x.csv'", 'COPY', 'data_exposure'],
+  ['COPY t FROM STDIN', 'COPY', 'change_execution'],
+  ["SELECT * FROM t INTO OUTFILE '/tmp/x'", 'SELECT', 'data_exposure'],
+  ['INSERT INTO t VALUES (1)', 'INSERT', 'change_execution'],
+  ['SELECT 1', 'SELECT', 'other'],
+  ['SET search_path = x', 'SET', 'other'],
+])('%s -> %s, %s', (sql, cmd, cat) => {
+  expect(sqlCommand(sql)).toBe(cmd);
+  expect(sqlCategory(null, sql)).toBe(cat);
+});
+
+test('permission deltas', () => {
+  expect(parsePermissionChanges('GRANT SELECT, INSERT ON public.t TO alice, "Bob"')).toEqual([
+    { operation: 'grant', principal: 'alice', privilege: 'SELECT', on: 'public.t' },
+    { operation: 'grant', principal: 'alice', privilege: 'INSERT', on: 'public.t' },
+    { operation: 'grant', principal: 'Bob', privilege: 'SELECT', on: 'public.t' },
+    { operation: 'grant', principal: 'Bob', privilege: 'INSERT', on: 'public.t' },
+  ]);
+  expect(parsePermissionChanges("REVOKE ALL PRIVILEGES ON *.* FROM 'u'@'%'")).toEqual([
+    { operation: 'revoke', principal: 'u@%', privilege: 'ALL PRIVILEGES', on: '*.*' }]);
+  expect(parsePermissionChanges('GRANT pg_read_all_data TO auditor WITH ADMIN OPTION')).toEqual([
+    { operation: 'grant', principal: 'auditor', privilege: 'pg_read_all_data', on: null }]);
+});
+
+test('resources from statements', () => {
+  expect(statementResource('GRANT SELECT ON t TO alice')).toEqual({ type: 'role', name: 'alice' });
+  expect(statementResource("ALTER ROLE bob PASSWORD '<REDACTED>'")).toEqual({ type: 'role', name: 'bob' });
+  expect(statementResource("CREATE USER 'u'@'%' IDENTIFIED BY 'x'")).toEqual({ type: 'user', name: 'u@%' });
+  expect(statementResource('ALTER SYSTEM SET log_connections = on')).toEqual({ type: 'parameter', name: 'log_connections' });
+  expect(statementResource("SET pgaudit.log = 'none'")).toEqual({ type: 'parameter', name: 'pgaudit.log' });
+  expect(statementResource('SET GLOBAL server_audit_logging=OFF')).toEqual({ type: 'parameter', name: 'server_audit_logging' });
+  expect(statementResource('CREATE TABLE IF NOT EXISTS public.account (id int)')).toEqual({ type: 'table', name: 'public.account' });
+  expect(statementResource('drop table  pg_guardium_123')).toEqual({ type: 'table', name: 'pg_guardium_123' });
+  expect(statementResource('insert into audit_trail values (1)')).toEqual({ type: 'table', name: 'audit_trail' });
+  expect(statementResource("SELECT * FROM secrets INTO OUTFILE '/tmp/x'")).toEqual({ type: 'file', name: '/tmp/x' });
+  expect(statementResource('select 1')).toBeNull();
+});
+
+test('audit logging turned off', () => {
+  expect(disablesAuditLogging("SET pgaudit.log = 'none'")).toBe(true);
+  expect(disablesAuditLogging('set global server_audit_logging=OFF')).toBe(true);
+  expect(disablesAuditLogging("SET pgaudit.log = 'all'")).toBe(false);
+});

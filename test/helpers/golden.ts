@@ -10,7 +10,7 @@ import type { AuditEvent } from '../../src/event/types.generated.js';
 import type { AdapterOptions } from '../../src/pipeline/types.js';
 
 export const FIXTURES = 'fixtures';
-const SIDE_FILES = /\.(expected\.jsonl|expected-summary\.json|options\.json|md)$/;
+const SIDE_FILES = /\.(expected\.jsonl|expected-summary\.json|options\.json|md|sql)$/; // .sql: the statements that produced a live fixture
 
 export interface Normalized {
   events: AuditEvent[];

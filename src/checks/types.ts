@@ -1,0 +1,70 @@
+// Types of the completeness checker: its options, findings and report. Kept apart from the checker
+// so that rules, renderers and the evidence bundle can share them without import cycles.
+import type { AuditEvent, Location } from '../event/types.generated.js';
+import type { Category, SourceKind } from '../event/build.js';
+import type { Roster } from '../privilege/roster.js';
+
+export type ProfileId = 'soc2' | 'pci' | 'iso27001' | 'hipaa';
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface SourceInfo {
+  name: string;
+  kind: SourceKind;
+  format: string;
+  instance?: string | null;
+  settings?: Record<string, unknown>;
+}
+
+export interface CheckOptions {
+  /** Field profile (default soc2). */
+  profile?: ProfileId;
+  /** Inclusive start / exclusive end of the window events must fall in. */
+  since?: Date | null;
+  until?: Date | null;
+  /** Shared account names (case-insensitive); default DEFAULT_SHARED_IDENTITIES. */
+  sharedIdentities?: string[];
+  /** Admin roster; events by a listed principal are marked privileged. */
+  roster?: Roster;
+  /** Categories every source must have at least one event of (else the gate fails). */
+  requireCategories?: Category[];
+  /** Percent of rows that must be complete (default 100). */
+  minComplete?: number;
+  /** Rule ids whose findings fail the gate. */
+  failOn?: string[];
+  /** What each source is, for configuration advice. */
+  sources?: SourceInfo[];
+  /** Only privileged (administrator) events are checked and counted. */
+  privilegedOnly?: boolean;
+  /** How many example findings per rule the report keeps (default 50). */
+  examplesPerRule?: number;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  location?: Location | null;
+  eventId?: string | null;
+  source?: string | null;
+  field?: string | null;
+}
+
+export interface CompletenessReport {
+  profile: ProfileId;
+  fields: string[];
+  rows: number;
+  completeRows: number;
+  percentComplete: number;
+  missing: Record<string, number>;
+  /** per source → category → count */
+  categories: Record<string, Record<string, number>>;
+  /** summary findings + the first N per-row findings per rule */
+  findings: Finding[];
+  findingCounts: Record<string, number>;
+  pass: boolean;
+  failedBecause: string[];
+  privileged: number;
+  window: { since: string | null; until: string | null };
+}
+
+export type { AuditEvent };

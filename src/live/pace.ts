@@ -1,0 +1,68 @@
+// Pacing and retry for API pulls. Cloud audit APIs have hard request-rate limits (CloudTrail
+// LookupEvents: 2 requests per second per account and region) and transient failures (throttling,
+// UNAVAILABLE): a pull paces itself below the limit and retries transient errors with capped,
+// jittered exponential backoff, reporting each retry so the bundle says the pull was bumpy.
+
+/** Spaces calls at least `1000 / perSecond` ms apart. */
+export class Pacer {
+  private next = 0;
+  constructor(readonly perSecond: number, private readonly sleepFn: (ms: number, signal?: AbortSignal) => Promise<void> = sleep) {}
+
+  async wait(signal?: AbortSignal): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.next);
+    this.next = at + 1000 / this.perSecond;
+    if (at > now) await this.sleepFn(at - now, signal);
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(abortError()); return; }
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(t); reject(abortError()); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function abortError(): Error { const e = new Error('the pull was interrupted'); e.name = 'AbortError'; return e; }
+
+export interface RetryPolicy {
+  /** Attempts in all, including the first. */
+  attempts: number;
+  /** First delay in ms; doubles on each retry, capped at maxDelayMs, with up to 25% jitter. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 500, maxDelayMs: 16_000 };
+
+/** Delay before retry number `n` (1-based). */
+export function backoffDelay(n: number, p: RetryPolicy, random: () => number = Math.random): number {
+  const d = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (n - 1));
+  return Math.round(d * (1 - 0.25 * random()));
+}
+
+/**
+ * Runs `fn`, retrying while `transient(error)` says the error is worth retrying. `onRetry` hears of
+ * each retry (to count and report it). The last error is rethrown when the attempts run out.
+ */
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  transient: (e: unknown) => string | null,
+  onRetry: (what: string, attempt: number, delayMs: number) => void,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  signal?: AbortSignal,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const what = transient(e);
+      if (what === null || attempt >= policy.attempts || signal?.aborted) throw e;
+      const delay = backoffDelay(attempt, policy);
+      onRetry(what, attempt, delay);
+      await sleep(delay, signal);
+    }
+  }
+}

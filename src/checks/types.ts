@@ -37,6 +37,8 @@ export interface CheckOptions {
   privilegedOnly?: boolean;
   /** How many example findings per rule the report keeps (default 50). */
   examplesPerRule?: number;
+  /** The clock used to judge future timestamps (default: now). */
+  now?: Date;
 }
 
 export interface Finding {
@@ -65,6 +67,27 @@ export interface CompletenessReport {
   failedBecause: string[];
   privileged: number;
   window: { since: string | null; until: string | null };
+  /** Raw records that could not be read as events (see rule input.rejected). */
+  rejected: number;
+  /** Per source: what it is and its counts. */
+  sources: Record<string, SourceSummary>;
+  /** Rule ids that fail the gate when they have findings (after --fail-on). */
+  failOn: string[];
+  /** Percent of complete rows required. */
+  minComplete: number;
+  /** True when only privileged (administrator) rows were checked. */
+  privilegedOnly: boolean;
+}
+
+export interface SourceSummary {
+  kind: SourceKind | null;
+  format: string | null;
+  instance: string | null;
+  /** Input files the source was read from (at most the first 20). */
+  files: string[];
+  events: number;
+  rows: number;
+  missing: Record<string, number>;
 }
 
 export type { AuditEvent };

@@ -40,6 +40,7 @@ export function sqlCommand(sql: string): string | null {
   if (first === 'WITH') return /\b(INSERT|UPDATE|DELETE|MERGE)\b/i.test(s) ? 'INSERT' : 'SELECT';
   if (first === 'ALTER' && words[1] === 'DEFAULT' && words[2] === 'PRIVILEGES') return 'ALTER DEFAULT PRIVILEGES';
   if (first === 'SET') {
+    if (/^SET\s+@@(?:global|persist|persist_only)\./i.test(s)) return 'SET GLOBAL'; // MySQL SET @@global.x = ...
     if (words[1] === 'PASSWORD') return 'SET PASSWORD';
     if (words[1] === 'ROLE' || words[1] === 'DEFAULT' && words[2] === 'ROLE') return words[1] === 'ROLE' ? 'SET ROLE' : 'SET DEFAULT ROLE';
     if (words[1] === 'GLOBAL' || words[1] === 'PERSIST' || words[1] === 'PERSIST_ONLY') return 'SET GLOBAL';
@@ -88,6 +89,8 @@ export function sqlCategory(command: string | null, sql: string | null): Categor
   if (/^ALTER (DATABASE|ROLE|USER)$/.test(cmd) && AUDIT_SETTING.test(text)) return 'policy_change';
   if ((cmd === 'SET' || cmd === 'RESET') && /\bpgaudit\./i.test(text)) return 'policy_change';
   if (cmd === 'ALTER TABLE' && /\b(ENABLE|DISABLE|FORCE|NO FORCE)\s+ROW\s+LEVEL\s+SECURITY\b/i.test(text)) return 'policy_change';
+  // MySQL Enterprise / Percona audit filter functions: SELECT audit_log_filter_set_filter(...), ..._set_user, ..._remove_*
+  if (cmd === 'SELECT' && /\baudit_log_filter_(?:set|remove|flush)\w*\s*\(/i.test(text)) return 'policy_change';
   if (DDL.test(`${cmd} `) || WRITES.test(cmd)) return 'change_execution';
   return 'other';
 }
@@ -138,7 +141,7 @@ export function parsePermissionChanges(sql: string | null): PermissionChange[] |
   if (!m) return null;
   const operation = g ? 'grant' : 'revoke';
   const privileges = splitList(m[1]!).map((p) => p.replace(/\s+/g, ' '));
-  const on = m[2] ? m[2].trim() : null;
+  const on = m[2] ? m[2].trim().replace(/`/g, '') : null; // MySQL `db`.`t` -> db.t
   const grantees = splitList(m[3]!).map(unquote);
   const out: PermissionChange[] = [];
   for (const principal of grantees) for (const privilege of privileges) {
@@ -170,6 +173,10 @@ export function statementResource(sql: string | null): { type: string; name: str
     return { type: m[1]!.toUpperCase() === 'USER' ? 'user' : 'role', name: unquote(m[2]!) };
   }
   if ((m = /^SET PASSWORD(?: FOR (\S+))?/i.exec(s))) return { type: 'user', name: m[1] ? unquote(m[1]) : 'CURRENT_USER' };
+  if ((m = /^SET DEFAULT ROLE .+? (?:FOR|TO) (\S+)/i.exec(s))) return { type: 'user', name: unquote(m[1]!.replace(/,$/, '')) };
+  if ((m = /^(?:UN)?INSTALL (PLUGIN|SONAME|COMPONENT) (\S+)/i.exec(s))) return { type: m[1]!.toUpperCase() === 'COMPONENT' ? 'component' : 'plugin', name: unquote(m[2]!) };
+  if ((m = /^USE ([\w$`]+)/i.exec(s))) return { type: 'database', name: unquote(m[1]!) };
+  if ((m = /^CALL ([\w$.`]+)/i.exec(s))) return { type: 'procedure', name: unquote(m[1]!) };
   if ((m = /^ALTER SYSTEM (?:SET|RESET) ([\w.]+)/i.exec(s))) return { type: 'parameter', name: m[1]! };
   if ((m = /^SET (?:GLOBAL |PERSIST |PERSIST_ONLY |SESSION |LOCAL |@@global\.|@@)?([\w.]+)\s*(?:=|TO\b)/i.exec(s))) return { type: 'parameter', name: m[1]!.replace(/^@@(global\.)?/i, '') };
   if ((m = /^RESET ([\w.]+)/i.exec(s))) return { type: 'parameter', name: m[1]! };

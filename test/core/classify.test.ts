@@ -61,3 +61,23 @@ test('audit logging turned off', () => {
   expect(disablesAuditLogging('set global server_audit_logging=OFF')).toBe(true);
   expect(disablesAuditLogging("SET pgaudit.log = 'all'")).toBe(false);
 });
+
+test('MySQL / MariaDB syntax', () => {
+  expect(sqlCommand('SET @@global.server_audit_logging = OFF')).toBe('SET GLOBAL');
+  expect(sqlCategory(null, 'SET @@global.server_audit_logging = OFF')).toBe('policy_change');
+  expect(disablesAuditLogging('SET @@global.server_audit_logging = OFF')).toBe(true);
+  expect(sqlCategory(null, "SELECT audit_log_filter_set_user('%', 'log_none')")).toBe('policy_change');
+  expect(sqlCategory(null, 'INSTALL PLUGIN server_audit SONAME \'server_audit\'')).toBe('policy_change');
+  expect(statementResource("INSTALL PLUGIN server_audit SONAME 'server_audit'")).toEqual({ type: 'plugin', name: 'server_audit' });
+  expect(disablesAuditLogging('UNINSTALL PLUGIN server_audit')).toBe(true);
+  expect(parsePermissionChanges("GRANT SELECT ON `appdb`.* TO 'alice'@'%'")).toEqual([
+    { operation: 'grant', principal: 'alice@%', privilege: 'SELECT', on: 'appdb.*' }]);
+  expect(parsePermissionChanges("GRANT alice_role TO 'alice'@'%'")).toEqual([
+    { operation: 'grant', principal: 'alice@%', privilege: 'alice_role', on: null }]);
+  expect(statementResource('CREATE TABLE `appdb`.`t` (id int)')).toEqual({ type: 'table', name: 'appdb.t' });
+  expect(statementResource("RENAME USER 'alice'@'%' TO 'alice2'@'%'")).toEqual({ type: 'user', name: 'alice@%' });
+  expect(sqlCategory(null, "SET DEFAULT ROLE r1 FOR 'alice'@'%'")).toBe('permission_change');
+  expect(statementResource("SET DEFAULT ROLE r1 FOR 'alice'@'%'")).toEqual({ type: 'user', name: 'alice@%' });
+  expect(statementResource('/* ApplicationName=DBeaver */ use guardium_qa')).toEqual({ type: 'database', name: 'guardium_qa' });
+  expect(statementResource("CALL GetOrders('Marcus')")).toEqual({ type: 'procedure', name: 'GetOrders' });
+});

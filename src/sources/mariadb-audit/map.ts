@@ -1,0 +1,151 @@
+// Maps one parsed MariaDB server_audit record to an AuditEvent. Pure: the caller passes the time
+// conversion and the options. Field meanings: https://mariadb.com/kb/en/mariadb-audit-plugin-log-format/
+// and ../shared/design/sources.md (field map, category signals).
+import { buildEvent, snakeCase, type EventInput } from '../../event/build.js';
+import type { AuditEvent } from '../../event/types.generated.js';
+import { privilegeFor } from '../../event/privilege.js';
+import type { RawRecord } from '../../pipeline/types.js';
+import { isRootAccount } from '../mysql-common/account.js';
+import { statusFacts } from '../mysql-common/errors.js';
+import { sqlFacts, tableFacts } from '../mysql-common/sql-facts.js';
+import type { ServerAuditRecord } from './parse.js';
+
+export const FORMAT = 'mariadb-audit';
+
+export interface MapContext {
+  /** Configured instance name (options.instance); the record's serverhost is used when absent. */
+  instance: string | null;
+  /** The event's UTC timestamp, already converted. */
+  timestamp: string | null;
+  /** The zone assumed to convert a zone-less local timestamp; null for epoch timestamps. */
+  zoneAssumed: string | null;
+  /** 'server_audit' (local time) or 'aurora' (epoch microseconds, Amazon Aurora / RDS exports). */
+  variant: string;
+}
+
+const CONNECTION_OPS = new Set(['CONNECT', 'DISCONNECT', 'FAILED_CONNECT', 'CHANGE_USER', 'CHANGE_USER_DONE']);
+const TABLE_OPS = new Set(['READ', 'WRITE', 'CREATE', 'ALTER', 'RENAME', 'DROP']);
+
+/** Splits MariaDB 12's `host:port` client field; IPv6 addresses (several colons) are left whole. */
+export function splitHostPort(host: string): { address: string | null; port: number | null } {
+  const c = host.indexOf(':');
+  if (c > 0 && c === host.lastIndexOf(':')) {
+    const p = host.slice(c + 1);
+    if (/^\d{1,5}$/.test(p)) return { address: host.slice(0, c), port: Number(p) };
+  }
+  return { address: host || null, port: null };
+}
+
+function safeInt(s: string): number | null {
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+export function mapServerAudit(rec: ServerAuditRecord, raw: RawRecord, mc: MapContext): AuditEvent {
+  const op = rec.operation.toUpperCase();
+  const instance = mc.instance ?? (rec.serverhost || null);
+  const root = isRootAccount(rec.username);
+  const origin = splitHostPort(rec.host); // host: client host name or IP
+  const database = rec.database || null; // database: the session's current database
+  const status = statusFacts(rec.retcode); // retcode: 0 ok, MySQL error number, '' for TABLE events
+  const queryNo = safeInt(rec.queryId);
+  const details: Record<string, unknown> = { server_host: rec.serverhost };
+  if (rec.connectionType !== null && rec.connectionType !== '') details.connection_type = rec.connectionType;
+  if (rec.extra.some((x) => x !== '')) details.extra_fields = rec.extra;
+  if (status.error) details.error = status.error;
+  if (status.denied) details.denied = true;
+
+  let input: EventInput;
+  if (CONNECTION_OPS.has(op)) {
+    // CONNECT / FAILED_CONNECT (retcode = the error, e.g. 1045) / DISCONNECT / CHANGE_USER.
+    const action = op === 'FAILED_CONNECT' || (op === 'CONNECT' && status.outcome === 'failure') ? 'login_failed'
+      : op === 'CONNECT' ? 'login' : op === 'DISCONNECT' ? 'logout' : snakeCase(op);
+    if (op.startsWith('CHANGE_USER') && rec.object) details.new_user = rec.object.replace(/^`|`$/g, '');
+    input = {
+      category: 'authentication',
+      action: { name: action },
+      // The login's target: the database named at connect time, else the server itself.
+      resource: database ? { type: 'database', name: database } : { type: 'server', name: instance, implicit: true },
+      outcome: op === 'FAILED_CONNECT' && status.outcome !== 'failure' ? 'failure' : status.outcome,
+      privileged: privilegeFor({ category: 'authentication', root }),
+      timestamp: mc.timestamp,
+    };
+  } else if (op.startsWith('QUERY')) {
+    // QUERY (and the QUERY_DDL / QUERY_DML / QUERY_DCL names some builds write): object = the SQL.
+    const f = sqlFacts(rec.object);
+    if (f.command) details.sql_command = f.command;
+    if (f.auditDisabled) details.audit_logging_disabled = true;
+    input = {
+      category: f.category,
+      action: { name: f.action ?? 'query', statement: f.statement },
+      resource: f.resource ? { ...f.resource, implicit: true }
+        : database ? { type: 'database', name: database, implicit: true } : undefined,
+      outcome: status.outcome,
+      permission_changes: f.permissionChanges,
+      privileged: privilegeFor({ category: f.category, ddl: f.ddl, root, extra: f.auditDisabled ? ['audit_disabled'] : [] }),
+      timestamp: mc.timestamp,
+    };
+  } else if (TABLE_OPS.has(op)) {
+    // TABLE events: database,object = db,table; RENAME: object = table|new_db.new_table.
+    let table = rec.object;
+    if (op === 'RENAME') {
+      const bar = table.indexOf('|');
+      if (bar >= 0) { details.renamed_to = table.slice(bar + 1); table = table.slice(0, bar); }
+    }
+    const t = tableFacts(op, database, table);
+    if (t.grantTable) details.grant_table = true;
+    input = {
+      category: t.category,
+      action: { name: t.action },
+      resource: { type: 'table', name: database && table ? `${database}.${table}` : table || null },
+      outcome: status.outcome,
+      privileged: privilegeFor({ category: t.category, ddl: t.ddl, root }),
+      timestamp: mc.timestamp,
+    };
+  } else if (op === 'AUDIT_CONFIG') {
+    // The plugin's own settings changed: object = variable=value (server_audit_ prefix omitted).
+    const eq = rec.object.indexOf('=');
+    const variable = eq >= 0 ? rec.object.slice(0, eq) : rec.object;
+    const value = eq >= 0 ? rec.object.slice(eq + 1) : null;
+    details.value = value;
+    const disabled = /^(server_audit_)?logging$/i.test(variable) && /^(OFF|0|FALSE)$/i.test(value ?? '');
+    if (disabled) details.audit_logging_disabled = true;
+    input = {
+      category: 'policy_change',
+      action: { name: 'audit_config', statement: null },
+      resource: { type: 'parameter', name: variable || null },
+      outcome: status.outcome,
+      privileged: privilegeFor({ category: 'policy_change', root, extra: disabled ? ['audit_disabled'] : [] }),
+      timestamp: mc.timestamp,
+    };
+  } else {
+    // An operation this version does not know: kept, with what the record says.
+    if (rec.object) details.object = rec.object;
+    input = {
+      category: 'other',
+      action: { name: snakeCase(op) },
+      resource: database ? { type: 'database', name: database } : undefined,
+      outcome: status.outcome,
+      privileged: privilegeFor({ category: 'other', root }),
+      timestamp: mc.timestamp,
+    };
+  }
+
+  input.timestamp_zone_assumed = mc.zoneAssumed;
+  input.user = { name: rec.username || null, type: root ? 'root' : 'unknown' }; // username
+  input.action = { ...input.action, source_name: rec.operation, service: 'mariadb' }; // operation
+  input.resource = { ...(input.resource ?? {}), scope: { database, instance } }; // database, serverhost
+  input.outcome_reason = status.reason;
+  input.origin = { address: origin.address, port: origin.port }; // host
+  input.sequence = queryNo === null ? null : { stream: rec.connectionId, number: queryNo }; // connectionid, queryid
+  input.details = details;
+  return buildEvent(input, {
+    kind: 'mariadb',
+    format: FORMAT,
+    variant: mc.variant,
+    instance: mc.instance,
+    location: raw.location,
+    raw_sha256: raw.sha256,
+    record_id: `${rec.serverhost}/${rec.connectionId}/${rec.queryId}/${raw.location.line ?? raw.location.index ?? ''}`,
+  });
+}

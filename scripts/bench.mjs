@@ -1,0 +1,381 @@
+#!/usr/bin/env node
+// `npm run bench`: throughput and memory of audit-evidence side by side with baselines, on
+// synthetic inputs generated from a fixed seed (scripts/bench/gen.mjs), all in one run on the same
+// files. Every measured command is a child process (the real CLI binary, bin/audit-evidence.js ->
+// dist/), timed by wall clock and, when /usr/bin/time exists, its peak RSS and CPU time.
+// Normalize writes its events to /dev/null (--out /dev/null), so disk speed is not measured.
+//
+//   npm run bench                     # 1,000,000 records per format, memory at 1M and 10M
+//   npm run bench -- --quick          # 100,000 records, memory at 100k and 400k (< 2 minutes)
+//   npm run bench -- --records 300000 --json-out bench-out/r.json --keep
+//
+// Options: --records N, --quick, --json-out FILE (default bench-out/results.json), --jobs J
+// (default 2: the multi-core run), --no-build (use dist/ as it is), --keep (keep the temp dir),
+// --only a,b (formats to run: cloudtrail-jsonl, cloudtrail-gzip, pgaudit-csv, pgaudit-stderr, mariadb).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync, readdirSync } from 'node:fs';
+import { cpus, totalmem, tmpdir, platform, release } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFile as genFile, writeCloudTrailGzip, PGAUDIT_PREFIX, BASE_MS, SPAN_MS } from './bench/gen.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'audit-evidence.js');
+const GEN = join(ROOT, 'scripts', 'bench', 'gen.mjs');
+const BARE = join(ROOT, 'scripts', 'bench', 'bare-parse.mjs');
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+function parseArgs(argv) {
+  const o = { records: 1_000_000, quick: false, jsonOut: 'bench-out/results.json', jobs: 2, build: true, keep: false, only: null };
+  let recordsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => { const v = argv[++i]; if (v === undefined) fail(`${a} needs a value`); return v; };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--records') { o.records = Number(val()); recordsGiven = true; }
+    else if (a === '--json-out') o.jsonOut = val();
+    else if (a === '--jobs') o.jobs = Number(val());
+    else if (a === '--no-build') o.build = false;
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--only') o.only = new Set(val().split(','));
+    else if (a === '--help' || a === '-h') { process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n'); process.exit(0); }
+    else fail(`unknown option ${a}`);
+  }
+  if (o.quick && !recordsGiven) o.records = 100_000;
+  if (!Number.isInteger(o.records) || o.records < 1) fail('--records must be a positive integer');
+  if (!Number.isInteger(o.jobs) || o.jobs < 1) fail('--jobs must be a positive integer');
+  o.memFactor = o.quick ? 4 : 10;
+  return o;
+}
+function fail(msg) { process.stderr.write(`bench: ${msg}\n`); process.exit(2); }
+const opts = parseArgs(process.argv.slice(2));
+const wanted = (name) => !opts.only || opts.only.has(name);
+const log = (m) => process.stderr.write(`bench: ${m}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Running children
+/**
+ * Runs a command (argv array, or a shell string when `shell`), measuring wall time and, with
+ * /usr/bin/time, the peak RSS and user+sys CPU of the measured process.
+ */
+function measure(cmd, { shell = false, cwd = ROOT, env = {}, tmp } = {}) {
+  return new Promise((resolvePromise) => {
+    const timeFile = join(tmp, `time-${process.hrtime.bigint()}.txt`);
+    const fmt = '%e %U %S %M';
+    let file; let args;
+    if (shell) {
+      // The measured command is the last one of the pipeline: wrap only it.
+      const parts = cmd.split(' | ');
+      const last = parts.pop();
+      const timed = TIME ? `${TIME} -f '${fmt}' -o ${timeFile} ${last}` : last;
+      file = '/bin/sh'; args = ['-c', [...parts, timed].join(' | ')];
+    } else if (TIME) { file = TIME; args = ['-f', fmt, '-o', timeFile, ...cmd]; }
+    else { file = cmd[0]; args = cmd.slice(1); }
+    const t0 = process.hrtime.bigint();
+    const child = spawn(file, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = []; const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      let rssMB = null; let cpuSeconds = null;
+      if (TIME && existsSync(timeFile)) {
+        const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
+        const m = lines[lines.length - 1].split(' ').map(Number);
+        if (m.length === 4 && m.every(Number.isFinite)) { cpuSeconds = m[1] + m[2]; rssMB = m[3] / 1024; }
+        rmSync(timeFile, { force: true });
+      }
+      resolvePromise({ code, seconds, cpuSeconds, rssMB, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+/** Reads "read R records from ...: E events, J rejected, S skipped" from normalize's summary line. */
+function parseSummary(stderr) {
+  const m = /read (\d+) records from .*?: (\d+) events, (\d+) rejected, (\d+) skipped/.exec(stderr);
+  return m ? { read: +m[1], events: +m[2], rejects: +m[3], skipped: +m[4] } : null;
+}
+
+function lastError(stderr) {
+  const lines = stderr.trim().split('\n').filter(Boolean);
+  return (lines.find((l) => /error/.test(l)) ?? lines[lines.length - 1] ?? '').replace(/^audit-evidence: (error: )?/, '').slice(0, 160);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine
+function machine() {
+  let cpuModel = cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpuModel = m[1].trim();
+  } catch { /* not Linux */ }
+  let load = null;
+  try { load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number); } catch { /* not Linux */ }
+  return {
+    cpuModel, cores: cpus().length, node: process.version, platform: `${platform()} ${release()}`,
+    totalMemoryGB: Math.round((totalmem() / 2 ** 30) * 10) / 10, loadAverageAtStart: load,
+    jq: jqVersion(), time: TIME ? '/usr/bin/time -v available: peak RSS and CPU of each child' : 'no /usr/bin/time: peak RSS not measured',
+  };
+}
+function jqVersion() {
+  const r = spawnSync('jq', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+async function main() {
+  const started = Date.now();
+  if (opts.build) {
+    log('building (npx tsc -p tsconfig.json)');
+    const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+    if (b.status !== 0) log(`the build reported errors; using dist/ as emitted:\n${(b.stdout + b.stderr).split('\n').slice(0, 5).join('\n')}`);
+  }
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js'))) fail('dist/ is missing: run npx tsc -p tsconfig.json');
+  const mach = machine();
+  const tmp = mkdtempSync(join(tmpdir(), 'audit-evidence-bench-'));
+  const N = opts.records;
+  const results = {
+    generatedAt: new Date().toISOString(), machine: mach, records: N, quick: opts.quick,
+    output: 'normalize writes JSON Lines to /dev/null (--out /dev/null); times are wall clock of the child process, including its start (~0.1 s)',
+    inputs: {}, runs: {}, ratios: {}, memory: null, parallel: null, targets: [],
+  };
+  const cleanup = () => { if (!opts.keep) rmSync(tmp, { recursive: true, force: true }); };
+  process.on('SIGINT', () => { cleanup(); process.exit(130); });
+  try {
+    // ---- inputs
+    log(`generating ${N.toLocaleString('en')} records per format in ${tmp}`);
+    const files = {
+      'cloudtrail-jsonl': { path: join(tmp, 'cloudtrail.jsonl'), gen: 'cloudtrail-jsonl', format: 'cloudtrail', args: [] },
+      'pgaudit-csv': { path: join(tmp, 'postgresql.csv'), gen: 'pgaudit-csv', format: 'pgaudit', args: [] },
+      'pgaudit-stderr': { path: join(tmp, 'postgresql.log'), gen: 'pgaudit-stderr', format: 'pgaudit', args: ['--log-line-prefix', PGAUDIT_PREFIX] },
+      mariadb: { path: join(tmp, 'server_audit.log'), gen: 'mariadb', format: 'mariadb-audit', args: ['--timezone', 'UTC'] },
+    };
+    for (const [name, f] of Object.entries(files)) {
+      if (!wanted(name) && !(name === 'cloudtrail-jsonl' && wanted('cloudtrail-gzip'))) continue;
+      f.bytes = await genFile(f.path, f.gen, N, 1);
+      results.inputs[name] = { records: N, bytes: f.bytes, file: f.path.replace(tmp, '$TMP') };
+    }
+    let gz = null;
+    if (wanted('cloudtrail-gzip')) {
+      const dir = join(tmp, 'cloudtrail-gz');
+      mkdirSync(dir);
+      const perFile = Math.max(500, Math.ceil(N / 40));
+      const g = await writeCloudTrailGzip(dir, N, perFile, 2);
+      const gzBytes = g.paths.reduce((a, p) => a + statSync(p).size, 0);
+      gz = { dir, bytes: g.bytes, files: g.paths.length };
+      results.inputs['cloudtrail-gzip'] = { records: N, bytes: g.bytes, gzipBytes: gzBytes, files: g.paths.length, recordsPerFile: perFile, file: '$TMP/cloudtrail-gz/' };
+    }
+
+    // ---- normalize each format
+    const normalize = async (name, inputArgs, format, extra, bytes, jobs = 1) => {
+      const args = ['normalize', '--format', format, ...extra, ...inputArgs, '--out', '/dev/null', '--quiet'];
+      if (jobs > 1) args.push('--jobs', String(jobs));
+      log(`normalize ${name}${jobs > 1 ? ` --jobs ${jobs}` : ''}`);
+      const r = await measure([process.execPath, BIN, ...args], { tmp });
+      const sum = parseSummary(r.stderr);
+      if (r.code !== 0 || !sum) return { status: 'not available', why: lastError(r.stderr) || `exit ${r.code}` };
+      return {
+        status: 'ok', command: `audit-evidence ${args.join(' ').replace(new RegExp(tmp, 'g'), '$TMP')}`, ...sum,
+        seconds: round(r.seconds, 3), cpuSeconds: r.cpuSeconds, eventsPerSecond: Math.round(sum.events / r.seconds),
+        recordsPerSecond: Math.round(sum.read / r.seconds), MBPerSecond: round(bytes / 1e6 / r.seconds, 1), peakRssMB: r.rssMB && round(r.rssMB, 1),
+      };
+    };
+    for (const [name, f] of Object.entries(files)) {
+      if (!wanted(name)) continue;
+      results.runs[`normalize ${name}`] = await normalize(name, [f.path], f.format, f.args, f.bytes);
+    }
+    if (gz) results.runs['normalize cloudtrail-gzip'] = await normalize('cloudtrail-gzip', [gz.dir], 'cloudtrail', [], gz.bytes);
+
+    // ---- baselines on the CloudTrail JSON Lines file
+    const ct = files['cloudtrail-jsonl'];
+    if (wanted('cloudtrail-jsonl')) {
+      log('baseline: bare read + JSON.parse');
+      const b = await measure([process.execPath, BARE, ct.path], { tmp });
+      const recs = b.code === 0 ? JSON.parse(b.stdout).records : 0;
+      results.runs['baseline bare read+JSON.parse cloudtrail-jsonl'] = {
+        status: b.code === 0 ? 'ok' : 'failed', command: 'node scripts/bench/bare-parse.mjs $TMP/cloudtrail.jsonl', read: recs, events: recs,
+        seconds: round(b.seconds, 3), cpuSeconds: b.cpuSeconds, eventsPerSecond: Math.round(recs / b.seconds), MBPerSecond: round(ct.bytes / 1e6 / b.seconds, 1), peakRssMB: b.rssMB && round(b.rssMB, 1),
+      };
+      if (mach.jq) {
+        log('baseline: jq -c projection of the four fields');
+        const filter = '{user: .userIdentity.arn, action: (.eventSource + ":" + .eventName), timestamp: .eventTime, resource: (.resources[0].ARN // null)}';
+        const j = await measure(`jq -c '${filter}' ${ct.path} > /dev/null`, { shell: true, tmp });
+        results.runs['baseline jq cloudtrail-jsonl'] = {
+          status: j.code === 0 ? 'ok' : 'failed', command: `jq -c '${filter}' $TMP/cloudtrail.jsonl > /dev/null`, read: N, events: N,
+          seconds: round(j.seconds, 3), cpuSeconds: j.cpuSeconds, eventsPerSecond: Math.round(N / j.seconds), MBPerSecond: round(ct.bytes / 1e6 / j.seconds, 1), peakRssMB: j.rssMB && round(j.rssMB, 1),
+        };
+      } else results.runs['baseline jq cloudtrail-jsonl'] = { status: 'jq not installed' };
+    }
+
+    // ---- multi-core: the gzip files on 1 and on J workers
+    if (gz && opts.jobs > 1) {
+      const one = results.runs['normalize cloudtrail-gzip'];
+      const many = await normalize('cloudtrail-gzip', [gz.dir], 'cloudtrail', [], gz.bytes, opts.jobs);
+      results.runs[`normalize cloudtrail-gzip --jobs ${opts.jobs}`] = many;
+      results.parallel = one.status === 'ok' && many.status === 'ok'
+        ? { jobs: opts.jobs, files: gz.files, secondsOneJob: one.seconds, secondsJobs: many.seconds, speedup: round(one.seconds / many.seconds, 2) }
+        : { jobs: opts.jobs, status: 'not available', why: many.why ?? one.why };
+    }
+
+    // ---- collect and verify
+    await bundleRuns(results, files, tmp);
+
+    // ---- memory at N and memFactor×N (generator piped into `normalize -`, nothing on disk)
+    if (wanted('cloudtrail-jsonl')) {
+      const mem = { format: 'cloudtrail-jsonl', how: 'node scripts/bench/gen.mjs cloudtrail-jsonl R | audit-evidence normalize --format cloudtrail - --out /dev/null', sizes: [] };
+      for (const n of [N, N * opts.memFactor]) {
+        log(`memory: ${n.toLocaleString('en')} records through stdin`);
+        const r = await measure(`${process.execPath} ${GEN} cloudtrail-jsonl ${n} 3 | ${process.execPath} ${BIN} normalize --format cloudtrail - --out /dev/null --quiet`, { shell: true, tmp });
+        const sum = parseSummary(r.stderr);
+        mem.sizes.push(r.code === 0 && sum ? { records: n, events: sum.events, seconds: round(r.seconds, 2), eventsPerSecond: Math.round(sum.events / r.seconds), peakRssMB: r.rssMB && round(r.rssMB, 1) }
+          : { records: n, status: 'not available', why: lastError(r.stderr) });
+      }
+      const [a, b] = mem.sizes;
+      if (a.peakRssMB && b.peakRssMB) mem.growthPercent = round(((b.peakRssMB - a.peakRssMB) / a.peakRssMB) * 100, 1);
+      results.memory = mem;
+    }
+
+    computeRatios(results);
+    results.targets = targets(results);
+    results.totalSeconds = round((Date.now() - started) / 1000, 1);
+    print(results);
+    const outPath = resolve(ROOT, opts.jsonOut);
+    mkdirSync(dirname(outPath), { recursive: true });
+    writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);
+    log(`figures written to ${outPath} (${results.totalSeconds} s in all)`);
+  } finally {
+    cleanup();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// collect + verify: run when the commands exist, 'not available' otherwise.
+async function bundleRuns(results, files, tmp) {
+  const help = spawnSync(process.execPath, [BIN, 'collect', '--help'], { encoding: 'utf8' });
+  const vhelp = spawnSync(process.execPath, [BIN, 'verify', '--help'], { encoding: 'utf8' });
+  const missing = (h) => h.status !== 0 || /not available/i.test(h.stdout + h.stderr);
+  if (missing(help) || missing(vhelp)) {
+    const why = 'the command is not available in this build';
+    results.runs['collect cloudtrail-jsonl'] = { status: 'not available', why: missing(help) ? why : 'verify is not available' };
+    results.runs['verify cloudtrail-jsonl'] = { status: 'not available', why: missing(vhelp) ? why : 'collect is not available' };
+    return;
+  }
+  const ct = files['cloudtrail-jsonl'];
+  if (!ct.bytes) return;
+  const dir = join(tmp, 'collect');
+  mkdirSync(dir, { recursive: true });
+  const keyDir = join(dir, 'keys');
+  // A throwaway signing key for the bench run only.
+  const kg = spawnSync(process.execPath, [BIN, 'keygen', '--out', keyDir], { encoding: 'utf8' });
+  const keyFiles = existsSync(keyDir) ? readdirSync(keyDir) : [];
+  const priv = keyFiles.find((f) => /private|\.key$|key\.pem$/.test(f) && !/pub/.test(f));
+  const pub = keyFiles.find((f) => /pub/.test(f));
+  const config = {
+    version: 1,
+    sources: [{ name: 'bench-cloudtrail', type: 'files', format: 'cloudtrail', paths: [ct.path] }],
+  };
+  const cfgPath = join(dir, 'audit-evidence.json');
+  writeFileSync(cfgPath, JSON.stringify(config, null, 2));
+  const since = new Date(BASE_MS - 86400000).toISOString().slice(0, 10);
+  const until = new Date(BASE_MS + SPAN_MS + 2 * 86400000).toISOString().slice(0, 10);
+  const bundle = join(dir, 'bundle.zip');
+  const args = ['collect', '--config', cfgPath, '--since', since, '--until', until, '--out', bundle, ...(priv ? ['--key', join(keyDir, priv)] : [])];
+  log('collect cloudtrail-jsonl');
+  const c = await measure([process.execPath, BIN, ...args], { tmp, env: { SOURCE_DATE_EPOCH: String(Math.floor(BASE_MS / 1000)) } });
+  if (!existsSync(bundle) || c.code === 2) {
+    results.runs['collect cloudtrail-jsonl'] = { status: 'not available', why: lastError(c.stderr) || `exit ${c.code}${kg.status ? ` (keygen: ${lastError(kg.stderr)})` : ''}` };
+    results.runs['verify cloudtrail-jsonl'] = { status: 'not available', why: 'no bundle to verify' };
+    return;
+  }
+  results.runs['collect cloudtrail-jsonl'] = {
+    status: 'ok', exitCode: c.code, command: `SOURCE_DATE_EPOCH=... audit-evidence ${args.join(' ').replace(new RegExp(tmp, 'g'), '$TMP')}`, read: N_(results), events: N_(results),
+    seconds: round(c.seconds, 3), cpuSeconds: c.cpuSeconds, eventsPerSecond: Math.round(N_(results) / c.seconds), MBPerSecond: round(ct.bytes / 1e6 / c.seconds, 1),
+    peakRssMB: c.rssMB && round(c.rssMB, 1), bundleBytes: statSync(bundle).size,
+  };
+  log('verify cloudtrail-jsonl');
+  const vargs = ['verify', bundle, ...(pub ? ['--key', join(keyDir, pub)] : [])];
+  const v = await measure([process.execPath, BIN, ...vargs], { tmp });
+  results.runs['verify cloudtrail-jsonl'] = v.code === 2
+    ? { status: 'not available', why: lastError(v.stderr) }
+    : { status: 'ok', exitCode: v.code, valid: v.code === 0, command: `audit-evidence ${vargs.join(' ').replace(new RegExp(tmp, 'g'), '$TMP')}`, read: N_(results), events: N_(results),
+      seconds: round(v.seconds, 3), cpuSeconds: v.cpuSeconds, eventsPerSecond: Math.round(N_(results) / v.seconds), peakRssMB: v.rssMB && round(v.rssMB, 1) };
+}
+const N_ = (results) => results.records;
+
+// ---------------------------------------------------------------------------------------------
+function computeRatios(res) {
+  const r = res.runs;
+  const ok = (k) => r[k]?.status === 'ok' ? r[k] : null;
+  const ours = ok('normalize cloudtrail-jsonl');
+  const bare = ok('baseline bare read+JSON.parse cloudtrail-jsonl');
+  const jq = ok('baseline jq cloudtrail-jsonl');
+  const col = ok('collect cloudtrail-jsonl');
+  const ver = ok('verify cloudtrail-jsonl');
+  const ratio = (a, b) => (a && b ? round(a / b, 3) : null);
+  res.ratios = {
+    'ours / bare parse (events/s, cloudtrail-jsonl)': ratio(ours?.eventsPerSecond, bare?.eventsPerSecond),
+    'ours / jq (events/s, cloudtrail-jsonl)': ratio(ours?.eventsPerSecond, jq?.eventsPerSecond),
+    'collect / normalize (time, cloudtrail-jsonl)': ratio(col?.seconds, ours?.seconds),
+    'verify / normalize (time, cloudtrail-jsonl)': ratio(ver?.seconds, ours?.seconds),
+    'speed-up on 2+ cores (cloudtrail-gzip, --jobs)': res.parallel?.speedup ?? null,
+  };
+}
+
+function targets(res) {
+  const r = res.runs;
+  const t = [];
+  const add = (name, value, pass, goal) => t.push({ target: name, goal, value, result: value === null || value === undefined ? 'n/a' : pass ? 'PASS' : 'FAIL' });
+  const q = res.ratios;
+  add('CloudTrail JSONL normalize vs bare read+JSON.parse', q['ours / bare parse (events/s, cloudtrail-jsonl)'], q['ours / bare parse (events/s, cloudtrail-jsonl)'] >= 0.7, '>= 0.70');
+  add('CloudTrail JSONL normalize vs jq', q['ours / jq (events/s, cloudtrail-jsonl)'], q['ours / jq (events/s, cloudtrail-jsonl)'] >= 3, '>= 3.0');
+  for (const k of ['pgaudit-csv', 'mariadb']) {
+    const x = r[`normalize ${k}`];
+    add(`${k} normalize events/s`, x?.status === 'ok' ? x.eventsPerSecond : null, x?.eventsPerSecond >= 150000, '>= 150000');
+  }
+  add('collect time / normalize time', q['collect / normalize (time, cloudtrail-jsonl)'], q['collect / normalize (time, cloudtrail-jsonl)'] <= 1.5, '<= 1.5');
+  add('verify time / normalize time', q['verify / normalize (time, cloudtrail-jsonl)'], q['verify / normalize (time, cloudtrail-jsonl)'] <= 1.0, '<= 1.0');
+  const rss = Object.entries(r).filter(([k, v]) => k.startsWith('normalize') && v.status === 'ok' && v.peakRssMB).map(([, v]) => v.peakRssMB);
+  for (const s of res.memory?.sizes ?? []) if (s.peakRssMB) rss.push(s.peakRssMB);
+  add('normalize peak RSS (MB, max over runs)', rss.length ? Math.max(...rss) : null, Math.max(...rss) < 200, '< 200');
+  add(`peak RSS growth from N to ${opts.memFactor}×N (%)`, res.memory?.growthPercent ?? null, res.memory?.growthPercent <= 10, '<= 10');
+  add(`speed-up of --jobs ${opts.jobs} (several files)`, res.parallel?.speedup ?? null, res.parallel?.speedup >= 1.5, '>= 1.5 on 2 cores');
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+function print(res) {
+  const out = [];
+  const m = res.machine;
+  out.push(`audit-evidence benchmark: ${res.records.toLocaleString('en')} records per format${res.quick ? ' (--quick)' : ''}`);
+  out.push(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGB} GB, Node ${m.node}, load at start ${m.loadAverageAtStart?.join(' ') ?? '?'}; jq: ${m.jq ?? 'jq not installed'}`);
+  out.push(`normalize writes to /dev/null; times are wall clock of the child process (shared machine: expect noise)`);
+  out.push('');
+  const notes = [];
+  const rows = [['run', 'status', 'records', 'events', 'seconds', 'cpu s', 'events/s', 'MB/s', 'peak RSS MB']];
+  for (const [k, v] of Object.entries(res.runs)) {
+    if (v.status !== 'ok') { rows.push([k, v.status, '', '', '', '', '', '', '']); if (v.why) notes.push(`${k}: ${v.why}`); continue; }
+    rows.push([k, 'ok', fmtN(v.read), fmtN(v.events), v.seconds.toFixed(2), v.cpuSeconds?.toFixed(2) ?? '', fmtN(v.eventsPerSecond), v.MBPerSecond?.toFixed(1) ?? '', v.peakRssMB?.toFixed(1) ?? '']);
+  }
+  for (const s of res.memory?.sizes ?? []) {
+    rows.push([`memory: normalize - (stdin) ${fmtN(s.records)}`, s.status ?? 'ok', fmtN(s.records), fmtN(s.events ?? ''), s.seconds?.toFixed(2) ?? '', '', fmtN(s.eventsPerSecond ?? ''), '', s.peakRssMB?.toFixed(1) ?? '']);
+  }
+  out.push(...table(rows));
+  for (const n of notes) out.push(`  ${n}`);
+  out.push('');
+  out.push('ratios:');
+  for (const [k, v] of Object.entries(res.ratios)) out.push(`  ${k}: ${v ?? 'n/a'}`);
+  if (res.memory?.growthPercent !== undefined) out.push(`  peak RSS growth ${fmtN(res.memory.sizes[0].records)} -> ${fmtN(res.memory.sizes[1].records)} records: ${res.memory.growthPercent}%`);
+  out.push('');
+  out.push(...table([['target', 'goal', 'value', 'result'], ...res.targets.map((t) => [t.target, t.goal, t.value ?? 'n/a', t.result])]));
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+function table(rows) {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows.map((r, ri) => r.map((c, i) => (i === 0 || (ri > 0 && isNaN(Number(String(c).replace(/,/g, '')))) ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ').trimEnd());
+}
+const fmtN = (n) => (typeof n === 'number' ? n.toLocaleString('en') : n);
+const round = (x, d) => Math.round(x * 10 ** d) / 10 ** d;
+
+await main();

@@ -56,6 +56,13 @@ export function parseZonedLocal(
   let guess = wall - zoneOffsetMinutes(zone, wall) * 60000;
   const off2 = zoneOffsetMinutes(zone, guess);
   guess = wall - off2 * 60000;
+  // Fall-back overlap: the same wall time also exists with the offset in force an hour or so
+  // earlier; when it does, that earlier instant is the one documented above.
+  const offBefore = zoneOffsetMinutes(zone, guess - 3 * 3600000);
+  if (offBefore !== off2) {
+    const earlier = wall - offBefore * 60000;
+    if (earlier < guess && zoneOffsetMinutes(zone, earlier) === offBefore) return new Date(earlier);
+  }
   return new Date(guess);
 }
 

@@ -30,7 +30,8 @@ const PATTERNS: Array<{ re: RegExp; replace: (m: string, ...g: string[]) => stri
   // URLs with credentials: scheme://user:secret@host
   { re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:)([^\s@'"]+)(@)/gi, replace: (_m, a, _s, c) => `${a}${REDACTED}${c}` },
   // key=value conninfo and config style: password=..., secret=..., token=... (unquoted or quoted)
-  { re: /\b((?:password|passwd|pwd|secret|secret_access_key|aws_secret_access_key|api_key|apikey|token|access_token)\s*[=:]\s*)('[^']*'|"[^"]*"|[^\s,;'"&)]+)/gi,
+  // (also prefixed names such as MySQL's CHANGE MASTER TO MASTER_PASSWORD=\'...\' in server_audit quoting)
+  { re: /\b((?:[a-z0-9]+_)*(?:password|passwd|pwd|secret|secret_access_key|aws_secret_access_key|api_key|apikey|token|access_token)\s*[=:]\s*)(\\'(?:(?!\\')[^\n])*\\'|\\"(?:(?!\\")[^\n])*\\"|'[^']*'|"[^"]*"|[^\s,;'"&)]+)/gi,
     replace: (m, a, v) => (v === REDACTED || /^['"]?<REDACTED>/.test(v) || /^['"]?\*+['"]?$/.test(v) ? m : `${a}${REDACTED}`) },
 ];
 

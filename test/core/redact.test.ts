@@ -15,6 +15,8 @@ test.each([
   ['host=x password=abc user=y', 'host=x password=<REDACTED> user=y'],
   ["alter role x password 'pw'; select 'keep me'", "alter role x password '<REDACTED>'; select 'keep me'"],
   ['CREATE ROLE user1 WITH LOGIN PASSWORD <REDACTED>', 'CREATE ROLE user1 WITH LOGIN PASSWORD <REDACTED>'],
+  ["'CHANGE MASTER TO MASTER_USER=\\'repl\\', MASTER_PASSWORD=\\'pw6\\''", "'CHANGE MASTER TO MASTER_USER=\\'repl\\', MASTER_PASSWORD=<REDACTED>'"],
+  ["CHANGE REPLICATION SOURCE TO SOURCE_PASSWORD='pw7'", 'CHANGE REPLICATION SOURCE TO SOURCE_PASSWORD=<REDACTED>'],
   ['SELECT 1', 'SELECT 1'],
 ])('%s', (input, output) => {
   expect(redactSecrets(input)).toBe(output);

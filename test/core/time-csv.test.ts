@@ -7,6 +7,11 @@ test('zoned local times convert to UTC, across DST', () => {
   expect(parseZonedLocal(2024, 7, 1, 12, 0, 0, 0, 'Europe/Berlin').toISOString()).toBe('2024-07-01T10:00:00.000Z');
   expect(parseZonedLocal(2024, 1, 1, 12, 0, 0, 0, 'Europe/Berlin').toISOString()).toBe('2024-01-01T11:00:00.000Z');
   expect(parseZonedLocal(2024, 1, 1, 12, 0, 0, 0, '+05:30').toISOString()).toBe('2024-01-01T06:30:00.000Z');
+  // fall-back overlap (02:30 happens twice on 2024-10-27 in Berlin): the earlier instant; spring gap unchanged
+  expect(parseZonedLocal(2024, 10, 27, 2, 30, 0, 0, 'Europe/Berlin').toISOString()).toBe('2024-10-27T00:30:00.000Z');
+  expect(parseZonedLocal(2024, 10, 27, 3, 30, 0, 0, 'Europe/Berlin').toISOString()).toBe('2024-10-27T02:30:00.000Z');
+  expect(parseZonedLocal(2024, 3, 31, 2, 30, 0, 0, 'Europe/Berlin').toISOString()).toBe('2024-03-31T01:30:00.000Z');
+  expect(parseZonedLocal(2024, 11, 3, 1, 30, 0, 0, 'America/New_York').toISOString()).toBe('2024-11-03T05:30:00.000Z');
   expect(parseTimestampWithZone('2023-02-03 20:29:44.139 GMT')!.toISOString()).toBe('2023-02-03T20:29:44.139Z');
   expect(parseTimestampWithZone('2023-02-03 20:29:44 CET')!.toISOString()).toBe('2023-02-03T19:29:44.000Z');
   expect(parseTimestampWithZone('2023-02-03 20:29:44.5 +02')!.toISOString()).toBe('2023-02-03T18:29:44.500Z');

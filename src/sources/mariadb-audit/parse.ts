@@ -97,7 +97,7 @@ export function parseServerAuditLine(line: string): ParseResult {
     fields.splice(8, fields.length - 8, fields.slice(8, -1).join(','), last);
   }
   if (fields.length < 10 || fields.length > MAX_FIELDS) {
-    return { ok: false, error: `expected 10 comma-separated fields (${FIELD_NAMES}), found ${fields.length}` };
+    return { ok: false, error: `expected 10 comma-separated fields (${FIELD_NAMES}; Aurora / RDS add up to 2), found ${fields.length}` };
   }
   const ts = fields[0]!;
   if (!isLocalTimestamp(ts) && !isEpoch(ts)) {

@@ -3,6 +3,8 @@
 // rules in one place is what makes 'empty' and 'failed' mean the same thing for every source.
 import type { SourceResult, SourceRunContext, SourceStatus } from '../collect/source.js';
 import type { RosterEntry } from '../privilege/roster.js';
+import type { Outcome } from '../pipeline/types.js';
+import { OUTSIDE_WINDOW } from '../pipeline/run.js';
 
 /** A progress line for one live source: throttled, and silent unless the context asked for progress. */
 export class ProgressLine {
@@ -43,6 +45,8 @@ export class LiveResult {
   warnings: string[] = [];
   /** Raw records (or API entries) read so far. */
   records = 0;
+  /** Of those, the ones that were not skipped as outside the period (events, rejects, other skips). */
+  inPeriod = 0;
   /** Where reading is now (file and byte offset, page number and token, ...). */
   position: string | null = null;
   private error: string | null = null;
@@ -55,10 +59,16 @@ export class LiveResult {
   done(): void { this.finished = true; }
   get failedReason(): string | null { return this.error; }
 
+  /** Counts one outcome of the source. */
+  count(o: Outcome): void {
+    this.records++;
+    if (!(o.kind === 'skip' && o.reason === OUTSIDE_WINDOW)) this.inPeriod++;
+  }
+
   status(): SourceStatus {
     if (this.error !== null) return this.records > 0 || this.touched ? 'partial' : 'failed';
     if (!this.finished) return 'partial';
-    return this.records === 0 ? 'empty' : 'complete';
+    return this.inPeriod === 0 ? 'empty' : 'complete';
   }
 
   result(): SourceResult {

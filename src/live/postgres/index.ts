@@ -96,7 +96,7 @@ export const openPostgres: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) 
           since: ctx.since, until: ctx.until,
         }, summary);
         for await (const o of outcomes) {
-          res.records++;
+          res.count(o);
           if (res.records % 500 === 0) progress.update(`file ${i + 1}/${chosen.length} ${f.name}: ${res.records} records`);
           yield o;
           if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); return; }

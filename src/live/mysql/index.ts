@@ -1,0 +1,150 @@
+// Live source `mysql`: MySQL and MariaDB over SQL. Records the audit plugin's configuration and
+// health and the admin roster from the server; reads the audit records through MySQL Enterprise's
+// audit_log_read() or, for MariaDB (whose server_audit plugin cannot be read over SQL), from the
+// audit file paired with the connection. Records are normalized by the same adapters that read
+// audit files given on the command line.
+import { stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import mysql from 'mysql2/promise';
+import type { LiveSourceOpener, SourceConfig } from '../../collect/source.js';
+import type { Outcome } from '../../pipeline/types.js';
+import { openInput, openStream } from '../../pipeline/input.js';
+import { normalizeOne } from '../../pipeline/run.js';
+import { describeLocation } from '../../pipeline/record.js';
+import { findAdapter } from '../../sources/registry.js';
+import { isValidZone } from '../../event/time.js';
+import { LiveResult, ProgressLine } from '../progress.js';
+import { mysqlConnection, type MysqlSourceConfig } from './connection.js';
+import { enterpriseStatusWarnings, enterpriseWarnings, mariadbWarnings, type Vars } from './settings.js';
+import { readRoster } from './roster.js';
+import { readAuditLog } from './audit-log-read.js';
+
+async function vars(conn: mysql.Connection, sql: string): Promise<Vars> {
+  const [rows] = await conn.query(sql);
+  const out: Vars = {};
+  for (const r of rows as Array<{ Variable_name: string; Value: string }>) out[r.Variable_name] = String(r.Value ?? '');
+  return out;
+}
+
+/** The MariaDB audit files to read, oldest first: rotated copies (path.N ... path.1) then the live file. */
+export async function mariadbAuditFiles(path: string, rotations: number, since: Date): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = Math.min(rotations, 999); i >= 1; i--) {
+    const p = `${path}.${i}`;
+    try {
+      const st = await stat(p);
+      // A rotated file last written before the period holds nothing in it.
+      if (st.mtime.getTime() + 1000 >= since.getTime()) out.push(p);
+    } catch { /* not there */ }
+  }
+  out.push(path);
+  return out;
+}
+
+export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => {
+  const c = cfg as unknown as MysqlSourceConfig;
+  const res = new LiveResult();
+  const progress = new ProgressLine(c.name, ctx.progress);
+  res.how = 'MySQL/MariaDB audit records';
+
+  async function* run(): AsyncGenerator<Outcome> {
+    let conn;
+    try { conn = mysqlConnection(c); } catch (e) { res.fail((e as Error).message); return; }
+    const scrub = (m: string) => conn.scrubber.scrub(m);
+    let db: mysql.Connection | null = null;
+    try {
+      progress.update(`connecting to ${conn.display}`, true);
+      db = await mysql.createConnection(conn.options);
+      db.on('error', () => { /* surfaced by the next query */ });
+      const [[info]] = await db.query(`SELECT @@version AS version, @@version_comment AS comment, @@datadir AS datadir,
+        @@system_time_zone AS system_tz, @@time_zone AS tz, CURRENT_USER() AS me`) as unknown as [[Record<string, string>]];
+      const sa = await vars(db, "SHOW GLOBAL VARIABLES LIKE 'server\\_audit%'");
+      const al = await vars(db, "SHOW GLOBAL VARIABLES LIKE 'audit\\_log%'");
+      const flavor = c.flavor && c.flavor !== 'auto' ? c.flavor
+        : Object.keys(sa).length > 0 ? 'mariadb'
+          : Object.keys(al).length > 0 ? 'mysql-enterprise'
+            : /mariadb/i.test(info.version) ? 'mariadb' : 'mysql-enterprise';
+      res.settings = { connection: conn.display, reading_account: info.me, version: info.version, version_comment: info.comment, flavor,
+        system_time_zone: info.system_tz, time_zone: info.tz };
+      const roster = await readRoster(db, `live:${c.name}`, c.name);
+      res.roster = roster.entries;
+      if (roster.onlySelf) res.warn(`the account ${info.me} sees only its own privileges, so the admin roster is incomplete: GRANT SELECT ON mysql.* TO ${info.me}`);
+
+      if (flavor === 'mariadb') {
+        const st = await vars(db, "SHOW GLOBAL STATUS LIKE 'server\\_audit%'");
+        res.settings.server_audit_variables = sa;
+        res.settings.server_audit_status = st;
+        for (const w of mariadbWarnings(sa, st)) res.warn(w);
+        const datadir = info.datadir;
+        const named = c.audit_file ?? (st.Server_audit_current_log || sa.server_audit_file_path || 'server_audit.log');
+        const path = isAbsolute(named) ? named : join(datadir, named);
+        const zone = c.timezone ?? (isValidZone(info.system_tz) ? info.system_tz : ctx.timezone);
+        if (!zone) res.warn(`server_audit writes server local time without a zone and the server's system_time_zone ('${info.system_tz}') is not a zone name: set timezone in the source's config`);
+        res.settings.audit_file = path;
+        res.settings.timestamp_zone = zone ?? null;
+        res.settings.timestamp_zone_from = c.timezone ? 'config' : zone === info.system_tz ? 'server @@system_time_zone' : zone ? 'collect --timezone' : null;
+        await db.end().catch(() => undefined);
+        db = null;
+        const files = await mariadbAuditFiles(path, Number(sa.server_audit_file_rotations ?? '0'), ctx.since);
+        res.how = `SQL on ${conn.display} for the server_audit configuration and admin roster; records from the audit file paired with the connection: ${files.join(', ')}`;
+        try { await stat(path); } catch {
+          res.fail(`cannot read the MariaDB audit file ${path} on this machine: the server writes it on its own host; mount or copy it here and give its path as audit_file in the source's config`);
+          return;
+        }
+        const adapter = findAdapter('mariadb-audit');
+        if (!adapter) throw new Error('the mariadb-audit adapter is not registered');
+        for (const f of files) {
+          res.position = `file ${f} at its start`;
+          const input = await openInput(f);
+          for await (const o of normalizeOne(adapter, input, { format: 'mariadb-audit', options: { instance: c.name, timezone: zone ?? undefined }, since: ctx.since, until: ctx.until }, summary)) {
+            res.count(o);
+            res.position = `file ${describeLocation(o.raw.location)}`;
+            if (res.records % 500 === 0) progress.update(`${f}: ${res.records} records`);
+            yield o;
+            if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); return; }
+          }
+        }
+      } else {
+        const st = await vars(db, "SHOW GLOBAL STATUS LIKE 'Audit\\_log%'");
+        res.settings.audit_log_variables = al;
+        res.settings.audit_log_status = st;
+        for (const w of [...enterpriseWarnings(al), ...enterpriseStatusWarnings(st)]) res.warn(w);
+        if (Object.keys(al).length === 0) { res.fail(`MySQL Enterprise Audit (the audit_log plugin) is not loaded on ${conn.display}: there is nothing to read`); return; }
+        const max = c.max_array_length ?? 1000;
+        res.how = `SQL on ${conn.display}: audit_log_read() from ${ctx.since.toISOString()} in batches of ${max} events, following bookmarks, up to ${ctx.until.toISOString()}`;
+        const adapter = findAdapter('mysql-enterprise-audit');
+        if (!adapter) throw new Error('the mysql-enterprise-audit adapter is not registered');
+        const d = db;
+        const call = async (arg: string) => {
+          const [rows] = await d.query('SELECT audit_log_read(?) AS r', [arg]);
+          const v = (rows as Array<{ r: string | Buffer | null }>)[0]?.r ?? null;
+          return v === null ? null : String(v);
+        };
+        const chunks = readAuditLog(call, ctx.since, ctx.until, max, (bm, batch) => {
+          res.touched = true;
+          res.position = `audit_log_read() batch ${batch}, bookmark ${bm ? JSON.stringify(bm) : 'none'}`;
+          progress.update(`batch ${batch}: ${res.records} records`);
+        });
+        const input = await openStream(`${c.name}:audit_log_read()`, chunks);
+        for await (const o of normalizeOne(adapter, input, { format: 'mysql-enterprise-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary)) {
+          res.count(o);
+          yield o;
+          if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); return; }
+        }
+      }
+      res.position = null;
+      progress.update(`done: ${res.records} records`, true);
+      res.done();
+    } catch (e) {
+      const err = e as Error & { code?: string; errno?: number };
+      const hint = err.code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || err.code === 'ER_TABLEACCESS_DENIED_ERROR' || err.errno === 1227
+        ? ' (the reading account needs: GRANT PROCESS ON *.* TO the account, GRANT SELECT ON mysql.* (for the roster), and for MySQL Enterprise GRANT AUDIT_ADMIN)'
+        : '';
+      res.fail(scrub(`MySQL pull failed: ${err.message}${hint}`));
+    } finally {
+      await db?.end().catch(() => undefined);
+    }
+  }
+
+  return { outcomes: run(), result: () => res.result() };
+};

@@ -3,6 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
 import { expandInputs } from '../pipeline/input.js';
 import { emptySummary, formatSummaryLine, normalizeInputs, rejectLine } from '../pipeline/run.js';
+import type { RunOptions } from '../pipeline/run.js';
+import { canRunParallel, normalizeParallel, parseJobs } from '../pipeline/parallel.js';
 import { formatIds } from '../sources/registry.js';
 import { TextWriter } from '../export/writer.js';
 import { eventToJsonLine } from '../export/jsonl.js';
@@ -27,6 +29,7 @@ export function normalizeCommand(): Command {
     .option('--out <path>', 'write events to this file instead of standard output')
     .option('--rejects <path>', 'write rejected records (location, reason, raw text) as JSON Lines to this file')
     .option('-q, --quiet', 'print nothing on stderr but errors')
+    .option('-j, --jobs <n>', 'normalize up to n input files at once on worker threads (auto = one per core); output is the same as with 1', '1')
     .addHelpText('after', `
 Examples:
   $ audit-evidence normalize /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '
@@ -43,7 +46,7 @@ Exit codes: 0 done, 2 usage error or unreadable input.`)
 
 interface NormalizeOptions {
   format: string; logLinePrefix?: string; timezone?: string; instance?: string; since?: string; until?: string;
-  output: 'jsonl' | 'csv'; out?: string; rejects?: string; quiet?: boolean;
+  output: 'jsonl' | 'csv'; out?: string; rejects?: string; quiet?: boolean; jobs?: string;
 }
 
 export async function runNormalize(inputArgs: string[], opts: NormalizeOptions): Promise<number> {
@@ -51,6 +54,8 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   const since = opts.since ? parseTimeOption(opts.since, '--since', zone) : null;
   const until = opts.until ? parseTimeOption(opts.until, '--until', zone) : null;
   if (since && until && since >= until) throw new UserError('--since must be before --until');
+  const jobs = parseJobs(opts.jobs ?? '1');
+  if (jobs === null) throw new UserError(`--jobs must be a whole number of at least 1, or auto (got '${opts.jobs}')`);
   const files = await expandInputs(inputArgs.length ? inputArgs : ['-']);
   if (files.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
   const out = new TextWriter(opts.out ? createWriteStream(opts.out) : process.stdout);
@@ -59,12 +64,15 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   const shown: string[] = [];
   const say = (m: string) => { if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`); };
   if (opts.output === 'csv') await out.write(csvHeader());
-  for await (const o of normalizeInputs(files, {
+  const run: RunOptions = {
     format: opts.format,
     options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
     since, until,
     onInput: ({ input, format, how }) => { if (how === 'detected' && files.length > 0) say(`${input}: read as ${format} (detected)`); },
-  }, summary)) {
+  };
+  if (canRunParallel(jobs, files)) {
+    shown.push(...await normalizeParallel(files, run, { jobs, output: opts.output, rejects: rej !== null, showRejects: MAX_REJECTS_SHOWN }, { out, rejects: rej }, summary));
+  } else for await (const o of normalizeInputs(files, run, summary)) {
     if (o.kind === 'event') await out.write(opts.output === 'csv' ? eventToCsvRow(o.event) : eventToJsonLine(o.event));
     else if (o.kind === 'reject') {
       if (rej) await rej.write(rejectToJsonLine(o));

@@ -1,0 +1,210 @@
+// Multi-core normalize: several input files at once in worker threads, output in the same order
+// and bytes as the sequential run. Each worker normalizes whole files (one at a time) and writes the
+// formatted rows of each file to its own temp file; the main thread copies the temp files to the
+// real output strictly in input order, as soon as the next one is done, while later files are
+// still being normalized. Memory stays bounded (rows go to disk, not to queues); the counts of
+// each file come back as its InputSummary and are merged into the same RunSummary; the first
+// failing file stops the run at the same place, with the same error, as the sequential run.
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { tmpdir } from 'node:os';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from './input.js';
+import { DetectionError } from './detect.js';
+import { UsageError, emptySummary, normalizeInputs, rejectLine } from './run.js';
+import type { RunOptions, RunSummary } from './run.js';
+import { TextWriter } from '../export/writer.js';
+import { eventToJsonLine } from '../export/jsonl.js';
+import { eventToCsvRow } from '../export/csv.js';
+import { rejectToJsonLine } from '../export/rejects.js';
+
+export interface ParallelOptions {
+  /** Workers wanted; the run uses min(jobs, files, cores). */
+  jobs: number;
+  output: 'jsonl' | 'csv';
+  /** Whether rejected records are written (to `sinks.rejects`). */
+  rejects: boolean;
+  /** How many reject descriptions (`rejectLine`) to return for display. */
+  showRejects: number;
+}
+
+export interface ParallelSinks {
+  out: TextWriter;
+  rejects: TextWriter | null;
+}
+
+/** Number of workers a run with `jobs` over `files` inputs uses. */
+export function workerCount(jobs: number, files: number): number {
+  return Math.max(1, Math.min(jobs, files, availableParallelism()));
+}
+
+/** Reads a --jobs value: a whole number >= 1, or 'auto' (one per core); null when invalid. */
+export function parseJobs(value: string): number | null {
+  if (value === 'auto') return availableParallelism();
+  return /^[1-9][0-9]*$/.test(value) ? Number(value) : null;
+}
+
+/** Whether a list of inputs can be normalized in parallel (several files, none of them stdin). */
+export function canRunParallel(jobs: number, files: string[]): boolean {
+  return workerCount(jobs, files.length) > 1 && !files.includes('-');
+}
+
+interface WorkerSetup {
+  auditEvidenceNormalizeWorker: true;
+  run: Pick<RunOptions, 'format' | 'options' | 'since' | 'until'>;
+  output: 'jsonl' | 'csv';
+  rejects: boolean;
+  showRejects: number;
+}
+
+interface FileTask { index: number; path: string; outPath: string; rejPath: string | null }
+
+interface SerializedError { name: string; message: string; code?: string; path?: string }
+
+interface FileDone {
+  index: number;
+  info: { input: string; format: string; how: 'named' | 'detected' } | null;
+  summary: RunSummary;
+  rejectLines: string[];
+  error: SerializedError | null;
+}
+
+/**
+ * Normalizes `files` on up to `opts.jobs` worker threads, writing rows to `sinks` in input order
+ * and merging counts into `summary`. Returns the first `opts.showRejects` reject descriptions.
+ * `run.onInput` is called for each input in order, just before its rows are written.
+ */
+export async function normalizeParallel(
+  files: string[], run: RunOptions, opts: ParallelOptions, sinks: ParallelSinks, summary: RunSummary,
+): Promise<string[]> {
+  const n = workerCount(opts.jobs, files.length);
+  const dir = await mkdtemp(join(tmpdir(), 'audit-evidence-jobs-'));
+  const setup: WorkerSetup = {
+    auditEvidenceNormalizeWorker: true,
+    run: { format: run.format, options: run.options, since: run.since ?? null, until: run.until ?? null },
+    output: opts.output, rejects: opts.rejects, showRejects: opts.showRejects,
+  };
+  // One promise per file, resolved when a worker has finished it.
+  const settle: Array<(d: FileDone) => void> = [];
+  const fail: Array<(e: Error) => void> = [];
+  const done = files.map((_, i) => new Promise<FileDone>((res, rej) => { settle[i] = res; fail[i] = rej; }));
+  for (const p of done) p.catch(() => undefined); // rejections are awaited in order below
+  let nextTask = 0;
+  const workers: Worker[] = [];
+  const taskOf = (i: number): FileTask => ({
+    index: i, path: files[i]!, outPath: join(dir, `${i}.out`), rejPath: opts.rejects ? join(dir, `${i}.rej`) : null,
+  });
+  const feed = (w: Worker, current: { index: number }) => {
+    if (nextTask < files.length) { current.index = nextTask; w.postMessage(taskOf(nextTask++)); } else { current.index = -1; void w.terminate(); }
+  };
+  for (let k = 0; k < n; k++) {
+    const w = new Worker(new URL(import.meta.url), { workerData: setup });
+    const current = { index: -1 };
+    w.on('message', (d: FileDone) => { settle[d.index]!(d); feed(w, current); });
+    w.on('error', (e) => { if (current.index >= 0) fail[current.index]!(e); for (let i = nextTask; i < files.length; i++) fail[i]!(e); nextTask = files.length; });
+    w.on('exit', (code) => {
+      if (current.index >= 0) fail[current.index]!(new Error(`a normalize worker stopped (exit code ${code}) while reading ${files[current.index]}`));
+    });
+    workers.push(w);
+    feed(w, current);
+  }
+
+  const shown: string[] = [];
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const d = await done[i]!;
+      if (d.info) run.onInput?.(d.info);
+      const t = taskOf(i);
+      await copyInto(t.outPath, sinks.out);
+      if (sinks.rejects && t.rejPath) await copyInto(t.rejPath, sinks.rejects);
+      await rm(t.outPath, { force: true });
+      if (t.rejPath) await rm(t.rejPath, { force: true });
+      mergeSummary(summary, d.summary);
+      for (const l of d.rejectLines) if (shown.length < opts.showRejects) shown.push(l);
+      if (d.error) throw revive(d.error);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+    await rm(dir, { recursive: true, force: true });
+  }
+  return shown;
+}
+
+async function copyInto(path: string, sink: TextWriter): Promise<void> {
+  let stream;
+  try {
+    stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+    for await (const chunk of stream) await sink.write(chunk as string);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // the file failed before writing anything
+    throw e;
+  }
+}
+
+/** Adds the counts of one part of a run (one or more inputs) to a run summary. */
+export function mergeSummary(into: RunSummary, part: RunSummary): void {
+  into.inputs.push(...part.inputs);
+  into.read += part.read;
+  into.events += part.events;
+  into.rejects += part.rejects;
+  for (const [k, v] of Object.entries(part.skipped)) into.skipped[k] = (into.skipped[k] ?? 0) + v;
+  into.skippedTotal += part.skippedTotal;
+  into.reconciled &&= part.reconciled;
+}
+
+function serialize(e: unknown): SerializedError {
+  const err = e as NodeJS.ErrnoException;
+  return { name: err?.name ?? 'Error', message: err?.message ?? String(e), code: err?.code, path: err?.path };
+}
+
+/** Rebuilds a worker's error as the class the sequential run would have thrown. */
+function revive(s: SerializedError): Error {
+  if (s.name === 'InputError') return new InputError(s.message);
+  if (s.name === 'DetectionError') return new DetectionError(s.message);
+  if (s.name === 'UsageError') return new UsageError(s.message);
+  const e = new Error(s.message) as NodeJS.ErrnoException;
+  e.name = s.name;
+  if (s.code) e.code = s.code;
+  if (s.path) e.path = s.path;
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worker: normalizes one file per task, rows to the task's temp files.
+async function normalizeTask(setup: WorkerSetup, t: FileTask): Promise<FileDone> {
+  const summary = emptySummary();
+  const rejectLines: string[] = [];
+  let info: FileDone['info'] = null;
+  let error: SerializedError | null = null;
+  const out = new TextWriter(createWriteStream(t.outPath));
+  const rej = t.rejPath ? new TextWriter(createWriteStream(t.rejPath)) : null;
+  try {
+    const run: RunOptions = { ...setup.run, onInput: (i) => { info = i; } };
+    for await (const o of normalizeInputs([t.path], run, summary)) {
+      if (o.kind === 'event') await out.write(setup.output === 'csv' ? eventToCsvRow(o.event) : eventToJsonLine(o.event));
+      else if (o.kind === 'reject') {
+        if (rej) await rej.write(rejectToJsonLine(o));
+        if (rejectLines.length < setup.showRejects) rejectLines.push(rejectLine(o));
+      }
+    }
+  } catch (e) {
+    error = serialize(e);
+  } finally {
+    await out.end();
+    await rej?.end();
+  }
+  return { index: t.index, info, summary, rejectLines, error };
+}
+
+if (!isMainThread && parentPort && (workerData as WorkerSetup | null)?.auditEvidenceNormalizeWorker) {
+  const setup = workerData as WorkerSetup;
+  const port = parentPort;
+  // Tasks arrive one at a time (the main thread sends the next when this one is done).
+  port.on('message', (t: FileTask) => {
+    normalizeTask(setup, t).then((d) => port.postMessage(d), (e) => port.postMessage({
+      index: t.index, info: null, summary: emptySummary(), rejectLines: [], error: serialize(e),
+    } satisfies FileDone));
+  });
+}

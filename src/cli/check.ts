@@ -1,10 +1,148 @@
-// `audit-evidence check` (being built; see the issue that introduces it).
-import { Command } from 'commander';
-import { UserError } from './errors.js';
+// `audit-evidence check`: would this log pass an auditor's test? Streams events (normalized JSON
+// Lines or raw logs) through the completeness rules, prints every per-row finding as it comes,
+// then the report; exit 0 when the thresholds hold, 1 when they do not, 2 on usage/input errors.
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { Chalk } from 'chalk';
+import { expandInputs } from '../pipeline/input.js';
+import { emptySummary } from '../pipeline/run.js';
+import { TextWriter } from '../export/writer.js';
+import { readEvents, NORMALIZED } from '../filter/read-events.js';
+import { CompletenessChecker, CheckOptionError, DEFAULT_SHARED_IDENTITIES, RULES, PROFILE_IDS, type ProfileId } from '../checks/index.js';
+import { findingLine, renderText, type Paint } from '../checks/report.js';
+import { JUnitSpool } from '../checks/junit.js';
+import { CATEGORIES } from '../checks/rules/category-empty.js';
+import type { Category } from '../event/build.js';
+import { addEventInputOptions, inputSummaryLines, listOption, loadRosterOption, resolveWindow, type EventInputOptions } from './filter.js';
+import { checkZone } from './options.js';
+import { UserError, EXIT_OK, EXIT_FINDINGS } from './errors.js';
+
+interface CheckCliOptions extends EventInputOptions {
+  profile: ProfileId; sharedIdentities?: string; privileged?: boolean; requireCategories?: string[];
+  minComplete?: string; failOn?: string[]; json?: boolean; junit?: string; rows: boolean;
+}
 
 export function checkCommand(): Command {
-  return new Command('check')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .action(() => { throw new UserError('the check command is not available yet'); });
+  const c = new Command('check')
+    .description('Check that every row has user, action, time and resource, that nothing is missing, and gate CI on the result.')
+    .argument('[inputs...]', 'normalized JSON Lines or raw log files, directories, globs, or - for standard input (default: -)');
+  addEventInputOptions(c)
+    .addOption(new Option('--profile <id>', 'field profile').choices(PROFILE_IDS).default('soc2'))
+    .option('--shared-identities <list>', `shared accounts, comma-separated, or @FILE (one per line); 'default' stands for the built-in list (${DEFAULT_SHARED_IDENTITIES.slice(0, 5).join(', ')}, ...)`)
+    .option('--privileged', 'check administrator activity only (admin-class actions, root/superuser, --admins roster)')
+    .option('--require-categories <list>', `categories every source must have events of (${CATEGORIES.join(', ')})`, listOption)
+    .option('--min-complete <percent>', 'percent of rows that must be complete (default 100)')
+    .option('--fail-on <rules>', "rule ids whose findings fail the check; 'default' = the built-in set, 'none' = nothing", listOption)
+    .option('--json', 'print the report as JSON (with every per-row finding) instead of text')
+    .option('--junit <file>', 'also write a JUnit XML file (one test suite per rule)')
+    .option('--no-rows', 'do not print per-row findings, only the report')
+    .addHelpText('after', `
+Rules: ${RULES.map((r) => r.id).join(', ')}.
+
+Examples:
+  $ audit-evidence check --format pgaudit --log-line-prefix '%m [%p] %q%u@%d ' logs/*.log
+  $ audit-evidence check events.jsonl --profile pci --week --junit check.xml
+  $ audit-evidence check AWSLogs/ --require-categories authentication,permission_change --fail-on default,identity.shared
+
+Exit codes: 0 the thresholds hold, 1 they do not, 2 usage error or unreadable input.`)
+    .action(async (inputs: string[], opts: CheckCliOptions) => { process.exitCode = await runCheck(inputs, opts); });
+  return c;
+}
+
+/** Colours only on a terminal; NO_COLOR turns them off, FORCE_COLOR on (FORCE_COLOR wins, as in Node). */
+export function paintFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): Paint {
+  let level: 0 | 1 | 2 | 3;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') level = force === '0' || force === 'false' ? 0 : (['1', '2', '3'].includes(force) ? Number(force) as 1 | 2 | 3 : 1);
+  else if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') level = 0;
+  else level = stream.isTTY ? 1 : 0;
+  const ch = new Chalk({ level });
+  return { red: ch.red, yellow: ch.yellow, green: ch.green, bold: ch.bold, dim: ch.dim };
+}
+
+async function sharedIdentities(value: string | undefined): Promise<string[] | undefined> {
+  if (value === undefined) return undefined;
+  const out: string[] = [];
+  for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (item === 'default') out.push(...DEFAULT_SHARED_IDENTITIES);
+    else if (item.startsWith('@')) {
+      let text: string;
+      try { text = await readFile(item.slice(1), 'utf8'); } catch {
+        throw new UserError(`--shared-identities: cannot read ${item.slice(1)}`);
+      }
+      out.push(...text.split(/\r?\n/).map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean));
+    } else out.push(item);
+  }
+  return out;
+}
+
+export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Promise<number> {
+  const zone = checkZone(opts.timezone);
+  const window = resolveWindow(opts, zone);
+  let minComplete: number | undefined;
+  if (opts.minComplete !== undefined) {
+    minComplete = Number(opts.minComplete);
+    if (opts.minComplete.trim() === '' || !Number.isFinite(minComplete) || minComplete < 0 || minComplete > 100) {
+      throw new UserError(`--min-complete takes a percentage from 0 to 100, not '${opts.minComplete}'`);
+    }
+  }
+  const roster = await loadRosterOption(opts.admins);
+  let checker: CompletenessChecker;
+  try {
+    checker = new CompletenessChecker({
+      profile: opts.profile, since: window.since, until: window.until, sharedIdentities: await sharedIdentities(opts.sharedIdentities),
+      roster, requireCategories: opts.requireCategories as Category[] | undefined, minComplete, failOn: opts.failOn,
+      privilegedOnly: !!opts.privileged,
+    });
+  } catch (e) {
+    if (e instanceof CheckOptionError) throw new UserError(e.message);
+    throw e;
+  }
+  const files = await expandInputs(inputArgs.length ? inputArgs : ['-']);
+  if (files.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
+
+  const paint = opts.json ? paintFor(process.stdout, { NO_COLOR: '1' }) : paintFor(process.stdout);
+  const out = new TextWriter(process.stdout);
+  const say = (m: string) => { process.stderr.write(`audit-evidence: ${m}\n`); };
+  const spool = opts.junit ? await JUnitSpool.create() : null;
+  const summary = emptySummary();
+  const normalized = { inputs: 0, events: 0 };
+  let first = true;
+  let printed = false;
+  const emit = async (f: ReturnType<CompletenessChecker['add']>[number]) => {
+    await spool?.add(f);
+    if (opts.json) { await out.write(`${first ? '' : ','}\n${JSON.stringify(f)}`); first = false; }
+    else if (opts.rows) { await out.write(`${findingLine(f, paint)}\n`); printed = true; }
+  };
+  if (opts.json) await out.write('{"rowFindings":[');
+  try {
+    // The window is not given to the pipeline: rows outside it must reach the checker, which
+    // reports them (time.outside-window) instead of silently dropping them.
+    for await (const item of readEvents(files, {
+      format: opts.format,
+      options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
+      onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format} (detected)`); },
+    }, summary, normalized)) {
+      if (item.kind === 'reject') await emit(checker.reject(item.location, item.reason, item.format));
+      else for (const f of checker.add(item.event)) await emit(f);
+    }
+  } catch (e) {
+    await spool?.discard();
+    if (opts.json) await out.flush();
+    throw e;
+  }
+  const report = checker.finish();
+  for (const l of inputSummaryLines(summary, normalized)) say(l);
+  if (opts.json) {
+    const inputs = summary.inputs.map((s) => ({ input: s.input, format: s.format, read: s.read, events: s.events, rejects: s.rejects, skipped: s.skipped, notes: s.notes, reconciled: s.reconciled }));
+    await out.write(`${first ? '' : '\n'}],\n"report":${JSON.stringify(report)},\n"inputs":${JSON.stringify(inputs)}}\n`);
+  } else {
+    await out.write(`${printed ? '\n' : ''}${renderText(report, paint)}`);
+  }
+  await out.end();
+  if (spool && opts.junit) {
+    await spool.write(opts.junit, report);
+    say(`JUnit report written to ${opts.junit}`);
+  }
+  return report.pass ? EXIT_OK : EXIT_FINDINGS;
 }

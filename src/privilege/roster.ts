@@ -29,3 +29,46 @@ export function applyRoster(e: AuditEvent, roster: Roster): AuditEvent {
   const reasons = [...new Set([...e.privileged.reasons, ...hits.map((h) => `roster:${h.reason}`)])];
   return { ...e, privileged: { value: true, reasons } };
 }
+
+/** A roster file that cannot be read as one: the message names the file and line. */
+export class RosterError extends Error {
+  constructor(message: string) { super(message); this.name = 'RosterError'; }
+}
+
+/**
+ * Parses a roster file's text. Two forms:
+ * - text: one principal per line, optionally `principal,reason`; `#` starts a comment; blank lines ignored;
+ * - JSON: `{"principals": ["alice", {"principal": "bob", "reason": "dba", "instance": "pg-prod"}]}`.
+ * `file` names the file in entries' origin ('file:<name>') and in error messages.
+ */
+export function parseRoster(text: string, file: string): Roster {
+  const origin = `file:${file}`;
+  const trimmed = text.replace(/^\uFEFF/, '').trim();
+  if (trimmed.startsWith('{')) {
+    let doc: unknown;
+    try { doc = JSON.parse(trimmed); } catch (e) { throw new RosterError(`${file} is not valid JSON: ${(e as Error).message}`); }
+    const list = (doc as { principals?: unknown }).principals;
+    if (!Array.isArray(list)) throw new RosterError(`${file}: a JSON roster needs a "principals" array`);
+    return {
+      entries: list.map((p, i): RosterEntry => {
+        if (typeof p === 'string' && p.trim()) return { principal: p.trim(), reason: `listed in ${file}`, origin };
+        const o = p as Partial<RosterEntry> | null;
+        if (o && typeof o === 'object' && typeof o.principal === 'string' && o.principal.trim()) {
+          return { principal: o.principal.trim(), reason: typeof o.reason === 'string' && o.reason.trim() ? o.reason.trim() : `listed in ${file}`, origin, instance: typeof o.instance === 'string' ? o.instance : null };
+        }
+        throw new RosterError(`${file}: principals[${i}] must be a name or an object with a "principal" name`);
+      }),
+    };
+  }
+  const entries: RosterEntry[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const body = line.replace(/#.*$/, '').trim();
+    if (!body) return;
+    const comma = body.indexOf(',');
+    const principal = (comma === -1 ? body : body.slice(0, comma)).trim();
+    const reason = comma === -1 ? '' : body.slice(comma + 1).trim();
+    if (!principal) throw new RosterError(`${file}:${i + 1}: the line names no principal before the comma`);
+    entries.push({ principal, reason: reason || `listed in ${file}`, origin });
+  });
+  return { entries };
+}

@@ -2,12 +2,17 @@
 // reader prove none were dropped: numbers go up by one; repeats are sub-statements or several
 // relations of one statement. A jump means records are missing. A number lower than the last one
 // means a new session reused the stream key (a recycled pid), so the stream starts over.
+// Only formats whose numbering is consecutive by design are checked: MariaDB's queryid and MySQL's
+// record ids count every query of the server, audited or not, so their jumps prove nothing.
 // Memory is bounded: at most MAX_STREAMS live streams are tracked (least recently seen dropped
 // first; a dropped stream is simply not checked further, never reported falsely).
 import type { Rule } from '../rule.js';
 import { q, rowFinding } from '../rule.js';
 
 export const MAX_STREAMS = 10_000;
+
+/** Adapter ids whose `sequence` numbers go up by exactly one per record within a stream. */
+export const CONSECUTIVE_FORMATS: ReadonlySet<string> = new Set(['pgaudit']);
 
 export const sequenceGap: Rule = {
   id: 'sequence.gap',
@@ -19,7 +24,7 @@ export const sequenceGap: Rule = {
     return {
       row(e, source) {
         const s = e.sequence;
-        if (!s) return [];
+        if (!s || !CONSECUTIVE_FORMATS.has(e.source.format)) return [];
         const key = `${source}\u0000${s.stream}`;
         const prev = last.get(key);
         last.delete(key);

@@ -1,0 +1,327 @@
+// The collect library: sources -> normalization pipeline -> roster and completeness checks ->
+// a signed evidence bundle. Everything streams: events, CSV, rejects and raw records go to
+// temporary files as they arrive, hashed on the way, and the Merkle tree is built incrementally;
+// only counts, a bounded sample of administrator rows and the checker's bounded findings stay in
+// memory. The zip is written to a temporary name next to the target and renamed into place only
+// when it is complete.
+import { mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { canonicalJson } from '../event/canonical.js';
+import { EVENT_SCHEMA_PATH } from '../event/schema.js';
+import { sha256Hex } from '../event/hash.js';
+import { fullLocation } from '../event/build.js';
+import type { AuditEvent } from '../event/types.generated.js';
+import { applyRoster } from '../privilege/roster.js';
+import { emptySummary, OUTSIDE_WINDOW, type RunSummary } from '../pipeline/run.js';
+import { findAdapter } from '../sources/registry.js';
+import { csvHeader, eventToCsvRow } from '../export/csv.js';
+import { CompletenessChecker, type SourceInfo, type ProfileId } from '../checks/index.js';
+import type { CollectConfig } from '../config/load.js';
+import { MerkleBuilder } from '../bundle/merkle.js';
+import { HashedFile } from '../bundle/hashed-file.js';
+import { signEnvelope, envelopeText } from '../bundle/dsse.js';
+import { keyId, publicKeyPem, type SigningKey } from '../bundle/keys.js';
+import { writeZip, type ZipItem } from '../bundle/zip-writer.js';
+import { openBundle, BundleReadError } from '../bundle/zip-reader.js';
+import { summaryHtml, type SampleRow } from '../bundle/html.js';
+import { verifyDoc } from '../bundle/verify-doc.js';
+import {
+  COLLECTOR_NAME, COLLECTOR_VERSION, COMPLETENESS_FILE, CSV_FILE, ENVELOPE_FILE, EPHEMERAL_WARNING, EVENTS_FILE, MANIFEST_FILE,
+  PREDICATE_TYPE, PUBLIC_KEY_FILE, REJECTS_FILE, SCHEMA_FILE, STATEMENT_TYPE, SUMMARY_FILE, SUMS_FILE, VERIFY_FILE,
+  rawFileName, statementBytes, sumsText,
+  type EvidencePredicate, type SourceEntry, type Statement, type Subject,
+} from '../bundle/manifest.js';
+import { openFileSource, type FileSourceSettings } from './file-source.js';
+import { openDemoSource } from './demo.js';
+import { liveSourceTypes, type SourceConfig, type SourceRun, type SourceRunContext } from './source.js';
+import { TempFiles } from './temp-files.js';
+import { dateInZone, type Period } from './window.js';
+
+export class CollectError extends Error {
+  constructor(message: string) { super(message); this.name = 'CollectError'; }
+}
+
+export interface CollectOptions {
+  config: CollectConfig;
+  period: Period;
+  /** The run's clock: generated_at and every zip entry's mtime. */
+  now: Date;
+  /** Final path of the bundle. */
+  out: string;
+  key: SigningKey;
+  previous?: string | null;
+  demo?: boolean;
+  signal?: AbortSignal;
+  progress?: (msg: string) => void;
+  /** Where temporary paths are registered (the CLI removes them on an interrupt). */
+  temps?: TempFiles;
+}
+
+export interface CollectResult {
+  out: string;
+  size: number;
+  statement: Statement;
+  manifestSha256: string;
+  /** Sources that are partial or failed. */
+  incomplete: SourceEntry[];
+  warnings: string[];
+}
+
+const LIVE_KIND: Record<string, SourceInfo['kind']> = { postgres: 'postgresql', mysql: 'mysql', 'gcp-logging': 'gcp', cloudtrail: 'aws' };
+const LIVE_FORMAT: Record<string, string> = { postgres: 'pgaudit', mysql: 'mysql', 'gcp-logging': 'gcp-audit', cloudtrail: 'cloudtrail' };
+
+/** Loads the live source types (src/live/ registers them) when the configuration uses one. */
+async function loadLiveSources(config: CollectConfig): Promise<void> {
+  if (!config.sources.some((s) => s.type !== 'file') || liveSourceTypes.size > 0) return;
+  const url = new URL('../live/index.js', import.meta.url).href;
+  try { await import(url); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String((e as Error).message).includes('live')) throw e;
+  }
+}
+
+/** Reads the previous bundle's manifest, for the chain. */
+export async function previousLink(path: string): Promise<NonNullable<EvidencePredicate['previous_bundle']>> {
+  let b;
+  try { b = await openBundle(path); } catch (e) { throw new CollectError(`--previous: ${(e as Error).message}`); }
+  try {
+    if (!b.entries.has(MANIFEST_FILE)) throw new CollectError(`--previous: ${path} is not an evidence bundle (it has no ${MANIFEST_FILE})`);
+    const bytes = await b.read(MANIFEST_FILE);
+    let st: Statement;
+    try { st = JSON.parse(bytes.toString('utf8')); } catch { throw new CollectError(`--previous: ${MANIFEST_FILE} in ${path} is not JSON`); }
+    if (st._type !== STATEMENT_TYPE || st.predicateType !== PREDICATE_TYPE) throw new CollectError(`--previous: ${path} is not an audit-evidence bundle (unexpected manifest type)`);
+    const per = st.predicate?.period;
+    return { manifest_sha256: sha256Hex(bytes), period: per ? { start: per.start, end: per.end } : null, file: basename(path) };
+  } catch (e) {
+    if (e instanceof BundleReadError) throw new CollectError(`--previous: ${e.message}`);
+    throw e;
+  } finally { b.close(); }
+}
+
+function sourceInfo(cfg: SourceConfig): SourceInfo | null {
+  if (cfg.type === 'file') {
+    const a = findAdapter(String(cfg.format ?? 'auto'));
+    return a ? { name: cfg.name, kind: a.kind, format: a.id, instance: cfg.name } : null;
+  }
+  const kind = LIVE_KIND[cfg.type];
+  return kind ? { name: cfg.name, kind, format: LIVE_FORMAT[cfg.type], instance: cfg.name } : null;
+}
+
+function bump(m: Record<string, number>, k: string, n = 1): void { m[k] = (m[k] ?? 0) + n; }
+
+export async function runCollect(o: CollectOptions): Promise<CollectResult> {
+  const temps = o.temps ?? new TempFiles();
+  const say = o.progress ?? (() => {});
+  const { config, period } = o;
+  const outDir = dirname(o.out);
+  const partial = join(outDir, `.${basename(o.out)}.${process.pid}.partial`);
+  // Reserve the temporary zip first: an unwritable target fails now, not after a long pull.
+  try { await (await open(partial, 'wx', 0o644)).close(); } catch (e) {
+    throw new CollectError(`cannot write the bundle in ${outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  temps.add(partial);
+  const work = temps.add(await mkdtemp(join(tmpdir(), 'audit-evidence-')));
+  try {
+    const previous = o.previous ? await previousLink(o.previous) : null;
+    await loadLiveSources(config);
+    const events = new HashedFile(join(work, 'events.jsonl'));
+    const csv = new HashedFile(join(work, 'events.csv'));
+    const rejects = new HashedFile(join(work, 'rejects.jsonl'));
+    await csv.write(csvHeader());
+    const merkle = new MerkleBuilder();
+    const checker = new CompletenessChecker({
+      profile: config.profile as ProfileId, since: period.start, until: period.end,
+      sharedIdentities: config.sharedIdentities, roster: config.roster,
+      sources: config.sources.map(sourceInfo).filter((s): s is SourceInfo => s !== null),
+    });
+    const byCategory: Record<string, number> = {};
+    const categoriesBySource: Record<string, Record<string, number>> = {};
+    const byDay: Record<string, number> = {};
+    const sample: SampleRow[] = [];
+    let privileged = 0;
+    const entries: SourceEntry[] = [];
+    const rawFiles: Array<{ name: string; file: string; sha256: string }> = [];
+    const warnings: string[] = [];
+    const ctx: SourceRunContext = { since: period.start, until: period.end, timezone: period.timezone, progress: say, signal: o.signal };
+
+    for (const [i, cfg] of config.sources.entries()) {
+      if (o.signal?.aborted) throw new CollectError('interrupted');
+      say(`${cfg.name}: collecting (${cfg.type})`);
+      const summary: RunSummary = emptySummary();
+      const rawPath = join(work, `raw-${i}.jsonl`);
+      const raw = new HashedFile(rawPath);
+      const rawName = rawFileName(cfg.name);
+      const c = { read: 0, events: 0, rejects: 0, skipped: {} as Record<string, number>, outside: 0, untimed: 0, first: null as string | null, last: null as string | null, mismatched: 0 };
+      const cats: Record<string, number> = {};
+      categoriesBySource[cfg.name] = cats;
+      let run: SourceRun | null = null;
+      let error: string | null = null;
+      try {
+        if (cfg.type === 'file') run = o.demo ? openDemoSource(cfg as FileSourceSettings, ctx, summary) : openFileSource(cfg as FileSourceSettings, ctx, summary);
+        else {
+          const opener = liveSourceTypes.get(cfg.type);
+          if (!opener) throw new Error(`the live source type '${cfg.type}' is not available in this version of audit-evidence`);
+          run = opener(cfg, ctx, summary);
+        }
+        for await (const out of run.outcomes) {
+          if (o.signal?.aborted) throw new CollectError('interrupted');
+          c.read++;
+          const rawLine = (disposition: string) => raw.write(`${JSON.stringify({ sha256: out.raw.sha256, location: fullLocation(out.raw.location), disposition, text: out.raw.text })}\n`);
+          if (out.kind === 'event') {
+            let ev: AuditEvent = applyRoster(out.event, config.roster);
+            if (ev.source.instance === null) ev = { ...ev, source: { ...ev.source, instance: cfg.name } };
+            if (ev.source.raw_sha256 !== out.raw.sha256) c.mismatched++;
+            const line = canonicalJson(ev);
+            await events.write(`${line}\n`);
+            merkle.add(line);
+            await csv.write(eventToCsvRow(ev));
+            await rawLine('event');
+            checker.add(ev);
+            c.events++;
+            bump(byCategory, ev.category);
+            bump(cats, ev.category);
+            if (ev.timestamp === null) { c.untimed++; bump(byDay, 'no timestamp'); } else {
+              if (c.first === null || ev.timestamp < c.first) c.first = ev.timestamp;
+              if (c.last === null || ev.timestamp > c.last) c.last = ev.timestamp;
+              const d = dateInZone(new Date(ev.timestamp), period.timezone);
+              bump(byDay, `${d.y}-${String(d.m).padStart(2, '0')}-${String(d.d).padStart(2, '0')}`);
+            }
+            if (ev.privileged.value) {
+              privileged++;
+              if (sample.length < config.bundle.sampleRows) {
+                sample.push({ line: merkle.count, timestamp: ev.timestamp, user: ev.user.name, action: ev.action.name, resource: ev.resource.name, category: ev.category, outcome: ev.outcome, source: ev.source.instance, reasons: ev.privileged.reasons });
+              }
+            }
+          } else if (out.kind === 'reject') {
+            c.rejects++;
+            await rejects.write(`${JSON.stringify({ source: cfg.name, location: fullLocation(out.raw.location), reason: out.reason, raw_sha256: out.raw.sha256, raw: out.raw.text })}\n`);
+            await rawLine('reject');
+          } else {
+            bump(c.skipped, out.reason);
+            if (out.reason === OUTSIDE_WINDOW) c.outside++;
+            else await rawLine(`skip: ${out.reason}`);
+          }
+        }
+      } catch (e) {
+        if (o.signal?.aborted || (e instanceof CollectError && e.message === 'interrupted')) throw new CollectError('interrupted');
+        error = (e as Error).message;
+      }
+      rawFiles.push({ name: rawName, file: rawPath, sha256: (await raw.close()).sha256 });
+      const res = run ? run.result() : null;
+      let status = res?.status ?? 'failed';
+      let reason = res?.reason ?? null;
+      if (error !== null) { status = c.read > 0 ? 'partial' : 'failed'; reason = reason ? `${error}; ${reason}` : error; }
+      else if (status === 'complete' && c.events === 0) { status = 'empty'; reason = 'no events in the period'; }
+      const sourceWarnings = [...(res?.warnings ?? [])];
+      if (c.mismatched) sourceWarnings.push(`${c.mismatched} events name a raw_sha256 that differs from the raw record they came from (an adapter bug): verify will report them`);
+      const formats = [...new Set(summary.inputs.map((s) => s.format))];
+      const kinds = [...new Set(formats.map((f) => findAdapter(f)?.kind).filter((k): k is NonNullable<typeof k> => !!k))];
+      const skippedTotal = Object.values(c.skipped).reduce((a, b) => a + b, 0);
+      const { demo_time_shift_days: shift, ...settings } = (res?.settings ?? {}) as Record<string, unknown>;
+      entries.push({
+        name: cfg.name, type: cfg.type,
+        kind: kinds.length ? kinds.join(',') : (LIVE_KIND[cfg.type] ?? null),
+        format: formats.length ? formats.join(',') : (cfg.type === 'file' && cfg.format !== 'auto' ? String(cfg.format) : null),
+        how: res?.how ?? `${cfg.type} source`,
+        status, status_reason: reason, last_position: res?.lastPosition ?? null,
+        records_read: c.read, events: c.events, rejects: c.rejects, skipped: c.skipped, outside_period: c.outside,
+        raw_records: c.read - c.outside, raw_file: rawName,
+        first_event: c.first, last_event: c.last, untimed_events: c.untimed,
+        counts_reconcile: summary.reconciled && c.read === c.events + c.rejects + skippedTotal,
+        settings,
+        roster: (res?.roster ?? []).map((r) => ({ principal: r.principal, reason: r.reason, origin: r.origin, instance: r.instance ?? null })),
+        warnings: sourceWarnings,
+        demo_time_shift_days: typeof shift === 'number' ? shift : null,
+      });
+      for (const w of sourceWarnings) warnings.push(`${cfg.name}: ${w}`);
+      say(`${cfg.name}: ${status}${reason ? ` (${reason})` : ''}: read ${c.read}, ${c.events} events, ${c.rejects} rejected, ${skippedTotal} skipped (${c.outside} outside the period)`);
+    }
+
+    const eventsDigest = await events.close();
+    const csvDigest = await csv.close();
+    const rejectsDigest = await rejects.close();
+    const report = checker.finish();
+    const completenessBytes = Buffer.from(`${JSON.stringify({
+      options: {
+        profile: config.profile, since: period.start.toISOString(), until: period.end.toISOString(),
+        shared_identities: config.sharedIdentities ?? null, roster_entries: config.roster.entries.length,
+      },
+      report,
+    }, null, 2)}\n`);
+    const schemaBytes = await readFile(EVENT_SCHEMA_PATH);
+    const pubPem = Buffer.from(publicKeyPem(o.key.publicKey));
+    const keyid = keyId(o.key.publicKey);
+
+    const sum = (k: keyof Pick<SourceEntry, 'records_read' | 'events' | 'rejects' | 'outside_period'>) => entries.reduce((a, s) => a + s[k], 0);
+    const predicate: EvidencePredicate = {
+      bundle_format: 1,
+      demo: !!o.demo,
+      period: { start: period.start.toISOString(), end: period.end.toISOString(), timezone: period.timezone, how: period.how },
+      generated_at: o.now.toISOString(),
+      collector: { name: COLLECTOR_NAME, version: COLLECTOR_VERSION },
+      signer: { keyid, ephemeral: o.key.ephemeral, warning: o.key.ephemeral ? EPHEMERAL_WARNING : null },
+      config: {
+        file: config.file ? basename(config.file) : (o.demo ? 'built-in demo configuration' : null), sha256: config.digest,
+        profile: config.profile, shared_identities: config.sharedIdentities ?? null, roster_from: config.rosterFrom,
+      },
+      sources: entries,
+      totals: {
+        records_read: sum('records_read'), events: sum('events'), rejects: sum('rejects'),
+        skipped: entries.reduce((a, s) => a + Object.values(s.skipped).reduce((x, y) => x + y, 0), 0),
+        outside_period: sum('outside_period'), counts_reconcile: entries.every((s) => s.counts_reconcile),
+      },
+      events: {
+        file: EVENTS_FILE, count: merkle.count, merkle_root: merkle.root(),
+        tree: 'RFC 6962: leaf = SHA-256(0x00 || line), node = SHA-256(0x01 || left || right), one leaf per line of events.jsonl without its line break',
+        by_category: byCategory, privileged,
+      },
+      completeness: {
+        report: COMPLETENESS_FILE, profile: report.profile, fields: report.fields, pass: report.pass, rows: report.rows,
+        complete_rows: report.completeRows, percent_complete: report.percentComplete, missing: report.missing,
+        failed_because: report.failedBecause, finding_counts: report.findingCounts,
+      },
+      previous_bundle: previous,
+    };
+    const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, byDay, sample, sampleLimit: config.bundle.sampleRows, findings: report.findings }));
+    const verifyMd = Buffer.from(verifyDoc({ keyid, ephemeral: o.key.ephemeral, demo: !!o.demo }));
+
+    const files: Array<ZipItem & { sha256: string }> = [
+      { name: VERIFY_FILE, data: verifyMd, sha256: sha256Hex(verifyMd) },
+      { name: PUBLIC_KEY_FILE, data: pubPem, sha256: sha256Hex(pubPem) },
+      { name: EVENTS_FILE, file: join(work, 'events.jsonl'), sha256: eventsDigest.sha256 },
+      { name: CSV_FILE, file: join(work, 'events.csv'), sha256: csvDigest.sha256 },
+      { name: REJECTS_FILE, file: join(work, 'rejects.jsonl'), sha256: rejectsDigest.sha256 },
+      { name: COMPLETENESS_FILE, data: completenessBytes, sha256: sha256Hex(completenessBytes) },
+      { name: SUMMARY_FILE, data: html, sha256: sha256Hex(html) },
+      { name: SCHEMA_FILE, data: schemaBytes, sha256: sha256Hex(schemaBytes) },
+    ];
+    files.push(...rawFiles);
+    const sums = Buffer.from(sumsText(files.map((f) => ({ name: f.name, digest: { sha256: f.sha256 } }))));
+    const subjects: Subject[] = [
+      { name: SUMS_FILE, digest: { sha256: sha256Hex(sums) } },
+      ...files.map((f) => ({ name: f.name, digest: { sha256: f.sha256 } })),
+    ];
+    const statement: Statement = { _type: STATEMENT_TYPE, subject: subjects, predicateType: PREDICATE_TYPE, predicate };
+    const manifest = statementBytes(statement);
+    const envelope = Buffer.from(envelopeText(signEnvelope(manifest, o.key.privateKey, o.key.publicKey)));
+
+    if (o.signal?.aborted) throw new CollectError('interrupted');
+    say(`writing ${o.out}`);
+    await writeZip(partial, [
+      { name: MANIFEST_FILE, data: manifest },
+      { name: ENVELOPE_FILE, data: envelope },
+      { name: SUMS_FILE, data: sums },
+      ...files.map(({ name, file, data }) => ({ name, file, data })),
+    ], o.now);
+    if (o.signal?.aborted) throw new CollectError('interrupted');
+    await rename(partial, o.out);
+    temps.keep(partial);
+    const size = (await stat(o.out)).size;
+    return { out: o.out, size, statement, manifestSha256: sha256Hex(manifest), incomplete: entries.filter((s) => s.status === 'partial' || s.status === 'failed'), warnings };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    temps.keep(work);
+    await rm(partial, { force: true });
+    temps.keep(partial);
+  }
+}

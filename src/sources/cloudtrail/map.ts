@@ -1,0 +1,202 @@
+// Maps one parsed CloudTrail record to an event. Record fields:
+//   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
+// Digest files (log file integrity validation) are recognised and skipped:
+//   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html
+import { buildEvent, snakeCase, type EventInput } from '../../event/build.js';
+import { privilegeFor } from '../../event/privilege.js';
+import type { RawRecord } from '../../pipeline/types.js';
+import { baseEventName, classify, isDenied, serviceOf } from './categories.js';
+import { mapIdentity } from './identity.js';
+import { mapResource } from './resource.js';
+import type { AuditEvent } from '../../event/types.generated.js';
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+export const DIGEST_SKIP = 'CloudTrail digest file, not events';
+
+/** A CloudTrail digest file's top-level object. */
+export function isDigest(o: Obj): boolean {
+  return 'digestPublicKeyFingerprint' in o || ('awsAccountId' in o && 'digestStartTime' in o);
+}
+
+/** Calls whose target is the account as a whole (no request parameter names it). */
+const ACCOUNT_LEVEL = new Set([
+  'organizations:LeaveOrganization', 'iam:UpdateAccountPasswordPolicy', 'iam:DeleteAccountPasswordPolicy',
+  'iam:CreateAccountAlias', 'iam:DeleteAccountAlias', 'iam:SetSecurityTokenServicePreferences',
+  'ec2:EnableEbsEncryptionByDefault', 'ec2:DisableEbsEncryptionByDefault',
+  's3:PutAccountPublicAccessBlock', 's3control:PutPublicAccessBlock', 's3control:DeletePublicAccessBlock',
+  'securityhub:DisableSecurityHub',
+]);
+
+const ISO_START = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+const ENCODED = 'Encoded authorization failure message:';
+const MAX_REASON = 300;
+
+/** `errorCode: errorMessage`, with EC2's encoded authorization blob and very long messages cut. */
+export function outcomeReason(code: string | null, message: string | null): string | null {
+  let m = message;
+  if (m) {
+    const i = m.indexOf(ENCODED);
+    if (i >= 0) {
+      const blob = m.length - i - ENCODED.length;
+      m = `${m.slice(0, i + ENCODED.length)} (${blob > 0 ? blob - 1 : 0} characters omitted; decode with sts decode-authorization-message)`;
+    } else if (m.length > MAX_REASON) {
+      m = `${m.slice(0, MAX_REASON)}… (${m.length - MAX_REASON} more characters)`;
+    }
+  }
+  if (code && m) return `${code}: ${m}`;
+  return code ?? m;
+}
+
+const snakeCache = new Map<string, string>();
+function actionName(base: string): string {
+  let s = snakeCache.get(base);
+  if (s === undefined) { s = snakeCase(base); if (snakeCache.size < 20_000) snakeCache.set(base, s); }
+  return s;
+}
+
+/** Logstash's CloudTrail pipeline writes the user agent as `[agent]`. */
+function cleanAgent(ua: string | null): string | null {
+  if (ua && ua.length > 1 && ua.charCodeAt(0) === 0x5b && ua.charCodeAt(ua.length - 1) === 0x5d) return ua.slice(1, -1) || null;
+  return ua;
+}
+
+function toIso(s: string | null): string | null {
+  if (!s || !ISO_START.test(s)) return null;
+  const t = Date.parse(s);
+  return Number.isFinite(t) ? new Date(t).toISOString() : null;
+}
+
+export interface MapContext {
+  note(msg: string): void;
+  instance: string | null;
+  variant: string;
+}
+
+export type MapResult = { kind: 'event'; event: AuditEvent } | { kind: 'reject'; reason: string } | { kind: 'skip'; reason: string };
+
+export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult {
+  if (isDigest(rec)) return { kind: 'skip', reason: DIGEST_SKIP };
+  const eventName = str(rec.eventName); // eventName
+  const eventSource = str(rec.eventSource); // eventSource
+  if (!eventName && !eventSource) {
+    return { kind: 'reject', reason: 'not a CloudTrail event: the object has neither eventName nor eventSource' };
+  }
+  const service = eventSource ? serviceOf(eventSource) : '';
+  const base = eventName ? baseEventName(eventName) : null;
+
+  // Time: eventTime (UTC). Logstash's cloudtrail codec moves it to @timestamp and deletes it.
+  let timestamp = toIso(str(rec.eventTime));
+  // Facts decided along the way; appended after the record's own facts so key order is stable.
+  const details: Record<string, unknown> = {};
+  const flags: Record<string, unknown> = {};
+  if (timestamp === null) {
+    if (rec.eventTime === undefined && typeof rec['@timestamp'] === 'string') {
+      timestamp = toIso(rec['@timestamp'] as string);
+      if (timestamp) {
+        flags.time_source = '@timestamp';
+        ctx.note('timestamps come from Logstash @timestamp: the Logstash cloudtrail codec moves eventTime there');
+      }
+    }
+    if (timestamp === null) ctx.note(`some records have no usable eventTime (${rec.eventTime === undefined ? 'absent' : JSON.stringify(rec.eventTime)}): their timestamp is null`);
+  }
+
+  const id = mapIdentity(rec, base ?? '');
+  if (id.missing) ctx.note(`user is null where ${id.missing}`);
+
+  // readOnly: boolean in current records, sometimes a string in exports; absent in some old ones.
+  const ro = rec.readOnly;
+  const readOnly = ro === true || ro === 'true' ? true : ro === false || ro === 'false' ? false : undefined;
+  const rp = obj(rec.requestParameters);
+  const cls = classify(service, base ?? '', readOnly, rp);
+  if (cls.basis === 'read_only_inferred') {
+    flags.read_only_inferred = true;
+    ctx.note('records without readOnly (older eventVersion exports) are classed by their name: Describe/Get/List... as reads, others as writes');
+  }
+
+  // Outcome: errorCode (absent = success); sign-in events answer in responseElements.<eventName>.
+  const errorCode = str(rec.errorCode);
+  const errorMessage = str(rec.errorMessage);
+  const re = obj(rec.responseElements);
+  let outcome: EventInput['outcome'] = 'success';
+  let reason: string | null = null;
+  // ConsoleLogin / CheckMfa: responseElements.<eventName>; Identity Center sign-in steps:
+  // serviceEventDetails.<eventName>. Both "Success" | "Failure".
+  const sed = obj(rec.serviceEventDetails);
+  const signinResult = base ? str(re?.[base]) ?? str(sed?.[base]) : null;
+  if (errorCode) {
+    outcome = 'failure';
+    reason = outcomeReason(errorCode, errorMessage);
+    if (isDenied(errorCode)) flags.denied = true;
+  } else if (signinResult === 'Failure') {
+    outcome = 'failure';
+    reason = outcomeReason(null, errorMessage) ?? 'Failure';
+  } else if (signinResult === 'Success') {
+    outcome = 'success';
+  }
+
+  const res = mapResource(rec, service);
+  if (!res.resource.name && res.resource.scope?.account && (cls.category === 'authentication' || ACCOUNT_LEVEL.has(`${service}:${base}`))) {
+    // A sign-in, a session request or an account-wide setting acts on the account itself (the one
+    // that received the event), which the record names in recipientAccountId.
+    res.resource = { type: 'AWS::::Account', name: res.resource.scope.account, implicit: true, scope: res.resource.scope };
+  }
+
+  const extra: string[] = [];
+  if (cls.auditOff) {
+    extra.push('audit_disabled');
+    if (outcome === 'failure') flags.audit_logging_disable_attempted = true;
+    else flags.audit_logging_disabled = true;
+  }
+
+  // Small facts an auditor uses (snake_case keys).
+  const put = (k: string, v: unknown) => { if (v !== undefined && v !== null && v !== '') details[k] = v; };
+  put('event_type', rec.eventType);
+  put('event_category', rec.eventCategory);
+  put('event_version', rec.eventVersion);
+  put('read_only', readOnly);
+  put('management_event', rec.managementEvent);
+  put('recipient_account_id', rec.recipientAccountId);
+  put('request_id', rec.requestID);
+  put('shared_event_id', rec.sharedEventID);
+  put('vpc_endpoint_id', rec.vpcEndpointId);
+  put('session_credential_from_console', rec.sessionCredentialFromConsole);
+  if (errorCode) put('error_code', errorCode);
+  Object.assign(details, id.details, res.details, flags);
+  // Sessions and identities created by the call, to follow them into later events.
+  put('assumed_role_user', str(obj(re?.assumedRoleUser)?.arn));
+  put('federated_user', str(obj(re?.federatedUser)?.arn));
+  if (base === 'ModifyDBSnapshotAttribute' || base === 'ModifyDBClusterSnapshotAttribute') put('shared_with', rp?.valuesToAdd);
+  if (cls.basis === 'refined') put('category_basis', 'request_parameters');
+
+  // Insights events report unusual call rates of eventName; they are not that call.
+  let action = base ? actionName(base) : null;
+  let category = cls.category;
+  if (rec.eventType === 'AwsCloudTrailInsight') {
+    action = 'cloudtrail_insight';
+    category = 'other';
+    outcome = 'unknown';
+    const ins = obj(rec.insightDetails);
+    put('insight_type', ins?.insightType);
+    put('insight_state', ins?.state);
+  }
+
+  const ev = buildEvent({
+    timestamp,
+    user: id.user,
+    action: { name: action, source_name: eventName, service: eventSource, statement: null },
+    resource: res.resource,
+    category,
+    outcome,
+    outcome_reason: reason,
+    origin: { address: str(rec.sourceIPAddress), application: cleanAgent(str(rec.userAgent)) },
+    privileged: privilegeFor({ category, root: id.root, extra }),
+    details,
+  }, {
+    kind: 'aws', format: 'cloudtrail', variant: ctx.variant, instance: ctx.instance,
+    location: raw.location, raw_sha256: raw.sha256, record_id: str(rec.eventID),
+  });
+  return { kind: 'event', event: ev };
+}

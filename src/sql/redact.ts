@@ -22,11 +22,16 @@ const PATTERNS: Array<{ re: RegExp; replace: (m: string, ...g: string[]) => stri
   // PostgreSQL: CREATE/ALTER ROLE|USER ... [ENCRYPTED|UNENCRYPTED] PASSWORD '...'; \password; MySQL:
   // SET PASSWORD [FOR u] = '...', = PASSWORD('...'), IDENTIFIED BY [PASSWORD] '...',
   // IDENTIFIED WITH plugin BY|AS '...'; RDS/MySQL `ALTER USER ... IDENTIFIED BY RANDOM PASSWORD` has no literal.
-  { re: literalAfter(String.raw`\b(?:PASSWORD\s*(?:=\s*)?(?:\(\s*)?|IDENTIFIED\s+(?:WITH\s+[\w'"\\]+\s+)?(?:BY|AS)\s+(?:PASSWORD\s+)?|SET\s+PASSWORD\s+(?:FOR\s+\S+\s+)?=\s*(?:PASSWORD\s*\(\s*)?(?:OLD_PASSWORD\s*\(\s*)?)`),
+  { re: literalAfter(String.raw`\b(?:PASSWORD(?:\s*=\s*|\s*\(\s*|\s+)(?:PASSWORD\s*\(\s*)?|IDENTIFIED\s+(?:WITH\s+[\w'"\\]+\s+)?(?:BY|AS)\s+(?:PASSWORD\s+)?|SET\s+PASSWORD\s+(?:FOR\s+\S+\s+)?=\s*(?:PASSWORD\s*\(\s*)?(?:OLD_PASSWORD\s*\(\s*)?)`),
     replace: (_m, lead, ...qs) => {
       const q = qs.slice(0, 6).find((x) => x !== undefined) ?? "'";
       return `${lead}${q}${REDACTED}${q.replace(/^E/, '')}`;
     } },
+  // JSON members named like secrets: "password": "...", and the escaped form inside a JSON string.
+  { re: /("(?:password|passwd|pwd|secret|client_secret|secret_access_key|secretAccessKey|token|access_token|refresh_token|api_key|apiKey|private_key|privateKey|sessionToken)"\s*:\s*)"(?:[^"\\]|\\.)*"/g,
+    replace: (_m, a) => `${a}"${REDACTED}"` },
+  { re: /(\\"(?:password|passwd|pwd|secret|client_secret|token|access_token|api_key|private_key)\\"\s*:\s*)\\"(?:(?!\\")[\s\S])*\\"/g,
+    replace: (_m, a) => `${a}\\"${REDACTED}\\"` },
   // URLs with credentials: scheme://user:secret@host
   { re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:)([^\s@'"]+)(@)/gi, replace: (_m, a, _s, c) => `${a}${REDACTED}${c}` },
   // key=value conninfo and config style: password=..., secret=..., token=... (unquoted or quoted)
@@ -36,7 +41,7 @@ const PATTERNS: Array<{ re: RegExp; replace: (m: string, ...g: string[]) => stri
 ];
 
 // Cheap pre-check so records without any of these words skip the regexes entirely.
-const MAYBE_SECRET = /passw|identified|pwd|secret|token|api_?key|:\/\/[^\s/]*:/i;
+const MAYBE_SECRET = /passw|identified|pwd|secret|token|api_?key|private_?key|:\/\/[^\s/]*:/i;
 
 /** Returns the text with passwords and credentials replaced by <REDACTED>. */
 export function redactSecrets(text: string): string {

@@ -18,6 +18,11 @@ test.each([
   ["'CHANGE MASTER TO MASTER_USER=\\'repl\\', MASTER_PASSWORD=\\'pw6\\''", "'CHANGE MASTER TO MASTER_USER=\\'repl\\', MASTER_PASSWORD=<REDACTED>'"],
   ["CHANGE REPLICATION SOURCE TO SOURCE_PASSWORD='pw7'", 'CHANGE REPLICATION SOURCE TO SOURCE_PASSWORD=<REDACTED>'],
   ['SELECT 1', 'SELECT 1'],
+  ['{"password":"s3cr3t","user":"x"}', '{"password":"<REDACTED>","user":"x"}'],
+  ['{"requestParameters": {"userName": "u", "password" : "HIDDEN"}}', '{"requestParameters": {"userName": "u", "password" : "<REDACTED>"}}'],
+  ['{"message":"{\\"password\\":\\"pw\\"}"}', '{"message":"{\\"password\\":\\"<REDACTED>\\"}"}'],
+  ['{"passwordLastUsed": "2024-01-01"}', '{"passwordLastUsed": "2024-01-01"}'],
+  ["ALTER USER u PASSWORD EXPIRE", "ALTER USER u PASSWORD EXPIRE"],
 ])('%s', (input, output) => {
   expect(redactSecrets(input)).toBe(output);
 });
@@ -30,6 +35,8 @@ test('property: a password literal never survives, in any quoting the logs use',
     (p: string) => `'ALTER USER \\'u\\'@\\'h\\' IDENTIFIED BY \\'${p}\\''`,
     (p: string) => JSON.stringify({ sql: `SET PASSWORD FOR u = '${p}'` }),
     (p: string) => `"ALTER ROLE x PASSWORD '${p}'",<none>`,
+    (p: string) => JSON.stringify({ requestParameters: { password: p, privateKey: p } }),
+    (p: string) => JSON.stringify({ message: JSON.stringify({ password: p }) }),
   ), (p, make) => {
     expect(redactSecrets(make(p))).not.toContain(p);
   }), { numRuns: 500 });

@@ -1,3 +1,122 @@
-import { plannedAdapter } from '../stub.js';
+// The pgaudit adapter: PostgreSQL server logs carrying pgaudit records, in every shape they are
+// found: stderr with a log_line_prefix, csvlog, jsonlog, a psql transcript (pgaudit.log_client),
+// stderr lines wrapped by a log shipper (IBM Cloud Databases), and Cloud SQL LogEntries.
+// pgaudit: https://github.com/pgaudit/pgaudit#format ; PostgreSQL logs:
+// https://www.postgresql.org/docs/current/runtime-config-logging.html
+// Options read: logLinePrefix (stderr), timezone (time stamps in a zone PostgreSQL names but this
+// tool does not know), instance.
+import { splitLines } from '../../pipeline/lines.js';
+import { frameJson } from '../../pipeline/json-frames.js';
+import { rawFromLines, reject } from '../../pipeline/record.js';
+import type { AdapterOptions, FormatAdapter, InputSource, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
+import { chooseDialect, type Dialect } from './detect.js';
+import { frameStderr, parseStderrRecord } from './stderr.js';
+import { frameCsvlog, parseCsvlogRecord } from './csvlog.js';
+import { parseJsonlogRecord } from './jsonlog.js';
+import { frameTranscript, parseTranscriptRecord } from './transcript.js';
+import { unwrapLine } from './wrapped.js';
+import { normalizeCloudSql } from './cloudsql.js';
+import { TimeReader, type LogLine } from './log-line.js';
+import { ServerLogNormalizer, SKIP, type Parsed } from './server-log.js';
 
-export const adapter = plannedAdapter('pgaudit', 'postgresql', 'PostgreSQL pgaudit logs');
+/** The dialect chosen when framing travels with each record (a symbol: never serialized). */
+const DIALECT = Symbol('pgaudit.dialect');
+type Tagged = RawRecord & { [DIALECT]?: Dialect };
+
+async function* lineRecords(input: InputSource): AsyncGenerator<RawRecord> {
+  for await (const line of splitLines(input.chunks)) yield rawFromLines(input.name, [line]);
+}
+
+function framer(input: InputSource, d: Dialect): AsyncIterable<RawRecord> {
+  switch (d.variant) {
+    case 'cloudsql': return frameJson(input.chunks, { file: input.name, unwrap: ['entries'] });
+    case 'csvlog': return frameCsvlog(input.chunks, input.name);
+    case 'psql-transcript': return frameTranscript(input.chunks, input.name);
+    case 'stderr': return frameStderr(input.chunks, input.name, d.prefix!);
+    default: return lineRecords(input); // jsonlog, wrapped-stderr: one record per line
+  }
+}
+
+function dialectNotes(d: Dialect, ctx: NormalizeContext): void {
+  if (d.variant === 'stderr' || d.variant === 'wrapped-stderr') {
+    const src = d.prefix!.source;
+    if (d.prefixHow === 'detected') ctx.note(`log_line_prefix '${src}' was detected from the log (pass --log-line-prefix to set it)`);
+    if (d.prefixHow === 'fallback') ctx.note('the log_line_prefix matches none of the common ones: only a leading time stamp is read (pass --log-line-prefix)');
+    if (d.variant === 'wrapped-stderr') ctx.note('stderr lines were unwrapped from syslog / JSON log-shipper lines');
+  }
+  if (d.variant === 'psql-transcript') {
+    ctx.note('a psql transcript (pgaudit.log_client): its audit lines carry no time, user, database or session, so timestamp and user are null; an ERROR right after an audit line marks it failed');
+  }
+}
+
+function parse(d: Dialect, raw: RawRecord, times: TimeReader, ctx: NormalizeContext): Parsed {
+  if (raw.text.trim() === '') return { skip: SKIP.blank };
+  let line: LogLine | null;
+  switch (d.variant) {
+    case 'csvlog': {
+      const r = parseCsvlogRecord(raw.text, times);
+      if ('error' in r) return { reject: r.error };
+      if (r.layout === 'pg12-no-application') ctx.note('csvlog rows have 23 columns ending with backend_type (application_name missing, as some collectors write them): application is null');
+      line = r.line;
+      break;
+    }
+    case 'jsonlog': {
+      const r = parseJsonlogRecord(raw.text, times);
+      if ('error' in r) return { reject: r.error };
+      line = r.line;
+      break;
+    }
+    case 'psql-transcript':
+      line = parseTranscriptRecord(raw.text);
+      if (!line) return { text: true };
+      break;
+    case 'wrapped-stderr': {
+      const u = unwrapLine(raw.text);
+      if (u === null) return { skip: 'text line that is not a log entry (a title or banner)' };
+      if ('error' in u) return { reject: u.error };
+      line = parseStderrRecord(u.text, d.prefix!, times);
+      if (!line) return { reject: `the wrapped log line does not start with the log_line_prefix '${d.prefix!.source}'` };
+      break;
+    }
+    default:
+      line = parseStderrRecord(raw.text, d.prefix!, times);
+      if (!line) return { reject: `line does not start with the log_line_prefix '${d.prefix!.source}' (a continuation of a record that began before this input, or another prefix: pass --log-line-prefix)` };
+  }
+  if (line.timestamp === null && d.variant !== 'psql-transcript') {
+    ctx.note('some time stamps could not be read (a time zone this tool does not know, or no time in the prefix): their events have a null timestamp; pass --timezone, or add %m to log_line_prefix');
+  }
+  return { line };
+}
+
+export const adapter: FormatAdapter = {
+  id: 'pgaudit',
+  kind: 'postgresql',
+  title: 'PostgreSQL pgaudit logs',
+  description: 'PostgreSQL server logs with pgaudit "AUDIT:" records: stderr (log_line_prefix detected or --log-line-prefix), csvlog, jsonlog, psql transcripts, wrapped stderr lines, Cloud SQL pgaudit LogEntries',
+  sniff(head: string): number {
+    try { return chooseDialect(head).score; } catch { return 0; }
+  },
+  async *records(input: InputSource, options: AdapterOptions): AsyncGenerator<RawRecord> {
+    const d = chooseDialect(input.head.toString('utf8'), options.logLinePrefix ?? null);
+    for await (const r of framer(input, d)) {
+      (r as Tagged)[DIALECT] = d;
+      yield r;
+    }
+  },
+  async *normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncGenerator<Outcome> {
+    const times = new TimeReader(ctx.options.timezone ?? null);
+    let d: Dialect | null = null;
+    let n: ServerLogNormalizer | null = null;
+    for await (const raw of records) {
+      if (!d || !n) {
+        d = (raw as Tagged)[DIALECT] ?? chooseDialect(raw.text, ctx.options.logLinePrefix ?? null);
+        n = new ServerLogNormalizer(ctx, { variant: d.variant, transcript: d.variant === 'psql-transcript' });
+        dialectNotes(d, ctx);
+      }
+      if (d.variant === 'cloudsql') { yield normalizeCloudSql(raw, ctx); continue; }
+      if (raw.error) { yield reject(raw, raw.error); continue; }
+      yield* n.handle(raw, parse(d, raw, times, ctx));
+    }
+    if (n) yield* n.finish();
+  },
+};

@@ -1,0 +1,132 @@
+// PostgreSQL csvlog: one CSV row per message (a quoted field may span lines). Columns, per
+// https://www.postgresql.org/docs/current/runtime-config-logging.html#RUNTIME-CONFIG-LOGGING-CSVLOG :
+//   log_time, user_name, database_name, process_id, connection_from, session_id,
+//   session_line_num, command_tag, session_start_time, virtual_transaction_id, transaction_id,
+//   error_severity, sql_state_code, message, detail, hint, internal_query, internal_query_pos,
+//   context, query, query_pos, location, application_name,
+//   backend_type (PostgreSQL 13+), leader_pid, query_id (PostgreSQL 14+).
+// So a row has 23 (12 and older), 24 (13) or 26 (14 to 17) columns. Some collectors drop
+// application_name (CloudNativePG's test data: 23 columns ending with the backend type), so the
+// layout is told from the row, not from a fixed count.
+import { splitLines, type Line } from '../../pipeline/lines.js';
+import { rawFromLines } from '../../pipeline/record.js';
+import type { RawRecord } from '../../pipeline/types.js';
+import { pgValue, splitConnectionFrom, type LogLine, type TimeReader } from './log-line.js';
+
+const MAX_RECORD_BYTES = 8 * 1024 * 1024;
+/** A line that starts a csvlog row: a time stamp followed by a comma. */
+export const CSVLOG_ROW_START = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [^,\s]+)?,/;
+
+function quotes(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
+  return n;
+}
+
+/**
+ * Frames csvlog rows: lines are joined while a quoted field is open. A row that is still open when
+ * a new row obviously starts (a time stamp and a comma at the start of a line) was truncated: it is
+ * yielded as it is and the reader rejects it, so it never swallows the rows after it.
+ */
+export async function* frameCsvlog(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<RawRecord> {
+  let cur: Line[] = [];
+  let open = false;
+  let bytes = 0;
+  for await (const line of splitLines(chunks)) {
+    if (cur.length > 0 && open) {
+      if (CSVLOG_ROW_START.test(line.text) || bytes + line.byteLength > MAX_RECORD_BYTES) {
+        yield rawFromLines(file, cur);
+        cur = [];
+        open = false;
+      } else {
+        cur.push(line);
+        bytes += line.byteLength;
+        if (quotes(line.text) % 2 === 1) open = false;
+        if (!open) { yield rawFromLines(file, cur); cur = []; }
+        continue;
+      }
+    }
+    if (quotes(line.text) % 2 === 1) { cur = [line]; bytes = line.byteLength; open = true; continue; }
+    yield rawFromLines(file, [line]);
+  }
+  if (cur.length > 0) yield rawFromLines(file, cur);
+}
+
+/** Parses one CSV row (RFC 4180 quoting, as PostgreSQL writes it). */
+export function parseCsvRow(text: string): string[] | { error: string } {
+  const out: string[] = [];
+  const n = text.length;
+  let i = 0;
+  for (;;) {
+    if (text.charCodeAt(i) === 34) {
+      let value = '';
+      let start = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', start);
+        if (q < 0) return { error: `csvlog column ${out.length + 1} opens a quote that never closes (the row is truncated)` };
+        if (text.charCodeAt(q + 1) === 34) { value += text.slice(start, q + 1); start = q + 2; continue; }
+        value += text.slice(start, q);
+        i = q + 1;
+        break;
+      }
+      out.push(value);
+      if (i >= n) return out;
+      if (text.charCodeAt(i) !== 44) return { error: `unexpected text after the closing quote of csvlog column ${out.length}` };
+      i++;
+    } else {
+      const c = text.indexOf(',', i);
+      if (c < 0) { out.push(text.slice(i)); return out; }
+      out.push(text.slice(i, c));
+      i = c + 1;
+    }
+  }
+}
+
+/** Backend types PostgreSQL writes (pg_stat_activity.backend_type), to tell the 23-column layouts apart. */
+export const BACKEND_TYPES = new Set([
+  'client backend', 'autovacuum launcher', 'autovacuum worker', 'background worker', 'background writer', 'checkpointer',
+  'logical replication launcher', 'logical replication worker', 'parallel worker', 'postmaster', 'startup', 'walreceiver',
+  'walsender', 'walwriter', 'archiver', 'stats collector', 'not initialized', 'standalone backend', 'slotsync worker',
+  'walsummarizer', 'io worker', 'logger', 'wal sender', 'wal receiver',
+]);
+
+export type CsvlogLayout = 'pg12' | 'pg12-no-application' | 'pg13' | 'pg14';
+
+export function csvlogLayout(cols: string[]): CsvlogLayout | null {
+  if (cols.length === 26) return 'pg14';
+  if (cols.length === 24) return 'pg13';
+  if (cols.length === 23) return BACKEND_TYPES.has(cols[22]!) ? 'pg12-no-application' : 'pg12';
+  return null;
+}
+
+export function parseCsvlogRecord(text: string, times: TimeReader): { line: LogLine; layout: CsvlogLayout } | { error: string } {
+  const cols = parseCsvRow(text);
+  if (!Array.isArray(cols)) return cols;
+  const layout = csvlogLayout(cols);
+  if (!layout) return { error: `csvlog row has ${cols.length} columns, expected 23 (PostgreSQL 12), 24 (13) or 26 (14 to 17)` };
+  const t = times.read(cols[0]); // log_time
+  if (!t.iso) return { error: `csvlog log_time '${cols[0]!.slice(0, 40)}' is not a time stamp this tool can read (pass --timezone)` };
+  const from = splitConnectionFrom(cols[4]); // connection_from
+  const application = layout === 'pg12-no-application' ? null : pgValue(cols[22]); // application_name
+  const backendType = layout === 'pg12-no-application' ? pgValue(cols[22]) : layout === 'pg12' ? null : pgValue(cols[23]); // backend_type
+  return {
+    layout,
+    line: {
+      timestamp: t.iso,
+      zoneAssumed: t.assumed,
+      user: pgValue(cols[1]), // user_name
+      database: pgValue(cols[2]), // database_name
+      application,
+      host: from.host,
+      port: from.port,
+      pid: pgValue(cols[3]), // process_id
+      sessionId: pgValue(cols[5]), // session_id
+      vxid: pgValue(cols[9]), // virtual_transaction_id
+      backendType,
+      severity: cols[11]!, // error_severity
+      sqlstate: pgValue(cols[12]), // sql_state_code
+      message: cols[13]!, // message
+      userKnowable: true,
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// One PostgreSQL server log message, whatever log format it came from (stderr with a
+// log_line_prefix, csvlog, jsonlog, a psql transcript, a wrapper around a stderr line). The
+// adapter maps this, not the formats, to events.
+// Fields: https://www.postgresql.org/docs/current/runtime-config-logging.html
+import { parseTimestampWithZone, parseZonedLocal } from '../../event/time.js';
+
+export interface LogLine {
+  /** UTC ISO time, null when the line has none (or its zone is unknown). */
+  timestamp: string | null;
+  /** The zone assumed to read a time stamp whose zone PostgreSQL wrote but this tool does not know. */
+  zoneAssumed: string | null;
+  user: string | null;
+  database: string | null;
+  application: string | null;
+  host: string | null;
+  port: number | null;
+  pid: string | null;
+  sessionId: string | null;
+  vxid: string | null;
+  backendType: string | null;
+  severity: string;
+  sqlstate: string | null;
+  message: string;
+  /** Whether this log format can carry the user at all (false: a prefix without %u, a transcript). */
+  userKnowable: boolean;
+}
+
+/** PostgreSQL's placeholder for values not known yet (before authentication). */
+export function pgValue(v: string | null | undefined): string | null {
+  if (v === undefined || v === null || v === '' || v === '[unknown]') return null;
+  return v;
+}
+
+/** '[local]' (a Unix socket) is 'local'; '10.0.0.1(5432)' (%r) is split into host and port. */
+export function splitRemote(v: string | null | undefined): { host: string | null; port: number | null } {
+  const s = pgValue(v);
+  if (!s) return { host: null, port: null };
+  if (s === '[local]') return { host: 'local', port: null };
+  const paren = /^(.*)\((\d+)\)$/.exec(s);
+  if (paren) return { host: paren[1]!, port: Number(paren[2]) };
+  return { host: s, port: null };
+}
+
+/** csvlog connection_from: 'host:port' (the last colon, so IPv6 hosts survive) or '[local]'. */
+export function splitConnectionFrom(v: string | null | undefined): { host: string | null; port: number | null } {
+  const s = pgValue(v);
+  if (!s) return { host: null, port: null };
+  if (s === '[local]') return { host: 'local', port: null };
+  const m = /^(.*):(\d+)$/.exec(s);
+  if (m) return { host: m[1]!, port: Number(m[2]) };
+  return { host: s, port: null };
+}
+
+export function hostValue(v: string | null | undefined): string | null {
+  const s = pgValue(v);
+  return s === '[local]' ? 'local' : s;
+}
+
+/**
+ * Parses a PostgreSQL time stamp ('2024-05-01 12:00:00.123 UTC', %t without milliseconds, or %n
+ * epoch seconds). The zone PostgreSQL wrote is used; when it is one this tool cannot read and a
+ * --timezone is given, the wall time is read in that zone and the event says so. Whole seconds are
+ * cached, so a log with many lines per second parses each second once.
+ */
+export class TimeReader {
+  private cacheKey = '';
+  private cacheMs = NaN;
+  constructor(private readonly fallbackZone: string | null) {}
+
+  read(text: string | null | undefined): { iso: string | null; assumed: string | null } {
+    if (!text) return { iso: null, assumed: null };
+    if (/^\d+\.\d+$/.test(text)) return { iso: new Date(Math.round(Number(text) * 1000)).toISOString(), assumed: null };
+    // 'YYYY-MM-DD HH:MM:SS[.fff] ZONE': cache on the whole-second part and the zone.
+    const dot = text.length > 19 && text[19] === '.' ? 19 : -1;
+    let ms = 0;
+    let key = text;
+    if (dot > 0) {
+      const sp = text.indexOf(' ', dot);
+      const frac = sp < 0 ? text.slice(dot + 1) : text.slice(dot + 1, sp);
+      ms = Number(frac.slice(0, 3).padEnd(3, '0'));
+      key = text.slice(0, 19) + (sp < 0 ? '' : text.slice(sp));
+    }
+    if (key === this.cacheKey && !Number.isNaN(this.cacheMs)) return { iso: new Date(this.cacheMs + ms).toISOString(), assumed: null };
+    const d = parseTimestampWithZone(key);
+    if (d && Number.isFinite(d.getTime())) {
+      this.cacheKey = key;
+      this.cacheMs = d.getTime();
+      return { iso: new Date(this.cacheMs + ms).toISOString(), assumed: null };
+    }
+    const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(text);
+    if (m && this.fallbackZone) {
+      const t = parseZonedLocal(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms, this.fallbackZone);
+      if (Number.isFinite(t.getTime())) return { iso: t.toISOString(), assumed: this.fallbackZone };
+    }
+    return { iso: null, assumed: null };
+  }
+}

@@ -1,0 +1,201 @@
+// Maps pgaudit records and the server's authentication lines to events.
+// pgaudit format: https://github.com/pgaudit/pgaudit#format ; classes:
+// https://github.com/pgaudit/pgaudit#pgauditlog ; connection lines: log_connections /
+// log_disconnections in https://www.postgresql.org/docs/current/runtime-config-logging.html
+// Field map and category signals: design/sources.md (pgaudit row).
+import { snakeCase, type Category, type EventInput, type UserType } from '../../event/build.js';
+import { privilegeFor } from '../../event/privilege.js';
+import { sqlCategory, sqlCommand, parsePermissionChanges, statementResource, disablesAuditLogging } from '../../sql/classify.js';
+import { redactSql } from '../../sql/redact.js';
+import type { AuditRecord } from './audit-payload.js';
+import type { LogLine } from './log-line.js';
+
+/** The bootstrap superuser every PostgreSQL cluster has (a shared administrator account). */
+export const BOOTSTRAP_SUPERUSER = 'postgres';
+
+/** Backend types that are the server itself, not a client session. */
+const SYSTEM_BACKENDS = new Set([
+  'autovacuum launcher', 'autovacuum worker', 'background writer', 'checkpointer', 'logical replication launcher',
+  'postmaster', 'startup', 'walreceiver', 'walwriter', 'archiver', 'stats collector', 'walsummarizer', 'io worker', 'logger',
+]);
+
+export function userType(name: string | null, backendType: string | null): UserType {
+  if (name === BOOTSTRAP_SUPERUSER) return 'root';
+  if (backendType && SYSTEM_BACKENDS.has(backendType)) return 'system';
+  return 'unknown';
+}
+
+/**
+ * The category of a pgaudit record: the class says most (ROLE → permission_change, DDL/WRITE/
+ * FUNCTION → change_execution, READ → other), and the command and statement refine it (ALTER
+ * SYSTEM, RLS policies and pgaudit.* settings → policy_change; COPY ... TO → data_exposure).
+ */
+export function auditCategory(a: AuditRecord): Category {
+  const c = sqlCategory(a.command, a.statement);
+  const fromText = a.statement ? sqlCategory(sqlCommand(a.statement), a.statement) : null;
+  switch (a.auditClass) {
+    case 'ROLE':
+      return c === 'policy_change' || fromText === 'policy_change' ? 'policy_change' : 'permission_change';
+    case 'DDL':
+      if (c === 'policy_change' || c === 'permission_change') return c;
+      return fromText === 'policy_change' ? 'policy_change' : 'change_execution';
+    case 'WRITE':
+    case 'FUNCTION':
+      return 'change_execution';
+    case 'READ':
+      return c === 'data_exposure' || fromText === 'data_exposure' ? 'data_exposure' : 'other';
+    default: // MISC, MISC_SET and any class a later pgaudit adds
+      if (c !== 'other') return c;
+      return fromText ?? 'other';
+  }
+}
+
+const SET_ROLE = /^\s*SET\s+(?:SESSION\s+|LOCAL\s+)?ROLE\s+(?:TO\s+|=\s*)?("(?:[^"]|"")+"|'[^']*'|[^\s;]+)/i;
+const RESET_ROLE = /^\s*(?:RESET\s+ROLE|SET\s+(?:SESSION\s+|LOCAL\s+)?ROLE\s+(?:TO\s+|=\s*)?(?:NONE|DEFAULT)\b|RESET\s+ALL|DISCARD\s+ALL)/i;
+
+/** What a statement does to the session's role: a role set, 'reset', or nothing. */
+export function roleChange(statement: string | null): string | 'reset' | null {
+  if (!statement) return null;
+  if (RESET_ROLE.test(statement)) return 'reset';
+  const m = SET_ROLE.exec(statement);
+  if (!m) return null;
+  const r = m[1]!;
+  if (r.startsWith('"')) return r.slice(1, -1).replace(/""/g, '"');
+  if (r.startsWith("'")) return r.slice(1, -1);
+  return r.toLowerCase();
+}
+
+export interface SessionFacts {
+  /** The role set with SET ROLE earlier in the session (pgaudit logged it), if any. */
+  role: string | null;
+  /** User and database from the session's 'connection authorized' line, when the prefix lacks them. */
+  user: string | null;
+  database: string | null;
+  /** Client address from the session's 'connection received' line, when the prefix lacks it. */
+  host: string | null;
+  port: number | null;
+  application: string | null;
+}
+
+export interface Stream {
+  /** The session's numbering stream: session id (%c, session_id), or 'pid:<pid>'. */
+  stream: string | null;
+}
+
+/** The event input for a pgaudit record read from a server log line. */
+export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, stream: string | null): { input: EventInput; recordId: string | null } {
+  const statement = a.statement === null ? null : redactSql(a.statement);
+  const rec: AuditRecord = { ...a, statement };
+  const category = auditCategory(rec);
+  const user = l.user ?? s.user;
+  const database = l.database ?? s.database;
+  let resource: EventInput['resource'];
+  if (a.objectName) {
+    // OBJECT_TYPE + OBJECT_NAME, as pgaudit states them
+    resource = { type: a.objectType ? a.objectType.toLowerCase().replace(/\s+/g, '_') : null, name: a.objectName, implicit: false };
+  } else {
+    const role = roleChange(statement);
+    const fromSql = role && role !== 'reset' ? { type: 'role', name: role } : statementResource(statement);
+    resource = fromSql ? { ...fromSql, implicit: true } : {};
+  }
+  resource.scope = { database };
+  const disables = disablesAuditLogging(statement);
+  const superuser = user === BOOTSTRAP_SUPERUSER || s.role === BOOTSTRAP_SUPERUSER;
+  const details: Record<string, unknown> = {
+    audit_type: a.auditType, // AUDIT_TYPE
+    class: a.auditClass, // CLASS
+    object_type: a.objectType, // OBJECT_TYPE
+    parameter: a.parameter === null ? null : redactSql(a.parameter), // PARAMETER
+    rows: a.rows, // ROWS
+    session_id: l.sessionId,
+    pid: l.pid,
+    backend_type: l.backendType,
+    sqlstate: null,
+  };
+  if (a.statementMarker) details.statement_not_logged = a.statementMarker;
+  if (disables) details.audit_logging_disabled = true;
+  if (!l.user && s.user) details.user_from = 'connection authorized line of the session';
+  return {
+    recordId: stream ? `${stream}/${a.statementId}/${a.substatementId}` : null,
+    input: {
+      timestamp: l.timestamp,
+      timestamp_zone_assumed: l.zoneAssumed,
+      user: {
+        name: user,
+        type: userType(user, l.backendType),
+        role: s.role,
+        session_user: s.role ? user : null,
+      },
+      action: { name: snakeCase(a.command), source_name: a.command, service: 'postgresql', statement },
+      resource,
+      category,
+      outcome: 'unknown',
+      origin: { address: l.host ?? s.host, port: l.port ?? (l.host ? null : s.port), application: l.application ?? s.application },
+      privileged: privilegeFor({ category, ddl: a.auditClass === 'DDL', superuser, extra: disables ? ['audit_disabled'] : [] }),
+      permission_changes: category === 'permission_change' ? parsePermissionChanges(statement) : null,
+      sequence: stream ? { stream, number: a.statementId, sub: a.substatementId } : null,
+      details,
+    },
+  };
+}
+
+/** key=value pairs of a connection line ("user=alice database=postgres application_name=psql"). */
+export function keyValues(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /(\w+)=("(?:[^"\\]|\\.)*"|\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) out[m[1]!] = m[2]!.startsWith('"') ? m[2]!.slice(1, -1) : m[2]!;
+  return out;
+}
+
+export type AuthKind = 'login' | 'logout' | 'login_failed';
+
+/** Recognizes failed authentication (FATAL with SQLSTATE 28000/28P01, or its well-known messages). */
+export function failedLogin(l: LogLine): { user: string | null; database: string | null; host: string | null } | null {
+  if (l.severity !== 'FATAL') return null;
+  const msg = l.message;
+  const byCode = l.sqlstate === '28P01' || l.sqlstate === '28000';
+  let m = /^(?:password|Ident|Peer|LDAP|RADIUS|certificate|GSSAPI|SSPI|PAM|BSD) authentication failed for user "((?:[^"]|"")*)"/.exec(msg);
+  if (m) return { user: m[1]!, database: null, host: null };
+  m = /^no pg_hba\.conf entry for (?:replication connection from )?host "([^"]*)", user "((?:[^"]|"")*)"(?:, database "((?:[^"]|"")*)")?/.exec(msg);
+  if (m) return { user: m[2]!, database: m[3] ?? null, host: m[1]! };
+  m = /^pg_hba\.conf rejects connection for host "([^"]*)", user "((?:[^"]|"")*)"(?:, database "((?:[^"]|"")*)")?/.exec(msg);
+  if (m) return { user: m[2]!, database: m[3] ?? null, host: m[1]! };
+  m = /^role "((?:[^"]|"")*)" does not exist/.exec(msg);
+  if (m && (byCode || l.sqlstate === null)) return { user: m[1]!, database: null, host: null };
+  if (byCode) return { user: null, database: null, host: null };
+  return null;
+}
+
+export interface AuthFacts {
+  kind: AuthKind;
+  user: string | null;
+  database: string | null;
+  application: string | null;
+  host: string | null;
+  port: number | null;
+  method?: string | null;
+  identity?: string | null;
+  sessionTime?: string | null;
+}
+
+/** The event input of a login, logout or failed login. */
+export function authEventInput(f: AuthFacts, l: LogLine, sourceName: string, outcomeReason: string | null): EventInput {
+  const details: Record<string, unknown> = { session_id: l.sessionId, pid: l.pid, backend_type: l.backendType, sqlstate: l.sqlstate };
+  if (f.method) details.authentication_method = f.method;
+  if (f.identity) details.authenticated_identity = f.identity;
+  if (f.sessionTime) details.session_time = f.sessionTime;
+  return {
+    timestamp: l.timestamp,
+    timestamp_zone_assumed: l.zoneAssumed,
+    user: { name: f.user, type: userType(f.user, l.backendType), authenticated_by: f.method ?? null },
+    action: { name: f.kind, source_name: sourceName, service: 'postgresql', statement: null },
+    resource: f.database ? { type: 'database', name: f.database, implicit: false, scope: { database: f.database } } : {},
+    category: 'authentication',
+    outcome: f.kind === 'login_failed' ? 'failure' : 'success',
+    outcome_reason: outcomeReason,
+    origin: { address: f.host, port: f.port, application: f.application },
+    privileged: privilegeFor({ category: 'authentication', superuser: f.user === BOOTSTRAP_SUPERUSER }),
+    details,
+  };
+}

@@ -1,0 +1,248 @@
+// Turns PostgreSQL server log records (any of stderr, csvlog, jsonlog, a psql transcript, wrapped
+// stderr lines) into outcomes: pgaudit records become events, connection lines become
+// authentication events, and an ERROR right after an audited statement in the same session marks
+// that statement failed. To do that the last audit event of each session is held until the
+// session's next line: at most one pending event per live session (and at most MAX_SESSIONS of
+// them), flushed on the session's next line, its disconnection, or the end of the input.
+// Server messages: https://www.postgresql.org/docs/current/runtime-config-logging.html
+import { buildEvent, type EventInput, type EventOutcome } from '../../event/build.js';
+import type { AuditEvent } from '../../event/types.generated.js';
+import { event, reject, skip } from '../../pipeline/record.js';
+import type { NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
+import { parseAuditMessage } from './audit-payload.js';
+import type { LogLine } from './log-line.js';
+import { splitRemote } from './log-line.js';
+import {
+  auditEventInput, authEventInput, failedLogin, keyValues, roleChange, BOOTSTRAP_SUPERUSER, type AuthFacts, type SessionFacts,
+} from './map.js';
+
+export const MAX_SESSIONS = 100_000;
+
+export const SKIP = {
+  errorFolded: "error report of an audited statement (sets that statement's outcome to failure)",
+  errorAlone: 'server error not following an audited statement',
+  detailLine: 'detail line of a server message (DETAIL, HINT, CONTEXT, STATEMENT)',
+  received: "connection received (its client address goes to the session's events)",
+  authenticated: 'connection authenticated (its method goes to the login event)',
+  statementLog: 'statement or duration logging (log_statement, log_min_duration_statement), not an audit record',
+  checkpoint: 'checkpoint or restartpoint message',
+  lifecycle: 'server startup, shutdown or configuration message',
+  otherServer: 'other server message',
+  transcriptText: 'psql transcript text (echoed SQL, results, client messages), not an audit record',
+  blank: 'blank line',
+} as const;
+
+const AUX = new Set(['DETAIL', 'HINT', 'QUERY', 'CONTEXT', 'STATEMENT', 'LOCATION']);
+const ERRORS = new Set(['ERROR', 'FATAL', 'PANIC']);
+const STATEMENT_LOG = /^(?:statement|duration|execute [^:]*|bind [^:]*|parse [^:]*): /;
+const CHECKPOINT = /^(?:checkpoint|restartpoint)s? (?:starting|complete|are occurring)/;
+const LIFECYCLE = /^(?:starting PostgreSQL|listening on|database system (?:is|was)|received (?:fast|smart|immediate) shutdown|received SIGHUP|parameter "[^"]*" (?:changed|cannot be changed)|configuration file|shutting down|aborting any active|background worker|autovacuum launcher|logical replication|redo (?:starts|done)|consistent recovery|entering standby|selected new timeline|archive recovery|server process|terminating any other active|all server processes terminated|could not receive data from client|unexpected EOF on client connection)/;
+
+interface Pending {
+  statementId: number;
+  vxid: string | null;
+  raw: RawRecord;
+  build: (outcome: EventOutcome, reason: string | null, sqlstate: string | null) => AuditEvent;
+}
+
+interface SessionState extends SessionFacts {
+  method: string | null;
+  identity: string | null;
+}
+
+const newState = (): SessionState => ({ role: null, user: null, database: null, host: null, port: null, application: null, method: null, identity: null });
+
+export interface ServerLogOptions {
+  variant: string;
+  /** True for a psql transcript: one client stream, no session ids, no server lines. */
+  transcript?: boolean;
+}
+
+/** One parsed record: a LogLine, or an outcome decided already (blank line, unreadable record). */
+export type Parsed = { line: LogLine } | { skip: string } | { reject: string } | { text: true };
+
+export class ServerLogNormalizer {
+  private pending = new Map<string, Pending>();
+  private sessions = new Map<string, SessionState>();
+  constructor(private readonly ctx: NormalizeContext, private readonly opts: ServerLogOptions) {}
+
+  private source(raw: RawRecord, recordId: string | null) {
+    return {
+      kind: 'postgresql' as const, format: 'pgaudit', variant: this.opts.variant, instance: this.ctx.options.instance ?? null,
+      location: raw.location, raw_sha256: raw.sha256, record_id: recordId,
+    };
+  }
+
+  private state(key: string): SessionState {
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = newState();
+      this.sessions.set(key, s);
+      if (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    }
+    return s;
+  }
+
+  /** Handles one parsed record; yields its outcome and maybe a held event it resolves. */
+  *handle(raw: RawRecord, parsed: Parsed): Generator<Outcome> {
+    if ('skip' in parsed) { yield skip(raw, parsed.skip); return; }
+    if ('reject' in parsed) { yield reject(raw, parsed.reject); return; }
+    if ('text' in parsed) {
+      // Transcript text (a result row, echoed SQL): the client moved on, so the held statement ended without an error.
+      yield* this.resolve('psql', null);
+      yield skip(raw, SKIP.transcriptText);
+      return;
+    }
+    const l = parsed.line;
+    const key = this.opts.transcript ? 'psql' : l.sessionId ?? (l.pid ? `pid:${l.pid}` : null);
+    const audit = l.message.startsWith('AUDIT: ') ? parseAuditMessage(l.message) : null;
+
+    if (key) {
+      const p = this.pending.get(key);
+      if (p && !AUX.has(l.severity)) {
+        this.pending.delete(key);
+        if (ERRORS.has(l.severity) && (p.vxid === null || l.vxid === null || p.vxid === l.vxid)) {
+          const reason = l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message;
+          yield event(p.build('failure', reason, l.sqlstate), p.raw);
+          yield skip(raw, SKIP.errorFolded);
+          return;
+        }
+        // The session went on: the statement ended without an error, unless this is another
+        // part (substatement) of the same statement, whose end is not known yet.
+        const same = audit && 'record' in audit && audit.record.statementId === p.statementId;
+        yield event(p.build(same ? 'unknown' : 'success', null, null), p.raw);
+      }
+    }
+
+    if (audit) {
+      if ('error' in audit) { yield reject(raw, audit.error); return; }
+      yield* this.auditRecord(raw, l, audit.record, key);
+      return;
+    }
+    if (this.opts.transcript) {
+      yield skip(raw, ERRORS.has(l.severity) ? SKIP.errorAlone : SKIP.transcriptText);
+      return;
+    }
+    if (AUX.has(l.severity)) { yield skip(raw, SKIP.detailLine); return; }
+    const msg = l.message;
+    if (msg.startsWith('connection received:')) {
+      if (key) {
+        const s = newState();
+        const kv = keyValues(msg);
+        const r = kv.host ? splitRemote(kv.host) : { host: null, port: null };
+        s.host = r.host;
+        s.port = kv.port && /^\d+$/.test(kv.port) ? Number(kv.port) : r.port;
+        this.sessions.delete(key);
+        this.sessions.set(key, s);
+        if (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+      }
+      yield skip(raw, SKIP.received);
+      return;
+    }
+    if (msg.startsWith('connection authenticated:')) {
+      if (key) {
+        const kv = keyValues(msg);
+        const s = this.state(key);
+        s.method = kv.method ?? null;
+        s.identity = kv.identity ?? null;
+      }
+      yield skip(raw, SKIP.authenticated);
+      return;
+    }
+    if (msg.startsWith('connection authorized:') || msg.startsWith('replication connection authorized:')) {
+      const kv = keyValues(msg);
+      const s = key ? this.state(key) : newState();
+      const f: AuthFacts = {
+        kind: 'login', user: kv.user ?? l.user, database: kv.database ?? l.database, application: kv.application_name ?? l.application,
+        host: l.host ?? s.host, port: l.port ?? (l.host ? null : s.port), method: s.method, identity: s.identity,
+      };
+      s.user = f.user; s.database = f.database; s.application = f.application;
+      yield this.auth(raw, l, f, 'connection authorized', null);
+      return;
+    }
+    if (msg.startsWith('disconnection:')) {
+      const kv = keyValues(msg);
+      const s = key ? this.sessions.get(key) : undefined;
+      const r = kv.host ? splitRemote(kv.host) : { host: null, port: null };
+      const f: AuthFacts = {
+        kind: 'logout', user: kv.user ?? l.user, database: kv.database ?? l.database, application: l.application ?? s?.application ?? null,
+        host: l.host ?? r.host ?? s?.host ?? null, port: l.port ?? (kv.port ? Number(kv.port) : r.port ?? s?.port ?? null),
+        sessionTime: /session time: (\S+)/.exec(msg)?.[1] ?? null,
+      };
+      if (key) this.sessions.delete(key);
+      yield this.auth(raw, l, f, 'disconnection', null);
+      return;
+    }
+    const failed = failedLogin(l);
+    if (failed) {
+      const s = key ? this.sessions.get(key) : undefined;
+      const f: AuthFacts = {
+        kind: 'login_failed', user: failed.user ?? l.user, database: l.database ?? failed.database, application: l.application,
+        host: l.host ?? failed.host ?? s?.host ?? null, port: l.port ?? s?.port ?? null, method: s?.method ?? null,
+      };
+      if (key) this.sessions.delete(key);
+      yield this.auth(raw, l, f, l.message.split(' for ')[0] ?? 'authentication failed', l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message);
+      return;
+    }
+    if (ERRORS.has(l.severity)) { yield skip(raw, SKIP.errorAlone); return; }
+    if (STATEMENT_LOG.test(msg)) { yield skip(raw, SKIP.statementLog); return; }
+    if (CHECKPOINT.test(msg)) { yield skip(raw, SKIP.checkpoint); return; }
+    if (LIFECYCLE.test(msg)) { yield skip(raw, SKIP.lifecycle); return; }
+    yield skip(raw, SKIP.otherServer);
+  }
+
+  private auth(raw: RawRecord, l: LogLine, f: AuthFacts, sourceName: string, reason: string | null): Outcome {
+    if (f.user === BOOTSTRAP_SUPERUSER) this.noteSuperuser();
+    return event(buildEvent(authEventInput(f, l, sourceName, reason), this.source(raw, null)), raw);
+  }
+
+  private noteSuperuser(): void {
+    this.ctx.note(`'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`);
+  }
+
+  private *auditRecord(raw: RawRecord, l: LogLine, a: import('./audit-payload.js').AuditRecord, key: string | null): Generator<Outcome> {
+    const s = key ? this.sessions.get(key) ?? newState() : newState();
+    const stream = this.opts.transcript ? null : key;
+    const { input, recordId } = auditEventInput(a, l, s, stream);
+    if (input.user?.name === BOOTSTRAP_SUPERUSER) this.noteSuperuser();
+    if (!input.user?.name && !l.userKnowable && !this.opts.transcript) {
+      this.ctx.note('the log_line_prefix has no %u, so audit records carry no user: users are taken from the session\'s "connection authorized" line (log_connections) where there is one, else left null; add %u (and %d, %c) to log_line_prefix');
+    }
+    // SET ROLE / RESET ROLE change the role of the session's later events, not of this one.
+    if (key && a.auditClass === 'MISC') {
+      const rc = roleChange(a.statement);
+      if (rc) this.state(key).role = rc === 'reset' ? null : rc;
+    }
+    const src = this.source(raw, recordId);
+    const build = (outcome: EventOutcome, reason: string | null, sqlstate: string | null): AuditEvent => {
+      const inp: EventInput = { ...input, outcome, outcome_reason: reason };
+      if (sqlstate) inp.details = { ...input.details, sqlstate };
+      return buildEvent(inp, src);
+    };
+    if (!key) { yield event(build('unknown', null, null), raw); return; }
+    this.pending.set(key, { statementId: a.statementId, vxid: l.vxid, raw, build });
+    if (this.pending.size > MAX_SESSIONS) yield* this.flushOldest();
+  }
+
+  private *flushOldest(): Generator<Outcome> {
+    const k = this.pending.keys().next().value!;
+    const p = this.pending.get(k)!;
+    this.pending.delete(k);
+    yield event(p.build('unknown', null, null), p.raw);
+  }
+
+  /** Resolves a held event as ended without an error (the transcript moved on). */
+  private *resolve(key: string, _l: null): Generator<Outcome> {
+    const p = this.pending.get(key);
+    if (!p) return;
+    this.pending.delete(key);
+    yield event(p.build('success', null, null), p.raw);
+  }
+
+  /** End of input: held events whose session said nothing more keep outcome unknown. */
+  *finish(): Generator<Outcome> {
+    for (const p of this.pending.values()) yield event(p.build('unknown', null, null), p.raw);
+    this.pending.clear();
+    this.sessions.clear();
+  }
+}

@@ -1,3 +1,75 @@
-import { plannedAdapter } from '../stub.js';
+// MySQL Enterprise Audit adapter (`--format mysql-enterprise-audit`): the audit_log plugin's JSON
+// format (one top-level array the server never closes while it runs: `},` separators, no `]`)
+// and its old-style and new-style XML formats.
+// https://dev.mysql.com/doc/refman/8.0/en/audit-log-file-formats.html
+// Options: instance.
+import type { FormatAdapter, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
+import { frameJson, parseJsonObject } from '../../pipeline/json-frames.js';
+import { event, reject } from '../../pipeline/record.js';
+import { splitXmlRecords, parseXmlRecord } from '../mysql-common/xml-records.js';
+import { mapAuditRecord, type RecordSource } from '../mysql-common/audit-record.js';
+import { mapEnterpriseJson } from './map.js';
 
-export const adapter = plannedAdapter('mysql-enterprise-audit', 'mysql', 'MySQL Enterprise Audit');
+export { mapEnterpriseJson } from './map.js';
+
+export const FORMAT = 'mysql-enterprise-audit';
+
+function firstChar(head: string): string {
+  const m = /\S/.exec(head.slice(0, 4096).replace(/^\uFEFF/, ''));
+  return m ? m[0] : '';
+}
+
+function sniff(head: string): number {
+  const h = head.slice(0, 16384);
+  const c = firstChar(h);
+  if (c === '[' || c === '{') {
+    // MySQL Enterprise JSON: "class" and "connection_id" keys (Percona's JSON is {"audit_record":...}).
+    if (/"audit_record"\s*:/.test(h)) return 0.05;
+    if (/"class"\s*:\s*"(audit|connection|general|table_access|global_variable|authentication|command|query|message)"/.test(h)
+      && /"connection_id"\s*:/.test(h) && /"timestamp"\s*:\s*"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"/.test(h)) return 0.95;
+    return 0;
+  }
+  if (c === '<') {
+    if (!/<AUDIT_RECORD\b/.test(h)) return 0;
+    // RECORD_ID is MySQL's key (Percona's audit_log writes RECORD).
+    if (/\bRECORD_ID\s*=\s*"|<RECORD_ID>/.test(h)) return 0.9;
+    return 0.4;
+  }
+  return 0;
+}
+
+export function source(variant: string, instance: string | null): RecordSource {
+  return { kind: 'mysql', format: FORMAT, variant, instance, service: 'mysql' };
+}
+
+async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncGenerator<Outcome> {
+  const instance = typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
+  for await (const raw of records) {
+    if (raw.error) { yield reject(raw, raw.error); continue; }
+    const t = raw.text.trimStart();
+    if (t.startsWith('<')) {
+      const x = parseXmlRecord(t);
+      if ('error' in x) { yield reject(raw, x.error); continue; }
+      const e = mapAuditRecord(x.fields, x.attributes, raw, source(x.style === 'old' ? 'xml-old' : 'xml-new', instance));
+      if ('error' in e) yield reject(raw, e.error); else yield event(e, raw);
+      continue;
+    }
+    const p = parseJsonObject(raw.text);
+    if ('error' in p) { yield reject(raw, p.error); continue; }
+    const e = mapEnterpriseJson(p.value, raw, source('json', instance));
+    if ('error' in e) yield reject(raw, e.error); else yield event(e, raw);
+  }
+}
+
+export const adapter: FormatAdapter = {
+  id: FORMAT,
+  kind: 'mysql',
+  title: 'MySQL Enterprise Audit',
+  description: 'MySQL Enterprise Audit log files (audit.log / audit.json): JSON format (objects with "class", "event", "connection_id"), old-style and new-style XML (<AUDIT_RECORD> with RECORD_ID)',
+  sniff: (head) => sniff(head),
+  async *records(input) {
+    if (firstChar(input.head.toString('utf8', 0, 4096)) === '<') yield* splitXmlRecords(input.chunks, input.name);
+    else yield* frameJson(input.chunks, { file: input.name });
+  },
+  normalize,
+};

@@ -13,6 +13,8 @@ import { mapRecord, type MapContext } from './map.js';
 
 type Obj = Record<string, unknown>;
 
+const LOG_FILE_NAME = /(?:^|[\\/])\d{12}_CloudTrail(?:-Digest)?_[^\\/]*\.json(?:\.gz)?$/;
+
 /** Detection from the head of an input. GCP LogEntry and MySQL audit JSON have none of these keys. */
 export function sniffCloudTrail(head: string, name: string): number {
   const h = head.length > 8192 ? head.slice(0, 8192) : head;
@@ -25,7 +27,8 @@ export function sniffCloudTrail(head: string, name: string): number {
   if (h.includes('"digestPublicKeyFingerprint"') || (h.includes('"awsAccountId"') && h.includes('"digestStartTime"'))) return 0.95;
   if (!gcp && h.includes('"eventVersion"') && (h.includes('"eventSource"') || h.includes('"eventName"'))) return 0.95;
   if (!gcp && h.includes('"eventSource"') && h.includes('"eventName"') && h.includes('"userIdentity"')) return 0.9;
-  if (/CloudTrail(-Digest)?_/.test(name) && /\.json(\.gz)?$/.test(name)) return 0.6;
+  // S3 object names: <account>_CloudTrail_<region>_<time>_<id>.json.gz, <account>_CloudTrail-Digest_....json.gz
+  if (LOG_FILE_NAME.test(name)) return 0.6;
   return 0;
 }
 

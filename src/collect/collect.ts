@@ -129,10 +129,10 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const rejects = new HashedFile(join(work, 'rejects.jsonl'));
     await csv.write(csvHeader());
     const merkle = new MerkleBuilder();
+    const checkSources = config.sources.map(sourceInfo).filter((s): s is SourceInfo => s !== null);
     const checker = new CompletenessChecker({
       profile: config.profile as ProfileId, since: period.start, until: period.end,
-      sharedIdentities: config.sharedIdentities, roster: config.roster,
-      sources: config.sources.map(sourceInfo).filter((s): s is SourceInfo => s !== null),
+      sharedIdentities: config.sharedIdentities, roster: config.roster, sources: checkSources,
     });
     const byCategory: Record<string, number> = {};
     const categoriesBySource: Record<string, Record<string, number>> = {};
@@ -242,9 +242,10 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const rejectsDigest = await rejects.close();
     const report = checker.finish();
     const completenessBytes = Buffer.from(`${JSON.stringify({
+      // The checker's options as run, so that verify can run the same check again.
       options: {
         profile: config.profile, since: period.start.toISOString(), until: period.end.toISOString(),
-        shared_identities: config.sharedIdentities ?? null, roster_entries: config.roster.entries.length,
+        shared_identities: config.sharedIdentities ?? null, sources: checkSources, roster: config.roster.entries,
       },
       report,
     }, null, 2)}\n`);

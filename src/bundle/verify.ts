@@ -1,0 +1,353 @@
+// Verifies an evidence bundle offline: the DSSE signature over the manifest, every subject's
+// digest, no missing or extra files, SHA256SUMS, the events (schema, canonical form, period,
+// Merkle root, count), the raw record behind every event (and no raw event record without its
+// event), the CSV and rejects against the events, the per-source counts, the completeness figures,
+// and the chain to the previous bundle. Streams every file (yauzl lazy entries); memory stays
+// bounded by the number of sources. Each failure names the file and, where it can, the line.
+import { createHash, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { ajv, packageFile, validateEvent, formatAjvErrors } from '../event/schema.js';
+import { canonicalJson } from '../event/canonical.js';
+import { sha256Hex } from '../event/hash.js';
+import type { AuditEvent } from '../event/types.generated.js';
+import { splitLines, type Line } from '../pipeline/lines.js';
+import { csvHeader, eventToCsvRow } from '../export/csv.js';
+import { CompletenessChecker, type CheckOptions } from '../checks/index.js';
+import type { RosterEntry } from '../privilege/roster.js';
+import { MerkleBuilder } from './merkle.js';
+import { verifyEnvelope, INTOTO_PAYLOAD_TYPE, type DsseEnvelope } from './dsse.js';
+import { keyId, parsePublicKey, KeyError } from './keys.js';
+import { openBundle, type OpenBundle } from './zip-reader.js';
+import { verifyDoc } from './verify-doc.js';
+import {
+  COLLECTOR_VERSION, COMPLETENESS_FILE, CSV_FILE, ENVELOPE_FILE, EVENTS_FILE, MANIFEST_FILE, PREDICATE_TYPE, PUBLIC_KEY_FILE,
+  REJECTS_FILE, STATEMENT_TYPE, SUMS_FILE, VERIFY_FILE, rawFileName, type Statement, type EvidencePredicate,
+} from './manifest.js';
+
+export interface Failure { file: string; line?: number; message: string }
+
+export interface VerifyResult {
+  valid: boolean;
+  failures: Failure[];
+  warnings: string[];
+  /** What was checked, for the report. */
+  facts: { keyid: string | null; signer: 'given key' | 'bundled key (self-asserted)' | null; events: number; files: number; demo: boolean; period: EvidencePredicate['period'] | null; previous: string | null };
+}
+
+export interface VerifyOptions {
+  /** The signer's public key as the auditor received it. Without it the bundled key is used (self-asserted). */
+  publicKey?: KeyObject | null;
+  /** The previous bundle of the chain. */
+  previous?: string | null;
+  /** Stop listing failures of one kind after this many (default 20). */
+  maxPerFile?: number;
+}
+
+const manifestSchema = JSON.parse(readFileSync(packageFile('schemas/manifest.schema.json'), 'utf8'));
+const validatePredicate = ajv.compile(manifestSchema);
+const MAX_MANIFEST = 256 * 1024 * 1024;
+
+export function formatFailure(f: Failure): string {
+  return `${f.file}${f.line !== undefined ? ` line ${f.line}` : ''}: ${f.message}`;
+}
+
+async function digestOf(stream: Readable): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of stream) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+/** A pull-based line reader over one zip entry. */
+class LineReader {
+  private it: AsyncIterator<Line> | null = null;
+  line = 0;
+  constructor(private readonly b: OpenBundle, readonly name: string) {}
+  async next(): Promise<Line | null> {
+    if (!this.it) this.it = splitLines((await this.b.stream(this.name)) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const r = await this.it.next();
+    if (r.done) return null;
+    this.line = r.value.line;
+    return r.value;
+  }
+}
+
+interface RawLine { sha256: string; disposition: string; text: string }
+
+export async function verifyBundle(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const failures: Failure[] = [];
+  const warnings: string[] = [];
+  const perFile = new Map<string, number>();
+  const max = opts.maxPerFile ?? 20;
+  const fail = (file: string, message: string, line?: number) => {
+    const n = (perFile.get(file) ?? 0) + 1;
+    perFile.set(file, n);
+    if (n <= max) failures.push({ file, line, message });
+    else if (n === max + 1) failures.push({ file, message: `more failures in this file are not listed` });
+  };
+  const facts: VerifyResult['facts'] = { keyid: null, signer: null, events: 0, files: 0, demo: false, period: null, previous: null };
+  const done = (): VerifyResult => ({ valid: failures.length === 0, failures, warnings, facts });
+
+  const b = await openBundle(path);
+  try {
+    facts.files = b.entries.size;
+    for (const d of b.duplicates) fail(d, 'appears more than once in the zip');
+    for (const f of [MANIFEST_FILE, ENVELOPE_FILE]) if (!b.entries.has(f)) fail(f, 'is missing from the bundle');
+    if (!b.entries.has(MANIFEST_FILE) || !b.entries.has(ENVELOPE_FILE)) return done();
+
+    // 1. The signature, over the payload the envelope carries; the manifest file must be that payload.
+    const manifestBytes = await b.read(MANIFEST_FILE, MAX_MANIFEST);
+    let env: DsseEnvelope;
+    try { env = JSON.parse((await b.read(ENVELOPE_FILE, MAX_MANIFEST)).toString('utf8')); } catch { fail(ENVELOPE_FILE, 'is not JSON'); return done(); }
+    if (typeof env?.payload !== 'string' || !Array.isArray(env.signatures) || env.signatures.length === 0) { fail(ENVELOPE_FILE, 'is not a DSSE envelope (payload, payloadType, signatures)'); return done(); }
+    if (env.payloadType !== INTOTO_PAYLOAD_TYPE) fail(ENVELOPE_FILE, `payloadType is '${env.payloadType}', expected ${INTOTO_PAYLOAD_TYPE}`);
+    const payload = Buffer.from(env.payload, 'base64');
+    if (!payload.equals(manifestBytes)) fail(MANIFEST_FILE, `differs from the payload signed in ${ENVELOPE_FILE} (the manifest was changed after signing)`);
+    let key = opts.publicKey ?? null;
+    if (key) facts.signer = 'given key';
+    else if (b.entries.has(PUBLIC_KEY_FILE)) {
+      try {
+        key = parsePublicKey(await b.read(PUBLIC_KEY_FILE, 64 * 1024), PUBLIC_KEY_FILE);
+        facts.signer = 'bundled key (self-asserted)';
+        warnings.push(`no --pubkey given: the signature was checked with the bundle's own ${PUBLIC_KEY_FILE}, which proves the files are unchanged since signing but not who signed; pass --pubkey with the signer's key received separately`);
+      } catch (e) { fail(PUBLIC_KEY_FILE, (e as Error).message); }
+    } else fail(PUBLIC_KEY_FILE, 'is missing and no --pubkey was given: the signature cannot be checked');
+    if (key) {
+      const id = keyId(key);
+      facts.keyid = id;
+      const ids = env.signatures.map((s) => s.keyid);
+      if (!ids.includes(id)) fail(ENVELOPE_FILE, `was signed with another key (key id ${ids.join(', ') || 'none'}; the ${facts.signer} has key id ${id})`);
+      else if (!verifyEnvelope(env, key)) fail(ENVELOPE_FILE, `the signature does not verify with the ${facts.signer} (key id ${id}): the manifest or the signature was changed`);
+    }
+
+    // 2. The statement (as signed) and its predicate.
+    let st: Statement;
+    try { st = JSON.parse(payload.toString('utf8')); } catch { fail(MANIFEST_FILE, 'the signed manifest is not JSON'); return done(); }
+    if (st._type !== STATEMENT_TYPE) fail(MANIFEST_FILE, `_type is not ${STATEMENT_TYPE}`);
+    if (st.predicateType !== PREDICATE_TYPE) { fail(MANIFEST_FILE, `predicateType is not ${PREDICATE_TYPE}`); return done(); }
+    if (!validatePredicate(st.predicate)) { fail(MANIFEST_FILE, `the predicate does not match schemas/manifest.schema.json (${formatAjvErrors(validatePredicate.errors ?? []).slice(0, 3).join('; ')})`); return done(); }
+    if (!Array.isArray(st.subject) || st.subject.some((s) => typeof s?.name !== 'string' || !/^[0-9a-f]{64}$/.test(s?.digest?.sha256 ?? ''))) { fail(MANIFEST_FILE, 'subject must list every file with a sha256 digest'); return done(); }
+    const p = st.predicate;
+    facts.demo = p.demo;
+    facts.period = p.period;
+    if (p.demo) warnings.push('this is a DEMO bundle built from sample logs with shifted timestamps: it is not evidence of any real system');
+    if (p.signer.ephemeral) warnings.push('the bundle was signed with an EPHEMERAL key: the signer cannot be verified');
+    if (key && p.signer.keyid !== facts.keyid) fail(MANIFEST_FILE, `predicate.signer.keyid ${p.signer.keyid} is not the signing key's id ${facts.keyid}`);
+
+    // 3. Every subject present with its digest; nothing extra.
+    const subjects = new Map(st.subject.map((s) => [s.name, s.digest.sha256]));
+    for (const [name, digest] of subjects) {
+      if (!b.entries.has(name)) { fail(name, 'is listed in the manifest but missing from the bundle'); continue; }
+      let got: string;
+      try { got = await digestOf(await b.stream(name)); } catch (e) { fail(name, `cannot be read from the zip (${(e as Error).message})`); continue; }
+      if (got !== digest) fail(name, `its sha256 ${got} differs from the manifest's ${digest} (the file was changed)`);
+    }
+    for (const name of b.entries.keys()) if (name !== MANIFEST_FILE && name !== ENVELOPE_FILE && !subjects.has(name)) fail(name, 'is in the bundle but not in the signed manifest (an extra file)');
+
+    // 4. SHA256SUMS agrees with the manifest, line by line.
+    if (b.entries.has(SUMS_FILE)) {
+      const r = new LineReader(b, SUMS_FILE);
+      const listed = new Set<string>();
+      for (let l = await r.next(); l; l = await r.next()) {
+        const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(l.text);
+        if (!m) { fail(SUMS_FILE, 'is not a sha256sum line', l.line); continue; }
+        listed.add(m[2]);
+        if (!subjects.has(m[2])) fail(SUMS_FILE, `lists ${m[2]}, which the manifest does not`, l.line);
+        else if (subjects.get(m[2]) !== m[1]) fail(SUMS_FILE, `the digest of ${m[2]} differs from the manifest's`, l.line);
+      }
+      for (const name of subjects.keys()) if (name !== SUMS_FILE && !listed.has(name)) fail(SUMS_FILE, `does not list ${name}`);
+    }
+
+    // 5. VERIFY.md is the text this version writes for this bundle (only when the versions match).
+    if (b.entries.has(VERIFY_FILE) && p.collector.version === COLLECTOR_VERSION) {
+      const expected = verifyDoc({ keyid: p.signer.keyid, ephemeral: p.signer.ephemeral, demo: p.demo }).split('\n');
+      const got = (await b.read(VERIFY_FILE, 1024 * 1024)).toString('utf8').split('\n');
+      const i = expected.findIndex((x, k) => got[k] !== x);
+      if (i >= 0 || got.length !== expected.length) fail(VERIFY_FILE, 'differs from the instructions this bundle was written with', (i >= 0 ? i : expected.length) + 1);
+    }
+
+    // 6. Events, raw records, CSV, rejects, counts.
+    facts.events = await checkEvents(b, p, fail, warnings);
+
+    // 7. The completeness figures.
+    await checkCompleteness(b, p, fail, warnings);
+
+    // 8. The chain.
+    if (opts.previous) await checkChain(opts.previous, p, fail, facts);
+    else if (p.previous_bundle) warnings.push(`the bundle is chained to a previous bundle (${p.previous_bundle.file}, manifest sha256 ${p.previous_bundle.manifest_sha256}); pass --previous to check the link`);
+    return done();
+  } finally { b.close(); }
+}
+
+type Fail = (file: string, message: string, line?: number) => void;
+
+async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, warnings: string[]): Promise<number> {
+  if (!b.entries.has(EVENTS_FILE)) return 0;
+  const merkle = new MerkleBuilder();
+  const start = Date.parse(p.period.start);
+  const end = Date.parse(p.period.end);
+  const sources = new Map(p.sources.map((s) => [s.name, s]));
+  const perSource = new Map<string, { events: number; raw: Record<string, number>; rawLines: number }>();
+  for (const s of p.sources) perSource.set(s.name, { events: 0, raw: {}, rawLines: 0 });
+  const raws = new Map<string, LineReader>();
+  const rawFor = (source: string): LineReader | null => {
+    const name = rawFileName(source);
+    if (!b.entries.has(name)) return null;
+    let r = raws.get(name);
+    if (!r) { r = new LineReader(b, name); raws.set(name, r); }
+    return r;
+  };
+  const parseRaw = (r: LineReader, l: Line, source: string): RawLine | null => {
+    let x: RawLine;
+    try { x = JSON.parse(l.text); } catch { fail(r.name, 'is not JSON', l.line); return null; }
+    if (typeof x?.text !== 'string' || typeof x.sha256 !== 'string' || typeof x.disposition !== 'string') { fail(r.name, 'is not a raw record (sha256, location, disposition, text)', l.line); return null; }
+    if (sha256Hex(x.text) !== x.sha256) fail(r.name, `the record's text does not hash to its sha256 ${x.sha256} (the raw record was changed)`, l.line);
+    const c = perSource.get(source);
+    if (c) { c.rawLines++; const k = x.disposition.startsWith('skip') ? 'skip' : x.disposition; c.raw[k] = (c.raw[k] ?? 0) + 1; }
+    return x;
+  };
+  const csv = b.entries.has(CSV_FILE) ? new LineReader(b, CSV_FILE) : null;
+  const compareCsv = async (text: string, eventLine: number | null): Promise<boolean> => {
+    if (!csv) return true;
+    for (const want of text.split('\n').slice(0, -1)) {
+      const got = await csv.next();
+      const w = want.endsWith('\r') ? want.slice(0, -1) : want;
+      if (!got || got.text !== w) {
+        fail(CSV_FILE, `${got ? 'differs from' : 'ends before'} the row of ${eventLine === null ? 'the header' : `${EVENTS_FILE} line ${eventLine}`}`, got?.line ?? csv.line + 1);
+        return false;
+      }
+    }
+    return true;
+  };
+  let csvOk = await compareCsv(csvHeader(), null);
+
+  const ev = new LineReader(b, EVENTS_FILE);
+  for (let l = await ev.next(); l; l = await ev.next()) {
+    merkle.add(l.text);
+    let e: AuditEvent;
+    try { e = JSON.parse(l.text); } catch { fail(EVENTS_FILE, 'is not JSON', l.line); continue; }
+    if (canonicalJson(e) !== l.text) fail(EVENTS_FILE, 'is not in canonical JSON form (the line was edited)', l.line);
+    const problems = validateEvent(e);
+    if (problems) { fail(EVENTS_FILE, `does not match the event schema (${problems.slice(0, 3).join('; ')})`, l.line); continue; }
+    if (e.timestamp !== null) {
+      const t = Date.parse(e.timestamp);
+      if (t < start || t >= end) fail(EVENTS_FILE, `its timestamp ${e.timestamp} is outside the period`, l.line);
+    }
+    if (csvOk) csvOk = await compareCsv(eventToCsvRow(e), l.line);
+    const source = e.source.instance ?? '';
+    if (!sources.has(source)) { fail(EVENTS_FILE, `names a source '${source}' that the manifest does not list`, l.line); continue; }
+    perSource.get(source)!.events++;
+    const r = rawFor(source);
+    if (!r) continue; // the missing raw file is reported as a missing subject
+    let found = false;
+    for (let rl = await r.next(); rl; rl = await r.next()) {
+      const x = parseRaw(r, rl, source);
+      if (!x) continue;
+      if (x.disposition !== 'event') continue;
+      if (x.sha256 === e.source.raw_sha256) { found = true; break; }
+      fail(r.name, `holds the raw record of an event (sha256 ${x.sha256}) that is not in ${EVENTS_FILE} at this place (an event line was deleted or moved?)`, rl.line);
+    }
+    if (!found) fail(EVENTS_FILE, `its raw record (source.raw_sha256 ${e.source.raw_sha256}) is not in ${r.name} (the raw record was removed or changed)`, l.line);
+  }
+  if (csvOk && csv) {
+    const extra = await csv.next();
+    if (extra) fail(CSV_FILE, `has rows that are not in ${EVENTS_FILE}`, extra.line);
+  }
+  // Raw records after the last event of each source, and raw files of sources without events.
+  for (const s of p.sources) {
+    const r = rawFor(s.name);
+    if (!r) continue;
+    for (let rl = await r.next(); rl; rl = await r.next()) {
+      const x = parseRaw(r, rl, s.name);
+      if (x && x.disposition === 'event') fail(r.name, `holds the raw record of an event (sha256 ${x.sha256}) that is not in ${EVENTS_FILE} (an event line was deleted?)`, rl.line);
+    }
+  }
+
+  if (merkle.count !== p.events.count) fail(EVENTS_FILE, `has ${merkle.count} events; the manifest says ${p.events.count}`);
+  const root = merkle.root();
+  if (root !== p.events.merkle_root) fail(EVENTS_FILE, `the Merkle root recomputes to ${root}; the manifest says ${p.events.merkle_root}`);
+
+  // Rejects: one line per rejected record, each with the raw text it names.
+  const rejects: Record<string, number> = {};
+  if (b.entries.has(REJECTS_FILE)) {
+    const r = new LineReader(b, REJECTS_FILE);
+    for (let l = await r.next(); l; l = await r.next()) {
+      let x: { source?: string; raw_sha256?: string; raw?: string; reason?: string };
+      try { x = JSON.parse(l.text); } catch { fail(REJECTS_FILE, 'is not JSON', l.line); continue; }
+      if (typeof x.raw !== 'string' || sha256Hex(x.raw) !== x.raw_sha256) fail(REJECTS_FILE, 'the rejected record\'s text does not hash to its raw_sha256', l.line);
+      rejects[x.source ?? ''] = (rejects[x.source ?? ''] ?? 0) + 1;
+    }
+  }
+
+  // Per-source counts against the predicate.
+  for (const s of p.sources) {
+    const c = perSource.get(s.name)!;
+    const skippedTotal = Object.values(s.skipped).reduce((a, n) => a + n, 0);
+    if (s.records_read !== s.events + s.rejects + skippedTotal) fail(MANIFEST_FILE, `source ${s.name}: records_read ${s.records_read} is not events + rejects + skipped (${s.events} + ${s.rejects} + ${skippedTotal})`);
+    if (c.events !== s.events) fail(EVENTS_FILE, `holds ${c.events} events of source ${s.name}; the manifest says ${s.events}`);
+    if ((rejects[s.name] ?? 0) !== s.rejects) fail(REJECTS_FILE, `holds ${rejects[s.name] ?? 0} rejects of source ${s.name}; the manifest says ${s.rejects}`);
+    if (b.entries.has(s.raw_file)) {
+      if (c.rawLines !== s.raw_records) fail(s.raw_file, `holds ${c.rawLines} raw records; the manifest says ${s.raw_records}`);
+      if ((c.raw.event ?? 0) !== s.events || (c.raw.reject ?? 0) !== s.rejects) fail(s.raw_file, `holds ${c.raw.event ?? 0} event and ${c.raw.reject ?? 0} rejected records; the manifest says ${s.events} and ${s.rejects}`);
+    }
+    if (s.raw_records !== s.records_read - s.outside_period) fail(MANIFEST_FILE, `source ${s.name}: raw_records ${s.raw_records} is not records_read - outside_period`);
+  }
+  const totalEvents = p.sources.reduce((a, s) => a + s.events, 0);
+  if (totalEvents !== p.events.count) fail(MANIFEST_FILE, `the sources' events add up to ${totalEvents}, not events.count ${p.events.count}`);
+  void warnings;
+  return merkle.count;
+}
+
+async function checkCompleteness(b: OpenBundle, p: EvidencePredicate, fail: Fail, warnings: string[]): Promise<void> {
+  if (!b.entries.has(COMPLETENESS_FILE)) return;
+  let doc: { options?: Record<string, unknown>; report?: Record<string, unknown> };
+  try { doc = JSON.parse((await b.read(COMPLETENESS_FILE, MAX_MANIFEST)).toString('utf8')); } catch { fail(COMPLETENESS_FILE, 'is not JSON'); return; }
+  const rep = doc.report ?? {};
+  const c = p.completeness;
+  const pairs: Array<[string, unknown, unknown]> = [
+    ['rows', rep.rows, c.rows], ['completeRows', rep.completeRows, c.complete_rows], ['percentComplete', rep.percentComplete, c.percent_complete],
+    ['pass', rep.pass, c.pass], ['profile', rep.profile, c.profile],
+  ];
+  for (const [k, got, want] of pairs) if (got !== want) fail(COMPLETENESS_FILE, `report.${k} is ${JSON.stringify(got)}; the manifest says ${JSON.stringify(want)}`);
+  if (c.rows !== p.events.count) fail(COMPLETENESS_FILE, `checked ${c.rows} rows; the bundle has ${p.events.count} events`);
+  // Run the same check again over events.jsonl when this version wrote the bundle (rules may differ across versions).
+  if (p.collector.version !== COLLECTOR_VERSION) { warnings.push(`the bundle was written by version ${p.collector.version}; the completeness check was not re-run (only its counts were compared)`); return; }
+  const o = doc.options ?? {};
+  const opts: CheckOptions = {
+    profile: o.profile as CheckOptions['profile'], since: new Date(String(o.since)), until: new Date(String(o.until)),
+    sharedIdentities: (o.shared_identities as string[] | null) ?? undefined,
+    sources: o.sources as CheckOptions['sources'], roster: { entries: Array.isArray(o.roster) ? (o.roster as RosterEntry[]) : [] },
+  };
+  const checker = new CompletenessChecker(opts);
+  const r = new LineReader(b, EVENTS_FILE);
+  for (let l = await r.next(); l; l = await r.next()) {
+    try { checker.add(JSON.parse(l.text)); } catch { /* reported by the events check */ }
+  }
+  const again = checker.finish();
+  const same = (x: unknown, y: unknown) => canonicalJson(x) === canonicalJson(y);
+  for (const k of ['rows', 'completeRows', 'percentComplete', 'missing', 'categories', 'findingCounts', 'pass', 'privileged'] as const) {
+    if (!same(again[k], rep[k])) fail(COMPLETENESS_FILE, `report.${k} does not recompute from ${EVENTS_FILE} (${JSON.stringify(rep[k])} in the bundle, ${JSON.stringify(again[k])} recomputed)`);
+  }
+}
+
+async function checkChain(previous: string, p: EvidencePredicate, fail: Fail, facts: VerifyResult['facts']): Promise<void> {
+  const prev = await openBundle(previous);
+  try {
+    if (!prev.entries.has(MANIFEST_FILE)) { fail(previous, `is not an evidence bundle (no ${MANIFEST_FILE})`); return; }
+    const bytes = await prev.read(MANIFEST_FILE, MAX_MANIFEST);
+    const digest = sha256Hex(bytes);
+    facts.previous = digest;
+    if (!p.previous_bundle) { fail(MANIFEST_FILE, `is not chained to a previous bundle (predicate.previous_bundle is null), but --previous ${previous} was given`); return; }
+    if (p.previous_bundle.manifest_sha256 !== digest) { fail(MANIFEST_FILE, `predicate.previous_bundle names manifest sha256 ${p.previous_bundle.manifest_sha256}, but ${previous} has ${digest} (not the bundle this one follows)`); return; }
+    let st: Statement;
+    try { st = JSON.parse(bytes.toString('utf8')); } catch { fail(previous, `${MANIFEST_FILE} is not JSON`); return; }
+    const pe = st.predicate?.period?.end;
+    if (pe && pe !== p.period.start) {
+      fail(MANIFEST_FILE, Date.parse(pe) < Date.parse(p.period.start)
+        ? `the chain has a gap: the previous bundle ends at ${pe}, this one starts at ${p.period.start}`
+        : `the periods overlap: the previous bundle ends at ${pe}, this one starts at ${p.period.start}`);
+    }
+  } finally { prev.close(); }
+}
+
+export { KeyError };

@@ -1,0 +1,140 @@
+// Live source `cloudtrail`: CloudTrail LookupEvents for the period, per region, every page
+// (NextToken), paced below the API's limit of 2 requests per second per account and region, with
+// the standard AWS credential chain (environment, shared config and profiles, SSO, web identity,
+// instance roles) or a named profile. ThrottlingException and other transient errors are retried
+// with backoff and reported. Each page goes to the cloudtrail adapter as LookupEvents output
+// ({"Events": [...]}, each element carrying the full record in CloudTrailEvent), the same mapping
+// that reads `aws cloudtrail lookup-events` files.
+// API: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
+import type { LiveSourceOpener, SourceConfig } from '../../collect/source.js';
+import type { Outcome } from '../../pipeline/types.js';
+import { openStream } from '../../pipeline/input.js';
+import { normalizeOne } from '../../pipeline/run.js';
+import { findAdapter } from '../../sources/registry.js';
+import { LiveResult, ProgressLine } from '../progress.js';
+import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy } from '../pace.js';
+
+export interface CloudTrailSourceConfig {
+  name: string;
+  type: 'cloudtrail';
+  regions: string[];
+  /** A named profile from the shared AWS config; default: the standard credential chain. */
+  profile?: string;
+  /** For tests and private endpoints. */
+  endpoint?: string;
+  /** Requests per second per region; LookupEvents allows 2. */
+  requests_per_second?: number;
+  /** Events per page (LookupEvents allows up to 50). */
+  max_results?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+const TRANSIENT = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServiceUnavailableException',
+  'InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'RequestTimeout', 'TimeoutError']);
+
+function transient(e: unknown): string | null {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+  if (err.name && TRANSIENT.has(err.name)) return err.name;
+  const status = err.$metadata?.httpStatusCode;
+  if (status !== undefined && (status === 429 || status >= 500)) return `HTTP ${status}`;
+  if (err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT') return err.code;
+  return null;
+}
+
+const RETENTION_DAYS = 90;
+
+export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => {
+  const c = cfg as unknown as CloudTrailSourceConfig;
+  const res = new LiveResult();
+  const progress = new ProgressLine(c.name, ctx.progress);
+  const rate = c.requests_per_second ?? 2;
+  const maxResults = Math.min(50, c.max_results ?? 50);
+  const policy = { ...DEFAULT_RETRY, ...c.retry };
+
+  async function* run(): AsyncGenerator<Outcome> {
+    const regions = c.regions ?? [];
+    if (regions.length === 0) { res.fail('regions is empty: name at least one AWS region'); return; }
+    res.how = `CloudTrail LookupEvents in ${regions.join(', ')} from ${ctx.since.toISOString()} to ${ctx.until.toISOString()}, ${maxResults} events per page, every page (NextToken), paced to ${rate} requests/s per region`;
+    res.settings = { regions, credentials: c.profile ? `profile ${c.profile}` : 'standard AWS credential chain', requests_per_second: rate, max_results: maxResults,
+      ...(c.endpoint ? { endpoint: c.endpoint } : {}) };
+    res.warn('LookupEvents returns management events only: data events (S3 object reads, Lambda invokes) need the trail\'s S3 files (a file source)');
+    const oldest = Date.now() - RETENTION_DAYS * 86400_000;
+    const tooOld = ctx.since.getTime() < oldest;
+    const adapter = findAdapter('cloudtrail');
+    if (!adapter) { res.fail('the cloudtrail adapter is not registered'); return; }
+    const retries: Record<string, number> = {};
+    const perRegion: Record<string, { pages: number; events: number; complete: boolean }> = {};
+    let events = 0;
+    let pages = 0;
+    for (const region of regions) {
+      perRegion[region] = { pages: 0, events: 0, complete: false };
+      const client = new CloudTrailClient({
+        region, maxAttempts: 1, // retries are ours, so that each is paced, counted and reported
+        ...(c.profile ? { profile: c.profile } : {}),
+        ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+      });
+      const pacer = new Pacer(rate);
+      let token: string | undefined;
+      let page = 0;
+      let stop = false;
+      const pageStream = async function* (): AsyncGenerator<Buffer> {
+        for (;;) {
+          page++;
+          res.position = `region ${region}, page ${page}${token ? ` (NextToken ${token.length > 40 ? token.slice(0, 40) + '…' : token})` : ''}`;
+          let out: LookupEventsCommandOutput;
+          try {
+            out = await withRetry(async () => {
+              await pacer.wait(ctx.signal);
+              return client.send(new LookupEventsCommand({ StartTime: ctx.since, EndTime: ctx.until, MaxResults: maxResults, NextToken: token }), { abortSignal: ctx.signal as never });
+            }, transient, (what, attempt, delay) => {
+              retries[what] = (retries[what] ?? 0) + 1;
+              progress.update(`${region} page ${page}: ${what}, retry ${attempt} in ${delay} ms (paced to ${rate} requests/s)`, true);
+            }, policy, ctx.signal);
+          } catch (e) {
+            const err = e as Error & { name?: string };
+            res.fail(`CloudTrail LookupEvents failed in ${region} on page ${page} after ${perRegion[region].events} events${err.name && err.name !== 'Error' ? ` (${err.name})` : ''}: ${err.message}`);
+            stop = true;
+            return;
+          }
+          res.touched = true;
+          pages++; perRegion[region].pages++;
+          const evs = out.Events ?? [];
+          events += evs.length; perRegion[region].events += evs.length;
+          progress.update(`${region}: ${events} events, ${pages} pages so far (paced to ${rate} requests/s)`);
+          if (evs.length) yield Buffer.from(JSON.stringify({ Events: evs }) + '\n');
+          token = out.NextToken || undefined;
+          if (!token) { perRegion[region].complete = true; return; }
+        }
+      };
+      try {
+        const input = await openStream(`${c.name}:${region}:LookupEvents`, pageStream());
+        for await (const o of normalizeOne(adapter, input, { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary)) {
+          res.count(o);
+          yield o;
+          if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); stop = true; break; }
+        }
+      } catch (e) {
+        res.fail(`CloudTrail pull failed in ${region}: ${(e as Error).message}`);
+        stop = true;
+      } finally {
+        client.destroy();
+      }
+      if (stop) break;
+    }
+    res.settings.pages = pages;
+    res.settings.events = events;
+    res.settings.per_region = perRegion;
+    if (Object.keys(retries).length) {
+      res.settings.retries = retries;
+      res.warn(`transient errors were retried with backoff: ${Object.entries(retries).map(([k, v]) => `${v} × ${k}`).join(', ')}`);
+    }
+    progress.update(`done: ${events} events, ${pages} pages`, true);
+    if (res.failedReason !== null) return;
+    if (tooOld) { res.fail(`the period starts before the ${RETENTION_DAYS} days LookupEvents keeps: events before ${new Date(oldest).toISOString()} cannot be pulled this way; use the trail's S3 files`); return; }
+    res.position = null;
+    res.done();
+  }
+
+  return { outcomes: run(), result: () => res.result() };
+};

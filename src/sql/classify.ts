@@ -101,6 +101,7 @@ export function disablesAuditLogging(sql: string | null): boolean {
   return /\bpgaudit\.log\s*(=|TO)\s*'?\s*none\b/i.test(sql)
     || /\bserver_audit_logging\s*=\s*'?(OFF|0|FALSE)\b/i.test(sql)
     || /\baudit_log_disable\s*=\s*'?(ON|1|TRUE)\b/i.test(sql)
+    || /\baudit_log_policy\s*=\s*['"]?NONE\b/i.test(sql) // Percona audit_log: log nothing
     || /\bsql_log_off\s*=\s*'?(ON|1|TRUE)\b/i.test(sql)
     || /\bUNINSTALL\s+(PLUGIN\s+(server_audit|audit_log)|SONAME\s+'?server_audit)/i.test(sql)
     || /\bDROP\s+EXTENSION\s+(IF\s+EXISTS\s+)?pgaudit\b/i.test(sql);

@@ -70,6 +70,8 @@ test('MySQL / MariaDB syntax', () => {
   expect(sqlCategory(null, 'INSTALL PLUGIN server_audit SONAME \'server_audit\'')).toBe('policy_change');
   expect(statementResource("INSTALL PLUGIN server_audit SONAME 'server_audit'")).toEqual({ type: 'plugin', name: 'server_audit' });
   expect(disablesAuditLogging('UNINSTALL PLUGIN server_audit')).toBe(true);
+  expect(disablesAuditLogging('SET GLOBAL audit_log_policy = "NONE"')).toBe(true);
+  expect(disablesAuditLogging("SET GLOBAL audit_log_policy = 'LOGINS'")).toBe(false);
   expect(parsePermissionChanges("GRANT SELECT ON `appdb`.* TO 'alice'@'%'")).toEqual([
     { operation: 'grant', principal: 'alice@%', privilege: 'SELECT', on: 'appdb.*' }]);
   expect(parsePermissionChanges("GRANT alice_role TO 'alice'@'%'")).toEqual([

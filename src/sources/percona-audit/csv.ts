@@ -1,0 +1,85 @@
+// Percona audit_log CSV format (audit_log_format=CSV), as written by plugin/audit_log/audit_log.cc:
+// every text field is quoted with '"' doubled inside, numbers (STATUS) are not quoted, and control
+// characters are written raw, so a quoted SQL text may span several lines. Layouts:
+//   general records:    NAME,RECORD,TIMESTAMP,COMMAND_CLASS,CONNECTION_ID,STATUS,SQLTEXT,USER,HOST,OS_USER,IP,DB
+//   connection records: NAME,RECORD,TIMESTAMP,CONNECTION_ID,STATUS,USER,PRIV_USER,OS_LOGIN,PROXY_USER,HOST,IP,DB
+//   audit start / stop: NAME,RECORD,TIMESTAMP,MYSQL_VERSION,STARTUP_OPTIONS,OS_VERSION
+// https://docs.percona.com/percona-server/8.0/audit-log-plugin.html
+import { splitLines, type Line } from '../../pipeline/lines.js';
+import { rawFromLines } from '../../pipeline/record.js';
+import type { RawRecord } from '../../pipeline/types.js';
+
+const MAX_LINES = 10000;
+
+function quoteCount(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
+  return n;
+}
+
+/** Frames CSV records: lines are joined while a quoted field is open (odd number of quotes). */
+export async function* frameCsvRecords(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<RawRecord> {
+  let pending: Line[] = [];
+  let quotes = 0;
+  for await (const l of splitLines(chunks)) {
+    if (pending.length === 0 && l.text.trim() === '') continue;
+    pending.push(l);
+    quotes += quoteCount(l.text);
+    if (quotes % 2 === 0) { yield rawFromLines(file, pending); pending = []; quotes = 0; continue; }
+    if (pending.length >= MAX_LINES) {
+      yield rawFromLines(file, pending, `a quoted field stays open for ${MAX_LINES} lines: not a CSV audit record`);
+      pending = []; quotes = 0;
+    }
+  }
+  if (pending.length) yield rawFromLines(file, pending, 'truncated CSV record: the input ends inside a quoted field');
+}
+
+export interface CsvFields { values: string[]; quoted: boolean[] }
+
+/** Splits one CSV record into fields. Returns an error message when the quoting is broken. */
+export function parseCsvRecord(text: string): CsvFields | { error: string } {
+  const values: string[] = [];
+  const quoted: boolean[] = [];
+  const n = text.length;
+  let i = 0;
+  for (;;) {
+    if (text.charCodeAt(i) === 0x22) {
+      let out = '';
+      let seg = i + 1;
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) return { error: `a quoted field starting at character ${i + 1} never closes` };
+        if (text.charCodeAt(q + 1) === 0x22) { out += text.slice(seg, q + 1); j = q + 2; seg = j; continue; }
+        out += text.slice(seg, q);
+        i = q + 1;
+        break;
+      }
+      values.push(out); quoted.push(true);
+      if (i >= n) break;
+      if (text.charCodeAt(i) !== 0x2c) return { error: `unexpected text after a quoted field at character ${i + 1}` };
+      i++;
+      continue;
+    }
+    const c = text.indexOf(',', i);
+    if (c < 0) { values.push(text.slice(i)); quoted.push(false); break; }
+    values.push(text.slice(i, c)); quoted.push(false);
+    i = c + 1;
+  }
+  return { values, quoted };
+}
+
+const GENERAL = ['NAME', 'RECORD', 'TIMESTAMP', 'COMMAND_CLASS', 'CONNECTION_ID', 'STATUS', 'SQLTEXT', 'USER', 'HOST', 'OS_USER', 'IP', 'DB'];
+const CONNECTION = ['NAME', 'RECORD', 'TIMESTAMP', 'CONNECTION_ID', 'STATUS', 'USER', 'PRIV_USER', 'OS_LOGIN', 'PROXY_USER', 'HOST', 'IP', 'DB'];
+const AUDIT = ['NAME', 'RECORD', 'TIMESTAMP', 'MYSQL_VERSION', 'STARTUP_OPTIONS', 'OS_VERSION'];
+
+/** Names the fields of a CSV record by its layout (see the header comment). */
+export function csvFieldMap(f: CsvFields): Record<string, string> | { error: string } {
+  let names: string[];
+  if (f.values.length === 6) names = AUDIT;
+  else if (f.values.length === 12) names = f.quoted[4] ? GENERAL : CONNECTION; // STATUS is the only unquoted field
+  else return { error: `expected 12 fields (or 6 for an Audit / NoAudit record), found ${f.values.length}` };
+  const out: Record<string, string> = {};
+  names.forEach((n, k) => { out[n] = f.values[k]!; });
+  return out;
+}

@@ -31,6 +31,7 @@ const ACCOUNT_LEVEL = new Set([
 ]);
 
 const ISO_START = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const ENCODED = 'Encoded authorization failure message:';
 const MAX_REASON = 300;
 
@@ -63,8 +64,16 @@ function cleanAgent(ua: string | null): string | null {
   return ua;
 }
 
-function toIso(s: string | null): string | null {
+const two = (s: string, i: number) => (s.charCodeAt(i) - 48) * 10 + (s.charCodeAt(i + 1) - 48);
+
+/** eventTime to the event timestamp (UTC, milliseconds); null when it is not an ISO 8601 time. */
+export function toIso(s: string | null): string | null {
   if (!s || !ISO_START.test(s)) return null;
+  // Fast path for CloudTrail's own form, 2024-05-01T10:00:00Z (whole seconds, UTC): no Date round trip.
+  if (s.length === 20 && s.charCodeAt(19) === 0x5a && s.charCodeAt(16) === 0x3a && ISO_SECONDS.test(s)) {
+    const mo = two(s, 5); const d = two(s, 8); const h = two(s, 11); const mi = two(s, 14); const sec = two(s, 17);
+    if (mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h < 24 && mi < 60 && sec < 60) return `${s.slice(0, 19)}.000Z`;
+  }
   const t = Date.parse(s);
   return Number.isFinite(t) ? new Date(t).toISOString() : null;
 }

@@ -9,7 +9,7 @@ import { sniffCloudTrail } from '../../../src/sources/cloudtrail/index.js';
 import { baseEventName, classify, isDenied, looksReadOnly } from '../../../src/sources/cloudtrail/categories.js';
 import { mapIdentity } from '../../../src/sources/cloudtrail/identity.js';
 import { mapResource } from '../../../src/sources/cloudtrail/resource.js';
-import { outcomeReason } from '../../../src/sources/cloudtrail/map.js';
+import { outcomeReason, toIso } from '../../../src/sources/cloudtrail/map.js';
 import { normalizeFiles } from '../../helpers/golden.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ct-test-'));
@@ -155,6 +155,22 @@ describe('resource', () => {
     expect(mapResource({ ...base, requestParameters: { name: 'x' } }, 'ec2').resource.name).toBeUndefined();
     expect(mapResource({ ...base, requestParameters: { instancesSet: { items: [{ instanceId: 'i-1' }, { instanceId: 'i-2' }] } } }, 'ec2'))
       .toMatchObject({ resource: { name: 'i-1', type: 'AWS::EC2::Instance' }, details: { resources: [{ id: 'i-1' }, { id: 'i-2' }] } });
+  });
+});
+
+describe('event time', () => {
+  test('property: the fast path agrees with Date for every whole-second UTC time', () => {
+    fc.assert(fc.property(fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true }), (d) => {
+      const s = `${d.toISOString().slice(0, 19)}Z`;
+      expect(toIso(s)).toBe(new Date(s).toISOString());
+    }));
+  });
+  test('offsets and fractions go through Date; invalid times are null', () => {
+    expect(toIso('2024-05-01T12:00:00.123+02:00')).toBe('2024-05-01T10:00:00.123Z');
+    expect(toIso('2024-02-30T10:00:00Z')).toBe(new Date('2024-02-30T10:00:00Z').getTime() ? new Date('2024-02-30T10:00:00Z').toISOString() : null);
+    expect(toIso('2024-13-01T10:00:00Z')).toBeNull();
+    expect(toIso('yesterday')).toBeNull();
+    expect(toIso(null)).toBeNull();
   });
 });
 

@@ -12,7 +12,7 @@ import { privilegeFor } from '../../event/privilege.js';
 import { parsePermissionChanges, statementResource, disablesAuditLogging } from '../../sql/classify.js';
 import { redactSql } from '../../sql/redact.js';
 import type { AuditRecord } from './audit-payload.js';
-import { auditCategory, userType, BOOTSTRAP_SUPERUSER } from './map.js';
+import { auditCategory, functionNotTable, roleAttributeChanges, userType, BOOTSTRAP_SUPERUSER } from './map.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
@@ -53,7 +53,7 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
   const database = str(req.database); // request.database
   const labels = obj(obj(e.resource)?.labels) ?? {};
   const instance = str(pp.resourceName)?.replace(/^instances\//, '') ?? str(labels.database_id);
-  const fromSql = a.objectName ? null : statementResource(statement);
+  const fromSql = a.objectName ? null : functionNotTable(statementResource(statement), statement);
   const stream = req.databaseSessionId !== undefined ? str(req.databaseSessionId) : null;
   const disables = disablesAuditLogging(statement);
   const chunkCount = int(req.chunkCount);
@@ -81,7 +81,7 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
     outcome: code === null ? 'unknown' : code === 0 ? 'success' : 'failure',
     outcome_reason: code ? str(status?.message) ?? `status ${code}` : null,
     privileged: privilegeFor({ category, ddl: a.auditClass === 'DDL', superuser: user === BOOTSTRAP_SUPERUSER, extra: disables ? ['audit_disabled'] : [] }),
-    permission_changes: category === 'permission_change' ? parsePermissionChanges(statement) : null,
+    permission_changes: category === 'permission_change' ? parsePermissionChanges(statement) ?? roleAttributeChanges(statement) : null,
     sequence: stream ? { stream, number: sid, sub } : null,
     details,
   }, {

@@ -7,6 +7,7 @@ import { snakeCase, type Category, type EventInput, type UserType } from '../../
 import { privilegeFor } from '../../event/privilege.js';
 import { sqlCategory, sqlCommand, parsePermissionChanges, statementResource, disablesAuditLogging } from '../../sql/classify.js';
 import { redactSql } from '../../sql/redact.js';
+import type { PermissionChange } from '../../event/types.generated.js';
 import type { AuditRecord } from './audit-payload.js';
 import type { LogLine } from './log-line.js';
 
@@ -65,6 +66,57 @@ export function roleChange(statement: string | null): string | 'reset' | null {
   return r.toLowerCase();
 }
 
+const ROLE_ATTRIBUTE = /^(NO)?(SUPERUSER|CREATEDB|CREATEROLE|REPLICATION|BYPASSRLS|LOGIN)$/i;
+const unquoteIdent = (t: string) => (t.startsWith('"') ? t.slice(1, -1).replace(/""/g, '"') : t.toLowerCase());
+
+/**
+ * PostgreSQL role attribute and membership deltas of CREATE/ALTER ROLE (USER, GROUP):
+ * ALTER ROLE bob SUPERUSER -> grant SUPERUSER to bob; NOCREATEDB -> revoke CREATEDB;
+ * CREATE ROLE x IN ROLE a -> x gains a; CREATE ROLE x ROLE m / ADMIN m -> m gains x.
+ * https://www.postgresql.org/docs/current/sql-createrole.html . Null when there are none.
+ */
+export function roleAttributeChanges(statement: string | null): PermissionChange[] | null {
+  if (!statement) return null;
+  const tokens = statement.match(/"(?:[^"]|"")*"|'(?:[^']|'')*'|[^\s,;()]+|,/g) ?? [];
+  const verb = tokens[0]?.toUpperCase();
+  if ((verb !== 'CREATE' && verb !== 'ALTER') || !/^(ROLE|USER|GROUP)$/i.test(tokens[1] ?? '')) return null;
+  let i = 2;
+  if (/^IF$/i.test(tokens[i] ?? '')) i += /^NOT$/i.test(tokens[i + 1] ?? '') ? 3 : 2;
+  const name = tokens[i];
+  if (!name) return null;
+  const principal = unquoteIdent(name);
+  if (/^(RENAME|SET|RESET|IN)$/i.test(tokens[i + 1] ?? '') && verb === 'ALTER') return null;
+  const out: PermissionChange[] = [];
+  let list: 'in' | 'member' | null = null;
+  for (let k = i + 1; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    const up = t.toUpperCase();
+    const attr = ROLE_ATTRIBUTE.exec(t);
+    if (attr) { list = null; out.push({ operation: attr[1] ? 'revoke' : 'grant', principal, privilege: attr[2]!.toUpperCase(), on: null }); continue; }
+    if (verb === 'CREATE' && up === 'IN' && /^(ROLE|GROUP)$/i.test(tokens[k + 1] ?? '')) { list = 'in'; k++; continue; }
+    if (verb === 'CREATE' && (up === 'ROLE' || up === 'ADMIN' || up === 'USER')) { list = 'member'; continue; }
+    if (t === ',') continue;
+    if (list && /^[\w$"]/.test(t) && !/^(WITH|PASSWORD|ENCRYPTED|VALID|CONNECTION|SYSID|INHERIT|NOINHERIT)$/i.test(up)) {
+      const other = unquoteIdent(t);
+      out.push(list === 'in' ? { operation: 'grant', principal, privilege: other, on: null } : { operation: 'grant', principal: other, privilege: principal, on: null });
+      continue;
+    }
+    list = null;
+  }
+  return out.length ? out : null;
+}
+
+/**
+ * statementResource reads `SELECT ... FROM f()` as the table f; a set-returning function call in
+ * FROM (pg_control_system(), generate_series()) is a function. (Reported to the classify.ts owner.)
+ */
+export function functionNotTable(r: { type: string; name: string } | null, statement: string | null): { type: string; name: string } | null {
+  if (!r || r.type !== 'table' || !statement) return r;
+  const i = statement.indexOf(r.name);
+  if (i >= 0 && /^\s*\(/.test(statement.slice(i + r.name.length)) && /\bFROM\s+$/i.test(statement.slice(0, i))) return { type: 'function', name: r.name };
+  return r;
+}
+
 export interface SessionFacts {
   /** The role set with SET ROLE earlier in the session (pgaudit logged it), if any. */
   role: string | null;
@@ -95,7 +147,7 @@ export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, str
     resource = { type: a.objectType ? a.objectType.toLowerCase().replace(/\s+/g, '_') : null, name: a.objectName, implicit: false };
   } else {
     const role = roleChange(statement);
-    const fromSql = role && role !== 'reset' ? { type: 'role', name: role } : statementResource(statement);
+    const fromSql = role && role !== 'reset' ? { type: 'role', name: role } : functionNotTable(statementResource(statement), statement);
     resource = fromSql ? { ...fromSql, implicit: true } : {};
   }
   resource.scope = { database };
@@ -132,7 +184,7 @@ export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, str
       outcome: 'unknown',
       origin: { address: l.host ?? s.host, port: l.port ?? (l.host ? null : s.port), application: l.application ?? s.application },
       privileged: privilegeFor({ category, ddl: a.auditClass === 'DDL', superuser, extra: disables ? ['audit_disabled'] : [] }),
-      permission_changes: category === 'permission_change' ? parsePermissionChanges(statement) : null,
+      permission_changes: category === 'permission_change' ? parsePermissionChanges(statement) ?? roleAttributeChanges(statement) : null,
       sequence: stream ? { stream, number: a.statementId, sub: a.substatementId } : null,
       details,
     },

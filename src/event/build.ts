@@ -55,6 +55,17 @@ export function eventId(format: string, location: Location, rawSha256: string): 
   return sha256Hex(canonicalJson({ format, location, raw: rawSha256 }));
 }
 
+/**
+ * eventId for a location made by fullLocation (exactly its six keys, none undefined): the same
+ * canonical JSON text written directly, keys already in sorted order. The generic canonicalJson
+ * (sort, filter, recursion) was ~6% of a CloudTrail normalize profile.
+ */
+function fullLocationEventId(format: string, l: Location, rawSha256: string): string {
+  const n = (v: number | null) => (v === null ? 'null' : JSON.stringify(v));
+  return sha256Hex(`{"format":${JSON.stringify(format)},"location":{"byte_offset":${n(l.byte_offset)},"file":${JSON.stringify(l.file)},"index":${
+    n(l.index)},"line":${n(l.line)},"line_end":${n(l.line_end)},"page":${n(l.page)}},"raw":${JSON.stringify(rawSha256)}}`);
+}
+
 export function buildEvent(input: EventInput, src: SourceInput): AuditEvent {
   const location = fullLocation(src.location);
   const u = input.user ?? {};
@@ -66,7 +77,7 @@ export function buildEvent(input: EventInput, src: SourceInput): AuditEvent {
   const seq = input.sequence;
   return {
     schema_version: '1',
-    id: eventId(src.format, location, src.raw_sha256),
+    id: fullLocationEventId(src.format, location, src.raw_sha256),
     timestamp: input.timestamp,
     timestamp_zone_assumed: input.timestamp_zone_assumed ?? null,
     user: {

@@ -51,7 +51,7 @@ function keyPath(instancePath: string): string {
 }
 
 /** The most useful single sentence for a list of ajv errors. */
-export function describeConfigError(errors: ErrorObject[], file: string): string {
+export function describeConfigError(errors: ErrorObject[], file: string, known?: string[]): string {
   const e = errors.find((x) => x.keyword === 'additionalProperties') ?? errors.find((x) => x.keyword !== 'oneOf' && x.keyword !== 'if') ?? errors[0];
   const at = keyPath(e.instancePath);
   const p = e.params as Record<string, unknown>;
@@ -59,7 +59,8 @@ export function describeConfigError(errors: ErrorObject[], file: string): string
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(p.additionalProperty);
-      return `${file}: ${at === '(top level)' ? key : `${at}.${key}`} is not a known setting${knownKeys(e.parentSchema)}`;
+      const keys = known ?? knownKeys(schemaAt(e.schemaPath));
+      return `${file}: ${at === '(top level)' ? key : `${at}.${key}`} is not a known setting${keys.length ? ` (known settings: ${keys.join(', ')})` : ''}`;
     }
     case 'required': return `${file}: ${at === '(top level)' ? '' : `${at}: `}the setting ${String(p.missingProperty)} is required`;
     case 'enum': what = `must be one of ${(p.allowedValues as unknown[]).join(', ')}`; break;
@@ -74,9 +75,16 @@ export function describeConfigError(errors: ErrorObject[], file: string): string
   return `${file}: ${at} ${what}`;
 }
 
-function knownKeys(schema: unknown): string {
+/** The schema object an error's schemaPath ('#/properties/bundle/additionalProperties') points into. */
+function schemaAt(schemaPath: string): unknown {
+  let node: unknown = configSchema;
+  for (const part of schemaPath.replace(/^#\//, '').split('/').slice(0, -1)) node = (node as Record<string, unknown> | undefined)?.[part];
+  return node;
+}
+
+function knownKeys(schema: unknown): string[] {
   const props = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return props ? ` (known settings: ${Object.keys(props).join(', ')})` : '';
+  return props ? Object.keys(props) : [];
 }
 
 /** Validates a parsed config; throws ConfigError with one sentence. Exposed for tests and init. */
@@ -96,7 +104,7 @@ export function validateConfigValue(value: unknown, file: string): void {
       const fn = ajv.getSchema(`${configSchema.$id}#/$defs/${def}`)!;
       if (!fn(s)) {
         const errs = (fn.errors ?? []).map((e) => ({ ...e, instancePath: `/sources/${i}${e.instancePath}` }));
-        throw new ConfigError(describeConfigError(errs, file));
+        throw new ConfigError(describeConfigError(errs, file, knownKeys((configSchema.$defs as Record<string, unknown>)[def])));
       }
       const name = String((s as Record<string, unknown>).name);
       if (names.has(name)) throw new ConfigError(`${file}: sources[${i}].name '${name}' is used by another source (names must be unique)`);

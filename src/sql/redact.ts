@@ -27,6 +27,8 @@ const PATTERNS: Array<{ re: RegExp; replace: (m: string, ...g: string[]) => stri
       const q = qs.slice(0, 6).find((x) => x !== undefined) ?? "'";
       return `${lead}${q}${REDACTED}${q.replace(/^E/, '')}`;
     } },
+  // A literal after PASSWORD / IDENTIFIED BY that never closes (a truncated record): redact to the end of the line.
+  { re: /(\b(?:PASSWORD(?:\s*=\s*|\s*\(\s*|\s+)|IDENTIFIED\s+BY\s*))(E?)(['"])(?![^\n]*\3)[^\n]*/gi, replace: (_m, lead, e, q) => `${lead}${e}${q}${REDACTED}` },
   // JSON members named like secrets: "password": "...", and the escaped form inside a JSON string.
   { re: /("(?:password|passwd|pwd|secret|client_secret|secret_access_key|secretAccessKey|token|access_token|refresh_token|api_key|apiKey|private_key|privateKey|sessionToken)"\s*:\s*)"(?:[^"\\]|\\.)*"/g,
     replace: (_m, a) => `${a}"${REDACTED}"` },
@@ -36,7 +38,8 @@ const PATTERNS: Array<{ re: RegExp; replace: (m: string, ...g: string[]) => stri
   { re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:)([^\s@'"]+)(@)/gi, replace: (_m, a, _s, c) => `${a}${REDACTED}${c}` },
   // key=value conninfo and config style: password=..., secret=..., token=... (unquoted or quoted)
   // (also prefixed names such as MySQL's CHANGE MASTER TO MASTER_PASSWORD=\'...\' in server_audit quoting)
-  { re: /\b((?:[a-z0-9]+_)*(?:password|passwd|pwd|secret|secret_access_key|aws_secret_access_key|api_key|apikey|token|access_token)\s*[=:]\s*)(\\'(?:(?!\\')[^\n])*\\'|\\"(?:(?!\\")[^\n])*\\"|'[^']*'|"[^"]*"|[^\s,;'"&)]+)/gi,
+  // Not after ':' '/' or '.': `arn:aws:secretsmanager:...:secret:name` is a resource name, not a secret.
+  { re: /(?<![:/.])\b((?:[a-z0-9]+_)*(?:password|passwd|pwd|secret|secret_access_key|aws_secret_access_key|api_key|apikey|token|access_token)\s*[=:]\s*)(\\'(?:(?!\\')[^\n])*\\'|\\"(?:(?!\\")[^\n])*\\"|'[^']*'|"[^"]*"|[^\s,;'"&)]+)/gi,
     replace: (m, a, v) => (v === REDACTED || /^['"]?<REDACTED>/.test(v) || /^['"]?\*+['"]?$/.test(v) ? m : `${a}${REDACTED}`) },
 ];
 

@@ -23,6 +23,7 @@ test.each([
   ['{"message":"{\\"password\\":\\"pw\\"}"}', '{"message":"{\\"password\\":\\"<REDACTED>\\"}"}'],
   ['{"passwordLastUsed": "2024-01-01"}', '{"passwordLastUsed": "2024-01-01"}'],
   ["ALTER USER u PASSWORD EXPIRE", "ALTER USER u PASSWORD EXPIRE"],
+  ['arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf'],
 ])('%s', (input, output) => {
   expect(redactSecrets(input)).toBe(output);
 });
@@ -40,4 +41,12 @@ test('property: a password literal never survives, in any quoting the logs use',
   ), (p, make) => {
     expect(redactSecrets(make(p))).not.toContain(p);
   }), { numRuns: 500 });
+});
+
+test('a password literal cut off by a truncated record is redacted to the end of its line', () => {
+  expect(redactSecrets(`AUDIT: SESSION,2,1,ROLE,CREATE ROLE,,,"CREATE ROLE y PASSWORD 'Sup3rSecret!`)).toBe(
+    `AUDIT: SESSION,2,1,ROLE,CREATE ROLE,,,"CREATE ROLE y PASSWORD '<REDACTED>`);
+  expect(redactSecrets("ALTER USER u IDENTIFIED BY 'abc\nnext line")).toBe("ALTER USER u IDENTIFIED BY '<REDACTED>\nnext line");
+  expect(redactSecrets("ALTER ROLE x PASSWORD 'a' VALID UNTIL '2025-01-01'")).toBe("ALTER ROLE x PASSWORD '<REDACTED>' VALID UNTIL '2025-01-01'");
+  expect(redactSecrets('ALTER ROLE x PASSWORD <REDACTED>')).toBe('ALTER ROLE x PASSWORD <REDACTED>');
 });

@@ -98,6 +98,12 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
         else if (c === 0x5c) escape = true;
         else if (c === 0x22) {
           inString = false;
+          if (recordStart >= 0 && depth === recordDepth) {
+            // A string standing alone at record depth is a record of its own (the adapter rejects it).
+            out.push(frame(buf.slice(recordStart, pos + 1), recordLine, recordByte, line));
+            recordStart = -1;
+            continue;
+          }
           if (depth === 1 && recordDepth === 0 && topObjectStart >= 0 && !afterColon) lastKey = buf.slice(strStart + 1, pos);
         } else if (c === 0x0a) line++;
         else {

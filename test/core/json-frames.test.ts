@@ -43,6 +43,10 @@ describe('frameJson', () => {
     expect(f.map((x) => [x.text, !!x.error])).toEqual([['{"a":1}', false], ['{"a":2}', false], [']', true]]);
     expect(f[2]!.error).toMatch(/line 3, byte 19/);
   });
+  test('a string standing alone is its own record, not glued to the next one', async () => {
+    const f = await frames('"just a string"\n{"a":1}\n');
+    expect(f.map((x) => x.text)).toEqual(['"just a string"', '{"a":1}']);
+  });
   test('a truncated last record is an error record', async () => {
     const f = await frames('{"a":1}\n{"a": "unterminated');
     expect(f).toHaveLength(2);

@@ -23,6 +23,7 @@ test.each([
   ['{"message":"{\\"password\\":\\"pw\\"}"}', '{"message":"{\\"password\\":\\"<REDACTED>\\"}"}'],
   ['{"passwordLastUsed": "2024-01-01"}', '{"passwordLastUsed": "2024-01-01"}'],
   ["ALTER USER u PASSWORD EXPIRE", "ALTER USER u PASSWORD EXPIRE"],
+  ['arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf'],
 ])('%s', (input, output) => {
   expect(redactSecrets(input)).toBe(output);
 });

@@ -79,7 +79,9 @@ export class CompletenessChecker {
       until: opts.until ?? null,
       shared: new Set((opts.sharedIdentities ?? DEFAULT_SHARED_IDENTITIES).map((s) => s.trim().toLowerCase()).filter(Boolean)),
       options: opts,
-      now: opts.now ?? new Date(),
+      // The clock for "in the future": given, else the window end (so a report recomputes to the
+      // same result later, as bundle verification does), else now.
+      now: opts.now ?? opts.until ?? new Date(),
     };
     this.runs = RULES.map((r) => ({ id: r.id, incomplete: !!r.incomplete, run: r.start(ctx) }));
     for (const info of opts.sources ?? []) this.statsFor(info.name, { kind: info.kind, format: info.format, instance: info.instance ?? null, info });

@@ -37,7 +37,7 @@ export interface CheckOptions {
   privilegedOnly?: boolean;
   /** How many example findings per rule the report keeps (default 50). */
   examplesPerRule?: number;
-  /** The clock used to judge future timestamps (default: now). */
+  /** The clock used to judge future timestamps (default: `until` when given, so reports recompute identically; else now). */
   now?: Date;
 }
 

@@ -3,35 +3,12 @@
 // transient-error retry, and a failure from page 3 (partial, with the reason and the page reached).
 import { afterEach, describe, expect, test } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
-import { startGcpLogging, type FakeAuditEntry, type GcpServer } from '../helpers/servers/gcp-logging.js';
+import { auditEntries, startGcpLogging, type GcpServer } from '../helpers/servers/gcp-logging.js';
 import { drain } from '../helpers/live-run.js';
 import { buildFilter, openGcpLogging } from '../../src/live/gcp-logging/index.js';
 
 const since = new Date('2024-05-01T00:00:00Z');
 const until = new Date('2024-05-08T00:00:00Z');
-
-export function auditEntries(n: number, start = 0): FakeAuditEntry[] {
-  return Array.from({ length: n }, (_, i) => {
-    const k = start + i;
-    return {
-      logName: 'projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity', insertId: `ins-${k}`,
-      timestamp: new Date(Date.UTC(2024, 4, 2, 10, 0, k)), resource: { type: 'project', labels: { project_id: 'acme-prod' } },
-      auditLog: k === 0
-        ? {
-          serviceName: 'cloudresourcemanager.googleapis.com', methodName: 'SetIamPolicy', resourceName: 'projects/acme-prod',
-          authenticationInfo: { principalEmail: 'alice@acme.example' }, requestMetadata: { callerIp: '203.0.113.9' },
-          serviceData: undefined,
-          metadata: { fields: { '@type': { stringValue: 'type.googleapis.com/google.cloud.audit.IamPolicyDelta' } } },
-          response: { fields: { bindings: { listValue: { values: [] } } } },
-        }
-        : {
-          serviceName: 'compute.googleapis.com', methodName: 'v1.compute.instances.delete', resourceName: `projects/acme-prod/zones/europe-west1-b/instances/vm-${k}`,
-          authenticationInfo: { principalEmail: 'bob@acme.example' }, requestMetadata: { callerIp: '198.51.100.7' },
-          ...(k === 1 ? { status: { code: 7, message: 'PERMISSION_DENIED' } } : {}),
-        },
-    };
-  });
-}
 
 let server: GcpServer | null = null;
 afterEach(async () => { await server?.stop(); server = null; });

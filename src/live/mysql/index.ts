@@ -14,6 +14,7 @@ import { describeLocation } from '../../pipeline/record.js';
 import { findAdapter } from '../../sources/registry.js';
 import { isValidZone } from '../../event/time.js';
 import { LiveResult, ProgressLine } from '../progress.js';
+import { withRoster } from '../roster.js';
 import { mysqlConnection, type MysqlSourceConfig } from './connection.js';
 import { enterpriseStatusWarnings, enterpriseWarnings, mariadbWarnings, type Vars } from './settings.js';
 import { readRoster } from './roster.js';
@@ -96,8 +97,9 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
         for (const f of files) {
           res.position = `file ${f} at its start`;
           const input = await openInput(f);
-          for await (const o of normalizeOne(adapter, input, { format: 'mariadb-audit', options: { instance: c.name, timezone: zone ?? undefined }, since: ctx.since, until: ctx.until }, summary)) {
+          for await (let o of normalizeOne(adapter, input, { format: 'mariadb-audit', options: { instance: c.name, timezone: zone ?? undefined }, since: ctx.since, until: ctx.until }, summary)) {
             res.count(o);
+            o = withRoster(o, res.roster);
             res.position = `file ${describeLocation(o.raw.location)}`;
             if (res.records % 500 === 0) progress.update(`${f}: ${res.records} records`);
             yield o;

@@ -9,6 +9,7 @@ import { openStream } from '../../pipeline/input.js';
 import { normalizeOne } from '../../pipeline/run.js';
 import { findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
+import { withRoster } from '../roster.js';
 import { pgConnection, type PostgresSourceConfig } from './connection.js';
 import { collectorOff, readSettings, settingWarnings } from './settings.js';
 import { readRoster } from './roster.js';
@@ -95,8 +96,9 @@ export const openPostgres: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) 
           options: { instance: c.name, logLinePrefix: settings.log_line_prefix ?? undefined, timezone: settings.log_timezone ?? undefined, variant: format },
           since: ctx.since, until: ctx.until,
         }, summary);
-        for await (const o of outcomes) {
+        for await (let o of outcomes) {
           res.count(o);
+          o = withRoster(o, res.roster);
           if (res.records % 500 === 0) progress.update(`file ${i + 1}/${chosen.length} ${f.name}: ${res.records} records`);
           yield o;
           if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); return; }

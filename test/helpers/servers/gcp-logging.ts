@@ -84,3 +84,26 @@ export async function startGcpLogging(script: GcpServerScript): Promise<GcpServe
     stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
 }
+
+/** Cloud Audit Log entries: a SetIamPolicy by alice, then instance deletions by bob (one denied). */
+export function auditEntries(n: number, start = 0, day = '2024-05-02'): FakeAuditEntry[] {
+  return Array.from({ length: n }, (_, i) => {
+    const k = start + i;
+    return {
+      logName: 'projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity', insertId: `ins-${k}`,
+      timestamp: new Date(Date.parse(`${day}T10:00:00Z`) + k * 1000), resource: { type: 'project', labels: { project_id: 'acme-prod' } },
+      auditLog: k === 0
+        ? {
+          serviceName: 'cloudresourcemanager.googleapis.com', methodName: 'SetIamPolicy', resourceName: 'projects/acme-prod',
+          authenticationInfo: { principalEmail: 'alice@acme.example' }, requestMetadata: { callerIp: '203.0.113.9' },
+          metadata: { fields: { '@type': { stringValue: 'type.googleapis.com/google.cloud.audit.IamPolicyDelta' } } },
+          response: { fields: { bindings: { listValue: { values: [] } } } },
+        }
+        : {
+          serviceName: 'compute.googleapis.com', methodName: 'v1.compute.instances.delete', resourceName: `projects/acme-prod/zones/europe-west1-b/instances/vm-${k}`,
+          authenticationInfo: { principalEmail: 'bob@acme.example' }, requestMetadata: { callerIp: '198.51.100.7' },
+          ...(k === 1 ? { status: { code: 7, message: 'PERMISSION_DENIED' } } : {}),
+        },
+    };
+  });
+}

@@ -1,0 +1,18 @@
+// The live source types, registered into collect's map by config `type`. Adding a live source is
+// writing its folder under src/live/<name>/ and one line here.
+import { liveSourceTypes, type LiveSourceOpener } from '../collect/source.js';
+import { openPostgres } from './postgres/index.js';
+import { openMysql } from './mysql/index.js';
+import { openGcpLogging } from './gcp-logging/index.js';
+import { openCloudTrail } from './cloudtrail-api/index.js';
+
+export const liveOpeners: Record<string, LiveSourceOpener> = {
+  postgres: openPostgres,
+  mysql: openMysql,
+  'gcp-logging': openGcpLogging,
+  cloudtrail: openCloudTrail,
+};
+
+export function registerLiveSources(): void {
+  for (const [type, open] of Object.entries(liveOpeners)) liveSourceTypes.set(type, open);
+}

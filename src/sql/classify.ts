@@ -151,6 +151,20 @@ export function parsePermissionChanges(sql: string | null): PermissionChange[] |
   return out;
 }
 
+// Statement patterns, compiled once (one call per audited statement). `ident` matches a possibly
+// qualified or quoted name, including MySQL accounts 'u'@'h'.
+const ident = String.raw`((?:\\?['"\x60][^'"\x60]+\\?['"\x60]|[\w$.]+)(?:@(?:\\?['"\x60][^'"\x60]*\\?['"\x60]|[\w.%-]+))?(?:\.(?:"[^"]+"|\x60[^\x60]+\x60|[\w$]+))*)`;
+const RESOURCE_RE_1 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|RENAME) (ROLE|USER|GROUP)(?: IF (?:NOT )?EXISTS)? ${ident}`, 'i');
+const RESOURCE_RE_2 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP) POLICY(?: IF EXISTS)? ${ident} ON ${ident}`, 'i');
+const RESOURCE_RE_3 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|TRUNCATE|COMMENT ON|RENAME)(?: OR REPLACE)?(?: (?:TEMP|TEMPORARY|UNLOGGED|UNIQUE|MATERIALIZED|GLOBAL|LOCAL|ONLINE|OFFLINE))*(?: (TABLE|VIEW|INDEX|SEQUENCE|SCHEMA|DATABASE|FUNCTION|PROCEDURE|TRIGGER|EXTENSION|TYPE|DOMAIN|EVENT|TABLESPACE|SERVER|PUBLICATION|SUBSCRIPTION|COLLATION|AGGREGATE|LANGUAGE|RULE))?(?: IF (?:NOT )?EXISTS)?(?: ONLY)? ${ident}`, 'i');
+const RESOURCE_RE_4 = new RegExp(String.raw`^INSERT(?: IGNORE)? INTO ${ident}`, 'i');
+const RESOURCE_RE_5 = new RegExp(String.raw`^REPLACE(?: INTO)? ${ident}`, 'i');
+const RESOURCE_RE_6 = new RegExp(String.raw`^UPDATE(?: ONLY)? ${ident}`, 'i');
+const RESOURCE_RE_7 = new RegExp(String.raw`^DELETE FROM(?: ONLY)? ${ident}`, 'i');
+const RESOURCE_RE_8 = new RegExp(String.raw`^COPY ${ident}`, 'i');
+const RESOURCE_RE_9 = new RegExp(String.raw`^LOAD DATA(?: LOCAL)? INFILE .+? INTO TABLE ${ident}`, 'i');
+const RESOURCE_RE_10 = new RegExp(String.raw`^(?:SELECT|WITH) [\s\S]*? FROM ${ident}`, 'i');
+
 /**
  * The resource a statement acts on when the source names none: the grantee(s) of GRANT/REVOKE,
  * the role or user of CREATE/ALTER/DROP ROLE|USER, the parameter of ALTER SYSTEM / SET, the
@@ -160,7 +174,6 @@ export function statementResource(sql: string | null): { type: string; name: str
   if (!sql) return null;
   const s = stripLeadingComments(sql).replace(/\s+/g, ' ').trim();
   const cmd = sqlCommand(s) ?? '';
-  const ident = String.raw`((?:\\?['"\x60][^'"\x60]+\\?['"\x60]|[\w$.]+)(?:@(?:\\?['"\x60][^'"\x60]*\\?['"\x60]|[\w.%-]+))?(?:\.(?:"[^"]+"|\x60[^\x60]+\x60|[\w$]+))*)`;
   let m: RegExpExecArray | null;
   if (cmd === 'GRANT' || cmd === 'REVOKE') {
     const deltas = parsePermissionChanges(s);
@@ -170,7 +183,7 @@ export function statementResource(sql: string | null): { type: string; name: str
     }
     return null;
   }
-  if ((m = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|RENAME) (ROLE|USER|GROUP)(?: IF (?:NOT )?EXISTS)? ${ident}`, 'i').exec(s))) {
+  if ((m = RESOURCE_RE_1.exec(s))) {
     return { type: m[1]!.toUpperCase() === 'USER' ? 'user' : 'role', name: unquote(m[2]!) };
   }
   if ((m = /^SET PASSWORD(?: FOR (\S+))?/i.exec(s))) return { type: 'user', name: m[1] ? unquote(m[1]) : 'CURRENT_USER' };
@@ -181,17 +194,17 @@ export function statementResource(sql: string | null): { type: string; name: str
   if ((m = /^ALTER SYSTEM (?:SET|RESET) ([\w.]+)/i.exec(s))) return { type: 'parameter', name: m[1]! };
   if ((m = /^SET (?:GLOBAL |PERSIST |PERSIST_ONLY |SESSION |LOCAL |@@global\.|@@)?([\w.]+)\s*(?:=|TO\b)/i.exec(s))) return { type: 'parameter', name: m[1]!.replace(/^@@(global\.)?/i, '') };
   if ((m = /^RESET ([\w.]+)/i.exec(s))) return { type: 'parameter', name: m[1]! };
-  if ((m = new RegExp(String.raw`^(?:CREATE|ALTER|DROP) POLICY(?: IF EXISTS)? ${ident} ON ${ident}`, 'i').exec(s))) return { type: 'policy', name: `${unquote(m[1]!)} ON ${unquote(m[2]!)}` };
-  if ((m = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|TRUNCATE|COMMENT ON|RENAME)(?: OR REPLACE)?(?: (?:TEMP|TEMPORARY|UNLOGGED|UNIQUE|MATERIALIZED|GLOBAL|LOCAL|ONLINE|OFFLINE))*(?: (TABLE|VIEW|INDEX|SEQUENCE|SCHEMA|DATABASE|FUNCTION|PROCEDURE|TRIGGER|EXTENSION|TYPE|DOMAIN|EVENT|TABLESPACE|SERVER|PUBLICATION|SUBSCRIPTION|COLLATION|AGGREGATE|LANGUAGE|RULE))?(?: IF (?:NOT )?EXISTS)?(?: ONLY)? ${ident}`, 'i').exec(s))) {
+  if ((m = RESOURCE_RE_2.exec(s))) return { type: 'policy', name: `${unquote(m[1]!)} ON ${unquote(m[2]!)}` };
+  if ((m = RESOURCE_RE_3.exec(s))) {
     const type = (m[1] ?? (cmd === 'TRUNCATE' ? 'TABLE' : cmd.split(' ')[1] ?? 'object')).toLowerCase();
     return { type, name: unquote(m[2]!) };
   }
-  if ((m = new RegExp(String.raw`^INSERT(?: IGNORE)? INTO ${ident}`, 'i').exec(s)) || (m = new RegExp(String.raw`^REPLACE(?: INTO)? ${ident}`, 'i').exec(s))
-    || (m = new RegExp(String.raw`^UPDATE(?: ONLY)? ${ident}`, 'i').exec(s)) || (m = new RegExp(String.raw`^DELETE FROM(?: ONLY)? ${ident}`, 'i').exec(s))
-    || (m = new RegExp(String.raw`^COPY ${ident}`, 'i').exec(s)) || (m = new RegExp(String.raw`^LOAD DATA(?: LOCAL)? INFILE .+? INTO TABLE ${ident}`, 'i').exec(s))) {
+  if ((m = RESOURCE_RE_4.exec(s)) || (m = RESOURCE_RE_5.exec(s))
+    || (m = RESOURCE_RE_6.exec(s)) || (m = RESOURCE_RE_7.exec(s))
+    || (m = RESOURCE_RE_8.exec(s)) || (m = RESOURCE_RE_9.exec(s))) {
     return { type: 'table', name: unquote(m[1]!) };
   }
   if ((m = /^SELECT [\s\S]*? INTO (OUTFILE|DUMPFILE) (\\?'[^']*\\?'|"[^"]*")/i.exec(s))) return { type: 'file', name: unquote(m[2]!) };
-  if ((m = new RegExp(String.raw`^(?:SELECT|WITH) [\s\S]*? FROM ${ident}`, 'i').exec(s))) return { type: 'table', name: unquote(m[1]!) };
+  if ((m = RESOURCE_RE_10.exec(s))) return { type: 'table', name: unquote(m[1]!) };
   return null;
 }

@@ -6,10 +6,24 @@ import type { RosterEntry } from '../privilege/roster.js';
 import type { Outcome } from '../pipeline/types.js';
 import { OUTSIDE_WINDOW } from '../pipeline/run.js';
 
-/** A progress line for one live source: throttled, and silent unless the context asked for progress. */
+/**
+ * Whether live sources report progress: on a terminal, never in CI or when stderr is not a TTY (a
+ * log full of progress lines helps nobody). AUDIT_EVIDENCE_PROGRESS=always|never overrides.
+ */
+export function progressEnabled(stream: { isTTY?: boolean } = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
+  const o = env.AUDIT_EVIDENCE_PROGRESS;
+  if (o === 'always') return true;
+  if (o === 'never') return false;
+  return !!stream.isTTY && env.CI !== 'true' && env.CI !== '1';
+}
+
+/** A progress line for one live source: throttled, and silent unless progress is enabled and the context takes it. */
 export class ProgressLine {
   private last = 0;
-  constructor(private readonly name: string, private readonly sink: ((msg: string) => void) | undefined, private readonly everyMs = 250) {}
+  private readonly sink: ((msg: string) => void) | undefined;
+  constructor(private readonly name: string, sink: ((msg: string) => void) | undefined, private readonly everyMs = 250) {
+    this.sink = progressEnabled() ? sink : undefined;
+  }
 
   /** Reports `msg`; skipped when the previous line was less than `everyMs` ago, unless `force`. */
   update(msg: string, force = false): void {
@@ -26,7 +40,7 @@ export class ProgressLine {
  * (a log file full of carriage returns helps nobody). Returns undefined when progress is off.
  */
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): ((msg: string) => void) | undefined {
-  if (!stream.isTTY || env.CI === 'true' || env.CI === '1') return undefined;
+  if (!progressEnabled(stream, env)) return undefined;
   return (msg: string) => {
     const width = Math.max(20, (stream.columns ?? 100) - 1);
     stream.write(`\r\x1b[2K${msg.length > width ? msg.slice(0, width - 1) + '…' : msg}`);

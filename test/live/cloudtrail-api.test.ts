@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ctRecords, startCloudTrail, type CtServer } from '../helpers/servers/cloudtrail.js';
 import { drain } from '../helpers/live-run.js';
 import { openCloudTrail } from '../../src/live/cloudtrail-api/index.js';
+import { progressEnabled } from '../../src/live/progress.js';
 
 const since = new Date(Date.now() - 7 * 86400_000);
 const until = new Date();
@@ -24,10 +25,20 @@ const cfg = (s: CtServer, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('cloudtrail live source', () => {
+  test('progress lines: on a terminal only, never in CI, unless forced', () => {
+    expect(progressEnabled({ isTTY: true }, {})).toBe(true);
+    expect(progressEnabled({ isTTY: true }, { CI: 'true' })).toBe(false);
+    expect(progressEnabled({ isTTY: false }, {})).toBe(false);
+    expect(progressEnabled({ isTTY: false }, { CI: 'true', AUDIT_EVIDENCE_PROGRESS: 'always' })).toBe(true);
+    expect(progressEnabled({ isTTY: true }, { AUDIT_EVIDENCE_PROGRESS: 'never' })).toBe(false);
+  });
+
   test('every page, paced to 2 requests/s, throttling retried, events with all four fields', async () => {
     server = await startCloudTrail({ pages: [ctRecords(3, 0, day), ctRecords(3, 3, day), ctRecords(2, 6, day)], throttleOnPages: [2] });
     const progress: string[] = [];
+    process.env.AUDIT_EVIDENCE_PROGRESS = 'always'; // progress is off when stderr is not a terminal
     const d = await drain(openCloudTrail, cfg(server, { requests_per_second: 2 }), { since, until, progress: (m) => progress.push(m) });
+    delete process.env.AUDIT_EVIDENCE_PROGRESS;
     console.log(`cloudtrail live pull: ${d.events.length} events in ${d.ms} ms`);
     expect(d.result.status, d.result.reason ?? '').toBe('complete');
     expect(d.events).toHaveLength(8);

@@ -7,6 +7,7 @@
 import { mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { canonicalJson } from '../event/canonical.js';
 import { EVENT_SCHEMA_PATH } from '../event/schema.js';
 import { sha256Hex } from '../event/hash.js';
@@ -76,7 +77,8 @@ async function loadLiveSources(config: CollectConfig): Promise<void> {
   if (!config.sources.some((s) => s.type !== 'file') || liveSourceTypes.size > 0) return;
   const url = new URL('../live/index.js', import.meta.url).href;
   try { await import(url); } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String((e as Error).message).includes('live')) throw e;
+    // Only a build without src/live/ is tolerated; a live module that fails to load is an error.
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String((e as Error).message).includes(fileURLToPath(url))) throw e;
   }
 }
 

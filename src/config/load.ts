@@ -51,7 +51,7 @@ function keyPath(instancePath: string): string {
 }
 
 /** The most useful single sentence for a list of ajv errors. */
-export function describeConfigError(errors: ErrorObject[], file: string, known?: string[]): string {
+export function describeConfigError(errors: ErrorObject[], file: string, known?: string[], root?: unknown): string {
   const e = errors.find((x) => x.keyword === 'additionalProperties') ?? errors.find((x) => x.keyword !== 'oneOf' && x.keyword !== 'if') ?? errors[0];
   const at = keyPath(e.instancePath);
   const p = e.params as Record<string, unknown>;
@@ -66,13 +66,19 @@ export function describeConfigError(errors: ErrorObject[], file: string, known?:
     case 'enum': what = `must be one of ${(p.allowedValues as unknown[]).join(', ')}`; break;
     case 'const': what = `must be ${JSON.stringify(p.allowedValue)}`; break;
     case 'type': what = `must be ${p.type === 'array' ? 'a list' : p.type === 'object' ? 'a mapping of settings' : `a ${String(p.type)}`}`; break;
-    case 'pattern': what = `'${String(e.data)}' is not allowed (use letters, digits, dot, underscore and dash, up to 64 characters)`; break;
+    case 'pattern': what = `'${String(valueAt(root, e.instancePath))}' is not allowed (use letters, digits, dot, underscore and dash, up to 64 characters)`; break;
     case 'minItems': what = 'must not be empty'; break;
     case 'minLength': what = 'must not be empty'; break;
     case 'oneOf': what = 'must be a name or a list of names'; break;
     default: what = e.message ?? 'is not valid';
   }
   return `${file}: ${at} ${what}`;
+}
+
+function valueAt(root: unknown, instancePath: string): unknown {
+  let node = root;
+  for (const part of instancePath.split('/').slice(1)) node = (node as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  return node;
 }
 
 /** The schema object an error's schemaPath ('#/properties/bundle/additionalProperties') points into. */
@@ -104,14 +110,14 @@ export function validateConfigValue(value: unknown, file: string): void {
       const fn = ajv.getSchema(`${configSchema.$id}#/$defs/${def}`)!;
       if (!fn(s)) {
         const errs = (fn.errors ?? []).map((e) => ({ ...e, instancePath: `/sources/${i}${e.instancePath}` }));
-        throw new ConfigError(describeConfigError(errs, file, knownKeys((configSchema.$defs as Record<string, unknown>)[def])));
+        throw new ConfigError(describeConfigError(errs, file, knownKeys((configSchema.$defs as Record<string, unknown>)[def]), v));
       }
       const name = String((s as Record<string, unknown>).name);
       if (names.has(name)) throw new ConfigError(`${file}: sources[${i}].name '${name}' is used by another source (names must be unique)`);
       names.add(name);
     });
   }
-  if (!validateConfig(v)) throw new ConfigError(describeConfigError(validateConfig.errors ?? [], file));
+  if (!validateConfig(v)) throw new ConfigError(describeConfigError(validateConfig.errors ?? [], file, undefined, v));
   const zones: Array<[string, unknown]> = [['timezone', v.timezone], ...(v.sources as Array<Record<string, unknown>>).map((s, i): [string, unknown] => [`sources[${i}].timezone`, s.timezone])];
   for (const [at, z] of zones) {
     if (typeof z === 'string' && !isValidZone(z)) throw new ConfigError(`${file}: ${at} '${z}' is not a time zone this system knows (use an IANA name such as Europe/Berlin, or an offset such as +02:00)`);
@@ -127,7 +133,8 @@ export function loadConfig(path: string): CollectConfig {
   const doc = parseDocument(bytes.toString('utf8'), { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     const err = doc.errors[0];
-    const line = err.linePos?.[0]?.line;
+    const text = bytes.toString('utf8');
+    const line = err.linePos?.[0]?.line ?? (err.pos ? text.slice(0, err.pos[0]).split('\n').length : undefined);
     throw new ConfigError(`${path}${line ? ` line ${line}` : ''}: not valid YAML or JSON (${err.message.split('\n')[0]})`);
   }
   const value = doc.toJS();

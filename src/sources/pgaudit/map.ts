@@ -32,23 +32,45 @@ export function userType(name: string | null, backendType: string | null): UserT
  * SYSTEM, RLS policies and pgaudit.* settings → policy_change; COPY ... TO → data_exposure).
  */
 export function auditCategory(a: AuditRecord): Category {
-  const c = sqlCategory(a.command, a.statement);
-  const fromText = a.statement ? sqlCategory(sqlCommand(a.statement), a.statement) : null;
   switch (a.auditClass) {
-    case 'ROLE':
-      return c === 'policy_change' || fromText === 'policy_change' ? 'policy_change' : 'permission_change';
-    case 'DDL':
-      if (c === 'policy_change' || c === 'permission_change') return c;
-      return fromText === 'policy_change' ? 'policy_change' : 'change_execution';
     case 'WRITE':
     case 'FUNCTION':
       return 'change_execution';
     case 'READ':
-      return c === 'data_exposure' || fromText === 'data_exposure' ? 'data_exposure' : 'other';
+      // Only COPY ... TO (and SELECT ... INTO OUTFILE) expose data; skip the classifier otherwise.
+      if (!a.statement || !/\b(?:COPY|OUTFILE|DUMPFILE)\b/i.test(a.statement)) return 'other';
+      return sqlCategory(a.command, a.statement) === 'data_exposure' || sqlCategory(sqlCommand(a.statement), a.statement) === 'data_exposure'
+        ? 'data_exposure' : 'other';
+    default:
+  }
+  const c = sqlCategory(a.command, a.statement);
+  const fromText = () => (a.statement ? sqlCategory(sqlCommand(a.statement), a.statement) : null);
+  switch (a.auditClass) {
+    case 'ROLE':
+      return c === 'policy_change' || fromText() === 'policy_change' ? 'policy_change' : 'permission_change';
+    case 'DDL':
+      if (c === 'policy_change' || c === 'permission_change') return c;
+      return fromText() === 'policy_change' ? 'policy_change' : 'change_execution';
     default: // MISC, MISC_SET and any class a later pgaudit adds
       if (c !== 'other') return c;
-      return fromText ?? 'other';
+      return fromText() ?? 'other';
   }
+}
+
+const actionNames = new Map<string, string>();
+/** snake_case of a pgaudit COMMAND ('CREATE ROLE' -> create_role), cached: there are few commands. */
+export function actionName(command: string): string {
+  let n = actionNames.get(command);
+  if (n === undefined) {
+    n = snakeCase(command);
+    if (actionNames.size < 1000) actionNames.set(command, n);
+  }
+  return n;
+}
+
+/** disablesAuditLogging, skipped for statements that cannot mention an audit setting. */
+export function turnsAuditOff(statement: string | null): boolean {
+  return statement !== null && /audit|sql_log_off/i.test(statement) && disablesAuditLogging(statement);
 }
 
 const SET_ROLE = /^\s*SET\s+(?:SESSION\s+|LOCAL\s+)?ROLE\s+(?:TO\s+|=\s*)?("(?:[^"]|"")+"|'[^']*'|[^\s;]+)/i;
@@ -151,7 +173,7 @@ export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, str
     resource = fromSql ? { ...fromSql, implicit: true } : {};
   }
   resource.scope = { database };
-  const disables = disablesAuditLogging(statement);
+  const disables = turnsAuditOff(statement);
   const superuser = user === BOOTSTRAP_SUPERUSER || s.role === BOOTSTRAP_SUPERUSER;
   const details: Record<string, unknown> = {
     audit_type: a.auditType, // AUDIT_TYPE
@@ -178,7 +200,7 @@ export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, str
         role: s.role,
         session_user: s.role ? user : null,
       },
-      action: { name: snakeCase(a.command), source_name: a.command, service: 'postgresql', statement },
+      action: { name: actionName(a.command), source_name: a.command, service: 'postgresql', statement },
       resource,
       category,
       outcome: 'unknown',

@@ -151,11 +151,6 @@ export interface SessionFacts {
   application: string | null;
 }
 
-export interface Stream {
-  /** The session's numbering stream: session id (%c, session_id), or 'pid:<pid>'. */
-  stream: string | null;
-}
-
 /** The event input for a pgaudit record read from a server log line. */
 export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, stream: string | null): { input: EventInput; recordId: string | null } {
   const statement = a.statement === null ? null : redactSql(a.statement);

@@ -9,7 +9,7 @@ import { buildEvent, type EventInput, type EventOutcome } from '../../event/buil
 import type { AuditEvent } from '../../event/types.generated.js';
 import { event, reject, skip } from '../../pipeline/record.js';
 import type { NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
-import { parseAuditMessage } from './audit-payload.js';
+import { parseAuditMessage, type AuditRecord } from './audit-payload.js';
 import type { LogLine } from './log-line.js';
 import { splitRemote } from './log-line.js';
 import {
@@ -89,7 +89,7 @@ export class ServerLogNormalizer {
     if ('reject' in parsed) { yield reject(raw, parsed.reject); return; }
     if ('text' in parsed) {
       // Transcript text (a result row, echoed SQL): the client moved on, so the held statement ended without an error.
-      yield* this.resolve('psql', null);
+      yield* this.resolve('psql');
       yield skip(raw, SKIP.transcriptText);
       return;
     }
@@ -200,7 +200,7 @@ export class ServerLogNormalizer {
     this.ctx.note(`'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`);
   }
 
-  private *auditRecord(raw: RawRecord, l: LogLine, a: import('./audit-payload.js').AuditRecord, key: string | null): Generator<Outcome> {
+  private *auditRecord(raw: RawRecord, l: LogLine, a: AuditRecord, key: string | null): Generator<Outcome> {
     const s = key ? this.sessions.get(key) ?? newState() : newState();
     const stream = this.opts.transcript ? null : key;
     const { input, recordId } = auditEventInput(a, l, s, stream);
@@ -232,7 +232,7 @@ export class ServerLogNormalizer {
   }
 
   /** Resolves a held event as ended without an error (the transcript moved on). */
-  private *resolve(key: string, _l: null): Generator<Outcome> {
+  private *resolve(key: string): Generator<Outcome> {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);

@@ -36,7 +36,12 @@ export interface SourceResult {
   how: string;
   /** Settings that were read and bear on completeness (audit configuration, retention), never secrets. */
   settings?: Record<string, unknown>;
-  /** Administrators the source enumerated itself (superusers, SUPER grants, ...), added to the roster. */
+  /**
+   * Administrators the source enumerated itself (superusers, SUPER grants, ...), recorded in the
+   * manifest. collect applies the configured roster to every event as it streams; entries a source
+   * finds itself are known only after its outcomes, so the source applies them to its own events
+   * (applyRoster) before yielding them.
+   */
   roster?: RosterEntry[];
   /** Non-fatal warnings to print and record. */
   warnings: string[];

@@ -103,6 +103,22 @@ function lastError(stderr) {
   return (lines.find((l) => /error/.test(l)) ?? lines[lines.length - 1] ?? '').replace(/^audit-evidence: (error: )?/, '').slice(0, 160);
 }
 
+/** Whether dist/ was built after the last change to src/ and schemas/ (a build takes ~12 s here). */
+function distIsCurrent() {
+  const built = join(ROOT, 'dist', 'cli', 'index.js');
+  if (!existsSync(built)) return false;
+  const builtAt = statSync(built).mtimeMs;
+  const newest = (dir) => {
+    let m = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      m = Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }
+    return m;
+  };
+  return Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'schemas'))) < builtAt;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Machine
 function machine() {
@@ -127,7 +143,8 @@ function jqVersion() {
 // ---------------------------------------------------------------------------------------------
 async function main() {
   const started = Date.now();
-  if (opts.build) {
+  if (opts.build && distIsCurrent()) log('dist/ is newer than every file in src/ and schemas/: not rebuilding');
+  else if (opts.build) {
     log('building (npx tsc -p tsconfig.json)');
     const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
     if (b.status !== 0) log(`the build reported errors; using dist/ as emitted:\n${(b.stdout + b.stderr).split('\n').slice(0, 5).join('\n')}`);
@@ -139,7 +156,17 @@ async function main() {
   const results = {
     generatedAt: new Date().toISOString(), machine: mach, records: N, quick: opts.quick,
     output: 'normalize writes JSON Lines to /dev/null (--out /dev/null); times are wall clock of the child process, including its start (~0.1 s)',
-    inputs: {}, runs: {}, ratios: {}, memory: null, parallel: null, targets: [],
+    complete: false, inputs: {}, runs: {}, ratios: {}, memory: null, parallel: null, targets: [],
+  };
+  // The figures are written after every step (complete: false until the end), so an interrupted
+  // or failing run keeps what it measured.
+  const outPath = resolve(ROOT, opts.jsonOut);
+  mkdirSync(dirname(outPath), { recursive: true });
+  const save = () => {
+    computeRatios(results);
+    results.targets = targets(results);
+    results.totalSeconds = round((Date.now() - started) / 1000, 1);
+    writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);
   };
   const cleanup = () => { if (!opts.keep) rmSync(tmp, { recursive: true, force: true }); };
   process.on('SIGINT', () => { cleanup(); process.exit(130); });
@@ -182,11 +209,13 @@ async function main() {
         recordsPerSecond: Math.round(sum.read / r.seconds), MBPerSecond: round(bytes / 1e6 / r.seconds, 1), peakRssMB: r.rssMB && round(r.rssMB, 1),
       };
     };
+    save();
     for (const [name, f] of Object.entries(files)) {
       if (!wanted(name)) continue;
       results.runs[`normalize ${name}`] = await normalize(name, [f.path], f.format, f.args, f.bytes);
+      save();
     }
-    if (gz) results.runs['normalize cloudtrail-gzip'] = await normalize('cloudtrail-gzip', [gz.dir], 'cloudtrail', [], gz.bytes);
+    if (gz) { results.runs['normalize cloudtrail-gzip'] = await normalize('cloudtrail-gzip', [gz.dir], 'cloudtrail', [], gz.bytes); save(); }
 
     // ---- baselines on the CloudTrail JSON Lines file
     const ct = files['cloudtrail-jsonl'];
@@ -198,6 +227,7 @@ async function main() {
         status: b.code === 0 ? 'ok' : 'failed', command: 'node scripts/bench/bare-parse.mjs $TMP/cloudtrail.jsonl', read: recs, events: recs,
         seconds: round(b.seconds, 3), cpuSeconds: b.cpuSeconds, eventsPerSecond: Math.round(recs / b.seconds), MBPerSecond: round(ct.bytes / 1e6 / b.seconds, 1), peakRssMB: b.rssMB && round(b.rssMB, 1),
       };
+      save();
       if (mach.jq) {
         log('baseline: jq -c projection of the four fields');
         const filter = '{user: .userIdentity.arn, action: (.eventSource + ":" + .eventName), timestamp: .eventTime, resource: (.resources[0].ARN // null)}';
@@ -207,6 +237,7 @@ async function main() {
           seconds: round(j.seconds, 3), cpuSeconds: j.cpuSeconds, eventsPerSecond: Math.round(N / j.seconds), MBPerSecond: round(ct.bytes / 1e6 / j.seconds, 1), peakRssMB: j.rssMB && round(j.rssMB, 1),
         };
       } else results.runs['baseline jq cloudtrail-jsonl'] = { status: 'jq not installed' };
+      save();
     }
 
     // ---- multi-core: the gzip files on 1 and on J workers
@@ -217,10 +248,12 @@ async function main() {
       results.parallel = one.status === 'ok' && many.status === 'ok'
         ? { jobs: opts.jobs, files: gz.files, secondsOneJob: one.seconds, secondsJobs: many.seconds, speedup: round(one.seconds / many.seconds, 2) }
         : { jobs: opts.jobs, status: 'not available', why: many.why ?? one.why };
+      save();
     }
 
     // ---- collect and verify
-    await bundleRuns(results, files, tmp);
+    await bundleRuns(results, files, tmp, save);
+    save();
 
     // ---- memory at N and memFactor×N (generator piped into `normalize -`, nothing on disk)
     if (wanted('cloudtrail-jsonl')) {
@@ -231,19 +264,17 @@ async function main() {
         const sum = parseSummary(r.stderr);
         mem.sizes.push(r.code === 0 && sum ? { records: n, events: sum.events, seconds: round(r.seconds, 2), eventsPerSecond: Math.round(sum.events / r.seconds), peakRssMB: r.rssMB && round(r.rssMB, 1) }
           : { records: n, status: 'not available', why: lastError(r.stderr) });
+        results.memory = mem;
+        save();
       }
       const [a, b] = mem.sizes;
       if (a.peakRssMB && b.peakRssMB) mem.growthPercent = round(((b.peakRssMB - a.peakRssMB) / a.peakRssMB) * 100, 1);
       results.memory = mem;
     }
 
-    computeRatios(results);
-    results.targets = targets(results);
-    results.totalSeconds = round((Date.now() - started) / 1000, 1);
+    results.complete = true;
+    save();
     print(results);
-    const outPath = resolve(ROOT, opts.jsonOut);
-    mkdirSync(dirname(outPath), { recursive: true });
-    writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);
     log(`figures written to ${outPath} (${results.totalSeconds} s in all)`);
   } finally {
     cleanup();
@@ -252,7 +283,7 @@ async function main() {
 
 // ---------------------------------------------------------------------------------------------
 // collect + verify: run when the commands exist, 'not available' otherwise.
-async function bundleRuns(results, files, tmp) {
+async function bundleRuns(results, files, tmp, save = () => {}) {
   const help = spawnSync(process.execPath, [BIN, 'collect', '--help'], { encoding: 'utf8' });
   const vhelp = spawnSync(process.execPath, [BIN, 'verify', '--help'], { encoding: 'utf8' });
   const missing = (h) => h.status !== 0 || /not available/i.test(h.stdout + h.stderr);
@@ -293,6 +324,7 @@ async function bundleRuns(results, files, tmp) {
     seconds: round(c.seconds, 3), cpuSeconds: c.cpuSeconds, eventsPerSecond: Math.round(N_(results) / c.seconds), MBPerSecond: round(ct.bytes / 1e6 / c.seconds, 1),
     peakRssMB: c.rssMB && round(c.rssMB, 1), bundleBytes: statSync(bundle).size,
   };
+  save();
   log('verify cloudtrail-jsonl');
   const vargs = ['verify', bundle, ...(pub ? ['--pubkey', pub] : []), '--quiet'];
   const v = await measure([process.execPath, BIN, ...vargs], { tmp });

@@ -26,6 +26,17 @@ export interface SqlFacts {
 
 const DDL = /^(CREATE|ALTER|DROP|TRUNCATE|RENAME) /;
 
+/** snakeCase of command names, cached: there are few of them, and snakeCase is four regex replaces. */
+const actionNames = new Map<string, string>();
+function actionName(command: string): string {
+  let n = actionNames.get(command);
+  if (n === undefined) {
+    n = snakeCase(command);
+    if (actionNames.size < 1000) actionNames.set(command, n);
+  }
+  return n;
+}
+
 /**
  * Classifies one SQL statement. `sourceCommand` is the plugin's own command name (MySQL
  * `sql_command`, Percona `COMMAND_CLASS`), used for the action only when the text names none.
@@ -39,7 +50,7 @@ export function sqlFacts(sql: string, sourceCommand?: string | null): SqlFacts {
   const permissionChanges = command === 'GRANT' || command === 'REVOKE' ? parsePermissionChanges(statement) : null;
   const resource = statementResource(statement);
   const ddl = category === 'change_execution' && command !== null && DDL.test(`${command} `);
-  const action = command ? snakeCase(command) : sourceCommand ? snakeCase(sourceCommand) : null;
+  const action = command ? actionName(command) : sourceCommand ? actionName(sourceCommand) : null;
   return { statement, command, action, category, resource, permissionChanges, auditDisabled, ddl };
 }
 

@@ -63,3 +63,51 @@ describe('frameJson string scan', () => {
     expect(got.map((f) => [f.location.line, f.location.line_end])).toEqual([[1, 3], [4, 4]]);
   });
 });
+
+describe('frameJson quick object scan', () => {
+  // Oracle: the general scanner alone (quick: false). Inputs mix valid records with everything
+  // the quick scan must hand back: wrappers on one line, escaped quotes and backslash runs, raw
+  // newlines in strings, unbalanced brackets, stray closers, scalars, truncated ends, multibyte text.
+  async function both(text: string, size: number, unwrap: string[]) {
+    const run = async (quick: boolean) => {
+      const out = [];
+      for await (const f of frameJson(chunked(text, size), { file: 'f', unwrap, quick })) out.push(f);
+      return out;
+    };
+    return [await run(true), await run(false)];
+  }
+  const value = fc.jsonValue({ maxDepth: 3 });
+  const obj = fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('Records', 'Events', 'a\\"b')), value, { maxKeys: 5 }).map((o) => JSON.stringify(o));
+  const fragment = fc.oneof(
+    obj, obj, obj.map((o) => `${o}\n`), obj.map((o) => `{"Records":[${o},${o}]}`), obj.map((o) => `{"x":"Records","Records":[${o}]}`),
+    obj.map((o) => `{"Records" : "v" [${o}]}`), obj.map((o) => JSON.stringify({ Records: [JSON.parse(o)] }, null, 1)),
+    fc.constantFrom('\n', '\r\n', ' ', ',', '[', ']', '{', '}', '"', '\\', '\\"', '\\\\"', '"\\\\', 'null', 'tru', 'x y', '{"a":"b\nc"}',
+      '{"a":[}]', '{"a":{"b":"\\\\"}}', '{"é":"ü€𝄞"}', '{"s":"\\u0022"}', '},', '{"Records":[', '{"k":"Records"}'),
+  );
+  it('frames exactly as the general scanner, for any input and chunk size', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fragment, { maxLength: 10 }), fc.integer({ min: 1, max: 80 }), fc.constantFrom([], ['Records'], ['Records', 'Events']),
+      async (parts, size, unwrap) => {
+        const [fast, general] = await both(parts.join(''), size, unwrap);
+        expect(fast).toEqual(general);
+      }), { numRuns: 3000 });
+  });
+});
+
+describe('frameJson byte offsets with ASCII chunks counted by length', () => {
+  it('gives every frame the byte offset of its text in the input, for mixed ASCII and multibyte chunks', async () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('é', '€', '𝄞', 'aé€𝄞b'));
+    const rec = fc.dictionary(text, fc.oneof(text, fc.integer()), { maxKeys: 4 }).map((o) => JSON.stringify(o));
+    const layout = fc.constantFrom('lines', 'array', 'wrapper', 'pretty');
+    await fc.assert(fc.asyncProperty(fc.array(rec, { minLength: 1, maxLength: 8 }), layout, fc.integer({ min: 1, max: 40 }), async (recs, how, size) => {
+      const input = how === 'lines' ? `${recs.join('\n')}\n` : how === 'array' ? `[${recs.join(',')}]`
+        : how === 'wrapper' ? `{"Records":[${recs.join(',')}]}` : JSON.stringify({ Records: recs.map((r) => JSON.parse(r)) }, null, 2);
+      const got = await frames(input, size);
+      expect(got.length).toBe(recs.length);
+      const bytes = Buffer.from(input);
+      for (const f of got) {
+        expect(f.error).toBeUndefined();
+        expect(bytes.subarray(f.location.byte_offset!, f.location.byte_offset! + Buffer.byteLength(f.text)).toString()).toBe(f.text);
+      }
+    }), { numRuns: 1500 });
+  });
+});

@@ -29,12 +29,23 @@ function sniff(head: string): number {
   return LINE_START.test(judged[0]!) ? 0.95 * (0.5 + 0.5 * ratio) : 0.6 * ratio;
 }
 
+/** The number written by `n` decimal digits of `s` from `from` (Number(s.slice(from, from + n)) for digits). */
+function digits(s: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return Number(s.slice(from, from + n));
+    v = v * 10 + c;
+  }
+  return v;
+}
+
 /** Converts a record's timestamp field: local time with the configured (or assumed) zone, or epoch. */
 export function recordTime(rec: ServerAuditRecord, local: LocalTimeConverter): { timestamp: string | null; zoneAssumed: string | null; epoch: boolean } {
   const ts = rec.timestamp;
   if (isEpoch(ts)) return { timestamp: new Date(epochMillis(ts)).toISOString(), zoneAssumed: null, epoch: true };
-  const iso = local.toIso(Number(ts.slice(0, 4)), Number(ts.slice(4, 6)), Number(ts.slice(6, 8)),
-    Number(ts.slice(9, 11)), Number(ts.slice(12, 14)), Number(ts.slice(15, 17)));
+  // YYYYMMDD HH:MM:SS, digits checked by the parser (isLocalTimestamp): read without slicing.
+  const iso = local.toIso(digits(ts, 0, 4), digits(ts, 4, 2), digits(ts, 6, 2), digits(ts, 9, 2), digits(ts, 12, 2), digits(ts, 15, 2));
   return { timestamp: iso, zoneAssumed: local.zone, epoch: false };
 }
 

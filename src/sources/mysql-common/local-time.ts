@@ -16,8 +16,31 @@ export class LocalTimeConverter {
     this.utc = zone === 'UTC' || zone === 'Etc/UTC' || zone === 'Z' || zone === '+00:00';
   }
 
+  // The last wall-clock minute converted (y, mo, d, h, mi packed in one number) and the UTC ISO text
+  // of its start up to the minute ('2024-05-01T10:00:'), null when that minute is not a real date.
+  // Records of one minute then cost a string concatenation, not a Date round trip.
+  private lastMinute = NaN;
+  private lastPrefix: string | null = null;
+
   /** ISO UTC time for a wall-clock time in the zone, or null when the fields are not a real date. */
   toIso(y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0): string | null {
+    if (ms === 0 && s >= 0 && s < 60 && Number.isInteger(s)) {
+      const key = (((y * 100 + mo) * 100 + d) * 100 + h) * 100 + mi;
+      if (key === this.lastMinute && this.lastPrefix !== null) return `${this.lastPrefix}${s < 10 ? '0' : ''}${s}.000Z`;
+      const iso = this.convert(y, mo, d, h, mi, s, 0);
+      // The prefix is reusable when the minute starts on a whole minute in UTC (offsets in whole
+      // minutes; a few historic LMT offsets have seconds) and the year has four digits.
+      this.lastMinute = key;
+      // The key is unique for whole numbers in range (convert checked the ranges when iso is not null).
+      this.lastPrefix = iso !== null && iso.length === 24 && iso.endsWith(`${s < 10 ? '0' : ''}${s}.000Z`)
+        && Number.isInteger(y) && Number.isInteger(mo) && Number.isInteger(d) && Number.isInteger(h) && Number.isInteger(mi) && h >= 0 && mi >= 0
+        ? iso.slice(0, 17) : null;
+      return iso;
+    }
+    return this.convert(y, mo, d, h, mi, s, ms);
+  }
+
+  private convert(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): string | null {
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
     const wallMinute = Date.UTC(y, mo - 1, d, h, mi, 0, 0);
     const check = new Date(wallMinute);

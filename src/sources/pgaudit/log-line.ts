@@ -41,13 +41,24 @@ export function splitRemote(v: string | null | undefined): { host: string | null
   return { host: s, port: null };
 }
 
+/** Characters `.` does not match in a regular expression without the s flag. */
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
+function allDigits(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** csvlog connection_from: 'host:port' (the last colon, so IPv6 hosts survive) or '[local]'. */
 export function splitConnectionFrom(v: string | null | undefined): { host: string | null; port: number | null } {
   const s = pgValue(v);
   if (!s) return { host: null, port: null };
   if (s === '[local]') return { host: 'local', port: null };
-  const m = /^(.*):(\d+)$/.exec(s);
-  if (m) return { host: m[1]!, port: Number(m[2]) };
+  // /^(.*):(\d+)$/ without the regex: the port is the digits after the last colon.
+  const c = s.lastIndexOf(':');
+  if (c >= 0 && c < s.length - 1 && allDigits(s, c + 1) && !LINE_TERMINATOR.test(s.slice(0, c))) return { host: s.slice(0, c), port: Number(s.slice(c + 1)) };
   return { host: s, port: null };
 }
 
@@ -105,10 +116,31 @@ export class TimeReader {
     return t - off * 60000;
   }
 
+  // UTC ISO text of the last minute met ('2024-05-01T10:00:'), for the fast path: the records of
+  // one minute cost a string concatenation instead of a Date round trip (toISOString was ~3%).
+  private isoMinute = NaN;
+  private isoPrefix = '';
+
+  private isoOf(t: number): string {
+    if (!Number.isInteger(t)) return new Date(t).toISOString(); // (an offset in fractions of a minute)
+    const minute = Math.floor(t / 60000) * 60000;
+    if (minute !== this.isoMinute) {
+      const iso = new Date(t).toISOString();
+      if (iso.length !== 24) return iso; // years outside 0000-9999 (+/-YYYYYY): not cached
+      this.isoMinute = minute;
+      this.isoPrefix = iso.slice(0, 17);
+      return iso;
+    }
+    const ms = t - minute; // 0 .. 59999
+    const sec = Math.floor(ms / 1000);
+    const frac = ms - sec * 1000;
+    return `${this.isoPrefix}${sec < 10 ? '0' : ''}${sec}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+  }
+
   read(text: string | null | undefined): { iso: string | null; assumed: string | null } {
     if (!text) return { iso: null, assumed: null };
     const f = this.fast(text);
-    if (Number.isFinite(f)) return { iso: new Date(f).toISOString(), assumed: null };
+    if (Number.isFinite(f)) return { iso: this.isoOf(f), assumed: null };
     if (/^\d+\.\d+$/.test(text)) return { iso: new Date(Math.round(Number(text) * 1000)).toISOString(), assumed: null };
     // 'YYYY-MM-DD HH:MM:SS[.fff] ZONE' in a named zone: cache on the whole-second part and the zone.
     const dot = text.length > 19 && text[19] === '.' ? 19 : -1;

@@ -32,20 +32,24 @@ export function userType(name: string | null, backendType: string | null): UserT
  * SYSTEM, RLS policies and pgaudit.* settings → policy_change; COPY ... TO → data_exposure).
  */
 export function auditCategory(a: AuditRecord): Category {
-  switch (a.auditClass) {
+  return categoryOf(a.auditClass, a.command, a.statement);
+}
+
+function categoryOf(auditClass: string, command: string, statement: string | null): Category {
+  switch (auditClass) {
     case 'WRITE':
     case 'FUNCTION':
       return 'change_execution';
     case 'READ':
       // Only COPY ... TO (and SELECT ... INTO OUTFILE) expose data; skip the classifier otherwise.
-      if (!a.statement || !/\b(?:COPY|OUTFILE|DUMPFILE)\b/i.test(a.statement)) return 'other';
-      return sqlCategory(a.command, a.statement) === 'data_exposure' || sqlCategory(sqlCommand(a.statement), a.statement) === 'data_exposure'
+      if (!statement || !/\b(?:COPY|OUTFILE|DUMPFILE)\b/i.test(statement)) return 'other';
+      return sqlCategory(command, statement) === 'data_exposure' || sqlCategory(sqlCommand(statement), statement) === 'data_exposure'
         ? 'data_exposure' : 'other';
     default:
   }
-  const c = sqlCategory(a.command, a.statement);
-  const fromText = () => (a.statement ? sqlCategory(sqlCommand(a.statement), a.statement) : null);
-  switch (a.auditClass) {
+  const c = sqlCategory(command, statement);
+  const fromText = () => (statement ? sqlCategory(sqlCommand(statement), statement) : null);
+  switch (auditClass) {
     case 'ROLE':
       return c === 'policy_change' || fromText() === 'policy_change' ? 'policy_change' : 'permission_change';
     case 'DDL':
@@ -154,8 +158,7 @@ export interface SessionFacts {
 /** The event input for a pgaudit record read from a server log line. */
 export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, stream: string | null): { input: EventInput; recordId: string | null } {
   const statement = a.statement === null ? null : redactSql(a.statement);
-  const rec: AuditRecord = { ...a, statement };
-  const category = auditCategory(rec);
+  const category = categoryOf(a.auditClass, a.command, statement);
   const user = l.user ?? s.user;
   const database = l.database ?? s.database;
   let resource: EventInput['resource'];
@@ -165,7 +168,7 @@ export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, str
   } else {
     const role = roleChange(statement);
     const fromSql = role && role !== 'reset' ? { type: 'role', name: role } : functionNotTable(statementResource(statement), statement);
-    resource = fromSql ? { ...fromSql, implicit: true } : {};
+    resource = fromSql ? { type: fromSql.type, name: fromSql.name, implicit: true } : {};
   }
   resource.scope = { database };
   const disables = turnsAuditOff(statement);

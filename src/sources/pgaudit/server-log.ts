@@ -5,7 +5,7 @@
 // session's next line: at most one pending event per live session (and at most MAX_SESSIONS of
 // them), flushed on the session's next line, its disconnection, or the end of the input.
 // Server messages: https://www.postgresql.org/docs/current/runtime-config-logging.html
-import { buildEvent, type EventInput, type EventOutcome } from '../../event/build.js';
+import { buildEvent, type EventInput, type EventOutcome, type SourceInput } from '../../event/build.js';
 import type { AuditEvent } from '../../event/types.generated.js';
 import { event, reject, skip } from '../../pipeline/record.js';
 import type { NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
@@ -38,11 +38,38 @@ const STATEMENT_LOG = /^(?:statement|duration|execute [^:]*|bind [^:]*|parse [^:
 const CHECKPOINT = /^(?:checkpoint|restartpoint)s? (?:starting|complete|are occurring)/;
 const LIFECYCLE = /^(?:starting PostgreSQL|listening on|database system (?:is|was)|received (?:fast|smart|immediate) shutdown|received SIGHUP|parameter "[^"]*" (?:changed|cannot be changed)|configuration file|shutting down|aborting any active|background worker|autovacuum launcher|logical replication|redo (?:starts|done)|consistent recovery|entering standby|selected new timeline|archive recovery|server process|terminating any other active|all server processes terminated|could not receive data from client|unexpected EOF on client connection)/;
 
+/** An audit event held until its session's next line tells its outcome. */
 interface Pending {
   statementId: number;
   vxid: string | null;
   raw: RawRecord;
-  build: (outcome: EventOutcome, reason: string | null, sqlstate: string | null) => AuditEvent;
+  input: EventInput;
+  src: SourceInput;
+}
+
+/**
+ * The held event with its outcome. A literal copy of the input (every EventInput key), not a
+ * spread and not a closure per record: both were ~8% of csvlog normalize time.
+ */
+function buildPending(p: Pending, outcome: EventOutcome, reason: string | null, sqlstate: string | null): AuditEvent {
+  const i = p.input;
+  return buildEvent({
+    timestamp: i.timestamp,
+    timestamp_zone_assumed: i.timestamp_zone_assumed,
+    user: i.user,
+    action: i.action,
+    resource: i.resource,
+    category: i.category,
+    outcome,
+    outcome_reason: reason,
+    origin: i.origin,
+    privileged: i.privileged,
+    permission_changes: i.permission_changes,
+    access_request: i.access_request,
+    sequence: i.sequence,
+    // details already holds sqlstate (null): replacing the value keeps its key order.
+    details: sqlstate ? { ...i.details, sqlstate } : i.details,
+  }, p.src);
 }
 
 interface SessionState extends SessionFacts {
@@ -103,14 +130,14 @@ export class ServerLogNormalizer {
         this.pending.delete(key);
         if (ERRORS.has(l.severity) && (p.vxid === null || l.vxid === null || p.vxid === l.vxid)) {
           const reason = l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message;
-          yield event(p.build('failure', reason, l.sqlstate), p.raw);
+          yield event(buildPending(p, 'failure', reason, l.sqlstate), p.raw);
           yield skip(raw, SKIP.errorFolded);
           return;
         }
         // The session went on: the statement ended without an error, unless this is another
         // part (substatement) of the same statement, whose end is not known yet.
         const same = audit && 'record' in audit && audit.record.statementId === p.statementId;
-        yield event(p.build(same ? 'unknown' : 'success', null, null), p.raw);
+        yield event(buildPending(p, same ? 'unknown' : 'success', null, null), p.raw);
       }
     }
 
@@ -213,14 +240,9 @@ export class ServerLogNormalizer {
       const rc = roleChange(a.statement);
       if (rc) this.state(key).role = rc === 'reset' ? null : rc;
     }
-    const src = this.source(raw, recordId);
-    const build = (outcome: EventOutcome, reason: string | null, sqlstate: string | null): AuditEvent => {
-      const inp: EventInput = { ...input, outcome, outcome_reason: reason };
-      if (sqlstate) inp.details = { ...input.details, sqlstate };
-      return buildEvent(inp, src);
-    };
-    if (!key) { yield event(build('unknown', null, null), raw); return; }
-    this.pending.set(key, { statementId: a.statementId, vxid: l.vxid, raw, build });
+    const p: Pending = { statementId: a.statementId, vxid: l.vxid, raw, input, src: this.source(raw, recordId) };
+    if (!key) { yield event(buildPending(p, 'unknown', null, null), raw); return; }
+    this.pending.set(key, p);
     if (this.pending.size > MAX_SESSIONS) yield* this.flushOldest();
   }
 
@@ -228,7 +250,7 @@ export class ServerLogNormalizer {
     const k = this.pending.keys().next().value!;
     const p = this.pending.get(k)!;
     this.pending.delete(k);
-    yield event(p.build('unknown', null, null), p.raw);
+    yield event(buildPending(p, 'unknown', null, null), p.raw);
   }
 
   /** Resolves a held event as ended without an error (the transcript moved on). */
@@ -236,12 +258,12 @@ export class ServerLogNormalizer {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
-    yield event(p.build('success', null, null), p.raw);
+    yield event(buildPending(p, 'success', null, null), p.raw);
   }
 
   /** End of input: held events whose session said nothing more keep outcome unknown. */
   *finish(): Generator<Outcome> {
-    for (const p of this.pending.values()) yield event(p.build('unknown', null, null), p.raw);
+    for (const p of this.pending.values()) yield event(buildPending(p, 'unknown', null, null), p.raw);
     this.pending.clear();
     this.sessions.clear();
   }

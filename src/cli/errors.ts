@@ -18,6 +18,18 @@ export function isUserFacing(e: unknown): e is Error {
   return e instanceof UserError || e instanceof InputError || e instanceof DetectionError || e instanceof UsageError;
 }
 
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted',
+  EISDIR: 'is a directory', ENOTDIR: 'a part of the path is not a directory', ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system', EEXIST: 'already exists',
+};
+
+/** A short human description of a file-system error ('permission denied'), else its message. */
+export function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return (err?.code && ERRNO_TEXT[err.code]) || err?.message || String(e);
+}
+
 /** Prints an error as one sentence and returns the exit code; a stack only with AUDIT_EVIDENCE_DEBUG=1. */
 export function reportError(e: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
   const debug = process.env.AUDIT_EVIDENCE_DEBUG === '1';

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { STARTER_CONFIG } from '../config/starter.js';
-import { UserError } from './errors.js';
+import { UserError, errnoText } from './errors.js';
 
 export function initCommand(): Command {
   return new Command('init')
@@ -17,7 +17,7 @@ Example:
       if (opts.out === '-') { process.stdout.write(STARTER_CONFIG); return; }
       try { writeFileSync(opts.out, STARTER_CONFIG, { flag: opts.force ? 'w' : 'wx' }); } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new UserError(code === 'EEXIST' ? `${opts.out} already exists (use --force to overwrite it)` : `cannot write ${opts.out}: ${code ?? (e as Error).message}`);
+        throw new UserError(code === 'EEXIST' ? `${opts.out} already exists (use --force to overwrite it)` : `cannot write ${opts.out}: ${errnoText(e)}`);
       }
       process.stderr.write(`audit-evidence: wrote ${opts.out}; edit the sources, then run: audit-evidence collect --week --config ${opts.out}\n`);
     });

@@ -1,9 +1,10 @@
 // `audit-evidence keygen`: an Ed25519 key pair for signing bundles. The private key is created
 // with mode 0600 (never readable by others) and an existing file is never overwritten.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { generateKey, keyId, privateKeyPem, publicKeyPem } from '../bundle/keys.js';
-import { UserError } from './errors.js';
+import { UserError, errnoText } from './errors.js';
 
 export function keygenCommand(): Command {
   return new Command('keygen')
@@ -23,9 +24,13 @@ the auditor by a separate channel: verify --pubkey checks bundles against it.`)
       const write = (path: string, text: string, mode: number) => {
         try { writeFileSync(path, text, { mode, flag: 'wx' }); } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
-          throw new UserError(code === 'EEXIST' ? `${path} already exists; not overwriting a key (choose another --out)` : `cannot write ${path}: ${code ?? (e as Error).message}`);
+          throw new UserError(code === 'EEXIST' ? `${path} already exists; not overwriting a key (choose another --out)` : `cannot write ${path}: ${errnoText(e)}`);
         }
       };
+      // The key's folder is created private (0700) when it does not exist yet.
+      try { mkdirSync(dirname(priv), { recursive: true, mode: 0o700 }); } catch (e) {
+        throw new UserError(`cannot create the folder ${dirname(priv)}: ${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file, not a folder, has that name' : errnoText(e)}`);
+      }
       for (const p of [priv, pub]) if (existsSync(p)) throw new UserError(`${p} already exists; not overwriting a key (choose another --out)`);
       write(priv, privateKeyPem(privateKey), 0o600);
       write(pub, publicKeyPem(publicKey), 0o644);

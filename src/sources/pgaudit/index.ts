@@ -107,6 +107,7 @@ export const adapter: FormatAdapter = {
     const times = new TimeReader(ctx.options.timezone ?? null);
     let d: Dialect | null = null;
     let n: ServerLogNormalizer | null = null;
+    const out: Outcome[] = []; // the outcomes of one record (its own, and a held one it resolves)
     for await (const raw of records) {
       if (!d || !n) {
         d = (raw as Tagged)[DIALECT] ?? chooseDialect(raw.text, ctx.options.logLinePrefix ?? null);
@@ -115,7 +116,9 @@ export const adapter: FormatAdapter = {
       }
       if (d.variant === 'cloudsql') { yield normalizeCloudSql(raw, ctx); continue; }
       if (raw.error) { yield reject(raw, raw.error); continue; }
-      yield* n.handle(raw, parse(d, raw, times, ctx));
+      n.handle(raw, parse(d, raw, times, ctx), out);
+      for (let i = 0; i < out.length; i++) yield out[i]!;
+      out.length = 0;
     }
     if (n) yield* n.finish();
   },

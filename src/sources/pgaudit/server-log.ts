@@ -110,14 +110,17 @@ export class ServerLogNormalizer {
     return s;
   }
 
-  /** Handles one parsed record; yields its outcome and maybe a held event it resolves. */
-  *handle(raw: RawRecord, parsed: Parsed): Generator<Outcome> {
-    if ('skip' in parsed) { yield skip(raw, parsed.skip); return; }
-    if ('reject' in parsed) { yield reject(raw, parsed.reject); return; }
+  /**
+   * Handles one parsed record: appends its outcome, and maybe a held event it resolves, to `out`.
+   * (An array, not a generator: two generator objects per record were ~5% of csvlog time.)
+   */
+  handle(raw: RawRecord, parsed: Parsed, out: Outcome[]): void {
+    if ('skip' in parsed) { out.push(skip(raw, parsed.skip)); return; }
+    if ('reject' in parsed) { out.push(reject(raw, parsed.reject)); return; }
     if ('text' in parsed) {
       // Transcript text (a result row, echoed SQL): the client moved on, so the held statement ended without an error.
-      yield* this.resolve('psql');
-      yield skip(raw, SKIP.transcriptText);
+      this.resolve('psql', out);
+      out.push(skip(raw, SKIP.transcriptText));
       return;
     }
     const l = parsed.line;
@@ -130,27 +133,27 @@ export class ServerLogNormalizer {
         this.pending.delete(key);
         if (ERRORS.has(l.severity) && (p.vxid === null || l.vxid === null || p.vxid === l.vxid)) {
           const reason = l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message;
-          yield event(buildPending(p, 'failure', reason, l.sqlstate), p.raw);
-          yield skip(raw, SKIP.errorFolded);
+          out.push(event(buildPending(p, 'failure', reason, l.sqlstate), p.raw));
+          out.push(skip(raw, SKIP.errorFolded));
           return;
         }
         // The session went on: the statement ended without an error, unless this is another
         // part (substatement) of the same statement, whose end is not known yet.
         const same = audit && 'record' in audit && audit.record.statementId === p.statementId;
-        yield event(buildPending(p, same ? 'unknown' : 'success', null, null), p.raw);
+        out.push(event(buildPending(p, same ? 'unknown' : 'success', null, null), p.raw));
       }
     }
 
     if (audit) {
-      if ('error' in audit) { yield reject(raw, audit.error); return; }
-      yield* this.auditRecord(raw, l, audit.record, key);
+      if ('error' in audit) { out.push(reject(raw, audit.error)); return; }
+      this.auditRecord(raw, l, audit.record, key, out);
       return;
     }
     if (this.opts.transcript) {
-      yield skip(raw, ERRORS.has(l.severity) ? SKIP.errorAlone : SKIP.transcriptText);
+      out.push(skip(raw, ERRORS.has(l.severity) ? SKIP.errorAlone : SKIP.transcriptText));
       return;
     }
-    if (AUX.has(l.severity)) { yield skip(raw, SKIP.detailLine); return; }
+    if (AUX.has(l.severity)) { out.push(skip(raw, SKIP.detailLine)); return; }
     const msg = l.message;
     if (msg.startsWith('connection received:')) {
       if (key) {
@@ -163,7 +166,7 @@ export class ServerLogNormalizer {
         this.sessions.set(key, s);
         if (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
       }
-      yield skip(raw, SKIP.received);
+      out.push(skip(raw, SKIP.received));
       return;
     }
     if (msg.startsWith('connection authenticated:')) {
@@ -173,7 +176,7 @@ export class ServerLogNormalizer {
         s.method = kv.method ?? null;
         s.identity = kv.identity ?? null;
       }
-      yield skip(raw, SKIP.authenticated);
+      out.push(skip(raw, SKIP.authenticated));
       return;
     }
     if (msg.startsWith('connection authorized:') || msg.startsWith('replication connection authorized:')) {
@@ -184,7 +187,7 @@ export class ServerLogNormalizer {
         host: l.host ?? s.host, port: l.port ?? (l.host ? null : s.port), method: s.method, identity: s.identity,
       };
       s.user = f.user; s.database = f.database; s.application = f.application;
-      yield this.auth(raw, l, f, 'connection authorized', null);
+      out.push(this.auth(raw, l, f, 'connection authorized', null));
       return;
     }
     if (msg.startsWith('disconnection:')) {
@@ -197,7 +200,7 @@ export class ServerLogNormalizer {
         sessionTime: /session time: (\S+)/.exec(msg)?.[1] ?? null,
       };
       if (key) this.sessions.delete(key);
-      yield this.auth(raw, l, f, 'disconnection', null);
+      out.push(this.auth(raw, l, f, 'disconnection', null));
       return;
     }
     const failed = failedLogin(l);
@@ -208,14 +211,14 @@ export class ServerLogNormalizer {
         host: l.host ?? failed.host ?? s?.host ?? null, port: l.port ?? s?.port ?? null, method: s?.method ?? null,
       };
       if (key) this.sessions.delete(key);
-      yield this.auth(raw, l, f, l.message.split(' for ')[0] ?? 'authentication failed', l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message);
+      out.push(this.auth(raw, l, f, l.message.split(' for ')[0] ?? 'authentication failed', l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message));
       return;
     }
-    if (ERRORS.has(l.severity)) { yield skip(raw, SKIP.errorAlone); return; }
-    if (STATEMENT_LOG.test(msg)) { yield skip(raw, SKIP.statementLog); return; }
-    if (CHECKPOINT.test(msg)) { yield skip(raw, SKIP.checkpoint); return; }
-    if (LIFECYCLE.test(msg)) { yield skip(raw, SKIP.lifecycle); return; }
-    yield skip(raw, SKIP.otherServer);
+    if (ERRORS.has(l.severity)) { out.push(skip(raw, SKIP.errorAlone)); return; }
+    if (STATEMENT_LOG.test(msg)) { out.push(skip(raw, SKIP.statementLog)); return; }
+    if (CHECKPOINT.test(msg)) { out.push(skip(raw, SKIP.checkpoint)); return; }
+    if (LIFECYCLE.test(msg)) { out.push(skip(raw, SKIP.lifecycle)); return; }
+    out.push(skip(raw, SKIP.otherServer));
   }
 
   private auth(raw: RawRecord, l: LogLine, f: AuthFacts, sourceName: string, reason: string | null): Outcome {
@@ -227,7 +230,7 @@ export class ServerLogNormalizer {
     this.ctx.note(`'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`);
   }
 
-  private *auditRecord(raw: RawRecord, l: LogLine, a: AuditRecord, key: string | null): Generator<Outcome> {
+  private auditRecord(raw: RawRecord, l: LogLine, a: AuditRecord, key: string | null, out: Outcome[]): void {
     const s = key ? this.sessions.get(key) ?? newState() : newState();
     const stream = this.opts.transcript ? null : key;
     const { input, recordId } = auditEventInput(a, l, s, stream);
@@ -241,24 +244,24 @@ export class ServerLogNormalizer {
       if (rc) this.state(key).role = rc === 'reset' ? null : rc;
     }
     const p: Pending = { statementId: a.statementId, vxid: l.vxid, raw, input, src: this.source(raw, recordId) };
-    if (!key) { yield event(buildPending(p, 'unknown', null, null), raw); return; }
+    if (!key) { out.push(event(buildPending(p, 'unknown', null, null), raw)); return; }
     this.pending.set(key, p);
-    if (this.pending.size > MAX_SESSIONS) yield* this.flushOldest();
+    if (this.pending.size > MAX_SESSIONS) this.flushOldest(out);
   }
 
-  private *flushOldest(): Generator<Outcome> {
+  private flushOldest(out: Outcome[]): void {
     const k = this.pending.keys().next().value!;
     const p = this.pending.get(k)!;
     this.pending.delete(k);
-    yield event(buildPending(p, 'unknown', null, null), p.raw);
+    out.push(event(buildPending(p, 'unknown', null, null), p.raw));
   }
 
   /** Resolves a held event as ended without an error (the transcript moved on). */
-  private *resolve(key: string): Generator<Outcome> {
+  private resolve(key: string, out: Outcome[]): void {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
-    yield event(buildPending(p, 'success', null, null), p.raw);
+    out.push(event(buildPending(p, 'success', null, null), p.raw));
   }
 
   /** End of input: held events whose session said nothing more keep outcome unknown. */

@@ -135,8 +135,9 @@ export async function normalizeParallel(
 async function copyInto(path: string, sink: TextWriter): Promise<void> {
   let stream;
   try {
-    stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
-    for await (const chunk of stream) await sink.write(chunk as string);
+    // Bytes as they are (the worker wrote them as UTF-8): no decode and re-encode on this thread.
+    stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+    for await (const chunk of stream) await sink.writeBytes(chunk as Buffer);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // the file failed before writing anything
     throw e;

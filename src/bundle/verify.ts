@@ -4,15 +4,22 @@
 // event), the CSV and rejects against the events, the per-source counts, the completeness figures,
 // and the chain to the previous bundle. Streams every file (yauzl lazy entries); memory stays
 // bounded by the number of sources. Each failure names the file and, where it can, the line.
+//
+// Every file is inflated once: events.jsonl, events.csv, rejects.jsonl and the raw files are hashed
+// while their lines are checked (EntryLines), and the completeness check is re-run on the events
+// as they are parsed for the events check. That pass runs before the digest step; its failures are
+// held back and reported in the order of the steps below, so the report reads as it always did.
 import { createHash, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ajv, packageFile, validateEvent, formatAjvErrors } from '../event/schema.js';
 import { canonicalJson } from '../event/canonical.js';
+import { canonicalLine } from './canonical-line.js';
+import { csvRow } from './csv-row.js';
+import { EntryLines } from './entry-lines.js';
 import { sha256Hex } from '../event/hash.js';
 import type { AuditEvent } from '../event/types.generated.js';
-import { splitLines, type Line } from '../pipeline/lines.js';
-import { csvHeader, eventToCsvRow } from '../export/csv.js';
+import { csvHeader } from '../export/csv.js';
 import { CompletenessChecker, type CheckOptions } from '../checks/index.js';
 import type { RosterEntry } from '../privilege/roster.js';
 import { MerkleBuilder } from './merkle.js';
@@ -58,19 +65,17 @@ async function digestOf(stream: Readable): Promise<string> {
   return h.digest('hex');
 }
 
-/** A pull-based line reader over one zip entry. */
-class LineReader {
-  private it: AsyncIterator<Line> | null = null;
-  line = 0;
-  constructor(private readonly b: OpenBundle, readonly name: string) {}
-  async next(): Promise<Line | null> {
-    if (!this.it) this.it = splitLines((await this.b.stream(this.name)) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    const r = await this.it.next();
-    if (r.done) return null;
-    this.line = r.value.line;
-    return r.value;
-  }
+/** A pull-based line reader over one zip entry (hashing it on the way when it is a subject). */
+class LineReader extends EntryLines {
+  constructor(b: OpenBundle, name: string, hashIt = false) { super(() => b.stream(name), name, hashIt); }
 }
+type Line = { text: string; line: number };
+
+/** Failures of a step that runs early, held back to be reported in their step's turn. */
+type Held = Array<{ file: string; message: string; line?: number }>;
+
+/** What the single pass over the line files learned about their digests. */
+interface Streamed { readers: Map<string, LineReader>; readError: unknown; }
 
 interface RawLine { sha256: string; disposition: string; text: string }
 
@@ -134,12 +139,26 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
     if (p.signer.ephemeral) warnings.push('the bundle was signed with an EPHEMERAL key: the signer cannot be verified');
     if (key && p.signer.keyid !== facts.keyid) fail(MANIFEST_FILE, `predicate.signer.keyid ${p.signer.keyid} is not the signing key's id ${facts.keyid}`);
 
-    // 3. Every subject present with its digest; nothing extra.
     const subjects = new Map(st.subject.map((s) => [s.name, s.digest.sha256]));
+
+    // The single pass over events, CSV, rejects and raw files (steps 6 and 7 report what it found).
+    const held6: Held = [];
+    const held7: Held = [];
+    const completeness = await prepareCompleteness(b, p, held7, warnings);
+    const streamed: Streamed = { readers: new Map(), readError: null };
+    let eventCount = 0;
+    try {
+      eventCount = await checkEvents(b, p, (file, message, line) => held6.push({ file, message, line }), subjects, streamed, completeness.checker);
+    } catch (e) { streamed.readError = e; }
+
+    // 3. Every subject present with its digest; nothing extra.
     for (const [name, digest] of subjects) {
       if (!b.entries.has(name)) { fail(name, 'is listed in the manifest but missing from the bundle'); continue; }
       let got: string;
-      try { got = await digestOf(await b.stream(name)); } catch (e) { fail(name, `cannot be read from the zip (${(e as Error).message})`); continue; }
+      try {
+        const r = streamed.readers.get(name);
+        got = r ? await r.digest() : await digestOf(await b.stream(name));
+      } catch (e) { fail(name, `cannot be read from the zip (${(e as Error).message})`); continue; }
       if (got !== digest) fail(name, `its sha256 ${got} differs from the manifest's ${digest} (the file was changed)`);
     }
     for (const name of b.entries.keys()) if (name !== MANIFEST_FILE && name !== ENVELOPE_FILE && !subjects.has(name)) fail(name, 'is in the bundle but not in the signed manifest (an extra file)');
@@ -166,11 +185,15 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
       if (i >= 0 || got.length !== expected.length) fail(VERIFY_FILE, 'differs from the instructions this bundle was written with', (i >= 0 ? i : expected.length) + 1);
     }
 
-    // 6. Events, raw records, CSV, rejects, counts.
-    facts.events = await checkEvents(b, p, fail, warnings);
+    // 6. Events, raw records, CSV, rejects, counts (checked in the pass above).
+    for (const h of held6) fail(h.file, h.message, h.line);
+    if (streamed.readError !== null) throw streamed.readError;
+    facts.events = eventCount;
 
     // 7. The completeness figures.
-    await checkCompleteness(b, p, fail, warnings);
+    if (completeness.error !== null) throw completeness.error;
+    for (const h of held7) fail(h.file, h.message, h.line);
+    if (completeness.checker && completeness.report) compareRecomputed(completeness.checker, completeness.report, fail);
 
     // 8. The chain.
     if (opts.previous) await checkChain(opts.previous, p, fail, facts);
@@ -181,7 +204,14 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
 
 type Fail = (file: string, message: string, line?: number) => void;
 
-async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, warnings: string[]): Promise<number> {
+/** A reader for a line file, hashing it when the manifest lists it (its digest is then checked from the same pass). */
+function reader(b: OpenBundle, name: string, subjects: Map<string, string>, streamed: Streamed): LineReader {
+  const r = new LineReader(b, name, subjects.has(name));
+  if (subjects.has(name)) streamed.readers.set(name, r);
+  return r;
+}
+
+async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subjects: Map<string, string>, streamed: Streamed, checker: CompletenessChecker | null): Promise<number> {
   if (!b.entries.has(EVENTS_FILE)) return 0;
   const merkle = new MerkleBuilder();
   const start = Date.parse(p.period.start);
@@ -194,7 +224,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, warn
     const name = rawFileName(source);
     if (!b.entries.has(name)) return null;
     let r = raws.get(name);
-    if (!r) { r = new LineReader(b, name); raws.set(name, r); }
+    if (!r) { r = reader(b, name, subjects, streamed); raws.set(name, r); }
     return r;
   };
   const parseRaw = (r: LineReader, l: Line, source: string): RawLine | null => {
@@ -206,7 +236,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, warn
     if (c) { c.rawLines++; const k = x.disposition.startsWith('skip') ? 'skip' : x.disposition; c.raw[k] = (c.raw[k] ?? 0) + 1; }
     return x;
   };
-  const csv = b.entries.has(CSV_FILE) ? new LineReader(b, CSV_FILE) : null;
+  const csv = b.entries.has(CSV_FILE) ? reader(b, CSV_FILE, subjects, streamed) : null;
   const compareCsv = async (text: string, eventLine: number | null): Promise<boolean> => {
     if (!csv) return true;
     for (const want of text.split('\n').slice(0, -1)) {
@@ -221,19 +251,21 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, warn
   };
   let csvOk = await compareCsv(csvHeader(), null);
 
-  const ev = new LineReader(b, EVENTS_FILE);
+  const ev = reader(b, EVENTS_FILE, subjects, streamed);
   for (let l = await ev.next(); l; l = await ev.next()) {
     merkle.add(l.text);
     let e: AuditEvent;
     try { e = JSON.parse(l.text); } catch { fail(EVENTS_FILE, 'is not JSON', l.line); continue; }
-    if (canonicalJson(e) !== l.text) fail(EVENTS_FILE, 'is not in canonical JSON form (the line was edited)', l.line);
+    // The completeness check runs again on every line that parses (as collect ran it on every event).
+    if (checker) try { checker.add(e); } catch { /* a malformed event: reported by the events check */ }
+    if (canonicalLine(e) !== l.text) fail(EVENTS_FILE, 'is not in canonical JSON form (the line was edited)', l.line);
     const problems = validateEvent(e);
     if (problems) { fail(EVENTS_FILE, `does not match the event schema (${problems.slice(0, 3).join('; ')})`, l.line); continue; }
     if (e.timestamp !== null) {
       const t = Date.parse(e.timestamp);
       if (t < start || t >= end) fail(EVENTS_FILE, `its timestamp ${e.timestamp} is outside the period`, l.line);
     }
-    if (csvOk) csvOk = await compareCsv(eventToCsvRow(e), l.line);
+    if (csvOk) csvOk = await compareCsv(csvRow(e), l.line);
     const source = e.source.instance ?? '';
     if (!sources.has(source)) { fail(EVENTS_FILE, `names a source '${source}' that the manifest does not list`, l.line); continue; }
     perSource.get(source)!.events++;
@@ -270,7 +302,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, warn
   // Rejects: one line per rejected record, each with the raw text it names.
   const rejects: Record<string, number> = {};
   if (b.entries.has(REJECTS_FILE)) {
-    const r = new LineReader(b, REJECTS_FILE);
+    const r = reader(b, REJECTS_FILE, subjects, streamed);
     for (let l = await r.next(); l; l = await r.next()) {
       let x: { source?: string; raw_sha256?: string; raw?: string; reason?: string };
       try { x = JSON.parse(l.text); } catch { fail(REJECTS_FILE, 'is not JSON', l.line); continue; }
@@ -294,14 +326,28 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, warn
   }
   const totalEvents = p.sources.reduce((a, s) => a + s.events, 0);
   if (totalEvents !== p.events.count) fail(MANIFEST_FILE, `the sources' events add up to ${totalEvents}, not events.count ${p.events.count}`);
-  void warnings;
   return merkle.count;
 }
 
-async function checkCompleteness(b: OpenBundle, p: EvidencePredicate, fail: Fail, warnings: string[]): Promise<void> {
-  if (!b.entries.has(COMPLETENESS_FILE)) return;
+interface Completeness {
+  /** The checker to feed with the events, when the check is re-run. */
+  checker: CompletenessChecker | null;
+  report: Record<string, unknown> | null;
+  /** An error reading the report, raised in step 7's turn. */
+  error: unknown;
+}
+
+/** Reads the completeness report and, when this version wrote the bundle, sets up the same check again. */
+async function prepareCompleteness(b: OpenBundle, p: EvidencePredicate, held: Held, warnings: string[]): Promise<Completeness> {
+  const none: Completeness = { checker: null, report: null, error: null };
+  if (!b.entries.has(COMPLETENESS_FILE)) return none;
+  const fail: Fail = (file, message, line) => held.push({ file, message, line });
   let doc: { options?: Record<string, unknown>; report?: Record<string, unknown> };
-  try { doc = JSON.parse((await b.read(COMPLETENESS_FILE, MAX_MANIFEST)).toString('utf8')); } catch { fail(COMPLETENESS_FILE, 'is not JSON'); return; }
+  try {
+    let bytes: Buffer;
+    try { bytes = await b.read(COMPLETENESS_FILE, MAX_MANIFEST); } catch (e) { return { ...none, error: e }; }
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch { fail(COMPLETENESS_FILE, 'is not JSON'); return none; }
   const rep = doc.report ?? {};
   const c = p.completeness;
   const pairs: Array<[string, unknown, unknown]> = [
@@ -311,18 +357,19 @@ async function checkCompleteness(b: OpenBundle, p: EvidencePredicate, fail: Fail
   for (const [k, got, want] of pairs) if (got !== want) fail(COMPLETENESS_FILE, `report.${k} is ${JSON.stringify(got)}; the manifest says ${JSON.stringify(want)}`);
   if (c.rows !== p.events.count) fail(COMPLETENESS_FILE, `checked ${c.rows} rows; the bundle has ${p.events.count} events`);
   // Run the same check again over events.jsonl when this version wrote the bundle (rules may differ across versions).
-  if (p.collector.version !== COLLECTOR_VERSION) { warnings.push(`the bundle was written by version ${p.collector.version}; the completeness check was not re-run (only its counts were compared)`); return; }
+  if (p.collector.version !== COLLECTOR_VERSION) { warnings.push(`the bundle was written by version ${p.collector.version}; the completeness check was not re-run (only its counts were compared)`); return none; }
   const o = doc.options ?? {};
-  const opts: CheckOptions = {
-    profile: o.profile as CheckOptions['profile'], since: new Date(String(o.since)), until: new Date(String(o.until)),
-    sharedIdentities: (o.shared_identities as string[] | null) ?? undefined,
-    sources: o.sources as CheckOptions['sources'], roster: { entries: Array.isArray(o.roster) ? (o.roster as RosterEntry[]) : [] },
-  };
-  const checker = new CompletenessChecker(opts);
-  const r = new LineReader(b, EVENTS_FILE);
-  for (let l = await r.next(); l; l = await r.next()) {
-    try { checker.add(JSON.parse(l.text)); } catch { /* reported by the events check */ }
-  }
+  try {
+    const opts: CheckOptions = {
+      profile: o.profile as CheckOptions['profile'], since: new Date(String(o.since)), until: new Date(String(o.until)),
+      sharedIdentities: (o.shared_identities as string[] | null) ?? undefined,
+      sources: o.sources as CheckOptions['sources'], roster: { entries: Array.isArray(o.roster) ? (o.roster as RosterEntry[]) : [] },
+    };
+    return { checker: new CompletenessChecker(opts), report: rep, error: null };
+  } catch (e) { return { ...none, error: e }; }
+}
+
+function compareRecomputed(checker: CompletenessChecker, rep: Record<string, unknown>, fail: Fail): void {
   const again = checker.finish();
   const same = (x: unknown, y: unknown) => canonicalJson(x) === canonicalJson(y);
   for (const k of ['rows', 'completeRows', 'percentComplete', 'missing', 'categories', 'findingCounts', 'pass', 'privileged'] as const) {

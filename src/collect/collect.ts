@@ -8,7 +8,8 @@ import { mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalJson } from '../event/canonical.js';
+import { canonicalLine } from '../bundle/canonical-line.js';
+import { csvRow } from '../bundle/csv-row.js';
 import { EVENT_SCHEMA_PATH } from '../event/schema.js';
 import { sha256Hex } from '../event/hash.js';
 import { fullLocation } from '../event/build.js';
@@ -16,11 +17,11 @@ import type { AuditEvent } from '../event/types.generated.js';
 import { applyRoster } from '../privilege/roster.js';
 import { emptySummary, OUTSIDE_WINDOW, type RunSummary } from '../pipeline/run.js';
 import { findAdapter } from '../sources/registry.js';
-import { csvHeader, eventToCsvRow } from '../export/csv.js';
+import { csvHeader } from '../export/csv.js';
 import { CompletenessChecker, type SourceInfo, type ProfileId } from '../checks/index.js';
 import type { CollectConfig } from '../config/load.js';
 import { MerkleBuilder } from '../bundle/merkle.js';
-import { HashedFile } from '../bundle/hashed-file.js';
+import { DeflatedFile, type DeflatedEntry } from '../bundle/deflated-file.js';
 import { signEnvelope, envelopeText } from '../bundle/dsse.js';
 import { keyId, publicKeyPem, type SigningKey } from '../bundle/keys.js';
 import { writeZip, type ZipItem } from '../bundle/zip-writer.js';
@@ -37,7 +38,7 @@ import { openFileSource, type FileSourceSettings } from './file-source.js';
 import { openDemoSource } from './demo.js';
 import { liveSourceTypes, type SourceConfig, type SourceRun, type SourceRunContext } from './source.js';
 import { TempFiles } from './temp-files.js';
-import { dateInZone, type Period } from './window.js';
+import { dayLabeller, type Period } from './window.js';
 
 export class CollectError extends Error {
   constructor(message: string) { super(message); this.name = 'CollectError'; }
@@ -123,13 +124,18 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
   }
   temps.add(partial);
   const work = temps.add(await mkdtemp(join(tmpdir(), 'audit-evidence-')));
+  const outputs: DeflatedFile[] = [];
   try {
     const previous = o.previous ? await previousLink(o.previous) : null;
     await loadLiveSources(config);
-    const events = new HashedFile(join(work, 'events.jsonl'));
-    const csv = new HashedFile(join(work, 'events.csv'));
-    const rejects = new HashedFile(join(work, 'rejects.jsonl'));
+    // Each output is written compressed as it streams (DeflatedFile); the lines of one outcome are
+    // added to the batches and a batch that fills is flushed (with backpressure) before the next.
+    const events = new DeflatedFile(join(work, 'events.jsonl.deflate'));
+    const csv = new DeflatedFile(join(work, 'events.csv.deflate'));
+    const rejects = new DeflatedFile(join(work, 'rejects.jsonl.deflate'));
+    outputs.push(events, csv, rejects);
     await csv.write(csvHeader());
+    const dayOf = dayLabeller(period.timezone);
     const merkle = new MerkleBuilder();
     const checkSources = config.sources.map(sourceInfo).filter((s): s is SourceInfo => s !== null);
     const checker = new CompletenessChecker({
@@ -142,7 +148,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const sample: SampleRow[] = [];
     let privileged = 0;
     const entries: SourceEntry[] = [];
-    const rawFiles: Array<{ name: string; file: string; sha256: string }> = [];
+    const rawFiles: Array<{ name: string; deflated: DeflatedEntry; sha256: string }> = [];
     const warnings: string[] = [];
     const ctx: SourceRunContext = { since: period.start, until: period.end, timezone: period.timezone, progress: say, signal: o.signal };
 
@@ -150,8 +156,8 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       if (o.signal?.aborted) throw new CollectError('interrupted');
       say(`${cfg.name}: collecting (${cfg.type})`);
       const summary: RunSummary = emptySummary();
-      const rawPath = join(work, `raw-${i}.jsonl`);
-      const raw = new HashedFile(rawPath);
+      const raw = new DeflatedFile(join(work, `raw-${i}.jsonl.deflate`));
+      outputs.push(raw);
       const rawName = rawFileName(cfg.name);
       const c = { read: 0, events: 0, rejects: 0, skipped: {} as Record<string, number>, outside: 0, untimed: 0, first: null as string | null, last: null as string | null, mismatched: 0 };
       const cats: Record<string, number> = {};
@@ -168,16 +174,16 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         for await (const out of run.outcomes) {
           if (o.signal?.aborted) throw new CollectError('interrupted');
           c.read++;
-          const rawLine = (disposition: string) => raw.write(`${JSON.stringify({ sha256: out.raw.sha256, location: fullLocation(out.raw.location), disposition, text: out.raw.text })}\n`);
+          const rawLine = (disposition: string) => raw.add(`${JSON.stringify({ sha256: out.raw.sha256, location: fullLocation(out.raw.location), disposition, text: out.raw.text })}\n`);
           if (out.kind === 'event') {
             let ev: AuditEvent = applyRoster(out.event, config.roster);
             if (ev.source.instance === null) ev = { ...ev, source: { ...ev.source, instance: cfg.name } };
             if (ev.source.raw_sha256 !== out.raw.sha256) c.mismatched++;
-            const line = canonicalJson(ev);
-            await events.write(`${line}\n`);
+            const line = canonicalLine(ev);
+            if (events.add(`${line}\n`)) await events.flush();
             merkle.add(line);
-            await csv.write(eventToCsvRow(ev));
-            await rawLine('event');
+            if (csv.add(csvRow(ev))) await csv.flush();
+            if (rawLine('event')) await raw.flush();
             checker.add(ev);
             c.events++;
             bump(byCategory, ev.category);
@@ -185,8 +191,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
             if (ev.timestamp === null) { c.untimed++; bump(byDay, 'no timestamp'); } else {
               if (c.first === null || ev.timestamp < c.first) c.first = ev.timestamp;
               if (c.last === null || ev.timestamp > c.last) c.last = ev.timestamp;
-              const d = dateInZone(new Date(ev.timestamp), period.timezone);
-              bump(byDay, `${d.y}-${String(d.m).padStart(2, '0')}-${String(d.d).padStart(2, '0')}`);
+              bump(byDay, dayOf(ev.timestamp));
             }
             if (ev.privileged.value) {
               privileged++;
@@ -197,18 +202,19 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
           } else if (out.kind === 'reject') {
             c.rejects++;
             await rejects.write(`${JSON.stringify({ source: cfg.name, location: fullLocation(out.raw.location), reason: out.reason, raw_sha256: out.raw.sha256, raw: out.raw.text })}\n`);
-            await rawLine('reject');
+            if (rawLine('reject')) await raw.flush();
           } else {
             bump(c.skipped, out.reason);
             if (out.reason === OUTSIDE_WINDOW) c.outside++;
-            else await rawLine(`skip: ${out.reason}`);
+            else if (rawLine(`skip: ${out.reason}`)) await raw.flush();
           }
         }
       } catch (e) {
         if (o.signal?.aborted || (e instanceof CollectError && e.message === 'interrupted')) throw new CollectError('interrupted');
         error = (e as Error).message;
       }
-      rawFiles.push({ name: rawName, file: rawPath, sha256: (await raw.close()).sha256 });
+      const rawDone = await raw.close();
+      rawFiles.push({ name: rawName, deflated: rawDone, sha256: rawDone.sha256 });
       const res = run ? run.result() : null;
       let status = res?.status ?? 'failed';
       let reason = res?.reason ?? null;
@@ -291,9 +297,9 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const files: Array<ZipItem & { sha256: string }> = [
       { name: VERIFY_FILE, data: verifyMd, sha256: sha256Hex(verifyMd) },
       { name: PUBLIC_KEY_FILE, data: pubPem, sha256: sha256Hex(pubPem) },
-      { name: EVENTS_FILE, file: join(work, 'events.jsonl'), sha256: eventsDigest.sha256 },
-      { name: CSV_FILE, file: join(work, 'events.csv'), sha256: csvDigest.sha256 },
-      { name: REJECTS_FILE, file: join(work, 'rejects.jsonl'), sha256: rejectsDigest.sha256 },
+      { name: EVENTS_FILE, deflated: eventsDigest, sha256: eventsDigest.sha256 },
+      { name: CSV_FILE, deflated: csvDigest, sha256: csvDigest.sha256 },
+      { name: REJECTS_FILE, deflated: rejectsDigest, sha256: rejectsDigest.sha256 },
       { name: COMPLETENESS_FILE, data: completenessBytes, sha256: sha256Hex(completenessBytes) },
       { name: SUMMARY_FILE, data: html, sha256: sha256Hex(html) },
       { name: SCHEMA_FILE, data: schemaBytes, sha256: sha256Hex(schemaBytes) },
@@ -314,7 +320,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       { name: MANIFEST_FILE, data: manifest },
       { name: ENVELOPE_FILE, data: envelope },
       { name: SUMS_FILE, data: sums },
-      ...files.map(({ name, file, data }) => ({ name, file, data })),
+      ...files.map(({ name, deflated, data }) => ({ name, deflated, data })),
     ], o.now);
     if (o.signal?.aborted) throw new CollectError('interrupted');
     await rename(partial, o.out);
@@ -322,6 +328,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const size = (await stat(o.out)).size;
     return { out: o.out, size, statement, manifestSha256: sha256Hex(manifest), incomplete: entries.filter((s) => s.status === 'partial' || s.status === 'failed'), warnings };
   } finally {
+    for (const f of outputs) f.destroy();
     await rm(work, { recursive: true, force: true });
     temps.keep(work);
     await rm(partial, { force: true });

@@ -31,9 +31,34 @@ export function dateInZone(t: Date, zone: string): { y: number; m: number; d: nu
     const u = new Date(t.getTime() + off * 60000);
     return { y: u.getUTCFullYear(), m: u.getUTCMonth() + 1, d: u.getUTCDate() };
   }
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(t);
+  const parts = dayFormat(zone).formatToParts(t);
   const get = (k: string) => Number(parts.find((p) => p.type === k)!.value);
   return { y: get('year'), m: get('month'), d: get('day') };
+}
+
+// Building an Intl.DateTimeFormat costs tens of microseconds, and collect asks for the date of
+// every event: one formatter per zone is kept (there is one zone per run).
+const formats = new Map<string, Intl.DateTimeFormat>();
+function dayFormat(zone: string): Intl.DateTimeFormat {
+  let f = formats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    if (formats.size < 16) formats.set(zone, f);
+  }
+  return f;
+}
+
+/** The 'YYYY-MM-DD' label of an ISO timestamp's calendar date in `zone` (the HTML page's per-day counts). */
+export function dayLabeller(zone: string): (iso: string) => string {
+  let lastIso = '';
+  let lastLabel = '';
+  return (iso) => {
+    if (iso === lastIso) return lastLabel;
+    const d = dateInZone(new Date(iso), zone);
+    lastIso = iso;
+    lastLabel = `${d.y}-${String(d.m).padStart(2, '0')}-${String(d.d).padStart(2, '0')}`;
+    return lastLabel;
+  };
 }
 
 function parseOffsetish(zone: string): number | null {

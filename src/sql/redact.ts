@@ -28,7 +28,7 @@ const literalAfter = (lead: string) => new RegExp(`(${lead})(?:${LITERAL})`, 'gi
 const SQL_GATE = /passw|identified/i;
 const KEY_GATE = /p(?:assw|wd)|secret|token|api_?key|private_?key/i;
 const ESCAPED_KEY_GATE = /\\"(?:client_|access_)?(?:password|passwd|pwd|secret|token|api_key|private_key)\\"/;
-const URL_GATE = /:\/\//;
+const URL_GATE = /:\/\/[^\s/]*:/; // scheme://user: (https://host/ in a user agent is not enough)
 const KEY_VALUE_GATE = /(?:passw(?:or)?d|pwd|secret|access_key|api_?key|token)\s*[=:]/i;
 
 const PATTERNS: Array<{ re: RegExp; gate: RegExp; replace: (m: string, ...g: string[]) => string }> = [

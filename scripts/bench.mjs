@@ -84,7 +84,7 @@ function measure(cmd, { shell = false, cwd = ROOT, env = {}, tmp } = {}) {
       if (TIME && existsSync(timeFile)) {
         const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
         const m = lines[lines.length - 1].split(' ').map(Number);
-        if (m.length === 4 && m.every(Number.isFinite)) { cpuSeconds = m[1] + m[2]; rssMB = m[3] / 1024; }
+        if (m.length === 4 && m.every(Number.isFinite)) { cpuSeconds = Math.round((m[1] + m[2]) * 100) / 100; rssMB = m[3] / 1024; }
         rmSync(timeFile, { force: true });
       }
       resolvePromise({ code, seconds, cpuSeconds, rssMB, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });

@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -162,6 +162,24 @@ describe('zip writer', () => {
         } finally { b.close(); }
       },
     ), { numRuns: 40 });
+  });
+
+  it('the reader inflates entries itself and still fails one whose size differs from the central directory', async () => {
+    const dir = tempDir();
+    const data = Buffer.from('line one\nline two\n'.repeat(2000));
+    for (const [delta, msg] of [[1, /not enough bytes/], [-1, /too many bytes/], [0, null]] as const) {
+      const path = join(dir, `size${delta}.zip`);
+      await writeZip(path, [{ name: 'a.txt', data }], new Date(0));
+      const zip = readFileSync(path);
+      const cd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+      zip.writeUInt32LE(data.length + delta, cd + 24);
+      writeFileSync(path, zip);
+      const b = await openBundle(path);
+      try {
+        if (msg) await expect(b.read('a.txt')).rejects.toThrow(msg);
+        else expect((await b.read('a.txt')).equals(data)).toBe(true);
+      } finally { b.close(); }
+    }
   });
 
   it('encodes the DOS date and time from the clock in UTC, clamped to 1980', () => {

@@ -13,6 +13,8 @@ import type { AuditEvent } from '../../event/types.generated.js';
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+/** A value worth stating in details: not absent, null or empty. */
+const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
 
 export const DIGEST_SKIP = 'CloudTrail digest file, not events';
 
@@ -160,25 +162,26 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
     else flags.audit_logging_disabled = true;
   }
 
-  // Small facts an auditor uses (snake_case keys).
-  const put = (k: string, v: unknown) => { if (v !== undefined && v !== null && v !== '') details[k] = v; };
-  put('event_type', rec.eventType);
-  put('event_category', rec.eventCategory);
-  put('event_version', rec.eventVersion);
-  put('read_only', readOnly);
-  put('management_event', rec.managementEvent);
-  put('recipient_account_id', rec.recipientAccountId);
-  put('request_id', rec.requestID);
-  put('shared_event_id', rec.sharedEventID);
-  put('vpc_endpoint_id', rec.vpcEndpointId);
-  put('session_credential_from_console', rec.sessionCredentialFromConsole);
-  if (errorCode) put('error_code', errorCode);
+  // Small facts an auditor uses (snake_case keys). Named stores, not a put(key, value) closure:
+  // one keyed store site shared by every key is megamorphic (and the closure was made per record).
+  let v: unknown;
+  if (given(v = rec.eventType)) details.event_type = v;
+  if (given(v = rec.eventCategory)) details.event_category = v;
+  if (given(v = rec.eventVersion)) details.event_version = v;
+  if (given(readOnly)) details.read_only = readOnly;
+  if (given(v = rec.managementEvent)) details.management_event = v;
+  if (given(v = rec.recipientAccountId)) details.recipient_account_id = v;
+  if (given(v = rec.requestID)) details.request_id = v;
+  if (given(v = rec.sharedEventID)) details.shared_event_id = v;
+  if (given(v = rec.vpcEndpointId)) details.vpc_endpoint_id = v;
+  if (given(v = rec.sessionCredentialFromConsole)) details.session_credential_from_console = v;
+  if (errorCode) details.error_code = errorCode;
   Object.assign(details, id.details, res.details, flags);
   // Sessions and identities created by the call, to follow them into later events.
-  put('assumed_role_user', str(obj(re?.assumedRoleUser)?.arn));
-  put('federated_user', str(obj(re?.federatedUser)?.arn));
-  if (base === 'ModifyDBSnapshotAttribute' || base === 'ModifyDBClusterSnapshotAttribute') put('shared_with', rp?.valuesToAdd);
-  if (cls.basis === 'refined') put('category_basis', 'request_parameters');
+  if (given(v = str(obj(re?.assumedRoleUser)?.arn))) details.assumed_role_user = v;
+  if (given(v = str(obj(re?.federatedUser)?.arn))) details.federated_user = v;
+  if ((base === 'ModifyDBSnapshotAttribute' || base === 'ModifyDBClusterSnapshotAttribute') && given(v = rp?.valuesToAdd)) details.shared_with = v;
+  if (cls.basis === 'refined') details.category_basis = 'request_parameters';
 
   // Insights events report unusual call rates of eventName; they are not that call.
   let action = base ? actionName(base) : null;
@@ -188,8 +191,8 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
     category = 'other';
     outcome = 'unknown';
     const ins = obj(rec.insightDetails);
-    put('insight_type', ins?.insightType);
-    put('insight_state', ins?.state);
+    if (given(v = ins?.insightType)) details.insight_type = v;
+    if (given(v = ins?.state)) details.insight_state = v;
   }
 
   const ev = buildEvent({

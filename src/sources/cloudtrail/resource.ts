@@ -14,10 +14,10 @@ export interface ResourceResult {
 }
 
 /** A request parameter naming the target, checked in order (the most specific first). */
-interface Param { key: string; type: string; sources?: ReadonlySet<string> }
+export interface Param { key: string; type: string; sources?: ReadonlySet<string> }
 const only = (...s: string[]) => new Set(s);
 
-const PARAMS: Param[] = [
+export const PARAMS: readonly Param[] = [
   // Identity Center portal Federate / GetRoleCredentials: the account signed in to (roleName is the permission set's role there).
   { key: 'accountId', type: 'AWS::::Account', sources: only('sso') },
   // IAM principals before policies: AttachUserPolicy changes the user, the policy goes to details.
@@ -55,6 +55,36 @@ const PARAMS: Param[] = [
   { key: 'accountId', type: 'AWS::Organizations::Account', sources: only('organizations') },
 ];
 
+/**
+ * PARAMS indexed by key (indices in PARAMS order). A record's requestParameters has a few keys;
+ * looking each of them up here finds the same first match as trying all of PARAMS in order, with
+ * a handful of lookups instead of ~35 reads of absent keys (objects of many shapes: each such read
+ * was a megamorphic lookup).
+ */
+const PARAMS_BY_KEY = new Map<string, number[]>();
+PARAMS.forEach((p, i) => {
+  const list = PARAMS_BY_KEY.get(p.key);
+  if (list) list.push(i); else PARAMS_BY_KEY.set(p.key, [i]);
+});
+
+/** The first PARAMS entry (in order) that applies to the service and names a non-empty string in rp; -1 when none. */
+function firstParam(rp: Obj, service: string): number {
+  let best = -1;
+  for (const k in rp) {
+    const list = PARAMS_BY_KEY.get(k);
+    if (list === undefined) continue;
+    for (const i of list) {
+      if (best >= 0 && i > best) break;
+      const p = PARAMS[i]!;
+      if (p.sources && !p.sources.has(service)) continue;
+      if (str(rp[k]) === null) break; // the same value for every entry of this key
+      best = i;
+      break;
+    }
+  }
+  return best;
+}
+
 /** EC2's `instancesSet.items[].instanceId` (some console calls write `item`). */
 function instancesFromSet(rp: Obj): string[] {
   const set = obj(rp.instancesSet);
@@ -91,10 +121,10 @@ export function mapResource(rec: Obj, service: string): ResourceResult {
 
   const rp = obj(rec.requestParameters);
   if (rp) {
-    for (const p of PARAMS) {
-      if (p.sources && !p.sources.has(service)) continue;
-      const v = str(rp[p.key]);
-      if (!v) continue;
+    const found = firstParam(rp, service);
+    if (found >= 0) {
+      const p = PARAMS[found]!;
+      const v = str(rp[p.key])!;
       let name = v;
       let type = p.type;
       if (p.key === 'bucketName') {

@@ -5,14 +5,14 @@
 // CONNECTION_TYPE, MYSQL_VERSION, SERVER_ID.
 // https://dev.mysql.com/doc/refman/8.0/en/audit-log-file-formats.html
 // https://docs.percona.com/percona-server/8.0/audit-log-plugin.html
-import { buildEvent, snakeCase, type EventInput, type SourceKind } from '../../event/build.js';
+import { buildEvent, type EventInput, type SourceKind } from '../../event/build.js';
 import type { AuditEvent } from '../../event/types.generated.js';
 import { privilegeFor } from '../../event/privilege.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import { isRootAccount, parseQueryUser } from './account.js';
 import { statusFacts } from './errors.js';
 import { parseUtcTimestamp } from './local-time.js';
-import { sqlFacts, tableFacts } from './sql-facts.js';
+import { actionName, sqlFacts, tableFacts } from './sql-facts.js';
 
 export interface RecordSource {
   kind: SourceKind;
@@ -98,7 +98,7 @@ export function mapAuditRecord(
     if (s.auditDisabled) details.audit_logging_disabled = true;
     input = {
       timestamp, category: s.category,
-      action: { name: s.action ?? snakeCase(name), statement: s.statement },
+      action: { name: s.action ?? actionName(name), statement: s.statement },
       resource: s.resource ? { ...s.resource, implicit: true } : database ? { type: 'database', name: database, implicit: true } : undefined,
       outcome: status.outcome,
       permission_changes: s.permissionChanges,
@@ -107,7 +107,7 @@ export function mapAuditRecord(
   } else {
     // Other commands (Init DB, Ping, Shutdown, Close stmt, ...): kept as what they say.
     input = {
-      timestamp, category: 'other', action: { name: f.COMMAND_CLASS ? snakeCase(f.COMMAND_CLASS) : snakeCase(name) },
+      timestamp, category: 'other', action: { name: f.COMMAND_CLASS ? actionName(f.COMMAND_CLASS) : actionName(name) },
       resource: database ? { type: 'database', name: database, implicit: true } : undefined,
       outcome: status.outcome,
       privileged: privilegeFor({ category: 'other', root }),
@@ -115,8 +115,11 @@ export function mapAuditRecord(
   }
 
   if (!input.user) input.user = { name: account, type: root ? 'root' : 'unknown', session_user: login && login !== account ? login : null };
-  input.action = { ...input.action, source_name: name, service: src.service }; // NAME
-  input.resource = { ...(input.resource ?? {}), scope: { database, instance } }; // DB
+  // Literal objects rather than spreads of the per-kind ones (copying objects of several shapes is
+  // slow); buildEvent reads these keys only.
+  const a = input.action, r = input.resource;
+  input.action = { name: a?.name, statement: a?.statement, source_name: name, service: src.service }; // NAME
+  input.resource = { type: r?.type, name: r?.name, implicit: r?.implicit, scope: { database, instance } }; // DB
   input.outcome_reason = status.reason;
   input.origin = { address: f.IP || f.HOST || qu.ip || qu.host || null, application: attributes?.program_name ?? null }; // IP, HOST
   input.sequence = recordSequence(f.RECORD_ID ?? f.RECORD);

@@ -26,9 +26,12 @@ export interface SqlFacts {
 
 const DDL = /^(CREATE|ALTER|DROP|TRUNCATE|RENAME) /;
 
-/** snakeCase of command names, cached: there are few of them, and snakeCase is four regex replaces. */
+/**
+ * snakeCase of command and event names, cached: there are few of them, and snakeCase is four regex
+ * replaces. Shared by the MySQL-family adapters.
+ */
 const actionNames = new Map<string, string>();
-function actionName(command: string): string {
+export function actionName(command: string): string {
   let n = actionNames.get(command);
   if (n === undefined) {
     n = snakeCase(command);

@@ -40,6 +40,27 @@ export class MerkleBuilder {
   /** Adds one leaf (the canonical event text, without its line break). */
   add(data: string | Uint8Array): void { this.addLeafHash(leafHash(data)); }
 
+  /**
+   * Adds one leaf per line of `buf`, a batch of whole lines each ending with '\n' (the leaf is the
+   * line without it), as collect encodes them for events.jsonl: the line's bytes are hashed where
+   * they are, instead of encoding each line's text a second time. The byte before a line (the
+   * previous line's '\n') is briefly set to 0x00 to make the leaf prefix, and restored.
+   */
+  addLines(buf: Buffer): void {
+    let start = 0;
+    while (start < buf.length) {
+      const nl = buf.indexOf(10, start);
+      if (nl === -1) throw new Error('a batch of lines must end with a line break');
+      if (start === 0 || oneShot === undefined) this.addLeafHash(leafHash(buf.subarray(start, nl)));
+      else {
+        const saved = buf[start - 1];
+        buf[start - 1] = 0;
+        try { this.addLeafHash(oneShot('sha256', buf.subarray(start - 1, nl), 'buffer')); } finally { buf[start - 1] = saved; }
+      }
+      start = nl + 1;
+    }
+  }
+
   addLeafHash(hash: Buffer): void {
     this.n++;
     let top = { size: 1, hash };

@@ -76,6 +76,8 @@ export async function openBundle(path: string): Promise<OpenBundle> {
     return new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, raw ? { decodeFileData: false } : {}, (err, s) => {
       if (err) { reject(new BundleReadError(`cannot read ${name} in the bundle: ${err.message}`)); return; }
       if (!raw) { resolve(s); return; }
+      // (Letting the inflater run further ahead with a larger readable high-water mark added ~40 MB
+      // of peak RSS for no measurable gain.)
       const out = new ByteCount(entry.uncompressedSize);
       pipeline(s, createInflateRaw({ chunkSize: INFLATE_CHUNK }), out, () => {});
       resolve(out);

@@ -130,13 +130,15 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     await loadLiveSources(config);
     // Each output is written compressed as it streams (DeflatedFile); the lines of one outcome are
     // added to the batches and a batch that fills is flushed (with backpressure) before the next.
-    const events = new DeflatedFile(join(work, 'events.jsonl.deflate'));
+    // The Merkle leaves are hashed from each encoded batch of events.jsonl (whole lines).
+    const merkle = new MerkleBuilder();
+    const events = new DeflatedFile(join(work, 'events.jsonl.deflate'), undefined, undefined, (bytes) => merkle.addLines(bytes));
     const csv = new DeflatedFile(join(work, 'events.csv.deflate'));
     const rejects = new DeflatedFile(join(work, 'rejects.jsonl.deflate'));
     outputs.push(events, csv, rejects);
     await csv.write(csvHeader());
     const dayOf = dayLabeller(period.timezone);
-    const merkle = new MerkleBuilder();
+    let eventLines = 0;
     const checkSources = config.sources.map(sourceInfo).filter((s): s is SourceInfo => s !== null);
     const checker = new CompletenessChecker({
       profile: config.profile as ProfileId, since: period.start, until: period.end,
@@ -181,7 +183,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
             if (ev.source.raw_sha256 !== out.raw.sha256) c.mismatched++;
             const line = canonicalLine(ev);
             if (events.add(`${line}\n`)) await events.flush();
-            merkle.add(line);
+            eventLines++;
             if (csv.add(csvRow(ev))) await csv.flush();
             if (rawLine('event')) await raw.flush();
             checker.add(ev);
@@ -196,7 +198,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
             if (ev.privileged.value) {
               privileged++;
               if (sample.length < config.bundle.sampleRows) {
-                sample.push({ line: merkle.count, timestamp: ev.timestamp, user: ev.user.name, action: ev.action.name, resource: ev.resource.name, category: ev.category, outcome: ev.outcome, source: ev.source.instance, reasons: ev.privileged.reasons });
+                sample.push({ line: eventLines, timestamp: ev.timestamp, user: ev.user.name, action: ev.action.name, resource: ev.resource.name, category: ev.category, outcome: ev.outcome, source: ev.source.instance, reasons: ev.privileged.reasons });
               }
             }
           } else if (out.kind === 'reject') {

@@ -20,7 +20,7 @@ import { csvRow } from '../../src/bundle/csv-row.js';
 import { crc32, crc32Portable } from '../../src/bundle/crc32.js';
 import { leafHash, nodeHash } from '../../src/bundle/merkle.js';
 import { EntryLines } from '../../src/bundle/entry-lines.js';
-import { DeflatedFile } from '../../src/bundle/deflated-file.js';
+import { DeflatedFile, ZIP_LEVEL } from '../../src/bundle/deflated-file.js';
 import { writeZip, dosDateTime, type ZipItem } from '../../src/bundle/zip-writer.js';
 import { openBundle } from '../../src/bundle/zip-reader.js';
 import { tempDir } from './helpers.js';
@@ -125,7 +125,7 @@ describe('zip writer', () => {
     let mtime = new Date(t);
     for (let i = 0; i < 3; i++) mtime = new Date(t + mtime.getTimezoneOffset() * 60000);
     const zip = new yazl.ZipFile();
-    const options = { mtime, mode: 0o100644, compress: true, forceDosTimestamp: true };
+    const options = { mtime, mode: 0o100644, compress: true, compressionLevel: ZIP_LEVEL, forceDosTimestamp: true };
     for (const it of items) {
       if (it.streamed) zip.addReadStream(Readable.from([it.data]), it.name, options);
       else zip.addBuffer(it.data, it.name, options);

@@ -18,7 +18,7 @@ import { splitLines } from '../../src/pipeline/lines.js';
 import { canonicalLine } from '../../src/bundle/canonical-line.js';
 import { csvRow } from '../../src/bundle/csv-row.js';
 import { crc32, crc32Portable } from '../../src/bundle/crc32.js';
-import { leafHash, nodeHash } from '../../src/bundle/merkle.js';
+import { leafHash, nodeHash, MerkleBuilder } from '../../src/bundle/merkle.js';
 import { EntryLines } from '../../src/bundle/entry-lines.js';
 import { DeflatedFile, ZIP_LEVEL } from '../../src/bundle/deflated-file.js';
 import { writeZip, dosDateTime, type ZipItem } from '../../src/bundle/zip-writer.js';
@@ -84,6 +84,24 @@ describe('hashes', () => {
       expect(crc32Portable(b, crc32Portable(a, 0))).toBe(whole);
       expect(crc32(b, crc32(a))).toBe(whole);
       if (zlibCrc) expect(zlibCrc(Buffer.concat([a, b]))).toBe(whole);
+    }), { numRuns: 300 });
+  });
+
+  it('Merkle leaves hashed from encoded batches of lines equal one leaf per line, and leave the bytes unchanged', () => {
+    fc.assert(fc.property(fc.array(fc.string({ unit: 'binary' }).map((x) => x.replace(/\n/g, ' ')), { maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1 }), (lines, cuts) => {
+      const one = new MerkleBuilder();
+      for (const l of lines) one.add(l);
+      const batched = new MerkleBuilder();
+      for (let i = 0, k = 0; i < lines.length; k++) {
+        const n = cuts[k % cuts.length];
+        const buf = Buffer.from(lines.slice(i, i + n).map((l) => `${l}\n`).join(''));
+        const copy = Buffer.from(buf);
+        batched.addLines(buf);
+        expect(buf.equals(copy)).toBe(true);
+        i += n;
+      }
+      expect(batched.count).toBe(lines.length);
+      expect(batched.root()).toBe(one.root());
     }), { numRuns: 300 });
   });
 

@@ -166,7 +166,10 @@ export async function writeZip(path: string, items: ZipItem[], clock: Date, leve
     e.writeUInt32LE(cdSize >= 0xffffffff ? 0xffffffff : cdSize, 12);
     e.writeUInt32LE(cdStart >= 0xffffffff ? 0xffffffff : cdStart, 16);
     await out.write(e);
-    await new Promise<void>((resolve, reject) => { stream.once('error', reject); stream.end(() => resolve()); });
+    // Resolved when the file is closed (all bytes written), so the caller may rename it at once.
+    const closed = once(stream, 'close');
+    stream.end();
+    await closed;
   };
   try { await Promise.race([work(), failed]); } finally { if (!stream.closed) stream.destroy(); }
 }

@@ -6,7 +6,23 @@ export class DetectionError extends Error {
   constructor(message: string) { super(message); this.name = 'DetectionError'; }
 }
 
+/**
+ * An input with no bytes at all (an empty rotated log, a file opened by a logger but not yet
+ * written). Nothing to read is not an error: it reads as zero records, and the summary says so.
+ */
+export const EMPTY_INPUT: FormatAdapter = {
+  id: 'empty',
+  kind: 'postgresql',
+  title: 'empty input',
+  description: 'an input with no bytes: read as zero records',
+  sniff: () => 0,
+  async *records() { /* nothing to frame */ },
+  // eslint-disable-next-line require-yield
+  async *normalize(_records, ctx) { ctx.note('the input is empty: no records'); },
+};
+
 export function detectFormat(input: Pick<InputSource, 'name' | 'head'>): { adapter: FormatAdapter; score: number } {
+  if (input.head.length === 0) return { adapter: EMPTY_INPUT, score: 1 };
   const head = input.head.toString('utf8');
   let best: { adapter: FormatAdapter; score: number } | null = null;
   for (const adapter of adapters) {
@@ -14,7 +30,7 @@ export function detectFormat(input: Pick<InputSource, 'name' | 'head'>): { adapt
     if (score > (best?.score ?? 0)) best = { adapter, score };
   }
   if (!best || best.score < 0.5) {
-    const why = input.head.length === 0 ? 'it is empty' : 'its content matches none of them';
+    const why = 'its content matches none of them';
     throw new DetectionError(
       `cannot tell the format of ${input.name}: tried ${adapters.map((a) => a.id).join(', ')}, and ${why}; name it with --format`,
     );

@@ -32,6 +32,8 @@ export interface FileSourceOptions {
   applyWindow?: boolean;
 }
 
+const MAX_PROBLEMS_IN_REASON = 3;
+
 export function openFileSource(cfg: FileSourceSettings, ctx: SourceRunContext, summary: RunSummary, fo: FileSourceOptions = {}): SourceRun {
   const warnings: string[] = [];
   const problems: string[] = [];
@@ -85,7 +87,11 @@ export function openFileSource(cfg: FileSourceSettings, ctx: SourceRunContext, s
       else status = filesRead === 0 && summary.read === 0 ? 'failed' : 'partial';
       const reason = problems.length === 0
         ? (events === 0 ? `no events in the period in ${filesRead} file${filesRead === 1 ? '' : 's'}` : null)
-        : `${problems.length === 1 ? problems[0] : `${problems.length} problems: ${problems.join('; ')}`}${filesTried ? ` (${filesRead} of ${filesTried} files read completely)` : ''}`;
+        : `${problems.length === 1 ? problems[0]
+          : problems.length <= MAX_PROBLEMS_IN_REASON ? `${problems.length} problems: ${problems.join('; ')}`
+            // A long list would bury the status line: the reason names the first few, settings.problems holds all.
+            : `${problems.length} problems, the first ${MAX_PROBLEMS_IN_REASON}: ${problems.slice(0, MAX_PROBLEMS_IN_REASON).join('; ')} (all ${problems.length} in this source's settings.problems)`
+        }${filesTried ? ` (${filesRead} of ${filesTried} files read completely)` : ''}`;
       return {
         status, reason,
         how: `files: ${cfg.paths.join(', ')} read as ${cfg.format === 'auto' ? `detected format${formats.size ? ` (${[...formats].join(', ')})` : ''}` : cfg.format}`,
@@ -93,6 +99,7 @@ export function openFileSource(cfg: FileSourceSettings, ctx: SourceRunContext, s
           paths: cfg.paths, format: cfg.format,
           ...(cfg.log_line_prefix !== undefined ? { log_line_prefix: cfg.log_line_prefix } : {}),
           ...(cfg.timezone !== undefined ? { timezone: cfg.timezone } : {}),
+          ...(problems.length > MAX_PROBLEMS_IN_REASON ? { problems } : {}),
           files: summary.inputs.map((s) => ({ file: s.input, format: s.format, read: s.read, events: s.events, rejects: s.rejects, skipped: s.skipped })),
         },
         warnings,

@@ -1,5 +1,5 @@
 // `audit-evidence collect`: reads the configured sources for a period and writes a signed evidence
-// bundle (see docs/readme/bundle.md). Exit 0 when every source is complete (or empty), 1 when a
+// bundle (see the README, "Collecting evidence"). Exit 0 when every source is complete (or empty), 1 when a
 // source is partial or failed (unless --allow-partial), 2 when the command could not run. The
 // completeness result does not change the exit code: it is recorded in the bundle, and
 // `audit-evidence check` is the gate for CI.

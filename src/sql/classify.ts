@@ -106,7 +106,7 @@ export function sqlCommand(sql: string): string | null {
   return first;
 }
 
-const PERMISSION_COMMANDS = /^(GRANT|REVOKE|(CREATE|ALTER|DROP|RENAME) (ROLE|USER|GROUP)|SET PASSWORD|SET DEFAULT ROLE|REASSIGN OWNED)$/;
+const PERMISSION_COMMANDS = /^(GRANT|REVOKE|(CREATE|ALTER|DROP|RENAME) (ROLE|USER|GROUP)|(CREATE|ALTER|DROP) USER MAPPING|SET PASSWORD|SET DEFAULT ROLE|REASSIGN OWNED)$/;
 const POLICY_COMMANDS = /^(ALTER SYSTEM|SET GLOBAL|(CREATE|ALTER|DROP) POLICY|ALTER DEFAULT PRIVILEGES|SECURITY LABEL|(INSTALL|UNINSTALL) (PLUGIN|SONAME|COMPONENT)|(CREATE|ALTER|DROP) (EXTENSION)|(CREATE|ALTER|DROP) (EVENT TRIGGER))$/;
 const DDL = /^(CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT|REFRESH|IMPORT) /;
 const WRITES = /^(INSERT|UPDATE|DELETE|MERGE|REPLACE|LOAD DATA|TRUNCATE|CALL|DO|EXECUTE|COPY)$/;
@@ -138,7 +138,7 @@ export function sqlCategory(command: string | null, sql: string | null): Categor
   if (/^COPY$/.test(cmd) && /\bCOPY\b[\s\S]*\bTO\b/i.test(text) && !/\bFROM\b\s+(STDIN|'|PROGRAM)/i.test(text)) return 'data_exposure';
   if (PERMISSION_COMMANDS.test(cmd)) {
     // ALTER ROLE x SET pgaudit.log = 'none' changes audit policy, not permissions.
-    if (/^ALTER (ROLE|USER)$/.test(cmd) && /\bSET\s+/i.test(text) && AUDIT_SETTING.test(text)) return 'policy_change';
+    if (/^ALTER (ROLE|USER)$/.test(cmd) && /\b(?:RE)?SET\s+/i.test(text) && AUDIT_SETTING.test(text)) return 'policy_change';
     return 'permission_change';
   }
   if (POLICY_COMMANDS.test(cmd)) return 'policy_change';
@@ -213,7 +213,7 @@ export function parsePermissionChanges(sql: string | null): PermissionChange[] |
 const ident = String.raw`((?:\\?['"\x60][^'"\x60]+\\?['"\x60]|[\w$.]+)(?:@(?:\\?['"\x60][^'"\x60]*\\?['"\x60]|[\w.%-]+))?(?:\.(?:"[^"]+"|\x60[^\x60]+\x60|[\w$]+))*)`;
 const RESOURCE_RE_1 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|RENAME) (ROLE|USER|GROUP)(?: IF (?:NOT )?EXISTS)? ${ident}`, 'i');
 const RESOURCE_RE_2 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP) POLICY(?: IF EXISTS)? ${ident} ON ${ident}`, 'i');
-const RESOURCE_RE_3 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|TRUNCATE|COMMENT ON|RENAME)(?: OR REPLACE)?(?: (?:TEMP|TEMPORARY|UNLOGGED|UNIQUE|MATERIALIZED|GLOBAL|LOCAL|ONLINE|OFFLINE))*(?: (TABLE|VIEW|INDEX|SEQUENCE|SCHEMA|DATABASE|FUNCTION|PROCEDURE|TRIGGER|EXTENSION|TYPE|DOMAIN|EVENT|TABLESPACE|SERVER|PUBLICATION|SUBSCRIPTION|COLLATION|AGGREGATE|LANGUAGE|RULE))?(?: IF (?:NOT )?EXISTS)?(?: ONLY)? ${ident}`, 'i');
+const RESOURCE_RE_3 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|TRUNCATE|COMMENT ON|RENAME)(?: OR REPLACE)?(?: (?:TEMP|TEMPORARY|UNLOGGED|UNIQUE|MATERIALIZED|GLOBAL|LOCAL|ONLINE|OFFLINE))*(?: (TABLE|VIEW|INDEX|SEQUENCE|SCHEMA|DATABASE|FUNCTION|PROCEDURE|TRIGGER|EXTENSION|TYPE|DOMAIN|EVENT|TABLESPACE|SERVER|PUBLICATION|SUBSCRIPTION|COLLATION|AGGREGATE|LANGUAGE|RULE|CONVERSION|STATISTICS|FOREIGN TABLE))?(?: IF (?:NOT )?EXISTS)?(?: ONLY)? ${ident}`, 'i');
 const RESOURCE_RE_4 = new RegExp(String.raw`^INSERT(?: IGNORE)? INTO ${ident}`, 'i');
 const RESOURCE_RE_5 = new RegExp(String.raw`^REPLACE(?: INTO)? ${ident}`, 'i');
 const RESOURCE_RE_6 = new RegExp(String.raw`^UPDATE(?: ONLY)? ${ident}`, 'i');
@@ -234,7 +234,12 @@ const SET_RE = /^SET (?:GLOBAL |PERSIST |PERSIST_ONLY |SESSION |LOCAL |@@global\
 const RESET_RE = /^RESET ([\w.]+)/i;
 const OUTFILE_RE = /^SELECT [\s\S]*? INTO (OUTFILE|DUMPFILE) (\\?'[^']*\\?'|"[^"]*")/i;
 
-const table = (m: RegExpExecArray | null) => (m ? { type: 'table', name: unquote(m[1]!) } : null);
+// CREATE/ALTER/DROP USER MAPPING FOR u SERVER s: the mapping of user u on server s (not a user named MAPPING).
+const USER_MAPPING_RE = /^(?:CREATE|ALTER|DROP) USER MAPPING(?: IF (?:NOT )?EXISTS)? FOR (\S+) SERVER ([^\s;]+)/i;
+/** A bare number is never a table: `substring('x' from 2 for 3)` has FROM but no table. */
+const NUMBER = /^[\d.]+$/;
+
+const table = (m: RegExpExecArray | null) => (m && !NUMBER.test(m[1]!) ? { type: 'table', name: unquote(m[1]!) } : null);
 
 /**
  * The resource a statement acts on when the source names none: the grantee(s) of GRANT/REVOKE,
@@ -286,6 +291,7 @@ export function statementResource(sql: string | null): { type: string; name: str
     case 'CALL': return (m = CALL_RE.exec(s)) ? { type: 'procedure', name: unquote(m[1]!) } : null;
     case 'RESET': return (m = RESET_RE.exec(s)) ? { type: 'parameter', name: m[1]! } : null;
     case 'CREATE': case 'ALTER': case 'DROP': case 'RENAME': {
+      if ((m = USER_MAPPING_RE.exec(s))) return { type: 'user_mapping', name: `${unquote(m[1]!)} ON ${unquote(m[2]!)}` };
       if ((m = RESOURCE_RE_1.exec(s))) return { type: m[1]!.toUpperCase() === 'USER' ? 'user' : 'role', name: unquote(m[2]!) };
       if ((m = ALTER_SYSTEM_RE.exec(s))) return { type: 'parameter', name: m[1]! };
       if ((m = RESOURCE_RE_2.exec(s))) return { type: 'policy', name: `${unquote(m[1]!)} ON ${unquote(m[2]!)}` };
@@ -301,6 +307,6 @@ function objectResource(s: string): { type: string; name: string } | null {
   const m = RESOURCE_RE_3.exec(s);
   if (!m) return null;
   const cmd = sqlCommand(s) ?? '';
-  const type = (m[1] ?? (cmd === 'TRUNCATE' ? 'TABLE' : cmd.split(' ')[1] ?? 'object')).toLowerCase();
+  const type = (m[1] ?? (cmd === 'TRUNCATE' ? 'TABLE' : cmd.split(' ')[1] ?? 'object')).toLowerCase().replace(/ /g, '_');
   return { type, name: unquote(m[2]!) };
 }

@@ -20,7 +20,7 @@ const SKIP_MODIFIERS = new Set([
 function unquote(name: string): string {
   return name.trim().replace(/\\?['"`]/g, '');
 }
-const PERMISSION_COMMANDS = /^(GRANT|REVOKE|(CREATE|ALTER|DROP|RENAME) (ROLE|USER|GROUP)|SET PASSWORD|SET DEFAULT ROLE|REASSIGN OWNED)$/;
+const PERMISSION_COMMANDS = /^(GRANT|REVOKE|(CREATE|ALTER|DROP|RENAME) (ROLE|USER|GROUP)|(CREATE|ALTER|DROP) USER MAPPING|SET PASSWORD|SET DEFAULT ROLE|REASSIGN OWNED)$/;
 const POLICY_COMMANDS = /^(ALTER SYSTEM|SET GLOBAL|(CREATE|ALTER|DROP) POLICY|ALTER DEFAULT PRIVILEGES|SECURITY LABEL|(INSTALL|UNINSTALL) (PLUGIN|SONAME|COMPONENT)|(CREATE|ALTER|DROP) (EXTENSION)|(CREATE|ALTER|DROP) (EVENT TRIGGER))$/;
 const DDL = /^(CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT|REFRESH|IMPORT) /;
 const WRITES = /^(INSERT|UPDATE|DELETE|MERGE|REPLACE|LOAD DATA|TRUNCATE|CALL|DO|EXECUTE|COPY)$/;
@@ -68,7 +68,7 @@ function oldSqlCategory(command: string | null, sql: string | null): Category {
   if (/^COPY$/.test(cmd) && /\bCOPY\b[\s\S]*\bTO\b/i.test(text) && !/\bFROM\b\s+(STDIN|'|PROGRAM)/i.test(text)) return 'data_exposure';
   if (PERMISSION_COMMANDS.test(cmd)) {
     // ALTER ROLE x SET pgaudit.log = 'none' changes audit policy, not permissions.
-    if (/^ALTER (ROLE|USER)$/.test(cmd) && /\bSET\s+/i.test(text) && AUDIT_SETTING.test(text)) return 'policy_change';
+    if (/^ALTER (ROLE|USER)$/.test(cmd) && /\b(?:RE)?SET\s+/i.test(text) && AUDIT_SETTING.test(text)) return 'policy_change';
     return 'permission_change';
   }
   if (POLICY_COMMANDS.test(cmd)) return 'policy_change';
@@ -97,7 +97,7 @@ function oldDisablesAuditLogging(sql: string | null): boolean {
 const ident = String.raw`((?:\\?['"\x60][^'"\x60]+\\?['"\x60]|[\w$.]+)(?:@(?:\\?['"\x60][^'"\x60]*\\?['"\x60]|[\w.%-]+))?(?:\.(?:"[^"]+"|\x60[^\x60]+\x60|[\w$]+))*)`;
 const RESOURCE_RE_1 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|RENAME) (ROLE|USER|GROUP)(?: IF (?:NOT )?EXISTS)? ${ident}`, 'i');
 const RESOURCE_RE_2 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP) POLICY(?: IF EXISTS)? ${ident} ON ${ident}`, 'i');
-const RESOURCE_RE_3 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|TRUNCATE|COMMENT ON|RENAME)(?: OR REPLACE)?(?: (?:TEMP|TEMPORARY|UNLOGGED|UNIQUE|MATERIALIZED|GLOBAL|LOCAL|ONLINE|OFFLINE))*(?: (TABLE|VIEW|INDEX|SEQUENCE|SCHEMA|DATABASE|FUNCTION|PROCEDURE|TRIGGER|EXTENSION|TYPE|DOMAIN|EVENT|TABLESPACE|SERVER|PUBLICATION|SUBSCRIPTION|COLLATION|AGGREGATE|LANGUAGE|RULE))?(?: IF (?:NOT )?EXISTS)?(?: ONLY)? ${ident}`, 'i');
+const RESOURCE_RE_3 = new RegExp(String.raw`^(?:CREATE|ALTER|DROP|TRUNCATE|COMMENT ON|RENAME)(?: OR REPLACE)?(?: (?:TEMP|TEMPORARY|UNLOGGED|UNIQUE|MATERIALIZED|GLOBAL|LOCAL|ONLINE|OFFLINE))*(?: (TABLE|VIEW|INDEX|SEQUENCE|SCHEMA|DATABASE|FUNCTION|PROCEDURE|TRIGGER|EXTENSION|TYPE|DOMAIN|EVENT|TABLESPACE|SERVER|PUBLICATION|SUBSCRIPTION|COLLATION|AGGREGATE|LANGUAGE|RULE|CONVERSION|STATISTICS|FOREIGN TABLE))?(?: IF (?:NOT )?EXISTS)?(?: ONLY)? ${ident}`, 'i');
 const RESOURCE_RE_4 = new RegExp(String.raw`^INSERT(?: IGNORE)? INTO ${ident}`, 'i');
 const RESOURCE_RE_5 = new RegExp(String.raw`^REPLACE(?: INTO)? ${ident}`, 'i');
 const RESOURCE_RE_6 = new RegExp(String.raw`^UPDATE(?: ONLY)? ${ident}`, 'i');
@@ -120,6 +120,7 @@ function oldStatementResource(sql: string | null): { type: string; name: string 
     }
     return null;
   }
+  if ((m = /^(?:CREATE|ALTER|DROP) USER MAPPING(?: IF (?:NOT )?EXISTS)? FOR (\S+) SERVER ([^\s;]+)/i.exec(s))) return { type: 'user_mapping', name: `${unquote(m[1]!)} ON ${unquote(m[2]!)}` };
   if ((m = RESOURCE_RE_1.exec(s))) {
     return { type: m[1]!.toUpperCase() === 'USER' ? 'user' : 'role', name: unquote(m[2]!) };
   }
@@ -133,16 +134,16 @@ function oldStatementResource(sql: string | null): { type: string; name: string 
   if ((m = /^RESET ([\w.]+)/i.exec(s))) return { type: 'parameter', name: m[1]! };
   if ((m = RESOURCE_RE_2.exec(s))) return { type: 'policy', name: `${unquote(m[1]!)} ON ${unquote(m[2]!)}` };
   if ((m = RESOURCE_RE_3.exec(s))) {
-    const type = (m[1] ?? (cmd === 'TRUNCATE' ? 'TABLE' : cmd.split(' ')[1] ?? 'object')).toLowerCase();
+    const type = (m[1] ?? (cmd === 'TRUNCATE' ? 'TABLE' : cmd.split(' ')[1] ?? 'object')).toLowerCase().replace(/ /g, '_');
     return { type, name: unquote(m[2]!) };
   }
   if ((m = RESOURCE_RE_4.exec(s)) || (m = RESOURCE_RE_5.exec(s))
     || (m = RESOURCE_RE_6.exec(s)) || (m = RESOURCE_RE_7.exec(s))
     || (m = RESOURCE_RE_8.exec(s)) || (m = RESOURCE_RE_9.exec(s))) {
-    return { type: 'table', name: unquote(m[1]!) };
+    return /^[\d.]+$/.test(m[1]!) ? null : { type: 'table', name: unquote(m[1]!) };
   }
   if ((m = /^SELECT [\s\S]*? INTO (OUTFILE|DUMPFILE) (\\?'[^']*\\?'|"[^"]*")/i.exec(s))) return { type: 'file', name: unquote(m[2]!) };
-  if ((m = RESOURCE_RE_10.exec(s))) return { type: 'table', name: unquote(m[1]!) };
+  if ((m = RESOURCE_RE_10.exec(s))) return /^[\d.]+$/.test(m[1]!) ? null : { type: 'table', name: unquote(m[1]!) };
   return null;
 }
 
@@ -184,6 +185,8 @@ const shaped = fc.tuple(fc.constantFrom(
   'DROP EXTENSION IF EXISTS pgaudit', 'CREATE EXTENSION %s', 'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO %s',
   'SELECT audit_log_filter_set_filter(\'f\', %s)', 'SET %s = \'none\'', 'ALTER DATABASE d SET %s = on', 'SECURITY LABEL ON %s IS \'x\'',
   'CREATE MATERIALIZED VIEW %s AS SELECT 1', 'CREATE FOREIGN TABLE %s (a int)', 'CREATE EVENT TRIGGER %s ON ddl_command_start',
+  'CREATE USER MAPPING FOR %s SERVER s1 OPTIONS (user \'u\')', 'DROP USER MAPPING IF EXISTS FOR %s SERVER s1', 'ALTER ROLE %s RESET pgaudit.log',
+  'CREATE CONVERSION %s FOR \'latin1\' TO \'utf8\' FROM f', 'SELECT 1, substring(%s from 2 for 3)',
   'SET ROLE %s', 'SET SESSION AUTHORIZATION %s', 'REASSIGN OWNED BY a TO %s', 'DO $$ BEGIN END $$', 'EXECUTE %s',
 ), name, fc.integer({ min: 0, max: 2 }), lead, space, fc.string({ maxLength: 12 }))
   .map(([tpl, n, mode, l, sp, junk]) => l + caseOf(tpl, mode).replace('%s', n).replace(/ /g, (x) => (junk.length % 3 === 0 ? sp || x : x)) + (junk.length % 2 ? junk : ''));

@@ -83,3 +83,32 @@ test('MySQL / MariaDB syntax', () => {
   expect(statementResource('/* ApplicationName=DBeaver */ use guardium_qa')).toEqual({ type: 'database', name: 'guardium_qa' });
   expect(statementResource("CALL GetOrders('Marcus')")).toEqual({ type: 'procedure', name: 'GetOrders' });
 });
+
+// Audit findings on the pgaudit regression transcript (fixtures/pgaudit/pgaudit-pgaudit__expected_pgaudit.out).
+test('ALTER ROLE ... RESET of an audit setting is a policy change, like ALTER ROLE ... SET', () => {
+  // line 644: "ALTER ROLE regress_user1 RESET pgaudit.log" was permission_change
+  expect(sqlCategory('ALTER ROLE', 'ALTER ROLE regress_user1 RESET pgaudit.log')).toBe('policy_change');
+  expect(sqlCategory('ALTER ROLE', 'ALTER ROLE regress_user1 SET pgaudit.log = \'none\'')).toBe('policy_change');
+  expect(sqlCategory('ALTER ROLE', 'ALTER ROLE bob SUPERUSER')).toBe('permission_change');
+});
+
+test('USER MAPPING: a permission change for create, alter and drop; the resource is the mapping, not a user named MAPPING', () => {
+  // lines 2570-2574: CREATE/ALTER were permission_change on user:MAPPING, DROP was change_execution
+  for (const cmd of ['CREATE USER MAPPING', 'ALTER USER MAPPING', 'DROP USER MAPPING']) expect(sqlCategory(cmd, null)).toBe('permission_change');
+  expect(statementResource("CREATE USER MAPPING FOR regress_user1 SERVER fdw_server OPTIONS (user 'regress_user1', password <REDACTED>"))
+    .toEqual({ type: 'user_mapping', name: 'regress_user1 ON fdw_server' });
+  expect(statementResource('DROP USER MAPPING FOR regress_user1 SERVER fdw_server')).toEqual({ type: 'user_mapping', name: 'regress_user1 ON fdw_server' });
+});
+
+test('DDL on conversions, statistics and foreign tables names the object, not the object type', () => {
+  // line 2263: "CREATE CONVERSION public.conversion_test ..." was conversion:CONVERSION
+  expect(statementResource("CREATE CONVERSION public.conversion_test FOR 'latin1' TO 'utf8' FROM pg_catalog.iso8859_1_to_utf8"))
+    .toEqual({ type: 'conversion', name: 'public.conversion_test' });
+  expect(statementResource('CREATE FOREIGN TABLE ft (a int) SERVER s')).toEqual({ type: 'foreign_table', name: 'ft' });
+});
+
+test('a number after FROM is not a table', () => {
+  // line 2076: "SELECT 1, substring('Thomas' from 2 for 3)" was table:2
+  expect(statementResource("SELECT 1,\n\t   substring('Thomas' from 2 for 3)")).toBeNull();
+  expect(statementResource('SELECT * FROM 2024sales')).toEqual({ type: 'table', name: '2024sales' });
+});

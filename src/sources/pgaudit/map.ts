@@ -72,6 +72,21 @@ export function actionName(command: string): string {
   return n;
 }
 
+/**
+ * The action name of a pgaudit record. Mostly snake_case(COMMAND), with two exceptions so the
+ * same operation has the same name in every adapter: pgaudit names COPY ... TO by its class's
+ * command (SELECT) and COPY ... FROM as INSERT, but the statement is a COPY, and the event schema's
+ * SQL action names use `copy`; PostgreSQL's command tag for granting a role is "GRANT ROLE"
+ * ("REVOKE ROLE"), while MySQL/MariaDB/Percona name the same statement `grant` (`revoke`): the
+ * role-versus-privilege difference is kept in permission_changes (on = null) and source_name.
+ */
+export function auditActionName(command: string, statement: string | null): string {
+  if (command === 'GRANT ROLE') return 'grant';
+  if (command === 'REVOKE ROLE') return 'revoke';
+  if ((command === 'SELECT' || command === 'INSERT') && statement !== null && /^\s*COPY\b/i.test(statement) && sqlCommand(statement) === 'COPY') return 'copy';
+  return actionName(command);
+}
+
 /** disablesAuditLogging, skipped for statements that cannot mention an audit setting. */
 export function turnsAuditOff(statement: string | null): boolean {
   return statement !== null && /audit|sql_log_off/i.test(statement) && disablesAuditLogging(statement);
@@ -198,7 +213,7 @@ export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, str
         role: s.role,
         session_user: s.role ? user : null,
       },
-      action: { name: actionName(a.command), source_name: a.command, service: 'postgresql', statement },
+      action: { name: auditActionName(a.command, statement), source_name: a.command, service: 'postgresql', statement },
       resource,
       category,
       outcome: 'unknown',

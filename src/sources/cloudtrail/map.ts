@@ -8,6 +8,7 @@ import type { RawRecord } from '../../pipeline/types.js';
 import { baseEventName, classify, isDenied, serviceOf } from './categories.js';
 import { mapIdentity } from './identity.js';
 import { mapResource } from './resource.js';
+import { iamPermissionChanges } from './permission-changes.js';
 import type { AuditEvent } from '../../event/types.generated.js';
 
 type Obj = Record<string, unknown>;
@@ -205,6 +206,8 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
     outcome_reason: reason,
     origin: { address: str(rec.sourceIPAddress), application: cleanAgent(str(rec.userAgent)) },
     privileged: privilegeFor({ category, root: id.root, extra }),
+    // requestParameters.userName/roleName/groupName + policyArn/policyName of IAM grants
+    permission_changes: category === 'permission_change' ? iamPermissionChanges(service, base, rp) : null,
     details,
   }, {
     kind: 'aws', format: 'cloudtrail', variant: ctx.variant, instance: ctx.instance,

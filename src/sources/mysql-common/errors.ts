@@ -41,5 +41,8 @@ export function statusFacts(value: string | number | null | undefined): StatusFa
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(n)) return { outcome: 'unknown', reason: String(value), error: null, denied: false };
   if (n === 0) return { outcome: 'success', reason: null, error: null, denied: false };
-  return { outcome: 'failure', reason: String(n), error: NAMES[n] ?? null, denied: DENIALS.has(n) };
+  // "1045: ER_ACCESS_DENIED_ERROR", like pgaudit's "28P01: ..." and CloudTrail's "AccessDenied: ...":
+  // a bare number says nothing to the person reading the evidence.
+  const name = NAMES[n] ?? null;
+  return { outcome: 'failure', reason: name ? `${n}: ${name}` : String(n), error: name, denied: DENIALS.has(n) };
 }

@@ -125,6 +125,9 @@ export function mapIdentity(rec: Obj, eventName: string): IdentityResult {
       sessionUser = str(sc?.sourceIdentity) ?? str(ui.sourceIdentity) ?? obUser;
       // EC2 instance-profile credentials: the caller is the workload on the instance.
       if (sc && sc.ec2RoleDelivery !== undefined) { userType = 'service'; details.ec2_role_delivery = sc.ec2RoleDelivery; }
+      // A service-linked role (sessionIssuer.arn under role/aws-service-role/) is only ever assumed by
+      // the AWS service it belongs to: the caller is that service, as for userIdentity.type AWSService.
+      else if (issuerArn && issuerArn.includes(':role/aws-service-role/')) userType = 'service';
       else if (obUser) userType = 'human';
       break;
     }

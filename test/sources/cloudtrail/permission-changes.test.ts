@@ -26,3 +26,19 @@ test('the stratus AttachUserPolicy record carries the grant', async () => {
   expect(attach.permission_changes).toEqual([{ operation: 'grant', principal: 'malicious-iam-user', privilege: 'arn:aws:iam::aws:policy/AdministratorAccess', on: null }]);
   expect(events.find((e) => e.action.source_name === 'CreateUser')!.permission_changes).toBeNull();
 });
+
+// Audit finding: the AWSLogs fixture's RunInstances record, made by the AssumedRole session
+// assumed-role/AWSServiceRoleForAutoScaling/AutoScaling (issuer role/aws-service-role/autoscaling.amazonaws.com/...,
+// invokedBy autoscaling.amazonaws.com), had user.type unknown while userIdentity.type AWSService is `service`.
+test('a service-linked role session is a service identity', async () => {
+  const { mapIdentity } = await import('../../../src/sources/cloudtrail/identity.js');
+  const rec = { userIdentity: {
+    type: 'AssumedRole', principalId: 'AROAEXAMPLEAUTOSCAL1:AutoScaling', arn: 'arn:aws:sts::123456789012:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling',
+    accountId: '123456789012', invokedBy: 'autoscaling.amazonaws.com',
+    sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling' } },
+  } };
+  expect(mapIdentity(rec, 'RunInstances').user?.type).toBe('service');
+  const plain = structuredClone(rec);
+  plain.userIdentity.sessionContext.sessionIssuer.arn = 'arn:aws:iam::123456789012:role/Admin';
+  expect(mapIdentity(plain, 'RunInstances').user?.type).toBe('unknown');
+});

@@ -33,7 +33,7 @@ export const NOTES = {
   noUser: 'events without a user: their authenticationInfo names no principal (Cloud Audit Logs redacts some callers, and System Event entries are written by Google systems); user.name is null, never guessed',
   noTimestamp: 'events without a timestamp: the LogEntry has no valid `timestamp`; receiveTimestamp (when Cloud Logging received it) is kept in details, not used in its place',
   noKind: 'some entries are not in a Cloud Audit Logs log (logName is not cloudaudit.googleapis.com/activity, data_access, system_event or policy): their details.log_kind is null and their category comes from the method alone',
-  pgaudit: 'Cloud SQL pgaudit entries (cloudsql.instances.query with request.auditClass) were mapped as generic audit entries; --format pgaudit reads their database user, class and statement ids',
+  pgaudit: 'Cloud SQL pgaudit entries (cloudsql.instances.query with request.auditClass) were mapped as generic audit entries (user and database from request.user / request.database); --format pgaudit reads their class, statement ids and outcome',
   impliedResource: 'some entries have no resourceName: their resource is taken from authorizationInfo[0] and marked implicit',
 };
 
@@ -155,6 +155,11 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   if (!timestamp) ctx.note(NOTES.noTimestamp);
 
   const id = identityOf(p['authenticationInfo'], kind);
+  // Cloud SQL pgaudit entries (cloudsql.instances.query) have no authenticationInfo: the acting
+  // database user is protoPayload.request.user, the database request.database.
+  const sqlRequest = method === 'cloudsql.instances.query' ? obj(p['request']) : null;
+  const sqlUser = str(sqlRequest?.['user']);
+  if (!id.user.name && sqlUser) { id.user.name = sqlUser; id.missing = null; }
   if (!id.user.name) ctx.note(NOTES.noUser);
 
   // resourceName; else the first authorization check's resource (implicit).
@@ -166,6 +171,7 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
     if (resourceName) { implicit = true; ctx.note(NOTES.impliedResource); }
   }
   const where = resourceScope(e, p, resourceName, logName, ctx);
+  if (!where.scope.database) where.scope.database = str(sqlRequest?.['database']); // request.database
 
   const statement = statementOf(p);
   const cls = classify({ payload: p, kind, service, method, leaf, statement, resourceName, actor: id.user.name ?? null });

@@ -25,7 +25,7 @@ import type { RosterEntry } from '../privilege/roster.js';
 import { MerkleBuilder } from './merkle.js';
 import { verifyEnvelope, INTOTO_PAYLOAD_TYPE, type DsseEnvelope } from './dsse.js';
 import { keyId, parsePublicKey, KeyError } from './keys.js';
-import { openBundle, type OpenBundle } from './zip-reader.js';
+import { openBundle, EntryReadError, type OpenBundle } from './zip-reader.js';
 import { verifyDoc } from './verify-doc.js';
 import {
   COLLECTOR_VERSION, COMPLETENESS_FILE, CSV_FILE, ENVELOPE_FILE, EVENTS_FILE, MANIFEST_FILE, PREDICATE_TYPE, PUBLIC_KEY_FILE,
@@ -95,8 +95,38 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
 
   const b = await openBundle(path);
   try {
+    return await checkBundle(b, opts, fail, warnings, facts, done);
+  } catch (e) {
+    // One damaged entry (encrypted, unknown method, bad DEFLATE data, wrong size, an endless line)
+    // makes the bundle INVALID, naming the file; the checks after it are not run.
+    if (!(e instanceof EntryReadError)) throw e;
+    const message = `cannot be read from the zip (${e.reason})`;
+    if (!failures.some((f) => f.file === e.entry && f.message === message)) fail(e.entry, message);
+    return done();
+  } finally { b.close(); }
+}
+
+async function checkBundle(b: OpenBundle, opts: VerifyOptions, fail: Fail, warnings: string[], facts: VerifyResult['facts'], done: () => VerifyResult): Promise<VerifyResult> {
+  {
     facts.files = b.entries.size;
     for (const d of b.duplicates) fail(d, 'appears more than once in the zip');
+    // Names unzip would write elsewhere or differently than they are checked, and folders that are
+    // not the folder of a file (zip -r adds those; anything else is an extra entry or hidden data).
+    for (const u of b.unsafe) fail(u.name, `is an entry with an unsafe name (${u.reason}): unzip would write it outside the bundle's folder or under another name than the one checked`);
+    // Names that are one file once unzipped: 'a/./b' or 'a//b' and 'a/b' anywhere, and names that differ
+    // only in case or Unicode normalization on macOS and Windows. unzip would write one over the
+    // other, so the folder would not hold what was checked.
+    const folded = new Map<string, string>();
+    for (const n of b.names) {
+      const k = n.split('/').filter((seg) => seg !== '' && seg !== '.').join('/').normalize('NFC').toLowerCase();
+      const other = folded.get(k);
+      if (other !== undefined && other !== n) fail(n, `and ${other} are the same file once unzipped (same path, or the same on a case-insensitive or Unicode-normalizing file system): unzip would write one over the other`);
+      else folded.set(k, n);
+    }
+    for (const d of b.directories) {
+      if (d.size > 0) fail(d.name, `is a directory entry that holds ${d.size} bytes of data`);
+      else if (![...b.entries.keys()].some((n) => n.startsWith(d.name))) fail(d.name, 'is a folder that holds none of the bundle\'s files (an extra entry)');
+    }
     for (const f of [MANIFEST_FILE, ENVELOPE_FILE]) if (!b.entries.has(f)) fail(f, 'is missing from the bundle');
     if (!b.entries.has(MANIFEST_FILE) || !b.entries.has(ENVELOPE_FILE)) return done();
 
@@ -138,8 +168,26 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
     if (p.demo) warnings.push('this is a DEMO bundle built from sample logs with shifted timestamps: it is not evidence of any real system');
     if (p.signer.ephemeral) warnings.push('the bundle was signed with an EPHEMERAL key: the signer cannot be verified');
     if (key && p.signer.keyid !== facts.keyid) fail(MANIFEST_FILE, `predicate.signer.keyid ${p.signer.keyid} is not the signing key's id ${facts.keyid}`);
+    // With --pubkey the bundled key was not needed for the signature, but an auditor who follows
+    // VERIFY.md as written uses it: it must be the key that signed.
+    if (opts.publicKey && b.entries.has(PUBLIC_KEY_FILE)) {
+      let bundled: string | null = null;
+      try { bundled = keyId(parsePublicKey(await b.read(PUBLIC_KEY_FILE, 64 * 1024), PUBLIC_KEY_FILE)); } catch (e) {
+        if (e instanceof EntryReadError) throw e;
+        fail(PUBLIC_KEY_FILE, `${(e as Error).message}; the bundle must carry the signer's public key`);
+      }
+      if (bundled !== null && bundled !== facts.keyid) fail(PUBLIC_KEY_FILE, `is another key (key id ${bundled}) than the one given with --pubkey that signed the bundle (key id ${facts.keyid})`);
+    }
+    // A demo bundle says so in the predicate; shifted timestamps in a bundle that claims not to be one are a contradiction.
+    if (!p.demo) for (const s of p.sources) if (s.demo_time_shift_days !== null) fail(MANIFEST_FILE, `source ${s.name} has demo_time_shift_days ${s.demo_time_shift_days} (timestamps shifted for a demo), but predicate.demo is false`);
+    for (const s of p.sources) if (s.raw_file !== rawFileName(s.name)) fail(MANIFEST_FILE, `source ${s.name}: raw_file is '${s.raw_file}', not ${rawFileName(s.name)}`);
 
     const subjects = new Map(st.subject.map((s) => [s.name, s.digest.sha256]));
+    // A name listed twice (with two digests, only the last would be checked; grep shows the first).
+    if (subjects.size !== st.subject.length) {
+      const seen = new Set<string>();
+      for (const s of st.subject) { if (seen.has(s.name)) fail(MANIFEST_FILE, `subject lists ${s.name} more than once`); seen.add(s.name); }
+    }
 
     // The single pass over events, CSV, rejects and raw files (steps 6 and 7 report what it found).
     const held6: Held = [];
@@ -199,7 +247,7 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
     if (opts.previous) await checkChain(opts.previous, p, fail, facts);
     else if (p.previous_bundle) warnings.push(`the bundle is chained to a previous bundle (${p.previous_bundle.file}, manifest sha256 ${p.previous_bundle.manifest_sha256}); pass --previous to check the link`);
     return done();
-  } finally { b.close(); }
+  }
 }
 
 type Fail = (file: string, message: string, line?: number) => void;
@@ -261,6 +309,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
     if (canonicalLine(e) !== l.text) fail(EVENTS_FILE, 'is not in canonical JSON form (the line was edited)', l.line);
     const problems = validateEvent(e);
     if (problems) { fail(EVENTS_FILE, `does not match the event schema (${problems.slice(0, 3).join('; ')})`, l.line); continue; }
+    if (!p.demo && e.details?.demo_time_shift_days !== undefined) fail(EVENTS_FILE, 'carries details.demo_time_shift_days (a demo event with a shifted timestamp), but predicate.demo is false', l.line);
     if (e.timestamp !== null) {
       const t = Date.parse(e.timestamp);
       if (t < start || t >= end) fail(EVENTS_FILE, `its timestamp ${e.timestamp} is outside the period`, l.line);
@@ -281,6 +330,10 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
     }
     if (!found) fail(EVENTS_FILE, `its raw record (source.raw_sha256 ${e.source.raw_sha256}) is not in ${r.name} (the raw record was removed or changed)`, l.line);
   }
+  // collect ends every line with LF alone. A CR before it is dropped from the line (and so from the
+  // Merkle leaf) here, but not by VERIFY.md's Python recipe: the two would disagree on the root.
+  if (ev.crLines > 0) fail(EVENTS_FILE, `has ${ev.crLines} line${ev.crLines === 1 ? '' : 's'} ending in CR LF; collect writes LF line endings only`);
+  if (ev.unterminated) fail(EVENTS_FILE, 'its last line has no line break; collect ends every line with one', ev.line);
   if (csvOk && csv) {
     const extra = await csv.next();
     if (extra) fail(CSV_FILE, `has rows that are not in ${EVENTS_FILE}`, extra.line);
@@ -381,7 +434,11 @@ async function checkChain(previous: string, p: EvidencePredicate, fail: Fail, fa
   const prev = await openBundle(previous);
   try {
     if (!prev.entries.has(MANIFEST_FILE)) { fail(previous, `is not an evidence bundle (no ${MANIFEST_FILE})`); return; }
-    const bytes = await prev.read(MANIFEST_FILE, MAX_MANIFEST);
+    let bytes: Buffer;
+    try { bytes = await prev.read(MANIFEST_FILE, MAX_MANIFEST); } catch (e) {
+      if (e instanceof EntryReadError) { fail(previous, `${MANIFEST_FILE} ${e.message.slice(e.entry.length + 1)}`); return; }
+      throw e;
+    }
     const digest = sha256Hex(bytes);
     facts.previous = digest;
     if (!p.previous_bundle) { fail(MANIFEST_FILE, `is not chained to a previous bundle (predicate.previous_bundle is null), but --previous ${previous} was given`); return; }

@@ -25,6 +25,18 @@ export class BundleReadError extends Error {
   constructor(message: string) { super(message); this.name = 'BundleReadError'; }
 }
 
+/**
+ * One entry of an otherwise readable zip cannot be read (encrypted, an unknown compression method,
+ * damaged DEFLATE data, a size that differs from the central directory's). verify reports it as a
+ * finding on that file (the bundle is INVALID, exit 1), not as "could not run" (exit 2).
+ */
+export class EntryReadError extends BundleReadError {
+  constructor(readonly entry: string, readonly reason: string) { super(`${entry} cannot be read from the zip (${reason})`); this.name = 'EntryReadError'; }
+}
+
+/** A directory entry (name ending in '/'), kept so that verify can tell `zip -r`'s folders from anything else. */
+export interface DirectoryEntry { name: string; size: number }
+
 export interface OpenBundle {
   /** File entries by name (directory entries, which `zip -r` adds, are left out). */
   entries: Map<string, yauzl.Entry>;
@@ -32,6 +44,13 @@ export interface OpenBundle {
   names: string[];
   /** Names that appear more than once in the zip. */
   duplicates: string[];
+  /**
+   * Entries left out of \`entries\` because of their name: '..' segments, absolute or drive paths,
+   * backslashes. \`unzip\` would write them elsewhere or under another name than the one checked.
+   */
+  unsafe: Array<{ name: string; reason: string }>;
+  /** Directory entries ('name/'), left out of \`entries\`. */
+  directories: DirectoryEntry[];
   stream(name: string): Promise<Readable>;
   read(name: string, limit?: number): Promise<Buffer>;
   close(): void;
@@ -41,7 +60,11 @@ export async function openBundle(path: string): Promise<OpenBundle> {
   let zip: yauzl.ZipFile;
   try {
     zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-      yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, z) => (err ? reject(err) : resolve(z)));
+      // Names are decoded here (decodeStrings: false): with decodeStrings yauzl stops at the first
+      // unsafe name (so verify could only say "could not run") and turns backslashes into '/'
+      // (so 'raw\\pg\\records.jsonl' was checked as raw/pg/records.jsonl while unzip writes a file
+      // of that literal name).
+      yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false }, (err, z) => (err ? reject(err) : resolve(z)));
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -50,10 +73,17 @@ export async function openBundle(path: string): Promise<OpenBundle> {
   const entries = new Map<string, yauzl.Entry>();
   const names: string[] = [];
   const duplicates: string[] = [];
+  const unsafe: OpenBundle['unsafe'] = [];
+  const directories: DirectoryEntry[] = [];
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (entry: yauzl.Entry) => {
-      const name = entry.fileName;
-      if (!name.endsWith('/')) {
+      // The name as unzip reads it: the Info-ZIP Unicode Path field when valid, else UTF-8 or CP437 by flag.
+      const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+      entry.fileName = name;
+      const bad = yauzl.validateFileName(name) ?? (name.includes('\0') ? 'NUL character in fileName' : null);
+      if (bad !== null) unsafe.push({ name, reason: bad });
+      else if (name.endsWith('/')) directories.push({ name, size: entry.uncompressedSize });
+      else {
         if (entries.has(name)) duplicates.push(name);
         entries.set(name, entry);
         names.push(name);
@@ -67,14 +97,15 @@ export async function openBundle(path: string): Promise<OpenBundle> {
   const stream = async (name: string): Promise<Readable> => {
     const entry = entries.get(name);
     if (!entry) throw new BundleReadError(`${name} is not in the bundle`);
-    if (entry.isEncrypted()) throw new BundleReadError(`${name} is encrypted`);
+    if (entry.isEncrypted()) throw new EntryReadError(name, 'it is encrypted');
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw new EntryReadError(name, `unsupported compression method ${entry.compressionMethod}`);
     // A DEFLATE entry is read raw and inflated here with 256 KB output buffers: yauzl's inflater
     // uses zlib's 16 KB default, and the thread-pool round trip per 16 KB was ~0.1 s of CPU per
     // 100 MB inflated (verify inflates ~4× the zip's size). The size check is yauzl's own
     // (validateEntrySizes), with its messages.
     const raw = entry.compressionMethod === 8;
     return new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, raw ? { decodeFileData: false } : {}, (err, s) => {
-      if (err) { reject(new BundleReadError(`cannot read ${name} in the bundle: ${err.message}`)); return; }
+      if (err) { reject(new EntryReadError(name, err.message)); return; }
       if (!raw) { resolve(s); return; }
       // (Letting the inflater run further ahead with a larger readable high-water mark added ~40 MB
       // of peak RSS for no measurable gain.)
@@ -84,16 +115,21 @@ export async function openBundle(path: string): Promise<OpenBundle> {
     }));
   };
   return {
-    entries, names, duplicates, stream,
+    entries, names, duplicates, unsafe, directories, stream,
     async read(name: string, limit = 64 * 1024 * 1024): Promise<Buffer> {
+      const entry = entries.get(name);
+      // The central directory's size is checked while inflating, so a larger claim is refused up front.
+      if (entry && entry.uncompressedSize > limit) throw new EntryReadError(name, `it is larger than ${limit} bytes`);
       const s = await stream(name);
       const parts: Buffer[] = [];
       let n = 0;
-      for await (const c of s) {
-        n += (c as Buffer).length;
-        if (n > limit) { s.destroy(); throw new BundleReadError(`${name} is larger than ${limit} bytes`); }
-        parts.push(c as Buffer);
-      }
+      try {
+        for await (const c of s) {
+          n += (c as Buffer).length;
+          if (n > limit) { s.destroy(); throw new EntryReadError(name, `it is larger than ${limit} bytes`); }
+          parts.push(c as Buffer);
+        }
+      } catch (e) { throw e instanceof EntryReadError ? e : new EntryReadError(name, (e as Error).message); }
       return Buffer.concat(parts);
     },
     close: () => zip.close(),

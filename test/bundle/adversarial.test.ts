@@ -1,0 +1,229 @@
+// Attacks on evidence bundles, each built as a real zip and checked with the real binary. The
+// attacker holds a valid bundle (and the tool) but not the signer's private key, or signs with a key
+// of their own, or is an insider who re-signs. `verify` must never say VALID for a bundle that is
+// not exactly what the signer produced, and must say INVALID (exit 1, naming the entry) rather than
+// "could not run" (exit 2) or hang when a zip entry is damaged or crafted.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { join } from 'node:path';
+import { crc32, deflateRawSync, createDeflateRaw } from 'node:zlib';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { collect, keygen, readAll, tempDir, writeConfig } from './helpers.js';
+import { signEnvelope, envelopeText } from '../../src/bundle/dsse.js';
+import { sumsText, type Statement } from '../../src/bundle/manifest.js';
+import { sha256Hex } from '../../src/event/hash.js';
+
+interface RawEntry {
+  /** The name's bytes as stored (a string is stored as UTF-8 with the UTF-8 flag). */
+  name: string | Buffer;
+  data: Buffer;
+  /** 0 stored, 8 DEFLATE, anything else as given. */
+  method?: number;
+  /** The compressed bytes, when not derived from data. */
+  compressed?: Buffer;
+  flags?: number;
+  /** The uncompressed size the headers claim (default: data's length). */
+  size?: number;
+}
+
+/** A zip written byte by byte, so that names, flags, methods and sizes can be anything a zip can hold. */
+function makeZip(entries: RawEntry[]): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let off = 0;
+  for (const e of entries) {
+    const name = Buffer.isBuffer(e.name) ? e.name : Buffer.from(e.name);
+    const method = e.method ?? 8;
+    const comp = e.compressed ?? (method === 8 ? deflateRawSync(e.data) : e.data);
+    const crc = crc32(e.data) >>> 0;
+    const size = e.size ?? e.data.length;
+    const flags = e.flags ?? 0x800;
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(20, 4); lh.writeUInt16LE(flags, 6); lh.writeUInt16LE(method, 8);
+    lh.writeUInt32LE(crc, 14); lh.writeUInt32LE(comp.length, 18); lh.writeUInt32LE(size, 22); lh.writeUInt16LE(name.length, 26);
+    locals.push(lh, name, comp);
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(0x031e, 4); ch.writeUInt16LE(20, 6); ch.writeUInt16LE(flags, 8); ch.writeUInt16LE(method, 10);
+    ch.writeUInt32LE(crc, 16); ch.writeUInt32LE(comp.length, 20); ch.writeUInt32LE(size, 24); ch.writeUInt16LE(name.length, 28);
+    ch.writeUInt32LE((0o100644 << 16) >>> 0, 38); ch.writeUInt32LE(off, 42);
+    central.push(ch, name);
+    off += 30 + name.length + comp.length;
+  }
+  const cd = Buffer.concat(central);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(entries.length, 8); eocd.writeUInt16LE(entries.length, 10);
+  eocd.writeUInt32LE(cd.length, 12); eocd.writeUInt32LE(off, 16);
+  return Buffer.concat([...locals, cd, eocd]);
+}
+
+/** Re-signs after a change (an insider with a key): digests, SHA256SUMS, manifest, envelope. `edit` may change the statement. */
+function resign(files: Map<string, Buffer>, keyPath: string, edit: (st: Statement) => void = () => {}): Map<string, Buffer> {
+  const st: Statement = JSON.parse(files.get('manifest.intoto.json')!.toString());
+  const others = st.subject.filter((s) => s.name !== 'SHA256SUMS' && files.has(s.name)).map((s) => ({ name: s.name, digest: { sha256: sha256Hex(files.get(s.name)!) } }));
+  const sums = Buffer.from(sumsText(others));
+  files.set('SHA256SUMS', sums);
+  st.subject = [{ name: 'SHA256SUMS', digest: { sha256: sha256Hex(sums) } }, ...others];
+  edit(st);
+  const priv = createPrivateKey(readFileSync(keyPath));
+  const manifest = Buffer.from(`${JSON.stringify(st, null, 2)}\n`);
+  files.set('manifest.intoto.json', manifest);
+  files.set('manifest.dsse.json', Buffer.from(envelopeText(signEnvelope(manifest, priv, createPublicKey(priv)))));
+  return files;
+}
+
+describe('adversarial bundles', () => {
+  let dir: string;
+  let files: Map<string, Buffer>;
+  let keyA: { key: string; pub: string };
+  let keyB: { key: string; pub: string };
+  let n = 0;
+  const entries = (m: Map<string, Buffer> = files): RawEntry[] => [...m].map(([name, data]) => ({ name, data }));
+  const verify = async (zip: Buffer, args: string[] = ['--pubkey', keyA.pub]): Promise<CliResult> => {
+    const path = join(dir, `attack-${++n}.zip`);
+    writeFileSync(path, zip);
+    return runCli(['verify', path, ...args]);
+  };
+  const replace = (name: string, change: (e: RawEntry) => RawEntry): RawEntry[] => entries().map((e) => (e.name === name ? change(e) : e));
+
+  beforeAll(async () => {
+    dir = tempDir('ae-adversarial-');
+    keyA = await keygen(dir, 'a');
+    keyB = await keygen(dir, 'b');
+    const zip = join(dir, 'bundle.zip');
+    const r = await collect(['--config', writeConfig(dir), '--since', '2026-11-22', '--until', '2026-11-29', '--key', keyA.key, '--out', zip]);
+    expect(r.code).toBe(0);
+    files = await readAll(zip);
+  });
+
+  it('the hand-written zip of the untouched files is VALID (the baseline of every attack below)', async () => {
+    const r = await verify(makeZip(entries()));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('a backslash name (raw\\pg\\records.jsonl) is INVALID: it was checked as raw/pg/records.jsonl while unzip writes that literal name', async () => {
+    const r = await verify(makeZip(replace('raw/pg/records.jsonl', (e) => ({ ...e, name: 'raw\\pg\\records.jsonl' }))));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('INVALID: raw\\pg\\records.jsonl: is an entry with an unsafe name');
+  });
+
+  it('an entry named ../evil.sh or /tmp/evil is INVALID naming it (it was exit 2, "not a readable zip")', async () => {
+    for (const name of ['../evil.sh', '/tmp/evil', 'raw/../../evil', 'C:/evil']) {
+      const r = await verify(makeZip([...entries(), { name, data: Buffer.from('echo owned\n') }]));
+      expect(r.code, name).toBe(1);
+      expect(r.stderr).toContain(`INVALID: ${name}: is an entry with an unsafe name`);
+    }
+  });
+
+  it('a directory entry that holds data, or a folder of no signed file, is INVALID (both were VALID)', async () => {
+    const data = await verify(makeZip([...entries(), { name: 'raw/', data: Buffer.from('hidden payload') }]));
+    expect(data.code).toBe(1);
+    expect(data.stderr).toContain('INVALID: raw/: is a directory entry that holds 14 bytes of data');
+    const stray = await verify(makeZip([...entries(), { name: 'raw/evil/', data: Buffer.alloc(0) }]));
+    expect(stray.code).toBe(1);
+    expect(stray.stderr).toContain("INVALID: raw/evil/: is a folder that holds none of the bundle's files");
+    // The folders zip -r adds stay fine.
+    const zipR = await verify(makeZip([{ name: 'raw/', data: Buffer.alloc(0) }, { name: 'raw/pg/', data: Buffer.alloc(0) }, ...entries()]));
+    expect(zipR.code).toBe(0);
+  });
+
+  it('names that are one file once unzipped (./x, a//b, case, Unicode normalization) are INVALID, naming both', async () => {
+    for (const [name, other] of [['./events.jsonl', 'events.jsonl'], ['raw//pg/records.jsonl', 'raw/pg/records.jsonl']]) {
+      const r = await verify(makeZip([...entries(), { name, data: Buffer.from('{}\n') }]));
+      expect(r.code, name).toBe(1);
+      expect(r.stderr).toContain(`INVALID: ${name}: and ${other} are the same file once unzipped`);
+    }
+    const caseDup = await verify(makeZip([...entries(), { name: 'EVENTS.jsonl', data: Buffer.from('{}\n') }]));
+    expect(caseDup.code).toBe(1);
+    expect(caseDup.stderr).toContain('INVALID: EVENTS.jsonl: and events.jsonl are the same file once unzipped');
+    const nfd = 'caf\u0065\u0301.txt';
+    const nfc = 'caf\u00e9.txt';
+    const uni = await verify(makeZip([...entries(), { name: nfc, data: Buffer.from('a') }, { name: nfd, data: Buffer.from('b') }]));
+    expect(uni.code).toBe(1);
+    expect(uni.stderr).toContain('are the same file once unzipped');
+  });
+
+  it('two events.jsonl entries are INVALID, whichever comes first', async () => {
+    const forged = Buffer.from('{}\n');
+    for (const zip of [makeZip([...entries(), { name: 'events.jsonl', data: forged }]), makeZip([{ name: 'events.jsonl', data: forged }, ...entries()])]) {
+      const r = await verify(zip);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('INVALID: events.jsonl: appears more than once in the zip');
+    }
+  });
+
+  it('an encrypted entry, an unknown method, damaged DEFLATE data or a wrong size is INVALID naming the file (each was exit 2, some "internal error")', async () => {
+    const cases: Array<[string, RawEntry[], RegExp]> = [
+      ['encrypted', replace('events.jsonl', (e) => ({ ...e, flags: 0x801 })), /events\.jsonl: cannot be read from the zip \(it is encrypted\)/],
+      ['method', replace('events.jsonl', (e) => ({ ...e, method: 12, compressed: e.data })), /events\.jsonl: cannot be read from the zip \(unsupported compression method 12\)/],
+      ['deflate', replace('events.jsonl', (e) => ({ ...e, compressed: Buffer.from('this is not a DEFLATE stream at all') })), /events\.jsonl: cannot be read from the zip \(/],
+      ['size', replace('report/completeness.json', (e) => ({ ...e, size: e.data.length + 5 })), /report\/completeness\.json: cannot be read from the zip \(not enough bytes/],
+      ['manifest', replace('manifest.intoto.json', (e) => ({ ...e, compressed: Buffer.from('junk junk junk') })), /manifest\.intoto\.json: cannot be read from the zip/],
+    ];
+    for (const [label, ents, want] of cases) {
+      const r = await verify(makeZip(ents));
+      expect(r.code, label).toBe(1);
+      expect(r.stderr, label).toMatch(want);
+      expect(r.stderr, label).not.toMatch(/internal error|error: /);
+    }
+  });
+
+  it('a zip bomb of one endless line in events.jsonl is INVALID in seconds, not a hang or out of memory', async () => {
+    // 300 MB of 'a' without a line break, deflated to ~300 KB (built in 1 MB writes, never held whole).
+    const MB = 1024 * 1024;
+    const deflate = createDeflateRaw({ level: 1 });
+    const out: Buffer[] = [];
+    deflate.on('data', (c: Buffer) => out.push(c));
+    const ended = new Promise((resolve) => deflate.on('end', resolve));
+    const block = Buffer.alloc(MB, 0x61);
+    for (let i = 0; i < 300; i++) deflate.write(block);
+    deflate.end();
+    await ended;
+    const t = Date.now();
+    const r = await verify(makeZip(replace('events.jsonl', (e) => ({ ...e, data: Buffer.alloc(0), compressed: Buffer.concat(out), size: 300 * MB }))));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('events.jsonl: cannot be read from the zip (line 1 is longer than 268435456 bytes)');
+    expect(Date.now() - t).toBeLessThan(60_000);
+  }, 120_000);
+
+  it('--pubkey A while the bundled public-key.pem is key B (re-signed by A) is INVALID: VERIFY.md uses the bundled key', async () => {
+    const m = resign(new Map(files).set('public-key.pem', readFileSync(keyB.pub)), keyA.key);
+    const r = await verify(makeZip(entries(m)));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/INVALID: public-key\.pem: is another key \(key id [0-9a-f]{64}\) than the one given with --pubkey/);
+  });
+
+  it('CR LF line endings or a last line without a line break in events.jsonl are INVALID (the Merkle root then differs from VERIFY.md\'s recipe)', async () => {
+    const text = files.get('events.jsonl')!.toString();
+    const crlf = resign(new Map(files).set('events.jsonl', Buffer.from(text.replace(/\n/g, '\r\n'))), keyA.key);
+    const r1 = await verify(makeZip(entries(crlf)));
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toMatch(/INVALID: events\.jsonl: has \d+ lines ending in CR LF/);
+    const open = resign(new Map(files).set('events.jsonl', Buffer.from(text.slice(0, -1))), keyA.key);
+    const r2 = await verify(makeZip(entries(open)));
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/INVALID: events\.jsonl line \d+: its last line has no line break/);
+  });
+
+  it('a manifest that says demo: false while a source carries a demo time shift is INVALID', async () => {
+    const m = resign(new Map(files), keyA.key, (st) => { st.predicate.sources[0].demo_time_shift_days = 3; });
+    const r = await verify(makeZip(entries(m)));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('INVALID: manifest.intoto.json: source pg has demo_time_shift_days 3 (timestamps shifted for a demo), but predicate.demo is false');
+  });
+
+  it('a source whose raw_file names another file (so its raw counts went unchecked) is INVALID', async () => {
+    const m = resign(new Map(files), keyA.key, (st) => { st.predicate.sources[0].raw_file = 'raw/elsewhere/records.jsonl'; st.predicate.sources[0].raw_records += 5; st.predicate.sources[0].records_read += 5; st.predicate.sources[0].skipped = { ...st.predicate.sources[0].skipped, x: 5 }; });
+    const r = await verify(makeZip(entries(m)));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("source pg: raw_file is 'raw/elsewhere/records.jsonl', not raw/pg/records.jsonl");
+  });
+
+  it('a manifest listing a file twice (a bogus digest first, the real one last) is INVALID', async () => {
+    const m = resign(new Map(files), keyA.key, (st) => { st.subject.splice(1, 0, { name: 'events.jsonl', digest: { sha256: '0'.repeat(64) } }); });
+    const r = await verify(makeZip(entries(m)));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('INVALID: manifest.intoto.json: subject lists events.jsonl more than once');
+  });
+});

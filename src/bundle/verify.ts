@@ -23,7 +23,7 @@ import { csvHeader } from '../export/csv.js';
 import { CompletenessChecker, type CheckOptions } from '../checks/index.js';
 import type { RosterEntry } from '../privilege/roster.js';
 import { MerkleBuilder } from './merkle.js';
-import { verifyEnvelope, INTOTO_PAYLOAD_TYPE, type DsseEnvelope } from './dsse.js';
+import { verifyEnvelope, envelopeText, INTOTO_PAYLOAD_TYPE, type DsseEnvelope } from './dsse.js';
 import { keyId, parsePublicKey, KeyError } from './keys.js';
 import { openBundle, EntryReadError, type OpenBundle } from './zip-reader.js';
 import { verifyDoc } from './verify-doc.js';
@@ -133,8 +133,15 @@ async function checkBundle(b: OpenBundle, opts: VerifyOptions, fail: Fail, warni
     // 1. The signature, over the payload the envelope carries; the manifest file must be that payload.
     const manifestBytes = await b.read(MANIFEST_FILE, MAX_MANIFEST);
     let env: DsseEnvelope;
-    try { env = JSON.parse((await b.read(ENVELOPE_FILE, MAX_MANIFEST)).toString('utf8')); } catch { fail(ENVELOPE_FILE, 'is not JSON'); return done(); }
+    const envText = (await b.read(ENVELOPE_FILE, MAX_MANIFEST)).toString('utf8');
+    try { env = JSON.parse(envText); } catch { fail(ENVELOPE_FILE, 'is not JSON'); return done(); }
     if (typeof env?.payload !== 'string' || !Array.isArray(env.signatures) || env.signatures.length === 0) { fail(ENVELOPE_FILE, 'is not a DSSE envelope (payload, payloadType, signatures)'); return done(); }
+    // VERIFY.md pulls "payload" and "sig" out with sed, line by line. That reads what this JSON parse
+    // reads only when the envelope is exactly as collect writes it: one signature, these keys in this
+    // order, two-space JSON (no second "payload" key, no extra "sig" line, no other layout).
+    const asWritten = envelopeText({ payload: env.payload, payloadType: env.payloadType, signatures: env.signatures.map((x) => ({ keyid: x?.keyid, sig: x?.sig })) });
+    if (env.signatures.length !== 1) fail(ENVELOPE_FILE, `holds ${env.signatures.length} signatures; collect writes one, and VERIFY.md's commands read exactly one`);
+    else if (envText !== asWritten) fail(ENVELOPE_FILE, 'is not in the form collect writes (two-space JSON: payload, payloadType, one signature with keyid and sig): VERIFY.md\'s sed commands could read other values than the JSON does');
     if (env.payloadType !== INTOTO_PAYLOAD_TYPE) fail(ENVELOPE_FILE, `payloadType is '${env.payloadType}', expected ${INTOTO_PAYLOAD_TYPE}`);
     const payload = Buffer.from(env.payload, 'base64');
     if (!payload.equals(manifestBytes)) fail(MANIFEST_FILE, `differs from the payload signed in ${ENVELOPE_FILE} (the manifest was changed after signing)`);

@@ -226,4 +226,21 @@ describe('adversarial bundles', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('INVALID: manifest.intoto.json: subject lists events.jsonl more than once');
   });
+
+  it('an envelope VERIFY.md\'s sed commands read differently than JSON does is INVALID (a second signature; a second "payload" key)', async () => {
+    const env = JSON.parse(files.get('manifest.dsse.json')!.toString());
+    // A second signature, from key B over other bytes: the JSON check found A's and said VALID, but
+    // the recipe's sed reads both "sig" lines and fails.
+    const two = { ...env, signatures: [...env.signatures, { keyid: 'b'.repeat(64), sig: Buffer.alloc(64, 7).toString('base64') }] };
+    const r1 = await verify(makeZip(entries(new Map(files).set('manifest.dsse.json', Buffer.from(envelopeText(two))))));
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain('INVALID: manifest.dsse.json: holds 2 signatures');
+    // Two "payload" keys: JSON.parse keeps the last (the real one, written compactly), the recipe's sed
+    // the first (another manifest, in collect's layout).
+    const other = Buffer.from(files.get('manifest.intoto.json')!.toString().replace('"demo": false', '"demo": true')).toString('base64');
+    const dup = `{\n  "payload": "${other}",\n  "payload":"${env.payload}",\n  "payloadType": "${env.payloadType}",\n  "signatures": [\n    {\n      "keyid": "${env.signatures[0].keyid}",\n      "sig": "${env.signatures[0].sig}"\n    }\n  ]\n}\n`;
+    const r2 = await verify(makeZip(entries(new Map(files).set('manifest.dsse.json', Buffer.from(dup)))));
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('INVALID: manifest.dsse.json: is not in the form collect writes');
+  });
 });

@@ -95,7 +95,7 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
 
   const b = await openBundle(path);
   try {
-    return await checkBundle(b, opts, fail, warnings, facts, done);
+    return await checkBundle(b, path, opts, fail, warnings, facts, done);
   } catch (e) {
     // One damaged entry (encrypted, unknown method, bad DEFLATE data, wrong size, an endless line)
     // makes the bundle INVALID, naming the file; the checks after it are not run.
@@ -106,12 +106,13 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
   } finally { b.close(); }
 }
 
-async function checkBundle(b: OpenBundle, opts: VerifyOptions, fail: Fail, warnings: string[], facts: VerifyResult['facts'], done: () => VerifyResult): Promise<VerifyResult> {
+async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fail: Fail, warnings: string[], facts: VerifyResult['facts'], done: () => VerifyResult): Promise<VerifyResult> {
   {
     facts.files = b.entries.size;
     for (const d of b.duplicates) fail(d, 'appears more than once in the zip');
     // Names unzip would write elsewhere or differently than they are checked, and folders that are
     // not the folder of a file (zip -r adds those; anything else is an extra entry or hidden data).
+    for (const h of b.hidden) fail(path, `${h}: data no check reads`);
     for (const u of b.unsafe) fail(u.name, `is an entry with an unsafe name (${u.reason}): unzip would write it outside the bundle's folder or under another name than the one checked`);
     // Names that are one file once unzipped: 'a/./b' or 'a//b' and 'a/b' anywhere, and names that differ
     // only in case or Unicode normalization on macOS and Windows. unzip would write one over the

@@ -51,6 +51,12 @@ export interface OpenBundle {
   unsafe: Array<{ name: string; reason: string }>;
   /** Directory entries ('name/'), left out of \`entries\`. */
   directories: DirectoryEntry[];
+  /**
+   * Bytes of the zip file that belong to no entry, the central directory or its end records
+   * (prepended data, gaps between entries, data behind the last entry), and the zip comment: places
+   * where data can hide that a streaming extractor shows or \`unzip\` prints, though no check reads it.
+   */
+  hidden: string[];
   stream(name: string): Promise<Readable>;
   read(name: string, limit?: number): Promise<Buffer>;
   close(): void;
@@ -71,12 +77,17 @@ export async function openBundle(path: string): Promise<OpenBundle> {
     throw new BundleReadError(code === 'ENOENT' ? `cannot read ${path}: no such file` : `${path} is not a readable zip file (${(e as Error).message})`);
   }
   const entries = new Map<string, yauzl.Entry>();
+  const all: yauzl.Entry[] = [];
+  // yauzl starts reading entries at the central directory's offset (and ends at its end).
+  const cursor = zip as unknown as { readEntryCursor: number };
+  const centralStart = cursor.readEntryCursor;
   const names: string[] = [];
   const duplicates: string[] = [];
   const unsafe: OpenBundle['unsafe'] = [];
   const directories: DirectoryEntry[] = [];
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (entry: yauzl.Entry) => {
+      all.push(entry);
       // The name as unzip reads it: the Info-ZIP Unicode Path field when valid, else UTF-8 or CP437 by flag.
       const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
       entry.fileName = name;
@@ -94,6 +105,11 @@ export async function openBundle(path: string): Promise<OpenBundle> {
     zip.once('error', (e: Error) => reject(new BundleReadError(`${path} is not a readable zip file (${e.message})`)));
     zip.readEntry();
   });
+  let hidden: string[];
+  try { hidden = await hiddenBytes(zip, all, centralStart, cursor.readEntryCursor); } catch (e) {
+    zip.close();
+    throw new BundleReadError(`${path} is not a readable zip file (${(e as Error).message})`);
+  }
   const stream = async (name: string): Promise<Readable> => {
     const entry = entries.get(name);
     if (!entry) throw new BundleReadError(`${name} is not in the bundle`);
@@ -115,7 +131,7 @@ export async function openBundle(path: string): Promise<OpenBundle> {
     }));
   };
   return {
-    entries, names, duplicates, unsafe, directories, stream,
+    entries, names, duplicates, unsafe, directories, hidden, stream,
     async read(name: string, limit = 64 * 1024 * 1024): Promise<Buffer> {
       const entry = entries.get(name);
       // The central directory's size is checked while inflating, so a larger claim is refused up front.
@@ -134,4 +150,36 @@ export async function openBundle(path: string): Promise<OpenBundle> {
     },
     close: () => zip.close(),
   };
+}
+
+/**
+ * Where the zip holds bytes outside its entries: entries (local header, name, extra field, data,
+ * data descriptor) must follow each other from offset 0 up to the central directory, which is
+ * followed only by the Zip64 end records (when present) and the end record, without a comment.
+ */
+async function hiddenBytes(zip: yauzl.ZipFile, all: yauzl.Entry[], centralStart: number, centralEnd: number): Promise<string[]> {
+  const out: string[] = [];
+  const spans: Array<{ start: number; end: number; descriptor: boolean }> = [];
+  for (const e of all) {
+    const { fileDataStart } = await zip.readLocalFileHeaderPromise(e, { minimal: true });
+    spans.push({ start: e.relativeOffsetOfLocalHeader, end: fileDataStart + e.compressedSize, descriptor: (e.generalPurposeBitFlag & 0x8) !== 0 });
+  }
+  spans.sort((a, b) => a.start - b.start);
+  // A data descriptor is 12 or 16 bytes (20 or 24 with Zip64 sizes), with or without its signature.
+  const gapOk = (gap: number, descriptor: boolean) => gap === 0 || (descriptor && [12, 16, 20, 24].includes(gap));
+  let at = 0;
+  let descriptor = false;
+  for (const sp of spans) {
+    if (sp.start < at) out.push(`two entries share bytes at offset ${sp.start}`);
+    else if (!gapOk(sp.start - at, descriptor)) out.push(`${sp.start - at} bytes at offset ${at} belong to no entry`);
+    at = Math.max(at, sp.end);
+    descriptor = sp.descriptor;
+  }
+  if (!gapOk(centralStart - at, descriptor)) out.push(`${centralStart - at} bytes at offset ${at}, before the central directory, belong to no entry`);
+  const comment = zip.comment as unknown as Buffer | string;
+  const tail = zip.fileSize - centralEnd - 22 - comment.length;
+  // Zip64: end of central directory record (56 bytes without extensible data) and its locator (20).
+  if (tail !== 0 && tail !== 76) out.push(`${tail} bytes after the central directory belong to no entry`);
+  if (comment.length > 0) out.push(`the zip has a ${comment.length}-byte comment (unzip prints it; collect writes none)`);
+  return out;
 }

@@ -25,13 +25,16 @@ interface RawEntry {
   flags?: number;
   /** The uncompressed size the headers claim (default: data's length). */
   size?: number;
+  /** Written as a local entry only, left out of the central directory (a streaming extractor still sees it). */
+  localOnly?: boolean;
 }
 
 /** A zip written byte by byte, so that names, flags, methods and sizes can be anything a zip can hold. */
-function makeZip(entries: RawEntry[]): Buffer {
-  const locals: Buffer[] = [];
+function makeZip(entries: RawEntry[], opts: { prefix?: Buffer; comment?: Buffer; trailer?: Buffer } = {}): Buffer {
+  const locals: Buffer[] = opts.prefix ? [opts.prefix] : [];
   const central: Buffer[] = [];
-  let off = 0;
+  let off = opts.prefix?.length ?? 0;
+  let count = 0;
   for (const e of entries) {
     const name = Buffer.isBuffer(e.name) ? e.name : Buffer.from(e.name);
     const method = e.method ?? 8;
@@ -43,6 +46,8 @@ function makeZip(entries: RawEntry[]): Buffer {
     lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(20, 4); lh.writeUInt16LE(flags, 6); lh.writeUInt16LE(method, 8);
     lh.writeUInt32LE(crc, 14); lh.writeUInt32LE(comp.length, 18); lh.writeUInt32LE(size, 22); lh.writeUInt16LE(name.length, 26);
     locals.push(lh, name, comp);
+    if (e.localOnly) { off += 30 + name.length + comp.length; continue; }
+    count++;
     const ch = Buffer.alloc(46);
     ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(0x031e, 4); ch.writeUInt16LE(20, 6); ch.writeUInt16LE(flags, 8); ch.writeUInt16LE(method, 10);
     ch.writeUInt32LE(crc, 16); ch.writeUInt32LE(comp.length, 20); ch.writeUInt32LE(size, 24); ch.writeUInt16LE(name.length, 28);
@@ -51,10 +56,11 @@ function makeZip(entries: RawEntry[]): Buffer {
     off += 30 + name.length + comp.length;
   }
   const cd = Buffer.concat(central);
+  const comment = opts.comment ?? Buffer.alloc(0);
   const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(entries.length, 8); eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12); eocd.writeUInt32LE(off, 16);
-  return Buffer.concat([...locals, cd, eocd]);
+  eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(count, 8); eocd.writeUInt16LE(count, 10);
+  eocd.writeUInt32LE(cd.length, 12); eocd.writeUInt32LE(off + (opts.trailer?.length ?? 0), 16); eocd.writeUInt16LE(comment.length, 20);
+  return Buffer.concat([...locals, ...(opts.trailer ? [opts.trailer] : []), cd, eocd, comment]);
 }
 
 /** Re-signs after a change (an insider with a key): digests, SHA256SUMS, manifest, envelope. `edit` may change the statement. */
@@ -242,5 +248,20 @@ describe('adversarial bundles', () => {
     const r2 = await verify(makeZip(entries(new Map(files).set('manifest.dsse.json', Buffer.from(dup)))));
     expect(r2.code).toBe(1);
     expect(r2.stderr).toContain('INVALID: manifest.dsse.json: is not in the form collect writes');
+  });
+
+  it('bytes outside the entries (a prepended script, a local entry missing from the central directory, a comment) are INVALID', async () => {
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['prefix', makeZip(entries(), { prefix: Buffer.from('#!/bin/sh\necho "verified OK"; exit 0\n') }), /\d+ bytes at offset 0 belong to no entry: data no check reads/],
+      // A streaming extractor (reading local headers front to back) writes events.jsonl twice, the forged one first or last.
+      ['local only', makeZip([...entries(), { name: 'events.jsonl', data: Buffer.from('{"forged":true}\n'), localOnly: true }]), /bytes at offset \d+, before the central directory, belong to no entry/],
+      ['between', makeZip(entries(), { trailer: Buffer.from('hidden between the data and the central directory') }), /before the central directory, belong to no entry/],
+      ['comment', makeZip(entries(), { comment: Buffer.from('Verified by audit-evidence: VALID') }), /the zip has a 33-byte comment/],
+    ];
+    for (const [label, zip, want] of cases) {
+      const r = await verify(zip);
+      expect(r.code, label).toBe(1);
+      expect(r.stderr, label).toMatch(want);
+    }
   });
 });

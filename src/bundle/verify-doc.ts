@@ -65,15 +65,19 @@ after signing or was signed with another key.
 ## 3. Check every file
 
 The signed manifest lists the digest of ${SUMS_FILE}; ${SUMS_FILE} lists every other file.
+\`sha256sum -c\` opens every path ${SUMS_FILE} names, so the third command first makes sure each
+is a plain path inside this folder (it prints nothing when they all are; otherwise stop).
 
 \`\`\`sh
 sha256sum ${SUMS_FILE}
 grep -A3 '"name": "${SUMS_FILE}"' ${MANIFEST_FILE} | grep sha256
+grep -vE '^[0-9a-f]{64}  [A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$' ${SUMS_FILE}
 sha256sum -c ${SUMS_FILE}
 \`\`\`
 
-The first two lines must show the same digest, and every file must be \`OK\`. Also compare the list of
-files in the folder with the manifest's \`subject\` names: nothing may be missing or extra.
+The first two lines must show the same digest, the third command must print nothing, and every file
+must be \`OK\`. Also compare the list of files in the folder with the manifest's \`subject\` names:
+nothing may be missing or extra.
 
 ## 4. Trace a row to its raw record
 

@@ -224,8 +224,10 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
       const r = new LineReader(b, SUMS_FILE);
       const listed = new Set<string>();
       for (let l = await r.next(); l; l = await r.next()) {
-        const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(l.text);
-        if (!m) { fail(SUMS_FILE, 'is not a sha256sum line', l.line); continue; }
+        // The grammar VERIFY.md checks before it runs sha256sum -c: a digest, two spaces, a plain
+        // relative path whose segments do not start with '.' (no '..', no absolute path, no escapes).
+        const m = /^([0-9a-f]{64}) {2}([A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*)$/.exec(l.text);
+        if (!m) { fail(SUMS_FILE, 'is not a sha256sum line naming a plain path inside the bundle (\'<sha256>  <path>\')', l.line); continue; }
         listed.add(m[2]);
         if (!subjects.has(m[2])) fail(SUMS_FILE, `lists ${m[2]}, which the manifest does not`, l.line);
         else if (subjects.get(m[2]) !== m[1]) fail(SUMS_FILE, `the digest of ${m[2]} differs from the manifest's`, l.line);

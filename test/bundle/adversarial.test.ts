@@ -4,7 +4,8 @@
 // not exactly what the signer produced, and must say INVALID (exit 1, naming the entry) rather than
 // "could not run" (exit 2) or hang when a zip entry is damaged or crafted.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32, deflateRawSync, createDeflateRaw } from 'node:zlib';
@@ -12,6 +13,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { collect, keygen, readAll, tempDir, writeConfig } from './helpers.js';
 import { signEnvelope, envelopeText } from '../../src/bundle/dsse.js';
 import { sumsText, type Statement } from '../../src/bundle/manifest.js';
+import { verifyDoc } from '../../src/bundle/verify-doc.js';
 import { sha256Hex } from '../../src/event/hash.js';
 
 interface RawEntry {
@@ -64,10 +66,10 @@ function makeZip(entries: RawEntry[], opts: { prefix?: Buffer; comment?: Buffer;
 }
 
 /** Re-signs after a change (an insider with a key): digests, SHA256SUMS, manifest, envelope. `edit` may change the statement. */
-function resign(files: Map<string, Buffer>, keyPath: string, edit: (st: Statement) => void = () => {}): Map<string, Buffer> {
+function resign(files: Map<string, Buffer>, keyPath: string, edit: (st: Statement) => void = () => {}, keepSums = false): Map<string, Buffer> {
   const st: Statement = JSON.parse(files.get('manifest.intoto.json')!.toString());
   const others = st.subject.filter((s) => s.name !== 'SHA256SUMS' && files.has(s.name)).map((s) => ({ name: s.name, digest: { sha256: sha256Hex(files.get(s.name)!) } }));
-  const sums = Buffer.from(sumsText(others));
+  const sums = keepSums ? files.get('SHA256SUMS')! : Buffer.from(sumsText(others));
   files.set('SHA256SUMS', sums);
   st.subject = [{ name: 'SHA256SUMS', digest: { sha256: sha256Hex(sums) } }, ...others];
   edit(st);
@@ -263,5 +265,24 @@ describe('adversarial bundles', () => {
       expect(r.code, label).toBe(1);
       expect(r.stderr, label).toMatch(want);
     }
+  });
+
+  it('SHA256SUMS naming a path outside the folder: VERIFY.md stops before sha256sum -c reads it, and verify holds SHA256SUMS to the same grammar', async () => {
+    const doc = verifyDoc({ keyid: 'k', ephemeral: false, demo: false });
+    const guard = doc.split('\n').find((l) => l.startsWith('grep -vE '))!;
+    const folder = join(dir, 'sums');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'SHA256SUMS'), files.get('SHA256SUMS')!);
+    expect(spawnSync('bash', ['-c', guard], { cwd: folder, encoding: 'utf8' }).stdout).toBe('');
+    for (const bad of ['../outside.txt', '/etc/hostname', 'raw/../../x', '.hidden', 'a\\b']) {
+      writeFileSync(join(folder, 'SHA256SUMS'), `${files.get('SHA256SUMS')!.toString()}${'0'.repeat(64)}  ${bad}\n`);
+      expect(spawnSync('bash', ['-c', guard], { cwd: folder, encoding: 'utf8' }).stdout, bad).toContain(bad);
+    }
+    // sha256sum's binary marker ('<hash> *name'): the tool took it, VERIFY.md's guard does not.
+    const m = resign(new Map(files), keyA.key);
+    m.set('SHA256SUMS', Buffer.from(m.get('SHA256SUMS')!.toString().replace(/  /g, ' *')));
+    const r = await verify(makeZip(entries(resign(m, keyA.key, undefined, true))));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/INVALID: SHA256SUMS line 1: is not a sha256sum line naming a plain path/);
   });
 });

@@ -14,6 +14,7 @@ import { collect, keygen, readAll, tempDir, writeConfig } from './helpers.js';
 import { signEnvelope, envelopeText } from '../../src/bundle/dsse.js';
 import { sumsText, type Statement } from '../../src/bundle/manifest.js';
 import { verifyDoc } from '../../src/bundle/verify-doc.js';
+import { MerkleBuilder } from '../../src/bundle/merkle.js';
 import { sha256Hex } from '../../src/event/hash.js';
 
 interface RawEntry {
@@ -284,5 +285,56 @@ describe('adversarial bundles', () => {
     const r = await verify(makeZip(entries(resign(m, keyA.key, undefined, true))));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/INVALID: SHA256SUMS line 1: is not a sha256sum line naming a plain path/);
+  });
+
+  // Attacks that verify already caught before this review; kept so that they stay caught.
+  it('an insider who edits events.jsonl and recomputes the Merkle root: non-canonical JSON, duplicate keys, a BOM are INVALID', async () => {
+    const lines = files.get('events.jsonl')!.toString().split('\n').slice(0, -1);
+    const variants: Array<[string, (l: string) => string, RegExp]> = [
+      ['spaces', (l) => l.replace('{"access_request":null,', '{"access_request": null,'), /events\.jsonl line 1: is not in canonical JSON form/],
+      ['duplicate key', (l) => l.replace('{"access_request":null,', '{"access_request":null,"action":{},'), /events\.jsonl line 1: is not in canonical JSON form/],
+      ['bom', (l) => `\ufeff${l}`, /events\.jsonl line 1: is not JSON/],
+    ];
+    for (const [label, change, want] of variants) {
+      const edited = [change(lines[0]), ...lines.slice(1)];
+      const merkle = new MerkleBuilder();
+      for (const l of edited) merkle.add(l);
+      const m = resign(new Map(files).set('events.jsonl', Buffer.from(`${edited.join('\n')}\n`)), keyA.key, (st) => { st.predicate.events.merkle_root = merkle.root(); });
+      const r = await verify(makeZip(entries(m)));
+      expect(r.code, label).toBe(1);
+      expect(r.stderr, label).toMatch(want);
+    }
+  });
+
+  it('envelope tricks without the key: keyid of another key, another payloadType, a payload that is not the manifest, a self-signed copy checked against the real key', async () => {
+    const env = JSON.parse(files.get('manifest.dsse.json')!.toString());
+    const withEnv = (e: object) => makeZip(entries(new Map(files).set('manifest.dsse.json', Buffer.from(envelopeText(e as never)))));
+    const keyid = await verify(withEnv({ ...env, signatures: [{ ...env.signatures[0], keyid: 'b'.repeat(64) }] }));
+    expect(keyid.code).toBe(1);
+    expect(keyid.stderr).toMatch(/manifest\.dsse\.json: was signed with another key/);
+    const type = await verify(withEnv({ ...env, payloadType: 'application/json' }));
+    expect(type.code).toBe(1);
+    expect(type.stderr).toMatch(/payloadType is 'application\/json'/);
+    const payload = await verify(withEnv({ ...env, payload: Buffer.from('{}').toString('base64') }));
+    expect(payload.code).toBe(1);
+    expect(payload.stderr).toMatch(/manifest\.intoto\.json: differs from the payload signed/);
+    const selfSigned = makeZip(entries(resign(new Map(files).set('public-key.pem', readFileSync(keyB.pub)), keyB.key, (st) => { st.predicate.signer.keyid = JSON.parse(files.get('manifest.dsse.json')!.toString()).signatures[0].keyid; })));
+    expect((await verify(selfSigned)).code).toBe(1);
+    // Without --pubkey the self-signed copy is judged by its own key: INVALID here only because its predicate names A's key id.
+    expect((await verify(selfSigned, [])).code).toBe(1);
+  });
+
+  it('--previous pointing at the same bundle, and a chain whose periods overlap, are INVALID', async () => {
+    const cfg = writeConfig(dir, '', 'chain.yaml');
+    const w1 = join(dir, 'w1.zip');
+    const w2 = join(dir, 'w2.zip');
+    expect((await collect(['--config', cfg, '--since', '2026-11-15', '--until', '2026-11-23', '--key', keyA.key, '--out', w1])).code).toBe(0);
+    expect((await collect(['--config', cfg, '--since', '2026-11-22', '--until', '2026-11-29', '--key', keyA.key, '--out', w2, '--previous', w1])).code).toBe(0);
+    const overlap = await runCli(['verify', w2, '--pubkey', keyA.pub, '--previous', w1]);
+    expect(overlap.code).toBe(1);
+    expect(overlap.stderr).toMatch(/the periods overlap: the previous bundle ends at 2026-11-23T00:00:00.000Z, this one starts at 2026-11-22T00:00:00.000Z/);
+    const same = await runCli(['verify', w2, '--pubkey', keyA.pub, '--previous', w2]);
+    expect(same.code).toBe(1);
+    expect(same.stderr).toMatch(/predicate\.previous_bundle names manifest sha256/);
   });
 });

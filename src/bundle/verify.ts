@@ -275,8 +275,11 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
   const start = Date.parse(p.period.start);
   const end = Date.parse(p.period.end);
   const sources = new Map(p.sources.map((s) => [s.name, s]));
-  const perSource = new Map<string, { events: number; raw: Record<string, number>; rawLines: number }>();
-  for (const s of p.sources) perSource.set(s.name, { events: 0, raw: {}, rawLines: 0 });
+  const perSource = new Map<string, { events: number; raw: Record<string, number>; rawLines: number; first: string | null; last: string | null; untimed: number }>();
+  for (const s of p.sources) perSource.set(s.name, { events: 0, raw: {}, rawLines: 0, first: null, last: null, untimed: 0 });
+  // The predicate's figures a reader sees first (and summary.html shows), recounted from the events.
+  const byCategory: Record<string, number> = {};
+  let privileged = 0;
   const raws = new Map<string, LineReader>();
   const rawFor = (source: string): LineReader | null => {
     const name = rawFileName(source);
@@ -327,7 +330,15 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
     if (csvOk) csvOk = await compareCsv(csvRow(e), l.line);
     const source = e.source.instance ?? '';
     if (!sources.has(source)) { fail(EVENTS_FILE, `names a source '${source}' that the manifest does not list`, l.line); continue; }
-    perSource.get(source)!.events++;
+    const ps = perSource.get(source)!;
+    ps.events++;
+    byCategory[e.category] = (byCategory[e.category] ?? 0) + 1;
+    if (e.privileged.value) privileged++;
+    if (e.timestamp === null) ps.untimed++;
+    else {
+      if (ps.first === null || e.timestamp < ps.first) ps.first = e.timestamp;
+      if (ps.last === null || e.timestamp > ps.last) ps.last = e.timestamp;
+    }
     const r = rawFor(source);
     if (!r) continue; // the missing raw file is reported as a missing subject
     let found = false;
@@ -389,6 +400,20 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
   }
   const totalEvents = p.sources.reduce((a, s) => a + s.events, 0);
   if (totalEvents !== p.events.count) fail(MANIFEST_FILE, `the sources' events add up to ${totalEvents}, not events.count ${p.events.count}`);
+  for (const s of p.sources) {
+    const c = perSource.get(s.name)!;
+    if (c.first !== s.first_event || c.last !== s.last_event || c.untimed !== s.untimed_events) fail(MANIFEST_FILE, `source ${s.name}: first_event ${s.first_event}, last_event ${s.last_event}, untimed_events ${s.untimed_events} do not recompute from ${EVENTS_FILE} (${c.first}, ${c.last}, ${c.untimed})`);
+  }
+  const sum = (f: (s: EvidencePredicate['sources'][number]) => number) => p.sources.reduce((a, s) => a + f(s), 0);
+  const t = p.totals;
+  const want = {
+    records_read: sum((s) => s.records_read), events: sum((s) => s.events), rejects: sum((s) => s.rejects),
+    skipped: sum((s) => Object.values(s.skipped).reduce((a, n) => a + n, 0)), outside_period: sum((s) => s.outside_period),
+    counts_reconcile: p.sources.every((s) => s.counts_reconcile),
+  };
+  for (const [k, v] of Object.entries(want)) if (t[k as keyof typeof t] !== v) fail(MANIFEST_FILE, `totals.${k} is ${JSON.stringify(t[k as keyof typeof t])}; the sources add up to ${JSON.stringify(v)}`);
+  if (canonicalJson(byCategory) !== canonicalJson(p.events.by_category)) fail(MANIFEST_FILE, `events.by_category ${JSON.stringify(p.events.by_category)} does not recompute from ${EVENTS_FILE} (${JSON.stringify(byCategory)})`);
+  if (privileged !== p.events.privileged) fail(MANIFEST_FILE, `events.privileged is ${p.events.privileged}; ${EVENTS_FILE} holds ${privileged} privileged events`);
   return merkle.count;
 }
 

@@ -337,4 +337,18 @@ describe('adversarial bundles', () => {
     expect(same.code).toBe(1);
     expect(same.stderr).toMatch(/predicate\.previous_bundle names manifest sha256/);
   });
+
+  it('predicate figures a reader sees first (totals, events.by_category, events.privileged, first/last event) that do not recompute are INVALID', async () => {
+    const lies: Array<[string, (st: Statement) => void, RegExp]> = [
+      ['totals', (st) => { st.predicate.totals.rejects += 1; }, /totals\.rejects is \d+; the sources add up to \d+/],
+      ['by_category', (st) => { const c = st.predicate.events.by_category; const k = Object.keys(c)[0]; c[k] -= 1; c.other = (c.other ?? 0) + 1; }, /events\.by_category .* does not recompute/],
+      ['privileged', (st) => { st.predicate.events.privileged = 0; }, /events\.privileged is 0; events\.jsonl holds \d+ privileged events/],
+      ['last_event', (st) => { st.predicate.sources[0].last_event = '2026-11-28T23:59:59.000Z'; }, /source pg: first_event .* do not recompute/],
+    ];
+    for (const [label, edit, want] of lies) {
+      const r = await verify(makeZip(entries(resign(new Map(files), keyA.key, edit))));
+      expect(r.code, label).toBe(1);
+      expect(r.stderr, label).toMatch(want);
+    }
+  });
 });

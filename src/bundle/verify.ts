@@ -54,6 +54,15 @@ export interface VerifyOptions {
 const manifestSchema = JSON.parse(readFileSync(packageFile('schemas/manifest.schema.json'), 'utf8'));
 const validatePredicate = ajv.compile(manifestSchema);
 const MAX_MANIFEST = 256 * 1024 * 1024;
+/** Failures held back from the single pass before its line checks stop. */
+const MAX_HELD = 10_000;
+/**
+ * A zip entry that claims to inflate to more than BOMB_MIN bytes at more than BOMB_RATIO:1 is not
+ * read. collect's files compress about 4-8:1 (hashes and ids do not compress); DEFLATE's ceiling
+ * is ~1032:1, which is what a bomb of repeated bytes uses.
+ */
+const BOMB_MIN = 64 * 1024 * 1024;
+const BOMB_RATIO = 100;
 
 export function formatFailure(f: Failure): string {
   return `${f.file}${f.line !== undefined ? ` line ${f.line}` : ''}: ${f.message}`;
@@ -84,10 +93,10 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
   const warnings: string[] = [];
   const perFile = new Map<string, number>();
   const max = opts.maxPerFile ?? 20;
-  const fail = (file: string, message: string, line?: number) => {
+  const fail = (file: string, message: string, line?: number, always = false) => {
     const n = (perFile.get(file) ?? 0) + 1;
     perFile.set(file, n);
-    if (n <= max) failures.push({ file, line, message });
+    if (n <= max || always) failures.push({ file, line, message });
     else if (n === max + 1) failures.push({ file, message: `more failures in this file are not listed` });
   };
   const facts: VerifyResult['facts'] = { keyid: null, signer: null, events: 0, files: 0, demo: false, period: null, previous: null };
@@ -124,6 +133,9 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
       if (other !== undefined && other !== n) fail(n, `and ${other} are the same file once unzipped (same path, or the same on a case-insensitive or Unicode-normalizing file system): unzip would write one over the other`);
       else folded.set(k, n);
     }
+    const bombs = [...b.entries].filter(([, e]) => e.uncompressedSize > BOMB_MIN && e.uncompressedSize > BOMB_RATIO * e.compressedSize);
+    for (const [name, e] of bombs) fail(name, `claims to inflate from ${e.compressedSize} to ${e.uncompressedSize} bytes (more than ${BOMB_RATIO}:1, a zip bomb?): not read`);
+    if (bombs.length > 0) return done();
     for (const d of b.directories) {
       if (d.size > 0) fail(d.name, `is a directory entry that holds ${d.size} bytes of data`);
       else if (![...b.entries.keys()].some((n) => n.startsWith(d.name))) fail(d.name, 'is a folder that holds none of the bundle\'s files (an extra entry)');
@@ -203,8 +215,15 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
     const completeness = await prepareCompleteness(b, p, held7, warnings);
     const streamed: Streamed = { readers: new Map(), readError: null };
     let eventCount = 0;
+    // Held failures are capped: a file of millions of bad lines (30 MB of line breaks took 4
+    // minutes and GBs of held messages) stops the line checks once the bundle is plainly invalid.
+    const stop = { now: false };
+    let stopped = '';
     try {
-      eventCount = await checkEvents(b, p, (file, message, line) => held6.push({ file, message, line }), subjects, streamed, completeness.checker);
+      eventCount = await checkEvents(b, p, (file, message, line) => {
+        if (held6.length < MAX_HELD) held6.push({ file, message, line });
+        else if (!stop.now) { stop.now = true; stopped = file; }
+      }, subjects, streamed, completeness.checker, stop);
     } catch (e) { streamed.readError = e; }
 
     // 3. Every subject present with its digest; nothing extra.
@@ -245,6 +264,7 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
 
     // 6. Events, raw records, CSV, rejects, counts (checked in the pass above).
     for (const h of held6) fail(h.file, h.message, h.line);
+    if (stop.now) fail(stopped, `the line checks stopped after ${MAX_HELD} problems; the lines, counts and raw records after that point were not checked`, undefined, true);
     if (streamed.readError !== null) throw streamed.readError;
     facts.events = eventCount;
 
@@ -260,7 +280,8 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
   }
 }
 
-type Fail = (file: string, message: string, line?: number) => void;
+/** Records a failure; `always` lists it even past the per-file limit. */
+type Fail = (file: string, message: string, line?: number, always?: boolean) => void;
 
 /** A reader for a line file, hashing it when the manifest lists it (its digest is then checked from the same pass). */
 function reader(b: OpenBundle, name: string, subjects: Map<string, string>, streamed: Streamed): LineReader {
@@ -269,7 +290,7 @@ function reader(b: OpenBundle, name: string, subjects: Map<string, string>, stre
   return r;
 }
 
-async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subjects: Map<string, string>, streamed: Streamed, checker: CompletenessChecker | null): Promise<number> {
+async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subjects: Map<string, string>, streamed: Streamed, checker: CompletenessChecker | null, stop: { now: boolean }): Promise<number> {
   if (!b.entries.has(EVENTS_FILE)) return 0;
   const merkle = new MerkleBuilder();
   const start = Date.parse(p.period.start);
@@ -313,7 +334,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
   let csvOk = await compareCsv(csvHeader(), null);
 
   const ev = reader(b, EVENTS_FILE, subjects, streamed);
-  for (let l = await ev.next(); l; l = await ev.next()) {
+  for (let l = await ev.next(); l && !stop.now; l = await ev.next()) {
     merkle.add(l.text);
     let e: AuditEvent;
     try { e = JSON.parse(l.text); } catch { fail(EVENTS_FILE, 'is not JSON', l.line); continue; }
@@ -342,7 +363,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
     const r = rawFor(source);
     if (!r) continue; // the missing raw file is reported as a missing subject
     let found = false;
-    for (let rl = await r.next(); rl; rl = await r.next()) {
+    for (let rl = await r.next(); rl && !stop.now; rl = await r.next()) {
       const x = parseRaw(r, rl, source);
       if (!x) continue;
       if (x.disposition !== 'event') continue;
@@ -363,7 +384,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
   for (const s of p.sources) {
     const r = rawFor(s.name);
     if (!r) continue;
-    for (let rl = await r.next(); rl; rl = await r.next()) {
+    for (let rl = await r.next(); rl && !stop.now; rl = await r.next()) {
       const x = parseRaw(r, rl, s.name);
       if (x && x.disposition === 'event') fail(r.name, `holds the raw record of an event (sha256 ${x.sha256}) that is not in ${EVENTS_FILE} (an event line was deleted?)`, rl.line);
     }
@@ -377,7 +398,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
   const rejects: Record<string, number> = {};
   if (b.entries.has(REJECTS_FILE)) {
     const r = reader(b, REJECTS_FILE, subjects, streamed);
-    for (let l = await r.next(); l; l = await r.next()) {
+    for (let l = await r.next(); l && !stop.now; l = await r.next()) {
       let x: { source?: string; raw_sha256?: string; raw?: string; reason?: string };
       try { x = JSON.parse(l.text); } catch { fail(REJECTS_FILE, 'is not JSON', l.line); continue; }
       if (typeof x.raw !== 'string' || sha256Hex(x.raw) !== x.raw_sha256) fail(REJECTS_FILE, 'the rejected record\'s text does not hash to its raw_sha256', l.line);

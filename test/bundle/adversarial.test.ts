@@ -15,6 +15,8 @@ import { signEnvelope, envelopeText } from '../../src/bundle/dsse.js';
 import { sumsText, type Statement } from '../../src/bundle/manifest.js';
 import { verifyDoc } from '../../src/bundle/verify-doc.js';
 import { MerkleBuilder } from '../../src/bundle/merkle.js';
+import { EntryLines, MAX_LINE_BYTES } from '../../src/bundle/entry-lines.js';
+import { Readable } from 'node:stream';
 import { sha256Hex } from '../../src/event/hash.js';
 
 interface RawEntry {
@@ -192,9 +194,17 @@ describe('adversarial bundles', () => {
     const t = Date.now();
     const r = await verify(makeZip(replace('events.jsonl', (e) => ({ ...e, data: Buffer.alloc(0), compressed: Buffer.concat(out), size: 300 * MB }))));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('events.jsonl: cannot be read from the zip (line 1 is longer than 268435456 bytes)');
+    // 300 MB of one byte is also more than 100:1 (the bomb guard below); the line cap itself is tested on EntryLines.
+    expect(r.stderr).toMatch(/events\.jsonl: (cannot be read from the zip \(line 1 is longer than 268435456 bytes\)|claims to inflate .* a zip bomb)/);
     expect(Date.now() - t).toBeLessThan(60_000);
   }, 120_000);
+
+  it('EntryLines refuses a line longer than MAX_LINE_BYTES without gathering it (257 MB of one 1 MB chunk, held by reference)', async () => {
+    const MB = 1024 * 1024;
+    const block = Buffer.alloc(MB, 0x61);
+    const lines = new EntryLines(async () => Readable.from((function* () { for (let i = 0; i < 257; i++) yield block; })()), 'events.jsonl', true);
+    await expect(lines.next()).rejects.toThrow(`events.jsonl cannot be read from the zip (line 1 is longer than ${MAX_LINE_BYTES} bytes)`);
+  });
 
   it('--pubkey A while the bundled public-key.pem is key B (re-signed by A) is INVALID: VERIFY.md uses the bundled key', async () => {
     const m = resign(new Map(files).set('public-key.pem', readFileSync(keyB.pub)), keyA.key);
@@ -351,4 +361,30 @@ describe('adversarial bundles', () => {
       expect(r.stderr, label).toMatch(want);
     }
   });
+
+  it('a bomb of line breaks in events.jsonl is INVALID in seconds: 200 MB at ~1000:1 is not read, 20 MB of empty lines stops after 10,000 problems', async () => {
+    const MB = 1024 * 1024;
+    const deflated = async (block: Buffer, times: number): Promise<Buffer> => {
+      const deflate = createDeflateRaw({ level: 9 });
+      const out: Buffer[] = [];
+      deflate.on('data', (c: Buffer) => out.push(c));
+      const ended = new Promise((resolve) => deflate.on('end', resolve));
+      for (let i = 0; i < times; i++) deflate.write(block);
+      deflate.end();
+      await ended;
+      return Buffer.concat(out);
+    };
+    const newlines = Buffer.alloc(MB, 0x0a);
+    const bomb200 = await deflated(newlines, 200);
+    const big = await verify(makeZip(replace('events.jsonl', (e) => ({ ...e, compressed: bomb200, size: 200 * MB }))));
+    expect(big.code).toBe(1);
+    expect(big.stderr).toMatch(/events\.jsonl: claims to inflate from \d+ to 209715200 bytes \(more than 100:1, a zip bomb\?\): not read/);
+    // 20 MB of line breaks (21 million empty lines): every line failed and each failure was held, ~2.5 minutes.
+    const bomb20 = await deflated(newlines, 20);
+    const t = Date.now();
+    const many = await verify(makeZip(replace('events.jsonl', (e) => ({ ...e, compressed: bomb20, size: 20 * MB }))));
+    expect(many.code).toBe(1);
+    expect(many.stderr).toContain('events.jsonl: the line checks stopped after 10000 problems');
+    expect(Date.now() - t).toBeLessThan(60_000);
+  }, 300_000);
 });

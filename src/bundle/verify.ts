@@ -122,7 +122,7 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
     // Names unzip would write elsewhere or differently than they are checked, and folders that are
     // not the folder of a file (zip -r adds those; anything else is an extra entry or hidden data).
     for (const h of b.hidden) fail(path, `${h}: data no check reads`);
-    for (const u of b.unsafe) fail(u.name, `is an entry with an unsafe name (${u.reason}): unzip would write it outside the bundle's folder or under another name than the one checked`);
+    for (const u of b.unsafe) fail(u.name, `is an unsafe entry (${u.reason}): unzip would write it outside the bundle's folder, under another name, or as something else than the file checked`);
     // Names that are one file once unzipped: 'a/./b' or 'a//b' and 'a/b' anywhere, and names that differ
     // only in case or Unicode normalization on macOS and Windows. unzip would write one over the
     // other, so the folder would not hold what was checked.

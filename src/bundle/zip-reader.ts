@@ -45,16 +45,17 @@ export interface OpenBundle {
   /** Names that appear more than once in the zip. */
   duplicates: string[];
   /**
-   * Entries left out of \`entries\` because of their name: '..' segments, absolute or drive paths,
-   * backslashes. \`unzip\` would write them elsewhere or under another name than the one checked.
+   * Entries left out of `entries` because of their name ('..' segments, absolute or drive paths,
+   * backslashes, NUL) or type (symbolic links, devices): `unzip` would write them elsewhere, under
+   * another name, or as something else than the file checked.
    */
   unsafe: Array<{ name: string; reason: string }>;
-  /** Directory entries ('name/'), left out of \`entries\`. */
+  /** Directory entries ('name/'), left out of `entries`. */
   directories: DirectoryEntry[];
   /**
    * Bytes of the zip file that belong to no entry, the central directory or its end records
    * (prepended data, gaps between entries, data behind the last entry), and the zip comment: places
-   * where data can hide that a streaming extractor shows or \`unzip\` prints, though no check reads it.
+   * where data can hide that a streaming extractor shows or `unzip` prints, though no check reads it.
    */
   hidden: string[];
   stream(name: string): Promise<Readable>;
@@ -91,7 +92,11 @@ export async function openBundle(path: string): Promise<OpenBundle> {
       // The name as unzip reads it: the Info-ZIP Unicode Path field when valid, else UTF-8 or CP437 by flag.
       const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
       entry.fileName = name;
-      const bad = yauzl.validateFileName(name) ?? (name.includes('\0') ? 'NUL character in fileName' : null);
+      // A symbolic link (or device, fifo) in Unix mode bits: unzip creates a link, not the file that
+      // was checked (a link's entry data is its target path), which may point outside the folder.
+      const type = (entry.versionMadeBy >> 8) === 3 ? (entry.externalFileAttributes >>> 16) & 0o170000 : 0;
+      const bad = yauzl.validateFileName(name) ?? (name.includes('\0') ? 'NUL character in fileName'
+        : type === 0o120000 ? 'a symbolic link' : type !== 0 && type !== 0o100000 && type !== 0o040000 ? `not a regular file (mode ${type.toString(8)})` : null);
       if (bad !== null) unsafe.push({ name, reason: bad });
       else if (name.endsWith('/')) directories.push({ name, size: entry.uncompressedSize });
       else {

@@ -32,6 +32,8 @@ interface RawEntry {
   size?: number;
   /** Written as a local entry only, left out of the central directory (a streaming extractor still sees it). */
   localOnly?: boolean;
+  /** Unix mode in the external attributes (default a regular file, 0o100644). */
+  mode?: number;
 }
 
 /** A zip written byte by byte, so that names, flags, methods and sizes can be anything a zip can hold. */
@@ -56,7 +58,7 @@ function makeZip(entries: RawEntry[], opts: { prefix?: Buffer; comment?: Buffer;
     const ch = Buffer.alloc(46);
     ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(0x031e, 4); ch.writeUInt16LE(20, 6); ch.writeUInt16LE(flags, 8); ch.writeUInt16LE(method, 10);
     ch.writeUInt32LE(crc, 16); ch.writeUInt32LE(comp.length, 20); ch.writeUInt32LE(size, 24); ch.writeUInt16LE(name.length, 28);
-    ch.writeUInt32LE((0o100644 << 16) >>> 0, 38); ch.writeUInt32LE(off, 42);
+    ch.writeUInt32LE(((e.mode ?? 0o100644) << 16) >>> 0, 38); ch.writeUInt32LE(off, 42);
     central.push(ch, name);
     off += 30 + name.length + comp.length;
   }
@@ -116,14 +118,14 @@ describe('adversarial bundles', () => {
   it('a backslash name (raw\\pg\\records.jsonl) is INVALID: it was checked as raw/pg/records.jsonl while unzip writes that literal name', async () => {
     const r = await verify(makeZip(replace('raw/pg/records.jsonl', (e) => ({ ...e, name: 'raw\\pg\\records.jsonl' }))));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('INVALID: raw\\pg\\records.jsonl: is an entry with an unsafe name');
+    expect(r.stderr).toContain('INVALID: raw\\pg\\records.jsonl: is an unsafe entry');
   });
 
   it('an entry named ../evil.sh or /tmp/evil is INVALID naming it (it was exit 2, "not a readable zip")', async () => {
     for (const name of ['../evil.sh', '/tmp/evil', 'raw/../../evil', 'C:/evil']) {
       const r = await verify(makeZip([...entries(), { name, data: Buffer.from('echo owned\n') }]));
       expect(r.code, name).toBe(1);
-      expect(r.stderr).toContain(`INVALID: ${name}: is an entry with an unsafe name`);
+      expect(r.stderr).toContain(`INVALID: ${name}: is an unsafe entry`);
     }
   });
 
@@ -387,4 +389,10 @@ describe('adversarial bundles', () => {
     expect(many.stderr).toContain('events.jsonl: the line checks stopped after 10000 problems');
     expect(Date.now() - t).toBeLessThan(60_000);
   }, 300_000);
+
+  it('a symbolic link whose target text equals the file\'s bytes is INVALID (it was VALID; unzip makes a link instead of the file)', async () => {
+    const r = await verify(makeZip(replace('public-key.pem', (e) => ({ ...e, mode: 0o120777 }))));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('INVALID: public-key.pem: is an unsafe entry (a symbolic link)');
+  });
 });

@@ -29,7 +29,7 @@ import { openBundle, EntryReadError, type OpenBundle } from './zip-reader.js';
 import { verifyDoc } from './verify-doc.js';
 import {
   COLLECTOR_VERSION, COMPLETENESS_FILE, CSV_FILE, ENVELOPE_FILE, EVENTS_FILE, MANIFEST_FILE, PREDICATE_TYPE, PUBLIC_KEY_FILE,
-  REJECTS_FILE, STATEMENT_TYPE, SUMS_FILE, VERIFY_FILE, rawFileName, type Statement, type EvidencePredicate,
+  REJECTS_FILE, STATEMENT_TYPE, SUMS_FILE, VERIFY_FILE, rawFileName, statementBytes, type Statement, type EvidencePredicate,
 } from './manifest.js';
 
 export interface Failure { file: string; line?: number; message: string }
@@ -178,6 +178,9 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
     // 2. The statement (as signed) and its predicate.
     let st: Statement;
     try { st = JSON.parse(payload.toString('utf8')); } catch { fail(MANIFEST_FILE, 'the signed manifest is not JSON'); return done(); }
+    // A repeated key ("demo": true ... "demo": false) is read as the last by JSON parsers and as the
+    // first by an auditor's grep; collect writes neither that nor any other layout.
+    if (!statementBytes(st).equals(payload)) fail(MANIFEST_FILE, 'is not in the form collect writes (two-space JSON, no repeated keys): a reader and a JSON parser could see different values');
     if (st._type !== STATEMENT_TYPE) fail(MANIFEST_FILE, `_type is not ${STATEMENT_TYPE}`);
     if (st.predicateType !== PREDICATE_TYPE) { fail(MANIFEST_FILE, `predicateType is not ${PREDICATE_TYPE}`); return done(); }
     if (!validatePredicate(st.predicate)) { fail(MANIFEST_FILE, `the predicate does not match schemas/manifest.schema.json (${formatAjvErrors(validatePredicate.errors ?? []).slice(0, 3).join('; ')})`); return done(); }

@@ -395,4 +395,15 @@ describe('adversarial bundles', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('INVALID: public-key.pem: is an unsafe entry (a symbolic link)');
   });
+
+  it('a signed manifest with a repeated key (grep sees the first, JSON the last) is INVALID', async () => {
+    const m = resign(new Map(files), keyA.key);
+    const text = m.get('manifest.intoto.json')!.toString().replace('"demo": false,', '"demo": true,\n    "demo": false,');
+    const priv = createPrivateKey(readFileSync(keyA.key));
+    m.set('manifest.intoto.json', Buffer.from(text));
+    m.set('manifest.dsse.json', Buffer.from(envelopeText(signEnvelope(Buffer.from(text), priv, createPublicKey(priv)))));
+    const r = await verify(makeZip(entries(m)));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('INVALID: manifest.intoto.json: is not in the form collect writes (two-space JSON, no repeated keys)');
+  });
 });

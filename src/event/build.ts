@@ -145,12 +145,21 @@ function emptyToNull(v: string | null | undefined): string | null {
   return v === undefined || v === null || v === '' ? null : v;
 }
 
-/** Snake-cases an API method or command name: CreateUser -> create_user, ALTER SYSTEM -> alter_system. */
+/**
+ * Snake-cases an API method or command name: CreateUser -> create_user, ALTER SYSTEM -> alter_system.
+ * Memoized (bounded): a log repeats few names, and the conversion is four regex replaces per call.
+ */
+const snakeCache = new Map<string, string>();
 export function snakeCase(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .toLowerCase();
+  let s = snakeCache.get(name);
+  if (s === undefined) {
+    s = name
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+      .replace(/[^A-Za-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .toLowerCase();
+    if (snakeCache.size < 20_000) snakeCache.set(name, s);
+  }
+  return s;
 }

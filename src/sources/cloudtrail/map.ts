@@ -54,13 +54,6 @@ export function outcomeReason(code: string | null, message: string | null): stri
   return code ?? m;
 }
 
-const snakeCache = new Map<string, string>();
-function actionName(base: string): string {
-  let s = snakeCache.get(base);
-  if (s === undefined) { s = snakeCase(base); if (snakeCache.size < 20_000) snakeCache.set(base, s); }
-  return s;
-}
-
 /** Logstash's CloudTrail pipeline writes the user agent as `[agent]`. */
 function cleanAgent(ua: string | null): string | null {
   if (ua && ua.length > 1 && ua.charCodeAt(0) === 0x5b && ua.charCodeAt(ua.length - 1) === 0x5d) return ua.slice(1, -1) || null;
@@ -185,7 +178,7 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
   if (cls.basis === 'refined') details.category_basis = 'request_parameters';
 
   // Insights events report unusual call rates of eventName; they are not that call.
-  let action = base ? actionName(base) : null;
+  let action = base ? snakeCase(base) : null;
   let category = cls.category;
   if (rec.eventType === 'AwsCloudTrailInsight') {
     action = 'cloudtrail_insight';

@@ -37,16 +37,6 @@ export const NOTES = {
   impliedResource: 'some entries have no resourceName: their resource is taken from authorizationInfo[0] and marked implicit',
 };
 
-/** snakeCase of method names, cached: a log repeats few methods, and snakeCase is four regex replaces. */
-const actionNames = new Map<string, string>();
-function actionName(leaf: string): string {
-  let n = actionNames.get(leaf);
-  if (n === undefined) {
-    n = snakeCase(leaf);
-    if (actionNames.size < 20_000) actionNames.set(leaf, n);
-  }
-  return n;
-}
 
 /** The SQL the request carries, redacted: Spanner, BigQuery (legacy and newer metadata), Cloud SQL pgaudit. */
 export function statementOf(p: Json): string | null {
@@ -217,7 +207,7 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   const ev = buildEvent({
     timestamp,
     user: id.user,
-    action: { name: leaf ? actionName(leaf) : null, source_name: method, service, statement },
+    action: { name: leaf ? snakeCase(leaf) : null, source_name: method, service, statement },
     resource: { type: str(at(e, 'resource', 'type')), name: resourceName, implicit, scope: where.scope },
     category: cls.category,
     outcome: result.outcome,

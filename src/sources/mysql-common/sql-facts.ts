@@ -26,19 +26,8 @@ export interface SqlFacts {
 
 const DDL = /^(CREATE|ALTER|DROP|TRUNCATE|RENAME) /;
 
-/**
- * snakeCase of command and event names, cached: there are few of them, and snakeCase is four regex
- * replaces. Shared by the MySQL-family adapters.
- */
-const actionNames = new Map<string, string>();
-export function actionName(command: string): string {
-  let n = actionNames.get(command);
-  if (n === undefined) {
-    n = snakeCase(command);
-    if (actionNames.size < 1000) actionNames.set(command, n);
-  }
-  return n;
-}
+/** snake_case of command and event names, shared by the MySQL-family adapters (snakeCase is memoized). */
+export const actionName = snakeCase;
 
 /**
  * Classifies one SQL statement. `sourceCommand` is the plugin's own command name (MySQL

@@ -61,16 +61,8 @@ function categoryOf(auditClass: string, command: string, statement: string | nul
   }
 }
 
-const actionNames = new Map<string, string>();
-/** snake_case of a pgaudit COMMAND ('CREATE ROLE' -> create_role), cached: there are few commands. */
-export function actionName(command: string): string {
-  let n = actionNames.get(command);
-  if (n === undefined) {
-    n = snakeCase(command);
-    if (actionNames.size < 1000) actionNames.set(command, n);
-  }
-  return n;
-}
+/** snake_case of a pgaudit COMMAND ('CREATE ROLE' -> create_role); snakeCase is memoized. */
+export const actionName = snakeCase;
 
 /**
  * The action name of a pgaudit record. Mostly snake_case(COMMAND), with two exceptions so the

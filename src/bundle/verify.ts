@@ -305,6 +305,8 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
   const byCategory: Record<string, number> = {};
   let privileged = 0;
   const raws = new Map<string, LineReader>();
+  /** Raw records that became rejects, by source and sha256 (each line of rejects.jsonl must name one). */
+  const rawRejects = new Map<string, number>();
   const rawFor = (source: string): LineReader | null => {
     const name = rawFileName(source);
     if (!b.entries.has(name)) return null;
@@ -319,6 +321,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
     if (sha256Hex(x.text) !== x.sha256) fail(r.name, `the record's text does not hash to its sha256 ${x.sha256} (the raw record was changed)`, l.line);
     const c = perSource.get(source);
     if (c) { c.rawLines++; const k = x.disposition.startsWith('skip') ? 'skip' : x.disposition; c.raw[k] = (c.raw[k] ?? 0) + 1; }
+    if (x.disposition === 'reject') { const key = `${source}\n${x.sha256}`; rawRejects.set(key, (rawRejects.get(key) ?? 0) + 1); }
     return x;
   };
   const csv = b.entries.has(CSV_FILE) ? reader(b, CSV_FILE, subjects, streamed) : null;
@@ -405,6 +408,12 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
       let x: { source?: string; raw_sha256?: string; raw?: string; reason?: string };
       try { x = JSON.parse(l.text); } catch { fail(REJECTS_FILE, 'is not JSON', l.line); continue; }
       if (typeof x.raw !== 'string' || sha256Hex(x.raw) !== x.raw_sha256) fail(REJECTS_FILE, 'the rejected record\'s text does not hash to its raw_sha256', l.line);
+      else if (x.source !== undefined && b.entries.has(rawFileName(x.source))) {
+        const key = `${x.source}\n${x.raw_sha256}`;
+        const left = rawRejects.get(key) ?? 0;
+        if (left === 0) fail(REJECTS_FILE, `names a rejected raw record (sha256 ${x.raw_sha256}) that ${rawFileName(x.source)} does not hold as a reject`, l.line);
+        else rawRejects.set(key, left - 1);
+      }
       rejects[x.source ?? ''] = (rejects[x.source ?? ''] ?? 0) + 1;
     }
   }

@@ -10,7 +10,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32, deflateRawSync, createDeflateRaw } from 'node:zlib';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { collect, keygen, readAll, tempDir, writeConfig } from './helpers.js';
+import { collect, keygen, readAll, tempDir, writeConfig, DEMO } from './helpers.js';
 import { signEnvelope, envelopeText } from '../../src/bundle/dsse.js';
 import { sumsText, type Statement } from '../../src/bundle/manifest.js';
 import { verifyDoc } from '../../src/bundle/verify-doc.js';
@@ -405,5 +405,34 @@ describe('adversarial bundles', () => {
     const r = await verify(makeZip(entries(m)));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('INVALID: manifest.intoto.json: is not in the form collect writes (two-space JSON, no repeated keys)');
+  });
+
+  it('a reject line whose record is not the raw record kept as the reject is INVALID (counts alone matched)', async () => {
+    const m = new Map(files);
+    const kept = 'the record that was read';
+    const shown = 'another record the insider shows instead';
+    m.set('raw/pg/records.jsonl', Buffer.concat([m.get('raw/pg/records.jsonl')!, Buffer.from(`${JSON.stringify({ sha256: sha256Hex(kept), location: { file: 'x', line: 1 }, disposition: 'reject', text: kept })}\n`)]));
+    m.set('rejects.jsonl', Buffer.from(`${JSON.stringify({ source: 'pg', location: 'x line 1', reason: 'not an audit record', raw_sha256: sha256Hex(shown), raw: shown })}\n`));
+    const r = await verify(makeZip(entries(resign(m, keyA.key, (st) => {
+      const pg = st.predicate.sources.find((x) => x.name === 'pg')!;
+      pg.rejects++; pg.records_read++; pg.raw_records++;
+      st.predicate.totals.rejects++; st.predicate.totals.records_read++;
+    }))));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/INVALID: rejects\.jsonl line 1: names a rejected raw record \(sha256 [0-9a-f]{64}\) that raw\/pg\/records\.jsonl does not hold as a reject/);
+    expect(r.stderr.match(/INVALID/g)).toHaveLength(1);
+  });
+
+  it('a genuine bundle with a rejected record stays VALID under the reject check', async () => {
+    const log = join(dir, 'maria.log');
+    writeFileSync(log, `${readFileSync(join(DEMO, 'mariadb/mariadb10.11-live__server_audit.log'), 'utf8')}20261123 10:00:00,garbage\n`);
+    const cfg = join(dir, 'rejects.yaml');
+    writeFileSync(cfg, `version: 1\nprofile: soc2\nsources:\n  - name: maria\n    type: file\n    paths: [${log}]\n    format: mariadb-audit\n    timezone: UTC\n`);
+    const zip = join(dir, 'with-reject.zip');
+    const c = await collect(['--config', cfg, '--since', '2026-11-22', '--until', '2026-11-29', '--key', keyA.key, '--out', zip]);
+    expect(c.stderr).toMatch(/1 rejected/);
+    const r = await runCli(['verify', zip, '--pubkey', keyA.pub]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
   });
 });

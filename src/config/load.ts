@@ -112,9 +112,10 @@ export function validateConfigValue(value: unknown, file: string): void {
         const errs = (fn.errors ?? []).map((e) => ({ ...e, instancePath: `/sources/${i}${e.instancePath}` }));
         throw new ConfigError(describeConfigError(errs, file, knownKeys((configSchema.$defs as Record<string, unknown>)[def]), v));
       }
+      // Unique ignoring case: raw/pg/ and raw/PG/ are one folder once unzipped on macOS or Windows.
       const name = String((s as Record<string, unknown>).name);
-      if (names.has(name)) throw new ConfigError(`${file}: sources[${i}].name '${name}' is used by another source (names must be unique)`);
-      names.add(name);
+      if (names.has(name.toLowerCase())) throw new ConfigError(`${file}: sources[${i}].name '${name}' is used by another source (names must be unique)`);
+      names.add(name.toLowerCase());
     });
   }
   if (!validateConfig(v)) throw new ConfigError(describeConfigError(validateConfig.errors ?? [], file, undefined, v));

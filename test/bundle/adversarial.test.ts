@@ -435,4 +435,15 @@ describe('adversarial bundles', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   });
+
+  it('collect refuses source names that differ only in case (raw/pg/ and raw/PG/ would be one folder on macOS and Windows)', async () => {
+    const cfg = writeConfig(dir, `  - name: PG
+    type: file
+    paths: [${join(DEMO, 'pgaudit')}]
+    format: pgaudit
+`, 'case.yaml');
+    const r = await collect(['--config', cfg, '--since', '2026-11-22', '--until', '2026-11-29', '--key', keyA.key, '--out', join(dir, 'case.zip')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("sources[3].name 'PG' is used by another source (names must be unique)");
+  });
 });

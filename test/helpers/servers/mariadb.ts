@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import mysql from 'mysql2/promise';
 import { freePort } from './free-port.js';
+import { haltOnce } from './halt.js';
 import { checkFiles, type Availability } from './availability.js';
 
 const MARIADBD = '/usr/sbin/mariadbd';
@@ -84,16 +85,7 @@ export async function startMariaDB(): Promise<MariaServer> {
       } finally { await conn.end(); }
     };
     await sql([`CREATE USER admin@'127.0.0.1' IDENTIFIED BY '${ADMIN_PASSWORD}'`, `GRANT ALL ON *.* TO admin@'127.0.0.1' WITH GRANT OPTION`]);
-    let halted: Promise<void> | null = null;
-    const halt = (): Promise<void> => {
-      halted ??= new Promise<void>((resolve) => {
-        if (c.exitCode !== null || c.signalCode !== null) { resolve(); return; }
-        const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
-        c.once('exit', () => { clearTimeout(t); resolve(); });
-        c.kill('SIGTERM');
-      });
-      return halted;
-    };
+    const halt = haltOnce(c, 'SIGTERM');
     return {
       port, dir, socket, auditFile, sql, halt,
       admin: () => ({ host: '127.0.0.1', port, user: 'admin', password: ADMIN_PASSWORD }),

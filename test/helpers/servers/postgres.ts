@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { freePort } from './free-port.js';
+import { haltOnce } from './halt.js';
 import { checkFiles, type Availability } from './availability.js';
 
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -94,16 +95,7 @@ export async function startPostgres(opts: PgOptions = {}): Promise<PgServer> {
     c.stderr?.on('data', (b: Buffer) => { if (stderr.length < 20_000) stderr += b.toString(); });
     c.once('exit', () => live.delete(c));
     await waitReady(join(data, 'postmaster.pid'), c, () => stderr);
-    let halted: Promise<void> | null = null;
-    const halt = (): Promise<void> => {
-      halted ??= new Promise<void>((resolve) => {
-        if (c.exitCode !== null || c.signalCode !== null) { resolve(); return; }
-        const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
-        c.once('exit', () => { clearTimeout(t); resolve(); });
-        c.kill('SIGINT');
-      });
-      return halted;
-    };
+    const halt = haltOnce(c, 'SIGINT');
     const superuser = (database = 'postgres'): pg.ClientConfig => ({ host: '127.0.0.1', port, user: 'postgres', database });
     return {
       port, dir, superuser, halt,

@@ -27,6 +27,6 @@ for (const dir of dirs) {
   });
 }
 
-test('fixture folders are found', () => {
-  expect(Array.isArray(dirs)).toBe(true);
+test('every format has a fixture folder (so none is silently left without golden tests)', () => {
+  expect([...dirs].sort()).toEqual(['cloudtrail', 'gcp-audit', 'mariadb-audit', 'mysql-enterprise-audit', 'percona-audit', 'pgaudit']);
 });

@@ -34,3 +34,10 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>): AsyncGenerator
     yield { text: rest.toString('utf8', 0, end), line: lineNo, byteOffset: offset, byteLength: rest.length, terminated: false };
   }
 }
+
+/** Number of double quotes in a line: CSV framers join lines while a quoted field is open (odd count). */
+export function quoteCount(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
+  return n;
+}

@@ -5,17 +5,11 @@
 //   connection records: NAME,RECORD,TIMESTAMP,CONNECTION_ID,STATUS,USER,PRIV_USER,OS_LOGIN,PROXY_USER,HOST,IP,DB
 //   audit start / stop: NAME,RECORD,TIMESTAMP,MYSQL_VERSION,STARTUP_OPTIONS,OS_VERSION
 // https://docs.percona.com/percona-server/8.0/audit-log-plugin.html
-import { splitLines, type Line } from '../../pipeline/lines.js';
+import { splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
 import { rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 
 const MAX_LINES = 10000;
-
-function quoteCount(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
-  return n;
-}
 
 /** Frames CSV records: lines are joined while a quoted field is open (odd number of quotes). */
 export async function* frameCsvRecords(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<RawRecord> {

@@ -8,7 +8,7 @@
 // So a row has 23 (12 and older), 24 (13) or 26 (14 to 17) columns. Some collectors drop
 // application_name (CloudNativePG's test data: 23 columns ending with the backend type), so the
 // layout is told from the row, not from a fixed count.
-import { splitLines, type Line } from '../../pipeline/lines.js';
+import { splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
 import { rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import { pgValue, splitConnectionFrom, type LogLine, type TimeReader } from './log-line.js';
@@ -16,12 +16,6 @@ import { pgValue, splitConnectionFrom, type LogLine, type TimeReader } from './l
 const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 /** A line that starts a csvlog row: a time stamp followed by a comma. */
 export const CSVLOG_ROW_START = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [^,\s]+)?,/;
-
-function quotes(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
-  return n;
-}
 
 /**
  * Frames csvlog rows: lines are joined while a quoted field is open. A row that is still open when
@@ -41,12 +35,12 @@ export async function* frameCsvlog(chunks: AsyncIterable<Buffer>, file: string):
       } else {
         cur.push(line);
         bytes += line.byteLength;
-        if (quotes(line.text) % 2 === 1) open = false;
+        if (quoteCount(line.text) % 2 === 1) open = false;
         if (!open) { yield rawFromLines(file, cur); cur = []; }
         continue;
       }
     }
-    if (quotes(line.text) % 2 === 1) { cur = [line]; bytes = line.byteLength; open = true; continue; }
+    if (quoteCount(line.text) % 2 === 1) { cur = [line]; bytes = line.byteLength; open = true; continue; }
     yield rawFromLines(file, [line]);
   }
   if (cur.length > 0) yield rawFromLines(file, cur);

@@ -3,7 +3,7 @@
 // INFO, per pgaudit.log_level), between echoed SQL, query results and "ERROR:  ..." lines. There
 // is no time, user, database or session on these lines. An audit record spans lines while its
 // CSV quote is open. https://github.com/pgaudit/pgaudit#settings (pgaudit.log_client)
-import { splitLines, type Line } from '../../pipeline/lines.js';
+import { splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
 import { rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import type { LogLine } from './log-line.js';
@@ -11,12 +11,6 @@ import type { LogLine } from './log-line.js';
 export const TRANSCRIPT_AUDIT = /^(NOTICE|WARNING|LOG|INFO|DEBUG[1-5]?):  AUDIT: /;
 const CLIENT_MESSAGE = /^(NOTICE|WARNING|LOG|INFO|DEBUG[1-5]?|ERROR|FATAL|PANIC):  /;
 const MAX_RECORD_BYTES = 8 * 1024 * 1024;
-
-function quotes(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
-  return n;
-}
 
 /**
  * Frames a transcript: an audit line and the lines that continue its open quote are one record;
@@ -31,13 +25,13 @@ export async function* frameTranscript(chunks: AsyncIterable<Buffer>, file: stri
       if (!CLIENT_MESSAGE.test(line.text) && bytes + line.byteLength <= MAX_RECORD_BYTES) {
         cur.push(line);
         bytes += line.byteLength;
-        if (quotes(line.text) % 2 === 1) { yield rawFromLines(file, cur); cur = []; }
+        if (quoteCount(line.text) % 2 === 1) { yield rawFromLines(file, cur); cur = []; }
         continue;
       }
       yield rawFromLines(file, cur);
       cur = [];
     }
-    if (TRANSCRIPT_AUDIT.test(line.text) && quotes(line.text) % 2 === 1) { cur = [line]; bytes = line.byteLength; continue; }
+    if (TRANSCRIPT_AUDIT.test(line.text) && quoteCount(line.text) % 2 === 1) { cur = [line]; bytes = line.byteLength; continue; }
     yield rawFromLines(file, [line]);
   }
   if (cur.length > 0) yield rawFromLines(file, cur);

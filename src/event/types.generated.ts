@@ -255,11 +255,11 @@ sub: (number | null)
  */
 export interface Source {
 /**
- * The system: postgresql, mysql, mariadb, gcp, aws.
+ * The system: postgresql, mysql, mariadb, gcp, aws, bytebase.
  */
-kind: ("postgresql" | "mysql" | "mariadb" | "gcp" | "aws")
+kind: ("postgresql" | "mysql" | "mariadb" | "gcp" | "aws" | "bytebase")
 /**
- * The adapter id that read the record: pgaudit, mariadb-audit, mysql-enterprise-audit, percona-audit, gcp-audit, cloudtrail.
+ * The adapter id that read the record: pgaudit, mariadb-audit, mysql-enterprise-audit, percona-audit, gcp-audit, cloudtrail, bytebase.
  */
 format: string
 /**

@@ -7,8 +7,9 @@ import { adapter as gcpAudit } from './gcp-audit/index.js';
 import { adapter as mariadbAudit } from './mariadb-audit/index.js';
 import { adapter as mysqlEnterpriseAudit } from './mysql-enterprise-audit/index.js';
 import { adapter as perconaAudit } from './percona-audit/index.js';
+import { adapter as bytebase } from './bytebase/index.js';
 
-export const adapters: FormatAdapter[] = [pgaudit, cloudtrail, gcpAudit, mariadbAudit, mysqlEnterpriseAudit, perconaAudit];
+export const adapters: FormatAdapter[] = [pgaudit, cloudtrail, gcpAudit, mariadbAudit, mysqlEnterpriseAudit, perconaAudit, bytebase];
 
 export function findAdapter(id: string): FormatAdapter | undefined {
   return adapters.find((a) => a.id === id);

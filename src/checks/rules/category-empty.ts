@@ -65,6 +65,14 @@ const ADVICE: Record<string, Partial<Record<Category, Advice>>> = {
     data_exposure: w('Data Access audit logs are off (they are off by default for every service but BigQuery)'),
     change_execution: w('the sink does not export Admin Activity logs'),
   },
+  bytebase: {
+    authentication: w('no sign-in was recorded: Bytebase audits AuthService/Login; the period may hold none, or the rows were filtered (parent, method) before they were read'),
+    permission_change: w('no SetIamPolicy, role, group or user change in the window'),
+    policy_change: w('no setting, org policy, SQL review or risk change in the window'),
+    access_request: none('no issue approval, rejection, grant request or access grant in the window'),
+    data_exposure: none('no export, masking exemption or unmasked sensitive read in the window'),
+    change_execution: w('no plan, rollout, task run or admin-mode SQL in the window'),
+  },
 };
 
 /** Refines the advice when the source's settings are known (from a config file or a live pull). */

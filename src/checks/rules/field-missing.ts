@@ -42,6 +42,13 @@ const WHY: Record<string, Record<string, string>> = {
     origin: 'the entry has no requestMetadata.callerIp (calls from inside Google Cloud often have none)',
     address: 'the entry has no requestMetadata.callerIp (calls from inside Google Cloud often have none)',
   },
+  bytebase: {
+    user: 'Bytebase recorded no user for this call (calls before anyone signed in, such as the first sign-up, have none)',
+    resource: 'the entry names no resource and its request none',
+    origin: 'the entry has no requestMetadata (the search API never returns it: read the audit_log table over SQL for origins)',
+    address: 'the entry has no requestMetadata.callerIp (the search API never returns it: read the audit_log table over SQL for origins)',
+    system: 'Bytebase entries do not name the Bytebase server: pass --instance',
+  },
 };
 
 export function whyMissing(format: string | null, field: string): string | null {

@@ -70,8 +70,8 @@ export interface CollectResult {
   warnings: string[];
 }
 
-const LIVE_KIND: Record<string, SourceInfo['kind']> = { postgres: 'postgresql', mysql: 'mysql', 'gcp-logging': 'gcp', cloudtrail: 'aws' };
-const LIVE_FORMAT: Record<string, string> = { postgres: 'pgaudit', mysql: 'mysql', 'gcp-logging': 'gcp-audit', cloudtrail: 'cloudtrail' };
+const LIVE_KIND: Record<string, SourceInfo['kind']> = { postgres: 'postgresql', mysql: 'mysql', 'gcp-logging': 'gcp', cloudtrail: 'aws', 'cloudtrail-s3': 'aws' };
+const LIVE_FORMAT: Record<string, string> = { postgres: 'pgaudit', mysql: 'mysql', 'gcp-logging': 'gcp-audit', cloudtrail: 'cloudtrail', 'cloudtrail-s3': 'cloudtrail' };
 
 /** Loads the live source types (src/live/ registers them) when the configuration uses one. */
 async function loadLiveSources(config: CollectConfig): Promise<void> {
@@ -151,6 +151,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     let privileged = 0;
     const entries: SourceEntry[] = [];
     const rawFiles: Array<{ name: string; deflated: DeflatedEntry; sha256: string }> = [];
+    const extraFiles: Array<{ name: string; data: Buffer; sha256: string }> = [];
     const warnings: string[] = [];
     const ctx: SourceRunContext = { since: period.start, until: period.end, timezone: period.timezone, progress: say, signal: o.signal };
 
@@ -218,6 +219,12 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       const rawDone = await raw.close();
       rawFiles.push({ name: rawName, deflated: rawDone, sha256: rawDone.sha256 });
       const res = run ? run.result() : null;
+      for (const f of res?.files ?? []) {
+        // A source may add files only under its own folders.
+        if (!f.name.startsWith(`raw/${cfg.name}/`) && !f.name.startsWith(`integrity/${cfg.name}/`)) throw new Error(`source ${cfg.name} tried to add ${f.name} to the bundle`);
+        if (f.name === rawName) throw new Error(`source ${cfg.name} tried to replace ${rawName}`);
+        extraFiles.push({ name: f.name, data: f.data, sha256: sha256Hex(f.data) });
+      }
       let status = res?.status ?? 'failed';
       let reason = res?.reason ?? null;
       if (error !== null) { status = c.read > 0 ? 'partial' : 'failed'; reason = reason ? `${error}; ${reason}` : error; }
@@ -306,7 +313,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       { name: SUMMARY_FILE, data: html, sha256: sha256Hex(html) },
       { name: SCHEMA_FILE, data: schemaBytes, sha256: sha256Hex(schemaBytes) },
     ];
-    files.push(...rawFiles);
+    files.push(...rawFiles, ...extraFiles);
     const sums = Buffer.from(sumsText(files.map((f) => ({ name: f.name, digest: { sha256: f.sha256 } }))));
     const subjects: Subject[] = [
       { name: SUMS_FILE, digest: { sha256: sha256Hex(sums) } },

@@ -45,6 +45,11 @@ export interface SourceResult {
   roster?: RosterEntry[];
   /** Non-fatal warnings to print and record. */
   warnings: string[];
+  /**
+   * Extra files for the bundle, named raw/<source>/… or integrity/<source>/… (per-object records,
+   * integrity material such as CloudTrail digests and public keys). Listed in the manifest like every file.
+   */
+  files?: Array<{ name: string; data: Buffer }>;
 }
 
 export interface SourceRun {
@@ -67,4 +72,4 @@ export type LiveSourceOpener = (cfg: SourceConfig, ctx: SourceRunContext, summar
 export const liveSourceTypes: Map<string, LiveSourceOpener> = new Map();
 
 /** Known live types, so that config validation can name them even before their code is loaded. */
-export const LIVE_TYPES = ['postgres', 'mysql', 'gcp-logging', 'cloudtrail'] as const;
+export const LIVE_TYPES = ['postgres', 'mysql', 'gcp-logging', 'cloudtrail', 'cloudtrail-s3'] as const;

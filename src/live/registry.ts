@@ -5,12 +5,14 @@ import { openPostgres } from './postgres/index.js';
 import { openMysql } from './mysql/index.js';
 import { openGcpLogging } from './gcp-logging/index.js';
 import { openCloudTrail } from './cloudtrail-api/index.js';
+import { openCloudTrailS3 } from './cloudtrail-s3/index.js';
 
 export const liveOpeners: Record<string, LiveSourceOpener> = {
   postgres: openPostgres,
   mysql: openMysql,
   'gcp-logging': openGcpLogging,
   cloudtrail: openCloudTrail,
+  'cloudtrail-s3': openCloudTrailS3,
 };
 
 export function registerLiveSources(): void {

@@ -1,6 +1,8 @@
 // A local HTTP server speaking the AWS JSON 1.1 protocol for CloudTrail LookupEvents
 // (X-Amz-Target: CloudTrail_20131101.LookupEvents), with NextToken paging, a ThrottlingException
-// page and error pages, so the real @aws-sdk/client-cloudtrail is exercised without AWS.
+// page and error pages, so the real @aws-sdk/client-cloudtrail is exercised without AWS; and
+// ListPublicKeys (CloudTrail_20131101.ListPublicKeys): the keys whose validity overlaps
+// StartTime..EndTime, one per page (NextToken), as the service pages them.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 export interface CtServerScript {
@@ -11,6 +13,8 @@ export interface CtServerScript {
   /** From this page on, every call fails with `errorType` (HTTP 400). */
   failFromPage?: number;
   errorType?: string;
+  /** Public keys for ListPublicKeys: base64 PKCS#1 DER, with validity (epoch seconds) and fingerprint (MD5 hex of the DER). */
+  publicKeys?: Array<{ Value: string; ValidityStartTime: number; ValidityEndTime: number; Fingerprint: string }>;
 }
 
 export interface CtServer {
@@ -33,6 +37,14 @@ export async function startCloudTrail(script: CtServerScript): Promise<CtServer>
     const b = text ? JSON.parse(text) as Record<string, unknown> : {};
     requests.push({ target, body: b, at: Date.now(), auth: String(req.headers.authorization ?? '') });
     const send = (status: number, obj: unknown) => { res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }); res.end(JSON.stringify(obj)); };
+    if (target === 'CloudTrail_20131101.ListPublicKeys') {
+      const from = typeof b.StartTime === 'number' ? b.StartTime : -Infinity;
+      const to = typeof b.EndTime === 'number' ? b.EndTime : Infinity;
+      const keys = (script.publicKeys ?? []).filter((k) => k.ValidityEndTime >= from && k.ValidityStartTime <= to);
+      const i = typeof b.NextToken === 'string' ? Number(b.NextToken.replace('key-', '')) : 0;
+      send(200, { PublicKeyList: keys.slice(i, i + 1), ...(i + 1 < keys.length ? { NextToken: `key-${i + 1}` } : {}) });
+      return;
+    }
     if (target !== 'CloudTrail_20131101.LookupEvents') { send(400, { __type: 'com.amazonaws.cloudtrail.v20131101#UnknownOperationException', message: target }); return; }
     const page = typeof b.NextToken === 'string' ? Number(b.NextToken.replace('tok-', '')) : 1;
     if (script.failFromPage !== undefined && page >= script.failFromPage) {

@@ -11,7 +11,7 @@
 //   Objects  PutObject (x-amz-meta-* user metadata, Content-Type/Encoding, Content-MD5 checked →
 //            BadDigest, If-None-Match: * → 412 PreconditionFailed when the key exists, aws-chunked
 //            bodies as the SDK sends them decoded, x-amz-object-lock-mode + -retain-until-date and
-//            x-amz-object-lock-legal-hold), GetObject (Range: bytes=a-b, a-, -n → 206/416; versionId),
+//            x-amz-object-lock-legal-hold), GetObject (Range: bytes=a-b, a-, -n → 206/416; versionId; If-Match → 412),
 //            HeadObject (ETag = quoted MD5, x-amz-meta-*, lock headers), DeleteObject (versionId),
 //            Get/PutObjectRetention, GetObjectLegalHold. No CopyObject, multipart, ACLs or policies.
 //   Errors   S3's XML error bodies (<Error><Code>…</Code><Message>…</Message>…</Error>); HEAD errors
@@ -333,6 +333,8 @@ export async function startS3(opts: { now?: () => Date } = {}): Promise<S3Server
         sendError(res, head, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: key, Resource: resource }, marker ? { 'x-amz-delete-marker': 'true' } : {});
         return;
       }
+      const ifMatch = req.headers['if-match'];
+      if (ifMatch && ifMatch !== '*' && !ifMatch.split(',').map((x) => x.trim()).includes(v.etag)) { sendError(res, head, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' }); return; }
       const h = objectHeaders(v);
       const total = v.body.length;
       let start = 0; let end = total - 1; let status = 200;

@@ -1,0 +1,207 @@
+// CloudTrail log file integrity validation (digest files), as the AWS CLI's `aws cloudtrail
+// validate-logs` does it, but from material that can be kept: the digest files' uncompressed bytes,
+// their signatures (S3 object metadata x-amz-meta-signature / -signature-algorithm, which `aws s3
+// sync` drops), the public keys (cloudtrail:ListPublicKeys) and the SHA-256 of each log file's
+// uncompressed bytes as read. collect runs it after reading a trail; verify runs it again offline
+// from the files the bundle carries and must get the same report.
+//
+// What is checked (reference: awscli/customizations/cloudtrail/validation.py):
+//   - each digest's signature: RSA PKCS#1 v1.5 / SHA-256 over
+//       digestEndTime \n digestS3Bucket/digestS3Object \n hex(sha256(uncompressed digest)) \n previousDigestSignature|'null'
+//     with the public key whose fingerprint (MD5 hex of the PKCS#1 DER) is digestPublicKeyFingerprint;
+//   - the digest sits where it says it was written (digestS3Bucket/digestS3Object);
+//   - the chain, per trail, account and region: previousDigestSignature equals the signature of the
+//     digest named by previousDigestS3Object, previousDigestHashValue its uncompressed SHA-256, and
+//     each digest starts where the previous one ended (a missing hour is a gap);
+//   - every log file a valid digest lists, whose delivery time is in the period examined: present,
+//     and the SHA-256 of its uncompressed bytes equal to the digest's hashValue;
+//   - every log file read that no valid digest lists ("no digest").
+import { createHash, createPublicKey, verify as rsaVerify } from 'node:crypto';
+
+export interface DigestFile {
+  bucket: string;
+  key: string;
+  /** x-amz-meta-signature (hex), or null when the object had none. */
+  signature: string | null;
+  signature_algorithm: string | null;
+  /** The uncompressed digest file, byte-exact, base64. */
+  digest_base64: string;
+}
+
+export interface PublicKeyEntry {
+  fingerprint: string;
+  /** Base64 PKCS#1 DER RSA public key, as ListPublicKeys returns it. */
+  value: string;
+  validity_start: string | null;
+  validity_end: string | null;
+}
+
+export interface LogObject {
+  bucket: string;
+  key: string;
+  /** SHA-256 of the uncompressed bytes as read; null when the object could not be read whole. */
+  uncompressed_sha256: string | null;
+}
+
+export interface DigestProblem { file: string; problem: string }
+
+export interface DigestReport {
+  /** Digest files examined, valid ones, invalid ones (with why). */
+  digests: number;
+  digests_valid: number;
+  invalid_digests: DigestProblem[];
+  /** Missing hours in the chain (a deleted or never-delivered digest), as 'start → end' plus the trail. */
+  digest_gaps: string[];
+  /** Log files of the period read and matched to a valid digest's hashValue. */
+  files_covered: number;
+  /** Log files read that no valid digest lists. */
+  files_without_digest: string[];
+  /** Log files whose uncompressed SHA-256 differs from the digest's hashValue (changed after delivery). */
+  files_changed: string[];
+  /** Log files a valid digest lists (delivered in the period) that are not in the bucket. */
+  files_missing: string[];
+  /** True when every digest is valid and chained, no gap, and no file changed, missing or without digest. */
+  pass: boolean;
+}
+
+interface Parsed {
+  f: DigestFile;
+  loc: string;
+  bytes: Buffer;
+  sha256: string;
+  d: Record<string, unknown>;
+  valid: boolean;
+  trail: string;
+}
+
+/** MD5 hex of the DER bytes: the Fingerprint ListPublicKeys and digestPublicKeyFingerprint use. */
+export function keyFingerprint(derBase64: string): string {
+  return createHash('md5').update(Buffer.from(derBase64, 'base64')).digest('hex');
+}
+
+/** The string CloudTrail signs for a digest file (validation.py _create_string_to_sign). */
+export function digestStringToSign(d: Record<string, unknown>, uncompressed: Buffer): string {
+  const prev = d.previousDigestSignature == null ? 'null' : String(d.previousDigestSignature);
+  return `${String(d.digestEndTime)}\n${String(d.digestS3Bucket)}/${String(d.digestS3Object)}\n${createHash('sha256').update(uncompressed).digest('hex')}\n${prev}`;
+}
+
+/** RSA PKCS#1 v1.5 SHA-256 verification with a base64 PKCS#1 DER public key; hex signature. */
+export function verifySha256Rsa(message: Buffer | string, signatureHex: string, derBase64: string): boolean {
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(signatureHex)) return false;
+  const key = createPublicKey({ key: Buffer.from(derBase64, 'base64'), format: 'der', type: 'pkcs1' });
+  return rsaVerify('sha256', typeof message === 'string' ? Buffer.from(message, 'utf8') : message, key, Buffer.from(signatureHex, 'hex'));
+}
+
+const REQUIRED = ['digestPublicKeyFingerprint', 'digestS3Bucket', 'digestS3Object', 'previousDigestSignature', 'digestEndTime', 'digestStartTime'];
+
+/** `<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<id>.json.gz` → the delivery time, or null. */
+export function logFileTime(key: string): number | null {
+  const m = /_CloudTrail_[^_/]+_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^/]*$/.exec(key);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) : null;
+}
+
+/**
+ * Validates digests against the log files read. `scope` is the delivery-time window whose log files
+ * must be present (collect reads the period plus an hour either side).
+ */
+export function validateDigests(input: {
+  digests: DigestFile[]; publicKeys: PublicKeyEntry[]; logs: LogObject[]; scope: { start: string; end: string };
+}): DigestReport {
+  const keys = new Map(input.publicKeys.map((k) => [k.fingerprint, k]));
+  const invalid: DigestProblem[] = [];
+  const parsed: Parsed[] = [];
+  for (const f of input.digests) {
+    const loc = `s3://${f.bucket}/${f.key}`;
+    const bytes = Buffer.from(f.digest_base64, 'base64');
+    let d: Record<string, unknown>;
+    try { d = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>; } catch { invalid.push({ file: loc, problem: 'not a JSON digest file' }); continue; }
+    if (d === null || typeof d !== 'object' || Array.isArray(d) || REQUIRED.some((k) => !(k in d))) { invalid.push({ file: loc, problem: `not a CloudTrail digest (needs ${REQUIRED.join(', ')})` }); continue; }
+    // <account>_CloudTrail-Digest_<region>_<trail name>_<home region>_<time>.json.gz
+    const m = /(\d{12})_CloudTrail-Digest_([a-z]{2}(?:-[a-z]+)+-\d)_(.+)_[a-z]{2}(?:-[a-z]+)+-\d_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(f.key);
+    const trail = m ? `trail ${m[3]}, account ${m[1]}, ${m[2]}` : `account ${String(d.awsAccountId ?? '?')}, ${f.key.slice(0, f.key.lastIndexOf('/'))}`;
+    const p: Parsed = { f, loc, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), d, valid: false, trail };
+    parsed.push(p);
+    if (d.digestS3Bucket !== f.bucket || d.digestS3Object !== f.key) { invalid.push({ file: loc, problem: `has been moved from its original location (it names s3://${String(d.digestS3Bucket)}/${String(d.digestS3Object)})` }); continue; }
+    if (!f.signature) { invalid.push({ file: loc, problem: 'has no signature (the x-amz-meta-signature object metadata is missing)' }); continue; }
+    if (f.signature_algorithm !== 'SHA256withRSA') { invalid.push({ file: loc, problem: `signature algorithm '${f.signature_algorithm ?? 'none'}' is not SHA256withRSA` }); continue; }
+    const fp = String(d.digestPublicKeyFingerprint);
+    const key = keys.get(fp);
+    if (!key) { invalid.push({ file: loc, problem: `signed by an unknown key: no CloudTrail public key has fingerprint ${fp}` }); continue; }
+    let ok = false;
+    try { ok = verifySha256Rsa(digestStringToSign(d, bytes), f.signature, key.value); } catch { ok = false; }
+    if (!ok) { invalid.push({ file: loc, problem: 'signature verification failed (the digest or its signature was changed)' }); continue; }
+    p.valid = true;
+  }
+
+  // The chain, per trail: sorted by end time.
+  const gaps: string[] = [];
+  const byLoc = new Map(parsed.map((p) => [`${p.f.bucket}/${p.f.key}`, p]));
+  const trails = new Map<string, Parsed[]>();
+  for (const p of parsed) {
+    const list = trails.get(p.trail) ?? [];
+    list.push(p);
+    trails.set(p.trail, list);
+  }
+  for (const [trail, list] of [...trails.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    list.sort((a, b) => String(a.d.digestEndTime).localeCompare(String(b.d.digestEndTime)));
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i];
+      if (!p.valid) continue;
+      const prevKey = p.d.previousDigestS3Object;
+      if (prevKey == null || p.d.previousDigestSignature == null) continue; // the first digest after logging (re)started
+      const prev = byLoc.get(`${String(p.d.previousDigestS3Bucket)}/${String(prevKey)}`);
+      if (!prev) {
+        // The previous digest is not among those examined: a gap unless it is before the first one examined.
+        if (i > 0) gaps.push(`${trail}: the digest before ${p.loc} (s3://${String(p.d.previousDigestS3Bucket)}/${String(prevKey)}) is missing`);
+        continue;
+      }
+      if (prev.f.signature !== p.d.previousDigestSignature || prev.sha256 !== p.d.previousDigestHashValue) {
+        p.valid = false;
+        invalid.push({ file: p.loc, problem: `does not chain: previousDigestSignature/previousDigestHashValue do not match ${prev.loc}` });
+      }
+    }
+    // Missing hours between consecutive digests (whatever their validity: a missing file is a gap).
+    for (let i = 1; i < list.length; i++) {
+      const end = String(list[i - 1].d.digestEndTime);
+      const start = String(list[i].d.digestStartTime);
+      if (Date.parse(start) > Date.parse(end) && !gaps.some((g) => g.includes(list[i].loc))) gaps.push(`${trail}: no digest covers ${end} → ${start} (before ${list[i].loc})`);
+    }
+  }
+
+  // Log files.
+  const listed = new Map<string, string>();
+  for (const p of parsed) {
+    if (!p.valid) continue;
+    for (const lf of Array.isArray(p.d.logFiles) ? p.d.logFiles as Array<Record<string, unknown>> : []) listed.set(`${String(lf.s3Bucket)}/${String(lf.s3Object)}`, String(lf.hashValue));
+  }
+  const read = new Map(input.logs.map((l) => [`${l.bucket}/${l.key}`, l]));
+  const s = Date.parse(input.scope.start);
+  const e = Date.parse(input.scope.end);
+  let covered = 0;
+  const changed: string[] = [];
+  const missing: string[] = [];
+  const noDigest: string[] = [];
+  for (const [loc, hash] of listed) {
+    const l = read.get(loc);
+    if (!l) {
+      const t = logFileTime(loc);
+      if (t !== null && t >= s && t <= e) missing.push(`s3://${loc}`);
+      continue;
+    }
+    if (l.uncompressed_sha256 === hash) covered++;
+    else changed.push(`s3://${loc}`);
+  }
+  for (const loc of read.keys()) if (!listed.has(loc)) noDigest.push(`s3://${loc}`);
+  const sort = (a: string[]) => a.sort();
+  return {
+    digests: input.digests.length,
+    digests_valid: parsed.filter((p) => p.valid).length,
+    invalid_digests: invalid.sort((a, b) => a.file.localeCompare(b.file)),
+    digest_gaps: sort(gaps),
+    files_covered: covered,
+    files_without_digest: sort(noDigest),
+    files_changed: sort(changed),
+    files_missing: sort(missing),
+    pass: invalid.length === 0 && gaps.length === 0 && changed.length === 0 && missing.length === 0 && noDigest.length === 0,
+  };
+}

@@ -367,7 +367,8 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
             if (!k.Value) continue;
             const value = Buffer.from(k.Value).toString('base64');
             const fp = keyFingerprint(value);
-            // The fingerprint is recomputed from the key itself, not taken from the answer.
+            // The fingerprint is recomputed from the key itself (MD5 of the DER), not taken from the answer.
+            if (k.Fingerprint && k.Fingerprint !== fp) res.warn(`ListPublicKeys in ${region} gave fingerprint ${k.Fingerprint} for a key whose MD5 is ${fp}: the key is used under its MD5`);
             byFp.set(fp, { fingerprint: fp, value, validity_start: k.ValidityStartTime?.toISOString() ?? null, validity_end: k.ValidityEndTime?.toISOString() ?? null });
           }
           token = out.NextToken || undefined;

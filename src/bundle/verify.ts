@@ -27,6 +27,9 @@ import { verifyEnvelope, envelopeText, INTOTO_PAYLOAD_TYPE, type DsseEnvelope } 
 import { keyId, parsePublicKey, KeyError } from './keys.js';
 import { openBundle, EntryReadError, type OpenBundle } from './zip-reader.js';
 import { verifyDoc } from './verify-doc.js';
+import { validateDigests, type DigestReport } from '../integrity/cloudtrail-digest.js';
+import { digestsFileName, objectsFileName, publicKeysFileName, reportFileName, type DigestReportFile } from '../integrity/files.js';
+import { problemLines, summarize } from '../integrity/summary.js';
 import {
   COLLECTOR_VERSION, COMPLETENESS_FILE, CSV_FILE, ENVELOPE_FILE, EVENTS_FILE, MANIFEST_FILE, PREDICATE_TYPE, PUBLIC_KEY_FILE,
   REJECTS_FILE, STATEMENT_TYPE, SUMS_FILE, VERIFY_FILE, rawFileName, statementBytes, type Statement, type EvidencePredicate,
@@ -39,7 +42,9 @@ export interface VerifyResult {
   failures: Failure[];
   warnings: string[];
   /** What was checked, for the report. */
-  facts: { keyid: string | null; signer: 'given key' | 'bundled key (self-asserted)' | null; events: number; files: number; demo: boolean; period: EvidencePredicate['period'] | null; previous: string | null };
+  facts: { keyid: string | null; signer: 'given key' | 'bundled key (self-asserted)' | null; events: number; files: number; demo: boolean; period: EvidencePredicate['period'] | null; previous: string | null;
+    /** CloudTrail digest checks re-run offline from the bundle's integrity files, per source. */
+    integrity?: Array<{ source: string; report: DigestReport }> };
 }
 
 export interface VerifyOptions {
@@ -279,7 +284,48 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
     // 8. The chain.
     if (opts.previous) await checkChain(opts.previous, p, fail, facts);
     else if (p.previous_bundle) warnings.push(`the bundle is chained to a previous bundle (${p.previous_bundle.file}, manifest sha256 ${p.previous_bundle.manifest_sha256}); pass --previous to check the link`);
+
+    // 9. CloudTrail digest validation, re-run offline from the integrity files.
+    await checkIntegrity(b, p, fail, warnings, facts);
     return done();
+  }
+}
+
+/**
+ * Re-runs each cloudtrail-s3 source's digest check from the digests, signatures, public keys and
+ * per-object hashes the bundle carries; the result must be the one collect recorded. A trail that
+ * failed the check is reported (each changed, missing or undigested file, each invalid digest and
+ * gap), but does not make the bundle INVALID: the bundle is a faithful record of a damaged trail.
+ */
+async function checkIntegrity(b: OpenBundle, p: EvidencePredicate, fail: Fail, warnings: string[], facts: VerifyResult['facts']): Promise<void> {
+  for (const s of p.sources) {
+    const recorded = s.settings?.cloudtrail_digests as Record<string, unknown> | undefined;
+    const names = [digestsFileName(s.name), publicKeysFileName(s.name), reportFileName(s.name)];
+    const present = names.filter((n) => b.entries.has(n));
+    if (recorded === undefined && present.length === 0) continue;
+    if (recorded === undefined) { fail(present[0], `is CloudTrail digest material, but the manifest records no digest check for source ${s.name}`); continue; }
+    const missing = [...names, objectsFileName(s.name)].filter((n) => !b.entries.has(n));
+    if (missing.length) { for (const n of missing) fail(n, `is missing: source ${s.name}'s CloudTrail digest check cannot be re-run`); continue; }
+    let saved: DigestReportFile;
+    let report: DigestReport;
+    try {
+      const lines = async (n: string) => (await b.read(n, MAX_MANIFEST)).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+      saved = JSON.parse((await b.read(reportFileName(s.name), MAX_MANIFEST)).toString('utf8'));
+      report = validateDigests({
+        digests: await lines(digestsFileName(s.name)),
+        publicKeys: JSON.parse((await b.read(publicKeysFileName(s.name), MAX_MANIFEST)).toString('utf8')),
+        logs: (await lines(objectsFileName(s.name))).map((o) => ({ bucket: o.bucket, key: o.key, uncompressed_sha256: o.error ? null : o.uncompressed_sha256 })),
+        scope: saved.scope,
+      });
+    } catch (e) {
+      if (e instanceof EntryReadError) throw e;
+      fail(reportFileName(s.name), `source ${s.name}: the CloudTrail digest material cannot be read (${(e as Error).message})`);
+      continue;
+    }
+    if (canonicalJson(report as never) !== canonicalJson(saved.report as never)) fail(reportFileName(s.name), `source ${s.name}: re-running the CloudTrail digest check on the bundled digests, keys and hashes gives another result than the one recorded`);
+    if (canonicalJson(summarize(report, s.name) as never) !== canonicalJson(recorded as never)) fail(MANIFEST_FILE, `source ${s.name}: settings.cloudtrail_digests differs from the CloudTrail digest check re-run offline`);
+    (facts.integrity ??= []).push({ source: s.name, report });
+    if (!report.pass) warnings.push(`source ${s.name}: the CloudTrail trail FAILED digest validation (re-checked offline): ${problemLines(report).join('; ')}`);
   }
 }
 

@@ -93,6 +93,17 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   err(`completeness (${p.completeness.profile}): ${p.completeness.pass ? 'pass' : 'FAIL'}, ${p.completeness.complete_rows} of ${p.completeness.rows} rows complete (${p.completeness.percent_complete}%)${p.completeness.pass ? '' : ' (recorded in the bundle; collect does not fail on it: use audit-evidence check as the gate)'}`);
   if (key.ephemeral) err('WARNING: the signer of this bundle is UNVERIFIABLE (ephemeral key); use --key with a key from audit-evidence keygen for real evidence.');
   process.stdout.write(`${p.demo ? 'DEMO bundle' : 'bundle'} written: ${result.out} (${result.size} bytes): ${p.events.count} events from ${p.sources.length} sources, ${p.totals.rejects} rejected, ${p.totals.outside_period} outside the period; manifest sha256 ${result.manifestSha256}\n`);
+  // CloudTrail digest validation (cloudtrail-s3 sources): a trail whose files were changed, deleted or
+  // are not covered by a valid, chained digest is a finding: exit 1, like a partial source.
+  const integrityFailed = p.sources.filter((s) => (s.settings?.cloudtrail_digests as { pass?: boolean } | undefined)?.pass === false);
+  for (const s of p.sources) {
+    const d = s.settings?.cloudtrail_digests as { pass: boolean; files_covered: number; digests: number; digests_valid: number; files_without_digest: { count: number }; files_changed: { count: number }; files_missing: { count: number }; digest_gaps: { count: number } } | undefined;
+    if (d) err(`${d.pass ? 'note' : 'WARNING'}: source ${s.name}: CloudTrail digest validation ${d.pass ? 'PASS' : 'FAILED'}: ${d.files_covered} log files covered by a valid digest, ${d.files_without_digest.count} with no valid digest, ${d.files_changed.count} changed, ${d.files_missing.count} missing; ${d.digests_valid} of ${d.digests} digests valid, ${d.digest_gaps.count} gaps`);
+  }
+  if (integrityFailed.length) {
+    err(`${integrityFailed.length} CloudTrail trail${integrityFailed.length === 1 ? '' : 's'} failed digest validation (${integrityFailed.map((s) => s.name).join(', ')}): exit 1; the bundle records which files (verify re-checks it offline)`);
+    return EXIT_FINDINGS;
+  }
   if (result.incomplete.length && !opts.allowPartial) {
     err(`${result.incomplete.length} source${result.incomplete.length === 1 ? ' is' : 's are'} partial or failed (${result.incomplete.map((s) => s.name).join(', ')}): exit 1 (use --allow-partial to accept)`);
     return EXIT_FINDINGS;

@@ -28,6 +28,7 @@ import { DEFAULT_RETRY, backoffDelay, sleep, withRetry, type RetryPolicy } from 
 import { HOUR, accountsRoot, daysBetween, fileTime } from './layout.js';
 import { validateDigests, keyFingerprint, type DigestFile, type DigestReport, type LogObject, type PublicKeyEntry } from '../../integrity/cloudtrail-digest.js';
 import { integrityFiles } from '../../integrity/files.js';
+import { summarize } from '../../integrity/summary.js';
 
 export interface CloudTrailS3Config {
   name: string;
@@ -253,7 +254,7 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
         await readPublicKeys();
         scope = { start: from.toISOString(), end: to.toISOString() };
         report = validateDigests({ digests, publicKeys, logs: objects.map((o): LogObject => ({ bucket: o.bucket, key: o.key, uncompressed_sha256: o.error ? null : o.uncompressed_sha256 })), scope });
-        res.settings.cloudtrail_digests = summarize(report);
+        res.settings.cloudtrail_digests = summarize(report, c.name);
         if (!report.pass) res.warn(`CloudTrail digest validation FAILED: ${problems(report)}`);
       }
       if (res.failedReason === null) { res.position = null; res.done(); }
@@ -389,20 +390,6 @@ async function gunzipAll(buf: Buffer): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const d of Readable.from([buf]).pipe(createGunzip()) as AsyncIterable<Buffer>) parts.push(d);
   return Buffer.concat(parts);
-}
-
-const LIST_CAP = 20;
-
-/** The report as the manifest carries it: counts, and the first names of each list. */
-export function summarize(r: DigestReport): Record<string, unknown> {
-  const cap = (a: string[]) => ({ count: a.length, first: a.slice(0, LIST_CAP) });
-  return {
-    pass: r.pass, digests: r.digests, digests_valid: r.digests_valid,
-    invalid_digests: { count: r.invalid_digests.length, first: r.invalid_digests.slice(0, LIST_CAP).map((p) => `${p.file}: ${p.problem}`) },
-    digest_gaps: cap(r.digest_gaps), files_covered: r.files_covered,
-    files_without_digest: cap(r.files_without_digest), files_changed: cap(r.files_changed), files_missing: cap(r.files_missing),
-    report: 'integrity files: see the digest report file of this source',
-  };
 }
 
 export function problems(r: DigestReport): string {

@@ -1,0 +1,104 @@
+// End to end: `audit-evidence collect` (the built binary) with a cloudtrail-s3 source over a
+// generated organization trail in the local S3 server (public keys from the local CloudTrail
+// server), then `audit-evidence verify` re-running the digest check offline from the bundle. An
+// untouched trail passes; a tampered one (an edited log file, a deleted log file, a deleted
+// digest, a digest signed by an unknown key, a digest that does not chain) makes collect exit 1
+// and verify name every case, while the bundle itself stays VALID (a faithful record of the trail).
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { gzipSync, gunzipSync } from 'node:zlib';
+import { startS3, type S3Server } from '../helpers/servers/s3.js';
+import { startCloudTrail, type CtServer } from '../helpers/servers/cloudtrail.js';
+import { publicKeyEntry, testKey, writeTrail, type TestKey } from '../helpers/cloudtrail-trail.js';
+import { runCli } from '../helpers/cli.js';
+import { openBundle } from '../../src/bundle/zip-reader.js';
+
+const START = Date.UTC(2024, 4, 1, 23);
+let dir: string;
+let key: TestKey;
+let ct: CtServer;
+const env = { AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'e2e-not-a-real-secret', AWS_PROFILE: '', CI: 'true', SOURCE_DATE_EPOCH: String(Date.UTC(2024, 4, 10) / 1000) };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ae-ct-s3-'));
+  key = testKey();
+  ct = await startCloudTrail({ pages: [], publicKeys: [publicKeyEntry(key, START - 86400_000 * 30, START + 86400_000 * 30)] });
+  const k = await runCli(['keygen', '--out', join(dir, 'signer')], { env });
+  if (k.code !== 0) throw new Error(k.stderr);
+});
+afterAll(async () => { await ct.stop(); rmSync(dir, { recursive: true, force: true }); });
+
+async function collect(s3: S3Server, name: string): Promise<{ code: number | null; stdout: string; stderr: string; zip: string }> {
+  const cfg = join(dir, `${name}.yaml`);
+  writeFileSync(cfg, [
+    'sources:',
+    '  - name: org-trail', '    type: cloudtrail-s3', '    bucket: org-trail-bucket', '    organization_id: o-exampleorgid',
+    '    regions: [us-east-1, eu-west-1]', `    endpoint: ${s3.endpoint}`, `    cloudtrail_endpoint: ${ct.endpoint}`, '',
+  ].join('\n'));
+  const zip = join(dir, `${name}.zip`);
+  const r = await runCli(['collect', '--config', cfg, '--since', '2024-05-02', '--until', '2024-05-03', '--timezone', 'UTC', '--out', zip, '--key', join(dir, 'signer.key')], { env });
+  return { ...r, zip };
+}
+
+describe('collect and verify a cloudtrail-s3 trail', () => {
+  test('an untouched trail: collect exits 0, the manifest carries the digest report, verify re-checks it offline', async () => {
+    const s3 = await startS3();
+    try {
+      const trail = writeTrail(s3, { start: START, hours: 26, key, filesPerHour: 1, eventsPerFile: 2 });
+      const r = await collect(s3, 'clean');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/source org-trail: CloudTrail digest validation PASS: 104 log files covered by a valid digest, 0 with no valid digest, 0 changed, 0 missing; 104 of 104 digests valid, 0 gaps/);
+      const b = await openBundle(r.zip);
+      try {
+        const st = JSON.parse((await b.read('manifest.intoto.json')).toString());
+        const s = st.predicate.sources[0];
+        console.log(`cloudtrail-s3 bundle: source status ${s.status}, ${s.events} events, settings.cloudtrail_digests = ${JSON.stringify(s.settings.cloudtrail_digests, null, 2)}`);
+        expect(s.status).toBe('complete');
+        expect(s.settings.cloudtrail_digests).toMatchObject({ pass: true, digests: 104, files_covered: 104, report: 'integrity/org-trail/cloudtrail-digest-report.json' });
+        const names = st.subject.map((x: { name: string }) => x.name);
+        expect(names).toEqual(expect.arrayContaining(['raw/org-trail/objects.jsonl', 'integrity/org-trail/cloudtrail-digests.jsonl', 'integrity/org-trail/cloudtrail-public-keys.json', 'integrity/org-trail/cloudtrail-digest-report.json']));
+        expect(trail.logKeys).toHaveLength(2 * 2 * 26);
+      } finally { b.close(); }
+      const v = await runCli(['verify', r.zip], { env });
+      console.log(`verify (clean trail):\n${v.stdout}`);
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stdout).toMatch(/VALID/);
+      expect(v.stdout).toMatch(/source org-trail: CloudTrail digests re-checked offline: PASS: 104 log files covered by a valid digest, 0 with no valid digest, 0 changed, 0 missing; 104 of 104 digests valid, 0 gaps/);
+    } finally { await s3.stop(); }
+  });
+
+  test('a tampered trail: collect exits 1 naming it; verify says VALID bundle, FAIL trail, and names each case', async () => {
+    const s3 = await startS3();
+    try {
+      const other = testKey();
+      const trail = writeTrail(s3, {
+        start: START, hours: 26, key, filesPerHour: 1, eventsPerFile: 2,
+        signWith: (a, r, h) => (a === '444455556666' && r === 'us-east-1' && h === 10 ? other : undefined),
+        previousSignatureOverride: (a, r, h) => (a === '444455556666' && r === 'eu-west-1' && h === 12 ? 'cd'.repeat(256) : undefined),
+      });
+      const a1 = trail.logKeys.filter((k) => k.includes('/111122223333/CloudTrail/us-east-1/'));
+      const edited = a1[5];
+      s3.putObject('org-trail-bucket', edited, gzipSync(gunzipSync(s3.getObject('org-trail-bucket', edited)!.body).toString().replace('"userName":"alice"', '"userName":"eve"')));
+      const deleted = a1[8];
+      s3.removeObject('org-trail-bucket', deleted);
+      const digestGone = trail.digestKeys.filter((k) => k.includes('/111122223333/CloudTrail-Digest/eu-west-1/'))[14];
+      s3.removeObject('org-trail-bucket', digestGone);
+      const r = await collect(s3, 'tampered');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/CloudTrail digest validation FAILED: 99 log files covered by a valid digest, 3 with no valid digest, 1 changed, 1 missing; 101 of 103 digests valid, 1 gaps/);
+      expect(r.stderr).toMatch(/1 CloudTrail trail failed digest validation \(org-trail\): exit 1/);
+      const v = await runCli(['verify', r.zip], { env });
+      console.log(`verify (tampered trail):\n${v.stdout}${v.stderr}`);
+      expect(v.code, v.stderr).toBe(0);
+      expect(v.stdout).toMatch(/: VALID: /);
+      expect(v.stdout).toMatch(/source org-trail: CloudTrail digests re-checked offline: FAIL: 99 log files covered by a valid digest, 3 with no valid digest, 1 changed, 1 missing; 101 of 103 digests valid, 1 gaps/);
+      expect(v.stderr).toContain(`CHANGED after delivery: s3://org-trail-bucket/${edited}`);
+      expect(v.stderr).toContain(`MISSING (listed in a valid digest): s3://org-trail-bucket/${deleted}`);
+      expect(v.stderr).toMatch(/digest GAP: trail org-trail, account 111122223333, eu-west-1: the digest before .* is missing/);
+      expect(v.stderr).toMatch(new RegExp(`INVALID digest s3://org-trail-bucket/\\S+444455556666_CloudTrail-Digest_us-east-1\\S+: signed by an unknown key: no CloudTrail public key has fingerprint ${other.fingerprint}`));
+      expect(v.stderr).toMatch(/INVALID digest s3:\/\/org-trail-bucket\/\S+444455556666_CloudTrail-Digest_eu-west-1\S+: does not chain/);
+    } finally { await s3.stop(); }
+  });
+});

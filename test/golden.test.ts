@@ -30,5 +30,5 @@ for (const dir of dirs) {
 }
 
 test('every format has a fixture folder (so none is silently left without golden tests)', () => {
-  expect([...dirs].sort()).toEqual(['bytebase', 'cloudtrail', 'gcp-audit', 'mariadb-audit', 'mysql-enterprise-audit', 'percona-audit', 'pgaudit']);
+  expect([...dirs].sort()).toEqual(['bytebase', 'cloudtrail', 'cloudwatch-logs', 'gcp-audit', 'mariadb-audit', 'mysql-enterprise-audit', 'percona-audit', 'pgaudit']);
 });

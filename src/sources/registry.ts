@@ -8,8 +8,9 @@ import { adapter as mariadbAudit } from './mariadb-audit/index.js';
 import { adapter as mysqlEnterpriseAudit } from './mysql-enterprise-audit/index.js';
 import { adapter as perconaAudit } from './percona-audit/index.js';
 import { adapter as bytebase } from './bytebase/index.js';
+import { adapter as cloudwatchLogs } from './cloudwatch-logs/index.js';
 
-export const adapters: FormatAdapter[] = [pgaudit, cloudtrail, gcpAudit, mariadbAudit, mysqlEnterpriseAudit, perconaAudit, bytebase];
+export const adapters: FormatAdapter[] = [pgaudit, cloudtrail, gcpAudit, mariadbAudit, mysqlEnterpriseAudit, perconaAudit, bytebase, cloudwatchLogs];
 
 export function findAdapter(id: string): FormatAdapter | undefined {
   return adapters.find((a) => a.id === id);

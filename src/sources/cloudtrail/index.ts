@@ -3,7 +3,8 @@
 //     as whole `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/` trees;
 //   - digest files (`CloudTrail-Digest`), recognised and counted as skipped;
 //   - single event objects, JSON arrays (Stratus Red Team) and JSON Lines (Logstash exports);
-//   - `aws cloudtrail lookup-events` output `{"Events":[{..., "CloudTrailEvent": "<json>"}]}`.
+//   - `aws cloudtrail lookup-events` output `{"Events":[{..., "CloudTrailEvent": "<json>"}]}`, and
+//     the same Event objects one per line (JSON Lines) or alone.
 // Record format: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
 // LookupEvents: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
 import { frameJson, type JsonFrame } from '../../pipeline/json-frames.js';
@@ -67,6 +68,8 @@ export const adapter: FormatAdapter = {
         continue;
       }
       let rec = v as Obj;
+      // LookupEvents Event objects also come one per line (`jq -c '.Events[]'`) or alone.
+      if (mctx.variant !== 'lookup-events' && typeof rec.CloudTrailEvent === 'string' && rec.EventId !== undefined && rec.eventVersion === undefined) mctx.variant = 'lookup-events';
       if (mctx.variant === 'lookup-events') {
         // Each LookupEvents element carries the full record as a JSON string in CloudTrailEvent.
         const inner = rec.CloudTrailEvent;

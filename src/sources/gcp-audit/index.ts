@@ -9,6 +9,31 @@ import { frameJson, parseJsonObject } from '../../pipeline/json-frames.js';
 import { reject } from '../../pipeline/record.js';
 import type { FormatAdapter, Outcome, RawRecord } from '../../pipeline/types.js';
 import { FORMAT_ID, mapLogEntry } from './map.js';
+import { Lanes } from '../../pipeline/lanes.js';
+import { rawRecord } from '../../pipeline/record.js';
+import { adapter as pgaudit } from '../pgaudit/index.js';
+
+/**
+ * Cloud SQL for PostgreSQL's server log (logName .../logs/cloudsql.googleapis.com%2Fpostgres.log):
+ * textPayload is a server log line after Cloud SQL's fixed log_line_prefix '[%p]: [%l-1]
+ * db=%d,user=%u ' (the time is the entry's timestamp). Connections, disconnections, failed logins
+ * and, with pgaudit on, AUDIT lines: they go to the pgaudit adapter, one running lane per instance.
+ */
+export const CLOUDSQL_PG_PREFIX = '[%p]: [%l-1] db=%d,user=%u ';
+const CLOUDSQL_WITH_TIME = `%m ${CLOUDSQL_PG_PREFIX}`;
+
+export function isCloudSqlPostgresLog(e: Record<string, unknown>): boolean {
+  const logName = typeof e.logName === 'string' ? e.logName : '';
+  return typeof e.textPayload === 'string' && /\/logs\/cloudsql\.googleapis\.com(?:%2F|\/)postgres\.log$/.test(logName);
+}
+
+/** The server log line with the entry's time in front, as %m writes it ('2024-05-02 10:00:00.123 UTC'). */
+export function cloudSqlLine(e: Record<string, unknown>): string {
+  const text = String(e.textPayload).replace(/\n$/, '');
+  const ts = typeof e.timestamp === 'string' ? new Date(e.timestamp) : null;
+  if (!ts || !Number.isFinite(ts.getTime())) return text;
+  return `${ts.toISOString().replace('T', ' ').replace('Z', '')} UTC ${text}`;
+}
 
 export { mapLogEntry } from './map.js';
 
@@ -44,6 +69,7 @@ export const adapter: FormatAdapter = {
     return frameJson(input.chunks, { file: input.name, unwrap: ['entries'] });
   },
   async *normalize(records, ctx): AsyncIterable<Outcome> {
+    const lanes = new Lanes();
     for await (const raw of records) {
       if (raw.error) {
         ctx.note(MALFORMED_NOTE);
@@ -52,7 +78,17 @@ export const adapter: FormatAdapter = {
       }
       const parsed = parseJsonObject(raw.text);
       if ('error' in parsed) { yield reject(raw, parsed.error); continue; }
-      yield mapLogEntry(parsed.value, raw, { note: ctx.note, instance: ctx.options.instance ?? null, variant: variantOf(raw) });
+      const e = parsed.value;
+      if (isCloudSqlPostgresLog(e)) {
+        const labels = (e.resource as { labels?: Record<string, unknown> } | undefined)?.labels ?? {};
+        const dbId = typeof labels.database_id === 'string' ? labels.database_id : '';
+        ctx.note(`Cloud SQL for PostgreSQL server log entries (postgres.log) read as PostgreSQL log lines with Cloud SQL's log_line_prefix '${CLOUDSQL_PG_PREFIX}' and the entry's timestamp`);
+        const sub = { options: { ...ctx.options, logLinePrefix: CLOUDSQL_WITH_TIME, instance: ctx.options.instance ?? (dbId.split(':')[1] || dbId || null) }, input: ctx.input, note: ctx.note };
+        yield* lanes.push(`cloudsql\u0000${dbId}`, pgaudit, sub, rawRecord(cloudSqlLine(e), raw.location), raw);
+        continue;
+      }
+      yield mapLogEntry(e, raw, { note: ctx.note, instance: ctx.options.instance ?? null, variant: variantOf(raw) });
     }
+    yield* lanes.finish();
   },
 };

@@ -42,7 +42,12 @@ export function parseStderrRecord(text: string, prefix: CompiledPrefix, times: T
   const first = nl < 0 ? text : text.slice(0, nl);
   const m = matchPrefix(prefix, first);
   if (!m) return null;
-  return lineFromValues(m.values, m.severity, messageOf(text, m.messageStart), prefix, times);
+  const line = lineFromValues(m.values, m.severity, messageOf(text, m.messageStart), prefix, times);
+  // log_error_verbosity = verbose (RDS's default) writes the SQLSTATE after the severity:
+  // "LOG:  00000: AUDIT: ..." (a SQLSTATE has a digit: 'AUDIT: ' is not one).
+  const v = /^([0-9A-Z]{5}): /.exec(line.message);
+  if (v && /\d/.test(v[1]!)) { line.message = line.message.slice(7); line.sqlstate ??= v[1]!; }
+  return line;
 }
 
 export function lineFromValues(v: PrefixValues, severity: string, message: string, prefix: CompiledPrefix, times: TimeReader): LogLine {

@@ -5,7 +5,8 @@
 //     cloudwatch-logs format.
 //   - Cloud SQL: started with Cloud SQL's prefix '%m [%p]: [%l-1] db=%d,user=%u '; each log entry
 //     becomes a Cloud Logging LogEntry (logName .../cloudsql.googleapis.com%2Fpostgres.log, the
-//     time in `timestamp`, the rest in textPayload), read with the gcp-audit format.
+//     time in `timestamp`, the rest in textPayload), read with the gcp-audit format, and served
+//     through the local Cloud Logging gRPC server to the gcp-logging live source (real client).
 // The admin actions performed here must come back with user, action, time and resource.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,9 @@ import { startPostgres, postgresAvailability, type PgServer } from '../helpers/s
 import { shouldRun } from '../helpers/servers/availability.js';
 import { normalizeFiles } from '../helpers/golden.js';
 import type { AuditEvent } from '../../src/event/types.generated.js';
+import { startGcpLogging } from '../helpers/servers/gcp-logging.js';
+import { drain } from '../helpers/live-run.js';
+import { openGcpLogging } from '../../src/live/gcp-logging/index.js';
 
 const run = shouldRun(postgresAvailability());
 
@@ -117,5 +121,29 @@ describe.runIf(run)('managed PostgreSQL logs from a real server', () => {
     expect(failed?.user.name).toBe('alice');
     expect(failed?.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(n.events.some((e) => e.category === 'authentication' && e.outcome === 'success')).toBe(true);
+  });
+
+  test('Cloud SQL through the gcp-logging live source: postgres.log entries pulled with the real client', async () => {
+    const entries = logEntries(cloudsql).map((text, i) => {
+      const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) UTC (.*)$/s.exec(text)!;
+      return {
+        logName: 'projects/acme-prod/logs/cloudsql.googleapis.com%2Fpostgres.log', insertId: `s=${i}`, timestamp: new Date(`${m[1]}T${m[2]}Z`),
+        resource: { type: 'cloudsql_database', labels: { database_id: 'acme-prod:pg-main', project_id: 'acme-prod', region: 'europe-west1' } }, severity: 'INFO', textPayload: m[3]!,
+      };
+    });
+    const gcp = await startGcpLogging({ pages: [entries.slice(0, 5), entries.slice(5)] });
+    try {
+      const d = await drain(openGcpLogging, {
+        name: 'cloudsql-main', type: 'gcp-logging', resources: ['projects/acme-prod'], api_endpoint: '127.0.0.1', port: gcp.port, insecure: true,
+        cloudsql_postgres_log: true, log_kinds: ['activity'],
+      }, { since: new Date(Date.now() - 3600_000), until: new Date(Date.now() + 3600_000) });
+      expect(d.result.status, d.result.reason ?? '').toBe('complete');
+      expect(gcp.requests[0]!.filter).toContain('log_id("cloudsql.googleapis.com/postgres.log")');
+      expect(d.result.settings).toMatchObject({ cloudsql_postgres_log: true });
+      const grant = fourFields(d.events.find((e) => e.category === 'permission_change' && JSON.stringify(e).includes('pg_read_all_data')));
+      expect(grant.source.instance).toBe('cloudsql-main');
+      expect(d.events.some((e) => e.category === 'authentication' && e.outcome === 'failure' && e.user.name === 'alice')).toBe(true);
+      expect(d.outcomes.filter((o) => o.kind === 'skip' && o.reason === 'not an audit log entry (textPayload)')).toHaveLength(0);
+    } finally { await gcp.stop(); }
   });
 });

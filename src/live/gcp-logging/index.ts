@@ -28,6 +28,11 @@ export interface GcpLoggingSourceConfig {
   log_kinds?: GcpLogKind[];
   /** An extra Logging query ANDed with the log and period filter. */
   filter?: string;
+  /**
+   * Also read Cloud SQL for PostgreSQL's server log (cloudsql.googleapis.com/postgres.log):
+   * connections, failed logins and pgaudit AUDIT lines, read by the pgaudit adapter.
+   */
+  cloudsql_postgres_log?: boolean;
   page_size?: number;
   /** A service account key file; default: Application Default Credentials. */
   key_file?: string;
@@ -41,8 +46,10 @@ export interface GcpLoggingSourceConfig {
 const RESOURCE = /^(projects|folders|organizations|billingAccounts)\/[^/\s]+$/;
 
 /** The entries.list filter: the chosen audit logs AND the period (always), AND the user's extra filter. */
-export function buildFilter(kinds: readonly GcpLogKind[], since: Date, until: Date, extra?: string): string {
-  const logs = kinds.map((k) => `log_id("cloudaudit.googleapis.com/${k}")`).join(' OR ');
+export function buildFilter(kinds: readonly GcpLogKind[], since: Date, until: Date, extra?: string, cloudSqlPostgres = false): string {
+  const ids = kinds.map((k) => `log_id("cloudaudit.googleapis.com/${k}")`);
+  if (cloudSqlPostgres) ids.push('log_id("cloudsql.googleapis.com/postgres.log")');
+  const logs = ids.join(' OR ');
   const parts = [`(${logs})`, `timestamp >= "${since.toISOString()}"`, `timestamp < "${until.toISOString()}"`];
   if (extra && extra.trim()) parts.push(`(${extra.trim()})`);
   return parts.join(' AND ');
@@ -68,11 +75,11 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
     const bad = resources.filter((r) => !RESOURCE.test(r));
     if (resources.length === 0 || bad.length) { res.fail(`resources must be projects/ID, folders/ID or organizations/ID${bad.length ? `: not ${bad.join(', ')}` : ''}`); return; }
     const kinds = c.log_kinds && c.log_kinds.length ? c.log_kinds : [...LOG_KINDS];
-    const filter = buildFilter(kinds, ctx.since, ctx.until, c.filter);
+    const filter = buildFilter(kinds, ctx.since, ctx.until, c.filter, c.cloudsql_postgres_log === true);
     const pageSize = c.page_size ?? 1000;
     const policy = { ...DEFAULT_RETRY, ...c.retry };
     res.how = `Cloud Logging entries.list on ${resources.join(', ')} with filter ${filter}, ordered by timestamp, ${pageSize} entries per page, every page followed`;
-    res.settings = { resources, log_kinds: kinds, filter, page_size: pageSize, credentials: c.key_file ? 'service account key file' : 'Application Default Credentials', ...(c.api_endpoint ? { api_endpoint: `${c.api_endpoint}${c.port ? ':' + c.port : ''}` } : {}) };
+    res.settings = { resources, log_kinds: kinds, cloudsql_postgres_log: c.cloudsql_postgres_log === true, filter, page_size: pageSize, credentials: c.key_file ? 'service account key file' : 'Application Default Credentials', ...(c.api_endpoint ? { api_endpoint: `${c.api_endpoint}${c.port ? ':' + c.port : ''}` } : {}) };
     if (!kinds.includes('data_access')) res.warn('data_access logs are not selected: reads of data and configuration are not collected');
     else res.warn('Data Access audit logs are off by default in Google Cloud: an empty data_access log may mean they are not enabled for a service, not that nothing was read');
     const adapter = findAdapter('gcp-audit');

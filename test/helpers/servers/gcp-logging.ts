@@ -15,7 +15,9 @@ export interface FakeAuditEntry {
   resource: { type: string; labels: Record<string, string> };
   severity?: string;
   /** AuditLog in protobufjs object form (camelCase). */
-  auditLog: Record<string, unknown>;
+  auditLog?: Record<string, unknown>;
+  /** A text entry instead (Cloud SQL's postgres.log server log lines). */
+  textPayload?: string;
 }
 
 export interface GcpServerScript {
@@ -72,8 +74,10 @@ export async function startGcpLogging(script: GcpServerScript): Promise<GcpServe
       const entries = (script.pages[page - 1] ?? []).map((e) => ({
         log_name: e.logName, insert_id: e.insertId, timestamp: ts(e.timestamp), receive_timestamp: ts(e.timestamp),
         severity: e.severity ?? 'NOTICE', resource: { type: e.resource.type, labels: e.resource.labels },
-        // The field is type_url: typeUrl would silently send an empty type.
-        proto_payload: { type_url: 'type.googleapis.com/google.cloud.audit.AuditLog', value: Buffer.from(AuditLog.encode(AuditLog.fromObject(e.auditLog)).finish()) },
+        ...(e.textPayload !== undefined ? { text_payload: e.textPayload } : {
+          // The field is type_url: typeUrl would silently send an empty type.
+          proto_payload: { type_url: 'type.googleapis.com/google.cloud.audit.AuditLog', value: Buffer.from(AuditLog.encode(AuditLog.fromObject(e.auditLog ?? {})).finish()) },
+        }),
       }));
       cb(null, { entries, next_page_token: page < script.pages.length ? `page-${page + 1}` : '' });
     },

@@ -38,7 +38,7 @@ import { openFileSource, type FileSourceSettings } from './file-source.js';
 import { openDemoSource } from './demo.js';
 import { liveSourceTypes, type SourceConfig, type SourceRun, type SourceRunContext } from './source.js';
 import { TempFiles } from './temp-files.js';
-import { dayLabeller, type Period } from './window.js';
+import { dayLabeller, periodDays, type Period } from './window.js';
 
 export class CollectError extends Error {
   constructor(message: string) { super(message); this.name = 'CollectError'; }
@@ -146,8 +146,14 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     });
     const byCategory: Record<string, number> = {};
     const categoriesBySource: Record<string, Record<string, number>> = {};
-    const byDay: Record<string, number> = {};
+    // The page's pictures: events per calendar day and per hour of the period, per source (bounded
+    // by the period's length, not the input's size; hours only for periods up to a year).
+    const days = periodDays(period.start, period.end, period.timezone);
+    const daysBySource: Record<string, Record<string, number>> = {};
+    const periodHours = Math.ceil((period.end.getTime() - period.start.getTime()) / 3600000);
+    const hoursBySource: Record<string, number[]> | null = periodHours <= 366 * 24 ? {} : null;
     const sample: SampleRow[] = [];
+    const privilegedByCategory: Record<string, number> = {};
     let privileged = 0;
     const entries: SourceEntry[] = [];
     const rawFiles: Array<{ name: string; deflated: DeflatedEntry; sha256: string }> = [];
@@ -165,6 +171,9 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       const c = { read: 0, events: 0, rejects: 0, skipped: {} as Record<string, number>, outside: 0, untimed: 0, first: null as string | null, last: null as string | null, mismatched: 0 };
       const cats: Record<string, number> = {};
       categoriesBySource[cfg.name] = cats;
+      const perDay: Record<string, number> = {};
+      daysBySource[cfg.name] = perDay;
+      const perHour = hoursBySource ? (hoursBySource[cfg.name] = new Array<number>(periodHours).fill(0)) : null;
       let run: SourceRun | null = null;
       let error: string | null = null;
       try {
@@ -191,15 +200,22 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
             c.events++;
             bump(byCategory, ev.category);
             bump(cats, ev.category);
-            if (ev.timestamp === null) { c.untimed++; bump(byDay, 'no timestamp'); } else {
+            if (ev.timestamp === null) c.untimed++; else {
               if (c.first === null || ev.timestamp < c.first) c.first = ev.timestamp;
               if (c.last === null || ev.timestamp > c.last) c.last = ev.timestamp;
-              bump(byDay, dayOf(ev.timestamp));
+              const day = dayOf(ev.timestamp);
+              bump(perDay, day);
+              if (perHour) {
+                const h = Math.floor((Date.parse(ev.timestamp) - period.start.getTime()) / 3600000);
+                if (h >= 0 && h < perHour.length) perHour[h]++;
+              }
             }
             if (ev.privileged.value) {
               privileged++;
-              if (sample.length < config.bundle.sampleRows) {
-                sample.push({ line: eventLines, timestamp: ev.timestamp, user: ev.user.name, action: ev.action.name, resource: ev.resource.name, category: ev.category, outcome: ev.outcome, source: ev.source.instance, reasons: ev.privileged.reasons });
+              bump(privilegedByCategory, ev.category);
+              // The first N administrator events of each category (N = bundle.sample_rows).
+              if ((privilegedByCategory[ev.category] ?? 0) <= config.bundle.sampleRows) {
+                sample.push({ line: eventLines, timestamp: ev.timestamp, user: ev.user.name, userType: ev.user.type, action: ev.action.name, resource: ev.resource.name, category: ev.category, outcome: ev.outcome, source: ev.source.instance, reasons: ev.privileged.reasons });
               }
             }
           } else if (out.kind === 'reject') {
@@ -300,7 +316,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       },
       previous_bundle: previous,
     };
-    const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, byDay, sample, sampleLimit: config.bundle.sampleRows, findings: report.findings }));
+    const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, days, daysBySource, hoursBySource, sample, privilegedByCategory, sampleLimit: config.bundle.sampleRows, findings: report.findings }));
     const verifyMd = Buffer.from(verifyDoc({ keyid, ephemeral: o.key.ephemeral, demo: !!o.demo }));
 
     const files: Array<ZipItem & { sha256: string }> = [

@@ -100,3 +100,33 @@ export function describePeriod(p: Period): string {
   const span = Number.isInteger(days) ? `${days} day${days === 1 ? '' : 's'}` : `${(days * 24).toFixed(1)} hours`;
   return `${p.start.toISOString()} (inclusive) to ${p.end.toISOString()} (exclusive), ${span}, zone ${p.timezone}`;
 }
+
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+/** Calendar date and wall-clock time of an instant in a zone (IANA name, UTC or ±HH:MM). */
+export function localTime(t: Date, zone: string): { y: number; m: number; d: number; hh: number; mm: number; ss: number } {
+  const off = parseOffsetish(zone);
+  if (off !== null) {
+    const u = new Date(t.getTime() + off * 60000);
+    return { y: u.getUTCFullYear(), m: u.getUTCMonth() + 1, d: u.getUTCDate(), hh: u.getUTCHours(), mm: u.getUTCMinutes(), ss: u.getUTCSeconds() };
+  }
+  let f = clockFormats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    if (clockFormats.size < 16) clockFormats.set(zone, f);
+  }
+  const parts = f.formatToParts(t);
+  const get = (k: string) => Number(parts.find((p) => p.type === k)!.value);
+  return { y: get('year'), m: get('month'), d: get('day'), hh: get('hour'), mm: get('minute'), ss: get('second') };
+}
+
+/** The calendar days ('YYYY-MM-DD' in the period's zone) the period touches, in order (at most `max`). */
+export function periodDays(start: Date, end: Date, zone: string, max = 3700): string[] {
+  const { y, m, d } = dateInZone(start, zone);
+  const out: string[] = [];
+  for (let k = 0; out.length < max; k++) {
+    const c = new Date(Date.UTC(y, m - 1, d + k));
+    if (k > 0 && midnight(c.getUTCFullYear(), c.getUTCMonth() + 1, c.getUTCDate(), 0, zone) >= end) break;
+    out.push(c.toISOString().slice(0, 10));
+  }
+  return out;
+}

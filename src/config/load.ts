@@ -39,7 +39,8 @@ export interface CollectConfig {
   bundle: { out?: string; key?: string; sampleRows: number };
 }
 
-export const DEFAULT_SAMPLE_ROWS = 200;
+/** Administrator events per category in the HTML summary's sample (bundle.sample_rows). */
+export const DEFAULT_SAMPLE_ROWS = 10;
 
 function keyPath(instancePath: string): string {
   let out = '';

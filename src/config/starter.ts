@@ -39,8 +39,8 @@ bundle:
   # Ed25519 private key (mode 0600) from 'audit-evidence keygen'; --key overrides it. Without a
   # key, an ephemeral key is used and the bundle's signer cannot be verified.
   # key: keys/evidence.key
-  # How many administrator events the HTML summary shows (default 200).
-  sample_rows: 200
+  # How many administrator events of each category the HTML summary shows (default 10).
+  sample_rows: 10
 
 # The sources. Each needs a unique name (letters, digits, . _ -): it becomes source.instance on
 # every event and the folder of its raw records (raw/<name>/) in the bundle.

@@ -183,6 +183,7 @@ svg.chart .bar{fill:var(--bar)}
 svg.chart .total .bar{fill:#1a1a1a}
 svg.chart .zero{fill:#fff;stroke:#1a1a1a;stroke-width:1;stroke-dasharray:2 1.5}
 svg.chart .base{stroke:#9a9a9a;stroke-width:1}
+svg.chart .none-band rect{fill:#f2f2f2}svg.chart .none-band path{stroke:#a8a8a8;stroke-width:1.5;fill:none}
 table.heat td.num{min-width:5.5em}
 table.heat td.h1{background:#e8f0f8}table.heat td.h2{background:#c6d9ec}table.heat td.h3{background:#8fb3d6}table.heat td.h4{background:#2f5f8f;color:#fff}
 table.heat td.none{color:var(--muted);font-style:italic}
@@ -204,7 +205,6 @@ tr.bg td:first-child{box-shadow:inset 4px 0 0 #222}
   tr,figure,li,.banner{break-inside:avoid}
   thead{display:table-header-group}
   details>summary{color:#000}
-  details::details-content{content-visibility:visible;display:block}
   .badge,.banner,table.heat td,tr.bg td{print-color-adjust:exact;-webkit-print-color-adjust:exact}
   a{color:inherit;text-decoration:none}
 }`;

@@ -168,10 +168,10 @@ describe('collect', () => {
     const html = (await readAll(out)).get('report/summary.html')!.toString();
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
     expect(html).not.toMatch(/<script|<link|@import|url\(/i);
-    expect(html).toContain('<th>Timestamp (UTC)</th><th>User</th><th>Action</th><th>Resource</th>');
-    // A sample row from the pg15 run: the superuser creating a role.
-    expect(html).toMatch(/<td>2026-11-22T22:\d\d:\d\d\.\d{3}Z<\/td><td>postgres<\/td><td>[a-z_]+<\/td>/);
-    for (const section of ['Sources', 'Events per category', 'Events per day', 'Administrator activity (sample)', 'Findings']) expect(html).toContain(`<h2>${section}</h2>`);
+    expect(html).toContain('<th scope="col">Timestamp (UTC)</th><th scope="col">User</th><th scope="col">Action</th><th scope="col">Resource</th>');
+    // A sample row from the pg15 run: the superuser creating a role, with its events.jsonl line.
+    expect(html).toMatch(/<td class="num">\d+<\/td><td><span class="tsw"><span>2026-11-22<\/span><span>T22:\d\d:\d\d\.\d{3}Z<\/span><\/span><\/td><td class="wrap">postgres<\/td><td class="wrap">create_role<\/td>/);
+    for (const section of ['Verdict', 'Sources', 'Events per category and source', 'Events per day (UTC)', 'Administrator activity (sample)', 'Findings by rule']) expect(html).toMatch(new RegExp(`<h2[^>]*>${section.replace(/[()]/g, '\\$&')}</h2>`));
     expect(html).not.toContain('DEMO');
   });
 });
@@ -194,7 +194,20 @@ describe('collect --demo', () => {
     }
     const first = JSON.parse(files.get('events.jsonl')!.toString().split('\n')[0]);
     expect(first.details).toHaveProperty('demo_time_shift_days');
-    expect(files.get('report/summary.html')!.toString()).toContain('DEMO BUNDLE');
+    const html = files.get('report/summary.html')!.toString();
+    expect(html).toContain('DEMO BUNDLE');
+    // The demo week: the samples spread over six of the seven days, the fourth day deliberately
+    // silent, and the page says so.
+    const events = files.get('events.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l));
+    const days = [...new Set(events.map((e: { timestamp: string }) => e.timestamp.slice(0, 10)))].sort();
+    expect(days).toEqual(['2026-11-22', '2026-11-23', '2026-11-24', '2026-11-26', '2026-11-27', '2026-11-28']);
+    expect(html).toContain('No events from any source on 1 day</b> (hatched, "none"): <span class="ts">2026-11-25</span>');
+    expect(html).toContain('DEMO: the silent day is deliberate.');
+    // Each event carries the shift of its part of the sample; the manifest lists every shift used.
+    for (const s of p.sources) {
+      const mine = events.filter((e: { source: { instance: string } }) => e.source.instance === s.name);
+      expect(new Set(mine.map((e: { details: { demo_time_shift_days: number } }) => e.details.demo_time_shift_days)).size).toBe(s.settings.demo_time_shifts_days.length);
+    }
     const v = await runCli(['verify', zip]);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/VALID DEMO bundle/);

@@ -177,6 +177,7 @@ figcaption{color:var(--muted);font-size:.9em;margin-top:.2em}
 svg.chart{max-width:100%;height:auto;display:block}
 svg.chart text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;fill:#1a1a1a}
 svg.chart text.label{font-weight:600}
+svg.chart text.flag{font-size:10.5px;font-weight:700;letter-spacing:.02em}
 svg.chart text.date,svg.chart text.note,svg.chart text.zero-label{fill:#555}
 svg.chart text.note{font-size:10.5px}
 svg.chart .bar{fill:var(--bar)}
@@ -373,7 +374,10 @@ function dayChart(out: string[], d: SummaryData): void {
   }
   const total: Record<string, number> = {};
   for (const name of names) for (const [day, n] of Object.entries(d.daysBySource[name] ?? {})) total[day] = (total[day] ?? 0) + n;
-  const rows: DayChartRow[] = [{ label: 'All sources', counts: total, total: true }, ...names.map((name) => ({ label: name, counts: d.daysBySource[name] ?? {}, notes: notes[name] }))];
+  const rows: DayChartRow[] = [{ label: 'All sources', counts: total, total: true }, ...p.sources.map((s) => ({
+    label: s.name, counts: d.daysBySource[s.name] ?? {}, notes: notes[s.name],
+    ...(OK_STATUSES.has(s.status) ? {} : { flag: `${String(s.status || 'unknown').toUpperCase()}: not fully read` }),
+  }))];
   const zeroDays = d.days.filter((day) => (total[day] ?? 0) === 0);
   const untimed = p.sources.reduce((a, s) => a + (s.untimed_events ?? 0), 0);
   out.push('<section aria-labelledby="days-h">', `<h2 id="days-h" class="keep">Events per day (${escapeHtml(p.period.timezone)})</h2>`);

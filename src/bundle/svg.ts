@@ -13,6 +13,8 @@ export interface DayChartRow {
   notes?: Record<string, string>;
   /** The totals row: drawn darker and first. */
   total?: boolean;
+  /** A word under the label when the source was not read completely (e.g. "FAILED"): its zeros mean "not read", not "nothing happened". */
+  flag?: string;
 }
 
 export interface DayChart {
@@ -102,7 +104,9 @@ export function dayChartSvg(c: DayChart): string {
     const sum = Object.values(r.counts).reduce((a, b) => a + b, 0);
     out.push(`<g class="row${r.total ? ' total' : ''}" data-row="${escapeHtml(r.label)}">`);
     out.push(`<title>${escapeHtml(r.label)}</title>`);
-    out.push(`<text class="label" x="0" y="${base - 6}">${escapeHtml(shorten(r.label, 22))}</text>`);
+    if (r.flag) {
+      out.push(`<text class="label" x="0" y="${base - 13}">${escapeHtml(shorten(r.label, 22))}</text>`, `<text class="flag" x="0" y="${base - 1}">${escapeHtml(r.flag)}</text>`);
+    } else out.push(`<text class="label" x="0" y="${base - 6}">${escapeHtml(shorten(r.label, 22))}</text>`);
     out.push(`<line class="base" x1="${x0}" x2="${x0 + plotW}" y1="${base + 0.5}" y2="${base + 0.5}"/>`);
     c.days.forEach((day, i) => {
       const v = r.counts[day] ?? 0;

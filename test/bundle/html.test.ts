@@ -137,6 +137,9 @@ describe('the verdict', () => {
       expect(html).not.toContain('badge ok">RECONCILE');
       expect(html).toContain('badge warn">ONLY WHAT WAS READ');
       expect(html).not.toContain('Every source was read to the end');
+      // In the chart its zeros mean "not read", and its row says so.
+      expect(html).toContain(`<text class="flag" x="0"`);
+      expect(html).toContain(`>${status.toUpperCase()}: not fully read</text>`);
       expect(await validateHtml(html)).toEqual([]);
     });
   }
@@ -165,6 +168,17 @@ describe('the verdict', () => {
     expect(periodWords({ start: '2026-11-22T23:00:00.000Z', end: '2026-11-29T23:00:00.000Z', timezone: 'Europe/Berlin', how: 'week' }).long)
       .toBe('Monday 2026-11-23 to Sunday 2026-11-29: 7 days, zone Europe/Berlin (from 2026-11-23 00:00 inclusive to 2026-11-30 00:00 exclusive)');
     expect(periodWords({ start: '2026-11-23T06:30:00.000Z', end: '2026-11-23T18:00:00.000Z', timezone: 'UTC', how: 'since-until' }).short).toBe('2026-11-23 06:30 to 2026-11-23 18:00 (UTC)');
+  });
+});
+
+describe('silent hours on the page', () => {
+  it('lists the hours with no events of a source that usually has events every hour, and marks their day', async () => {
+    const hours = new Array(7 * 24).fill(2);
+    for (let h = 26; h <= 29; h++) hours[h] = 0; // 2026-11-24 02:00 to 06:00
+    const html = summaryHtml(data(predicate([source('busy')]), { hoursBySource: { busy: hours } }));
+    expect(html).toContain('<b>busy</b> has events in 164 of 168 hours, but none in: 2026-11-24 02:00–06:00 (4 h)');
+    expect(html).toMatch(/<text class="note"[^>]*>4 h silent<\/text>/);
+    expect(await validateHtml(html)).toEqual([]);
   });
 });
 

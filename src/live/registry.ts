@@ -6,6 +6,7 @@ import { openMysql } from './mysql/index.js';
 import { openGcpLogging } from './gcp-logging/index.js';
 import { openCloudTrail } from './cloudtrail-api/index.js';
 import { openCloudTrailS3 } from './cloudtrail-s3/index.js';
+import { openCloudWatchLogs } from './cloudwatch-logs/index.js';
 
 export const liveOpeners: Record<string, LiveSourceOpener> = {
   postgres: openPostgres,
@@ -13,6 +14,7 @@ export const liveOpeners: Record<string, LiveSourceOpener> = {
   'gcp-logging': openGcpLogging,
   cloudtrail: openCloudTrail,
   'cloudtrail-s3': openCloudTrailS3,
+  'cloudwatch-logs': openCloudWatchLogs,
 };
 
 export function registerLiveSources(): void {

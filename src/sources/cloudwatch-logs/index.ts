@@ -6,7 +6,7 @@
 //   - `aws logs filter-log-events` output {"events":[{"logStreamName","timestamp","message",
 //     "ingestionTime","eventId"}],...} (the log group is not in that output: --log-group names it,
 //     else each message is recognised by its shape);
-//   - the same event objects one per line.
+//   - the same event objects one per line (with a "logGroup" key, as the cloudwatch-logs live source writes them).
 // Each log event is one raw record (its JSON text exactly as read); its message goes, by log group,
 // to the adapter that reads it, in one running lane per log stream so that multi-line and session
 // state work as on a file:
@@ -98,7 +98,7 @@ export const adapter: FormatAdapter = {
         if (n === 0) { (f as Tagged)[GROUP] = { group, stream, kind: 'other' }; yield { ...f, error: 'a DATA_MESSAGE payload with no log events' }; }
         continue;
       }
-      if (typeof v.message === 'string') { (f as Tagged)[GROUP] = { group: fixedGroup, stream: null, kind: 'event' }; yield f; continue; }
+      if (typeof v.message === 'string') { (f as Tagged)[GROUP] = { group: typeof v.logGroup === 'string' ? v.logGroup : fixedGroup, stream: null, kind: 'event' }; yield f; continue; }
       (f as Tagged)[GROUP] = { group: null, stream: null, kind: 'other' };
       yield f;
     }

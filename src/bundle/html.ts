@@ -111,7 +111,7 @@ export function verdictProblems(p: EvidencePredicate): string[] {
   const out: string[] = [];
   for (const s of p.sources) {
     if (!OK_STATUSES.has(s.status)) {
-      out.push(`${statusBadge(s.status)} source <b>${escapeHtml(s.name)}</b>${s.status_reason ? `: ${escapeHtml(s.status_reason)}` : ''}`);
+      out.push(`${statusBadge(s.status)} source <b>${escapeHtml(s.name)}</b>${s.status_reason ? `: <span class="wrap">${escapeHtml(s.status_reason)}</span>` : ''}`);
     }
   }
   if (!p.completeness.pass) {
@@ -169,7 +169,7 @@ table.verdict td ul.cols2{columns:3 19em;column-gap:1.5em}
 .small{font-size:.9em;color:var(--muted)}
 table.sources td ul{margin:0;padding-left:1.1em}
 table.sources .src{font-weight:600}
-table.sources td:first-child{min-width:11.5em}
+table.sources td:first-child{min-width:14em}
 details summary{cursor:pointer;color:#1f4e79}
 details[open] summary{margin-bottom:.2em}
 figure{margin:.4em 0}
@@ -263,10 +263,10 @@ function verdict(out: string[], d: SummaryData, periodLong: string): void {
   out.push(`<tr><th scope="row">Period</th><td>${escapeHtml(periodLong)}</td></tr>`);
   const srcLines = p.sources.map((s) => {
     const counts = `${plural(s.events, 'event')}${s.rejects ? `, ${num(s.rejects)} rejected` : ''}`;
-    const why = s.status_reason ? `: ${escapeHtml(s.status_reason)}` : '';
+    const why = s.status_reason ? `: <span class="wrap">${escapeHtml(s.status_reason)}</span>` : '';
     return `<li>${statusBadge(s.status)} <b>${escapeHtml(s.name)}</b> (${counts})${why}</li>`;
   });
-  out.push(`<tr><th scope="row">Sources (${p.sources.length})</th><td>${srcLines.length ? `<ul${srcLines.length > 3 ? ' class="cols2"' : ''}>${srcLines.join('')}</ul>` : '<span class="missing">no sources</span>'}</td></tr>`);
+  out.push(`<tr><th scope="row">Sources (${p.sources.length})</th><td>${srcLines.length ? `<ul${srcLines.length > 3 && !p.sources.some((s) => s.status_reason) ? ' class="cols2"' : ''}>${srcLines.join('')}</ul>` : '<span class="missing">no sources</span>'}</td></tr>`);
   const c = p.completeness;
   const rules = failingRules(p);
   out.push(`<tr><th scope="row">Completeness</th><td>${c.pass ? badge('ok', 'PASS') : badge('bad', 'FAIL')} profile ${escapeHtml(c.profile)}: ${num(c.complete_rows)} of ${num(c.rows)} rows complete (${escapeHtml(c.percent_complete)}%)`
@@ -309,7 +309,7 @@ function sourcesTable(out: string[], d: SummaryData): void {
   const p = d.predicate;
   out.push('<section aria-labelledby="sources-h">', '<h2 id="sources-h" class="keep">Sources</h2>');
   if (!p.sources.length) { out.push('<p>No sources.</p>', '</section>'); return; }
-  out.push('<table class="sources">', '<thead><tr><th scope="col">Source</th><th scope="col">Status</th><th scope="col" class="num">Read</th><th scope="col" class="num">Events</th><th scope="col" class="num">Rejected</th><th scope="col">Skipped on purpose</th><th scope="col">First / last event (UTC)</th><th scope="col">How read</th></tr></thead>', '<tbody>');
+  out.push('<table class="sources">', '<thead><tr><th scope="col">Source and status</th><th scope="col" class="num">Read</th><th scope="col" class="num">Events</th><th scope="col" class="num">Rejects</th><th scope="col">Skipped on purpose</th><th scope="col">First / last event (UTC)</th><th scope="col">How read</th></tr></thead>', '<tbody>');
   for (const s of p.sources) {
     const what = [s.kind, s.format].filter(Boolean).join(' / ') || s.type;
     const span = s.first_event
@@ -327,8 +327,8 @@ function sourcesTable(out: string[], d: SummaryData): void {
     ].join('');
     const shift = s.demo_time_shift_days !== null && s.demo_time_shift_days !== undefined
       ? `<p>DEMO: event timestamps shifted by ${escapeHtml(demoShiftWords(s))}; the raw records keep their original dates.</p>` : '';
-    out.push(`<tr><td><span class="src">${escapeHtml(s.name)}</span><br><span class="small">${escapeHtml(what)}</span></td>`
-      + `<td>${statusBadge(s.status)}${s.status_reason ? `<br><span class="small">${escapeHtml(s.status_reason)}</span>` : ''}</td>`
+    out.push(`<tr><td><span class="src wrap">${escapeHtml(s.name)}</span><br>${statusBadge(s.status)} <span class="small">${escapeHtml(what)}</span>`
+      + `${s.status_reason ? `<br><span class="small wrap">${escapeHtml(s.status_reason)}</span>` : ''}</td>`
       + `<td class="num">${num(s.records_read)}</td><td class="num">${num(s.events)}</td><td class="num">${num(s.rejects)}</td>`
       + `<td>${skippedList(s)}</td><td>${span}</td>`
       + `<td><details><summary>details</summary>${shift}${details}</details></td></tr>`);

@@ -132,7 +132,7 @@ describe('the verdict', () => {
       const p = predicate([source('pg'), source('aws-prod', { status: status as SourceEntry['status'], status_reason: 'AccessDenied: not authorized to call LookupEvents', events: 0, records_read: 0 })]);
       const html = summaryHtml(data(p));
       const banner = /<div class="banner bad" role="alert">([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
-      expect(banner).toContain(`<b class="badge bad">${status.toUpperCase()}</b> source <b>aws-prod</b>: AccessDenied`);
+      expect(banner).toContain(`<b class="badge bad">${status.toUpperCase()}</b> source <b>aws-prod</b>: <span class="wrap">AccessDenied`);
       expect(html.indexOf('banner bad')).toBeLessThan(html.indexOf('<h2 id="sources-h"'));
       expect(html).not.toContain('badge ok">RECONCILE');
       expect(html).toContain('badge warn">ONLY WHAT WAS READ');

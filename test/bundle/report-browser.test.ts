@@ -101,7 +101,7 @@ sources:
     timezone: UTC
   - name: aws-prod
     type: file
-    paths: [${join(dir, 'nothing-here/*.json')}]
+    paths: [${join(dir, `${'a-long-folder-name-that-does-not-exist-'.repeat(5)}nothing-here/*.json`)}]
     format: cloudtrail
 `);
     const { key } = await keygen(dir);

@@ -43,10 +43,18 @@ export function loadPrivateKey(path: string): SigningKey {
   return { privateKey, publicKey: createPublicKey(privateKey), ephemeral: false, path };
 }
 
-export function loadPublicKey(path: string): KeyObject {
+/**
+ * Loads a public key as an auditor received it. A private key is refused: Node would derive the
+ * public key from it without a word, but a private key in the auditor's hands means it has leaked
+ * (or the wrong file was sent), and the check would then prove nothing about who signed.
+ */
+export function loadPublicKey(path: string, option = '--pubkey'): KeyObject {
   let text: Buffer;
   try { text = readFileSync(path); } catch (e) {
     throw new KeyError(`cannot read the public key ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text.toString('latin1'))) {
+    throw new KeyError(`${option} ${path} is a PRIVATE key: give the public key (the .pub.pem file from audit-evidence keygen); a signing key must never leave its owner`);
   }
   return parsePublicKey(text, path);
 }

@@ -28,7 +28,16 @@ export const EPHEMERAL_WARNING = 'This bundle was signed with an ephemeral key g
 
 export interface Subject { name: string; digest: { sha256: string } }
 
-export type SourceStatus = 'complete' | 'partial' | 'failed' | 'empty';
+/**
+ * complete: read to the end, events in the period. empty: read to the end, nothing in the period and
+ * nothing rejected. unreadable: records were read but more were rejected than became events
+ * (rejects > events, so also any source whose every record in the period was rejected). partial: an
+ * error after something was read. failed: an error before anything was read.
+ */
+export type SourceStatus = 'complete' | 'partial' | 'failed' | 'empty' | 'unreadable';
+
+/** Statuses that make a bundle's evidence complete; every other status is not (collect exits 1). */
+export const OK_STATUSES: ReadonlySet<string> = new Set(['complete', 'empty']);
 
 export interface SourceEntry {
   name: string;
@@ -87,8 +96,22 @@ export interface EvidencePredicate {
     missing: Record<string, number>;
     failed_because: string[];
     finding_counts: Record<string, number>;
+    /** The rules whose findings failed the check, with their counts (absent in bundles of earlier versions). */
+    failing_rules?: Record<string, number>;
   };
-  previous_bundle: { manifest_sha256: string; period: { start: string; end: string } | null; file: string } | null;
+  previous_bundle: PreviousBundle | null;
+}
+
+export interface PreviousBundle {
+  manifest_sha256: string;
+  period: { start: string; end: string } | null;
+  file: string;
+  /** The previous bundle's signer key id (absent in bundles of earlier versions). */
+  keyid?: string;
+  /** A gap between the previous period's end and this one's start, accepted with collect --allow-gap. */
+  gap?: { start: string; end: string } | null;
+  /** The previous bundle was signed by another key, accepted with collect --previous-pubkey (a key rotation). */
+  key_change?: { previous_keyid: string; previous_public_key: string } | null;
 }
 
 export interface Statement {

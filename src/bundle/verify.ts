@@ -10,6 +10,7 @@
 // as they are parsed for the events check. That pass runs before the digest step; its failures are
 // held back and reported in the order of the steps below, so the report reads as it always did.
 import { createHash, type KeyObject } from 'node:crypto';
+import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ajv, packageFile, validateEvent, formatAjvErrors } from '../event/schema.js';
@@ -35,7 +36,10 @@ import {
   REJECTS_FILE, STATEMENT_TYPE, SUMS_FILE, VERIFY_FILE, rawFileName, statementBytes, type Statement, type EvidencePredicate,
 } from './manifest.js';
 
-export interface Failure { file: string; line?: number; message: string }
+/** The step of the check a failure belongs to (so that a verdict never claims what that step refuted). */
+export type Step = 'container' | 'signature' | 'manifest' | 'files' | 'events' | 'completeness' | 'chain' | 'cloudtrail-digests';
+
+export interface Failure { file: string; line?: number; message: string; step?: Step }
 
 export interface VerifyResult {
   valid: boolean;
@@ -45,6 +49,12 @@ export interface VerifyResult {
   facts: { keyid: string | null; signer: 'given key' | 'bundled key (self-asserted)' | null; events: number; files: number; demo: boolean; period: EvidencePredicate['period'] | null; previous: string | null;
     /** CloudTrail digest checks re-run offline from the bundle's integrity files, per source. */
     integrity?: Array<{ source: string; report: DigestReport }> };
+  /** The signed predicate (what the bundle claims about its evidence), once it parsed and matched the schema. */
+  predicate: EvidencePredicate | null;
+  /** sha256 of manifest.intoto.json. */
+  manifestSha256: string | null;
+  /** What was found about the previous bundle, when --previous was given. */
+  chain: { file: string; manifest_sha256: string | null; valid: boolean; gap: { start: string; end: string } | null; key_change: string | null } | null;
 }
 
 export interface VerifyOptions {
@@ -98,18 +108,19 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
   const warnings: string[] = [];
   const perFile = new Map<string, number>();
   const max = opts.maxPerFile ?? 20;
+  const state: State = { step: 'container', predicate: null, manifestSha256: null, chain: null };
   const fail = (file: string, message: string, line?: number, always = false) => {
     const n = (perFile.get(file) ?? 0) + 1;
     perFile.set(file, n);
-    if (n <= max || always) failures.push({ file, line, message });
-    else if (n === max + 1) failures.push({ file, message: `more failures in this file are not listed` });
+    if (n <= max || always) failures.push({ file, line, message, step: state.step });
+    else if (n === max + 1) failures.push({ file, message: `more failures in this file are not listed`, step: state.step });
   };
   const facts: VerifyResult['facts'] = { keyid: null, signer: null, events: 0, files: 0, demo: false, period: null, previous: null };
-  const done = (): VerifyResult => ({ valid: failures.length === 0, failures, warnings, facts });
+  const done = (): VerifyResult => ({ valid: failures.length === 0, failures, warnings, facts, predicate: state.predicate, manifestSha256: state.manifestSha256, chain: state.chain });
 
   const b = await openBundle(path);
   try {
-    return await checkBundle(b, path, opts, fail, warnings, facts, done);
+    return await checkBundle(b, path, opts, fail, warnings, facts, done, state);
   } catch (e) {
     // One damaged entry (encrypted, unknown method, bad DEFLATE data, wrong size, an endless line)
     // makes the bundle INVALID, naming the file; the checks after it are not run.
@@ -120,7 +131,9 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
   } finally { b.close(); }
 }
 
-async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fail: Fail, warnings: string[], facts: VerifyResult['facts'], done: () => VerifyResult): Promise<VerifyResult> {
+interface State { step: Step; predicate: EvidencePredicate | null; manifestSha256: string | null; chain: VerifyResult['chain'] }
+
+async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fail: Fail, warnings: string[], facts: VerifyResult['facts'], done: () => VerifyResult, state: State): Promise<VerifyResult> {
   {
     facts.files = b.entries.size;
     for (const d of b.duplicates) fail(d, 'appears more than once in the zip');
@@ -149,7 +162,9 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
     if (!b.entries.has(MANIFEST_FILE) || !b.entries.has(ENVELOPE_FILE)) return done();
 
     // 1. The signature, over the payload the envelope carries; the manifest file must be that payload.
+    state.step = 'signature';
     const manifestBytes = await b.read(MANIFEST_FILE, MAX_MANIFEST);
+    state.manifestSha256 = sha256Hex(manifestBytes);
     let env: DsseEnvelope;
     const envText = (await b.read(ENVELOPE_FILE, MAX_MANIFEST)).toString('utf8');
     try { env = JSON.parse(envText); } catch { fail(ENVELOPE_FILE, 'is not JSON'); return done(); }
@@ -181,6 +196,7 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
     }
 
     // 2. The statement (as signed) and its predicate.
+    state.step = 'manifest';
     let st: Statement;
     try { st = JSON.parse(payload.toString('utf8')); } catch { fail(MANIFEST_FILE, 'the signed manifest is not JSON'); return done(); }
     // A repeated key ("demo": true ... "demo": false) is read as the last by JSON parsers and as the
@@ -195,6 +211,8 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
     facts.period = p.period;
     if (p.demo) warnings.push('this is a DEMO bundle built from sample logs with shifted timestamps: it is not evidence of any real system');
     if (p.signer.ephemeral) warnings.push('the bundle was signed with an EPHEMERAL key: the signer cannot be verified');
+    state.predicate = p;
+    state.step = 'signature';
     if (key && p.signer.keyid !== facts.keyid) fail(MANIFEST_FILE, `predicate.signer.keyid ${p.signer.keyid} is not the signing key's id ${facts.keyid}`);
     // With --pubkey the bundled key was not needed for the signature, but an auditor who follows
     // VERIFY.md as written uses it: it must be the key that signed.
@@ -206,6 +224,7 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
       }
       if (bundled !== null && bundled !== facts.keyid) fail(PUBLIC_KEY_FILE, `is another key (key id ${bundled}) than the one given with --pubkey that signed the bundle (key id ${facts.keyid})`);
     }
+    state.step = 'manifest';
     // A demo bundle says so in the predicate; shifted timestamps in a bundle that claims not to be one are a contradiction.
     if (!p.demo) for (const s of p.sources) if (s.demo_time_shift_days !== null) fail(MANIFEST_FILE, `source ${s.name} has demo_time_shift_days ${s.demo_time_shift_days} (timestamps shifted for a demo), but predicate.demo is false`);
     for (const s of p.sources) if (s.raw_file !== rawFileName(s.name)) fail(MANIFEST_FILE, `source ${s.name}: raw_file is '${s.raw_file}', not ${rawFileName(s.name)}`);
@@ -235,6 +254,7 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
     } catch (e) { streamed.readError = e; }
 
     // 3. Every subject present with its digest; nothing extra.
+    state.step = 'files';
     for (const [name, digest] of subjects) {
       if (!b.entries.has(name)) { fail(name, 'is listed in the manifest but missing from the bundle'); continue; }
       let got: string;
@@ -271,21 +291,25 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
     }
 
     // 6. Events, raw records, CSV, rejects, counts (checked in the pass above).
+    state.step = 'events';
     for (const h of held6) fail(h.file, h.message, h.line);
     if (stop.now) fail(stopped, `the line checks stopped after ${MAX_HELD} problems; the lines, counts and raw records after that point were not checked`, undefined, true);
     if (streamed.readError !== null) throw streamed.readError;
     facts.events = eventCount;
 
     // 7. The completeness figures.
+    state.step = 'completeness';
     if (completeness.error !== null) throw completeness.error;
     for (const h of held7) fail(h.file, h.message, h.line);
     if (completeness.checker && completeness.report) compareRecomputed(completeness.checker, completeness.report, fail);
 
     // 8. The chain.
-    if (opts.previous) await checkChain(opts.previous, p, fail, facts);
+    state.step = 'chain';
+    if (opts.previous) await checkChain(opts.previous, p, fail, facts, warnings, state, key, opts.maxPerFile);
     else if (p.previous_bundle) warnings.push(`the bundle is chained to a previous bundle (${p.previous_bundle.file}, manifest sha256 ${p.previous_bundle.manifest_sha256}); pass --previous to check the link`);
 
     // 9. CloudTrail digest validation, re-run offline from the integrity files.
+    state.step = 'cloudtrail-digests';
     await checkIntegrity(b, p, fail, warnings, facts);
     return done();
   }
@@ -544,28 +568,53 @@ function compareRecomputed(checker: CompletenessChecker, rep: Record<string, unk
   }
 }
 
-async function checkChain(previous: string, p: EvidencePredicate, fail: Fail, facts: VerifyResult['facts']): Promise<void> {
+async function checkChain(previous: string, p: EvidencePredicate, fail: Fail, facts: VerifyResult['facts'], warnings: string[], state: State, key: KeyObject | null, maxPerFile?: number): Promise<void> {
+  const name = basename(previous);
+  const chain: NonNullable<VerifyResult['chain']> = { file: name, manifest_sha256: null, valid: false, gap: null, key_change: null };
+  state.chain = chain;
+  const before = { n: 0 };
+  const failChain: Fail = (file, message, line, always) => { before.n++; fail(file, message, line, always); };
   const prev = await openBundle(previous);
+  let st: Statement;
+  let digest: string;
   try {
-    if (!prev.entries.has(MANIFEST_FILE)) { fail(previous, `is not an evidence bundle (no ${MANIFEST_FILE})`); return; }
+    if (!prev.entries.has(MANIFEST_FILE)) { failChain(previous, `is not an evidence bundle (no ${MANIFEST_FILE})`); return; }
     let bytes: Buffer;
     try { bytes = await prev.read(MANIFEST_FILE, MAX_MANIFEST); } catch (e) {
-      if (e instanceof EntryReadError) { fail(previous, `${MANIFEST_FILE} ${e.message.slice(e.entry.length + 1)}`); return; }
+      if (e instanceof EntryReadError) { failChain(previous, `${MANIFEST_FILE} ${e.message.slice(e.entry.length + 1)}`); return; }
       throw e;
     }
-    const digest = sha256Hex(bytes);
-    facts.previous = digest;
-    if (!p.previous_bundle) { fail(MANIFEST_FILE, `is not chained to a previous bundle (predicate.previous_bundle is null), but --previous ${previous} was given`); return; }
-    if (p.previous_bundle.manifest_sha256 !== digest) { fail(MANIFEST_FILE, `predicate.previous_bundle names manifest sha256 ${p.previous_bundle.manifest_sha256}, but ${previous} has ${digest} (not the bundle this one follows)`); return; }
-    let st: Statement;
-    try { st = JSON.parse(bytes.toString('utf8')); } catch { fail(previous, `${MANIFEST_FILE} is not JSON`); return; }
-    const pe = st.predicate?.period?.end;
-    if (pe && pe !== p.period.start) {
-      fail(MANIFEST_FILE, Date.parse(pe) < Date.parse(p.period.start)
-        ? `the chain has a gap: the previous bundle ends at ${pe}, this one starts at ${p.period.start}`
-        : `the periods overlap: the previous bundle ends at ${pe}, this one starts at ${p.period.start}`);
-    }
+    digest = sha256Hex(bytes);
+    chain.manifest_sha256 = digest;
+    try { st = JSON.parse(bytes.toString('utf8')); } catch { failChain(previous, `${MANIFEST_FILE} is not JSON`); return; }
   } finally { prev.close(); }
+  if (!p.previous_bundle) { failChain(MANIFEST_FILE, `is not chained to a previous bundle (predicate.previous_bundle is null), but --previous ${previous} was given`); return; }
+  if (p.previous_bundle.manifest_sha256 !== digest) { failChain(MANIFEST_FILE, `predicate.previous_bundle names manifest sha256 ${p.previous_bundle.manifest_sha256}, but ${previous} has ${digest} (not the bundle this one follows: replaced or changed)`); return; }
+  // The previous bundle itself, in full: signed by the same key as this one (or by the old key this
+  // bundle's signature vouches for, after a key change), every file unchanged.
+  let prevKey = key;
+  const kc = p.previous_bundle.key_change ?? null;
+  if (kc) {
+    try { prevKey = parsePublicKey(kc.previous_public_key, 'predicate.previous_bundle.key_change.previous_public_key'); } catch (e) { failChain(MANIFEST_FILE, (e as Error).message); return; }
+    if (keyId(prevKey) !== kc.previous_keyid) { failChain(MANIFEST_FILE, `predicate.previous_bundle.key_change names key id ${kc.previous_keyid}, but its public key has key id ${keyId(prevKey)}`); return; }
+    chain.key_change = kc.previous_keyid;
+    warnings.push(`the signing key changed: ${name} was signed by key ${kc.previous_keyid}, which this bundle's signature vouches for (a key rotation)`);
+  }
+  const r = await verifyBundle(previous, { publicKey: prevKey, maxPerFile });
+  const shown = r.failures.slice(0, 5);
+  for (const f of shown) failChain(previous, `is INVALID: ${formatFailure(f)}`);
+  if (r.failures.length > shown.length) failChain(previous, `is INVALID: and ${r.failures.length - shown.length} more problems (run audit-evidence verify ${previous})`);
+  const pe = st.predicate?.period?.end;
+  const gap = p.previous_bundle.gap ?? null;
+  if (pe && pe !== p.period.start) {
+    if (Date.parse(pe) < Date.parse(p.period.start)) {
+      if (gap && gap.start === pe && gap.end === p.period.start) {
+        chain.gap = gap;
+        warnings.push(`the chain has a known gap from ${gap.start} to ${gap.end}: collect accepted it with --allow-gap and the signed manifest records it`);
+      } else failChain(MANIFEST_FILE, `the chain has a gap: the previous bundle ends at ${pe}, this one starts at ${p.period.start}`);
+    } else failChain(MANIFEST_FILE, `the periods overlap: the previous bundle ends at ${pe}, this one starts at ${p.period.start}`);
+  } else if (gap) failChain(MANIFEST_FILE, `predicate.previous_bundle.gap ${gap.start} to ${gap.end} is not the gap between ${name} and this bundle (there is none)`);
+  if (before.n === 0) { chain.valid = true; facts.previous = digest; }
 }
 
 export { KeyError };

@@ -153,7 +153,7 @@ export class CompletenessChecker {
     }
     for (const id of this.failOn) {
       const n = this.gating[id] ?? 0;
-      if (n > 0) failedBecause.push(`${n} ${id} finding${n === 1 ? '' : 's'} (rule in --fail-on)`);
+      if (n > 0) failedBecause.push(`${n} ${id} finding${n === 1 ? "" : "s"} (a rule that fails the check)`);
     }
     const categories: Record<string, Record<string, number>> = {};
     const sources: Record<string, SourceSummary> = {};

@@ -32,6 +32,27 @@ export function ruleGates(report: CompletenessReport, rule: string): boolean {
   return false;
 }
 
+/** The rules whose findings fail this report's gate, with their counts (rule id -> findings). */
+export function failingRules(r: CompletenessReport): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const rule of RULES) {
+    const n = r.findingCounts[rule.id] ?? 0;
+    if (n > 0 && ruleGates(r, rule.id)) out[rule.id] = n;
+  }
+  return out;
+}
+
+/**
+ * One line for a completeness result, in the report's words: "pass, 8 of 8 rows complete (100%)" or
+ * "FAIL (audit.disabled 1), 8 of 8 rows complete (100%): 1 audit.disabled finding".
+ */
+export function completenessLine(c: { pass: boolean; rows: number; complete_rows: number; percent_complete: number; failed_because: string[]; failing_rules?: Record<string, number> }): string {
+  const head = `${c.complete_rows} of ${c.rows} rows complete (${c.percent_complete}%)`;
+  if (c.pass) return `pass, ${head}`;
+  const rules = Object.entries(c.failing_rules ?? {});
+  return `FAIL${rules.length ? ` (${rules.map(([id, n]) => `${id} ${n}`).join(', ')})` : ''}, ${head}: ${c.failed_because.join('; ') || 'no reason recorded'}`;
+}
+
 export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
   const out: string[] = [];
   const profile = PROFILES[r.profile];

@@ -7,7 +7,9 @@ import { demoConfig } from '../collect/demo.js';
 import { runCollect, CollectError } from '../collect/collect.js';
 import { TempFiles } from '../collect/temp-files.js';
 import { lastWeek, defaultBundleName, describePeriod, runClock, ClockError, type Period } from '../collect/window.js';
-import { ephemeralKey, loadPrivateKey, KeyError, type SigningKey } from '../bundle/keys.js';
+import { ephemeralKey, loadPrivateKey, loadPublicKey, KeyError, type SigningKey } from '../bundle/keys.js';
+import { OK_STATUSES } from '../bundle/manifest.js';
+import { completenessLine } from '../checks/report.js';
 import { EPHEMERAL_WARNING } from '../bundle/manifest.js';
 import { checkZone, parseTimeOption } from './options.js';
 import { UserError, EXIT_FINDINGS, EXIT_OK } from './errors.js';
@@ -15,6 +17,7 @@ import { UserError, EXIT_FINDINGS, EXIT_OK } from './errors.js';
 export interface CollectCliOptions {
   week?: boolean; since?: string; until?: string; config?: string; out?: string; key?: string; previous?: string;
   demo?: boolean; timezone?: string; allowPartial?: boolean; quiet?: boolean;
+  force?: boolean; previousPubkey?: string; allowGap?: boolean; json?: boolean;
 }
 
 function wrap<T>(f: () => T): T {
@@ -50,6 +53,12 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
     if (start >= end) throw new UserError('--since must be before --until');
     period = { start, end, timezone: zone, how: 'since-until' };
   }
+  // A period that has not ended cannot be evidence of all of it: the rest of it has not happened yet.
+  if (period.end.getTime() > now.getTime()) {
+    throw new UserError(`the period ends at ${period.end.toISOString()}, after now (${now.toISOString()}): a bundle cannot cover time that has not passed; collect it once the period has ended`);
+  }
+  if (opts.previousPubkey && !opts.previous) throw new UserError('--previous-pubkey is the key of the --previous bundle: give --previous too');
+  if (opts.allowGap && !opts.previous) throw new UserError('--allow-gap accepts a gap after the --previous bundle: give --previous too');
   const out = resolve(opts.out ?? config.bundle.out ?? defaultBundleName(period, !!opts.demo));
 
   const keyPath = opts.key ? resolve(opts.key) : config.bundle.key;
@@ -60,6 +69,8 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
     err('WARNING: no signing key (--key): signing with an EPHEMERAL key that is thrown away after this run.');
     err(`WARNING: ${EPHEMERAL_WARNING}`);
   }
+
+  const previousPublicKey = opts.previousPubkey ? wrap(() => loadPublicKey(opts.previousPubkey!, '--previous-pubkey')) : null;
 
   if (opts.demo) err('DEMO: building a demonstration bundle from sample logs with shifted timestamps; it is NOT evidence of any real system.');
   err(`period: ${describePeriod(period)}`);
@@ -76,7 +87,10 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   process.once('SIGTERM', onSignal);
   let result;
   try {
-    result = await runCollect({ config, period, now, out, key, previous: opts.previous ? resolve(opts.previous) : null, demo: !!opts.demo, signal: ac.signal, progress: say, temps });
+    result = await runCollect({
+      config, period, now, out, key, previous: opts.previous ? resolve(opts.previous) : null, previousPublicKey, allowGap: !!opts.allowGap,
+      force: !!opts.force, demo: !!opts.demo, signal: ac.signal, progress: say, temps,
+    });
   } catch (e) {
     if (e instanceof CollectError) throw new UserError(e.message);
     throw e;
@@ -90,9 +104,11 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   for (const s of p.sources) {
     if (s.status !== 'complete') err(`${s.status === 'empty' ? 'note' : 'WARNING'}: source ${s.name} is ${s.status.toUpperCase()}: ${s.status_reason ?? 'no reason given'}`);
   }
-  err(`completeness (${p.completeness.profile}): ${p.completeness.pass ? 'pass' : 'FAIL'}, ${p.completeness.complete_rows} of ${p.completeness.rows} rows complete (${p.completeness.percent_complete}%)${p.completeness.pass ? '' : ' (recorded in the bundle; collect does not fail on it: use audit-evidence check as the gate)'}`);
+  const c = p.completeness;
+  err(`completeness (${c.profile}): ${completenessLine(c)}${c.pass ? '' : ' (recorded in the bundle; collect\'s exit code does not depend on it: gate on it with audit-evidence verify --require-complete or audit-evidence check)'}`);
+  if (p.previous_bundle?.gap) err(`WARNING: the chain has a known gap from ${p.previous_bundle.gap.start} to ${p.previous_bundle.gap.end} (accepted with --allow-gap, recorded in the manifest)`);
+  if (p.previous_bundle?.key_change) err(`note: the signing key changed: ${p.previous_bundle.file} was signed by key ${p.previous_bundle.key_change.previous_keyid}, this bundle by ${p.signer.keyid} (recorded in the manifest)`);
   if (key.ephemeral) err('WARNING: the signer of this bundle is UNVERIFIABLE (ephemeral key); use --key with a key from audit-evidence keygen for real evidence.');
-  process.stdout.write(`${p.demo ? 'DEMO bundle' : 'bundle'} written: ${result.out} (${result.size} bytes): ${p.events.count} events from ${p.sources.length} sources, ${p.totals.rejects} rejected, ${p.totals.outside_period} outside the period; manifest sha256 ${result.manifestSha256}\n`);
   // CloudTrail digest validation (cloudtrail-s3 sources): a trail whose files were changed, deleted or
   // are not covered by a valid, chained digest is a finding: exit 1, like a partial source.
   const integrityFailed = p.sources.filter((s) => (s.settings?.cloudtrail_digests as { pass?: boolean } | undefined)?.pass === false);
@@ -100,13 +116,25 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
     const d = s.settings?.cloudtrail_digests as { pass: boolean; files_covered: number; digests: number; digests_valid: number; files_without_digest: { count: number }; files_changed: { count: number }; files_missing: { count: number }; digest_gaps: { count: number } } | undefined;
     if (d) err(`${d.pass ? 'note' : 'WARNING'}: source ${s.name}: CloudTrail digest validation ${d.pass ? 'PASS' : 'FAILED'}: ${d.files_covered} log files covered by a valid digest, ${d.files_without_digest.count} with no valid digest, ${d.files_changed.count} changed, ${d.files_missing.count} missing; ${d.digests_valid} of ${d.digests} digests valid, ${d.digest_gaps.count} gaps`);
   }
+  const bad = result.incomplete;
+  const code = (bad.length && !opts.allowPartial) || integrityFailed.length ? EXIT_FINDINGS : EXIT_OK;
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({
+      bundle: result.out, size: result.size, manifest_sha256: result.manifestSha256, demo: p.demo, period: p.period, signer: p.signer,
+      complete: bad.length === 0 && c.pass && integrityFailed.length === 0, exit_code: code,
+      sources: p.sources.map((s) => ({ name: s.name, type: s.type, status: s.status, status_reason: s.status_reason, ok: OK_STATUSES.has(s.status), records_read: s.records_read, events: s.events, rejects: s.rejects, skipped: s.skipped, outside_period: s.outside_period, counts_reconcile: s.counts_reconcile, warnings: s.warnings, ...(s.settings?.cloudtrail_digests ? { cloudtrail_digests: s.settings.cloudtrail_digests } : {}) })),
+      totals: p.totals, events: { count: p.events.count, by_category: p.events.by_category, privileged: p.events.privileged },
+      completeness: { profile: c.profile, pass: c.pass, rows: c.rows, complete_rows: c.complete_rows, percent_complete: c.percent_complete, failed_because: c.failed_because, failing_rules: c.failing_rules ?? {} },
+      previous_bundle: p.previous_bundle, warnings: result.warnings,
+    }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${p.demo ? 'DEMO bundle' : 'bundle'} written: ${result.out} (${result.size} bytes): ${p.events.count} events from ${p.sources.length} sources, ${p.totals.rejects} rejected, ${p.totals.outside_period} outside the period; manifest sha256 ${result.manifestSha256}\n`);
+  }
   if (integrityFailed.length) {
     err(`${integrityFailed.length} CloudTrail trail${integrityFailed.length === 1 ? '' : 's'} failed digest validation (${integrityFailed.map((s) => s.name).join(', ')}): exit 1; the bundle records which files (verify re-checks it offline)`);
-    return EXIT_FINDINGS;
   }
-  if (result.incomplete.length && !opts.allowPartial) {
-    err(`${result.incomplete.length} source${result.incomplete.length === 1 ? ' is' : 's are'} partial or failed (${result.incomplete.map((s) => s.name).join(', ')}): exit 1 (use --allow-partial to accept)`);
-    return EXIT_FINDINGS;
+  if (bad.length && !opts.allowPartial) {
+    err(`${bad.length} source${bad.length === 1 ? ' is' : 's are'} not complete (${bad.map((s) => `${s.name} ${s.status}`).join(', ')}): exit 1 (use --allow-partial to accept)`);
   }
-  return EXIT_OK;
+  return code;
 }

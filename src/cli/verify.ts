@@ -9,16 +9,24 @@ export function verifyCommand(): Command {
     .argument('<bundle>', 'the evidence bundle (.zip)')
     .option('--pubkey <file>', "the signer's public key (PEM) as you received it; without it the bundle's own key is used (self-asserted)")
     .option('--previous <bundle.zip>', 'the previous bundle of the chain, to check the link and that no period is missing')
-    .option('-q, --quiet', 'print only failures and the verdict')
+    .option('--require-complete', 'exit 1 unless the bundle is VALID and its evidence complete: every source complete or empty and the completeness check passed (for CI, and for a single yes)')
+    .option('--json', 'print the whole result (verdict, signature, integrity, sources, completeness, chain, failures) as one JSON document')
+    .option('-q, --quiet', 'print only failures and the verdict line')
     .addHelpText('after', `
 Examples:
   $ audit-evidence verify evidence-2024-05-01_2024-05-08.zip --pubkey evidence.pub.pem
   $ audit-evidence verify this-week.zip --pubkey evidence.pub.pem --previous last-week.zip
+  $ audit-evidence verify this-week.zip --pubkey evidence.pub.pem --require-complete --json > verdict.json
 
-Every failure names the file and, where it can, the line. Re-zipping the same files keeps a
+The first line is the verdict: VALID or INVALID (authentic and unchanged, or not), then COMPLETE
+or INCOMPLETE with the reasons (a source partial, failed or unreadable; the completeness check
+failed, with its rule ids). The lines after it give the signature, the integrity, each source's
+status and counts, the completeness result and the chain. --previous verifies the previous bundle
+in full too. Every failure names the file and, where it can, the line. Re-zipping the same files keeps a
 bundle valid: the signature covers the contents, not the zip container. Without this tool, follow
 VERIFY.md inside the bundle (sha256sum, openssl).
-Exit codes: 0 valid, 1 invalid, 2 could not run (unreadable zip or key).`)
+Exit codes: 0 valid (and, with --require-complete, complete), 1 invalid (or incomplete with
+--require-complete), 2 could not run (unreadable zip or key).`)
     .action(async (bundle: string, opts: VerifyCliOptions) => {
       const { runVerify } = await import('./verify-run.js');
       process.exitCode = await runVerify(bundle, opts);

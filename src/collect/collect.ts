@@ -4,8 +4,10 @@
 // only counts, a bounded sample of administrator rows and the checker's bounded findings stay in
 // memory. The zip is written to a temporary name next to the target and renamed into place only
 // when it is complete.
-import { mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { link, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalLine } from '../bundle/canonical-line.js';
@@ -24,20 +26,24 @@ import { MerkleBuilder } from '../bundle/merkle.js';
 import { DeflatedFile, type DeflatedEntry } from '../bundle/deflated-file.js';
 import { signEnvelope, envelopeText } from '../bundle/dsse.js';
 import { keyId, publicKeyPem, type SigningKey } from '../bundle/keys.js';
+import type { KeyObject } from 'node:crypto';
 import { writeZip, type ZipItem } from '../bundle/zip-writer.js';
-import { openBundle, BundleReadError } from '../bundle/zip-reader.js';
+import { openBundle, BundleReadError, EntryReadError } from '../bundle/zip-reader.js';
+import { verifyBundle, formatFailure } from '../bundle/verify.js';
+import { failingRules } from '../checks/report.js';
 import { summaryHtml, type SampleRow } from '../bundle/html.js';
 import { verifyDoc } from '../bundle/verify-doc.js';
 import {
   COLLECTOR_NAME, COLLECTOR_VERSION, COMPLETENESS_FILE, CSV_FILE, ENVELOPE_FILE, EPHEMERAL_WARNING, EVENTS_FILE, MANIFEST_FILE,
   PREDICATE_TYPE, PUBLIC_KEY_FILE, REJECTS_FILE, SCHEMA_FILE, STATEMENT_TYPE, SUMMARY_FILE, SUMS_FILE, VERIFY_FILE,
   rawFileName, statementBytes, sumsText,
-  type EvidencePredicate, type SourceEntry, type Statement, type Subject,
+  OK_STATUSES, type EvidencePredicate, type SourceEntry, type SourceStatus, type Statement, type Subject,
 } from '../bundle/manifest.js';
 import { openFileSource, type FileSourceSettings } from './file-source.js';
 import { openDemoSource } from './demo.js';
 import { liveSourceTypes, type SourceConfig, type SourceRun, type SourceRunContext } from './source.js';
 import { TempFiles } from './temp-files.js';
+import { collectHint } from './hints.js';
 import { dayLabeller, periodDays, type Period } from './window.js';
 
 export class CollectError extends Error {
@@ -53,6 +59,12 @@ export interface CollectOptions {
   out: string;
   key: SigningKey;
   previous?: string | null;
+  /** The public key that signed the previous bundle, when it is not `key` (a key rotation). */
+  previousPublicKey?: KeyObject | null;
+  /** Accept a gap after the previous bundle (recorded in the manifest). */
+  allowGap?: boolean;
+  /** Replace an existing bundle at `out` (otherwise collect refuses). */
+  force?: boolean;
   demo?: boolean;
   signal?: AbortSignal;
   progress?: (msg: string) => void;
@@ -65,7 +77,7 @@ export interface CollectResult {
   size: number;
   statement: Statement;
   manifestSha256: string;
-  /** Sources that are partial or failed. */
+  /** Sources that are not complete or empty (partial, failed, unreadable). */
   incomplete: SourceEntry[];
   warnings: string[];
 }
@@ -83,22 +95,63 @@ async function loadLiveSources(config: CollectConfig): Promise<void> {
   }
 }
 
-/** Reads the previous bundle's manifest, for the chain. */
-export async function previousLink(path: string): Promise<NonNullable<EvidencePredicate['previous_bundle']>> {
+export interface PreviousCheck {
+  /** The key this bundle is signed with (the previous bundle must be signed by it, unless previousPublicKey is given). */
+  key: SigningKey;
+  /** The public key that signed the previous bundle, when the signing key was changed (a rotation). */
+  previousPublicKey?: KeyObject | null;
+  /** Accept a gap between the previous period's end and this period's start (recorded in the manifest). */
+  allowGap?: boolean;
+  period: Period;
+}
+
+/**
+ * Verifies the previous bundle in full (signature with the expected key, every file, events, counts)
+ * and checks that this period follows it: no gap (unless allowed), no overlap, the same signer (unless
+ * the old key is given). Each refusal is one sentence (a CollectError: collect exits 2).
+ */
+export async function previousLink(path: string, o: PreviousCheck): Promise<NonNullable<EvidencePredicate['previous_bundle']>> {
+  const file = basename(path);
   let b;
   try { b = await openBundle(path); } catch (e) { throw new CollectError(`--previous: ${(e as Error).message}`); }
+  let bytes: Buffer;
+  let st: Statement;
   try {
     if (!b.entries.has(MANIFEST_FILE)) throw new CollectError(`--previous: ${path} is not an evidence bundle (it has no ${MANIFEST_FILE})`);
-    const bytes = await b.read(MANIFEST_FILE);
-    let st: Statement;
+    bytes = await b.read(MANIFEST_FILE);
     try { st = JSON.parse(bytes.toString('utf8')); } catch { throw new CollectError(`--previous: ${MANIFEST_FILE} in ${path} is not JSON`); }
     if (st._type !== STATEMENT_TYPE || st.predicateType !== PREDICATE_TYPE) throw new CollectError(`--previous: ${path} is not an audit-evidence bundle (unexpected manifest type)`);
-    const per = st.predicate?.period;
-    return { manifest_sha256: sha256Hex(bytes), period: per ? { start: per.start, end: per.end } : null, file: basename(path) };
   } catch (e) {
-    if (e instanceof BundleReadError) throw new CollectError(`--previous: ${e.message}`);
+    if (e instanceof BundleReadError || e instanceof EntryReadError) throw new CollectError(`--previous: ${e.message}`);
     throw e;
   } finally { b.close(); }
+  const thisKey = keyId(o.key.publicKey);
+  const prevKeyId = typeof st.predicate?.signer?.keyid === 'string' ? st.predicate.signer.keyid : null;
+  const given = o.previousPublicKey ? keyId(o.previousPublicKey) : null;
+  if (given === null && prevKeyId !== thisKey) {
+    throw new CollectError(`--previous ${file} is signed by key ${prevKeyId ?? '(none named)'}, not by this run's key ${thisKey}${o.key.ephemeral ? ' (an ephemeral key: give --key)' : ''}: if the signing key was changed, give the previous key's public key with --previous-pubkey FILE`);
+  }
+  const r = await verifyBundle(path, { publicKey: o.previousPublicKey ?? o.key.publicKey });
+  if (!r.valid) {
+    const more = r.failures.length > 1 ? ` (and ${r.failures.length - 1} more problem${r.failures.length === 2 ? '' : 's'}: run audit-evidence verify ${path})` : '';
+    throw new CollectError(`--previous ${file} is INVALID, so this bundle cannot be chained to it: ${formatFailure(r.failures[0]!)}${more}`);
+  }
+  const p = st.predicate;
+  const prevEnd = p.period.end;
+  const start = o.period.start.toISOString();
+  let gap: { start: string; end: string } | null = null;
+  if (Date.parse(prevEnd) > o.period.start.getTime()) {
+    throw new CollectError(`the period overlaps --previous ${file}: it ends at ${prevEnd}, this period starts at ${start} (start this period at ${prevEnd})`);
+  }
+  if (Date.parse(prevEnd) < o.period.start.getTime()) {
+    if (!o.allowGap) throw new CollectError(`the chain would have a gap: --previous ${file} ends at ${prevEnd}, this period starts at ${start} (start at ${prevEnd}, or accept the known gap with --allow-gap, which records it in the manifest)`);
+    gap = { start: prevEnd, end: start };
+  }
+  const keyChange = given !== null && given !== thisKey ? { previous_keyid: given, previous_public_key: publicKeyPem(o.previousPublicKey!) } : null;
+  return {
+    manifest_sha256: sha256Hex(bytes), period: { start: p.period.start, end: p.period.end }, file,
+    keyid: prevKeyId ?? given ?? thisKey, gap, key_change: keyChange,
+  };
 }
 
 function sourceInfo(cfg: SourceConfig): SourceInfo | null {
@@ -117,16 +170,23 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
   const say = o.progress ?? (() => {});
   const { config, period } = o;
   const outDir = dirname(o.out);
-  const partial = join(outDir, `.${basename(o.out)}.${process.pid}.partial`);
-  // Reserve the temporary zip first: an unwritable target fails now, not after a long pull.
-  try { await (await open(partial, 'wx', 0o644)).close(); } catch (e) {
-    throw new CollectError(`cannot write the bundle in ${outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  temps.add(partial);
-  const work = temps.add(await mkdtemp(join(tmpdir(), 'audit-evidence-')));
+  if (!o.force && existsSync(o.out)) throw new CollectError(`${o.out} already exists; collect never replaces a bundle silently (choose another --out, or use --force to replace it)`);
+  // One run per target: a second collect to the same --out stops here instead of racing the first.
+  const lock = await takeLock(o.out, temps, say);
+  let partial = '';
+  let work = '';
   const outputs: DeflatedFile[] = [];
   try {
-    const previous = o.previous ? await previousLink(o.previous) : null;
+    // Leftovers of runs that were killed (kill -9, a crash) are removed before this run adds its own.
+    await removeStale(outDir, tmpdir(), say);
+    partial = join(outDir, `${PARTIAL_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+    // Reserve the temporary file first: an unwritable target fails now, not after a long pull.
+    try { await (await open(partial, 'wx', 0o600)).close(); } catch (e) {
+      throw new CollectError(`cannot write the bundle in ${outDir}: ${errnoText(e)}`);
+    }
+    temps.add(partial);
+    work = temps.add(await mkdtemp(join(tmpdir(), `${WORK_PREFIX}${process.pid}-`)));
+    const previous = o.previous ? await previousLink(o.previous, { key: o.key, previousPublicKey: o.previousPublicKey, allowGap: o.allowGap, period }) : null;
     await loadLiveSources(config);
     // Each output is written compressed as it streams (DeflatedFile); the lines of one outcome are
     // added to the batches and a batch that fills is flushed (with backpressure) before the next.
@@ -176,6 +236,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       const perHour = hoursBySource ? (hoursBySource[cfg.name] = new Array<number>(periodHours).fill(0)) : null;
       let run: SourceRun | null = null;
       let error: string | null = null;
+      let firstReject: string | null = null;
       try {
         if (cfg.type === 'file') run = o.demo ? openDemoSource(cfg as FileSourceSettings, ctx, summary) : openFileSource(cfg as FileSourceSettings, ctx, summary);
         else {
@@ -220,7 +281,9 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
             }
           } else if (out.kind === 'reject') {
             c.rejects++;
-            await rejects.write(`${JSON.stringify({ source: cfg.name, location: fullLocation(out.raw.location), reason: out.reason, raw_sha256: out.raw.sha256, raw: out.raw.text })}\n`);
+            const why = collectHint(out.reason, cfg.name);
+            if (firstReject === null) firstReject = `${out.raw.location.file}${out.raw.location.line ? ` line ${out.raw.location.line}` : ''}: ${why}`;
+            await rejects.write(`${JSON.stringify({ source: cfg.name, location: fullLocation(out.raw.location), reason: why, raw_sha256: out.raw.sha256, raw: out.raw.text })}\n`);
             if (rawLine('reject')) await raw.flush();
           } else {
             bump(c.skipped, out.reason);
@@ -241,11 +304,17 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         if (f.name === rawName) throw new Error(`source ${cfg.name} tried to replace ${rawName}`);
         extraFiles.push({ name: f.name, data: f.data, sha256: sha256Hex(f.data) });
       }
-      let status = res?.status ?? 'failed';
+      let status: SourceStatus = res?.status ?? 'failed';
       let reason = res?.reason ?? null;
       if (error !== null) { status = c.read > 0 ? 'partial' : 'failed'; reason = reason ? `${error}; ${reason}` : error; }
-      else if (status === 'complete' && c.events === 0) { status = 'empty'; reason = 'no events in the period'; }
-      const sourceWarnings = [...(res?.warnings ?? [])];
+      else if ((status === 'complete' || status === 'empty') && c.rejects > c.events) {
+        // The rule for 'unreadable': more records of the period were rejected than became events.
+        // A wrong format, a damaged file or a wrong log_line_prefix ends here, never as a quiet 'empty'.
+        status = 'unreadable';
+        reason = `${c.rejects} of ${c.read - c.outside} records in the period rejected, ${c.events} events (the rule: unreadable when rejects > events)${firstReject ? `; first rejected: ${firstReject}` : ''}`;
+      } else if (status === 'complete' && c.events === 0) { status = 'empty'; reason = 'no events in the period'; }
+      if (reason !== null) reason = collectHint(reason, cfg.name);
+      const sourceWarnings = (res?.warnings ?? []).map((w) => collectHint(w, cfg.name));
       if (c.mismatched) sourceWarnings.push(`${c.mismatched} events name a raw_sha256 that differs from the raw record they came from (an adapter bug): verify will report them`);
       const formats = [...new Set(summary.inputs.map((s) => s.format))];
       const kinds = [...new Set(formats.map((f) => findAdapter(f)?.kind).filter((k): k is NonNullable<typeof k> => !!k))];
@@ -312,7 +381,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       completeness: {
         report: COMPLETENESS_FILE, profile: report.profile, fields: report.fields, pass: report.pass, rows: report.rows,
         complete_rows: report.completeRows, percent_complete: report.percentComplete, missing: report.missing,
-        failed_because: report.failedBecause, finding_counts: report.findingCounts,
+        failed_because: report.failedBecause, finding_counts: report.findingCounts, failing_rules: failingRules(report),
       },
       previous_bundle: previous,
     };
@@ -348,15 +417,97 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       ...files.map(({ name, deflated, data }) => ({ name, deflated, data })),
     ], o.now);
     if (o.signal?.aborted) throw new CollectError('interrupted');
-    await rename(partial, o.out);
+    await placeBundle(partial, o.out, !!o.force);
     temps.keep(partial);
     const size = (await stat(o.out)).size;
-    return { out: o.out, size, statement, manifestSha256: sha256Hex(manifest), incomplete: entries.filter((s) => s.status === 'partial' || s.status === 'failed'), warnings };
+    return { out: o.out, size, statement, manifestSha256: sha256Hex(manifest), incomplete: entries.filter((s) => !OK_STATUSES.has(s.status)), warnings };
   } finally {
     for (const f of outputs) f.destroy();
-    await rm(work, { recursive: true, force: true });
-    temps.keep(work);
-    await rm(partial, { force: true });
-    temps.keep(partial);
+    if (work) { await rm(work, { recursive: true, force: true }); temps.keep(work); }
+    if (partial) { await rm(partial, { force: true }); temps.keep(partial); }
+    await rm(lock, { force: true });
+    temps.keep(lock);
   }
+}
+
+/** Names of a run's temporary zip (next to the target) and work folder (in the temp dir): never a bundle's name. */
+export const PARTIAL_PREFIX = '.audit-evidence-partial-';
+export const WORK_PREFIX = 'audit-evidence-work-';
+
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code === 'EACCES' ? 'permission denied' : err.code === 'ENOENT' ? 'no such folder' : err.code === 'EROFS' ? 'read-only file system' : err.code ?? err.message;
+}
+
+/** Whether a process of this machine is running (a pid that no longer exists: false). */
+function alive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** The lock file of a target: next to it, hidden. */
+export function lockPath(out: string): string {
+  return join(dirname(out), `.${basename(out)}.lock`);
+}
+
+async function takeLock(out: string, temps: TempFiles, say: (m: string) => void): Promise<string> {
+  const path = lockPath(out);
+  const body = `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString(), out })}\n`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, body, { flag: 'wx', mode: 0o644 });
+      temps.add(path);
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CollectError(`cannot write the bundle in ${dirname(out)}: ${errnoText(e)}`);
+    }
+    let held: { pid?: number; host?: string; started?: string } = {};
+    try { held = JSON.parse(await readFile(path, 'utf8')); } catch { /* unreadable or half-written: judged by its age below */ }
+    const sameHost = held.host === undefined || held.host === hostname();
+    if (typeof held.pid === 'number' && sameHost && !alive(held.pid)) {
+      say(`removing the stale lock ${path} of a collect run (pid ${held.pid}) that no longer runs`);
+      await rm(path, { force: true });
+      continue;
+    }
+    if (typeof held.pid !== 'number') {
+      // A lock without a pid is one being written right now, or the debris of a crash long ago.
+      const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > 60_000) { await rm(path, { force: true }); continue; }
+    }
+    throw new CollectError(`another collect${typeof held.pid === 'number' ? ` (pid ${held.pid}${sameHost ? '' : ` on ${held.host}`}${held.started ? `, started ${held.started}` : ''})` : ''} is writing ${out}: wait for it to end (its lock file is ${path}${sameHost ? '' : '; remove it if that run is gone'})`);
+  }
+  throw new CollectError(`another collect is writing ${out} (its lock file is ${path})`);
+}
+
+/** Removes temporary zips and work folders of collect runs that no longer run (killed, crashed). */
+async function removeStale(outDir: string, tmp: string, say: (m: string) => void): Promise<void> {
+  const sweep = async (dir: string, match: (name: string) => number | null) => {
+    let names: string[];
+    try { names = await readdir(dir); } catch { return; }
+    for (const n of names) {
+      const pid = match(n);
+      if (pid === null || alive(pid)) continue;
+      await rm(join(dir, n), { recursive: true, force: true }).then(() => say(`removed ${join(dir, n)}, left by a collect run (pid ${pid}) that was stopped`), () => undefined);
+    }
+  };
+  const num = (m: RegExpExecArray | null) => (m ? Number(m[1]) : null);
+  await sweep(outDir, (n) => num(/^\.audit-evidence-partial-(\d+)-[0-9a-f]+$/.exec(n)) ?? num(/^\..+\.(\d+)\.partial$/.exec(n)));
+  await sweep(tmp, (n) => num(/^audit-evidence-work-(\d+)-\w+$/.exec(n)));
+}
+
+/** Moves the finished zip into place; without force an existing file (one that appeared meanwhile) is never replaced. */
+async function placeBundle(partial: string, out: string, force: boolean): Promise<void> {
+  if (force) { await rename(partial, out); return; }
+  try {
+    await link(partial, out);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new CollectError(`${out} appeared while this run was collecting; not replacing it (use --force to replace it)`);
+    // File systems without hard links: check, then rename (a small window, but never a silent overwrite of what was there at the check).
+    if (existsSync(out)) throw new CollectError(`${out} appeared while this run was collecting; not replacing it (use --force to replace it)`);
+    await rename(partial, out);
+    return;
+  }
+  await rm(partial, { force: true });
 }

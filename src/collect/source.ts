@@ -19,7 +19,8 @@ export interface SourceRunContext {
   signal?: AbortSignal;
 }
 
-export type SourceStatus = 'complete' | 'partial' | 'failed' | 'empty';
+export type { SourceStatus } from '../bundle/manifest.js';
+import type { SourceStatus } from '../bundle/manifest.js';
 
 export interface SourceResult {
   /**

@@ -42,7 +42,7 @@ describe('the gate', () => {
     const a = new CompletenessChecker(); a.add(shared);
     expect(a.finish().pass).toBe(true);
     const b = new CompletenessChecker({ failOn: ['identity.shared'] }); b.add(shared);
-    expect(b.finish().failedBecause).toEqual(['1 identity.shared finding (rule in --fail-on)']);
+    expect(b.finish().failedBecause).toEqual(['1 identity.shared finding (a rule that fails the check)']);
   });
 
   test('--require-categories fails per source that lacks one; info findings never fail', () => {

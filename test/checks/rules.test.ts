@@ -188,5 +188,5 @@ test('input.rejected counts and fails by default', () => {
   const r = c.finish();
   expect(r.rejected).toBe(1);
   expect(r.pass).toBe(false);
-  expect(r.failedBecause).toContain('1 input.rejected finding (rule in --fail-on)');
+  expect(r.failedBecause).toContain('1 input.rejected finding (a rule that fails the check)');
 });

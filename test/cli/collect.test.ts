@@ -128,7 +128,7 @@ describe('collect', () => {
     let err = '';
     await new Promise<void>((resolve) => child.stderr.on('data', (d) => { err += d; if (err.includes('piped: reading -')) resolve(); }));
     child.stdin.write('2026-11-22 22:18:00.000 UTC [1] postgres@postgres/psql LOG:  AUDIT: SESSION,1,1,DDL,CREATE TABLE,,,create table t(),<none>\n');
-    expect(readdirSync(sub).some((f) => f.endsWith('.partial'))).toBe(true);
+    expect(readdirSync(sub).some((f) => f.startsWith('.audit-evidence-partial-'))).toBe(true);
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(143);

@@ -1,7 +1,7 @@
 // verify against real bundles: valid, re-zipped, and tampered in every way the issue lists. Each
 // tampering must make verify exit 1 with a message naming the file (and line where it can).
 import { describe, it, expect, beforeAll } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
@@ -67,7 +67,10 @@ describe('verify', () => {
   it('a fresh bundle is valid with the signer\'s key, and with the bundled key (with a warning)', async () => {
     const r = await runCli(['verify', zip, '--pubkey', keyA.pub]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/VALID: \d+ events, 14 files, period 2026-11-22T00:00:00.000Z to 2026-11-29T00:00:00.000Z, signed by key [0-9a-f]{64} \(given key\)/);
+    expect(r.stdout.split('\n')[0]).toBe(`${zip}: VALID, COMPLETE`);
+    expect(r.stdout).toMatch(/signature: OK, signed by key [0-9a-f]{64} \(given key\)/);
+    expect(r.stdout).toMatch(/integrity: OK, 14 files, \d+ events/);
+    expect(r.stdout).toMatch(/period: 2026-11-22T00:00:00.000Z to 2026-11-29T00:00:00.000Z/);
     const self = await runCli(['verify', zip]);
     expect(self.code).toBe(0);
     expect(self.stderr).toMatch(/self|bundle's own public-key\.pem/);
@@ -181,16 +184,22 @@ describe('verify', () => {
     const gap = join(dir, 'gap.zip');
     expect((await collect(['--config', cfg, '--since', '2026-11-15', '--until', '2026-11-22', '--key', keyA.key, '--out', w1])).code).toBe(0);
     expect((await collect(['--config', cfg, ...PERIOD, '--key', keyA.key, '--out', w2, '--previous', w1])).code).toBe(0);
-    expect((await collect(['--config', cfg, '--since', '2026-11-23', '--until', '2026-11-30', '--key', keyA.key, '--out', gap, '--previous', w1])).code).toBe(0);
+    // A gap is refused by collect (one sentence, exit 2), and accepted only when told (then recorded).
+    const refused = await collect(['--config', cfg, '--since', '2026-11-23', '--until', '2026-11-30', '--key', keyA.key, '--out', gap, '--previous', w1]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/error: the chain would have a gap: --previous w1\.zip ends at 2026-11-22T00:00:00\.000Z, this period starts at 2026-11-23T00:00:00\.000Z/);
+    expect(existsSync(gap)).toBe(false);
+    expect((await collect(['--config', cfg, '--since', '2026-11-23', '--until', '2026-11-30', '--key', keyA.key, '--out', gap, '--previous', w1, '--allow-gap'])).code).toBe(0);
     const ok = await runCli(['verify', w2, '--pubkey', keyA.pub, '--previous', w1]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/chained to/);
+    expect(ok.stdout).toMatch(/chain: OK, follows w1\.zip \(manifest sha256 [0-9a-f]{64}\), verified in full/);
     const wrong = await runCli(['verify', w2, '--pubkey', keyA.pub, '--previous', zip]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/manifest\.intoto\.json: predicate\.previous_bundle names manifest sha256 [0-9a-f]{64}, but .* has [0-9a-f]{64}/);
     const g = await runCli(['verify', gap, '--pubkey', keyA.pub, '--previous', w1]);
-    expect(g.code).toBe(1);
-    expect(g.stderr).toMatch(/the chain has a gap: the previous bundle ends at 2026-11-22T00:00:00.000Z, this one starts at 2026-11-23T00:00:00.000Z/);
+    expect(g.code).toBe(0);
+    expect(g.stdout).toMatch(/chain: OK, follows w1\.zip .*; known gap 2026-11-22T00:00:00.000Z to 2026-11-23T00:00:00.000Z \(recorded\)/);
+    expect(g.stderr).toMatch(/known gap from 2026-11-22T00:00:00.000Z to 2026-11-23T00:00:00.000Z: collect accepted it with --allow-gap/);
     const unchained = await runCli(['verify', zip, '--pubkey', keyA.pub, '--previous', w1]);
     expect(unchained.code).toBe(1);
   });

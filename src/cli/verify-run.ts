@@ -21,7 +21,7 @@ export interface EvidenceVerdict {
 }
 
 /** The first clause of a reason, cut at a word near `n` characters: the verdict line stays one line. */
-function short(s: string | null, n = 70): string {
+function short(s: string | null, n = 90): string {
   if (s === null) return '';
   const clause = s.split('; ')[0]!;
   if (clause.length <= n) return clause;

@@ -311,7 +311,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         // The rule for 'unreadable': more records of the period were rejected than became events.
         // A wrong format, a damaged file or a wrong log_line_prefix ends here, never as a quiet 'empty'.
         status = 'unreadable';
-        reason = `${c.rejects} of ${c.read - c.outside} records in the period rejected, ${c.events} events (the rule: unreadable when rejects > events)${firstReject ? `; first rejected: ${firstReject}` : ''}`;
+        reason = `${c.rejects} of ${c.read - c.outside} records in the period rejected, ${c.events} events (unreadable: rejects > events)${firstReject ? `; first rejected: ${firstReject}` : ''}`;
       } else if (status === 'complete' && c.events === 0) { status = 'empty'; reason = 'no events in the period'; }
       if (reason !== null) reason = collectHint(reason, cfg.name);
       const sourceWarnings = (res?.warnings ?? []).map((w) => collectHint(w, cfg.name));

@@ -588,12 +588,10 @@ async function checkChain(previous: string, p: EvidencePredicate, fail: Fail, fa
     chain.manifest_sha256 = digest;
     try { st = JSON.parse(bytes.toString('utf8')); } catch { failChain(previous, `${MANIFEST_FILE} is not JSON`); return; }
   } finally { prev.close(); }
-  if (!p.previous_bundle) { failChain(MANIFEST_FILE, `is not chained to a previous bundle (predicate.previous_bundle is null), but --previous ${previous} was given`); return; }
-  if (p.previous_bundle.manifest_sha256 !== digest) { failChain(MANIFEST_FILE, `predicate.previous_bundle names manifest sha256 ${p.previous_bundle.manifest_sha256}, but ${previous} has ${digest} (not the bundle this one follows: replaced or changed)`); return; }
   // The previous bundle itself, in full: signed by the same key as this one (or by the old key this
   // bundle's signature vouches for, after a key change), every file unchanged.
   let prevKey = key;
-  const kc = p.previous_bundle.key_change ?? null;
+  const kc = p.previous_bundle?.key_change ?? null;
   if (kc) {
     try { prevKey = parsePublicKey(kc.previous_public_key, 'predicate.previous_bundle.key_change.previous_public_key'); } catch (e) { failChain(MANIFEST_FILE, (e as Error).message); return; }
     if (keyId(prevKey) !== kc.previous_keyid) { failChain(MANIFEST_FILE, `predicate.previous_bundle.key_change names key id ${kc.previous_keyid}, but its public key has key id ${keyId(prevKey)}`); return; }
@@ -604,6 +602,8 @@ async function checkChain(previous: string, p: EvidencePredicate, fail: Fail, fa
   const shown = r.failures.slice(0, 5);
   for (const f of shown) failChain(previous, `is INVALID: ${formatFailure(f)}`);
   if (r.failures.length > shown.length) failChain(previous, `is INVALID: and ${r.failures.length - shown.length} more problems (run audit-evidence verify ${previous})`);
+  if (!p.previous_bundle) { failChain(MANIFEST_FILE, `is not chained to a previous bundle (predicate.previous_bundle is null), but --previous ${previous} was given`); return; }
+  if (p.previous_bundle.manifest_sha256 !== digest) { failChain(MANIFEST_FILE, `predicate.previous_bundle names manifest sha256 ${p.previous_bundle.manifest_sha256}, but ${previous} has ${digest} (not the bundle this one follows: replaced or changed)`); return; }
   const pe = st.predicate?.period?.end;
   const gap = p.previous_bundle.gap ?? null;
   if (pe && pe !== p.period.start) {

@@ -122,7 +122,11 @@ export async function* normalizeOne(
         }
         s.events++;
       } else if (o.kind === 'reject') s.rejects++;
-      else bump(s.skipped, o.reason);
+      else {
+        const t = o.timestamp ? Date.parse(o.timestamp) : NaN;
+        if (t < sinceMs || t >= untilMs) { bump(s.skipped, OUTSIDE_WINDOW); yield { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW }; continue; }
+        bump(s.skipped, o.reason);
+      }
       yield o;
     }
   } catch (e) {

@@ -18,7 +18,8 @@ export interface RawRecord {
 export type Outcome =
   | { kind: 'event'; event: AuditEvent; raw: RawRecord }
   | { kind: 'reject'; raw: RawRecord; reason: string }
-  | { kind: 'skip'; raw: RawRecord; reason: string };
+  /** timestamp: the record's time when known (a record folded into another's event), so that the time window applies to it. */
+  | { kind: 'skip'; raw: RawRecord; reason: string; timestamp?: string | null };
 
 /** A readable input: a file (decompressed when gzip), or standard input. */
 export interface InputSource {

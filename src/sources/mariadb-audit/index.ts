@@ -49,6 +49,25 @@ export function recordTime(rec: ServerAuditRecord, local: LocalTimeConverter): {
   return { timestamp: iso, zoneAssumed: local.zone, epoch: false };
 }
 
+/** Skip reason of a TABLE record folded into the event of its statement. */
+export const FOLDED = 'server_audit TABLE record folded into the event of its QUERY (same connection and query id)';
+
+const TABLE_OPS = new Set(['READ', 'WRITE', 'CREATE', 'ALTER', 'RENAME', 'DROP']);
+/** TABLE records held per connection while waiting for their QUERY, and in all (memory stays bounded). */
+const MAX_HELD_PER_CONNECTION = 1000;
+const MAX_HELD = 20000;
+
+interface Held { raw: RawRecord; rec: ServerAuditRecord; timestamp: string; zoneAssumed: string | null; epoch: boolean }
+
+/**
+ * One event per audited action. server_audit writes a TABLE record (READ, WRITE, ...) for every
+ * table a statement opens, before the statement's QUERY record and with the same connection and
+ * query id; a GRANT writes half a dozen grant tables (mysql.db, mysql.global_priv, ...). Those TABLE
+ * records are held until the QUERY of the same connection and query id arrives, then folded into its
+ * event (details.tables lists them) and counted as skipped with the reason FOLDED. TABLE records
+ * without such a QUERY (the QUERY class not logged, another query id, the end of the input) stay
+ * events of their own, in the order read.
+ */
 async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncGenerator<Outcome> {
   const zoneGiven = typeof ctx.options.timezone === 'string' && ctx.options.timezone !== '';
   const local = new LocalTimeConverter(zoneGiven ? ctx.options.timezone! : 'UTC');
@@ -57,6 +76,20 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
   let duplicateCount = 0;
+  const held = new Map<string, { queryId: string; items: Held[] }>();
+  let heldCount = 0;
+  const toEvent = (h: Held, extra?: Record<string, unknown>): Outcome => {
+    const ev = mapServerAudit(h.rec, h.raw, { instance, timestamp: h.timestamp, zoneAssumed: h.zoneAssumed, variant: h.epoch ? 'aurora' : 'server_audit' });
+    if (extra) ev.details = { ...ev.details, ...extra };
+    return event(ev, h.raw);
+  };
+  function* release(conn: string): Generator<Outcome> {
+    const g = held.get(conn);
+    if (!g) return;
+    held.delete(conn);
+    heldCount -= g.items.length;
+    for (const h of g.items) yield toEvent(h);
+  }
   for await (const raw of records) {
     if (raw.error) { yield reject(raw, raw.error); continue; }
     const parsed = parseServerAuditLine(raw.text);
@@ -75,10 +108,35 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
       if (seen.size >= 10000) seen.clear();
       seen.set(raw.sha256, line);
     }
-    yield event(mapServerAudit(parsed.record, raw, {
-      instance, timestamp: t.timestamp, zoneAssumed: t.zoneAssumed, variant: t.epoch ? 'aurora' : 'server_audit',
-    }), raw);
+    const rec = parsed.record;
+    const op = rec.operation.toUpperCase();
+    const conn = `${rec.serverhost}\n${rec.connectionId}`;
+    const h: Held = { raw, rec, timestamp: t.timestamp, zoneAssumed: t.zoneAssumed, epoch: t.epoch };
+    const g = held.get(conn);
+    if (TABLE_OPS.has(op) && rec.queryId !== '' && rec.queryId !== '0') {
+      if (g && g.queryId !== rec.queryId) yield* release(conn);
+      const cur = held.get(conn) ?? { queryId: rec.queryId, items: [] };
+      held.set(conn, cur);
+      cur.items.push(h);
+      heldCount++;
+      if (cur.items.length > MAX_HELD_PER_CONNECTION) yield* release(conn);
+      else if (heldCount > MAX_HELD) yield* release(held.keys().next().value!);
+      continue;
+    }
+    if (g && op.startsWith('QUERY') && g.queryId === rec.queryId) {
+      held.delete(conn);
+      heldCount -= g.items.length;
+      for (const x of g.items) yield { kind: 'skip', raw: x.raw, reason: FOLDED, timestamp: x.timestamp };
+      yield toEvent(h, {
+        tables: g.items.map((x) => ({ operation: x.rec.operation, table: x.rec.database && x.rec.object ? `${x.rec.database}.${x.rec.object}` : x.rec.object || null })),
+        folded_records: g.items.length,
+      });
+      continue;
+    }
+    if (g) yield* release(conn);
+    yield toEvent(h);
   }
+  for (const conn of [...held.keys()]) yield* release(conn);
   if (duplicateCount > 0) {
     ctx.note(`${duplicateCount} record${duplicateCount === 1 ? ' is an exact duplicate' : 's are exact duplicates'} of an earlier record (${duplicates.join(', ')}${duplicateCount > duplicates.length ? ', ...' : ''}): each is kept as its own event, not merged`);
   }

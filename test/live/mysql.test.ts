@@ -8,6 +8,8 @@ import { mariadbAvailability, startMariaDB, type MariaServer } from '../helpers/
 import { shouldRun } from '../helpers/servers/availability.js';
 import { drain } from '../helpers/live-run.js';
 import { openMysql } from '../../src/live/mysql/index.js';
+import { OWN_SESSION } from '../../src/live/own-session.js';
+import { FOLDED } from '../../src/sources/mariadb-audit/index.js';
 import { mariadbWarnings } from '../../src/live/mysql/settings.js';
 import { parseReadResult, readAuditLog } from '../../src/live/mysql/audit-log-read.js';
 import { splitGrantee } from '../../src/live/mysql/roster.js';
@@ -128,6 +130,37 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
       expect(e.source.instance).toBe('maria-test');
     }
     expect(JSON.stringify(d.result)).not.toContain(READER_PW);
+  });
+
+  test('a real GRANT is exactly one permission_change event, its grant-table writes folded into it (tables in details)', async () => {
+    const d = await drain(openMysql, cfg(), { since: t0, until: new Date(Date.now() + 60_000) });
+    expect(d.result.status, d.result.reason ?? '').toBe('complete');
+    const grants = d.events.filter((e) => /GRANT FILE ON \*\.\* TO/i.test(e.action.statement ?? ''));
+    expect(grants).toHaveLength(1);
+    const g = grants[0]!;
+    expect(g.category).toBe('permission_change');
+    expect(g.outcome).toBe('success');
+    const tables = (g.details as { tables?: Array<{ operation: string; table: string }> }).tables ?? [];
+    expect(tables).toEqual(expect.arrayContaining([{ operation: 'WRITE', table: 'mysql.global_priv' }]));
+    // None of its TABLE records is an event of its own.
+    const sameStatement = d.events.filter((e) => e.sequence?.stream === g.sequence?.stream && e.sequence?.number === g.sequence?.number);
+    expect(sameStatement).toEqual([g]);
+    const folded = d.outcomes.filter((o) => o.kind === 'skip' && o.reason === FOLDED);
+    expect(folded.length).toBeGreaterThanOrEqual(tables.length);
+    expect(d.events.filter((e) => e.action.source_name === 'WRITE' && e.resource.name?.startsWith('mysql.'))).toEqual([]);
+    expect(d.summary.reconciled).toBe(true);
+  });
+
+  test("the collector's own session is not evidence: no event of the reading account, its records counted as skipped", async () => {
+    const d = await drain(openMysql, cfg(), { since: t0, until: new Date(Date.now() + 60_000) });
+    const cs = (d.result.settings as Record<string, Record<string, string>>).collector_session;
+    expect(cs).toMatchObject({ skipped_as: OWN_SESSION, user: 'auditreader' });
+    expect(d.events.filter((e) => e.user.name === 'auditreader').map((e) => `${e.action.name} ${e.action.statement ?? ''}`)).toEqual([]);
+    expect(d.events.filter((e) => String(e.sequence?.stream) === cs.connection_id)).toEqual([]);
+    const skipped = d.outcomes.filter((o) => o.kind === 'skip' && o.reason === OWN_SESSION);
+    // This run's session and the earlier runs' (the two pulls above), each at least a login and a statement.
+    expect(new Set(skipped.map((o) => o.raw.text.split(',')[4])).size).toBeGreaterThanOrEqual(3);
+    expect(d.events.some((e) => /GRANT FILE/.test(e.action.statement ?? ''))).toBe(true);
   });
 
   test('an audit file this machine cannot read: failed, saying how to pair it', async () => {

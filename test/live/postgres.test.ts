@@ -7,6 +7,7 @@ import { postgresAvailability, startPostgres, type PgServer } from '../helpers/s
 import { shouldRun } from '../helpers/servers/availability.js';
 import { drain } from '../helpers/live-run.js';
 import { openPostgres, privilegeAdvice } from '../../src/live/postgres/index.js';
+import { OWN_SESSION } from '../../src/live/own-session.js';
 import { pgauditClasses, settingWarnings } from '../../src/live/postgres/settings.js';
 import { filesForWindow, nameTime, type LogFile } from '../../src/live/postgres/log-files.js';
 
@@ -123,6 +124,25 @@ describe.runIf(run)('postgres live source against a real server', () => {
     ]));
     // No secret anywhere in what the source produced.
     expect(JSON.stringify([d.result, d.progress])).not.toContain(READER_PW);
+  });
+
+  test("the collector's own session is not evidence: no event of the reading role, its records counted as skipped", async () => {
+    // The pull before this one (an earlier run) and this pull's own session both wrote records.
+    const d = await drain(openPostgres, cfg(), { since: t0, until: new Date(Date.now() + 60_000) });
+    expect(d.result.status, d.result.reason ?? '').toBe('complete');
+    const mine = d.events.filter((e) => e.user.name === 'auditreader' || e.user.session_user === 'auditreader');
+    expect(mine.map((e) => `${e.action.name} ${e.action.statement ?? ''}`)).toEqual([]);
+    const skipped = d.outcomes.filter((o) => o.kind === 'skip' && o.reason === OWN_SESSION);
+    expect(skipped.length).toBeGreaterThan(0);
+    // Both sessions: this run's (by session id) and the earlier run's (by application_name and role).
+    const sessions = new Set(skipped.map((o) => JSON.parse(o.raw.text).session_id));
+    expect(sessions.size).toBeGreaterThanOrEqual(2);
+    const cs = (d.result.settings as Record<string, Record<string, string>>).collector_session;
+    expect(cs).toMatchObject({ skipped_as: OWN_SESSION, application_name: 'audit-evidence', role: 'auditreader' });
+    expect(cs.recognized_by).toMatch(/session id [0-9a-f]+\.[0-9a-f]+/);
+    expect(sessions).toContain(cs.session_id);
+    // The admin's actions are all still there.
+    expect(d.events.some((e) => /^grant/i.test(String(e.action.name)) && JSON.stringify(e).includes('pg_read_all_data'))).toBe(true);
   });
 
   test('a role without the grants gets the exact advice, not a raw 42501', async () => {

@@ -15,6 +15,7 @@ import { findAdapter } from '../../sources/registry.js';
 import { isValidZone } from '../../event/time.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { withRoster } from '../roster.js';
+import { MysqlOwnSession, OWN_SESSION, SESSION_TAG } from '../own-session.js';
 import { mysqlConnection, type MysqlSourceConfig } from './connection.js';
 import { enterpriseStatusWarnings, enterpriseWarnings, mariadbWarnings, type Vars } from './settings.js';
 import { readRoster } from './roster.js';
@@ -57,8 +58,11 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
       progress.update(`connecting to ${conn.display}`, true);
       db = await mysql.createConnection(conn.options);
       db.on('error', () => { /* surfaced by the next query */ });
-      const [[info]] = await db.query(`SELECT @@version AS version, @@version_comment AS comment, @@datadir AS datadir,
-        @@system_time_zone AS system_tz, @@time_zone AS tz, CURRENT_USER() AS me`) as unknown as [[Record<string, string>]];
+      // The first statement of the session carries the collector's tag, so that this session and
+      // the sessions of earlier runs can be told apart from everyone else's in the audit log.
+      const [[info]] = await db.query(`SELECT /* ${SESSION_TAG} */ @@version AS version, @@version_comment AS comment, @@datadir AS datadir,
+        @@system_time_zone AS system_tz, @@time_zone AS tz, CURRENT_USER() AS me, USER() AS login, CONNECTION_ID() AS conn_id`) as unknown as [[Record<string, string>]];
+      const own = new MysqlOwnSession(String(info.conn_id), String(info.login ?? '').replace(/@.*$/, ''));
       const sa = await vars(db, "SHOW GLOBAL VARIABLES LIKE 'server\\_audit%'");
       const al = await vars(db, "SHOW GLOBAL VARIABLES LIKE 'audit\\_log%'");
       const flavor = c.flavor && c.flavor !== 'auto' ? c.flavor
@@ -67,6 +71,10 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
             : /mariadb/i.test(info.version) ? 'mariadb' : 'mysql-enterprise';
       res.settings = { connection: conn.display, reading_account: info.me, version: info.version, version_comment: info.comment, flavor,
         system_time_zone: info.system_tz, time_zone: info.tz };
+      res.settings.collector_session = {
+        recognized_by: `this run's session by its connection id ${own.connectionId}; earlier runs' sessions by the comment /* ${SESSION_TAG} */ in their first statement, as the user ${own.user} (from that statement on, with the login just before it)`,
+        skipped_as: OWN_SESSION, connection_id: own.connectionId, user: own.user, tag: SESSION_TAG,
+      };
       const roster = await readRoster(db, `live:${c.name}`, c.name);
       res.roster = roster.entries;
       if (roster.onlySelf) res.warn(`the account ${info.me} sees only its own privileges, so the admin roster is incomplete: GRANT SELECT ON mysql.* TO ${info.me}`);
@@ -97,7 +105,8 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
         for (const f of files) {
           res.position = `file ${f} at its start`;
           const input = await openInput(f);
-          for await (let o of normalizeOne(adapter, input, { format: 'mariadb-audit', options: { instance: c.name, timezone: zone ?? undefined }, since: ctx.since, until: ctx.until }, summary)) {
+          const outcomes = normalizeOne(adapter, input, { format: 'mariadb-audit', options: { instance: c.name, timezone: zone ?? undefined }, since: ctx.since, until: ctx.until }, summary);
+          for await (let o of own.filter(outcomes)) {
             res.count(o);
             o = withRoster(o, res.roster);
             res.position = `file ${describeLocation(o.raw.location)}`;
@@ -128,7 +137,7 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
           progress.update(`batch ${batch}: ${res.records} records`);
         });
         const input = await openStream(`${c.name}:audit_log_read()`, chunks);
-        for await (const o of normalizeOne(adapter, input, { format: 'mysql-enterprise-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary)) {
+        for await (const o of own.filter(normalizeOne(adapter, input, { format: 'mysql-enterprise-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary))) {
           res.count(o);
           yield o;
           if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); return; }

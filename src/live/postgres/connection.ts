@@ -4,6 +4,7 @@
 // config file: give it in the URL's environment (`url_env`), in `password_env`, or in PGPASSWORD.
 import type pg from 'pg';
 import { Scrubber, urlWithoutPassword } from '../secrets.js';
+import { COLLECTOR_APPLICATION } from '../own-session.js';
 
 export interface PostgresSourceConfig {
   name: string;
@@ -46,7 +47,7 @@ export function pgConnection(cfg: PostgresSourceConfig, env: NodeJS.ProcessEnv =
     ...(cfg.user !== undefined ? { user: cfg.user } : {}),
     ...(cfg.database !== undefined ? { database: cfg.database } : {}),
     ...(password !== undefined ? { password } : {}),
-    application_name: 'audit-evidence',
+    application_name: COLLECTOR_APPLICATION,
     connectionTimeoutMillis: (cfg.connect_timeout ?? 15) * 1000,
   };
   let user = cfg.user ?? env.PGUSER ?? '';

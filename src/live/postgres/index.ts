@@ -10,6 +10,7 @@ import { normalizeOne } from '../../pipeline/run.js';
 import { findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { withRoster } from '../roster.js';
+import { asOwnSession, isPgOwnSession, COLLECTOR_APPLICATION, OWN_SESSION, type PgSession } from '../own-session.js';
 import { pgConnection, type PostgresSourceConfig } from './connection.js';
 import { collectorOff, readSettings, settingWarnings } from './settings.js';
 import { readRoster } from './roster.js';
@@ -43,13 +44,23 @@ export const openPostgres: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) 
     client.on('error', () => { /* the pending or next query fails and is reported */ });
     let connected = false;
     let role = conn.user;
+    let ownSession: PgSession | null = null;
     try {
       progress.update(`connecting to ${conn.display}`, true);
       await client.connect();
       connected = true;
-      role = String((await client.query('SELECT current_user AS u')).rows[0].u);
+      const me = (await client.query(`SELECT current_user AS u, pg_backend_pid()::text AS pid,
+          to_hex(trunc(extract(epoch FROM backend_start))::bigint) || '.' || to_hex(pid) AS session_id, backend_start AS since
+        FROM pg_stat_activity WHERE pid = pg_backend_pid()`)).rows[0];
+      role = String(me.u);
+      const own: PgSession = { role, pid: String(me.pid), sessionId: String(me.session_id), since: new Date(me.since).toISOString() };
       const settings = await readSettings(client);
       res.settings = { connection: conn.display, reading_role: role, ...settings };
+      res.settings.collector_session = {
+        recognized_by: `this run's session by its session id ${own.sessionId} (or, in logs without a session id, its process id ${own.pid} from ${own.since}); earlier runs' sessions by application_name '${COLLECTOR_APPLICATION}' with the role ${role}, where the log carries the application name (csvlog, jsonlog, or %a in log_line_prefix)`,
+        skipped_as: OWN_SESSION, application_name: COLLECTOR_APPLICATION, role, session_id: own.sessionId, pid: own.pid,
+      };
+      ownSession = own;
       if (collectorOff(settings)) {
         res.fail(`logging_collector is off on ${conn.display}: the server writes its log to stderr (for example /var/log/postgresql), which SQL cannot read; collect those files with a file source (type: files, format: pgaudit) instead`);
         return;
@@ -97,6 +108,7 @@ export const openPostgres: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) 
           since: ctx.since, until: ctx.until,
         }, summary);
         for await (let o of outcomes) {
+          if (o.kind === 'event' && ownSession && isPgOwnSession(o.event, ownSession)) o = asOwnSession(o);
           res.count(o);
           o = withRoster(o, res.roster);
           if (res.records % 500 === 0) progress.update(`file ${i + 1}/${chosen.length} ${f.name}: ${res.records} records`);

@@ -341,7 +341,17 @@ describe('adversarial bundles', () => {
     const w1 = join(dir, 'w1.zip');
     const w2 = join(dir, 'w2.zip');
     expect((await collect(['--config', cfg, '--since', '2026-11-15', '--until', '2026-11-23', '--key', keyA.key, '--out', w1])).code).toBe(0);
-    expect((await collect(['--config', cfg, '--since', '2026-11-22', '--until', '2026-11-29', '--key', keyA.key, '--out', w2, '--previous', w1])).code).toBe(0);
+    // collect refuses to chain an overlap (one sentence, exit 2) ...
+    const refused = await collect(['--config', cfg, '--since', '2026-11-22', '--until', '2026-11-29', '--key', keyA.key, '--out', w2, '--previous', w1]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/error: the period overlaps --previous w1\.zip: it ends at 2026-11-23T00:00:00\.000Z, this period starts at 2026-11-22T00:00:00\.000Z/);
+    // ... so an insider with the key signs the link by hand: verify still finds the overlap.
+    const plain = join(dir, 'w2-plain.zip');
+    expect((await collect(['--config', cfg, '--since', '2026-11-22', '--until', '2026-11-29', '--key', keyA.key, '--out', plain])).code).toBe(0);
+    const w1Manifest = (await readAll(w1)).get('manifest.intoto.json')!;
+    writeFileSync(w2, makeZip(entries(resign(await readAll(plain), keyA.key, (st) => {
+      st.predicate.previous_bundle = { manifest_sha256: sha256Hex(w1Manifest), period: { start: '2026-11-15T00:00:00.000Z', end: '2026-11-23T00:00:00.000Z' }, file: 'w1.zip' };
+    }, true))));
     const overlap = await runCli(['verify', w2, '--pubkey', keyA.pub, '--previous', w1]);
     expect(overlap.code).toBe(1);
     expect(overlap.stderr).toMatch(/the periods overlap: the previous bundle ends at 2026-11-23T00:00:00.000Z, this one starts at 2026-11-22T00:00:00.000Z/);

@@ -185,11 +185,11 @@ describe('verify', () => {
     expect((await collect(['--config', cfg, '--since', '2026-11-15', '--until', '2026-11-22', '--key', keyA.key, '--out', w1])).code).toBe(0);
     expect((await collect(['--config', cfg, ...PERIOD, '--key', keyA.key, '--out', w2, '--previous', w1])).code).toBe(0);
     // A gap is refused by collect (one sentence, exit 2), and accepted only when told (then recorded).
-    const refused = await collect(['--config', cfg, '--since', '2026-11-23', '--until', '2026-11-30', '--key', keyA.key, '--out', gap, '--previous', w1]);
+    const refused = await collect(['--config', cfg, '--since', '2026-11-23', '--until', '2026-11-29', '--key', keyA.key, '--out', gap, '--previous', w1]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/error: the chain would have a gap: --previous w1\.zip ends at 2026-11-22T00:00:00\.000Z, this period starts at 2026-11-23T00:00:00\.000Z/);
     expect(existsSync(gap)).toBe(false);
-    expect((await collect(['--config', cfg, '--since', '2026-11-23', '--until', '2026-11-30', '--key', keyA.key, '--out', gap, '--previous', w1, '--allow-gap'])).code).toBe(0);
+    expect((await collect(['--config', cfg, '--since', '2026-11-23', '--until', '2026-11-29', '--key', keyA.key, '--out', gap, '--previous', w1, '--allow-gap'])).code).toBe(0);
     const ok = await runCli(['verify', w2, '--pubkey', keyA.pub, '--previous', w1]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/chain: OK, follows w1\.zip \(manifest sha256 [0-9a-f]{64}\), verified in full/);

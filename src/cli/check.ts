@@ -7,7 +7,7 @@ import { Chalk } from 'chalk';
 import { expandInputs } from '../pipeline/input.js';
 import { emptySummary } from '../pipeline/run.js';
 import { TextWriter } from '../export/writer.js';
-import { readEvents, NORMALIZED } from '../filter/read-events.js';
+import { readEvents, NORMALIZED, BUNDLE } from '../filter/read-events.js';
 import { CompletenessChecker, CheckOptionError, DEFAULT_SHARED_IDENTITIES, RULES, PROFILE_IDS, type ProfileId } from '../checks/index.js';
 import { findingLine, renderText, type Paint } from '../checks/report.js';
 import { JUnitSpool } from '../checks/junit.js';
@@ -121,7 +121,7 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
     for await (const item of readEvents(files, {
       format: opts.format,
       options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
-      onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format} (detected)`); },
+      onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`); },
     }, summary, normalized)) {
       if (item.kind === 'reject') await emit(checker.reject(item.location, item.reason, item.format));
       else for (const f of checker.add(item.event)) await emit(f);

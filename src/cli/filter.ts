@@ -11,12 +11,12 @@ import { TextWriter } from '../export/writer.js';
 import { eventToJsonLine } from '../export/jsonl.js';
 import { csvHeader, eventToCsvRow } from '../export/csv.js';
 import { applyRoster, parseRoster, RosterError, type Roster } from '../privilege/roster.js';
-import { readEvents, NORMALIZED } from '../filter/read-events.js';
+import { readEvents, NORMALIZED, BUNDLE } from '../filter/read-events.js';
 import { buildSelector } from '../filter/select.js';
 import { lastWeek, weekFrom, type Window } from '../filter/window.js';
 import { CATEGORIES } from '../checks/rules/category-empty.js';
 import type { Category, EventOutcome } from '../event/build.js';
-import { checkZone, parseTimeOption } from './options.js';
+import { checkZone, parseTimeOption, resolveOutputFormat, OUTPUT_FORMATS, type OutputFormat } from './options.js';
 import { UserError } from './errors.js';
 
 /** Options shared by check and filter for reading events and choosing a window. */
@@ -78,7 +78,7 @@ const OUTCOMES: EventOutcome[] = ['success', 'failure', 'unknown'];
 
 interface FilterOptions extends EventInputOptions {
   user?: string[]; action?: string[]; resource?: string[]; category?: string[]; outcome?: string[];
-  privileged?: boolean; output: 'jsonl' | 'csv'; out?: string; quiet?: boolean;
+  privileged?: boolean; outputFormat?: OutputFormat; output?: OutputFormat; out?: string; quiet?: boolean;
 }
 
 export function filterCommand(): Command {
@@ -92,13 +92,14 @@ export function filterCommand(): Command {
     .option('--category <name>', `category: ${CATEGORIES.join(', ')}, other`, listOption)
     .option('--outcome <name>', 'outcome: success, failure, unknown', listOption)
     .option('--privileged', 'only administrator activity (admin-class actions, root/superuser, --admins roster)')
-    .addOption(new Option('-o, --output <kind>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
-    .option('--out <path>', 'write to this file instead of standard output')
+    .option('-o, --out <file>', 'write the events to this file instead of standard output')
+    .addOption(new Option('--output-format <kind>', 'jsonl or csv (default: from the --out file\'s extension, else jsonl)').choices([...OUTPUT_FORMATS]))
+    .addOption(new Option('--output <kind>', 'deprecated: the old name of --output-format').choices([...OUTPUT_FORMATS]).hideHelp())
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .addHelpText('after', `
 Examples:
   # a week of admin activity by alice on the payroll tables, as a spreadsheet
-  $ audit-evidence filter events.jsonl --week 2024-05-06 --privileged --user alice --resource 'payroll.*' --output csv --out alice.csv
+  $ audit-evidence filter events.jsonl --week 2024-05-06 --privileged --user alice --resource 'payroll.*' --out alice.csv
   # failed logins from raw PostgreSQL logs
   $ audit-evidence filter --format pgaudit --log-line-prefix '%m [%p] %q%u@%d ' pg.log --category authentication --outcome failure
 
@@ -109,6 +110,7 @@ Globs are case-insensitive. Exit codes: 0 done (even when nothing matched), 2 us
 
 export async function runFilter(inputArgs: string[], opts: FilterOptions): Promise<number> {
   const zone = checkZone(opts.timezone);
+  const format = resolveOutputFormat(opts, OUTPUT_FORMATS);
   const window = resolveWindow(opts, zone);
   for (const cat of opts.category ?? []) {
     if (!([...CATEGORIES, 'other'] as string[]).includes(cat)) throw new UserError(`--category: unknown category '${cat}': use ${CATEGORIES.join(', ')}, other`);
@@ -124,8 +126,8 @@ export async function runFilter(inputArgs: string[], opts: FilterOptions): Promi
   const files = await expandInputs(inputArgs.length ? inputArgs : ['-']);
   if (files.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
   const say = (m: string) => { if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`); };
-  const out = new TextWriter(opts.out ? createWriteStream(opts.out) : process.stdout);
-  if (opts.output === 'csv') await out.write(csvHeader());
+  const out = new TextWriter(opts.out && opts.out !== '-' ? createWriteStream(opts.out) : process.stdout);
+  if (format === 'csv') await out.write(csvHeader());
   const summary = emptySummary();
   const normalized = { inputs: 0, events: 0 };
   let matched = 0;
@@ -134,7 +136,7 @@ export async function runFilter(inputArgs: string[], opts: FilterOptions): Promi
     format: opts.format,
     options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
     since: window.since, until: window.until,
-    onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format} (detected)`); },
+    onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`); },
   }, summary, normalized)) {
     if (item.kind === 'reject') {
       if (rejected++ < 5) say(`rejected ${rejectLine({ kind: 'reject', raw: { text: '', location: item.location, sha256: '' }, reason: item.reason })}`);
@@ -143,7 +145,7 @@ export async function runFilter(inputArgs: string[], opts: FilterOptions): Promi
     const e = roster ? applyRoster(item.event, roster) : item.event;
     if (!select(e)) continue;
     matched++;
-    await out.write(opts.output === 'csv' ? eventToCsvRow(e) : eventToJsonLine(e));
+    await out.write(format === 'csv' ? eventToCsvRow(e) : eventToJsonLine(e));
   }
   await out.end();
   if (!opts.quiet) {

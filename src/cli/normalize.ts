@@ -10,7 +10,7 @@ import { TextWriter } from '../export/writer.js';
 import { eventToJsonLine } from '../export/jsonl.js';
 import { csvHeader, eventToCsvRow } from '../export/csv.js';
 import { rejectToJsonLine } from '../export/rejects.js';
-import { checkZone, parseTimeOption } from './options.js';
+import { checkZone, parseTimeOption, resolveOutputFormat, OUTPUT_FORMATS, type OutputFormat } from './options.js';
 import { UserError } from './errors.js';
 
 const MAX_REJECTS_SHOWN = 5;
@@ -25,8 +25,9 @@ export function normalizeCommand(): Command {
     .option('--instance <name>', 'instance name to record on every event')
     .option('--since <time>', 'keep events at or after this time (RFC 3339 or YYYY-MM-DD)')
     .option('--until <time>', 'keep events before this time')
-    .addOption(new Option('-o, --output <kind>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
-    .option('--out <path>', 'write events to this file instead of standard output')
+    .option('-o, --out <file>', 'write the events to this file instead of standard output')
+    .addOption(new Option('--output-format <kind>', 'jsonl or csv (default: from the --out file\'s extension, else jsonl)').choices([...OUTPUT_FORMATS]))
+    .addOption(new Option('--output <kind>', 'deprecated: the old name of --output-format').choices([...OUTPUT_FORMATS]).hideHelp())
     .option('--rejects <path>', 'write rejected records (location, reason, raw text) as JSON Lines to this file')
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('-j, --jobs <n>', 'normalize up to n input files at once on worker threads (auto = one per core); output is the same as with 1', '1')
@@ -34,7 +35,7 @@ export function normalizeCommand(): Command {
 Examples:
   $ audit-evidence normalize /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '
   $ audit-evidence normalize --format cloudtrail AWSLogs/ --since 2024-05-01 --until 2024-05-08 --out events.jsonl
-  $ zcat audit.log.gz | audit-evidence normalize - --output csv --out events.csv --rejects rejects.jsonl
+  $ zcat audit.log.gz | audit-evidence normalize - --out events.csv --rejects rejects.jsonl
 
 Every record read ends as an event, a rejected record (with its location and reason) or a record
 skipped on purpose (counted by reason); the summary on stderr says whether the counts reconcile.
@@ -46,11 +47,12 @@ Exit codes: 0 done, 2 usage error or unreadable input.`)
 
 interface NormalizeOptions {
   format: string; logLinePrefix?: string; timezone?: string; instance?: string; since?: string; until?: string;
-  output: 'jsonl' | 'csv'; out?: string; rejects?: string; quiet?: boolean; jobs?: string;
+  outputFormat?: OutputFormat; output?: OutputFormat; out?: string; rejects?: string; quiet?: boolean; jobs?: string;
 }
 
 export async function runNormalize(inputArgs: string[], opts: NormalizeOptions): Promise<number> {
   const zone = checkZone(opts.timezone);
+  const format = resolveOutputFormat(opts, OUTPUT_FORMATS);
   const since = opts.since ? parseTimeOption(opts.since, '--since', zone) : null;
   const until = opts.until ? parseTimeOption(opts.until, '--until', zone) : null;
   if (since && until && since >= until) throw new UserError('--since must be before --until');
@@ -58,12 +60,12 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   if (jobs === null) throw new UserError(`--jobs must be a whole number of at least 1, or auto (got '${opts.jobs}')`);
   const files = await expandInputs(inputArgs.length ? inputArgs : ['-']);
   if (files.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
-  const out = new TextWriter(opts.out ? createWriteStream(opts.out) : process.stdout);
+  const out = new TextWriter(opts.out && opts.out !== '-' ? createWriteStream(opts.out) : process.stdout);
   const rej = opts.rejects ? new TextWriter(createWriteStream(opts.rejects)) : null;
   const summary = emptySummary();
   const shown: string[] = [];
   const say = (m: string) => { if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`); };
-  if (opts.output === 'csv') await out.write(csvHeader());
+  if (format === 'csv') await out.write(csvHeader());
   const run: RunOptions = {
     format: opts.format,
     options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
@@ -71,9 +73,9 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
     onInput: ({ input, format, how }) => { if (how === 'detected' && files.length > 0) say(`${input}: read as ${format} (detected)`); },
   };
   if (canRunParallel(jobs, files)) {
-    shown.push(...await normalizeParallel(files, run, { jobs, output: opts.output, rejects: rej !== null, showRejects: MAX_REJECTS_SHOWN }, { out, rejects: rej }, summary));
+    shown.push(...await normalizeParallel(files, run, { jobs, output: format, rejects: rej !== null, showRejects: MAX_REJECTS_SHOWN }, { out, rejects: rej }, summary));
   } else for await (const o of normalizeInputs(files, run, summary)) {
-    if (o.kind === 'event') await out.write(opts.output === 'csv' ? eventToCsvRow(o.event) : eventToJsonLine(o.event));
+    if (o.kind === 'event') await out.write(format === 'csv' ? eventToCsvRow(o.event) : eventToJsonLine(o.event));
     else if (o.kind === 'reject') {
       if (rej) await rej.write(rejectToJsonLine(o));
       if (shown.length < MAX_REJECTS_SHOWN) shown.push(rejectLine(o));

@@ -21,3 +21,37 @@ export function checkZone(zone: string | undefined): string | undefined {
   if (!isValidZone(zone)) throw new UserError(`--timezone: '${zone}' is not a time zone this system knows (use an IANA name such as Europe/Berlin, or an offset such as +02:00)`);
   return zone;
 }
+
+/** Output formats of the commands that write events (normalize, filter). */
+export const OUTPUT_FORMATS = ['jsonl', 'csv'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The format a file name implies: .csv, .jsonl/.json/.ndjson (.ocsf.jsonl is OCSF, not offered here), else none. */
+export function formatOfFile(path: string): string | null {
+  const p = path.toLowerCase();
+  if (p.endsWith('.csv')) return 'csv';
+  if (p.endsWith('.ocsf.jsonl') || p.endsWith('.ocsf.json')) return 'ocsf';
+  if (p.endsWith('.jsonl') || p.endsWith('.json') || p.endsWith('.ndjson')) return 'jsonl';
+  return null;
+}
+
+/**
+ * The output format: --output-format (or the deprecated --output), else the one --out's extension
+ * implies, else JSON Lines. A format that contradicts the file's extension is refused (--out
+ * alice.csv used to get JSON Lines).
+ */
+export function resolveOutputFormat<K extends string>(o: { outputFormat?: string; output?: string; out?: string }, kinds: readonly K[]): K {
+  if (o.outputFormat && o.output && o.outputFormat !== o.output) throw new UserError(`--output-format ${o.outputFormat} and --output ${o.output} disagree (--output is the old name of --output-format: give one)`);
+  const given = o.outputFormat ?? o.output;
+  if (given !== undefined && !(kinds as readonly string[]).includes(given)) throw new UserError(`--output-format: '${given}' is not one of ${kinds.join(', ')}`);
+  const implied = o.out && o.out !== '-' ? formatOfFile(o.out) : null;
+  if (given !== undefined) {
+    if (implied !== null && implied !== given) throw new UserError(`--out ${o.out} names a ${implied} file but --output-format is ${given}: change the file name or the format`);
+    return given as K;
+  }
+  if (implied !== null) {
+    if (!(kinds as readonly string[]).includes(implied)) throw new UserError(`--out ${o.out} names a ${implied} file, which this command does not write (give --output-format ${kinds.join(' or ')})`);
+    return implied as K;
+  }
+  return kinds[0]!;
+}

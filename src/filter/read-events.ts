@@ -2,7 +2,10 @@
 // (what `normalize` writes: every line an event with schema_version, validated with the shared
 // ajv instance; a line that is not one is an input error naming file:line), or raw audit logs,
 // normalized on the fly through the same pipeline as `normalize`. Streaming throughout.
-import { openInput, InputError } from '../pipeline/input.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { openInput, openStream, InputError } from '../pipeline/input.js';
+import { openBundle } from '../bundle/zip-reader.js';
+import { EVENTS_FILE } from '../bundle/manifest.js';
 import { splitLines } from '../pipeline/lines.js';
 import { emptySummary, normalizeInputs, type RunSummary } from '../pipeline/run.js';
 import type { AdapterOptions, InputSource, LocationInput } from '../pipeline/types.js';
@@ -24,6 +27,18 @@ export interface ReadOptions {
 }
 
 export const NORMALIZED = 'normalized';
+/** The format reported for an evidence bundle's events.jsonl. */
+export const BUNDLE = 'evidence bundle events (not verified here: audit-evidence verify checks the bundle)';
+
+/** A file that starts with a zip local header (an evidence bundle). */
+function isZip(path: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const b = Buffer.alloc(4);
+    return readSync(fd, b, 0, 4, 0) === 4 && b.readUInt32LE(0) === 0x04034b50;
+  } catch { return false; } finally { if (fd !== null) closeSync(fd); }
+}
 
 /** True when the first non-blank line of the head is a JSON object carrying schema_version. */
 export function looksNormalized(head: Buffer): boolean {
@@ -65,6 +80,19 @@ export async function* readEvents(
   paths: string[], run: ReadOptions, summary: RunSummary = emptySummary(), normalized = { inputs: 0, events: 0 },
 ): AsyncGenerator<EventItem> {
   for (const path of paths) {
+    if (path !== '-' && isZip(path)) {
+      // An evidence bundle: its events.jsonl, read as normalized events (the bundle is not verified here).
+      let b;
+      try { b = await openBundle(path); } catch (e) { throw new InputError(`${path}: ${(e as Error).message}`); }
+      try {
+        if (!b.entries.has(EVENTS_FILE)) throw new InputError(`${path} is a zip without ${EVENTS_FILE}: not an evidence bundle (give the bundle audit-evidence collect wrote, or its unzipped events.jsonl)`);
+        run.onInput?.({ input: `${path}:${EVENTS_FILE}`, format: BUNDLE, how: 'detected' });
+        normalized.inputs++;
+        const input = await openStream(`${path}:${EVENTS_FILE}`, await b.stream(EVENTS_FILE));
+        for await (const item of readNormalized(input)) { normalized.events++; yield item; }
+      } finally { b.close(); }
+      continue;
+    }
     const input = await openInput(path);
     if (run.format === 'auto' && looksNormalized(input.head)) {
       run.onInput?.({ input: input.name, format: NORMALIZED, how: 'detected' });

@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
 async function run(jobs: string, extra: string[] = []) {
-  const out = join(dir, `out-${jobs}.jsonl`);
+  const out = join(dir, `out-${jobs}.${extra.includes('csv') ? 'csv' : 'jsonl'}`);
   const rej = join(dir, `rej-${jobs}.jsonl`);
   const r = await runCli(['normalize', inputs, '--log-line-prefix', PGAUDIT_PREFIX, '--timezone', 'UTC', '--out', out, '--rejects', rej, '--jobs', jobs, ...extra]);
   return { ...r, out: readFileSync(out), rej: readFileSync(rej) };

@@ -25,7 +25,7 @@ describe('audit-evidence normalize, AWS CloudTrail', () => {
   });
 
   test('a truncated file: the records before the cut are events, the cut one a located reject', async () => {
-    const r = await runCli(['normalize', '--format', 'cloudtrail', '-o', 'csv', `${FX}/truncated.json`]);
+    const r = await runCli(['normalize', '--format', 'cloudtrail', '--output-format', 'csv', `${FX}/truncated.json`]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(3); // header + 2 rows
     expect(r.stderr).toMatch(/rejected .*truncated\.json:1 \(record 3\): truncated record at end of input/);

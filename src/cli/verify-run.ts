@@ -59,8 +59,16 @@ export function verifyReport(bundle: string, r: VerifyResult, previous?: string)
   if (r.valid) {
     first = `${bundle}: VALID${p!.demo ? ' DEMO bundle (not evidence)' : ''}, ${ev!.complete ? 'COMPLETE' : `INCOMPLETE: ${ev!.reasons.join(', ')}`}`;
   } else {
-    const what = [sigFailed ? 'the signature' : null, filesFailed ? 'the files' : null, chainFailed ? 'the chain' : null].filter(Boolean).join(', ');
-    first = `${bundle}: INVALID: ${r.failures.length} problem${r.failures.length === 1 ? '' : 's'} (${what || 'see above'}); the bundle is not the evidence its signer produced${chainFailed && !sigFailed && !filesFailed ? ' or does not follow the previous bundle' : ''}`;
+    const what = [
+      sigFailed ? 'the signature does not hold' : null,
+      filesFailed ? 'the files are not what was signed' : null,
+      chainFailed ? `the chain to ${r.chain?.file ?? previous ?? 'the previous bundle'} is broken` : null,
+    ].filter(Boolean).join('; ');
+    const firstFailure = r.failures[0] ? formatFailure(r.failures[0]) : '';
+    const cut = firstFailure.length > 160 ? `${firstFailure.slice(0, 157)}...` : firstFailure;
+    // A broken chain alone leaves the bundle itself authentic: say so, and what it claims.
+    const self = !sigFailed && !filesFailed && ev ? `; the bundle itself is signed and unchanged, ${ev.complete ? 'COMPLETE' : `INCOMPLETE: ${ev.reasons.join(', ')}`}` : '';
+    first = `${bundle}: INVALID: ${r.failures.length} problem${r.failures.length === 1 ? '' : 's'}: ${what || 'see the failures'} (${cut})${self}`;
   }
   const lines: string[] = [];
   // Nothing here says "signed by key X" or "chained to X" when that very check failed.

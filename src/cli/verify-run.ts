@@ -34,6 +34,11 @@ export function evidenceVerdict(p: EvidencePredicate): EvidenceVerdict {
   for (const s of p.sources) {
     if (!OK_STATUSES.has(s.status)) reasons.push(`source ${s.name} ${s.status}${s.status_reason ? ` (${short(s.status_reason)})` : ''}`);
   }
+  for (const s of p.sources) {
+    // A CloudTrail trail whose log files were changed or deleted before collection (the bundle is a
+    // faithful record of that trail, so it stays VALID, but its evidence is not complete).
+    if ((s.settings?.cloudtrail_digests as { pass?: boolean } | undefined)?.pass === false) reasons.push(`source ${s.name} CloudTrail digest validation FAIL`);
+  }
   const c = p.completeness;
   if (!c.pass) {
     const rules = Object.keys(c.failing_rules ?? {});
@@ -52,7 +57,8 @@ function sourceLine(s: EvidencePredicate['sources'][number]): string {
 export function verifyReport(bundle: string, r: VerifyResult, previous?: string): { first: string; lines: string[]; complete: boolean | null } {
   const p = r.predicate;
   const sigFailed = r.failures.some((f) => f.step === 'signature' || f.step === 'container');
-  const filesFailed = r.failures.some((f) => f.step !== 'signature' && f.step !== 'chain' && f.step !== 'container');
+  const digestsFailed = r.failures.some((f) => f.step === 'cloudtrail-digests');
+  const filesFailed = r.failures.some((f) => f.step !== 'signature' && f.step !== 'chain' && f.step !== 'container' && f.step !== 'cloudtrail-digests');
   const chainFailed = r.failures.some((f) => f.step === 'chain');
   const ev = p ? evidenceVerdict(p) : null;
   let first: string;
@@ -62,12 +68,13 @@ export function verifyReport(bundle: string, r: VerifyResult, previous?: string)
     const what = [
       sigFailed ? 'the signature does not hold' : null,
       filesFailed ? 'the files are not what was signed' : null,
+      digestsFailed ? 'CloudTrail digest validation failed (log files of the trail changed, deleted or without a valid digest)' : null,
       chainFailed ? `the chain to ${r.chain?.file ?? previous ?? 'the previous bundle'} is broken` : null,
     ].filter(Boolean).join('; ');
     const firstFailure = r.failures[0] ? formatFailure(r.failures[0]) : '';
     const cut = firstFailure.length > 160 ? `${firstFailure.slice(0, 157)}...` : firstFailure;
     // A broken chain alone leaves the bundle itself authentic: say so, and what it claims.
-    const self = !sigFailed && !filesFailed && ev ? `; the bundle itself is signed and unchanged, ${ev.complete ? 'COMPLETE' : `INCOMPLETE: ${ev.reasons.join(', ')}`}` : '';
+    const self = !sigFailed && !filesFailed && !digestsFailed && ev ? `; the bundle itself is signed and unchanged, ${ev.complete ? 'COMPLETE' : `INCOMPLETE: ${ev.reasons.join(', ')}`}` : '';
     first = `${bundle}: INVALID: ${r.failures.length} problem${r.failures.length === 1 ? '' : 's'}: ${what || 'see the failures'} (${cut})${self}`;
   }
   const lines: string[] = [];
@@ -106,7 +113,7 @@ export async function runVerify(bundle: string, opts: VerifyCliOptions): Promise
         bundle, verdict: rep.first.slice(bundle.length + 2), valid: r.valid, complete, exit_code: code,
         reasons: r.predicate && r.valid ? evidenceVerdict(r.predicate).reasons : [],
         signature: { ok: !r.failures.some((f) => f.step === 'signature' || f.step === 'container'), keyid: r.facts.keyid, key: r.facts.signer },
-        integrity: { ok: !r.failures.some((f) => f.step !== 'signature' && f.step !== 'chain' && f.step !== 'container'), files: r.facts.files, events: r.facts.events, manifest_sha256: r.manifestSha256 },
+        integrity: { ok: !r.failures.some((f) => f.step !== 'signature' && f.step !== 'chain' && f.step !== 'container' && f.step !== 'cloudtrail-digests'), files: r.facts.files, events: r.facts.events, manifest_sha256: r.manifestSha256 },
         cloudtrail_digests: r.facts.integrity ?? [],
         failures: r.failures, warnings: r.warnings,
         demo: r.facts.demo, period: r.predicate?.period ?? null,

@@ -50,7 +50,7 @@ export function recordTime(rec: ServerAuditRecord, local: LocalTimeConverter): {
 }
 
 /** Skip reason of a TABLE record folded into the event of its statement. */
-export const FOLDED = 'server_audit TABLE record folded into the event of its QUERY (same connection and query id)';
+export const FOLDED = 'TABLE record folded into its QUERY event';
 
 const TABLE_OPS = new Set(['READ', 'WRITE', 'CREATE', 'ALTER', 'RENAME', 'DROP']);
 /** TABLE records held per connection while waiting for their QUERY, and in all (memory stays bounded). */

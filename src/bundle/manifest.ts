@@ -18,6 +18,7 @@ export const VERIFY_FILE = 'VERIFY.md';
 export const PUBLIC_KEY_FILE = 'public-key.pem';
 export const EVENTS_FILE = 'events.jsonl';
 export const CSV_FILE = 'events.csv';
+export const OCSF_FILE = 'events.ocsf.jsonl';
 export const REJECTS_FILE = 'rejects.jsonl';
 export const COMPLETENESS_FILE = 'report/completeness.json';
 export const SUMMARY_FILE = 'report/summary.html';
@@ -100,6 +101,8 @@ export interface EvidencePredicate {
     failing_rules?: Record<string, number>;
   };
   previous_bundle: PreviousBundle | null;
+  /** Only in bundles with events.ocsf.jsonl (config bundle.ocsf: true). */
+  ocsf?: { file: typeof OCSF_FILE; version: string; records: number; events_not_exported: number; not_exported: Record<string, number> };
 }
 
 export interface PreviousBundle {

@@ -21,6 +21,7 @@ import { EntryLines } from './entry-lines.js';
 import { sha256Hex } from '../event/hash.js';
 import type { AuditEvent } from '../event/types.generated.js';
 import { csvHeader } from '../export/csv.js';
+import { eventToOcsfLines, validateOcsf, type OcsfRecord } from '../export/ocsf.js';
 import { CompletenessChecker, type CheckOptions } from '../checks/index.js';
 import type { RosterEntry } from '../privilege/roster.js';
 import { MerkleBuilder } from './merkle.js';
@@ -33,7 +34,7 @@ import { digestsFileName, objectsFileName, publicKeysFileName, reportFileName, t
 import { problemLines, summarize } from '../integrity/summary.js';
 import {
   COLLECTOR_VERSION, COMPLETENESS_FILE, CSV_FILE, ENVELOPE_FILE, EVENTS_FILE, MANIFEST_FILE, PREDICATE_TYPE, PUBLIC_KEY_FILE,
-  REJECTS_FILE, STATEMENT_TYPE, SUMS_FILE, VERIFY_FILE, rawFileName, statementBytes, type Statement, type EvidencePredicate,
+  OCSF_FILE, REJECTS_FILE, STATEMENT_TYPE, SUMS_FILE, VERIFY_FILE, rawFileName, statementBytes, type Statement, type EvidencePredicate,
 } from './manifest.js';
 
 /** The step of the check a failure belongs to (so that a verdict never claims what that step refuted). */
@@ -408,6 +409,36 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
     return true;
   };
   let csvOk = await compareCsv(csvHeader(), null);
+  // events.ocsf.jsonl: written by this version, it must be exactly the OCSF records of the events
+  // (recomputed here); written by another version, every line must be a valid OCSF record.
+  const ocsf = b.entries.has(OCSF_FILE) ? reader(b, OCSF_FILE, subjects, streamed) : null;
+  if (ocsf && !p.ocsf) fail(OCSF_FILE, 'is in the bundle but the manifest has no ocsf section');
+  if (!ocsf && p.ocsf) fail(MANIFEST_FILE, `its ocsf section names ${OCSF_FILE}, which is not in the bundle`);
+  const ocsfSameVersion = p.collector.version === COLLECTOR_VERSION;
+  let ocsfOk = true;
+  let ocsfRecords = 0;
+  let ocsfNotExported = 0;
+  const checkOcsfLine = (text: string, line: number): void => {
+    let rec: OcsfRecord;
+    try { rec = JSON.parse(text); } catch { fail(OCSF_FILE, 'is not JSON', line); return; }
+    let problems: string[] | null;
+    try { problems = validateOcsf(rec); } catch (e) { problems = [(e as Error).message]; }
+    if (problems) fail(OCSF_FILE, `is not a valid OCSF record (${problems.slice(0, 3).join('; ')})`, line);
+  };
+  const compareOcsf = async (e: AuditEvent, eventLine: number): Promise<boolean> => {
+    if (!ocsf) return true;
+    const want = eventToOcsfLines(e);
+    if (want.notExported !== null) ocsfNotExported++;
+    for (const w of want.lines.split('\n').slice(0, -1)) {
+      const got = await ocsf.next();
+      if (got) ocsfRecords++;
+      if (!got || got.text !== w) {
+        fail(OCSF_FILE, `${got ? 'differs from' : 'ends before'} the OCSF record of ${EVENTS_FILE} line ${eventLine}`, got?.line ?? ocsf.line + 1);
+        return false;
+      }
+    }
+    return true;
+  };
 
   const ev = reader(b, EVENTS_FILE, subjects, streamed);
   for (let l = await ev.next(); l && !stop.now; l = await ev.next()) {
@@ -425,6 +456,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
       if (t < start || t >= end) fail(EVENTS_FILE, `its timestamp ${e.timestamp} is outside the period`, l.line);
     }
     if (csvOk) csvOk = await compareCsv(csvRow(e), l.line);
+    if (ocsfOk && ocsfSameVersion) ocsfOk = await compareOcsf(e, l.line);
     const source = e.source.instance ?? '';
     if (!sources.has(source)) { fail(EVENTS_FILE, `names a source '${source}' that the manifest does not list`, l.line); continue; }
     const ps = perSource.get(source)!;
@@ -455,6 +487,16 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
   if (csvOk && csv) {
     const extra = await csv.next();
     if (extra) fail(CSV_FILE, `has rows that are not in ${EVENTS_FILE}`, extra.line);
+  }
+  if (ocsf && ocsfOk && ocsfSameVersion) {
+    const extra = await ocsf.next();
+    if (extra) fail(OCSF_FILE, `has records that are not OCSF records of ${EVENTS_FILE}`, extra.line);
+  } else if (ocsf && !ocsfSameVersion) {
+    for (let l = await ocsf.next(); l && !stop.now; l = await ocsf.next()) { ocsfRecords++; checkOcsfLine(l.text, l.line); }
+  }
+  if (ocsf && p.ocsf && ocsfOk) {
+    if (ocsfRecords !== p.ocsf.records) fail(OCSF_FILE, `has ${ocsfRecords} records; the manifest says ${p.ocsf.records}`);
+    if (ocsfSameVersion && ocsfNotExported !== p.ocsf.events_not_exported) fail(MANIFEST_FILE, `ocsf.events_not_exported is ${p.ocsf.events_not_exported}; the events hold ${ocsfNotExported} that OCSF cannot take`);
   }
   // Raw records after the last event of each source, and raw files of sources without events.
   for (const s of p.sources) {

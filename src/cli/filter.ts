@@ -8,8 +8,7 @@ import { expandInputs } from '../pipeline/input.js';
 import { emptySummary, formatSummaryLine, rejectLine, type RunSummary } from '../pipeline/run.js';
 import { formatIds } from '../sources/registry.js';
 import { TextWriter } from '../export/writer.js';
-import { eventToJsonLine } from '../export/jsonl.js';
-import { csvHeader, eventToCsvRow } from '../export/csv.js';
+import { EventFormatter } from '../export/format.js';
 import { applyRoster, parseRoster, RosterError, type Roster } from '../privilege/roster.js';
 import { readEvents, NORMALIZED, BUNDLE } from '../filter/read-events.js';
 import { buildSelector } from '../filter/select.js';
@@ -93,7 +92,7 @@ export function filterCommand(): Command {
     .option('--outcome <name>', 'outcome: success, failure, unknown', listOption)
     .option('--privileged', 'only administrator activity (admin-class actions, root/superuser, --admins roster)')
     .option('-o, --out <file>', 'write the events to this file instead of standard output')
-    .addOption(new Option('--output-format <kind>', 'jsonl or csv (default: from the --out file\'s extension, else jsonl)').choices([...OUTPUT_FORMATS]))
+    .addOption(new Option('--output-format <kind>', 'jsonl, csv or ocsf (OCSF 1.8.0 JSON Lines, each record validated against its class schema); default: from the --out file\'s extension (.csv, .ocsf.jsonl, .jsonl), else jsonl').choices([...OUTPUT_FORMATS]))
     .addOption(new Option('--output <kind>', 'deprecated: the old name of --output-format').choices([...OUTPUT_FORMATS]).hideHelp())
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .addHelpText('after', `
@@ -127,7 +126,8 @@ export async function runFilter(inputArgs: string[], opts: FilterOptions): Promi
   if (files.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
   const say = (m: string) => { if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`); };
   const out = new TextWriter(opts.out && opts.out !== '-' ? createWriteStream(opts.out) : process.stdout);
-  if (format === 'csv') await out.write(csvHeader());
+  const formatter = new EventFormatter(format);
+  await out.write(formatter.header());
   const summary = emptySummary();
   const normalized = { inputs: 0, events: 0 };
   let matched = 0;
@@ -145,13 +145,15 @@ export async function runFilter(inputArgs: string[], opts: FilterOptions): Promi
     const e = roster ? applyRoster(item.event, roster) : item.event;
     if (!select(e)) continue;
     matched++;
-    await out.write(format === 'csv' ? eventToCsvRow(e) : eventToJsonLine(e));
+    await out.write(formatter.format(e));
   }
   await out.end();
   if (!opts.quiet) {
     for (const l of inputSummaryLines(summary, normalized)) say(l);
     if (rejected > 5) say(`... and ${rejected - 5} more rejected records (normalize --rejects FILE lists them all)`);
   }
+  // Not silenced by --quiet: the output holds fewer records than matched events.
+  for (const line of formatter.notExportedLines()) process.stderr.write(`audit-evidence: ${line}\n`);
   say(`${matched} event${matched === 1 ? '' : 's'} matched`);
   return 0;
 }

@@ -7,8 +7,7 @@ import type { RunOptions } from '../pipeline/run.js';
 import { canRunParallel, normalizeParallel, parseJobs } from '../pipeline/parallel.js';
 import { formatIds } from '../sources/registry.js';
 import { TextWriter } from '../export/writer.js';
-import { eventToJsonLine } from '../export/jsonl.js';
-import { csvHeader, eventToCsvRow } from '../export/csv.js';
+import { EventFormatter } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
 import { checkZone, parseTimeOption, resolveOutputFormat, OUTPUT_FORMATS, type OutputFormat } from './options.js';
 import { UserError } from './errors.js';
@@ -26,7 +25,7 @@ export function normalizeCommand(): Command {
     .option('--since <time>', 'keep events at or after this time (RFC 3339 or YYYY-MM-DD)')
     .option('--until <time>', 'keep events before this time')
     .option('-o, --out <file>', 'write the events to this file instead of standard output')
-    .addOption(new Option('--output-format <kind>', 'jsonl or csv (default: from the --out file\'s extension, else jsonl)').choices([...OUTPUT_FORMATS]))
+    .addOption(new Option('--output-format <kind>', 'jsonl, csv or ocsf (OCSF 1.8.0 JSON Lines, each record validated against its class schema); default: from the --out file\'s extension (.csv, .ocsf.jsonl, .jsonl), else jsonl').choices([...OUTPUT_FORMATS]))
     .addOption(new Option('--output <kind>', 'deprecated: the old name of --output-format').choices([...OUTPUT_FORMATS]).hideHelp())
     .option('--rejects <path>', 'write rejected records (location, reason, raw text) as JSON Lines to this file')
     .option('-q, --quiet', 'print nothing on stderr but errors')
@@ -65,7 +64,8 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   const summary = emptySummary();
   const shown: string[] = [];
   const say = (m: string) => { if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`); };
-  if (format === 'csv') await out.write(csvHeader());
+  const formatter = new EventFormatter(format);
+  await out.write(formatter.header());
   const run: RunOptions = {
     format: opts.format,
     options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
@@ -73,9 +73,9 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
     onInput: ({ input, format, how }) => { if (how === 'detected' && files.length > 0) say(`${input}: read as ${format} (detected)`); },
   };
   if (canRunParallel(jobs, files)) {
-    shown.push(...await normalizeParallel(files, run, { jobs, output: format, rejects: rej !== null, showRejects: MAX_REJECTS_SHOWN }, { out, rejects: rej }, summary));
+    shown.push(...await normalizeParallel(files, run, { jobs, output: format, rejects: rej !== null, showRejects: MAX_REJECTS_SHOWN, formatter }, { out, rejects: rej }, summary));
   } else for await (const o of normalizeInputs(files, run, summary)) {
-    if (o.kind === 'event') await out.write(format === 'csv' ? eventToCsvRow(o.event) : eventToJsonLine(o.event));
+    if (o.kind === 'event') await out.write(formatter.format(o.event));
     else if (o.kind === 'reject') {
       if (rej) await rej.write(rejectToJsonLine(o));
       if (shown.length < MAX_REJECTS_SHOWN) shown.push(rejectLine(o));
@@ -88,6 +88,8 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
     for (const line of shown) say(`rejected ${line}`);
     if (summary.rejects > shown.length) say(`... and ${summary.rejects - shown.length} more rejected records${rej ? ` (all in ${opts.rejects})` : ' (write them all with --rejects FILE)'}`);
   }
+  // Not silenced by --quiet: the output holds fewer records than events.
+  for (const line of formatter.notExportedLines()) process.stderr.write(`audit-evidence: ${line}\n`);
   process.stderr.write(`audit-evidence: ${formatSummaryLine(summary)}\n`);
   return 0;
 }

@@ -23,7 +23,7 @@ export function checkZone(zone: string | undefined): string | undefined {
 }
 
 /** Output formats of the commands that write events (normalize, filter). */
-export const OUTPUT_FORMATS = ['jsonl', 'csv'] as const;
+export const OUTPUT_FORMATS = ['jsonl', 'csv', 'ocsf'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The format a file name implies: .csv, .jsonl/.json/.ndjson (.ocsf.jsonl is OCSF, not offered here), else none. */

@@ -20,6 +20,8 @@ import { applyRoster } from '../privilege/roster.js';
 import { emptySummary, OUTSIDE_WINDOW, type RunSummary } from '../pipeline/run.js';
 import { findAdapter } from '../sources/registry.js';
 import { csvHeader } from '../export/csv.js';
+import { EventFormatter } from '../export/format.js';
+import { OCSF_VERSION } from '../export/ocsf.js';
 import { CompletenessChecker, type SourceInfo, type ProfileId } from '../checks/index.js';
 import type { CollectConfig } from '../config/load.js';
 import { MerkleBuilder } from '../bundle/merkle.js';
@@ -34,7 +36,7 @@ import { failingRules } from '../checks/report.js';
 import { summaryHtml, type SampleRow } from '../bundle/html.js';
 import { verifyDoc } from '../bundle/verify-doc.js';
 import {
-  COLLECTOR_NAME, COLLECTOR_VERSION, COMPLETENESS_FILE, CSV_FILE, ENVELOPE_FILE, EPHEMERAL_WARNING, EVENTS_FILE, MANIFEST_FILE,
+  COLLECTOR_NAME, COLLECTOR_VERSION, COMPLETENESS_FILE, CSV_FILE, OCSF_FILE, ENVELOPE_FILE, EPHEMERAL_WARNING, EVENTS_FILE, MANIFEST_FILE,
   PREDICATE_TYPE, PUBLIC_KEY_FILE, REJECTS_FILE, SCHEMA_FILE, STATEMENT_TYPE, SUMMARY_FILE, SUMS_FILE, VERIFY_FILE,
   rawFileName, statementBytes, sumsText,
   OK_STATUSES, type EvidencePredicate, type SourceEntry, type SourceStatus, type Statement, type Subject,
@@ -197,6 +199,11 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const rejects = new DeflatedFile(join(work, 'rejects.jsonl.deflate'));
     outputs.push(events, csv, rejects);
     await csv.write(csvHeader());
+    // events.ocsf.jsonl (config bundle.ocsf): the same events as OCSF records, each validated.
+    const ocsf = config.bundle.ocsf ? new DeflatedFile(join(work, 'events.ocsf.jsonl.deflate')) : null;
+    const ocsfFormatter = new EventFormatter('ocsf');
+    let ocsfRecords = 0;
+    if (ocsf) outputs.push(ocsf);
     const dayOf = dayLabeller(period.timezone);
     let eventLines = 0;
     const checkSources = config.sources.map(sourceInfo).filter((s): s is SourceInfo => s !== null);
@@ -256,6 +263,10 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
             if (events.add(`${line}\n`)) await events.flush();
             eventLines++;
             if (csv.add(csvRow(ev))) await csv.flush();
+            if (ocsf) {
+              const text = ocsfFormatter.format(ev);
+              if (text) { ocsfRecords += text.split('\n').length - 1; if (ocsf.add(text)) await ocsf.flush(); }
+            }
             if (rawLine('event')) await raw.flush();
             checker.add(ev);
             c.events++;
@@ -342,6 +353,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const eventsDigest = await events.close();
     const csvDigest = await csv.close();
     const rejectsDigest = await rejects.close();
+    const ocsfDigest = ocsf ? await ocsf.close() : null;
     const report = checker.finish();
     const completenessBytes = Buffer.from(`${JSON.stringify({
       // The checker's options as run, so that verify can run the same check again.
@@ -384,7 +396,12 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         failed_because: report.failedBecause, finding_counts: report.findingCounts, failing_rules: failingRules(report),
       },
       previous_bundle: previous,
+      ...(ocsfDigest ? { ocsf: {
+        file: OCSF_FILE, version: OCSF_VERSION, records: ocsfRecords,
+        events_not_exported: ocsfFormatter.notExportedTotal, not_exported: Object.fromEntries(ocsfFormatter.notExported),
+      } } : {}),
     };
+    for (const line of ocsfFormatter.notExportedLines()) warnings.push(`${OCSF_FILE}: ${line}`);
     const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, days, daysBySource, hoursBySource, sample, privilegedByCategory, sampleLimit: config.bundle.sampleRows, findings: report.findings }));
     const verifyMd = Buffer.from(verifyDoc({ keyid, ephemeral: o.key.ephemeral, demo: !!o.demo }));
 
@@ -393,6 +410,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       { name: PUBLIC_KEY_FILE, data: pubPem, sha256: sha256Hex(pubPem) },
       { name: EVENTS_FILE, deflated: eventsDigest, sha256: eventsDigest.sha256 },
       { name: CSV_FILE, deflated: csvDigest, sha256: csvDigest.sha256 },
+      ...(ocsfDigest ? [{ name: OCSF_FILE, deflated: ocsfDigest, sha256: ocsfDigest.sha256 }] : []),
       { name: REJECTS_FILE, deflated: rejectsDigest, sha256: rejectsDigest.sha256 },
       { name: COMPLETENESS_FILE, data: completenessBytes, sha256: sha256Hex(completenessBytes) },
       { name: SUMMARY_FILE, data: html, sha256: sha256Hex(html) },

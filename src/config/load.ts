@@ -36,7 +36,7 @@ export interface CollectConfig {
   /** Where the roster came from, for the manifest. */
   rosterFrom: string[];
   sources: SourceConfig[];
-  bundle: { out?: string; key?: string; sampleRows: number };
+  bundle: { out?: string; key?: string; sampleRows: number; ocsf?: boolean };
 }
 
 /** Administrator events per category in the HTML summary's sample (bundle.sample_rows). */
@@ -178,7 +178,7 @@ export function resolveConfig(v: Record<string, unknown>, file: string | null, d
     const paths = (Array.isArray(s.paths) ? s.paths : [s.paths]) as string[];
     return { ...s, paths, base, format: (s.format as string | undefined) ?? 'auto' } as FileSourceSettings;
   });
-  const bundle = (v.bundle ?? {}) as { out?: string; key?: string; sample_rows?: number };
+  const bundle = (v.bundle ?? {}) as { out?: string; key?: string; sample_rows?: number; ocsf?: boolean };
   const identities = (v.identities ?? {}) as { shared?: string[] };
   return {
     file, digest,
@@ -192,6 +192,7 @@ export function resolveConfig(v: Record<string, unknown>, file: string | null, d
       out: bundle.out ? abs(bundle.out) : undefined,
       key: bundle.key ? abs(bundle.key) : undefined,
       sampleRows: bundle.sample_rows ?? DEFAULT_SAMPLE_ROWS,
+      ocsf: bundle.ocsf ?? false,
     },
   };
 }

@@ -41,6 +41,8 @@ bundle:
   # key: keys/evidence.key
   # How many administrator events of each category the HTML summary shows (default 10).
   sample_rows: 10
+  # Also write events.ocsf.jsonl (OCSF 1.8.0, for a SIEM or security data lake) into the bundle.
+  # ocsf: true
 
 # The sources. Each needs a unique name (letters, digits, . _ -): it becomes source.instance on
 # every event and the folder of its raw records (raw/<name>/) in the bundle.

@@ -16,14 +16,15 @@ import { DetectionError } from './detect.js';
 import { UsageError, emptySummary, normalizeInputs, rejectLine } from './run.js';
 import type { RunOptions, RunSummary } from './run.js';
 import { TextWriter } from '../export/writer.js';
-import { eventToJsonLine } from '../export/jsonl.js';
-import { eventToCsvRow } from '../export/csv.js';
+import { EventFormatter, type OutputKind } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
 
 export interface ParallelOptions {
   /** Workers wanted; the run uses min(jobs, files, cores). */
   jobs: number;
-  output: 'jsonl' | 'csv';
+  output: OutputKind;
+  /** Receives the counts of events a worker could not write in `output` (OCSF: no timestamp). */
+  formatter?: EventFormatter;
   /** Whether rejected records are written (to `sinks.rejects`). */
   rejects: boolean;
   /** How many reject descriptions (`rejectLine`) to return for display. */
@@ -54,7 +55,7 @@ export function canRunParallel(jobs: number, files: string[]): boolean {
 interface WorkerSetup {
   auditEvidenceNormalizeWorker: true;
   run: Pick<RunOptions, 'format' | 'options' | 'since' | 'until'>;
-  output: 'jsonl' | 'csv';
+  output: OutputKind;
   rejects: boolean;
   showRejects: number;
 }
@@ -68,6 +69,8 @@ interface FileDone {
   info: { input: string; format: string; how: 'named' | 'detected' } | null;
   summary: RunSummary;
   rejectLines: string[];
+  notExported: Array<[string, number]>;
+  notExportedIds: string[];
   error: SerializedError | null;
 }
 
@@ -123,6 +126,7 @@ export async function normalizeParallel(
       if (t.rejPath) await rm(t.rejPath, { force: true });
       mergeSummary(summary, d.summary);
       for (const l of d.rejectLines) if (shown.length < opts.showRejects) shown.push(l);
+      for (const [reason, count] of d.notExported) opts.formatter?.addNotExported(reason, count, d.notExportedIds);
       if (d.error) throw revive(d.error);
     }
   } finally {
@@ -181,10 +185,11 @@ async function normalizeTask(setup: WorkerSetup, t: FileTask): Promise<FileDone>
   let error: SerializedError | null = null;
   const out = new TextWriter(createWriteStream(t.outPath));
   const rej = t.rejPath ? new TextWriter(createWriteStream(t.rejPath)) : null;
+  const formatter = new EventFormatter(setup.output);
   try {
     const run: RunOptions = { ...setup.run, onInput: (i) => { info = i; } };
     for await (const o of normalizeInputs([t.path], run, summary)) {
-      if (o.kind === 'event') await out.write(setup.output === 'csv' ? eventToCsvRow(o.event) : eventToJsonLine(o.event));
+      if (o.kind === 'event') await out.write(formatter.format(o.event));
       else if (o.kind === 'reject') {
         if (rej) await rej.write(rejectToJsonLine(o));
         if (rejectLines.length < setup.showRejects) rejectLines.push(rejectLine(o));
@@ -196,7 +201,7 @@ async function normalizeTask(setup: WorkerSetup, t: FileTask): Promise<FileDone>
     await out.end();
     await rej?.end();
   }
-  return { index: t.index, info, summary, rejectLines, error };
+  return { index: t.index, info, summary, rejectLines, notExported: [...formatter.notExported], notExportedIds: formatter.notExportedIds, error };
 }
 
 if (!isMainThread && parentPort && (workerData as WorkerSetup | null)?.auditEvidenceNormalizeWorker) {
@@ -205,7 +210,7 @@ if (!isMainThread && parentPort && (workerData as WorkerSetup | null)?.auditEvid
   // Tasks arrive one at a time (the main thread sends the next when this one is done).
   port.on('message', (t: FileTask) => {
     normalizeTask(setup, t).then((d) => port.postMessage(d), (e) => port.postMessage({
-      index: t.index, info: null, summary: emptySummary(), rejectLines: [], error: serialize(e),
+      index: t.index, info: null, summary: emptySummary(), rejectLines: [], notExported: [], notExportedIds: [], error: serialize(e),
     } satisfies FileDone));
   });
 }

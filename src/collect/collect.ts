@@ -264,7 +264,8 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
             eventLines++;
             if (csv.add(csvRow(ev))) await csv.flush();
             if (ocsf) {
-              const text = ocsfFormatter.format(ev);
+              // From the canonical line, so the records' key order is the one verify recomputes.
+              const text = ocsfFormatter.format(JSON.parse(line) as AuditEvent);
               if (text) { ocsfRecords += text.split('\n').length - 1; if (ocsf.add(text)) await ocsf.flush(); }
             }
             if (rawLine('event')) await raw.flush();

@@ -4,6 +4,7 @@
 // over the events, the completeness result and the link to the previous bundle.
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../event/schema.js';
+import type { Retention } from '../retention/types.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PREDICATE_TYPE = 'https://audit-evidence.dev/evidence-bundle/v1';
@@ -66,6 +67,8 @@ export interface SourceEntry {
   roster: Array<{ principal: string; reason: string; origin: string; instance: string | null }>;
   warnings: string[];
   demo_time_shift_days: number | null;
+  /** How long the source keeps its records (written by this version for every source). */
+  retention?: Retention;
 }
 
 export interface EvidencePredicate {

@@ -3,6 +3,7 @@
 import type { AuditEvent, Location } from '../event/types.generated.js';
 import type { Category, SourceKind } from '../event/build.js';
 import type { Roster } from '../privilege/roster.js';
+import type { Retention } from '../retention/types.js';
 
 export type ProfileId = 'soc2' | 'pci' | 'iso27001' | 'hipaa';
 export type Severity = 'error' | 'warning' | 'info';
@@ -13,6 +14,8 @@ export interface SourceInfo {
   format: string;
   instance?: string | null;
   settings?: Record<string, unknown>;
+  /** How long the source keeps its records (collect fills it in after reading the source). */
+  retention?: Retention | null;
 }
 
 export interface CheckOptions {
@@ -37,6 +40,8 @@ export interface CheckOptions {
   privilegedOnly?: boolean;
   /** How many example findings per rule the report keeps (default 50). */
   examplesPerRule?: number;
+  /** Days a source must keep its records (rule retention.short; default 365). */
+  retentionMinDays?: number;
   /** The clock used to judge future timestamps (default: `until` when given, so reports recompute identically; else now). */
   now?: Date;
 }

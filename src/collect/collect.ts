@@ -22,6 +22,7 @@ import { findAdapter } from '../sources/registry.js';
 import { csvHeader } from '../export/csv.js';
 import { EventFormatter } from '../export/format.js';
 import { OCSF_VERSION } from '../export/ocsf.js';
+import { retention, type Retention } from '../retention/types.js';
 import { CompletenessChecker, type SourceInfo, type ProfileId } from '../checks/index.js';
 import type { CollectConfig } from '../config/load.js';
 import { MerkleBuilder } from '../bundle/merkle.js';
@@ -167,6 +168,16 @@ function sourceInfo(cfg: SourceConfig): SourceInfo | null {
 
 function bump(m: Record<string, number>, k: string, n = 1): void { m[k] = (m[k] ?? 0) + n; }
 
+/** The retention a source reported, or why there is none: every source gets a line. */
+function sourceRetention(cfg: SourceConfig, got: Retention | null, status: string, now: Date): Retention {
+  if (got) return got;
+  if (cfg.type === 'file') {
+    return retention(null, 'read from files: how long the system that writes them keeps them (rotation, deletion, the store they are copied to) cannot be told from the files; read the source live, or record that policy in the evidence', `config paths of source ${cfg.name}`, { paths: cfg.paths ?? null }, { now });
+  }
+  if (status === 'failed') return retention(null, 'the source could not be read, so neither could its retention settings', `source ${cfg.name}`, {}, { now });
+  return retention(null, `this version does not read retention settings for ${cfg.type} sources`, `source ${cfg.name}`, {}, { now });
+}
+
 export async function runCollect(o: CollectOptions): Promise<CollectResult> {
   const temps = o.temps ?? new TempFiles();
   const say = o.progress ?? (() => {});
@@ -210,6 +221,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const checker = new CompletenessChecker({
       profile: config.profile as ProfileId, since: period.start, until: period.end,
       sharedIdentities: config.sharedIdentities, roster: config.roster, sources: checkSources,
+      retentionMinDays: config.retentionMinDays,
     });
     const byCategory: Record<string, number> = {};
     const categoriesBySource: Record<string, Record<string, number>> = {};
@@ -347,6 +359,10 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         warnings: sourceWarnings,
         demo_time_shift_days: typeof shift === 'number' ? shift : null,
       });
+      const kept = sourceRetention(cfg, res?.retention ?? null, status, o.now);
+      entries[entries.length - 1]!.retention = kept;
+      const info = checkSources.find((s) => s.name === cfg.name);
+      if (info) info.retention = kept;
       for (const w of sourceWarnings) warnings.push(`${cfg.name}: ${w}`);
       say(`${cfg.name}: ${status}${reason ? ` (${reason})` : ''}: read ${c.read}, ${c.events} events, ${c.rejects} rejected, ${skippedTotal} skipped (${c.outside} outside the period)`);
     }
@@ -361,6 +377,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       options: {
         profile: config.profile, since: period.start.toISOString(), until: period.end.toISOString(),
         shared_identities: config.sharedIdentities ?? null, sources: checkSources, roster: config.roster.entries,
+        retention_minimum_days: config.retentionMinDays,
       },
       report,
     }, null, 2)}\n`);

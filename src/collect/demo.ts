@@ -4,6 +4,7 @@
 // week (DEMO_WEEK), one day left silent so the report shows what a logging gap looks like. The raw
 // records are not changed (their hashes still match the shipped files); each event records its shift
 // in details.demo_time_shift_days, and the manifest records the shifts per source.
+import { DEFAULT_RETENTION_MIN_DAYS } from '../retention/types.js';
 import { fileURLToPath } from 'node:url';
 import { findAdapter } from '../sources/registry.js';
 import { OUTSIDE_WINDOW, emptySummary, type RunSummary } from '../pipeline/run.js';
@@ -42,6 +43,7 @@ export function demoConfig(): { config: CollectConfig; unavailable: string[] } {
   return {
     config: {
       file: null, digest: null, profile: 'soc2', roster: { entries: [] }, rosterFrom: [], sources,
+      retentionMinDays: DEFAULT_RETENTION_MIN_DAYS,
       bundle: { sampleRows: DEFAULT_SAMPLE_ROWS },
     },
     unavailable,

@@ -5,6 +5,7 @@
 import type { Outcome } from '../pipeline/types.js';
 import type { RunSummary } from '../pipeline/run.js';
 import type { RosterEntry } from '../privilege/roster.js';
+import type { Retention } from '../retention/types.js';
 
 export interface SourceRunContext {
   /** Inclusive start of the evidence period. */
@@ -44,6 +45,8 @@ export interface SourceResult {
    * (applyRoster) before yielding them.
    */
   roster?: RosterEntry[];
+  /** How long the source keeps its records, as read from it (unknown with why when it cannot tell). */
+  retention?: Retention | null;
   /** Non-fatal warnings to print and record. */
   warnings: string[];
   /**

@@ -9,6 +9,7 @@ import { ajv, packageFile } from '../event/schema.js';
 import { sha256Hex } from '../event/hash.js';
 import { isValidZone } from '../event/time.js';
 import type { Roster, RosterEntry } from '../privilege/roster.js';
+import { DEFAULT_RETENTION_MIN_DAYS } from '../retention/types.js';
 import type { SourceConfig } from '../collect/source.js';
 import type { FileSourceSettings } from '../collect/file-source.js';
 
@@ -32,6 +33,8 @@ export interface CollectConfig {
   timezone?: string;
   profile: ProfileName;
   sharedIdentities?: string[];
+  /** Days every source must keep its records (retention.minimum_days, default 365). */
+  retentionMinDays: number;
   roster: Roster;
   /** Where the roster came from, for the manifest. */
   rosterFrom: string[];
@@ -185,6 +188,7 @@ export function resolveConfig(v: Record<string, unknown>, file: string | null, d
     timezone: v.timezone as string | undefined,
     profile: (v.profile as ProfileName | undefined) ?? 'soc2',
     sharedIdentities: identities.shared,
+    retentionMinDays: ((v.retention ?? {}) as { minimum_days?: number }).minimum_days ?? DEFAULT_RETENTION_MIN_DAYS,
     roster: { entries },
     rosterFrom,
     sources,

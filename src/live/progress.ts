@@ -5,6 +5,7 @@ import type { SourceResult, SourceRunContext, SourceStatus } from '../collect/so
 import type { RosterEntry } from '../privilege/roster.js';
 import type { Outcome } from '../pipeline/types.js';
 import { OUTSIDE_WINDOW } from '../pipeline/run.js';
+import type { Retention } from '../retention/types.js';
 
 /**
  * Whether live sources report progress: on a terminal, never in CI or when stderr is not a TTY (a
@@ -56,6 +57,8 @@ export class LiveResult {
   how = '';
   settings: Record<string, unknown> = {};
   roster: RosterEntry[] = [];
+  /** How long the source keeps its records (read from its settings), when the source can tell. */
+  retention: Retention | null = null;
   warnings: string[] = [];
   /** Raw records (or API entries) read so far. */
   records = 0;
@@ -98,6 +101,7 @@ export class LiveResult {
       how: this.how,
       settings: this.settings,
       roster: this.roster,
+      retention: this.retention,
       warnings: this.warnings,
     };
   }

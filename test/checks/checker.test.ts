@@ -10,7 +10,7 @@ import { ev } from './make-event.js';
 test('rule ids are stable and unique', () => {
   expect(RULES.map((r) => r.id)).toEqual([
     'audit.disabled', 'privileged.break-glass', 'field.missing', 'time.invalid', 'time.outside-window', 'identity.shared',
-    'identity.ambiguous', 'resource.implicit', 'category.empty', 'sequence.gap', 'input.rejected',
+    'identity.ambiguous', 'resource.implicit', 'category.empty', 'sequence.gap', 'input.rejected', 'retention.short',
   ]);
   expect(DEFAULT_FAIL_ON).toEqual(['audit.disabled', 'time.outside-window', 'sequence.gap', 'input.rejected']);
 });

@@ -17,6 +17,7 @@ import { LiveResult, ProgressLine } from '../progress.js';
 import { withRoster } from '../roster.js';
 import { MysqlOwnSession, OWN_SESSION, SESSION_TAG } from '../own-session.js';
 import { mysqlConnection, type MysqlSourceConfig } from './connection.js';
+import { enterpriseRetention, mariadbRetention, type AuditFileStat } from '../../retention/mariadb.js';
 import { enterpriseStatusWarnings, enterpriseWarnings, mariadbWarnings, type Vars } from './settings.js';
 import { readRoster } from './roster.js';
 import { readAuditLog } from './audit-log-read.js';
@@ -25,6 +26,15 @@ async function vars(conn: mysql.Connection, sql: string): Promise<Vars> {
   const [rows] = await conn.query(sql);
   const out: Vars = {};
   for (const r of rows as Array<{ Variable_name: string; Value: string }>) out[r.Variable_name] = String(r.Value ?? '');
+  return out;
+}
+
+/** Size and last write of the audit file and each rotated copy that exists. */
+async function auditFileStats(path: string, rotations: number): Promise<AuditFileStat[]> {
+  const out: AuditFileStat[] = [];
+  for (const p of [path, ...Array.from({ length: Math.min(rotations, 999) }, (_, i) => `${path}.${i + 1}`)]) {
+    try { const st = await stat(p); out.push({ path: p, size: st.size, modified: st.mtime }); } catch { /* not there */ }
+  }
   return out;
 }
 
@@ -95,6 +105,7 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
         await db.end().catch(() => undefined);
         db = null;
         const files = await mariadbAuditFiles(path, Number(sa.server_audit_file_rotations ?? '0'), ctx.since);
+        res.retention = mariadbRetention(sa, await auditFileStats(path, Number(sa.server_audit_file_rotations ?? '0')), `SHOW GLOBAL VARIABLES on ${conn.display} and the audit files at ${path}`);
         res.how = `SQL on ${conn.display} for the server_audit configuration and admin roster; records from the audit file paired with the connection: ${files.join(', ')}`;
         try { await stat(path); } catch {
           res.fail(`cannot read the MariaDB audit file ${path} on this machine: the server writes it on its own host; mount or copy it here and give its path as audit_file in the source's config`);
@@ -118,6 +129,7 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
       } else {
         const st = await vars(db, "SHOW GLOBAL STATUS LIKE 'Audit\\_log%'");
         res.settings.audit_log_variables = al;
+        res.retention = enterpriseRetention(al, `SHOW GLOBAL VARIABLES on ${conn.display}`);
         res.settings.audit_log_status = st;
         for (const w of [...enterpriseWarnings(al), ...enterpriseStatusWarnings(st)]) res.warn(w);
         if (Object.keys(al).length === 0) { res.fail(`MySQL Enterprise Audit (the audit_log plugin) is not loaded on ${conn.display}: there is nothing to read`); return; }

@@ -13,6 +13,7 @@ import { withRoster } from '../roster.js';
 import { asOwnSession, isPgOwnSession, COLLECTOR_APPLICATION, OWN_SESSION, type PgSession } from '../own-session.js';
 import { pgConnection, type PostgresSourceConfig } from './connection.js';
 import { collectorOff, readSettings, settingWarnings } from './settings.js';
+import { postgresRetention } from '../../retention/postgres.js';
 import { readRoster } from './roster.js';
 import { chooseFormat, filesForWindow, listLogFiles, readLogFile } from './log-files.js';
 
@@ -61,6 +62,7 @@ export const openPostgres: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) 
         skipped_as: OWN_SESSION, application_name: COLLECTOR_APPLICATION, role, session_id: own.sessionId, pid: own.pid,
       };
       ownSession = own;
+      res.retention = postgresRetention(settings, `pg_settings on ${conn.display}`, null);
       if (collectorOff(settings)) {
         res.fail(`logging_collector is off on ${conn.display}: the server writes its log to stderr (for example /var/log/postgresql), which SQL cannot read; collect those files with a file source (type: files, format: pgaudit) instead`);
         return;
@@ -72,6 +74,8 @@ export const openPostgres: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) 
       if (!priv.monitor || !priv.readfile || !priv.statfile || !priv.curfile) throw new PrivilegeError('precheck');
       res.roster = await readRoster(client, `live:${c.name}`, c.name);
       const files = await listLogFiles(client);
+      const oldest = [...files].sort((a, b) => a.modification.getTime() - b.modification.getTime())[0] ?? null;
+      res.retention = postgresRetention(settings, `pg_settings and pg_ls_logdir() on ${conn.display}`, oldest);
       const format = chooseFormat(files, c.log_format ?? 'auto');
       for (const w of settingWarnings(settings, format)) res.warn(w);
       const logDir = String(settings.log_directory ?? 'log').replace(/\/+$/, '');

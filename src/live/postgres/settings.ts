@@ -6,7 +6,7 @@ import type pg from 'pg';
 
 export const SETTING_NAMES = [
   'server_version', 'log_destination', 'logging_collector', 'log_directory', 'log_filename', 'log_line_prefix',
-  'log_timezone', 'log_connections', 'log_disconnections', 'log_statement', 'log_rotation_age', 'log_rotation_size',
+  'log_timezone', 'log_connections', 'log_disconnections', 'log_statement', 'log_rotation_age', 'log_rotation_size', 'log_truncate_on_rotation',
   'shared_preload_libraries', 'pgaudit.log', 'pgaudit.log_catalog', 'pgaudit.log_parameter', 'pgaudit.log_relation',
   'pgaudit.log_statement_once', 'pgaudit.role',
 ] as const;

@@ -10,6 +10,8 @@
 // source), the findings grouped by rule and a sample of administrator activity grouped by category.
 import type { EvidencePredicate, SourceEntry } from './manifest.js';
 import type { Finding } from '../checks/index.js';
+import { retentionSection } from './html-retention.js';
+import { DEFAULT_RETENTION_MIN_DAYS } from '../retention/types.js';
 import { findRule, RULES } from '../checks/rules/index.js';
 import { localTime } from '../collect/window.js';
 import { cssString, escapeHtml } from './escape.js';
@@ -48,6 +50,8 @@ export interface SummaryData {
   /** At most this many rows per category. */
   sampleLimit: number;
   findings: Finding[];
+  /** Days each source must keep its records (config retention.minimum_days). */
+  retentionMinDays?: number;
 }
 
 /** The six admin-activity categories, always listed, then 'other'. */
@@ -236,6 +240,7 @@ export function summaryHtml(d: SummaryData): string {
   out.push('<main>');
   verdict(out, d, when.long);
   sourcesTable(out, d);
+  out.push(retentionSection(d.predicate.sources, d.retentionMinDays ?? DEFAULT_RETENTION_MIN_DAYS));
   dayChart(out, d);
   heatTable(out, d);
   findingsByRule(out, d);

@@ -420,7 +420,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       } } : {}),
     };
     for (const line of ocsfFormatter.notExportedLines()) warnings.push(`${OCSF_FILE}: ${line}`);
-    const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, days, daysBySource, hoursBySource, sample, privilegedByCategory, sampleLimit: config.bundle.sampleRows, findings: report.findings }));
+    const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, days, daysBySource, hoursBySource, sample, privilegedByCategory, sampleLimit: config.bundle.sampleRows, findings: report.findings, retentionMinDays: config.retentionMinDays }));
     const verifyMd = Buffer.from(verifyDoc({ keyid, ephemeral: o.key.ephemeral, demo: !!o.demo }));
 
     const files: Array<ZipItem & { sha256: string }> = [

@@ -6,6 +6,7 @@
 // API: https://cloud.google.com/logging/docs/reference/v2/rpc/google.logging.v2#google.logging.v2.LoggingServiceV2.ListLogEntries
 // Filter syntax: https://cloud.google.com/logging/docs/view/logging-query-language
 import { Logging } from '@google-cloud/logging';
+import { gcpRetention, readGcpRouting } from '../../retention/gcp.js';
 import * as grpc from '@grpc/grpc-js';
 import type { LiveSourceOpener, SourceConfig } from '../../collect/source.js';
 import type { Outcome } from '../../pipeline/types.js';
@@ -97,6 +98,8 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
         universeDomain: 'googleapis.com',
       });
     } catch (e) { res.fail(`cannot create the Cloud Logging client: ${(e as Error).message}`); return; }
+    // Where these audit logs are kept and for how long (buckets and sinks); never fails the pull.
+    res.retention = gcpRetention(kinds, await readGcpRouting(logging, resources), `Cloud Logging ListBuckets and ListSinks on ${resources.join(', ')}`);
     let page = 0;
     let token = '';
     let entries = 0;

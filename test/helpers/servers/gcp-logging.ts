@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { auditRoot, gaxProtoDir } from '../../../src/live/gcp-logging/decode.js';
+import { addLoggingConfigService, type LoggingConfigScript } from './gcp-logging-config.js';
 
 export interface FakeAuditEntry {
   logName: string;
@@ -27,6 +28,8 @@ export interface GcpServerScript {
   errorCode?: grpc.status;
   /** Pages that fail once with UNAVAILABLE before answering (retried by the source). */
   transientOnPages?: number[];
+  /** Buckets and sinks served by ConfigServiceV2 (ListBuckets, ListSinks); without it, UNIMPLEMENTED. */
+  config?: LoggingConfigScript;
 }
 
 export interface GcpServer {
@@ -82,6 +85,7 @@ export async function startGcpLogging(script: GcpServerScript): Promise<GcpServe
       cb(null, { entries, next_page_token: page < script.pages.length ? `page-${page + 1}` : '' });
     },
   });
+  if (script.config) addLoggingConfigService(server, script.config);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
   return {
     port, requests, script,

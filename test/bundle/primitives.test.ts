@@ -118,7 +118,7 @@ describe('configuration', () => {
     expect(c.profile).toBe('pci');
     expect(c.roster.entries.map((e) => [e.principal, e.origin])).toEqual([['alice', 'file:admins.txt'], ['bob', 'file:admins.txt'], ['carol', 'config']]);
     expect(c.sharedIdentities).toEqual(['svc']);
-    expect(c.bundle).toEqual({ out: undefined, key: join(dir, 'k.key'), sampleRows: 5 });
+    expect(c.bundle).toEqual({ out: undefined, key: join(dir, 'k.key'), sampleRows: 5, ocsf: false });
     expect(c.sources[0]).toMatchObject({ paths: ['logs/*.log'], base: dir, format: 'auto' });
     expect(c.digest).toMatch(/^[0-9a-f]{64}$/);
     writeFileSync(path, 'sources: [\n');

@@ -12,6 +12,8 @@ import type { Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
 import { normalizeOne } from '../../pipeline/run.js';
 import { findAdapter } from '../../sources/registry.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { awsRetention, readTrails } from '../../retention/aws.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy } from '../pace.js';
 
@@ -23,6 +25,8 @@ export interface CloudTrailSourceConfig {
   profile?: string;
   /** For tests and private endpoints. */
   endpoint?: string;
+  /** S3 endpoint for reading the trail bucket's lifecycle and Object Lock (tests, private endpoints; path-style). */
+  s3_endpoint?: string;
   /** Requests per second per region; LookupEvents allows 2. */
   requests_per_second?: number;
   /** Events per page (LookupEvents allows up to 50). */
@@ -130,10 +134,36 @@ export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
       res.warn(`transient errors were retried with backoff: ${Object.entries(retries).map(([k, v]) => `${v} × ${k}`).join(', ')}`);
     }
     progress.update(`done: ${events} events, ${pages} pages`, true);
+    await readRetention();
     if (res.failedReason !== null) return;
     if (tooOld) { res.fail(`the period starts before the ${RETENTION_DAYS} days LookupEvents keeps: events before ${new Date(oldest).toISOString()} cannot be pulled this way; use the trail's S3 files`); return; }
     res.position = null;
     res.done();
+  }
+
+  /** The trails, their S3 buckets' lifecycle and Object Lock: where the events are kept, how long. */
+  async function readRetention(): Promise<void> {
+    const region = c.regions?.[0];
+    if (!region) return;
+    const ct = new CloudTrailClient({ region, ...(c.profile ? { profile: c.profile } : {}), ...(c.endpoint ? { endpoint: c.endpoint } : {}) });
+    const s3s: S3Client[] = [];
+    const s3For = (home: string | null) => {
+      const s3 = new S3Client({ region: home ?? region, ...(c.profile ? { profile: c.profile } : {}), ...(c.s3_endpoint ? { endpoint: c.s3_endpoint, forcePathStyle: true } : {}) });
+      s3s.push(s3);
+      return s3;
+    };
+    try {
+      const read = await readTrails(ct, s3For);
+      res.retention = awsRetention(read, `CloudTrail DescribeTrails and GetTrailStatus in ${region}, S3 lifecycle and Object Lock of the trail buckets`);
+      for (const t of read.trails) {
+        if (t.is_logging === false) res.warn(`trail ${t.name} is not logging (GetTrailStatus IsLogging false): no new copies reach s3://${t.bucket}`);
+        if (!t.log_file_validation) res.warn(`trail ${t.name} has log file validation off: its S3 copies carry no signed digests`);
+        if (t.latest_delivery_error) res.warn(`trail ${t.name}: latest delivery error ${t.latest_delivery_error}`);
+      }
+    } finally {
+      ct.destroy();
+      for (const s of s3s) s.destroy();
+    }
   }
 
   return { outcomes: run(), result: () => res.result() };

@@ -15,6 +15,8 @@ export interface CtServerScript {
   errorType?: string;
   /** Public keys for ListPublicKeys: base64 PKCS#1 DER, with validity (epoch seconds) and fingerprint (MD5 hex of the DER). */
   publicKeys?: Array<{ Value: string; ValidityStartTime: number; ValidityEndTime: number; Fingerprint: string }>;
+  /** Trails for DescribeTrails (as CloudTrail returns them) with their GetTrailStatus answer; without it those calls fail as unknown operations. */
+  trails?: Array<{ trail: Record<string, unknown>; status: Record<string, unknown> }>;
 }
 
 export interface CtServer {
@@ -43,6 +45,13 @@ export async function startCloudTrail(script: CtServerScript): Promise<CtServer>
       const keys = (script.publicKeys ?? []).filter((k) => k.ValidityEndTime >= from && k.ValidityStartTime <= to);
       const i = typeof b.NextToken === 'string' ? Number(b.NextToken.replace('key-', '')) : 0;
       send(200, { PublicKeyList: keys.slice(i, i + 1), ...(i + 1 < keys.length ? { NextToken: `key-${i + 1}` } : {}) });
+      return;
+    }
+    if (script.trails && target === 'CloudTrail_20131101.DescribeTrails') { send(200, { trailList: script.trails.map((t) => t.trail) }); return; }
+    if (script.trails && target === 'CloudTrail_20131101.GetTrailStatus') {
+      const t = script.trails.find((x) => x.trail.TrailARN === b.Name || x.trail.Name === b.Name);
+      if (!t) { send(400, { __type: 'com.amazonaws.cloudtrail.v20131101#TrailNotFoundException', message: `Unknown trail: ${String(b.Name)}` }); return; }
+      send(200, t.status);
       return;
     }
     if (target !== 'CloudTrail_20131101.LookupEvents') { send(400, { __type: 'com.amazonaws.cloudtrail.v20131101#UnknownOperationException', message: target }); return; }

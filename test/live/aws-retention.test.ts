@@ -51,7 +51,7 @@ describe('AWS CloudTrail retention', () => {
     expect(facts[0]!.lifecycle_rules.map((x) => x.id)).toEqual(['expire-logs']);
     expect(d.result.warnings.join('\n')).toMatch(/trail old is not logging/);
     expect(d.result.warnings.join('\n')).toMatch(/trail old has log file validation off/);
-    const calls = ct.requests.map((x) => x.target.split('.')[1]);
+    const calls = ct.otherRequests.map((x) => x.target.split('.')[1]);
     expect(calls).toEqual(expect.arrayContaining(['DescribeTrails', 'GetTrailStatus']));
     expect(s3.requests.some((x) => 'lifecycle' in x.query)).toBe(true);
     expect(s3.requests.some((x) => 'object-lock' in x.query)).toBe(true);

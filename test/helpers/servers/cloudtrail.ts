@@ -22,6 +22,8 @@ export interface CtServerScript {
 export interface CtServer {
   endpoint: string;
   requests: Array<{ target: string; body: Record<string, unknown>; at: number; auth: string }>;
+  /** Calls other than LookupEvents (DescribeTrails, GetTrailStatus, unknown operations). */
+  otherRequests: Array<{ target: string; body: Record<string, unknown> }>;
   script: CtServerScript;
   stop(): Promise<void>;
 }
@@ -32,12 +34,14 @@ function body(req: IncomingMessage): Promise<string> {
 
 export async function startCloudTrail(script: CtServerScript): Promise<CtServer> {
   const requests: CtServer['requests'] = [];
+  const otherRequests: CtServer['otherRequests'] = [];
   const throttled = new Set<number>();
   const server: Server = createServer(async (req, res) => {
     const text = await body(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const b = text ? JSON.parse(text) as Record<string, unknown> : {};
-    requests.push({ target, body: b, at: Date.now(), auth: String(req.headers.authorization ?? '') });
+    if (target === 'CloudTrail_20131101.LookupEvents') requests.push({ target, body: b, at: Date.now(), auth: String(req.headers.authorization ?? '') });
+    else otherRequests.push({ target, body: b });
     const send = (status: number, obj: unknown) => { res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }); res.end(JSON.stringify(obj)); };
     if (target === 'CloudTrail_20131101.ListPublicKeys') {
       const from = typeof b.StartTime === 'number' ? b.StartTime : -Infinity;
@@ -76,7 +80,7 @@ export async function startCloudTrail(script: CtServerScript): Promise<CtServer>
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
-    endpoint: `http://127.0.0.1:${port}`, requests, script,
+    endpoint: `http://127.0.0.1:${port}`, requests, otherRequests, script,
     stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

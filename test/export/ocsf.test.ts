@@ -36,7 +36,7 @@ const find = (pred: (e: AuditEvent) => boolean): AuditEvent => {
 describe('OCSF export', () => {
   it('has golden fixtures of every source kind to export', () => {
     expect(GOLDEN.length).toBeGreaterThan(50);
-    expect(new Set(ALL.map((e) => e.source.kind))).toEqual(new Set(['postgresql', 'mysql', 'mariadb', 'gcp', 'aws']));
+    expect(new Set(ALL.map((e) => e.source.kind))).toEqual(new Set(['postgresql', 'mysql', 'mariadb', 'gcp', 'aws', 'bytebase']));
   });
 
   it.each(GOLDEN)('every event of %s becomes OCSF records that validate against their class schema', (file) => {

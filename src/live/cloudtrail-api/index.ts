@@ -13,6 +13,9 @@ import { openStream } from '../../pipeline/input.js';
 import { normalizeOne } from '../../pipeline/run.js';
 import { findAdapter } from '../../sources/registry.js';
 import { S3Client } from '@aws-sdk/client-s3';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { readAwsAdmins } from '../../roster/aws-iam.js';
+import { withRoster } from '../roster.js';
 import { awsRetention, readTrails } from '../../retention/aws.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy } from '../pace.js';
@@ -27,6 +30,10 @@ export interface CloudTrailSourceConfig {
   endpoint?: string;
   /** S3 endpoint for reading the trail bucket's lifecycle and Object Lock (tests, private endpoints; path-style). */
   s3_endpoint?: string;
+  /** Read the IAM admin roster (GetAccountAuthorizationDetails) to mark events privileged; default true. */
+  iam_roster?: boolean;
+  /** IAM endpoint override (tests, private endpoints). */
+  iam_endpoint?: string;
   /** Requests per second per region; LookupEvents allows 2. */
   requests_per_second?: number;
   /** Events per page (LookupEvents allows up to 50). */
@@ -67,6 +74,11 @@ export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
     const tooOld = ctx.since.getTime() < oldest;
     const adapter = findAdapter('cloudtrail');
     if (!adapter) { res.fail('the cloudtrail adapter is not registered'); return; }
+    // With the CloudTrail endpoint overridden (a private or test endpoint), IAM is read only from an
+    // iam_endpoint given too: never from the public endpoint behind the user's back.
+    if (c.iam_roster === false) res.settings.iam_roster = { read: false, why: 'iam_roster: false in the config' };
+    else if (c.endpoint && !c.iam_endpoint) res.settings.iam_roster = { read: false, why: 'endpoint is overridden and iam_endpoint is not set' };
+    else await readIamRoster();
     const retries: Record<string, number> = {};
     const perRegion: Record<string, { pages: number; events: number; complete: boolean }> = {};
     let events = 0;
@@ -115,7 +127,7 @@ export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
         const input = await openStream(`${c.name}:${region}:LookupEvents`, pageStream());
         for await (const o of normalizeOne(adapter, input, { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary)) {
           res.count(o);
-          yield o;
+          yield withRoster(o, res.roster);
           if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); stop = true; break; }
         }
       } catch (e) {
@@ -139,6 +151,20 @@ export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
     if (tooOld) { res.fail(`the period starts before the ${RETENTION_DAYS} days LookupEvents keeps: events before ${new Date(oldest).toISOString()} cannot be pulled this way; use the trail's S3 files`); return; }
     res.position = null;
     res.done();
+  }
+
+  /** Who the account's administrators are, from IAM itself: known before the first event. */
+  async function readIamRoster(): Promise<void> {
+    const iam = new IAMClient({ region: 'us-east-1', ...(c.profile ? { profile: c.profile } : {}), ...(c.iam_endpoint ? { endpoint: c.iam_endpoint } : {}) });
+    const at = new Date().toISOString();
+    try {
+      const r = await readAwsAdmins(iam, `live:${c.name} IAM GetAccountAuthorizationDetails, read ${at}`, c.name, null);
+      res.roster = r.entries;
+      res.settings.iam_roster = { read_from: 'IAM GetAccountAuthorizationDetails', read_at: at, ...r.facts };
+    } catch (e) {
+      res.settings.iam_roster = { read_from: 'IAM GetAccountAuthorizationDetails', read_at: at, error: `${(e as { name?: string }).name ?? 'Error'}: ${(e as Error).message}` };
+      res.warn(`the IAM admin roster could not be read (${(e as { name?: string }).name ?? 'Error'}: ${(e as Error).message}): events are marked privileged by their action only; grant iam:GetAccountAuthorizationDetails`);
+    } finally { iam.destroy(); }
   }
 
   /** The trails, their S3 buckets' lifecycle and Object Lock: where the events are kept, how long. */

@@ -7,6 +7,9 @@
 // Filter syntax: https://cloud.google.com/logging/docs/view/logging-query-language
 import { Logging } from '@google-cloud/logging';
 import { gcpRetention, readGcpRouting } from '../../retention/gcp.js';
+import { FoldersClient, OrganizationsClient, ProjectsClient } from '@google-cloud/resource-manager';
+import { readGcpAdmins } from '../../roster/gcp-iam.js';
+import { withRoster } from '../roster.js';
 import * as grpc from '@grpc/grpc-js';
 import type { LiveSourceOpener, SourceConfig } from '../../collect/source.js';
 import type { Outcome } from '../../pipeline/types.js';
@@ -42,6 +45,10 @@ export interface GcpLoggingSourceConfig {
   port?: number;
   insecure?: boolean;
   retry?: Partial<RetryPolicy>;
+  /** Read the IAM policies of the resources (admin roster, marks events privileged); default true. */
+  iam_roster?: boolean;
+  /** Resource Manager host for tests and private endpoints (uses `port` and `insecure` too). */
+  resource_manager_endpoint?: string;
 }
 
 const RESOURCE = /^(projects|folders|organizations|billingAccounts)\/[^/\s]+$/;
@@ -69,6 +76,35 @@ function grpcCode(e: unknown): number | null {
 export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => {
   const c = cfg as unknown as GcpLoggingSourceConfig;
   const res = new LiveResult();
+
+  async function readIamRoster(): Promise<void> {
+    const opts = {
+      ...(c.key_file ? { keyFilename: c.key_file } : {}),
+      ...(c.resource_manager_endpoint ? { apiEndpoint: c.resource_manager_endpoint } : {}),
+      ...(c.resource_manager_endpoint && c.port ? { port: c.port } : {}),
+      ...(c.insecure ? { sslCreds: grpc.credentials.createInsecure() } : {}),
+      universeDomain: 'googleapis.com',
+    };
+    const clients = { projects: new ProjectsClient(opts), folders: new FoldersClient(opts), organizations: new OrganizationsClient(opts) };
+    const at = new Date().toISOString();
+    const policyOf = (resource: string) => async (r: string) => {
+      const client = r.startsWith('folders/') ? clients.folders : r.startsWith('organizations/') ? clients.organizations : clients.projects;
+      const [p] = await (client as unknown as { getIamPolicy(req: object, o: object): Promise<[{ bindings?: [] }]> }).getIamPolicy({ resource: r, options: { requestedPolicyVersion: 3 } }, { retry: null, timeout: 30_000 });
+      void resource;
+      return p;
+    };
+    try {
+      const resources = (c.resources ?? []).filter((r) => !r.startsWith('billingAccounts/'));
+      const r = await readGcpAdmins(resources, policyOf, `live:${c.name} Resource Manager getIamPolicy, read ${at}`, c.name);
+      res.roster = r.entries;
+      res.settings.iam_roster = { read_from: 'Resource Manager getIamPolicy (policy version 3)', read_at: at, ...r.facts };
+      const failed = r.facts.read.filter((x) => x.error);
+      if (failed.length) res.warn(`IAM policies not read for ${failed.map((x) => `${x.resource} (${x.error})`).join(', ')}: the admin roster misses their administrators; grant resourcemanager.projects/folders/organizations.getIamPolicy`);
+      if (r.facts.custom_roles_not_judged.length) res.warn(`custom roles not judged for the admin roster (their permissions are not read): ${[...new Set(r.facts.custom_roles_not_judged.map((x) => x.role))].join(', ')}`);
+    } finally {
+      await Promise.all(Object.values(clients).map((x) => x.close().catch(() => undefined)));
+    }
+  }
   const progress = new ProgressLine(c.name, ctx.progress);
 
   async function* run(): AsyncGenerator<Outcome> {
@@ -98,6 +134,10 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
         universeDomain: 'googleapis.com',
       });
     } catch (e) { res.fail(`cannot create the Cloud Logging client: ${(e as Error).message}`); return; }
+    // Who administers these resources (IAM policies), before the first event; never fails the pull.
+    if (c.iam_roster === false) res.settings.iam_roster = { read: false, why: 'iam_roster: false in the config' };
+    else if (c.api_endpoint && !c.resource_manager_endpoint) res.settings.iam_roster = { read: false, why: 'api_endpoint is overridden and resource_manager_endpoint is not set' };
+    else await readIamRoster();
     // Where these audit logs are kept and for how long (buckets and sinks); never fails the pull.
     res.retention = gcpRetention(kinds, await readGcpRouting(logging, resources), `Cloud Logging ListBuckets and ListSinks on ${resources.join(', ')}`);
     let page = 0;
@@ -146,7 +186,7 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
       const input = await openStream(`${c.name}:entries.list`, pages());
       for await (const o of normalizeOne(adapter, input, { format: 'gcp-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary)) {
         res.count(o);
-        yield o;
+        yield withRoster(o, res.roster);
         if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); return; }
       }
       if (res.failedReason === null) { res.position = null; res.done(); }

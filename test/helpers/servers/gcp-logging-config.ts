@@ -69,3 +69,31 @@ export function defaultRouting(project: string, defaultDays = 30): LoggingConfig
     ],
   };
 }
+
+/** IAM policies by resource name (projects/x, folders/1, organizations/2), served by Resource Manager v3 GetIamPolicy. */
+export interface IamPolicies { policies: Record<string, { bindings: Array<{ role: string; members: string[]; condition?: { title: string; expression: string } }>; version?: number; etag?: string }>; requests?: Array<{ resource: string; version: number | null }> }
+
+function resourceManagerProtoDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('@google-cloud/resource-manager/package.json')), 'build', 'protos');
+}
+
+export function addResourceManagerServices(server: grpc.Server, iam: IamPolicies): void {
+  for (const [file, svc] of [['projects', 'Projects'], ['folders', 'Folders'], ['organizations', 'Organizations']] as const) {
+    const def = protoLoader.loadSync(`google/cloud/resourcemanager/v3/${file}.proto`, {
+      keepCase: true, longs: String, enums: String, defaults: false, oneofs: true, includeDirs: [resourceManagerProtoDir(), gaxProtoDir()],
+    });
+    const pkg = grpc.loadPackageDefinition(def) as unknown as { google: { cloud: { resourcemanager: { v3: Record<string, { service: grpc.ServiceDefinition }> } } } };
+    const service = pkg.google.cloud.resourcemanager.v3[svc]!.service;
+    const handlers: grpc.UntypedServiceImplementation = {};
+    for (const name of Object.keys(service)) handlers[name] = (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'not in the test server' } as grpc.ServiceError);
+    handlers.GetIamPolicy = (call: grpc.ServerUnaryCall<{ resource: string; options?: { requested_policy_version?: number } }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      const { resource } = call.request;
+      iam.requests?.push({ resource, version: call.request.options?.requested_policy_version ?? null });
+      const p = iam.policies[resource];
+      if (!p) { cb({ code: grpc.status.PERMISSION_DENIED, details: `The caller does not have permission resourcemanager.*.getIamPolicy on ${resource}` } as grpc.ServiceError); return; }
+      cb(null, { version: p.version ?? 3, etag: Buffer.from(p.etag ?? 'BwX1'), bindings: p.bindings.map((b) => ({ role: b.role, members: b.members, ...(b.condition ? { condition: b.condition } : {}) })) });
+    };
+    server.addService(service, handlers);
+  }
+}

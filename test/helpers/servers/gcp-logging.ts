@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { auditRoot, gaxProtoDir } from '../../../src/live/gcp-logging/decode.js';
-import { addLoggingConfigService, type LoggingConfigScript } from './gcp-logging-config.js';
+import { addLoggingConfigService, addResourceManagerServices, type IamPolicies, type LoggingConfigScript } from './gcp-logging-config.js';
 
 export interface FakeAuditEntry {
   logName: string;
@@ -30,6 +30,8 @@ export interface GcpServerScript {
   transientOnPages?: number[];
   /** Buckets and sinks served by ConfigServiceV2 (ListBuckets, ListSinks); without it, UNIMPLEMENTED. */
   config?: LoggingConfigScript;
+  /** IAM policies served by Resource Manager v3 GetIamPolicy (projects, folders, organizations). */
+  iam?: IamPolicies;
 }
 
 export interface GcpServer {
@@ -86,6 +88,7 @@ export async function startGcpLogging(script: GcpServerScript): Promise<GcpServe
     },
   });
   if (script.config) addLoggingConfigService(server, script.config);
+  if (script.iam) addResourceManagerServices(server, script.iam);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
   return {
     port, requests, script,

@@ -16,13 +16,17 @@ export function retentionSection(sources: SourceEntry[], minimumDays: number): s
       kept = `${r.estimated ? 'about ' : ''}${formatDays(r.days)}`;
       verdict = r.days >= minimumDays ? '<b class="badge ok">MEETS</b>' : '<b class="badge bad">SHORTER</b>';
     }
-    return `<tr><td>${esc(s.name)}</td><td>${esc(kept)}</td><td>${verdict}</td><td>${esc(r?.basis ?? 'not read')}</td><td>${esc(r ? `${r.read_from}, ${r.read_at}` : '-')}</td></tr>`;
+    const origins = [...new Set(s.roster.map((x) => x.origin.replace(/, read .*$/, '')))];
+    const roster = s.roster.length ? `${s.roster.length} (${origins.join('; ')})` : 'none found';
+    return `<tr><td>${esc(s.name)}</td><td>${esc(roster)}</td><td>${esc(kept)}</td><td>${verdict}</td><td>${esc(r?.basis ?? 'not read')}</td><td>${esc(r ? `${r.read_from}, ${r.read_at}` : '-')}</td></tr>`;
   });
   return [
-    '<h2 id="retention">Retention at the sources</h2>',
-    `<p>How long each source keeps its records, read from the source itself; required: ${minimumDays} days (config retention.minimum_days). Unknown is not taken as enough.</p>`,
-    '<table><tr><th>Source</th><th>Kept</th><th>Against the requirement</th><th>How it was worked out</th><th>Read from, at</th></tr>',
+    '<section aria-labelledby="retention-h">',
+    '<h2 id="retention-h" class="keep">Administrators and retention at the sources</h2>',
+    `<p>The administrators each source listed (admin roster entries and where they were read), and how long it keeps its records, read from the source itself; required: ${minimumDays} days (config retention.minimum_days). Unknown is not taken as enough.</p>`,
+    '<table><thead><tr><th scope="col">Source</th><th scope="col">Admin roster (entries, from)</th><th scope="col">Kept</th><th scope="col">Against the requirement</th><th scope="col">How it was worked out</th><th scope="col">Read from, at</th></tr></thead><tbody>',
     ...rows,
-    '</table>',
+    '</tbody></table>',
+    '</section>',
   ].join('\n');
 }

@@ -135,10 +135,11 @@ sources:
       expect.stringMatching(/^files: retention unknown: read from files/),
     ]);
     const html = files.get('report/summary.html')!.toString();
-    expect(html).toContain('<h2 id="retention">Retention at the sources</h2>');
+    expect(html).toContain('<h2 id="retention-h" class="keep">Administrators and retention at the sources</h2>');
     expect(html).toContain('required: 30 days');
-    expect(html).toMatch(/<tr><td>weekly<\/td><td>7 days<\/td><td><span class="bad">shorter<\/span><\/td>/);
-    expect(html).toMatch(/<tr><td>dated<\/td><td>unknown<\/td><td><span class="bad">unknown<\/span><\/td>/);
+    expect(html).toMatch(/<tr><td>weekly<\/td><td>\d+ \(live:weekly\)<\/td><td>7 days<\/td><td><b class="badge bad">SHORTER<\/b><\/td>/);
+    expect(html).toMatch(/<tr><td>dated<\/td><td>\d+ \(live:dated\)<\/td><td>unknown<\/td><td><b class="badge bad">UNKNOWN<\/b><\/td>/);
+    expect(html).toMatch(/<tr><td>files<\/td><td>none found<\/td>/);
     const v = await (await import('../helpers/cli.js')).runCli(['verify', out, '--pubkey', join(dir, 'k.pub.pem')]);
     expect(v.code, v.stderr).toBe(0);
   });

@@ -240,11 +240,11 @@ export function summaryHtml(d: SummaryData): string {
   out.push('<main>');
   verdict(out, d, when.long);
   sourcesTable(out, d);
-  out.push(retentionSection(d.predicate.sources, d.retentionMinDays ?? DEFAULT_RETENTION_MIN_DAYS));
   dayChart(out, d);
   heatTable(out, d);
   findingsByRule(out, d);
   adminSample(out, d);
+  out.push(retentionSection(d.predicate.sources, d.retentionMinDays ?? DEFAULT_RETENTION_MIN_DAYS));
   out.push('<section>', '<h2>How to verify this bundle</h2>',
     `<p><code>${escapeHtml(p.events.file)}</code> holds ${num(p.events.count)} events, one per line; the Merkle root over its lines (RFC 6962) is <code>${escapeHtml(p.events.merkle_root)}</code>, so a sampled row can be proven to belong to this bundle.</p>`,
     '<p>See <code>VERIFY.md</code> in the same bundle: <code>sha256sum -c SHA256SUMS</code> checks every file, and the DSSE signature over <code>manifest.intoto.json</code> can be checked with openssl. Or run <code>audit-evidence verify BUNDLE.zip --pubkey KEY.pub.pem</code> with the public key you received separately from the signer.</p>',

@@ -172,7 +172,7 @@ function bump(m: Record<string, number>, k: string, n = 1): void { m[k] = (m[k] 
 function sourceRetention(cfg: SourceConfig, got: Retention | null, status: string, now: Date): Retention {
   if (got) return got;
   if (cfg.type === 'file') {
-    return retention(null, 'read from files: how long the system that writes them keeps them (rotation, deletion, the store they are copied to) cannot be told from the files; read the source live, or record that policy in the evidence', `config paths of source ${cfg.name}`, { paths: cfg.paths ?? null }, { now });
+    return retention(null, 'read from files: how long their writer keeps them cannot be told from the files (read the source live)', `config paths of source ${cfg.name}`, { paths: cfg.paths ?? null }, { now });
   }
   if (status === 'failed') return retention(null, 'the source could not be read, so neither could its retention settings', `source ${cfg.name}`, {}, { now });
   return retention(null, `this version does not read retention settings for ${cfg.type} sources`, `source ${cfg.name}`, {}, { now });

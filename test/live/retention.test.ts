@@ -118,8 +118,8 @@ sources:
   - { name: files, type: file, paths: [${join(process.cwd(), 'fixtures/pgaudit/cloudnative-pg__pgaudit.csv')}], format: pgaudit }
 `);
     const out = join(dir, 'b.zip');
-    const now = new Date();
-    const r = await collect(['--config', config, '--since', new Date(now.getTime() - 86400_000).toISOString(), '--until', new Date(now.getTime() + 3600_000).toISOString(), '--key', key, '--out', out], { SOURCE_DATE_EPOCH: String(Math.floor(now.getTime() / 1000)) });
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const r = await collect(['--config', config, '--since', new Date(now.getTime() - 86400_000).toISOString(), '--until', now.toISOString(), '--key', key, '--out', out], { SOURCE_DATE_EPOCH: String(now.getTime() / 1000) });
     expect(r.code, r.stderr).toBe(0);
     const files = await readAll(out);
     const p = JSON.parse(files.get('manifest.intoto.json')!.toString()).predicate;

@@ -100,6 +100,11 @@ export interface EvidencePredicate {
     failing_rules?: Record<string, number>;
   };
   previous_bundle: PreviousBundle | null;
+  /** Redaction policy version and counts (src/redact/policy.ts). Absent in bundles made before it was recorded. */
+  redaction?: {
+    policy_version: string; extra_names: string[]; extra_patterns: string[]; parameters: 'matching' | 'all';
+    records_redacted: number; values_redacted: number; by_source: Record<string, { records: number; values: number }>;
+  };
 }
 
 export interface PreviousBundle {

@@ -4,6 +4,8 @@
 // only counts, a bounded sample of administrator rows and the checker's bounded findings stay in
 // memory. The zip is written to a temporary name next to the target and renamed into place only
 // when it is complete.
+import { makePolicy, policyAdditions, POLICY_VERSION, setPolicy } from '../redact/policy.js';
+import { redactSecrets } from '../redact/text.js';
 import { existsSync } from 'node:fs';
 import { link, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -167,8 +169,12 @@ function bump(m: Record<string, number>, k: string, n = 1): void { m[k] = (m[k] 
 
 export async function runCollect(o: CollectOptions): Promise<CollectResult> {
   const temps = o.temps ?? new TempFiles();
-  const say = o.progress ?? (() => {});
+  const say0 = o.progress ?? (() => {});
+  const say = (m: string): void => say0(redactSecrets(m));
   const { config, period } = o;
+  const policy = makePolicy(config.redact);
+  setPolicy(policy);
+  const redactedBy: Record<string, { records: number; values: number }> = {};
   const outDir = dirname(o.out);
   if (!o.force && existsSync(o.out)) throw new CollectError(`${o.out} already exists; collect never replaces a bundle silently (choose another --out, or use --force to replace it)`);
   // One run per target: a second collect to the same --out stops here instead of racing the first.
@@ -247,7 +253,9 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         for await (const out of run.outcomes) {
           if (o.signal?.aborted) throw new CollectError('interrupted');
           c.read++;
-          const rawLine = (disposition: string) => raw.add(`${JSON.stringify({ sha256: out.raw.sha256, location: fullLocation(out.raw.location), disposition, text: out.raw.text })}\n`);
+          if (out.raw.redactions) { const r = (redactedBy[cfg.name] ??= { records: 0, values: 0 }); r.records++; r.values += out.raw.redactions; }
+          // `redacted`: the number of secret values replaced in `text`; `sha256` stays the hash of the record's original bytes.
+          const rawLine = (disposition: string) => raw.add(`${JSON.stringify(out.raw.redactions ? { sha256: out.raw.sha256, location: fullLocation(out.raw.location), disposition, text: out.raw.text, redacted: out.raw.redactions } : { sha256: out.raw.sha256, location: fullLocation(out.raw.location), disposition, text: out.raw.text })}\n`);
           if (out.kind === 'event') {
             let ev: AuditEvent = applyRoster(out.event, config.roster);
             if (ev.source.instance === null) ev = { ...ev, source: { ...ev.source, instance: cfg.name } };
@@ -283,7 +291,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
             c.rejects++;
             const why = collectHint(out.reason, cfg.name);
             if (firstReject === null) firstReject = `${out.raw.location.file}${out.raw.location.line ? ` line ${out.raw.location.line}` : ''}: ${why}`;
-            await rejects.write(`${JSON.stringify({ source: cfg.name, location: fullLocation(out.raw.location), reason: why, raw_sha256: out.raw.sha256, raw: out.raw.text })}\n`);
+            await rejects.write(`${JSON.stringify(out.raw.redactions ? { source: cfg.name, location: fullLocation(out.raw.location), reason: why, raw_sha256: out.raw.sha256, raw: out.raw.text, raw_redacted: out.raw.redactions } : { source: cfg.name, location: fullLocation(out.raw.location), reason: why, raw_sha256: out.raw.sha256, raw: out.raw.text })}\n`);
             if (rawLine('reject')) await raw.flush();
           } else {
             bump(c.skipped, out.reason);
@@ -293,7 +301,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         }
       } catch (e) {
         if (o.signal?.aborted || (e instanceof CollectError && e.message === 'interrupted')) throw new CollectError('interrupted');
-        error = (e as Error).message;
+        error = redactSecrets((e as Error).message);
       }
       const rawDone = await raw.close();
       rawFiles.push({ name: rawName, deflated: rawDone, sha256: rawDone.sha256 });
@@ -384,6 +392,12 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         failed_because: report.failedBecause, finding_counts: report.findingCounts, failing_rules: failingRules(report),
       },
       previous_bundle: previous,
+      redaction: {
+        policy_version: POLICY_VERSION, ...policyAdditions(policy),
+        records_redacted: Object.values(redactedBy).reduce((a, r) => a + r.records, 0),
+        values_redacted: Object.values(redactedBy).reduce((a, r) => a + r.values, 0),
+        by_source: redactedBy,
+      },
     };
     const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, days, daysBySource, hoursBySource, sample, privilegedByCategory, sampleLimit: config.bundle.sampleRows, findings: report.findings }));
     const verifyMd = Buffer.from(verifyDoc({ keyid, ephemeral: o.key.ephemeral, demo: !!o.demo }));

@@ -9,6 +9,7 @@ import { ajv, packageFile } from '../event/schema.js';
 import { sha256Hex } from '../event/hash.js';
 import { isValidZone } from '../event/time.js';
 import type { Roster, RosterEntry } from '../privilege/roster.js';
+import { makePolicy, type RedactionSettings } from '../redact/policy.js';
 import type { SourceConfig } from '../collect/source.js';
 import type { FileSourceSettings } from '../collect/file-source.js';
 
@@ -37,6 +38,8 @@ export interface CollectConfig {
   rosterFrom: string[];
   sources: SourceConfig[];
   bundle: { out?: string; key?: string; sampleRows: number };
+  /** The redact section (additions to the built-in rules). */
+  redact?: RedactionSettings;
 }
 
 /** Administrator events per category in the HTML summary's sample (bundle.sample_rows). */
@@ -98,6 +101,9 @@ function knownKeys(schema: unknown): string[] {
 export function validateConfigValue(value: unknown, file: string): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${file}: the configuration must be a mapping of settings (with at least sources:)`);
   const v = value as Record<string, unknown>;
+  if (v.redact && typeof v.redact === 'object') {
+    try { makePolicy(v.redact as RedactionSettings); } catch (e) { if (!(e instanceof TypeError)) throw new ConfigError(`${file}: ${(e as Error).message}`); }
+  }
   // Sources first, one at a time against the definition their type selects, so that the message
   // is about the source the user wrote and not about every alternative of the oneOf.
   if (Array.isArray(v.sources)) {
@@ -193,5 +199,6 @@ export function resolveConfig(v: Record<string, unknown>, file: string | null, d
       key: bundle.key ? abs(bundle.key) : undefined,
       sampleRows: bundle.sample_rows ?? DEFAULT_SAMPLE_ROWS,
     },
+    redact: v.redact as RedactionSettings | undefined,
   };
 }

@@ -2,8 +2,8 @@
 // validation -> time window -> outcomes, as async iterables end to end. It keeps the counts that
 // let a run prove it lost nothing: read = events + rejects + skipped, per input and in total.
 import { validateEvent } from '../event/schema.js';
-import { redactSecrets } from '../sql/redact.js';
-import { sha256Hex } from '../event/hash.js';
+import { redactSecrets, redactTextRecord } from '../redact/text.js';
+import { makePolicy, setPolicy, type Policy, type RedactionSettings } from '../redact/policy.js';
 import { findAdapter, formatIds } from '../sources/registry.js';
 import { detectFormat } from './detect.js';
 import { openInput, InputError } from './input.js';
@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Inclusive start and exclusive end of the time window; events outside are skipped and counted. */
   since?: Date | null;
   until?: Date | null;
+  /** The redact section of the config (extra names, patterns, parameters); or a policy made from it. */
+  redact?: RedactionSettings | Policy | null;
   /** Called once per input when its format is chosen. */
   onInput?: (info: { input: string; format: string; how: 'named' | 'detected' }) => void;
 }
@@ -35,7 +37,10 @@ export interface InputSummary {
   skipped: Record<string, number>;
   /** Events whose timestamp was null (kept, since the window cannot be applied to them). */
   untimed: number;
+  /** Raw records whose kept text had secrets redacted. */
   redacted: number;
+  /** Secret values redacted in them. */
+  redactions: number;
   notes: string[];
   firstEvent: string | null;
   lastEvent: string | null;
@@ -84,32 +89,45 @@ export async function* normalizeOne(
   adapter: FormatAdapter, input: InputSource, run: RunOptions, summary: RunSummary, how: 'named' | 'detected' = 'named',
 ): AsyncGenerator<Outcome> {
   const s: InputSummary = {
-    input: input.name, format: adapter.id, how, read: 0, events: 0, rejects: 0, skipped: {}, untimed: 0, redacted: 0,
+    input: input.name, format: adapter.id, how, read: 0, events: 0, rejects: 0, skipped: {}, untimed: 0, redacted: 0, redactions: 0,
     notes: [], firstEvent: null, lastEvent: null, reconciled: true,
   };
   summary.inputs.push(s);
   const notes = new Set<string>();
-  const ctx = { options: run.options, input: input.name, note: (m: string) => { if (!notes.has(m)) { notes.add(m); s.notes.push(m); } } };
+  const ctx = { options: run.options, input: input.name, note: (m: string) => { m = redactSecrets(m); if (!notes.has(m)) { notes.add(m); s.notes.push(m); } } };
+  if (run.redact !== undefined) setPolicy(policyOf(run.redact));
+  const structured = adapter.redaction === 'json';
   const sinceMs = run.since ? run.since.getTime() : -Infinity;
   const untilMs = run.until ? run.until.getTime() : Infinity;
 
   async function* counted(): AsyncGenerator<RawRecord> {
     for await (const raw of adapter.records(input, run.options)) {
       s.read++;
-      const clean = redactSecrets(raw.text);
-      if (clean !== raw.text) { s.redacted++; yield { ...raw, text: clean, sha256: sha256Hex(clean) }; } else yield raw;
+      // Line formats: the text pass, before the adapter sees the record (so no event field can
+      // carry a secret). JSON formats redact on the value they parse (src/redact/json.ts).
+      yield structured ? raw : redactTextRecord(raw);
     }
   }
+  /** Outcomes' raw records: any the adapter did not redact get the text pass; reasons are redacted. */
+  const settle = (o: Outcome): Outcome => {
+    let raw = o.raw;
+    if (raw.redactions === undefined) raw = redactTextRecord(raw);
+    if (raw.redactions) { s.redacted++; s.redactions += raw.redactions; }
+    if (o.kind === 'event') return raw === o.raw ? o : { ...o, raw };
+    const reason = redactSecrets(o.reason);
+    return raw === o.raw && reason === o.reason ? o : { ...o, raw, reason };
+  };
 
   let outcomes = 0;
   try {
-    for await (const o of adapter.normalize(counted(), ctx)) {
+    for await (const o0 of adapter.normalize(counted(), ctx)) {
       outcomes++;
+      const o = settle(o0);
       if (o.kind === 'event') {
         const problems = validateEvent(o.event);
         if (problems) {
           s.rejects++;
-          yield { kind: 'reject', raw: o.raw, reason: `normalized event does not match the schema (${problems.slice(0, 3).join('; ')})` };
+          yield { kind: 'reject', raw: o.raw, reason: redactSecrets(`normalized event does not match the schema (${problems.slice(0, 3).join('; ')})`) };
           continue;
         }
         const ts = o.event.timestamp;
@@ -131,7 +149,7 @@ export async function* normalizeOne(
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`);
+    throw new InputError(redactSecrets(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`));
   } finally {
     finish(s, summary, outcomes);
   }
@@ -147,6 +165,11 @@ function finish(s: InputSummary, summary: RunSummary, outcomes: number): void {
   for (const [k, v] of Object.entries(s.skipped)) bump(summary.skipped, k, v);
   summary.skippedTotal += skippedTotal;
   summary.reconciled &&= s.reconciled;
+}
+
+function policyOf(r: RunOptions['redact']): Policy | null {
+  if (!r) return null;
+  return 'extraNames' in r ? r : makePolicy(r);
 }
 
 function bump(m: Record<string, number>, k: string, n = 1): void { m[k] = (m[k] ?? 0) + n; }

@@ -9,7 +9,7 @@
 // escapes first and, when that does not tokenize, without: a PostgreSQL 'C:\' then still ends
 // where PostgreSQL ends it. A statement that tokenizes neither way (an unterminated quote, a
 // truncated record) has every literal redacted, and everything from the unterminated quote on.
-import { REDACTED, extrasActive, isSecretName } from './policy.js';
+import { REDACTED, activePolicy, extrasActive, isSecretName } from './policy.js';
 import { redactFreeText } from './text.js';
 
 type Kind = 'word' | 'literal' | 'dliteral' | 'qident' | 'punct' | 'number' | 'param';
@@ -205,4 +205,16 @@ export function touchesSecretName(sql: string): boolean {
     if (tok.kind === 'qident' || tok.kind === 'dliteral') { if (isSecretName(tok.text.slice(1, -1))) return true; }
   }
   return false;
+}
+
+/**
+ * The bind parameters to keep for a statement (pgaudit PARAMETER): REDACTED when the policy says
+ * `parameters: all`, or when the statement names a secret-like column or function
+ * (`INSERT INTO users (name, pw) VALUES ($1, $2)`); else the parameters with the free-text rules
+ * applied (a conninfo or URL among them). Null stays null, and pgaudit's <none>/<not logged> stay.
+ */
+export function redactParameters(statement: string | null, parameter: string | null): string | null {
+  if (parameter === null || parameter === '<none>' || parameter === '<not logged>') return parameter;
+  if (activePolicy().parameters === 'all' || statement === null || touchesSecretName(statement)) return REDACTED;
+  return redactFreeText(parameter).text;
 }

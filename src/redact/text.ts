@@ -12,9 +12,13 @@ export { REDACTED };
 // server_audit's \'...\' and JSON's \"...\" are taken whole. Group 1 is the opening sequence.
 // A bare "..." (a MySQL string) holds no ", newline, comma or colon: in a JSON line a `password "`
 // at the end of a string must not take the next member as its literal.
+// Inside an escaped literal there is no bare quote of its kind: in a JSON line, \"...\" cannot run
+// past the end of the JSON string it sits in (a message ending in `password \"` keeps the next member).
 const LITERAL = [
-  String.raw`(\\')(?:(?!\\')[\s\S])*\\'`, // \'...\'   (MariaDB server_audit)
-  String.raw`(\\")(?:(?!\\")[\s\S])*\\"`, // \"...\"   (inside JSON strings)
+  String.raw`(\\')(?:(?!\\')[^'])*\\'`, // \'...\'   (MariaDB server_audit)
+  String.raw`(\\")(?:(?!\\")[^"\n])*\\"`, // \"...\"   (inside JSON strings)
+  String.raw`(&apos;)(?:(?!&apos;)[^<])*&apos;`, // &apos;...&apos; (XML text: MySQL Enterprise / Percona XML)
+  String.raw`(&quot;)(?:(?!&quot;)[^<])*&quot;`, // &quot;...&quot;
   String.raw`("")(?:(?!"")[^\n])*""`, // ""...""   (inside CSV fields)
   String.raw`(E?')(?:[^'\\]|''|\\[\s\S])*'`, // '...' with '' or \ escapes, E'...'
   String.raw`(")[^"\\\n,:{}]*"`, // "..." (MySQL ANSI_QUOTES off)
@@ -34,7 +38,7 @@ const URL_GATE = /:\/\/[^\s/]*:/; // scheme://user: (https://host/ in a user age
 const KEY_VALUE_GATE = /(?:passw(?:or)?d|pwd|secret|access_key|api_?key|token)\s*[=:]/i;
 const FLAG_GATE = /--[\w-]*(?:passw|pwd|secret|token|api-?key)|\s-p\S/i;
 
-const pickQuote = (qs: string[]): string => qs.slice(0, 6).find((x) => x !== undefined) ?? "'";
+const pickQuote = (qs: string[]): string => qs.slice(0, 8).find((x) => x !== undefined) ?? "'";
 
 const PATTERNS: Array<{ re: RegExp; gate: RegExp; when?: RegExp; replace: (m: string, ...g: string[]) => string }> = [
   // PostgreSQL: CREATE/ALTER ROLE|USER ... [ENCRYPTED|UNENCRYPTED] PASSWORD [comments] '...'; OPTIONS
@@ -65,7 +69,7 @@ const PATTERNS: Array<{ re: RegExp; gate: RegExp; when?: RegExp; replace: (m: st
   // (also prefixed names such as MySQL's CHANGE MASTER TO MASTER_PASSWORD=\'...\' in server_audit quoting)
   // Not after ':' '/' or '.': `arn:aws:secretsmanager:...:secret:name` is a resource name, not a secret.
   // An unquoted value stops before \" and \' (the end of the enclosing JSON string or server_audit literal).
-  { re: /(?<![:/.])\b((?:[a-z0-9]+_)*(?:password|passwd|pwd|secret|secret_access_key|aws_secret_access_key|api_key|apikey|token|access_token)\s*[=:]\s*)(\\'(?:(?!\\')[^\n])*\\'|\\"(?:(?!\\")[^\n])*\\"|'[^']*'|"[^"]*"|(?:[^\s,;'"&)\\]|\\[^"'\s])+)/gi, gate: KEY_VALUE_GATE,
+  { re: /(?<![:/.])\b((?:[a-z0-9]+_)*(?:password|passwd|pwd|secret|secret_access_key|aws_secret_access_key|api_key|apikey|token|access_token)\s*[=:]\s*)(\\'(?:(?!\\')[^\n])*\\'|\\"(?:(?!\\")[^\n])*\\"|&apos;(?:(?!&apos;)[^<\n])*&apos;|&quot;(?:(?!&quot;)[^<\n])*&quot;|'[^']*'|"[^"]*"|(?:[^\s,;'"&)\\]|\\[^"'\s])+)/gi, gate: KEY_VALUE_GATE,
     replace: (m, a, v) => (v === REDACTED || /^['"]?<REDACTED>/.test(v) || /^['"]?\*+['"]?$/.test(v) ? m : `${a}${REDACTED}`) },
   // --password value, --password=value, mysql -pvalue (command lines in logs).
   { re: /(--[\w-]*(?:passw(?:or)?d|pwd|secret|token|api-?key)[\w-]*(?:=|[ \t]+))(?!-)(\\'(?:(?!\\')[^\n])*\\'|\\"(?:(?!\\")[^\n])*\\"|'[^']*'|"[^"\n]*"|(?:[^\s,;'"&)\\]|\\[^"'\s])+)/gi, gate: FLAG_GATE,

@@ -11,6 +11,7 @@ import type { NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.
 import { privilegeFor } from '../../event/privilege.js';
 import { parsePermissionChanges, statementResource, disablesAuditLogging } from '../../sql/classify.js';
 import { redactSql } from '../../sql/redact.js';
+import { redactParameters } from '../../redact/sql.js';
 import type { AuditRecord } from './audit-payload.js';
 import { auditCategory, functionNotTable, roleAttributeChanges, userType, BOOTSTRAP_SUPERUSER } from './map.js';
 
@@ -62,7 +63,7 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
   const status = obj(pp.status);
   const code = status ? int(status.code) : null;
   const details: Record<string, unknown> = {
-    audit_type: a.auditType, class: a.auditClass, object_type: a.objectType, parameter: a.parameter === null ? null : redactSql(a.parameter),
+    audit_type: a.auditType, class: a.auditClass, object_type: a.objectType, parameter: redactParameters(rawStatement, a.parameter),
     rows: a.rows, session_id: stream, pid: null, backend_type: null, sqlstate: null,
     chunk_index: int(req.chunkIndex), chunk_count: chunkCount, insert_id: str(e.insertId), log_name: str(e.logName),
   };

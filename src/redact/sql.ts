@@ -102,7 +102,7 @@ function secretLiterals(t: Token[]): Set<number> {
       let j = k + 1;
       while (j < n && ((t[j]!.kind === 'punct' && /^[=(:<>!]$/.test(t[j]!.text)) || /^(?:PASSWORD|OLD_PASSWORD|ENCRYPTED|UNENCRYPTED|LIKE|IS|IN)$/.test(upper(t[j])))) j++;
       if (isLiteral(t[j])) hit.add(j);
-      if (u === 'PASSWORD' && upper(t[k - 1]) === 'SET') {
+      if (u === 'PASSWORD' && upper(t[k - 1]) === 'SET' && (k === 1 || t[k - 2]!.text === ';')) {
         // SET PASSWORD [FOR user[@host]] = '...' | PASSWORD('...'): every literal after the '='.
         let eq = k + 1;
         while (eq < n && !(t[eq]!.kind === 'punct' && (t[eq]!.text === '=' || t[eq]!.text === ';'))) eq++;

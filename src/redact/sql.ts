@@ -214,7 +214,7 @@ export function touchesSecretName(sql: string): boolean {
  * applied (a conninfo or URL among them). Null stays null, and pgaudit's <none>/<not logged> stay.
  */
 export function redactParameters(statement: string | null, parameter: string | null): string | null {
-  if (parameter === null || parameter === '<none>' || parameter === '<not logged>') return parameter;
+  if (parameter === null || parameter === '<none>' || parameter === '<not logged>' || parameter === '<previously logged>') return parameter;
   if (activePolicy().parameters === 'all' || statement === null || touchesSecretName(statement)) return REDACTED;
   return redactFreeText(parameter).text;
 }

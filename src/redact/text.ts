@@ -38,6 +38,13 @@ const URL_GATE = /:\/\/[^\s/]*:/; // scheme://user: (https://host/ in a user age
 const KEY_VALUE_GATE = /(?:passw(?:or)?d|pwd|secret|access_key|api_?key|token)\s*[=:]/i;
 const FLAG_GATE = /--[\w-]*(?:passw|pwd|secret|token|api-?key)|\s-p\S/i;
 
+// Bytebase's SENSITIVE fields by their JSON (camelCase) names; `code` (an OAuth/OIDC sign-in code)
+// only inside `oauth2Context` / `oidcContext` (a bare `code` is also an error's SQLSTATE).
+const BYTEBASE_KEYS = 'newPassword|bindPassword|sshPassword|masterPassword|clientSecret|appSecret|tempOtpSecret|secretAccessKey|sslKey|vaultSslKey|sshPrivateKey|authenticationPrivateKey|authenticationPrivateKeyPassphrase|serviceKey|keytab|license|otpCode|recoveryCode|emailCode|mfaTempToken|sessionToken|accessToken|apiKey';
+const BYTEBASE_MEMBER = new RegExp(String.raw`(\\"(?:${BYTEBASE_KEYS})\\"\s*:\s*|\\"(?:oauth2Context|oidcContext)\\"\s*:\s*\{[^{}]*?\\"code\\"\s*:\s*)\\"(?:(?!\\")[\s\S])*\\"|("(?:${BYTEBASE_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*"`, 'g');
+const BYTEBASE_LIST = new RegExp(String.raw`(\\"tempRecoveryCodes\\"\s*:\s*)\[[^\]]*\]|("tempRecoveryCodes"\s*:\s*)\[[^\]]*\]`, 'g');
+const BYTEBASE_GATE = /password|secret|sslkey|privatekey|servicekey|keytab|license|code|token|apikey|context/i;
+
 const pickQuote = (qs: string[]): string => qs.slice(0, 8).find((x) => x !== undefined) ?? "'";
 
 const PATTERNS: Array<{ re: RegExp; gate: RegExp; when?: RegExp; replace: (m: string, ...g: string[]) => string }> = [
@@ -63,6 +70,11 @@ const PATTERNS: Array<{ re: RegExp; gate: RegExp; when?: RegExp; replace: (m: st
     replace: (_m, a) => `${a}"${REDACTED}"` },
   { re: /(\\"(?:password|passwd|pwd|secret|client_secret|token|access_token|api_key|private_key|secretAccessKey|sessionToken)\\"\s*:\s*)\\"(?:(?!\\")[\s\S])*\\"/gi, gate: ESCAPED_KEY_GATE,
     replace: (_m, a) => `${a}\\"${REDACTED}\\"` },
+  // Bytebase request/response JSON (escaped inside the audit entry, or plain): the fields its API
+  // marks SENSITIVE (proto/v1/v1/*.proto `audit_behavior = SENSITIVE`), which servers before that
+  // annotation wrote into the audit log: data-source and IdP credentials, sign-in codes, MFA secrets.
+  { re: BYTEBASE_MEMBER, gate: BYTEBASE_GATE, replace: (_m, a, b) => (a !== undefined ? `${a}\\"${REDACTED}\\"` : `${b}"${REDACTED}"`) },
+  { re: BYTEBASE_LIST, gate: BYTEBASE_GATE, replace: (_m, a, b) => (a !== undefined ? `${a}[\\"${REDACTED}\\"]` : `${b}["${REDACTED}"]`) },
   // URLs with credentials: scheme://user:secret@host
   { re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"\\]+:)([^\s@'"\\]+)(@)/gi, gate: URL_GATE, replace: (_m, a, _s, c) => `${a}${REDACTED}${c}` },
   // key=value conninfo and config style: password=..., secret=..., token=... (unquoted or quoted)
@@ -81,7 +93,7 @@ const PATTERNS: Array<{ re: RegExp; gate: RegExp; when?: RegExp; replace: (m: st
 // Cheap pre-check so records without any of these words skip the regexes entirely. It runs on every
 // raw record of the line formats: the words alone are one case-insensitive alternation V8 scans
 // quickly; the URL form is looked for only when the text has '://'.
-const MAYBE_SECRET_WORD = /p(?:assw|wd)|identified|secret|token|api_?key|private_?key|connection|sslkey|\s-p\S/i;
+const MAYBE_SECRET_WORD = /p(?:assw|wd)|identified|secret|token|api_?key|private_?key|connection|sslkey|\s-p\S|servicekey|keytab|license|otpcode|recoverycode|emailcode|oauth2context|oidccontext/i;
 const URL_CREDENTIAL = /:\/\/[^\s/]*:/;
 
 /** Returns the raw text (of a line format) with passwords and credentials replaced by <REDACTED>. */

@@ -53,7 +53,7 @@ export function canRunParallel(jobs: number, files: string[]): boolean {
 
 interface WorkerSetup {
   auditEvidenceNormalizeWorker: true;
-  run: Pick<RunOptions, 'format' | 'options' | 'since' | 'until'>;
+  run: Pick<RunOptions, 'format' | 'options' | 'since' | 'until' | 'redact'>;
   output: 'jsonl' | 'csv';
   rejects: boolean;
   showRejects: number;
@@ -83,7 +83,8 @@ export async function normalizeParallel(
   const dir = await mkdtemp(join(tmpdir(), 'audit-evidence-jobs-'));
   const setup: WorkerSetup = {
     auditEvidenceNormalizeWorker: true,
-    run: { format: run.format, options: run.options, since: run.since ?? null, until: run.until ?? null },
+    // redact: plain settings (a Policy holds RegExps; the worker makes its own from the settings).
+    run: { format: run.format, options: run.options, since: run.since ?? null, until: run.until ?? null, redact: run.redact && !('extraNames' in run.redact) ? run.redact : null },
     output: opts.output, rejects: opts.rejects, showRejects: opts.showRejects,
   };
   // One promise per file, resolved when a worker has finished it.

@@ -183,6 +183,11 @@ export function formatSummaryLine(sum: RunSummary): string {
     sum.reconciled ? 'counts reconcile' : 'COUNTS DO NOT RECONCILE'}`;
 }
 
+/** One line per input whose kept text had secrets redacted ('' when none). */
+export function redactionLines(sum: RunSummary): string[] {
+  return sum.inputs.filter((s) => s.redacted > 0).map((s) => `${s.input}: secrets redacted in ${s.redacted} record${s.redacted === 1 ? '' : 's'} (${s.redactions} value${s.redactions === 1 ? '' : 's'})`);
+}
+
 export function rejectLine(o: Extract<Outcome, { kind: 'reject' }>): string {
   return `${describeLocation(o.raw.location)}: ${o.reason}`;
 }

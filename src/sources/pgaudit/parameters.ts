@@ -16,8 +16,10 @@ export function redactParameterText(raw: RawRecord, a: AuditRecord): RawRecord {
   for (const form of [enc, enc.replace(/"/g, '""'), JSON.stringify(enc).slice(1, -1)]) {
     const at = raw.text.lastIndexOf(form);
     if (at < 0) continue;
-    const text = raw.text.slice(0, at) + REDACTED + raw.text.slice(at + form.length);
-    return { ...raw, text, redactions: (raw.redactions ?? 0) + 1 };
+    // In place: a lane (src/pipeline/lanes.ts) finds its outer record by this object's identity.
+    raw.text = raw.text.slice(0, at) + REDACTED + raw.text.slice(at + form.length);
+    raw.redactions = (raw.redactions ?? 0) + 1;
+    return raw;
   }
   return raw;
 }

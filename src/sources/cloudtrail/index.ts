@@ -7,7 +7,7 @@
 //     the same Event objects one per line (JSON Lines) or alone.
 // Record format: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
 // LookupEvents: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
-import { frameJson, type JsonFrame } from '../../pipeline/json-frames.js';
+import { frameJson, parseFramed, type JsonFrame } from '../../pipeline/json-frames.js';
 import { event, reject, skip } from '../../pipeline/record.js';
 import type { FormatAdapter, Outcome, RawRecord } from '../../pipeline/types.js';
 import { mapRecord, type MapContext } from './map.js';
@@ -62,7 +62,7 @@ export const adapter: FormatAdapter = {
       const f = raw as Partial<JsonFrame>;
       mctx.variant = variantOf(f);
       let v: unknown;
-      try { v = JSON.parse(raw.text); } catch (e) {
+      try { v = parseFramed(raw); } catch (e) {
         yield reject(raw, `invalid JSON: ${(e as Error).message}`);
         continue;
       }

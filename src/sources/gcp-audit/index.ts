@@ -78,7 +78,7 @@ export const adapter: FormatAdapter = {
         yield reject(raw, raw.error);
         continue;
       }
-      const parsed = parseJsonObject(raw.text);
+      const parsed = parseJsonObject(raw);
       if ('error' in parsed) { yield reject(raw, parsed.error); continue; }
       const e = parsed.value;
       // Secrets out of the value (a server log line's text too) and, when any, out of the kept text.

@@ -29,7 +29,7 @@ export function looksCloudSql(head: string): boolean {
 
 export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcome {
   if (raw.error) return reject(raw, raw.error);
-  const parsed = parseJsonObject(raw.text);
+  const parsed = parseJsonObject(raw);
   if ('error' in parsed) return reject(raw, `Cloud SQL entry is not a JSON object (${parsed.error})`);
   const e = parsed.value;
   const pp = obj(e.protoPayload);

@@ -4,7 +4,6 @@ import { createReadStream } from 'node:fs';
 import { stat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { Readable } from 'node:stream';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { InputSource } from './types.js';
 
@@ -91,39 +90,112 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
       yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
     }
   }
-  let decoded: AsyncIterator<Buffer>;
+  // Reading stops at damage (a truncated or corrupt gzip stream, a read error) without throwing:
+  // every byte delivered before it is read, and `damage` says where it stopped (the pipeline turns
+  // it into one reject). Concatenated gzip members are read in full (zlib goes on after a member).
+  const source: InputSource = { name, head: Buffer.alloc(0), chunks: (async function* () { /* set below */ })(), gzip, damage: null };
+  let delivered = 0;
+  let gunzip: ReturnType<typeof createGunzip> | null = null;
+  let rawIt: AsyncIterator<Buffer>;
   if (gzip) {
-    const gunzip = createGunzip();
-    const src = Readable.from(rawChunks(), { objectMode: false });
-    src.on('error', (e) => gunzip.destroy(e));
-    decoded = (src.pipe(gunzip) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const g = createGunzip();
+    gunzip = g;
+    rawIt = drain(g);
+    // Each compressed chunk is written and processed before the next, and the end comes as an empty
+    // final flush: zlib's "unexpected end of file" then costs no decompressed bytes (piping would
+    // process the last chunk together with the final flush and drop its output on that error).
+    void (async () => {
+      try {
+        for await (const c of rawChunks()) {
+          await new Promise<void>((res, rej) => { g.write(c, (e) => (e ? rej(e) : res())); });
+        }
+        g.end();
+      } catch (e) {
+        if (!g.destroyed) g.destroy(e as Error);
+      }
+    })();
   } else {
-    decoded = rawChunks();
+    rawIt = rawChunks();
   }
+  const damaged = (e: unknown): void => {
+    const err = e as NodeJS.ErrnoException;
+    const what = gzip
+      ? (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message) ? 'the gzip data is truncated' : `the gzip data is corrupt (${err.message})`)
+      : `reading failed (${err.code ?? err.message})`;
+    source.damage = { message: what, compressedOffset: gunzip ? gunzip.bytesWritten : null, offset: delivered };
+  };
+  const decoded: AsyncIterator<Buffer> = {
+    async next() {
+      if (source.damage) return { done: true, value: undefined };
+      try {
+        const r = await rawIt.next();
+        if (!r.done) delivered += r.value.length;
+        return r;
+      } catch (e) {
+        damaged(e);
+        return { done: true, value: undefined };
+      }
+    },
+  };
   const headParts: Buffer[] = [];
   let headLen = 0;
   let decodedDone = false;
-  try {
-    while (headLen < HEAD_BYTES) {
-      const r = await decoded.next();
-      if (r.done) { decodedDone = true; break; }
-      headParts.push(r.value); headLen += r.value.length;
-    }
-  } catch (e) {
-    throw new InputError(`cannot read ${name}: ${gzip ? 'corrupt gzip data: ' : ''}${(e as Error).message}`);
+  while (headLen < HEAD_BYTES) {
+    const r = await decoded.next();
+    if (r.done) { decodedDone = true; break; }
+    headParts.push(r.value); headLen += r.value.length;
   }
   const headAll = Buffer.concat(headParts);
   async function* chunks(): AsyncGenerator<Buffer> {
     if (headAll.length) yield headAll;
     if (decodedDone) return;
     for (;;) {
-      let r;
-      try { r = await decoded.next(); } catch (e) {
-        throw new InputError(`cannot read ${name}: ${gzip ? 'corrupt or truncated gzip data: ' : ''}${(e as Error).message}`);
-      }
+      const r = await decoded.next();
       if (r.done) return;
       yield r.value;
     }
   }
-  return { name, head: headAll.subarray(0, HEAD_BYTES), chunks: chunks(), gzip };
+  // The head is for detection: a UTF-8 byte order mark is no part of any format (framers skip it too).
+  const bom = headAll.length >= 3 && headAll[0] === 0xef && headAll[1] === 0xbb && headAll[2] === 0xbf ? 3 : 0;
+  source.head = headAll.subarray(bom, HEAD_BYTES);
+  source.chunks = chunks();
+  return source;
+}
+
+/** The sentence for a reject of input damage: the file, what happened, and where. */
+export function describeDamage(name: string, d: { message: string; compressedOffset: number | null; offset: number }): string {
+  const at = d.compressedOffset !== null
+    ? `at compressed byte ${d.compressedOffset}, after ${d.offset} decompressed bytes`
+    : `after ${d.offset} bytes`;
+  return `${name}: ${d.message} ${at}; the records before this point were read, the rest of the file could not be`;
+}
+
+/**
+ * Reads a stream chunk by chunk, delivering every chunk it produced before an error (a stream's
+ * own async iterator drops what is buffered when it fails, which would lose the last records
+ * before the damage of a truncated gzip file).
+ */
+function drain(stream: NodeJS.ReadableStream & { pause(): unknown; resume(): unknown }): AsyncIterator<Buffer> {
+  const queue: Buffer[] = [];
+  let ended = false;
+  let error: Error | null = null;
+  let wake: (() => void) | null = null;
+  const poke = (): void => { const w = wake; wake = null; w?.(); };
+  stream.on('data', (c: Buffer) => { queue.push(c); if (queue.length > 16) stream.pause(); poke(); });
+  stream.on('end', () => { ended = true; poke(); });
+  stream.on('error', (e: Error) => { error = e; poke(); });
+  return {
+    async next(): Promise<IteratorResult<Buffer>> {
+      for (;;) {
+        if (queue.length > 0) {
+          const value = queue.shift()!;
+          if (queue.length < 4) stream.resume();
+          return { done: false, value };
+        }
+        if (error) throw error;
+        if (ended) return { done: true, value: undefined };
+        await new Promise<void>((r) => { wake = r; });
+      }
+    },
+  };
 }

@@ -6,8 +6,8 @@ import { redactSecrets, redactTextRecord } from '../redact/text.js';
 import { makePolicy, setPolicy, type Policy, type RedactionSettings } from '../redact/policy.js';
 import { findAdapter, formatIds } from '../sources/registry.js';
 import { detectFormat } from './detect.js';
-import { openInput, InputError } from './input.js';
-import { describeLocation } from './record.js';
+import { openInput, InputError, describeDamage } from './input.js';
+import { describeLocation, rawRecord } from './record.js';
 import type { AdapterOptions, FormatAdapter, InputSource, Outcome, RawRecord } from './types.js';
 
 export class UsageError extends Error {
@@ -45,6 +45,8 @@ export interface InputSummary {
   firstEvent: string | null;
   lastEvent: string | null;
   reconciled: boolean;
+  /** Set when the input stopped early on damage (truncated or corrupt gzip, read error). */
+  damage?: string | null;
 }
 
 export interface RunSummary {
@@ -146,6 +148,14 @@ export async function* normalizeOne(
         bump(s.skipped, o.reason);
       }
       yield o;
+    }
+    if (input.damage) {
+      // A truncated or corrupt gzip stream (or a read error): the records before it were read; one
+      // reject says where the input stopped.
+      const reason = describeDamage(input.name, input.damage);
+      s.read++; outcomes++; s.rejects++;
+      s.damage = reason;
+      yield { kind: 'reject', raw: rawRecord('', { file: input.name, byte_offset: input.damage.offset }), reason };
     }
   } catch (e) {
     if (e instanceof InputError) throw e;

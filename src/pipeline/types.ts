@@ -36,6 +36,19 @@ export interface InputSource {
   /** The whole content, decompressed, as a stream of chunks. Can be consumed once. */
   chunks: AsyncIterable<Buffer>;
   gzip: boolean;
+  /**
+   * Set when reading stopped early on damage (a truncated or corrupt gzip stream, a read error):
+   * the chunks end where the damage is, and the pipeline adds one reject saying where.
+   */
+  damage?: InputDamage | null;
+}
+
+export interface InputDamage {
+  message: string;
+  /** Bytes of the file (compressed) read when the damage was found; null for plain input. */
+  compressedOffset: number | null;
+  /** Bytes (decompressed) delivered before the damage. */
+  offset: number;
 }
 
 /** Options an adapter may read; each adapter documents the ones it understands. */

@@ -72,7 +72,12 @@ export const adapter: FormatAdapter = {
   sniff: (head) => sniff(head),
   redaction: 'json',
   async *records(input) {
-    if (firstChar(input.head.toString('utf8', 0, 4096)) === '<') yield* splitXmlRecords(input.chunks, input.name);
+    // XML or JSON from a sample of the head (a stray first line or a BOM must not decide it).
+    const h = input.head.toString('utf8', 0, 16384);
+    const xml = h.search(/<AUDIT_RECORD\b/);
+    const json = h.search(/\{\s*"(?:timestamp|class|id)"\s*:/);
+    const isXml = xml >= 0 && (json < 0 || xml < json) ? true : xml < 0 && json < 0 ? firstChar(h) === '<' : false;
+    if (isXml) yield* splitXmlRecords(input.chunks, input.name);
     else yield* frameJson(input.chunks, { file: input.name });
   },
   normalize,

@@ -40,6 +40,24 @@ function sniff(head: string): number {
   return 0;
 }
 
+/**
+ * Which of the layouts a file is in, from a sample of its head (not only its first character, so a
+ * stray first line or a BOM does not send the whole file to the wrong reader): the earliest of an
+ * <AUDIT_RECORD, a CSV record start, or a JSON object.
+ */
+function variantOf(head: string): 'xml' | 'csv' | 'json' {
+  const at = (re: RegExp): number => { const m = re.exec(head); return m ? m.index : Infinity; };
+  const xml = at(/<AUDIT_RECORD\b/);
+  const csv = at(/^"[A-Za-z][A-Za-z ]{0,30}","\d+_\d{4}-\d\d-\d\dT/m);
+  const json = at(/\{\s*"(?:audit_record|class|timestamp)"\s*:/);
+  const first = Math.min(xml, csv, json);
+  if (first === Infinity) {
+    const c = firstChar(head);
+    return c === '<' ? 'xml' : c === '"' ? 'csv' : 'json';
+  }
+  return first === xml ? 'xml' : first === csv ? 'csv' : 'json';
+}
+
 function source(variant: string, instance: string | null): RecordSource {
   return { kind: 'mysql', format: FORMAT, variant, instance, service: 'mysql' };
 }
@@ -87,9 +105,9 @@ export const adapter: FormatAdapter = {
   sniff: (head) => sniff(head),
   redaction: 'json',
   async *records(input) {
-    const c = firstChar(input.head.toString('utf8', 0, 4096));
-    if (c === '<') yield* splitXmlRecords(input.chunks, input.name);
-    else if (c === '"') yield* frameCsvRecords(input.chunks, input.name);
+    const v = variantOf(input.head.toString('utf8', 0, 16384));
+    if (v === 'xml') yield* splitXmlRecords(input.chunks, input.name);
+    else if (v === 'csv') yield* frameCsvRecords(input.chunks, input.name);
     else yield* frameJson(input.chunks, { file: input.name });
   },
   normalize,

@@ -4,6 +4,7 @@
 // substatementId, user, database, databaseSessionId, chunkIndex, chunkCount.
 // https://cloud.google.com/sql/docs/postgres/pg-audit ; LogEntry:
 // https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry
+import { parseTimestampWithZone, timestampProblem } from '../../event/time.js';
 import { buildEvent, snakeCase } from '../../event/build.js';
 import { parseJsonObject } from '../../pipeline/json-frames.js';
 import { event, reject, skip } from '../../pipeline/record.js';
@@ -40,7 +41,9 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
   const command = str(req.command);
   if (sid === null || !command) return reject(raw, 'Cloud SQL pgaudit entry has no statementId or command');
   const ts = str(e.timestamp); // timestamp
-  const t = ts ? new Date(ts) : null;
+  const impossible = ts ? timestampProblem(ts) : null;
+  if (impossible !== null) return reject(raw, `timestamp '${ts!.slice(0, 40)}' is not a time that exists: ${impossible}`);
+  const t = ts ? parseTimestampWithZone(ts) ?? new Date(ts) : null;
   const timestamp = t && Number.isFinite(t.getTime()) ? t.toISOString() : null;
   const rawStatement = str(req.statement); // request.statement
   const statement = rawStatement === null || rawStatement === '<not logged>' || rawStatement === '<previously logged>' ? null : redactSql(rawStatement);

@@ -1,8 +1,8 @@
 // `audit-evidence normalize`: raw logs in, normalized events out (JSON Lines or CSV).
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
-import { expandInputs } from '../pipeline/input.js';
-import { emptySummary, formatSummaryLine, normalizeInputs, rejectLine } from '../pipeline/run.js';
+import { expandInputs, type FailedInput } from '../pipeline/input.js';
+import { emptySummary, failedLines, formatSummaryLine, normalizeInputs, rejectLine, type RunSummary } from '../pipeline/run.js';
 import type { RunOptions } from '../pipeline/run.js';
 import { canRunParallel, normalizeParallel, parseJobs } from '../pipeline/parallel.js';
 import { formatIds } from '../sources/registry.js';
@@ -39,7 +39,11 @@ Examples:
 
 Every record read ends as an event, a rejected record (with its location and reason) or a record
 skipped on purpose (counted by reason); the summary on stderr says whether the counts reconcile.
-Exit codes: 0 done, 2 usage error or unreadable input.`)
+Damaged input costs only the damaged records: each becomes a reject saying how far the damage
+reached, and reading goes on. A file that cannot be read or placed (or a gzip cut short) is named
+as failed and the other inputs are still read.
+Exit codes: 0 every input read; 1 some inputs failed or stopped early, the others were read;
+2 usage error, or no input could be read at all.`)
     .action(async (inputs: string[], opts: NormalizeOptions) => {
       process.exitCode = await runNormalize(inputs, opts);
     });
@@ -58,11 +62,13 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   if (since && until && since >= until) throw new UserError('--since must be before --until');
   const jobs = parseJobs(opts.jobs ?? '1');
   if (jobs === null) throw new UserError(`--jobs must be a whole number of at least 1, or auto (got '${opts.jobs}')`);
-  const files = await expandInputs(inputArgs.length ? inputArgs : ['-']);
-  if (files.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
+  const failedDirs: FailedInput[] = [];
+  const files = await expandInputs(inputArgs.length ? inputArgs : ['-'], failedDirs);
+  if (files.length === 0 && failedDirs.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
   const out = new TextWriter(opts.out && opts.out !== '-' ? createWriteStream(opts.out) : process.stdout);
   const rej = opts.rejects ? new TextWriter(createWriteStream(opts.rejects)) : null;
   const summary = emptySummary();
+  summary.failed.push(...failedDirs);
   const shown: string[] = [];
   const say = (m: string) => { if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`); };
   if (format === 'csv') await out.write(csvHeader());
@@ -89,5 +95,17 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
     if (summary.rejects > shown.length) say(`... and ${summary.rejects - shown.length} more rejected records${rej ? ` (all in ${opts.rejects})` : ' (write them all with --rejects FILE)'}`);
   }
   process.stderr.write(`audit-evidence: ${formatSummaryLine(summary)}\n`);
-  return 0;
+  return exitForInputs(summary);
+}
+
+/**
+ * The exit code after reading inputs: 0 when every input was read; 1 when some failed (or stopped
+ * early on damage) but others were read; 2 when nothing could be read at all. Failed inputs are
+ * printed (always, also with --quiet: they are errors).
+ */
+export function exitForInputs(summary: RunSummary, stderr: NodeJS.WritableStream = process.stderr, otherRead = false): number {
+  if (summary.failed.length === 0) return 0;
+  for (const line of failedLines(summary)) stderr.write(`audit-evidence: error: ${line}\n`);
+  const anyRead = otherRead || summary.inputs.some((s) => s.damage || !summary.failed.some((f) => f.input === s.input));
+  return anyRead ? 1 : 2;
 }

@@ -93,7 +93,12 @@ export async function* readEvents(
       } finally { b.close(); }
       continue;
     }
-    const input = await openInput(path);
+    let input;
+    try { input = await openInput(path); } catch (e) {
+      // Isolated: the other inputs are still read; the caller reports the failure.
+      summary.failed.push({ input: path, reason: (e as Error).message });
+      continue;
+    }
     if (run.format === 'auto' && looksNormalized(input.head)) {
       run.onInput?.({ input: input.name, format: NORMALIZED, how: 'detected' });
       normalized.inputs++;

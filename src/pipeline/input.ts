@@ -1,7 +1,7 @@
 // Resolves what the user named (files, globs, directories, '-') into readable inputs, and opens
 // each as a stream of decompressed chunks with its first bytes kept aside for format detection.
 import { createReadStream } from 'node:fs';
-import { stat, readdir } from 'node:fs/promises';
+import { stat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { glob, isDynamicPattern } from 'tinyglobby';
@@ -14,20 +14,25 @@ export class InputError extends Error {
   constructor(message: string) { super(message); this.name = 'InputError'; }
 }
 
+/** An input that could not be read or placed, with the reason (one sentence). */
+export interface FailedInput { input: string; reason: string }
+
 /**
  * Expands arguments into file paths, in a stable order: each argument in turn; directories are
- * walked recursively (sorted by name, hidden entries skipped); globs are sorted. '-' is stdin.
+ * walked recursively (sorted by name, hidden entries skipped, symbolic links followed, a link back
+ * into a directory being walked skipped); globs are sorted. '-' is stdin. A directory entry that
+ * cannot be read goes to `failed` when given (the other files are still read), else throws.
  */
-export async function expandInputs(args: string[]): Promise<string[]> {
+export async function expandInputs(args: string[], failed?: FailedInput[]): Promise<string[]> {
   const out: string[] = [];
   for (const arg of args) {
     if (arg === '-') { out.push('-'); continue; }
     let st;
     try { st = await stat(arg); } catch { st = null; }
-    if (st?.isDirectory()) { out.push(...(await walk(arg))); continue; }
+    if (st?.isDirectory()) { out.push(...(await uniqueFiles(await walk(arg, failed, new Set())))); continue; }
     if (st?.isFile()) { out.push(arg); continue; }
     if (isDynamicPattern(arg)) {
-      const matches = (await glob(arg, { onlyFiles: true, dot: false, expandDirectories: false })).sort();
+      const matches = (await glob(arg, { onlyFiles: true, dot: false, expandDirectories: false, followSymbolicLinks: true })).sort();
       if (matches.length === 0) throw new InputError(`no file matches ${arg}`);
       out.push(...matches);
       continue;
@@ -37,18 +42,51 @@ export async function expandInputs(args: string[]): Promise<string[]> {
   return out;
 }
 
-async function walk(dir: string): Promise<string[]> {
+/** Drops a file reached a second time through a symbolic link (e.g. `current.log -> audit.log`). */
+async function uniqueFiles(files: string[]): Promise<string[]> {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const f of files) {
+    let r = f;
+    try { r = await realpath(f); } catch { /* read it as named */ }
+    if (seen.has(r)) continue;
+    seen.add(r);
+    out.push(f);
+  }
+  return out;
+}
+
+async function walk(dir: string, failed: FailedInput[] | undefined, seen: Set<string>): Promise<string[]> {
+  const fail = (input: string, reason: string): string[] => {
+    if (!failed) throw new InputError(reason);
+    failed.push({ input, reason });
+    return [];
+  };
+  let real: string;
+  try { real = await realpath(dir); } catch (e) { return fail(dir, `cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  if (seen.has(real)) return []; // a directory reached again through a symbolic link (or a loop): read once
+  seen.add(real);
   let entries;
   try { entries = await readdir(dir, { withFileTypes: true }); } catch (e) {
-    throw new InputError(`cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return fail(dir, `cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
+    if (e.isDirectory()) out.push(...(await walk(p, failed, seen)));
     else if (e.isFile()) out.push(p);
+    else if (e.isSymbolicLink()) {
+      // Followed: a link to a file is read as that file, a link to a directory walked (once).
+      let st;
+      try { st = await stat(p); } catch (err) {
+        out.push(...fail(p, `cannot read ${p}: a symbolic link to ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'nothing (dangling)' : (err as NodeJS.ErrnoException).code ?? 'an unreadable target'}`));
+        continue;
+      }
+      if (st.isDirectory()) out.push(...(await walk(p, failed, seen)));
+      else if (st.isFile()) out.push(p);
+    }
   }
   return out;
 }
@@ -106,9 +144,17 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
     // process the last chunk together with the final flush and drop its output on that error).
     void (async () => {
       try {
+        // The last 8 bytes (a member's CRC32 and size trailer) are held back and written alone at
+        // the end, so a failed check of the last member costs none of the data before it.
+        let carry: Buffer | null = null;
+        const write = (b: Buffer) => new Promise<void>((res, rej) => { g.write(b, (e) => (e ? rej(e) : res())); });
         for await (const c of rawChunks()) {
-          await new Promise<void>((res, rej) => { g.write(c, (e) => (e ? rej(e) : res())); });
+          const b: Buffer = carry ? Buffer.concat([carry, c]) : c;
+          if (b.length <= 8) { carry = b; continue; }
+          carry = b.subarray(b.length - 8);
+          await write(b.subarray(0, b.length - 8));
         }
+        if (carry) await write(carry);
         g.end();
       } catch (e) {
         if (!g.destroyed) g.destroy(e as Error);

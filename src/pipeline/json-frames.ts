@@ -421,6 +421,12 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
           strayCloser(String.fromCharCode(c), pos); continue;
         }
         if (recordDepth === 0 && c === 0x5b) { depth = 1; recordDepth = 1; container = 'array'; continue; } // '[' top array
+        if (c === 0x5b && recordDepth >= 1) {
+          // An array where an element starts: a stray (duplicated) '[' line; the elements after it
+          // are read as elements of the array they are in.
+          out.push(frame('[', line, byteAt(pos), line, `unexpected '[' at line ${line}, byte ${byteAt(pos)}: an array inside the array of records (a duplicated line?); the records around it are read`));
+          continue;
+        }
         if (c === 0x7b && quick) {
           const end = quickObject(pos, recordDepth === 0 && unwrap.size > 0);
           if (end >= 0) {
@@ -530,6 +536,18 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   }
   append(decoder.end(), null);
   scan(true);
+  // A record still open at the end: a good record later on its line means it was damaged (the
+  // scan resumes there); otherwise it is the truncated last record.
+  for (let guard = 0; recordStart >= 0 && dmg === null && guard < 1_000_000; guard++) {
+    const c = inlineCandidate(recordStart + 1, buf.length);
+    if (c < 0) break;
+    const ln = recordLine + countNewlines(recordStart, c);
+    damaged(recordStart, c, recordLine, recordByte, 'damaged record: it never closes', ln, null);
+    pos = buf.length;
+    resetTo(c);
+    pos++;
+    scan(true);
+  }
   for (const f of out) yield f;
   out.length = 0;
   if (recordStart >= 0) {

@@ -148,6 +148,7 @@ async function copyInto(path: string, sink: TextWriter): Promise<void> {
 /** Adds the counts of one part of a run (one or more inputs) to a run summary. */
 export function mergeSummary(into: RunSummary, part: RunSummary): void {
   into.inputs.push(...part.inputs);
+  into.failed.push(...(part.failed ?? []));
   into.read += part.read;
   into.events += part.events;
   into.rejects += part.rejects;

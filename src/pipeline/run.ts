@@ -5,8 +5,8 @@ import { validateEvent } from '../event/schema.js';
 import { redactSecrets, redactTextRecord } from '../redact/text.js';
 import { makePolicy, setPolicy, type Policy, type RedactionSettings } from '../redact/policy.js';
 import { findAdapter, formatIds } from '../sources/registry.js';
-import { detectFormat } from './detect.js';
-import { openInput, InputError, describeDamage } from './input.js';
+import { detectFormat, DetectionError } from './detect.js';
+import { openInput, InputError, describeDamage, type FailedInput } from './input.js';
 import { describeLocation, rawRecord } from './record.js';
 import type { AdapterOptions, FormatAdapter, InputSource, Outcome, RawRecord } from './types.js';
 
@@ -51,6 +51,8 @@ export interface InputSummary {
 
 export interface RunSummary {
   inputs: InputSummary[];
+  /** Inputs that could not be read or placed (not found, unreadable, format unknown, reading failed): the others were read. */
+  failed: FailedInput[];
   read: number;
   events: number;
   rejects: number;
@@ -62,7 +64,7 @@ export interface RunSummary {
 export const OUTSIDE_WINDOW = 'outside the time window';
 
 export function emptySummary(): RunSummary {
-  return { inputs: [], read: 0, events: 0, rejects: 0, skipped: {}, skippedTotal: 0, reconciled: true };
+  return { inputs: [], failed: [], read: 0, events: 0, rejects: 0, skipped: {}, skippedTotal: 0, reconciled: true };
 }
 
 export function resolveAdapter(format: string): FormatAdapter | null {
@@ -78,12 +80,36 @@ export async function* normalizeInputs(
 ): AsyncGenerator<Outcome> {
   const named = resolveAdapter(run.format);
   for (const item of inputs) {
-    const input = typeof item === 'string' ? await openInput(item) : item;
-    const adapter = named ?? detectFormat(input).adapter;
+    // Each input is isolated: one that cannot be opened, placed or read to its end is a failed
+    // input (named, with the reason, in summary.failed) and the next one is read.
+    const name = typeof item === 'string' ? item : item.name;
+    let input: InputSource;
+    let adapter: FormatAdapter;
+    try {
+      input = typeof item === 'string' ? await openInput(item) : item;
+      adapter = named ?? detectFormat(input).adapter;
+    } catch (e) {
+      summary.failed.push({ input: name, reason: failureReason(e) });
+      continue;
+    }
     const how = named ? 'named' : 'detected';
     run.onInput?.({ input: input.name, format: adapter.id, how });
-    yield* normalizeOne(adapter, input, run, summary, how);
+    try {
+      yield* normalizeOne(adapter, input, run, summary, how);
+    } catch (e) {
+      summary.failed.push({ input: name, reason: failureReason(e) });
+    }
   }
+}
+
+function failureReason(e: unknown): string {
+  if (e instanceof InputError || e instanceof DetectionError) return e.message;
+  return `internal error while reading: ${(e as Error)?.message ?? String(e)} (a bug: please report it)`;
+}
+
+/** Inputs listed as failed, for messages: "a.gz (cannot read a.gz: ...)". */
+export function failedLines(sum: RunSummary): string[] {
+  return sum.failed.map((f) => (f.reason.includes(f.input) ? f.reason : `${f.input}: ${f.reason}`));
 }
 
 /** Normalizes one opened input with one adapter (used by live sources too). */
@@ -155,6 +181,7 @@ export async function* normalizeOne(
       const reason = describeDamage(input.name, input.damage);
       s.read++; outcomes++; s.rejects++;
       s.damage = reason;
+      summary.failed.push({ input: input.name, reason: `${reason} (stopped early)` });
       yield { kind: 'reject', raw: rawRecord('', { file: input.name, byte_offset: input.damage.offset }), reason };
     }
   } catch (e) {
@@ -189,8 +216,9 @@ export function formatSummaryLine(sum: RunSummary): string {
   const skipped = sum.skippedTotal === 0 ? '0 skipped'
     : `${sum.skippedTotal} skipped (${Object.entries(sum.skipped).map(([k, v]) => `${v} ${k}`).join(', ')})`;
   const files = sum.inputs.length === 1 ? '1 input' : `${sum.inputs.length} inputs`;
+  const failed = sum.failed.length === 0 ? '' : `; ${sum.failed.length} input${sum.failed.length === 1 ? '' : 's'} FAILED or stopped early`;
   return `read ${sum.read} records from ${files}: ${sum.events} events, ${sum.rejects} rejected, ${skipped}; ${
-    sum.reconciled ? 'counts reconcile' : 'COUNTS DO NOT RECONCILE'}`;
+    sum.reconciled ? 'counts reconcile' : 'COUNTS DO NOT RECONCILE'}${failed}`;
 }
 
 /** One line per input whose kept text had secrets redacted ('' when none). */

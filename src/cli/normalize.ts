@@ -29,6 +29,7 @@ export function normalizeCommand(): Command {
     .addOption(new Option('--output-format <kind>', 'jsonl or csv (default: from the --out file\'s extension, else jsonl)').choices([...OUTPUT_FORMATS]))
     .addOption(new Option('--output <kind>', 'deprecated: the old name of --output-format').choices([...OUTPUT_FORMATS]).hideHelp())
     .option('--rejects <path>', 'write rejected records (location, reason, raw text) as JSON Lines to this file')
+    .option('--max-record-bytes <n>', 'reject a record longer than this, keeping its first 4096 bytes and its hash (default 8 MiB)')
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('-j, --jobs <n>', 'normalize up to n input files at once on worker threads (auto = one per core); output is the same as with 1', '1')
     .addHelpText('after', `
@@ -51,7 +52,7 @@ Exit codes: 0 every input read; 1 some inputs failed or stopped early, the other
 
 interface NormalizeOptions {
   format: string; logLinePrefix?: string; timezone?: string; instance?: string; since?: string; until?: string;
-  outputFormat?: OutputFormat; output?: OutputFormat; out?: string; rejects?: string; quiet?: boolean; jobs?: string;
+  outputFormat?: OutputFormat; output?: OutputFormat; out?: string; rejects?: string; quiet?: boolean; jobs?: string; maxRecordBytes?: string;
 }
 
 export async function runNormalize(inputArgs: string[], opts: NormalizeOptions): Promise<number> {
@@ -74,7 +75,7 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   if (format === 'csv') await out.write(csvHeader());
   const run: RunOptions = {
     format: opts.format,
-    options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
+    options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null, ...maxRecordOption(opts.maxRecordBytes) },
     since, until,
     onInput: ({ input, format, how }) => { if (how === 'detected' && files.length > 0) say(`${input}: read as ${format} (detected)`); },
   };
@@ -96,6 +97,13 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   }
   process.stderr.write(`audit-evidence: ${formatSummaryLine(summary)}\n`);
   return exitForInputs(summary);
+}
+
+function maxRecordOption(v: string | undefined): { maxRecordBytes?: number } {
+  if (v === undefined) return {};
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1024) throw new UserError(`--max-record-bytes must be a whole number of at least 1024 (got '${v}')`);
+  return { maxRecordBytes: n };
 }
 
 /**

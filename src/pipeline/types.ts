@@ -59,6 +59,8 @@ export interface AdapterOptions {
   timezone?: string;
   /** Configured instance name of the source. */
   instance?: string | null;
+  /** A record longer than this (characters) is rejected, keeping its first bytes and hash (default 8 MiB). */
+  maxRecordBytes?: number;
   [key: string]: unknown;
 }
 

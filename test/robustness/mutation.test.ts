@@ -3,10 +3,11 @@
 // random seed: AE_MUTATION_RUNS=200 [AE_MUTATION_SEED=n] npx vitest run test/robustness/mutation.test.ts
 // AE_MUTATION_REPORT=1 prints, per format, mutants run, records lost and what the damaged records became.
 import { describe, expect, test, afterAll } from 'vitest';
+import { readdirSync } from 'node:fs';
 import { fixtureInputs, fixtureOptions } from '../helpers/golden.js';
 import { KINDS, check, loadOriginal, mutate, prng } from '../helpers/mutation.js';
 
-const FORMATS = ['cloudtrail', 'gcp-audit', 'mariadb-audit', 'mysql-enterprise-audit', 'percona-audit', 'pgaudit'];
+const FORMATS = readdirSync('fixtures', { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'demo').map((d) => d.name).sort();
 const RUNS = Number(process.env.AE_MUTATION_RUNS ?? 0) || 0;
 const SEED = Number(process.env.AE_MUTATION_SEED ?? (RUNS ? Date.now() % 1e9 : 20261207));
 /** Mutants per fixture: one of each kind, then random kinds (bounded so `npm test` stays short). */

@@ -67,8 +67,8 @@ export const adapter: FormatAdapter = {
     if (proto) return 0.7;
     return 0;
   },
-  records(input) {
-    return frameJson(input.chunks, { file: input.name, unwrap: ['entries'] });
+  records(input, options) {
+    return frameJson(input.chunks, { file: input.name, unwrap: ['entries'], maxRecordBytes: options.maxRecordBytes });
   },
   async *normalize(records, ctx): AsyncIterable<Outcome> {
     const lanes = new Lanes();

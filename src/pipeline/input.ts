@@ -133,6 +133,9 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
   // it into one reject). Concatenated gzip members are read in full (zlib goes on after a member).
   const source: InputSource = { name, head: Buffer.alloc(0), chunks: (async function* () { /* set below */ })(), gzip, damage: null };
   let delivered = 0;
+  // A failure of the stream itself (a file read error, a live pull cut off) is an error of the
+  // input, as before; only damage inside the gzip data is salvaged.
+  let readError: unknown = null;
   let gunzip: ReturnType<typeof createGunzip> | null = null;
   let rawIt: AsyncIterator<Buffer>;
   if (gzip) {
@@ -157,6 +160,7 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
         if (carry) await write(carry);
         g.end();
       } catch (e) {
+        readError = e;
         if (!g.destroyed) g.destroy(e as Error);
       }
     })();
@@ -165,9 +169,7 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
   }
   const damaged = (e: unknown): void => {
     const err = e as NodeJS.ErrnoException;
-    const what = gzip
-      ? (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message) ? 'the gzip data is truncated' : `the gzip data is corrupt (${err.message})`)
-      : `reading failed (${err.code ?? err.message})`;
+    const what = err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message) ? 'the gzip data is truncated' : `the gzip data is corrupt (${err.message})`;
     source.damage = { message: what, compressedOffset: gunzip ? gunzip.bytesWritten : null, offset: delivered };
   };
   const decoded: AsyncIterator<Buffer> = {
@@ -178,6 +180,9 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
         if (!r.done) delivered += r.value.length;
         return r;
       } catch (e) {
+        if (!gzip || readError !== null) {
+          throw new InputError(`cannot read ${name}: ${gzip ? 'reading the gzip data failed: ' : ''}${(readError as Error | null)?.message ?? (e as Error).message}`);
+        }
         damaged(e);
         return { done: true, value: undefined };
       }
@@ -186,10 +191,14 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
   const headParts: Buffer[] = [];
   let headLen = 0;
   let decodedDone = false;
-  while (headLen < HEAD_BYTES) {
-    const r = await decoded.next();
-    if (r.done) { decodedDone = true; break; }
-    headParts.push(r.value); headLen += r.value.length;
+  try {
+    while (headLen < HEAD_BYTES) {
+      const r = await decoded.next();
+      if (r.done) { decodedDone = true; break; }
+      headParts.push(r.value); headLen += r.value.length;
+    }
+  } catch (e) {
+    throw e instanceof InputError ? e : new InputError(`cannot read ${name}: ${(e as Error).message}`);
   }
   const headAll = Buffer.concat(headParts);
   async function* chunks(): AsyncGenerator<Buffer> {

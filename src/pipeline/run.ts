@@ -184,6 +184,12 @@ export async function* normalizeOne(
       summary.failed.push({ input: input.name, reason: `${reason} (stopped early)` });
       yield { kind: 'reject', raw: rawRecord('', { file: input.name, byte_offset: input.damage.offset }), reason };
     }
+    if (how === 'named' && s.read >= 2 && s.rejects * 2 > s.read) {
+      // A forced --format that rejects most records: say which format the file looks like.
+      let looks: string | null = null;
+      try { const d = detectFormat(input); if (d.adapter.id !== adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id; } catch { /* matches none */ }
+      ctx.note(`${s.rejects} of ${s.read} records were rejected: the format is probably not ${adapter.id}${looks ? `; the file looks like ${looks} (try --format ${looks}, or auto)` : ' (the file matches none of the formats)'}`);
+    }
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(redactSecrets(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`));

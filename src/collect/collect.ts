@@ -84,8 +84,8 @@ export interface CollectResult {
   warnings: string[];
 }
 
-const LIVE_KIND: Record<string, SourceInfo['kind']> = { postgres: 'postgresql', mysql: 'mysql', 'gcp-logging': 'gcp', cloudtrail: 'aws', 'cloudtrail-s3': 'aws', 'cloudwatch-logs': 'aws' };
-const LIVE_FORMAT: Record<string, string> = { postgres: 'pgaudit', mysql: 'mysql', 'gcp-logging': 'gcp-audit', cloudtrail: 'cloudtrail', 'cloudtrail-s3': 'cloudtrail', 'cloudwatch-logs': 'cloudwatch-logs' };
+const LIVE_KIND: Record<string, SourceInfo['kind']> = { postgres: 'postgresql', mysql: 'mysql', 'gcp-logging': 'gcp', cloudtrail: 'aws', 'cloudtrail-s3': 'aws', 'cloudwatch-logs': 'aws', bytebase: 'bytebase' };
+const LIVE_FORMAT: Record<string, string> = { postgres: 'pgaudit', mysql: 'mysql', 'gcp-logging': 'gcp-audit', cloudtrail: 'cloudtrail', 'cloudtrail-s3': 'cloudtrail', 'cloudwatch-logs': 'cloudwatch-logs', bytebase: 'bytebase' };
 
 /** Loads the live source types (src/live/ registers them) when the configuration uses one. */
 async function loadLiveSources(config: CollectConfig): Promise<void> {

@@ -20,7 +20,7 @@ export class ConfigError extends Error {
 export const configSchema: Record<string, unknown> & { $id: string } = JSON.parse(readFileSync(packageFile('schemas/config.schema.json'), 'utf8'));
 const validateConfig: ValidateFunction = ajv.compile(configSchema);
 const SOURCE_DEFS: Record<string, string> = {
-  file: 'fileSource', postgres: 'postgresSource', mysql: 'mysqlSource', 'gcp-logging': 'gcpLoggingSource', cloudtrail: 'cloudtrailSource', 'cloudtrail-s3': 'cloudtrailS3Source', 'cloudwatch-logs': 'cloudwatchLogsSource',
+  file: 'fileSource', postgres: 'postgresSource', mysql: 'mysqlSource', 'gcp-logging': 'gcpLoggingSource', cloudtrail: 'cloudtrailSource', 'cloudtrail-s3': 'cloudtrailS3Source', 'cloudwatch-logs': 'cloudwatchLogsSource', bytebase: 'bytebaseSource',
 };
 
 export type ProfileName = 'soc2' | 'pci' | 'iso27001' | 'hipaa';

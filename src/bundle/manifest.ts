@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../event/schema.js';
 
+import type { SourceProbeReport } from '../probe/types.js';
+
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PREDICATE_TYPE = 'https://audit-evidence.dev/evidence-bundle/v1';
 export const COLLECTOR_NAME = 'audit-evidence';
@@ -105,6 +107,8 @@ export interface EvidencePredicate {
     policy_version: string; extra_names: string[]; extra_patterns: string[]; parameters: 'matching' | 'all';
     records_redacted: number; values_redacted: number; by_source: Record<string, { records: number; values: number }>;
   };
+  /** The logging probe's results (collect --probe); absent without it. */
+  probes?: SourceProbeReport[];
 }
 
 export interface PreviousBundle {

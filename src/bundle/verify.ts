@@ -558,6 +558,7 @@ async function prepareCompleteness(b: OpenBundle, p: EvidencePredicate, held: He
       profile: o.profile as CheckOptions['profile'], since: new Date(String(o.since)), until: new Date(String(o.until)),
       sharedIdentities: (o.shared_identities as string[] | null) ?? undefined,
       sources: o.sources as CheckOptions['sources'], roster: { entries: Array.isArray(o.roster) ? (o.roster as RosterEntry[]) : [] },
+      ...(Array.isArray(o.probes) ? { probes: o.probes as CheckOptions['probes'] } : {}),
     };
     return { checker: new CompletenessChecker(opts), report: rep, error: null };
   } catch (e) { return { ...none, error: e }; }

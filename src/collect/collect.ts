@@ -46,6 +46,8 @@ import { openDemoSource } from './demo.js';
 import { liveSourceTypes, type SourceConfig, type SourceRun, type SourceRunContext } from './source.js';
 import { TempFiles } from './temp-files.js';
 import { collectHint } from './hints.js';
+import { runProbes, ProbeError } from '../probe/run.js';
+import type { SourceProbeReport } from '../probe/types.js';
 import { dayLabeller, periodDays, type Period } from './window.js';
 
 export class CollectError extends Error {
@@ -72,6 +74,8 @@ export interface CollectOptions {
   progress?: (msg: string) => void;
   /** Where temporary paths are registered (the CLI removes them on an interrupt). */
   temps?: TempFiles;
+  /** Run the logging probe on the sources that have a probe section before reading them. */
+  probe?: boolean;
 }
 
 export interface CollectResult {
@@ -194,6 +198,13 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     work = temps.add(await mkdtemp(join(tmpdir(), `${WORK_PREFIX}${process.pid}-`)));
     const previous = o.previous ? await previousLink(o.previous, { key: o.key, previousPublicKey: o.previousPublicKey, allowGap: o.allowGap, period }) : null;
     await loadLiveSources(config);
+    let probes: SourceProbeReport[] | undefined;
+    if (o.probe) {
+      try { probes = await runProbes(config.sources, { progress: say, signal: o.signal }); } catch (e) {
+        if (e instanceof ProbeError) throw new CollectError(e.message);
+        throw e;
+      }
+    }
     // Each output is written compressed as it streams (DeflatedFile); the lines of one outcome are
     // added to the batches and a batch that fills is flushed (with backpressure) before the next.
     // The Merkle leaves are hashed from each encoded batch of events.jsonl (whole lines).
@@ -208,7 +219,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const checkSources = config.sources.map(sourceInfo).filter((s): s is SourceInfo => s !== null);
     const checker = new CompletenessChecker({
       profile: config.profile as ProfileId, since: period.start, until: period.end,
-      sharedIdentities: config.sharedIdentities, roster: config.roster, sources: checkSources,
+      sharedIdentities: config.sharedIdentities, roster: config.roster, sources: checkSources, probes,
     });
     const byCategory: Record<string, number> = {};
     const categoriesBySource: Record<string, Record<string, number>> = {};
@@ -356,6 +367,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       options: {
         profile: config.profile, since: period.start.toISOString(), until: period.end.toISOString(),
         shared_identities: config.sharedIdentities ?? null, sources: checkSources, roster: config.roster.entries,
+        ...(probes ? { probes } : {}),
       },
       report,
     }, null, 2)}\n`);
@@ -398,6 +410,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         values_redacted: Object.values(redactedBy).reduce((a, r) => a + r.values, 0),
         by_source: redactedBy,
       },
+      ...(probes ? { probes } : {}),
     };
     const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, days, daysBySource, hoursBySource, sample, privilegedByCategory, sampleLimit: config.bundle.sampleRows, findings: report.findings }));
     const verifyMd = Buffer.from(verifyDoc({ keyid, ephemeral: o.key.ephemeral, demo: !!o.demo }));

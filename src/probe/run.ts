@@ -123,7 +123,7 @@ export function probeLines(reports: SourceProbeReport[]): string[] {
       else lines.push(`${head} not probed: ${x.reason}`);
     }
     if (r.cleanup.leftovers_removed.length) lines.push(`${r.source} removed leftovers of an earlier probe: ${r.cleanup.leftovers_removed.join(', ')}`);
-    for (const e of r.cleanup.errors) lines.push(`${r.source} cleanup: ${e}`);
+    for (const e of r.cleanup.errors) lines.push(`${r.source} note: ${e}`);
   }
   return lines;
 }

@@ -104,8 +104,7 @@ describe.runIf(shouldRun(mariadbAvailability()))('probe on MariaDB + server_audi
       `GRANT PROCESS ON *.* TO auditreader@'127.0.0.1'`,
       `GRANT SELECT ON mysql.* TO auditreader@'127.0.0.1'`,
       `CREATE USER ae_prober@'127.0.0.1' IDENTIFIED BY '${process.env.AE_PROBE_PW}'`,
-      `GRANT CREATE USER, SELECT ON *.* TO ae_prober@'127.0.0.1'`,
-      `GRANT USAGE ON *.* TO ae_prober@'127.0.0.1'`,
+      `GRANT CREATE USER, SELECT ON *.* TO ae_prober@'127.0.0.1' WITH GRANT OPTION`,
     ]);
   }, 120_000);
   afterAll(async () => { await s?.stop(); });
@@ -122,5 +121,6 @@ describe.runIf(shouldRun(mariadbAvailability()))('probe on MariaDB + server_audi
     expect(c['policy_change:policy change']!.status).toBe('not_probed');
     expect(c['data_exposure:data exposure']!.status).toBe('not_probed');
     expect(r.cleanup.dropped).toContain(`user 'ae_probe_${r.nonce}'@'localhost'`);
+    expect(r.cleanup.errors).toEqual([]);
   });
 });

@@ -11,10 +11,11 @@ import { resourceImplicit } from './resource-implicit.js';
 import { categoryEmpty } from './category-empty.js';
 import { sequenceGap } from './sequence-gap.js';
 import { inputRejected } from './input-rejected.js';
+import { probeNotFound, probeFound } from './probe.js';
 
 export const RULES: readonly Rule[] = [
   auditDisabled, privilegedBreakGlass, fieldMissing, timeInvalid, timeOutsideWindow, identityShared,
-  identityAmbiguous, resourceImplicit, categoryEmpty, sequenceGap, inputRejected,
+  identityAmbiguous, resourceImplicit, categoryEmpty, sequenceGap, inputRejected, probeNotFound, probeFound,
 ];
 
 /** Rules listed at the top of every report, before anything else. */
@@ -30,5 +31,5 @@ export function findRule(id: string): Rule | undefined { return RULES.find((r) =
 
 export {
   auditDisabled, privilegedBreakGlass, fieldMissing, timeInvalid, timeOutsideWindow, identityShared, identityAmbiguous,
-  resourceImplicit, categoryEmpty, sequenceGap, inputRejected,
+  resourceImplicit, categoryEmpty, sequenceGap, inputRejected, probeNotFound, probeFound,
 };

@@ -125,6 +125,7 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
     for await (const item of readEvents(files, {
       format: opts.format,
       options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
+      redact: { parameters: opts.redactParameters ?? 'matching' },
       onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`); },
     }, summary, normalized)) {
       if (item.kind === 'reject') await emit(checker.reject(item.location, item.reason, item.format));
@@ -138,7 +139,7 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
   const report = checker.finish();
   for (const l of inputSummaryLines(summary, normalized)) say(l);
   if (opts.json) {
-    const inputs = summary.inputs.map((s) => ({ input: s.input, format: s.format, read: s.read, events: s.events, rejects: s.rejects, skipped: s.skipped, notes: s.notes, reconciled: s.reconciled }));
+    const inputs = summary.inputs.map((s) => ({ input: s.input, format: s.format, read: s.read, events: s.events, rejects: s.rejects, skipped: s.skipped, notes: s.notes, reconciled: s.reconciled, redacted_records: s.redacted, redacted_values: s.redactions ?? 0 }));
     await out.write(`${first ? '' : '\n'}],\n"report":${JSON.stringify(report)},\n"inputs":${JSON.stringify(inputs)},\n"failedInputs":${JSON.stringify(summary.failed)}}\n`);
   } else {
     await out.write(`${printed ? '\n' : ''}${renderText(report, paint)}`);

@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
 import { expandInputs, type FailedInput } from '../pipeline/input.js';
-import { emptySummary, failedLines, formatSummaryLine, normalizeInputs, rejectLine, type RunSummary } from '../pipeline/run.js';
+import { emptySummary, failedLines, formatSummaryLine, normalizeInputs, redactionLines, rejectLine, type RunSummary } from '../pipeline/run.js';
 import type { RunOptions } from '../pipeline/run.js';
 import { canRunParallel, normalizeParallel, parseJobs } from '../pipeline/parallel.js';
 import { formatIds } from '../sources/registry.js';
@@ -28,6 +28,7 @@ export function normalizeCommand(): Command {
     .option('-o, --out <file>', 'write the events to this file instead of standard output')
     .addOption(new Option('--output-format <kind>', 'jsonl or csv (default: from the --out file\'s extension, else jsonl)').choices([...OUTPUT_FORMATS]))
     .addOption(new Option('--output <kind>', 'deprecated: the old name of --output-format').choices([...OUTPUT_FORMATS]).hideHelp())
+    .addOption(new Option('--redact-parameters <mode>', 'bind parameters (pgaudit log_parameter): matching (redacted when the statement names a secret-like column) or all').choices(['matching', 'all']).default('matching'))
     .option('--rejects <path>', 'write rejected records (location, reason, raw text) as JSON Lines to this file')
     .option('--max-record-bytes <n>', 'reject a record longer than this, keeping its first 4096 bytes and its hash (default 8 MiB)')
     .option('-q, --quiet', 'print nothing on stderr but errors')
@@ -52,7 +53,7 @@ Exit codes: 0 every input read; 1 some inputs failed or stopped early, the other
 
 interface NormalizeOptions {
   format: string; logLinePrefix?: string; timezone?: string; instance?: string; since?: string; until?: string;
-  outputFormat?: OutputFormat; output?: OutputFormat; out?: string; rejects?: string; quiet?: boolean; jobs?: string; maxRecordBytes?: string;
+  outputFormat?: OutputFormat; output?: OutputFormat; out?: string; rejects?: string; quiet?: boolean; jobs?: string; maxRecordBytes?: string; redactParameters?: 'matching' | 'all';
 }
 
 export async function runNormalize(inputArgs: string[], opts: NormalizeOptions): Promise<number> {
@@ -76,7 +77,7 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   const run: RunOptions = {
     format: opts.format,
     options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null, ...maxRecordOption(opts.maxRecordBytes) },
-    since, until,
+    since, until, redact: { parameters: opts.redactParameters ?? 'matching' },
     onInput: ({ input, format, how }) => { if (how === 'detected' && files.length > 0) say(`${input}: read as ${format} (detected)`); },
   };
   if (canRunParallel(jobs, files)) {
@@ -92,6 +93,7 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   await rej?.end();
   if (!opts.quiet) {
     for (const s of summary.inputs) for (const n of s.notes) say(`${s.input}: ${n}`);
+    for (const l of redactionLines(summary)) say(l);
     for (const line of shown) say(`rejected ${line}`);
     if (summary.rejects > shown.length) say(`... and ${summary.rejects - shown.length} more rejected records${rej ? ` (all in ${opts.rejects})` : ' (write them all with --rejects FILE)'}`);
   }

@@ -85,7 +85,7 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
       'SET GLOBAL max_connections = 120',
       `SELECT * FROM shop.cards INTO OUTFILE '${join(s.dir, 'files', 'cards.csv')}'`,
       // Secrets the pull must not carry anywhere (issue 11): unique markers.
-      "SET PASSWORD FOR carol @ '%' = PASSWORD('ZQlivemaria01x')",
+      "SET PASSWORD FOR 'carol'@'%' = PASSWORD('ZQlivemaria01x')",
       "ALTER USER carol@'%' IDENTIFIED BY 'ZQlivemaria02x'",
     ]) await admin.query(q);
     await admin.end();

@@ -6,7 +6,9 @@
 // Usage: node scripts/bytebase-api-fixture.mjs > fixtures/bytebase/search-response.jsonl
 import { readFileSync } from 'node:fs';
 
-const rows = readFileSync(new URL('../fixtures/bytebase/audit_log.rows.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+import { fileURLToPath } from 'node:url';
+
+export const rows = readFileSync(new URL('../fixtures/bytebase/audit_log.rows.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 export function toApi(row) {
   const p = row.payload;
@@ -17,7 +19,7 @@ export function toApi(row) {
 }
 
 const PAGE = 40;
-for (let i = 0; i < rows.length; i += PAGE) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) for (let i = 0; i < rows.length; i += PAGE) {
   const page = { auditLogs: rows.slice(i, i + PAGE).map(toApi) };
   if (i + PAGE < rows.length) page.nextPageToken = Buffer.from(JSON.stringify({ limit: PAGE, offset: i + PAGE })).toString('base64url');
   process.stdout.write(JSON.stringify(page) + '\n');

@@ -9,5 +9,7 @@ export { splitLines } from './pipeline/lines.js';
 export { frameJson, parseJsonObject } from './pipeline/json-frames.js';
 export { adapters, findAdapter, formatIds } from './sources/registry.js';
 export { redactSecrets, redactSql, REDACTED } from './sql/redact.js';
+export { redactJsonRecord, redactJsonValue, redactString } from './redact/json.js';
+export { RULES as REDACTION_RULES, POLICY_VERSION as REDACTION_POLICY_VERSION, isSecretName, makePolicy as makeRedactionPolicy } from './redact/policy.js';
 export { eventToJsonLine } from './export/jsonl.js';
 export { csvHeader, eventToCsvRow, formulaSafe, CSV_COLUMNS } from './export/csv.js';

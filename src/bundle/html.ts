@@ -243,6 +243,7 @@ export function summaryHtml(d: SummaryData): string {
   dayChart(out, d);
   heatTable(out, d);
   findingsByRule(out, d);
+  out.push(...probesSection(p.probes));
   adminSample(out, d);
   out.push(retentionSection(d.predicate.sources, d.retentionMinDays ?? DEFAULT_RETENTION_MIN_DAYS));
   out.push('<section>', '<h2>How to verify this bundle</h2>',
@@ -521,4 +522,34 @@ function adminSample(out: string[], d: SummaryData): void {
   }
   out.push('</table>');
   out.push('</section>');
+}
+
+/**
+ * The logging probe (collect --probe), one self-contained section: per source and category, the
+ * action performed on purpose, when, and the event found (its id and four fields) with the delay,
+ * or "not found after N s" with the likely setting. Nothing when the bundle was made without it.
+ */
+export function probesSection(probes: EvidencePredicate['probes']): string[] {
+  if (!probes || probes.length === 0) return [];
+  const out: string[] = ['<section aria-labelledby="probes">', '<h2 id="probes">Logging probe: administrator actions performed on purpose and looked for in the log</h2>'];
+  for (const r of probes) {
+    const found = r.results.filter((x) => x.status === 'found').length;
+    const missing = r.results.filter((x) => x.status === 'not_found' || x.status === 'failed').length;
+    out.push(`<p>${escapeHtml(r.source)} (${escapeHtml(r.type)}): as <code>${escapeHtml(r.role)}</code>, nonce <code>${escapeHtml(r.nonce)}</code>, ${escapeHtml(r.started_at)} to ${escapeHtml(r.finished_at)}, ${r.reads} read(s) of the log: `
+      + `${badge(missing ? 'bad' : 'ok', `${found} proven, ${missing} not proven`)}</p>`);
+    out.push('<table class="probes"><thead><tr><th scope="col">Category</th><th scope="col">Probe</th><th scope="col">Result</th><th scope="col">Action performed</th><th scope="col">At (UTC)</th><th scope="col">Event found: id, user, action, resource, time</th><th scope="col" class="num">Delay</th></tr></thead><tbody>');
+    for (const x of r.results) {
+      const result = x.status === 'found' ? badge('ok', 'PROVEN')
+        : x.status === 'not_found' ? `${badge('bad', 'NOT FOUND')} ${escapeHtml(x.reason)}; likely: ${escapeHtml(x.likely_setting)}`
+          : x.status === 'failed' ? `${badge('bad', 'NOT PERFORMED')} ${escapeHtml(x.reason)}` : `not probed: ${escapeHtml(x.reason)}`;
+      const ev = x.event ? `<code>${escapeHtml(x.event.id.slice(0, 16))}</code>…, ${escapeHtml(x.event.user ?? '-')}, ${escapeHtml(x.event.action ?? '-')}, ${escapeHtml(x.event.resource ?? '-')}, ${escapeHtml(x.event.timestamp ?? '-')}` : '';
+      out.push(`<tr class="probe-${escapeHtml(x.status)}"><td>${escapeHtml(catWord(x.category))}</td><td>${escapeHtml(x.name)}</td><td>${result}</td><td>${x.action ? `<code>${escapeHtml(x.action)}</code>` : ''}</td>`
+        + `<td>${escapeHtml(x.performed_at ?? '')}</td><td>${ev}</td><td class="num">${x.delay_ms === null ? '' : `${(x.delay_ms / 1000).toFixed(1)} s`}</td></tr>`);
+    }
+    out.push('</tbody></table>');
+    const c = r.cleanup;
+    out.push(`<p>Cleanup: dropped ${escapeHtml(c.dropped.join(', ') || 'nothing')}${c.leftovers_removed.length ? `; removed leftovers of an earlier run: ${escapeHtml(c.leftovers_removed.join(', '))}` : ''}${c.errors.length ? `; ${badge('bad', 'NOTE')} ${escapeHtml(c.errors.join('; '))}` : ''}.</p>`);
+  }
+  out.push('</section>');
+  return out;
 }

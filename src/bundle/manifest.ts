@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { packageFile } from '../event/schema.js';
 import type { Retention } from '../retention/types.js';
 
+import type { SourceProbeReport } from '../probe/types.js';
+
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PREDICATE_TYPE = 'https://audit-evidence.dev/evidence-bundle/v1';
 export const COLLECTOR_NAME = 'audit-evidence';
@@ -106,6 +108,13 @@ export interface EvidencePredicate {
   previous_bundle: PreviousBundle | null;
   /** Only in bundles with events.ocsf.jsonl (config bundle.ocsf: true). */
   ocsf?: { file: typeof OCSF_FILE; version: string; records: number; events_not_exported: number; not_exported: Record<string, number> };
+  /** Redaction policy version and counts (src/redact/policy.ts). Absent in bundles made before it was recorded. */
+  redaction?: {
+    policy_version: string; extra_names: string[]; extra_patterns: string[]; parameters: 'matching' | 'all';
+    records_redacted: number; values_redacted: number; by_source: Record<string, { records: number; values: number }>;
+  };
+  /** The logging probe's results (collect --probe); absent without it. */
+  probes?: SourceProbeReport[];
 }
 
 export interface PreviousBundle {

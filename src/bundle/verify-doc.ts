@@ -27,7 +27,7 @@ does all of it: \`audit-evidence verify BUNDLE.zip --pubkey KEY.pub.pem\`.
 | \`${PUBLIC_KEY_FILE}\` | the signer's public key **as the bundle asserts it**: check it against the key you received from the signer by another channel |
 | \`${EVENTS_FILE}\` / \`events.csv\` | the normalized events (one canonical JSON object per line) / the same rows for spreadsheets |
 | \`rejects.jsonl\` | records that could not be normalized, with location and reason |
-| \`raw/<source>/records.jsonl\` | every raw record read in the period: its sha256, where it was read, and its text |
+| \`raw/<source>/records.jsonl\` | every raw record read in the period: its sha256 (of the bytes as read), where it was read, and its text; a record whose secrets were redacted has \`redacted\` (the number of values replaced) and its text no longer hashes to its sha256 |
 | \`report/\` | \`completeness.json\` (the completeness check) and \`summary.html\` (the human view) |
 | \`schema/event.schema.json\` | the JSON Schema the events were validated against |
 
@@ -82,7 +82,8 @@ nothing may be missing or extra.
 ## 4. Trace a row to its raw record
 
 Every event names the raw record it came from by hash (\`source.raw_sha256\`); the raw record's
-text hashes to that value.
+text hashes to that value, unless the record carries \`"redacted"\`: then secrets (passwords, keys,
+tokens) were replaced by \`<REDACTED>\` in the kept text, and the hash is that of the bytes as read.
 
 \`\`\`sh
 HASH=$(sed -n '1s/.*"raw_sha256":"\\([0-9a-f]*\\)".*/\\1/p' ${EVENTS_FILE})

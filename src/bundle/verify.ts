@@ -102,7 +102,7 @@ type Held = Array<{ file: string; message: string; line?: number }>;
 /** What the single pass over the line files learned about their digests. */
 interface Streamed { readers: Map<string, LineReader>; readError: unknown; }
 
-interface RawLine { sha256: string; disposition: string; text: string }
+interface RawLine { sha256: string; disposition: string; text: string; redacted?: unknown }
 
 export async function verifyBundle(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const failures: Failure[] = [];
@@ -389,7 +389,9 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
     let x: RawLine;
     try { x = JSON.parse(l.text); } catch { fail(r.name, 'is not JSON', l.line); return null; }
     if (typeof x?.text !== 'string' || typeof x.sha256 !== 'string' || typeof x.disposition !== 'string') { fail(r.name, 'is not a raw record (sha256, location, disposition, text)', l.line); return null; }
-    if (sha256Hex(x.text) !== x.sha256) fail(r.name, `the record's text does not hash to its sha256 ${x.sha256} (the raw record was changed)`, l.line);
+    // A record whose secrets were redacted keeps the hash of its original bytes: its text cannot hash to it.
+    if (x.redacted !== undefined) { if (!Number.isInteger(x.redacted) || (x.redacted as number) < 1) fail(r.name, '"redacted" must be the number of secret values replaced (a positive integer)', l.line); }
+    else if (sha256Hex(x.text) !== x.sha256) fail(r.name, `the record's text does not hash to its sha256 ${x.sha256} (the raw record was changed)`, l.line);
     const c = perSource.get(source);
     if (c) { c.rawLines++; const k = x.disposition.startsWith('skip') ? 'skip' : x.disposition; c.raw[k] = (c.raw[k] ?? 0) + 1; }
     if (x.disposition === 'reject') { const key = `${source}\n${x.sha256}`; rawRejects.set(key, (rawRejects.get(key) ?? 0) + 1); }
@@ -517,9 +519,10 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
   if (b.entries.has(REJECTS_FILE)) {
     const r = reader(b, REJECTS_FILE, subjects, streamed);
     for (let l = await r.next(); l && !stop.now; l = await r.next()) {
-      let x: { source?: string; raw_sha256?: string; raw?: string; reason?: string };
+      let x: { source?: string; raw_sha256?: string; raw?: string; reason?: string; raw_redacted?: unknown };
       try { x = JSON.parse(l.text); } catch { fail(REJECTS_FILE, 'is not JSON', l.line); continue; }
-      if (typeof x.raw !== 'string' || sha256Hex(x.raw) !== x.raw_sha256) fail(REJECTS_FILE, 'the rejected record\'s text does not hash to its raw_sha256', l.line);
+      const redacted = x.raw_redacted !== undefined && Number.isInteger(x.raw_redacted) && (x.raw_redacted as number) > 0;
+      if (typeof x.raw !== 'string' || typeof x.raw_sha256 !== 'string' || (!redacted && sha256Hex(x.raw) !== x.raw_sha256)) fail(REJECTS_FILE, 'the rejected record\'s text does not hash to its raw_sha256', l.line);
       else if (x.source !== undefined && b.entries.has(rawFileName(x.source))) {
         const key = `${x.source}\n${x.raw_sha256}`;
         const left = rawRejects.get(key) ?? 0;
@@ -598,6 +601,7 @@ async function prepareCompleteness(b: OpenBundle, p: EvidencePredicate, held: He
       sharedIdentities: (o.shared_identities as string[] | null) ?? undefined,
       sources: o.sources as CheckOptions['sources'], roster: { entries: Array.isArray(o.roster) ? (o.roster as RosterEntry[]) : [] },
       retentionMinDays: typeof o.retention_minimum_days === 'number' ? o.retention_minimum_days : undefined,
+      ...(Array.isArray(o.probes) ? { probes: o.probes as CheckOptions['probes'] } : {}),
     };
     return { checker: new CompletenessChecker(opts), report: rep, error: null };
   } catch (e) { return { ...none, error: e }; }

@@ -4,6 +4,7 @@ import type { AuditEvent, Location } from '../event/types.generated.js';
 import type { Category, SourceKind } from '../event/build.js';
 import type { Roster } from '../privilege/roster.js';
 import type { Retention } from '../retention/types.js';
+import type { SourceProbeReport } from '../probe/types.js';
 
 export type ProfileId = 'soc2' | 'pci' | 'iso27001' | 'hipaa';
 export type Severity = 'error' | 'warning' | 'info';
@@ -42,6 +43,8 @@ export interface CheckOptions {
   examplesPerRule?: number;
   /** Days a source must keep its records (rule retention.short; default 365). */
   retentionMinDays?: number;
+  /** Results of the logging probe (collect --probe): found actions are proof, missing ones fail. */
+  probes?: SourceProbeReport[];
   /** The clock used to judge future timestamps (default: `until` when given, so reports recompute identically; else now). */
   now?: Date;
 }

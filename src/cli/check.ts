@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { Chalk } from 'chalk';
-import { expandInputs } from '../pipeline/input.js';
+import { expandInputs, type FailedInput } from '../pipeline/input.js';
+import { exitForInputs } from './normalize.js';
 import { emptySummary } from '../pipeline/run.js';
 import { TextWriter } from '../export/writer.js';
 import { readEvents, NORMALIZED, BUNDLE } from '../filter/read-events.js';
@@ -44,7 +45,8 @@ Examples:
   $ audit-evidence check events.jsonl --profile pci --week --junit check.xml
   $ audit-evidence check AWSLogs/ --require-categories authentication,permission_change --fail-on default,identity.shared
 
-Exit codes: 0 the thresholds hold, 1 they do not, 2 usage error or unreadable input.`)
+Exit codes: 0 the thresholds hold and every input was read; 1 they do not, or some inputs failed
+or stopped early on damage (the others were read); 2 usage error, or no input could be read.`)
     .action(async (inputs: string[], opts: CheckCliOptions) => { process.exitCode = await runCheck(inputs, opts); });
   return c;
 }
@@ -98,14 +100,16 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
     if (e instanceof CheckOptionError) throw new UserError(e.message);
     throw e;
   }
-  const files = await expandInputs(inputArgs.length ? inputArgs : ['-']);
-  if (files.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
+  const failedDirs: FailedInput[] = [];
+  const files = await expandInputs(inputArgs.length ? inputArgs : ['-'], failedDirs);
+  if (files.length === 0 && failedDirs.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
 
   const paint = opts.json ? paintFor(process.stdout, { NO_COLOR: '1' }) : paintFor(process.stdout);
   const out = new TextWriter(process.stdout);
   const say = (m: string) => { process.stderr.write(`audit-evidence: ${m}\n`); };
   const spool = opts.junit ? await JUnitSpool.create() : null;
   const summary = emptySummary();
+  summary.failed.push(...failedDirs);
   const normalized = { inputs: 0, events: 0 };
   let first = true;
   let printed = false;
@@ -121,6 +125,7 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
     for await (const item of readEvents(files, {
       format: opts.format,
       options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
+      redact: { parameters: opts.redactParameters ?? 'matching' },
       onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`); },
     }, summary, normalized)) {
       if (item.kind === 'reject') await emit(checker.reject(item.location, item.reason, item.format));
@@ -134,8 +139,8 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
   const report = checker.finish();
   for (const l of inputSummaryLines(summary, normalized)) say(l);
   if (opts.json) {
-    const inputs = summary.inputs.map((s) => ({ input: s.input, format: s.format, read: s.read, events: s.events, rejects: s.rejects, skipped: s.skipped, notes: s.notes, reconciled: s.reconciled }));
-    await out.write(`${first ? '' : '\n'}],\n"report":${JSON.stringify(report)},\n"inputs":${JSON.stringify(inputs)}}\n`);
+    const inputs = summary.inputs.map((s) => ({ input: s.input, format: s.format, read: s.read, events: s.events, rejects: s.rejects, skipped: s.skipped, notes: s.notes, reconciled: s.reconciled, redacted_records: s.redacted, redacted_values: s.redactions ?? 0 }));
+    await out.write(`${first ? '' : '\n'}],\n"report":${JSON.stringify(report)},\n"inputs":${JSON.stringify(inputs)},\n"failedInputs":${JSON.stringify(summary.failed)}}\n`);
   } else {
     await out.write(`${printed ? '\n' : ''}${renderText(report, paint)}`);
   }
@@ -144,5 +149,9 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
     await spool.write(opts.junit, report);
     say(`JUnit report written to ${opts.junit}`);
   }
+  // Inputs that failed (or stopped early on damage) make the run exit 1 even when the checks pass
+  // (the evidence is incomplete); 2 when no input could be read at all.
+  const inputs = exitForInputs(summary, process.stderr, normalized.inputs > 0);
+  if (inputs !== 0) return inputs;
   return report.pass ? EXIT_OK : EXIT_FINDINGS;
 }

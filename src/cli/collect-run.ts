@@ -13,11 +13,12 @@ import { completenessLine } from '../checks/report.js';
 import { EPHEMERAL_WARNING } from '../bundle/manifest.js';
 import { checkZone, parseTimeOption } from './options.js';
 import { UserError, EXIT_FINDINGS, EXIT_OK } from './errors.js';
+import { probeLines } from '../probe/run.js';
 
 export interface CollectCliOptions {
   week?: boolean; since?: string; until?: string; config?: string; out?: string; key?: string; previous?: string;
   demo?: boolean; timezone?: string; allowPartial?: boolean; quiet?: boolean;
-  force?: boolean; previousPubkey?: string; allowGap?: boolean; json?: boolean;
+  force?: boolean; previousPubkey?: string; allowGap?: boolean; json?: boolean; probe?: boolean;
 }
 
 function wrap<T>(f: () => T): T {
@@ -89,7 +90,7 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   try {
     result = await runCollect({
       config, period, now, out, key, previous: opts.previous ? resolve(opts.previous) : null, previousPublicKey, allowGap: !!opts.allowGap,
-      force: !!opts.force, demo: !!opts.demo, signal: ac.signal, progress: say, temps,
+      force: !!opts.force, demo: !!opts.demo, signal: ac.signal, progress: say, temps, probe: !!opts.probe,
     });
   } catch (e) {
     if (e instanceof CollectError) throw new UserError(e.message);
@@ -100,6 +101,7 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
     temps.removeAllSync();
   }
   const p = result.statement.predicate;
+  if (p.probes) for (const l of probeLines(p.probes)) err(`probe: ${l}`);
   for (const w of result.warnings) err(`warning: ${w}`);
   for (const s of p.sources) {
     if (s.status !== 'complete') err(`${s.status === 'empty' ? 'note' : 'WARNING'}: source ${s.name} is ${s.status.toUpperCase()}: ${s.status_reason ?? 'no reason given'}`);

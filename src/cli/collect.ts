@@ -24,6 +24,7 @@ export function collectCommand(): Command {
     .option('--force', 'replace an existing --out file (otherwise collect refuses to overwrite a bundle)')
     .option('--json', 'print the result (bundle, sources with status and counts, completeness) as one JSON document on standard output')
     .option('-q, --quiet', 'print only warnings, errors and the result')
+    .option('--probe', 'first run the logging probe on the sources that have a probe section (harmless admin actions looked for in the log; results in the bundle)')
     .addHelpText('after', `
 Examples:
   $ audit-evidence collect --week --demo

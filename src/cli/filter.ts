@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { expandInputs } from '../pipeline/input.js';
-import { emptySummary, formatSummaryLine, rejectLine, type RunSummary } from '../pipeline/run.js';
+import { emptySummary, formatSummaryLine, rejectLine, type RunSummary, redactionLines } from '../pipeline/run.js';
 import { formatIds } from '../sources/registry.js';
 import { TextWriter } from '../export/writer.js';
 import { EventFormatter } from '../export/format.js';
@@ -21,7 +21,7 @@ import { UserError } from './errors.js';
 /** Options shared by check and filter for reading events and choosing a window. */
 export interface EventInputOptions {
   format: string; logLinePrefix?: string; timezone?: string; instance?: string;
-  since?: string; until?: string; week?: string | boolean; admins?: string;
+  since?: string; until?: string; week?: string | boolean; admins?: string; redactParameters?: 'matching' | 'all';
 }
 
 export function addEventInputOptions(c: Command): Command {
@@ -33,7 +33,8 @@ export function addEventInputOptions(c: Command): Command {
     .option('--since <time>', 'window start, inclusive (RFC 3339 or YYYY-MM-DD)')
     .option('--until <time>', 'window end, exclusive')
     .option('--week [start]', 'the last 7 full days (in --timezone), or the 7 days from the given date')
-    .option('--admins <file>', 'admin roster: one principal per line (# comments, optional "principal,reason"), or JSON {"principals":[...]}');
+    .option('--admins <file>', 'admin roster: one principal per line (# comments, optional "principal,reason"), or JSON {"principals":[...]}')
+    .addOption(new Option('--redact-parameters <mode>', 'bind parameters of raw logs (pgaudit log_parameter): matching (redacted when the statement names a secret-like column) or all').choices(['matching', 'all']).default('matching'));
 }
 
 export function resolveWindow(o: EventInputOptions, zone: string | undefined, now = new Date()): Window {
@@ -68,6 +69,7 @@ export function listOption(value: string, previous: string[] = []): string[] {
 export function inputSummaryLines(summary: RunSummary, normalized: { inputs: number; events: number }): string[] {
   const lines: string[] = [];
   for (const s of summary.inputs) for (const n of s.notes) lines.push(`${s.input}: ${n}`);
+  lines.push(...redactionLines(summary));
   if (summary.inputs.length) lines.push(formatSummaryLine(summary));
   if (normalized.inputs) lines.push(`read ${normalized.events} normalized events from ${normalized.inputs} input${normalized.inputs === 1 ? '' : 's'}`);
   return lines;
@@ -135,7 +137,7 @@ export async function runFilter(inputArgs: string[], opts: FilterOptions): Promi
   for await (const item of readEvents(files, {
     format: opts.format,
     options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
-    since: window.since, until: window.until,
+    since: window.since, until: window.until, redact: { parameters: opts.redactParameters ?? 'matching' },
     onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`); },
   }, summary, normalized)) {
     if (item.kind === 'reject') {

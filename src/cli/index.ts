@@ -8,6 +8,7 @@ import { collectCommand } from './collect.js';
 import { verifyCommand } from './verify.js';
 import { keygenCommand } from './keygen.js';
 import { initCommand } from './init.js';
+import { probeCommand } from './probe.js';
 import { reportError, EXIT_ERROR } from './errors.js';
 import { packageFile } from '../event/schema.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     verifyCommand(),
     keygenCommand(),
     initCommand(),
+    probeCommand(),
   ];
   for (const c of commands) {
     c.showHelpAfterError('(run with --help for usage)').configureOutput(output).exitOverride();

@@ -1,8 +1,8 @@
 // `audit-evidence normalize`: raw logs in, normalized events out (JSON Lines or CSV).
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
-import { expandInputs } from '../pipeline/input.js';
-import { emptySummary, formatSummaryLine, normalizeInputs, rejectLine } from '../pipeline/run.js';
+import { expandInputs, type FailedInput } from '../pipeline/input.js';
+import { emptySummary, failedLines, formatSummaryLine, normalizeInputs, redactionLines, rejectLine, type RunSummary } from '../pipeline/run.js';
 import type { RunOptions } from '../pipeline/run.js';
 import { canRunParallel, normalizeParallel, parseJobs } from '../pipeline/parallel.js';
 import { formatIds } from '../sources/registry.js';
@@ -27,7 +27,9 @@ export function normalizeCommand(): Command {
     .option('-o, --out <file>', 'write the events to this file instead of standard output')
     .addOption(new Option('--output-format <kind>', 'jsonl, csv or ocsf (OCSF 1.8.0 JSON Lines, each record validated against its class schema); default: from the --out file\'s extension (.csv, .ocsf.jsonl, .jsonl), else jsonl').choices([...OUTPUT_FORMATS]))
     .addOption(new Option('--output <kind>', 'deprecated: the old name of --output-format').choices([...OUTPUT_FORMATS]).hideHelp())
+    .addOption(new Option('--redact-parameters <mode>', 'bind parameters (pgaudit log_parameter): matching (redacted when the statement names a secret-like column) or all').choices(['matching', 'all']).default('matching'))
     .option('--rejects <path>', 'write rejected records (location, reason, raw text) as JSON Lines to this file')
+    .option('--max-record-bytes <n>', 'reject a record longer than this, keeping its first 4096 bytes and its hash (default 8 MiB)')
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('-j, --jobs <n>', 'normalize up to n input files at once on worker threads (auto = one per core); output is the same as with 1', '1')
     .addHelpText('after', `
@@ -38,7 +40,11 @@ Examples:
 
 Every record read ends as an event, a rejected record (with its location and reason) or a record
 skipped on purpose (counted by reason); the summary on stderr says whether the counts reconcile.
-Exit codes: 0 done, 2 usage error or unreadable input.`)
+Damaged input costs only the damaged records: each becomes a reject saying how far the damage
+reached, and reading goes on. A file that cannot be read or placed (or a gzip cut short) is named
+as failed and the other inputs are still read.
+Exit codes: 0 every input read; 1 some inputs failed or stopped early, the others were read;
+2 usage error, or no input could be read at all.`)
     .action(async (inputs: string[], opts: NormalizeOptions) => {
       process.exitCode = await runNormalize(inputs, opts);
     });
@@ -46,7 +52,7 @@ Exit codes: 0 done, 2 usage error or unreadable input.`)
 
 interface NormalizeOptions {
   format: string; logLinePrefix?: string; timezone?: string; instance?: string; since?: string; until?: string;
-  outputFormat?: OutputFormat; output?: OutputFormat; out?: string; rejects?: string; quiet?: boolean; jobs?: string;
+  outputFormat?: OutputFormat; output?: OutputFormat; out?: string; rejects?: string; quiet?: boolean; jobs?: string; maxRecordBytes?: string; redactParameters?: 'matching' | 'all';
 }
 
 export async function runNormalize(inputArgs: string[], opts: NormalizeOptions): Promise<number> {
@@ -57,19 +63,21 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   if (since && until && since >= until) throw new UserError('--since must be before --until');
   const jobs = parseJobs(opts.jobs ?? '1');
   if (jobs === null) throw new UserError(`--jobs must be a whole number of at least 1, or auto (got '${opts.jobs}')`);
-  const files = await expandInputs(inputArgs.length ? inputArgs : ['-']);
-  if (files.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
+  const failedDirs: FailedInput[] = [];
+  const files = await expandInputs(inputArgs.length ? inputArgs : ['-'], failedDirs);
+  if (files.length === 0 && failedDirs.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
   const out = new TextWriter(opts.out && opts.out !== '-' ? createWriteStream(opts.out) : process.stdout);
   const rej = opts.rejects ? new TextWriter(createWriteStream(opts.rejects)) : null;
   const summary = emptySummary();
+  summary.failed.push(...failedDirs);
   const shown: string[] = [];
   const say = (m: string) => { if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`); };
   const formatter = new EventFormatter(format);
   await out.write(formatter.header());
   const run: RunOptions = {
     format: opts.format,
-    options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
-    since, until,
+    options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null, ...maxRecordOption(opts.maxRecordBytes) },
+    since, until, redact: { parameters: opts.redactParameters ?? 'matching' },
     onInput: ({ input, format, how }) => { if (how === 'detected' && files.length > 0) say(`${input}: read as ${format} (detected)`); },
   };
   if (canRunParallel(jobs, files)) {
@@ -85,11 +93,31 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   await rej?.end();
   if (!opts.quiet) {
     for (const s of summary.inputs) for (const n of s.notes) say(`${s.input}: ${n}`);
+    for (const l of redactionLines(summary)) say(l);
     for (const line of shown) say(`rejected ${line}`);
     if (summary.rejects > shown.length) say(`... and ${summary.rejects - shown.length} more rejected records${rej ? ` (all in ${opts.rejects})` : ' (write them all with --rejects FILE)'}`);
   }
   // Not silenced by --quiet: the output holds fewer records than events.
   for (const line of formatter.notExportedLines()) process.stderr.write(`audit-evidence: ${line}\n`);
   process.stderr.write(`audit-evidence: ${formatSummaryLine(summary)}\n`);
-  return 0;
+  return exitForInputs(summary);
+}
+
+function maxRecordOption(v: string | undefined): { maxRecordBytes?: number } {
+  if (v === undefined) return {};
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1024) throw new UserError(`--max-record-bytes must be a whole number of at least 1024 (got '${v}')`);
+  return { maxRecordBytes: n };
+}
+
+/**
+ * The exit code after reading inputs: 0 when every input was read; 1 when some failed (or stopped
+ * early on damage) but others were read; 2 when nothing could be read at all. Failed inputs are
+ * printed (always, also with --quiet: they are errors).
+ */
+export function exitForInputs(summary: RunSummary, stderr: NodeJS.WritableStream = process.stderr, otherRead = false): number {
+  if (summary.failed.length === 0) return 0;
+  for (const line of failedLines(summary)) stderr.write(`audit-evidence: error: ${line}\n`);
+  const anyRead = otherRead || summary.inputs.some((s) => s.damage || !summary.failed.some((f) => f.input === s.input));
+  return anyRead ? 1 : 2;
 }

@@ -4,6 +4,8 @@
 // only counts, a bounded sample of administrator rows and the checker's bounded findings stay in
 // memory. The zip is written to a temporary name next to the target and renamed into place only
 // when it is complete.
+import { makePolicy, policyAdditions, POLICY_VERSION, setPolicy } from '../redact/policy.js';
+import { redactSecrets } from '../redact/text.js';
 import { existsSync } from 'node:fs';
 import { link, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -47,6 +49,8 @@ import { openDemoSource } from './demo.js';
 import { liveSourceTypes, type SourceConfig, type SourceRun, type SourceRunContext } from './source.js';
 import { TempFiles } from './temp-files.js';
 import { collectHint } from './hints.js';
+import { runProbes, ProbeError } from '../probe/run.js';
+import type { SourceProbeReport } from '../probe/types.js';
 import { dayLabeller, periodDays, type Period } from './window.js';
 
 export class CollectError extends Error {
@@ -73,6 +77,8 @@ export interface CollectOptions {
   progress?: (msg: string) => void;
   /** Where temporary paths are registered (the CLI removes them on an interrupt). */
   temps?: TempFiles;
+  /** Run the logging probe on the sources that have a probe section before reading them. */
+  probe?: boolean;
 }
 
 export interface CollectResult {
@@ -85,8 +91,8 @@ export interface CollectResult {
   warnings: string[];
 }
 
-const LIVE_KIND: Record<string, SourceInfo['kind']> = { postgres: 'postgresql', mysql: 'mysql', 'gcp-logging': 'gcp', cloudtrail: 'aws', 'cloudtrail-s3': 'aws', 'cloudwatch-logs': 'aws' };
-const LIVE_FORMAT: Record<string, string> = { postgres: 'pgaudit', mysql: 'mysql', 'gcp-logging': 'gcp-audit', cloudtrail: 'cloudtrail', 'cloudtrail-s3': 'cloudtrail', 'cloudwatch-logs': 'cloudwatch-logs' };
+const LIVE_KIND: Record<string, SourceInfo['kind']> = { postgres: 'postgresql', mysql: 'mysql', 'gcp-logging': 'gcp', cloudtrail: 'aws', 'cloudtrail-s3': 'aws', 'cloudwatch-logs': 'aws', bytebase: 'bytebase' };
+const LIVE_FORMAT: Record<string, string> = { postgres: 'pgaudit', mysql: 'mysql', 'gcp-logging': 'gcp-audit', cloudtrail: 'cloudtrail', 'cloudtrail-s3': 'cloudtrail', 'cloudwatch-logs': 'cloudwatch-logs', bytebase: 'bytebase' };
 
 /** Loads the live source types (src/live/ registers them) when the configuration uses one. */
 async function loadLiveSources(config: CollectConfig): Promise<void> {
@@ -180,8 +186,12 @@ function sourceRetention(cfg: SourceConfig, got: Retention | null, status: strin
 
 export async function runCollect(o: CollectOptions): Promise<CollectResult> {
   const temps = o.temps ?? new TempFiles();
-  const say = o.progress ?? (() => {});
+  const say0 = o.progress ?? (() => {});
+  const say = (m: string): void => say0(redactSecrets(m));
   const { config, period } = o;
+  const policy = makePolicy(config.redact);
+  setPolicy(policy);
+  const redactedBy: Record<string, { records: number; values: number }> = {};
   const outDir = dirname(o.out);
   if (!o.force && existsSync(o.out)) throw new CollectError(`${o.out} already exists; collect never replaces a bundle silently (choose another --out, or use --force to replace it)`);
   // One run per target: a second collect to the same --out stops here instead of racing the first.
@@ -201,6 +211,13 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     work = temps.add(await mkdtemp(join(tmpdir(), `${WORK_PREFIX}${process.pid}-`)));
     const previous = o.previous ? await previousLink(o.previous, { key: o.key, previousPublicKey: o.previousPublicKey, allowGap: o.allowGap, period }) : null;
     await loadLiveSources(config);
+    let probes: SourceProbeReport[] | undefined;
+    if (o.probe) {
+      try { probes = await runProbes(config.sources, { progress: say, signal: o.signal }); } catch (e) {
+        if (e instanceof ProbeError) throw new CollectError(e.message);
+        throw e;
+      }
+    }
     // Each output is written compressed as it streams (DeflatedFile); the lines of one outcome are
     // added to the batches and a batch that fills is flushed (with backpressure) before the next.
     // The Merkle leaves are hashed from each encoded batch of events.jsonl (whole lines).
@@ -220,7 +237,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const checkSources = config.sources.map(sourceInfo).filter((s): s is SourceInfo => s !== null);
     const checker = new CompletenessChecker({
       profile: config.profile as ProfileId, since: period.start, until: period.end,
-      sharedIdentities: config.sharedIdentities, roster: config.roster, sources: checkSources,
+      sharedIdentities: config.sharedIdentities, roster: config.roster, sources: checkSources, probes,
       retentionMinDays: config.retentionMinDays,
     });
     const byCategory: Record<string, number> = {};
@@ -266,7 +283,9 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         for await (const out of run.outcomes) {
           if (o.signal?.aborted) throw new CollectError('interrupted');
           c.read++;
-          const rawLine = (disposition: string) => raw.add(`${JSON.stringify({ sha256: out.raw.sha256, location: fullLocation(out.raw.location), disposition, text: out.raw.text })}\n`);
+          if (out.raw.redactions) { const r = (redactedBy[cfg.name] ??= { records: 0, values: 0 }); r.records++; r.values += out.raw.redactions; }
+          // `redacted`: the number of secret values replaced in `text`; `sha256` stays the hash of the record's original bytes.
+          const rawLine = (disposition: string) => raw.add(`${JSON.stringify(out.raw.redactions ? { sha256: out.raw.sha256, location: fullLocation(out.raw.location), disposition, text: out.raw.text, redacted: out.raw.redactions } : { sha256: out.raw.sha256, location: fullLocation(out.raw.location), disposition, text: out.raw.text })}\n`);
           if (out.kind === 'event') {
             let ev: AuditEvent = applyRoster(out.event, config.roster);
             if (ev.source.instance === null) ev = { ...ev, source: { ...ev.source, instance: cfg.name } };
@@ -307,7 +326,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
             c.rejects++;
             const why = collectHint(out.reason, cfg.name);
             if (firstReject === null) firstReject = `${out.raw.location.file}${out.raw.location.line ? ` line ${out.raw.location.line}` : ''}: ${why}`;
-            await rejects.write(`${JSON.stringify({ source: cfg.name, location: fullLocation(out.raw.location), reason: why, raw_sha256: out.raw.sha256, raw: out.raw.text })}\n`);
+            await rejects.write(`${JSON.stringify(out.raw.redactions ? { source: cfg.name, location: fullLocation(out.raw.location), reason: why, raw_sha256: out.raw.sha256, raw: out.raw.text, raw_redacted: out.raw.redactions } : { source: cfg.name, location: fullLocation(out.raw.location), reason: why, raw_sha256: out.raw.sha256, raw: out.raw.text })}\n`);
             if (rawLine('reject')) await raw.flush();
           } else {
             bump(c.skipped, out.reason);
@@ -317,7 +336,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         }
       } catch (e) {
         if (o.signal?.aborted || (e instanceof CollectError && e.message === 'interrupted')) throw new CollectError('interrupted');
-        error = (e as Error).message;
+        error = redactSecrets((e as Error).message);
       }
       const rawDone = await raw.close();
       rawFiles.push({ name: rawName, deflated: rawDone, sha256: rawDone.sha256 });
@@ -378,6 +397,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         profile: config.profile, since: period.start.toISOString(), until: period.end.toISOString(),
         shared_identities: config.sharedIdentities ?? null, sources: checkSources, roster: config.roster.entries,
         retention_minimum_days: config.retentionMinDays,
+        ...(probes ? { probes } : {}),
       },
       report,
     }, null, 2)}\n`);
@@ -418,6 +438,13 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         file: OCSF_FILE, version: OCSF_VERSION, records: ocsfRecords,
         events_not_exported: ocsfFormatter.notExportedTotal, not_exported: Object.fromEntries(ocsfFormatter.notExported),
       } } : {}),
+      redaction: {
+        policy_version: POLICY_VERSION, ...policyAdditions(policy),
+        records_redacted: Object.values(redactedBy).reduce((a, r) => a + r.records, 0),
+        values_redacted: Object.values(redactedBy).reduce((a, r) => a + r.values, 0),
+        by_source: redactedBy,
+      },
+      ...(probes ? { probes } : {}),
     };
     for (const line of ocsfFormatter.notExportedLines()) warnings.push(`${OCSF_FILE}: ${line}`);
     const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, days, daysBySource, hoursBySource, sample, privilegedByCategory, sampleLimit: config.bundle.sampleRows, findings: report.findings, retentionMinDays: config.retentionMinDays }));

@@ -3,7 +3,7 @@
 // read to its end makes the source partial (or failed when nothing could be read), with the reason.
 import { createReadStream } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { expandInputs, openStream } from '../pipeline/input.js';
+import { describeDamage, expandInputs, openStream, type FailedInput } from '../pipeline/input.js';
 import { detectFormat } from '../pipeline/detect.js';
 import { normalizeOne, resolveAdapter, type RunSummary } from '../pipeline/run.js';
 import type { AdapterOptions, FormatAdapter, Outcome } from '../pipeline/types.js';
@@ -53,7 +53,9 @@ export function openFileSource(cfg: FileSourceSettings, ctx: SourceRunContext, s
       const rel = p !== '-' && !isAbsolute(p);
       const abs = p === '-' ? '-' : resolve(cfg.base, p);
       try {
-        for (const f of await expandInputs([abs])) files.push({ path: f, name: f === '-' ? '-' : displayName(f, cfg.base, rel) });
+        const failed: FailedInput[] = [];
+        for (const f of await expandInputs([abs], failed)) files.push({ path: f, name: f === '-' ? '-' : displayName(f, cfg.base, rel) });
+        for (const f of failed) problems.push(f.reason);
       } catch (e) { problems.push((e as Error).message); }
     }
     for (const f of files) {
@@ -68,7 +70,10 @@ export function openFileSource(cfg: FileSourceSettings, ctx: SourceRunContext, s
         yield* normalizeOne(adapter, input, {
           format: adapter.id, options, since: applyWindow ? ctx.since : null, until: applyWindow ? ctx.until : null,
         }, summary, named ? 'named' : 'detected');
-        ok = true;
+        // A gzip cut short (or a read error) stopped the file early: its records before the damage
+        // were read, the rest is missing, so the source is partial.
+        if (input.damage) problems.push(describeDamage(f.name, input.damage));
+        else ok = true;
       } catch (e) {
         problems.push((e as Error).message);
       }

@@ -10,6 +10,7 @@ import { sha256Hex } from '../event/hash.js';
 import { isValidZone } from '../event/time.js';
 import type { Roster, RosterEntry } from '../privilege/roster.js';
 import { DEFAULT_RETENTION_MIN_DAYS } from '../retention/types.js';
+import { makePolicy, type RedactionSettings } from '../redact/policy.js';
 import type { SourceConfig } from '../collect/source.js';
 import type { FileSourceSettings } from '../collect/file-source.js';
 
@@ -20,7 +21,7 @@ export class ConfigError extends Error {
 export const configSchema: Record<string, unknown> & { $id: string } = JSON.parse(readFileSync(packageFile('schemas/config.schema.json'), 'utf8'));
 const validateConfig: ValidateFunction = ajv.compile(configSchema);
 const SOURCE_DEFS: Record<string, string> = {
-  file: 'fileSource', postgres: 'postgresSource', mysql: 'mysqlSource', 'gcp-logging': 'gcpLoggingSource', cloudtrail: 'cloudtrailSource', 'cloudtrail-s3': 'cloudtrailS3Source', 'cloudwatch-logs': 'cloudwatchLogsSource',
+  file: 'fileSource', postgres: 'postgresSource', mysql: 'mysqlSource', 'gcp-logging': 'gcpLoggingSource', cloudtrail: 'cloudtrailSource', 'cloudtrail-s3': 'cloudtrailS3Source', 'cloudwatch-logs': 'cloudwatchLogsSource', bytebase: 'bytebaseSource',
 };
 
 export type ProfileName = 'soc2' | 'pci' | 'iso27001' | 'hipaa';
@@ -40,6 +41,8 @@ export interface CollectConfig {
   rosterFrom: string[];
   sources: SourceConfig[];
   bundle: { out?: string; key?: string; sampleRows: number; ocsf?: boolean };
+  /** The redact section (additions to the built-in rules). */
+  redact?: RedactionSettings;
 }
 
 /** Administrator events per category in the HTML summary's sample (bundle.sample_rows). */
@@ -101,6 +104,9 @@ function knownKeys(schema: unknown): string[] {
 export function validateConfigValue(value: unknown, file: string): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${file}: the configuration must be a mapping of settings (with at least sources:)`);
   const v = value as Record<string, unknown>;
+  if (v.redact && typeof v.redact === 'object') {
+    try { makePolicy(v.redact as RedactionSettings); } catch (e) { if (!(e instanceof TypeError)) throw new ConfigError(`${file}: ${(e as Error).message}`); }
+  }
   // Sources first, one at a time against the definition their type selects, so that the message
   // is about the source the user wrote and not about every alternative of the oneOf.
   if (Array.isArray(v.sources)) {
@@ -198,5 +204,6 @@ export function resolveConfig(v: Record<string, unknown>, file: string | null, d
       sampleRows: bundle.sample_rows ?? DEFAULT_SAMPLE_ROWS,
       ocsf: bundle.ocsf ?? false,
     },
+    redact: v.redact as RedactionSettings | undefined,
   };
 }

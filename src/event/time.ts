@@ -85,9 +85,12 @@ export const ZONE_ABBREVIATIONS: Record<string, number> = {
 export function parseTimestampWithZone(text: string): Date | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(\S+)?$/.exec(text.trim());
   if (!m) return null;
-  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  let ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
   const zone = m[8] ?? 'UTC';
-  const args = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms] as const;
+  let sec = Number(m[6]);
+  if (impossibleTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), sec) !== null) return null;
+  if (sec === 60) { sec = 59; ms = 999; } // a leap second: the last millisecond of its minute
+  const args = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), sec, ms] as const;
   const abbr = ZONE_ABBREVIATIONS[zone.toUpperCase()];
   if (abbr !== undefined) return parseZonedLocal(...args, abbr === 0 ? 'UTC' : offsetText(abbr));
   if (!isValidZone(zone)) return null;
@@ -97,4 +100,44 @@ export function parseTimestampWithZone(text: string): Date | null {
 function offsetText(mins: number): string {
   const a = Math.abs(mins);
   return `${mins < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+export function daysInMonth(y: number, mo: number): number {
+  if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+}
+
+/**
+ * Why a civil date and time does not exist (a reject reason), or null when it does. Second 60 (a
+ * leap second, as sources write it) exists: readers keep it as the last millisecond of its minute.
+ */
+export function impossibleTime(y: number, mo: number, d: number, h: number, mi: number, s: number): string | null {
+  if (![y, mo, d, h, mi, s].every(Number.isInteger)) return 'not a date and time';
+  if (mo < 1 || mo > 12) return `month ${mo} does not exist`;
+  if (d < 1 || d > daysInMonth(y, mo)) return `${MONTHS[mo - 1]} ${d}, ${y} does not exist`;
+  if (h > 23) return `hour ${h} does not exist`;
+  if (mi > 59) return `minute ${mi} does not exist`;
+  if (s > 60) return `second ${s} does not exist`;
+  return null;
+}
+
+const ISO_PARTS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/;
+
+/**
+ * For a text that starts like an ISO 8601 date and time: why that date or time does not exist
+ * (null when it exists or the text is not in that shape). Lets readers reject impossible dates,
+ * naming the field, instead of letting Date roll them over (February 30 to March 2).
+ */
+export function timestampProblem(text: string): string | null {
+  const m = ISO_PARTS.exec(text.trim());
+  if (!m) return null;
+  return impossibleTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+}
+
+/** True when the text's seconds are 60 (a leap second as the source wrote it). */
+export function isLeapSecond(text: string): boolean {
+  const m = ISO_PARTS.exec(text.trim());
+  return m !== null && m[6] === '60';
 }

@@ -2,6 +2,7 @@
 // (what `normalize` writes: every line an event with schema_version, validated with the shared
 // ajv instance; a line that is not one is an input error naming file:line), or raw audit logs,
 // normalized on the fly through the same pipeline as `normalize`. Streaming throughout.
+import type { RedactionSettings } from '../redact/policy.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { openInput, openStream, InputError } from '../pipeline/input.js';
 import { openBundle } from '../bundle/zip-reader.js';
@@ -23,6 +24,8 @@ export interface ReadOptions {
   /** Passed to the pipeline for raw input: events outside are skipped and counted there. */
   since?: Date | null;
   until?: Date | null;
+  /** Redaction additions (README "What is redacted"), for raw input. */
+  redact?: RedactionSettings | null;
   onInput?: (info: { input: string; format: string; how: 'named' | 'detected' }) => void;
 }
 
@@ -93,7 +96,12 @@ export async function* readEvents(
       } finally { b.close(); }
       continue;
     }
-    const input = await openInput(path);
+    let input;
+    try { input = await openInput(path); } catch (e) {
+      // Isolated: the other inputs are still read; the caller reports the failure.
+      summary.failed.push({ input: path, reason: (e as Error).message });
+      continue;
+    }
     if (run.format === 'auto' && looksNormalized(input.head)) {
       run.onInput?.({ input: input.name, format: NORMALIZED, how: 'detected' });
       normalized.inputs++;
@@ -102,7 +110,7 @@ export async function* readEvents(
     }
     let format = run.format;
     for await (const o of normalizeInputs([input], {
-      format: run.format, options: run.options, since: run.since, until: run.until,
+      format: run.format, options: run.options, since: run.since, until: run.until, redact: run.redact,
       onInput: (i) => { format = i.format; run.onInput?.(i); },
     }, summary)) {
       if (o.kind === 'event') yield { kind: 'event', event: o.event };

@@ -7,6 +7,7 @@ import { openGcpLogging } from './gcp-logging/index.js';
 import { openCloudTrail } from './cloudtrail-api/index.js';
 import { openCloudTrailS3 } from './cloudtrail-s3/index.js';
 import { openCloudWatchLogs } from './cloudwatch-logs/index.js';
+import { openBytebase } from './bytebase/index.js';
 
 export const liveOpeners: Record<string, LiveSourceOpener> = {
   postgres: openPostgres,
@@ -15,6 +16,7 @@ export const liveOpeners: Record<string, LiveSourceOpener> = {
   cloudtrail: openCloudTrail,
   'cloudtrail-s3': openCloudTrailS3,
   'cloudwatch-logs': openCloudWatchLogs,
+  bytebase: openBytebase,
 };
 
 export function registerLiveSources(): void {

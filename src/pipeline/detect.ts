@@ -21,13 +21,24 @@ export const EMPTY_INPUT: FormatAdapter = {
   async *normalize(_records, ctx) { ctx.note('the input is empty: no records'); },
 };
 
+const MAX_SKIPPED_LINES = 5;
+
 export function detectFormat(input: Pick<InputSource, 'name' | 'head'>): { adapter: FormatAdapter; score: number } {
   if (input.head.length === 0) return { adapter: EMPTY_INPUT, score: 1 };
-  const head = input.head.toString('utf8');
+  const full = input.head.toString('utf8');
   let best: { adapter: FormatAdapter; score: number } | null = null;
-  for (const adapter of adapters) {
-    const score = adapter.sniff(head, input.name);
-    if (score > (best?.score ?? 0)) best = { adapter, score };
+  // From a sample: when the head as it is matches no format, the first lines may be a stray line,
+  // a banner or damage; up to MAX_SKIPPED_LINES of them are skipped (the reader rejects them).
+  let head = full;
+  for (let skipped = 0; skipped <= MAX_SKIPPED_LINES; skipped++) {
+    for (const adapter of adapters) {
+      const score = adapter.sniff(head, input.name);
+      if (score > (best?.score ?? 0)) best = { adapter, score };
+    }
+    if (best && best.score >= 0.5) break;
+    const nl = head.indexOf('\n');
+    if (nl < 0 || nl + 1 >= head.length) break;
+    head = head.slice(nl + 1);
   }
   if (!best || best.score < 0.5) {
     const why = 'its content matches none of them';

@@ -10,6 +10,7 @@
 // yielded as a record with `error` set, so the caller reports it with its location and goes on.
 import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
+import { createHash, type Hash } from 'node:crypto';
 import { sha256Hex } from '../event/hash.js';
 import type { RawRecord } from './types.js';
 
@@ -23,6 +24,24 @@ export interface JsonFrameOptions {
    * frames are the same either way; false keeps the general scanner alone (the tests' oracle).
    */
   quick?: boolean;
+  /** A record (or a damaged stretch) longer than this many characters is rejected (default 8 MiB). */
+  maxRecordBytes?: number;
+}
+
+export const DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024;
+/** Characters of an over-long or long damaged stretch kept in its reject (the hash covers all of it). */
+export const KEPT_HEAD = 4096;
+
+// The framer validates each record it frames (JSON.parse, once) and hands the parsed value to the
+// adapter through this cache, so resynchronizing costs no second parse. Keyed by the record object
+// and checked against its text: a record whose text was changed afterwards (redaction) is parsed again.
+const parsedCache = new WeakMap<object, { text: string; value: unknown }>();
+
+/** JSON.parse of a framed record's text, reusing the framer's parse when the text is unchanged. */
+export function parseFramed(raw: { text: string }): unknown {
+  const c = parsedCache.get(raw);
+  if (c !== undefined && c.text === raw.text) return c.value;
+  return JSON.parse(raw.text);
 }
 
 export interface JsonFrame extends RawRecord {
@@ -35,6 +54,7 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   const unwrap = new Set(opts.unwrap ?? []);
   const unwrapLengths = new Set([...unwrap].map((k) => k.length));
   const quick = opts.quick !== false;
+  const maxRecord = Math.max(64, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
   const decoder = new StringDecoder('utf8');
   let buf = '';
   // Position bookkeeping for `buf[0]`.
@@ -48,6 +68,8 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   let recordStart = -1;
   let recordLine = 1;
   let recordByte = 0;
+  /** Column of the open record's first character: a line that opens an object at or left of it starts a new record. */
+  let recordCol = 0;
   let container: JsonFrame['container'] = 'value';
   let wrapperKey: string | undefined;
   let index = 0;
@@ -58,6 +80,14 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   let topObjectStart = -1;
   let line = 1;
   let pos = 0;
+  /** Index in `buf` where the current line starts (may be negative after a compaction: only differences matter). */
+  let lineStart = 0;
+  /** How the last good record begins up to its first key (e.g. `{"eventVersion"`): an in-line resynchronization point begins the same way. */
+  let sig: string | null = null;
+  let damagedToEnd = false;
+  // A damaged stretch being skipped: from `dmgStart` (index in buf) to the next recovery point.
+  let dmg: { reason: string; line: number; byte: number; col: number; hash: Hash | null; head: string; chars: number } | null = null;
+  let dmgStart = -1;
 
   // Byte offsets are computed incrementally from the last position asked for, so the cost stays
   // linear in the input (positions asked for only grow between compactions).
@@ -148,13 +178,208 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     return -1;
   }
 
+  // ---- Damage and resynchronization. Only damaged input reaches these functions. ----
+
+  const countNewlines = (from: number, to: number): number => {
+    let k = 0;
+    for (let i = buf.indexOf('\n', from); i >= 0 && i < to; i = buf.indexOf('\n', i + 1)) k++;
+    return k;
+  };
+  const where = (ln: number, lnEnd: number): string => (lnEnd > ln ? `lines ${ln}-${lnEnd}` : `line ${ln}`);
+
+  /** Restarts the scanner at `c` (a '{' where a record starts), in the state "between records". */
+  function resetTo(c: number): void {
+    line += countNewlines(pos < c ? pos : c, pos < c ? c : pos) * (pos < c ? 1 : -1);
+    const nlb = buf.lastIndexOf('\n', c - 1);
+    if (nlb >= 0) lineStart = nlb + 1;
+    depth = recordDepth;
+    inString = false; escape = false;
+    recordStart = -1;
+    if (recordDepth === 0) topObjectStart = -1;
+    afterColon = false; lastKey = null; strStart = -1;
+    nextQuote = -2; nextBackslash = -2; nextNewline = -2;
+    pos = c - 1; // the loop's pos++ lands on c
+  }
+
+  /**
+   * A '{' after the damaged record's start, on the same line, where a good record starts: after a
+   * ',' or '[' (or a '}' between top-level values), starting with the key good records start with
+   * when one is known, closing before the line ends and parsing. Tried a bounded number of times.
+   */
+  function inlineCandidate(from: number, to: number): number {
+    const probe = sig ?? '{';
+    let tries = 0;
+    for (let c = buf.indexOf(probe, from); c >= 0 && c < to && tries < 64; c = buf.indexOf(probe, c + 1)) {
+      let b = c - 1;
+      while (b >= 0 && (buf.charCodeAt(b) === 0x20 || buf.charCodeAt(b) === 0x09)) b--;
+      const prev = b >= 0 ? buf.charCodeAt(b) : -1;
+      if (!(prev === 0x2c || prev === 0x5b || (recordDepth === 0 && prev === 0x7d))) continue;
+      tries++;
+      const end = quickObject(c, false);
+      if (end < 0) continue;
+      try {
+        const v: unknown = JSON.parse(buf.slice(c, end + 1));
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) return c;
+      } catch { /* not a record start */ }
+    }
+    return -1;
+  }
+
+  /**
+   * The first non-blank character of the line starting at `p` when it opens an object at column
+   * `col` or left of it (a recovery point): its index; -1 when it does not; -2 when `buf` ends first.
+   */
+  function lineBoundary(p: number, col: number, final: boolean): number {
+    let q = p;
+    while (q < buf.length) {
+      const c = buf.charCodeAt(q);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0xfeff) break;
+      q++;
+    }
+    if (q >= buf.length) return final ? -1 : -2;
+    return buf.charCodeAt(q) === 0x7b && q - p <= col ? q : -1;
+  }
+
+  /** Yields the damaged stretch [start, end) as one error record saying how far the damage reached. */
+  function damaged(start: number, end: number, ln: number, byte: number, reason: string, resumeLine: number | null, spill: { hash: Hash; head: string; chars: number } | null, spillEndLine = line): void {
+    let text: string;
+    let sha: string;
+    const lnEnd = ln + Math.max(0, (spill ? 0 : countNewlines(start, end)));
+    if (spill) {
+      spill.hash.update(buf.slice(start, end));
+      text = spill.head;
+      sha = spill.hash.digest('hex');
+    } else {
+      text = buf.slice(start, end).replace(/\s+$/, '');
+      sha = sha256Hex(text);
+    }
+    const endLine = spill ? spillEndLine : lnEnd;
+    if (resumeLine === null) damagedToEnd = true;
+    const reach = resumeLine !== null ? `; the damage reaches ${where(ln, endLine)}, reading resumed at line ${resumeLine}` : `; the damage reaches ${where(ln, endLine)}, the end of the input`;
+    const size = spill ? ` (${spill.chars + (end - start)} characters: the first ${KEPT_HEAD} are kept, the hash covers all of them)` : '';
+    const f = frame(text, ln, byte, endLine, `${reason}${reach}${size}`);
+    f.sha256 = sha;
+    out.push(f);
+  }
+
+  /** The open record cannot be framed: reject it up to the next recovery point, or skip ahead to one. */
+  function recordDamaged(reason: string, at: number, final: boolean, inline = true): 'resumed' | 'wait' | 'skipping' {
+    // 1. A good record later on the same line (single-line arrays and wrappers).
+    const nl = buf.indexOf('\n', at);
+    const lineEnd = nl < 0 ? buf.length : nl;
+    const c = inline ? inlineCandidate(recordStart + 1, lineEnd) : -1;
+    if (c >= 0) {
+      const ln = recordLine + countNewlines(recordStart, c);
+      damaged(recordStart, c, recordLine, recordByte, reason, ln, null);
+      resetTo(c);
+      return 'resumed';
+    }
+    if (inline && nl < 0 && !final) return 'wait';
+    // 2. Skip to the next line that opens a record at the record's column.
+    dmg = { reason, line: recordLine, byte: recordByte, col: recordCol, hash: null, head: '', chars: 0 };
+    dmgStart = recordStart;
+    recordStart = -1;
+    if (recordDepth === 0) topObjectStart = -1;
+    depth = recordDepth; inString = false; escape = false;
+    nextQuote = -2; nextBackslash = -2; nextNewline = -2;
+    pos = at; // the damaged-mode loop looks for newlines from `at` on (callers in the scan loop step back one)
+    return 'skipping';
+  }
+
+  /** Damaged mode: only newlines matter, until a line opens a record at the damaged record's column. */
+  function skipDamaged(final: boolean): 'resumed' | 'wait' {
+    const d = dmg!;
+    for (;;) {
+      const nl = buf.indexOf('\n', pos);
+      if (nl < 0) { pos = buf.length; return 'wait'; }
+      const b = lineBoundary(nl + 1, d.col, final);
+      if (b === -2) { pos = nl; return 'wait'; }
+      line++; lineStart = nl + 1; pos = nl + 1;
+      if (b >= 0) {
+        damaged(dmgStart, nl, d.line, d.byte, d.reason, line, spillOf(d), line - 1);
+        dmg = null; dmgStart = -1;
+        resetTo(b);
+        return 'resumed';
+      }
+    }
+  }
+
+  const spillOf = (d: NonNullable<typeof dmg>): { hash: Hash; head: string; chars: number } | null => (d.hash ? { hash: d.hash, head: d.head, chars: d.chars } : null);
+
+  /** A newline at `p` outside strings while a record is open: a line opening an object at the record's column means the record never closed. */
+  function openRecordNewline(p: number, final: boolean): 'ok' | 'wait' | 'resumed' {
+    const b = lineBoundary(p + 1, recordCol, final);
+    if (b === -2) return 'wait';
+    if (b === -1) return 'ok';
+    const ln = line + 1;
+    damaged(recordStart, p, recordLine, recordByte, `record never closes (a missing '}' or ']', or a stray '{')`, ln, null);
+    pos = p;
+    resetTo(b);
+    return 'resumed';
+  }
+
+  /** A frame closed at `end`: validate it (the parse is reused by the adapter); on failure look for a good record inside it. */
+  function closeRecord(start: number, end: number, ln: number, byte: number): boolean {
+    const text = buf.slice(start, end + 1);
+    let value: unknown;
+    let ok = true;
+    try { value = JSON.parse(text); } catch { ok = false; }
+    if (ok) {
+      const f = frame(text, ln, byte, line);
+      parsedCache.set(f, { text, value });
+      if (sig === null || !text.startsWith(sig)) {
+        const m = /^\{[ \t]*"[A-Za-z0-9_@$.-]{1,40}"/.exec(text);
+        if (m) sig = m[0];
+      }
+      out.push(f);
+      return false;
+    }
+    const c = inlineCandidate(start + 1, end + 1);
+    if (c >= 0) {
+      const resume = ln + countNewlines(start, c);
+      damaged(start, c, ln, byte, 'damaged record: not valid JSON', resume, null);
+      pos = end;
+      line = resume + countNewlines(c, end);
+      resetTo(c);
+      return true;
+    }
+    out.push(frame(text, ln, byte, line)); // the adapter rejects it with the parser's message
+    return false;
+  }
+
   function scan(final: boolean): void {
     const n = buf.length;
     nextQuote = -2; nextBackslash = -2; nextNewline = -2;
     for (; pos < n; pos++) {
+      if (dmg !== null) {
+        const r = skipDamaged(final);
+        if (r === 'wait') {
+          if (final) {
+            const tail = buf.slice(dmgStart, n).trimEnd();
+            if (dmg.hash === null && dmg.reason.includes('a string is not closed') && !tail.includes('\n')) {
+              // A half-written last line: said as such.
+              dmg.reason = `truncated record at end of input (line ${dmg.line}, byte ${dmg.byte}): a string is never closed`;
+              damagedToEnd = true;
+              const f = frame(tail, dmg.line, dmg.byte, line, dmg.reason);
+              out.push(f);
+            } else damaged(dmgStart, n, dmg.line, dmg.byte, dmg.reason, null, spillOf(dmg));
+            dmg = null; dmgStart = -1; pos = n;
+          }
+          return;
+        }
+        continue;
+      }
       const c = buf.charCodeAt(pos);
       if (inString) {
-        if (escape) { escape = false; if (c === 0x0a) line++; }
+        if (c === 0x0a) {
+          // A raw newline never occurs inside a JSON string: the record is damaged here.
+          if (recordStart < 0) { inString = false; escape = false; line++; lineStart = pos + 1; continue; }
+          const r = recordDamaged(`damaged record: a string is not closed before the end of line ${line}`, pos, final);
+          if (r === 'wait') return;
+          if (r === 'skipping') pos--;
+          continue;
+        }
+        if (escape) escape = false;
         else if (c === 0x5c) escape = true;
         else if (c === 0x22) {
           inString = false;
@@ -165,8 +390,7 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
             continue;
           }
           if (depth === 1 && recordDepth === 0 && topObjectStart >= 0 && !afterColon) lastKey = buf.slice(strStart + 1, pos);
-        } else if (c === 0x0a) line++;
-        else {
+        } else {
           nextQuote = after(nextQuote, '"', pos);
           nextBackslash = after(nextBackslash, '\\', pos);
           nextNewline = after(nextNewline, '\n', pos);
@@ -177,7 +401,16 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
         }
         continue;
       }
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff) { if (c === 0x0a) line++; continue; }
+      if (c === 0x0a) {
+        if (recordStart >= 0 && recordStart < pos) {
+          const r = openRecordNewline(pos, final);
+          if (r === 'wait') return;
+          if (r === 'resumed') continue;
+        }
+        line++; lineStart = pos + 1;
+        continue;
+      }
+      if (c === 0x20 || c === 0x0d || c === 0x09 || c === 0xfeff) continue;
       // Between records at record depth: separators, container ends, or a record start.
       if (recordStart < 0 && depth === recordDepth) {
         if (c === 0x2c) continue; // ',' separators (and MySQL's trailing commas)
@@ -188,12 +421,18 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
           strayCloser(String.fromCharCode(c), pos); continue;
         }
         if (recordDepth === 0 && c === 0x5b) { depth = 1; recordDepth = 1; container = 'array'; continue; } // '[' top array
+        if (c === 0x5b && recordDepth >= 1) {
+          // An array where an element starts: a stray (duplicated) '[' line; the elements after it
+          // are read as elements of the array they are in.
+          out.push(frame('[', line, byteAt(pos), line, `unexpected '[' at line ${line}, byte ${byteAt(pos)}: an array inside the array of records (a duplicated line?); the records around it are read`));
+          continue;
+        }
         if (c === 0x7b && quick) {
           const end = quickObject(pos, recordDepth === 0 && unwrap.size > 0);
           if (end >= 0) {
             if (recordDepth === 0) container = 'value';
-            out.push(frame(buf.slice(pos, end + 1), line, byteAt(pos), line));
-            pos = end; // the loop's pos++ goes on after the record
+            recordCol = pos - lineStart;
+            if (!closeRecord(pos, end, line, byteAt(pos))) pos = end; // the loop's pos++ goes on after the record
             continue;
           }
         }
@@ -201,7 +440,7 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
           // A top-level object: a record, unless it turns out to be a wrapper.
           topObjectStart = pos; lastKey = null; afterColon = false;
         }
-        recordStart = pos; recordLine = line; recordByte = byteAt(pos);
+        recordStart = pos; recordLine = line; recordByte = byteAt(pos); recordCol = pos - lineStart;
         if (recordDepth === 0) container = 'value';
       }
       switch (c) {
@@ -223,23 +462,25 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
           if (depth === 1 && topObjectStart >= 0) afterColon = false;
           if (recordDepth === -1 && depth === 0) { recordDepth = 0; container = 'value'; break; }
           if (recordStart >= 0 && depth === recordDepth) {
-            const text = buf.slice(recordStart, pos + 1);
-            out.push(frame(text, recordLine, recordByte, line));
+            const start = recordStart;
             recordStart = -1;
             if (recordDepth === 0) topObjectStart = -1;
+            closeRecord(start, pos, recordLine, recordByte);
           }
           break;
         default:
           // A scalar at record depth is a record on its own (e.g. `null`, or garbage text): frame it
           // up to the next separator so the adapter can reject it with its location.
           if (recordStart === pos && depth === recordDepth) {
-            let end = pos;
-            while (end < n) {
-              const d = buf.charCodeAt(end);
-              if (d === 0x2c || d === 0x0a || d === 0x5d || d === 0x7d) break;
-              end++;
+            let end = n;
+            for (const ch of [',', '\n', ']', '}']) {
+              const k = buf.indexOf(ch, pos);
+              if (k >= 0 && k < end) end = k;
             }
-            if (end === n && !final) return; // need more input to finish the scalar; resume here
+            if (end === n && !final) {
+              if (n - pos > maxRecord) { recordDamaged(`text that is not JSON, longer than ${maxRecord} characters`, pos, final, false); pos--; continue; }
+              return; // need more input to finish the scalar; resume here
+            }
             const text = buf.slice(pos, end).trimEnd();
             let err: string | undefined;
             try { JSON.parse(text); } catch { err = `not JSON at line ${line}, byte ${recordByte}: ${preview(text)}`; }
@@ -251,18 +492,36 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     }
   }
 
+  /** An open record (or damaged stretch) past the size limit is skipped ahead, keeping its head and hash. */
+  function bound(): void {
+    if (dmg === null && recordStart >= 0 && buf.length - recordStart > maxRecord) {
+      recordDamaged(`record longer than the limit of ${maxRecord} characters (--max-record-bytes)`, pos, false, false);
+    }
+    if (dmg !== null && dmg.hash === null && pos - dmgStart > maxRecord) {
+      dmg.hash = createHash('sha256');
+      dmg.head = buf.slice(dmgStart, dmgStart + KEPT_HEAD);
+    }
+    if (dmg !== null && dmg.hash !== null && pos > dmgStart) {
+      dmg.hash.update(buf.slice(dmgStart, pos));
+      dmg.chars += pos - dmgStart;
+      dmgStart = pos;
+    }
+  }
+
   function compact(): void {
     // Drop what no open record needs, keeping positions consistent.
-    const keep = recordStart >= 0 ? recordStart : topObjectStart >= 0 ? topObjectStart : pos;
+    const keep = dmg !== null ? dmgStart : recordStart >= 0 ? recordStart : topObjectStart >= 0 ? topObjectStart : pos;
     if (keep <= 0) return;
     baseByte = byteAt(keep);
     cacheChar = 0; cacheByte = 0;
     asciiFrom = Math.max(0, asciiFrom - keep);
     buf = buf.slice(keep);
     pos -= keep;
+    lineStart -= keep;
     if (recordStart >= 0) recordStart -= keep;
     if (topObjectStart >= 0) topObjectStart -= keep;
     if (strStart >= 0) strStart -= keep;
+    if (dmgStart >= 0) dmgStart -= keep;
   }
 
   for await (const chunk of chunks) {
@@ -270,16 +529,31 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     scan(false);
     for (const f of out) yield f;
     out.length = 0;
+    bound();
+    for (const f of out) yield f;
+    out.length = 0;
     compact();
   }
   append(decoder.end(), null);
   scan(true);
+  // A record still open at the end: a good record later on its line means it was damaged (the
+  // scan resumes there); otherwise it is the truncated last record.
+  for (let guard = 0; recordStart >= 0 && dmg === null && guard < 1_000_000; guard++) {
+    const c = inlineCandidate(recordStart + 1, buf.length);
+    if (c < 0) break;
+    const ln = recordLine + countNewlines(recordStart, c);
+    damaged(recordStart, c, recordLine, recordByte, 'damaged record: it never closes', ln, null);
+    pos = buf.length;
+    resetTo(c);
+    pos++;
+    scan(true);
+  }
   for (const f of out) yield f;
   out.length = 0;
   if (recordStart >= 0) {
     const text = buf.slice(recordStart);
     yield frame(text, recordLine, recordByte, line, `truncated record at end of input (line ${recordLine}, byte ${recordByte}): ${inString ? 'a string' : 'an object or array'} is never closed`);
-  } else if (recordDepth === 2 || recordDepth === -1) {
+  } else if ((recordDepth === 2 || recordDepth === -1) && !damagedToEnd) {
     // A wrapper object never closed: the records were read, but say the file is cut short.
     yield frame('', line, byteAt(buf.length), line, `the wrapper object is never closed: the file ends early (line ${line}); the records before the end were read`);
   }
@@ -291,9 +565,9 @@ function preview(s: string): string {
 }
 
 /** Parses a framed record as a JSON object, or returns a reason it is not one. */
-export function parseJsonObject(text: string): { value: Record<string, unknown> } | { error: string } {
+export function parseJsonObject(text: string | { text: string }): { value: Record<string, unknown> } | { error: string } {
   let v: unknown;
-  try { v = JSON.parse(text); } catch (e) { return { error: `invalid JSON: ${(e as Error).message}` }; }
+  try { v = typeof text === 'string' ? JSON.parse(text) : parseFramed(text); } catch (e) { return { error: `invalid JSON: ${(e as Error).message}` }; }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return { error: 'not a JSON object' };
   return { value: v as Record<string, unknown> };
 }

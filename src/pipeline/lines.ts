@@ -1,5 +1,6 @@
 // Splits a byte stream into lines, keeping each line's 1-based number and byte offset. Memory is
 // bounded by the longest line. A final line without a newline is still yielded (terminated=false).
+// A leading UTF-8 byte order mark is skipped (byte offsets still count it).
 export interface Line {
   text: string;
   line: number;
@@ -13,9 +14,16 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>): AsyncGenerator
   let rest: Buffer | null = null;
   let lineNo = 0;
   let offset = 0;
+  let first = true;
   for await (const chunk of chunks) {
     let buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
+    if (first) {
+      // A UTF-8 byte order mark (added by an editor) is never part of the first record.
+      if (buf.length < 3 && buf.length > 0 && buf[0] === 0xef) { rest = buf; continue; }
+      first = false;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) { start = 3; offset = 3; }
+    }
     let nl: number;
     while ((nl = buf.indexOf(10, start)) !== -1) {
       const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;

@@ -54,7 +54,7 @@ export function canRunParallel(jobs: number, files: string[]): boolean {
 
 interface WorkerSetup {
   auditEvidenceNormalizeWorker: true;
-  run: Pick<RunOptions, 'format' | 'options' | 'since' | 'until'>;
+  run: Pick<RunOptions, 'format' | 'options' | 'since' | 'until' | 'redact'>;
   output: OutputKind;
   rejects: boolean;
   showRejects: number;
@@ -86,7 +86,8 @@ export async function normalizeParallel(
   const dir = await mkdtemp(join(tmpdir(), 'audit-evidence-jobs-'));
   const setup: WorkerSetup = {
     auditEvidenceNormalizeWorker: true,
-    run: { format: run.format, options: run.options, since: run.since ?? null, until: run.until ?? null },
+    // redact: plain settings (a Policy holds RegExps; the worker makes its own from the settings).
+    run: { format: run.format, options: run.options, since: run.since ?? null, until: run.until ?? null, redact: run.redact && !('extraNames' in run.redact) ? run.redact : null },
     output: opts.output, rejects: opts.rejects, showRejects: opts.showRejects,
   };
   // One promise per file, resolved when a worker has finished it.
@@ -151,6 +152,7 @@ async function copyInto(path: string, sink: TextWriter): Promise<void> {
 /** Adds the counts of one part of a run (one or more inputs) to a run summary. */
 export function mergeSummary(into: RunSummary, part: RunSummary): void {
   into.inputs.push(...part.inputs);
+  into.failed.push(...(part.failed ?? []));
   into.read += part.read;
   into.events += part.events;
   into.rejects += part.rejects;

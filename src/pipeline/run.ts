@@ -2,12 +2,12 @@
 // validation -> time window -> outcomes, as async iterables end to end. It keeps the counts that
 // let a run prove it lost nothing: read = events + rejects + skipped, per input and in total.
 import { validateEvent } from '../event/schema.js';
-import { redactSecrets } from '../sql/redact.js';
-import { sha256Hex } from '../event/hash.js';
+import { redactSecrets, redactTextRecord } from '../redact/text.js';
+import { makePolicy, setPolicy, type Policy, type RedactionSettings } from '../redact/policy.js';
 import { findAdapter, formatIds } from '../sources/registry.js';
-import { detectFormat } from './detect.js';
-import { openInput, InputError } from './input.js';
-import { describeLocation } from './record.js';
+import { detectFormat, DetectionError } from './detect.js';
+import { openInput, InputError, describeDamage, type FailedInput } from './input.js';
+import { describeLocation, rawRecord } from './record.js';
 import type { AdapterOptions, FormatAdapter, InputSource, Outcome, RawRecord } from './types.js';
 
 export class UsageError extends Error {
@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Inclusive start and exclusive end of the time window; events outside are skipped and counted. */
   since?: Date | null;
   until?: Date | null;
+  /** The redact section of the config (extra names, patterns, parameters); or a policy made from it. */
+  redact?: RedactionSettings | Policy | null;
   /** Called once per input when its format is chosen. */
   onInput?: (info: { input: string; format: string; how: 'named' | 'detected' }) => void;
 }
@@ -35,15 +37,22 @@ export interface InputSummary {
   skipped: Record<string, number>;
   /** Events whose timestamp was null (kept, since the window cannot be applied to them). */
   untimed: number;
+  /** Raw records whose kept text had secrets redacted. */
   redacted: number;
+  /** Secret values redacted in them. */
+  redactions: number;
   notes: string[];
   firstEvent: string | null;
   lastEvent: string | null;
   reconciled: boolean;
+  /** Set when the input stopped early on damage (truncated or corrupt gzip, read error). */
+  damage?: string | null;
 }
 
 export interface RunSummary {
   inputs: InputSummary[];
+  /** Inputs that could not be read or placed (not found, unreadable, format unknown, reading failed): the others were read. */
+  failed: FailedInput[];
   read: number;
   events: number;
   rejects: number;
@@ -55,7 +64,7 @@ export interface RunSummary {
 export const OUTSIDE_WINDOW = 'outside the time window';
 
 export function emptySummary(): RunSummary {
-  return { inputs: [], read: 0, events: 0, rejects: 0, skipped: {}, skippedTotal: 0, reconciled: true };
+  return { inputs: [], failed: [], read: 0, events: 0, rejects: 0, skipped: {}, skippedTotal: 0, reconciled: true };
 }
 
 export function resolveAdapter(format: string): FormatAdapter | null {
@@ -71,12 +80,36 @@ export async function* normalizeInputs(
 ): AsyncGenerator<Outcome> {
   const named = resolveAdapter(run.format);
   for (const item of inputs) {
-    const input = typeof item === 'string' ? await openInput(item) : item;
-    const adapter = named ?? detectFormat(input).adapter;
+    // Each input is isolated: one that cannot be opened, placed or read to its end is a failed
+    // input (named, with the reason, in summary.failed) and the next one is read.
+    const name = typeof item === 'string' ? item : item.name;
+    let input: InputSource;
+    let adapter: FormatAdapter;
+    try {
+      input = typeof item === 'string' ? await openInput(item) : item;
+      adapter = named ?? detectFormat(input).adapter;
+    } catch (e) {
+      summary.failed.push({ input: name, reason: failureReason(e) });
+      continue;
+    }
     const how = named ? 'named' : 'detected';
     run.onInput?.({ input: input.name, format: adapter.id, how });
-    yield* normalizeOne(adapter, input, run, summary, how);
+    try {
+      yield* normalizeOne(adapter, input, run, summary, how);
+    } catch (e) {
+      summary.failed.push({ input: name, reason: failureReason(e) });
+    }
   }
+}
+
+function failureReason(e: unknown): string {
+  if (e instanceof InputError || e instanceof DetectionError) return e.message;
+  return `internal error while reading: ${(e as Error)?.message ?? String(e)} (a bug: please report it)`;
+}
+
+/** Inputs listed as failed, for messages: "a.gz (cannot read a.gz: ...)". */
+export function failedLines(sum: RunSummary): string[] {
+  return sum.failed.map((f) => (f.reason.includes(f.input) ? f.reason : `${f.input}: ${f.reason}`));
 }
 
 /** Normalizes one opened input with one adapter (used by live sources too). */
@@ -84,32 +117,45 @@ export async function* normalizeOne(
   adapter: FormatAdapter, input: InputSource, run: RunOptions, summary: RunSummary, how: 'named' | 'detected' = 'named',
 ): AsyncGenerator<Outcome> {
   const s: InputSummary = {
-    input: input.name, format: adapter.id, how, read: 0, events: 0, rejects: 0, skipped: {}, untimed: 0, redacted: 0,
+    input: input.name, format: adapter.id, how, read: 0, events: 0, rejects: 0, skipped: {}, untimed: 0, redacted: 0, redactions: 0,
     notes: [], firstEvent: null, lastEvent: null, reconciled: true,
   };
   summary.inputs.push(s);
   const notes = new Set<string>();
-  const ctx = { options: run.options, input: input.name, note: (m: string) => { if (!notes.has(m)) { notes.add(m); s.notes.push(m); } } };
+  const ctx = { options: run.options, input: input.name, note: (m: string) => { m = redactSecrets(m); if (!notes.has(m)) { notes.add(m); s.notes.push(m); } } };
+  if (run.redact !== undefined) setPolicy(policyOf(run.redact));
+  const structured = adapter.redaction === 'json';
   const sinceMs = run.since ? run.since.getTime() : -Infinity;
   const untilMs = run.until ? run.until.getTime() : Infinity;
 
   async function* counted(): AsyncGenerator<RawRecord> {
     for await (const raw of adapter.records(input, run.options)) {
       s.read++;
-      const clean = redactSecrets(raw.text);
-      if (clean !== raw.text) { s.redacted++; yield { ...raw, text: clean, sha256: sha256Hex(clean) }; } else yield raw;
+      // Line formats: the text pass, before the adapter sees the record (so no event field can
+      // carry a secret). JSON formats redact on the value they parse (src/redact/json.ts).
+      yield structured ? raw : redactTextRecord(raw);
     }
   }
+  /** Outcomes' raw records: any the adapter did not redact get the text pass; reasons are redacted. */
+  const settle = (o: Outcome): Outcome => {
+    let raw = o.raw;
+    if (raw.redactions === undefined) raw = redactTextRecord(raw);
+    if (raw.redactions) { s.redacted++; s.redactions += raw.redactions; }
+    if (o.kind === 'event') return raw === o.raw ? o : { ...o, raw };
+    const reason = redactSecrets(o.reason);
+    return raw === o.raw && reason === o.reason ? o : { ...o, raw, reason };
+  };
 
   let outcomes = 0;
   try {
-    for await (const o of adapter.normalize(counted(), ctx)) {
+    for await (const o0 of adapter.normalize(counted(), ctx)) {
       outcomes++;
+      const o = settle(o0);
       if (o.kind === 'event') {
         const problems = validateEvent(o.event);
         if (problems) {
           s.rejects++;
-          yield { kind: 'reject', raw: o.raw, reason: `normalized event does not match the schema (${problems.slice(0, 3).join('; ')})` };
+          yield { kind: 'reject', raw: o.raw, reason: redactSecrets(`normalized event does not match the schema (${problems.slice(0, 3).join('; ')})`) };
           continue;
         }
         const ts = o.event.timestamp;
@@ -129,9 +175,24 @@ export async function* normalizeOne(
       }
       yield o;
     }
+    if (input.damage) {
+      // A truncated or corrupt gzip stream (or a read error): the records before it were read; one
+      // reject says where the input stopped.
+      const reason = describeDamage(input.name, input.damage);
+      s.read++; outcomes++; s.rejects++;
+      s.damage = reason;
+      summary.failed.push({ input: input.name, reason: `${reason} (stopped early)` });
+      yield { kind: 'reject', raw: rawRecord('', { file: input.name, byte_offset: input.damage.offset }), reason };
+    }
+    if (how === 'named' && s.read >= 2 && s.rejects * 2 > s.read) {
+      // A forced --format that rejects most records: say which format the file looks like.
+      let looks: string | null = null;
+      try { const d = detectFormat(input); if (d.adapter.id !== adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id; } catch { /* matches none */ }
+      ctx.note(`${s.rejects} of ${s.read} records were rejected: the format is probably not ${adapter.id}${looks ? `; the file looks like ${looks} (try --format ${looks}, or auto)` : ' (the file matches none of the formats)'}`);
+    }
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`);
+    throw new InputError(redactSecrets(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`));
   } finally {
     finish(s, summary, outcomes);
   }
@@ -149,6 +210,11 @@ function finish(s: InputSummary, summary: RunSummary, outcomes: number): void {
   summary.reconciled &&= s.reconciled;
 }
 
+function policyOf(r: RunOptions['redact']): Policy | null {
+  if (!r) return null;
+  return 'extraNames' in r ? r : makePolicy(r);
+}
+
 function bump(m: Record<string, number>, k: string, n = 1): void { m[k] = (m[k] ?? 0) + n; }
 
 /** One line for the terminal: counts, and whether they reconcile. */
@@ -156,8 +222,14 @@ export function formatSummaryLine(sum: RunSummary): string {
   const skipped = sum.skippedTotal === 0 ? '0 skipped'
     : `${sum.skippedTotal} skipped (${Object.entries(sum.skipped).map(([k, v]) => `${v} ${k}`).join(', ')})`;
   const files = sum.inputs.length === 1 ? '1 input' : `${sum.inputs.length} inputs`;
+  const failed = sum.failed.length === 0 ? '' : `; ${sum.failed.length} input${sum.failed.length === 1 ? '' : 's'} FAILED or stopped early`;
   return `read ${sum.read} records from ${files}: ${sum.events} events, ${sum.rejects} rejected, ${skipped}; ${
-    sum.reconciled ? 'counts reconcile' : 'COUNTS DO NOT RECONCILE'}`;
+    sum.reconciled ? 'counts reconcile' : 'COUNTS DO NOT RECONCILE'}${failed}`;
+}
+
+/** One line per input whose kept text had secrets redacted ('' when none). */
+export function redactionLines(sum: RunSummary): string[] {
+  return sum.inputs.filter((s) => s.redacted > 0).map((s) => `${s.input}: secrets redacted in ${s.redacted} record${s.redacted === 1 ? '' : 's'} (${s.redactions} value${s.redactions === 1 ? '' : 's'})`);
 }
 
 export function rejectLine(o: Extract<Outcome, { kind: 'reject' }>): string {

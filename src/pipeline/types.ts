@@ -13,6 +13,12 @@ export interface RawRecord {
   sha256: string;
   /** Set by a framer when the bytes could not be framed as a record (truncated, not JSON, ...). */
   error?: string;
+  /**
+   * Set once the record went through redaction: the number of secret values replaced in `text`
+   * (0: none). When > 0, `text` is the redacted text and `sha256` still the hash of the original
+   * bytes (src/redact/). Undefined: not redacted yet (the pipeline's text pass will).
+   */
+  redactions?: number;
 }
 
 export type Outcome =
@@ -30,6 +36,19 @@ export interface InputSource {
   /** The whole content, decompressed, as a stream of chunks. Can be consumed once. */
   chunks: AsyncIterable<Buffer>;
   gzip: boolean;
+  /**
+   * Set when reading stopped early on damage (a truncated or corrupt gzip stream, a read error):
+   * the chunks end where the damage is, and the pipeline adds one reject saying where.
+   */
+  damage?: InputDamage | null;
+}
+
+export interface InputDamage {
+  message: string;
+  /** Bytes of the file (compressed) read when the damage was found; null for plain input. */
+  compressedOffset: number | null;
+  /** Bytes (decompressed) delivered before the damage. */
+  offset: number;
 }
 
 /** Options an adapter may read; each adapter documents the ones it understands. */
@@ -40,6 +59,8 @@ export interface AdapterOptions {
   timezone?: string;
   /** Configured instance name of the source. */
   instance?: string | null;
+  /** A record longer than this (characters) is rejected, keeping its first bytes and hash (default 8 MiB). */
+  maxRecordBytes?: number;
   [key: string]: unknown;
 }
 
@@ -65,5 +86,11 @@ export interface FormatAdapter {
   /** 0 (certainly not) to 1 (certainly): how well the head of an input matches this format. */
   sniff(head: string, name: string): number;
   records(input: InputSource, options: AdapterOptions): AsyncIterable<RawRecord>;
+  /**
+   * 'json': normalize redacts each record on the value it parses (src/redact/json.ts
+   * redactJsonRecord, or redactTextRecord for records it does not parse as JSON), so the pipeline
+   * runs no text pass before it. Default: the pipeline redacts each record's text before normalize.
+   */
+  redaction?: 'json';
   normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncIterable<Outcome>;
 }

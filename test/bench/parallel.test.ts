@@ -63,14 +63,16 @@ describe('normalize --jobs', () => {
     expect(two.stderr).toBe(one.stderr);
   });
 
-  it('stops at the same input with the same error as the sequential run', async () => {
+  it('names the same damaged input with the same error as the sequential run, and reads the others', async () => {
     const bad = join(inputs, 'c-corrupt.json.gz');
     writeFileSync(bad, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
     try {
       const one = await run('1');
       const two = await run('2');
-      expect(one.code).toBe(2);
-      expect(two.code).toBe(2);
+      // Issue 10: a damaged input is isolated: named as stopped early (exit 1), the others read.
+      expect(one.code).toBe(1);
+      expect(two.code).toBe(1);
+      expect(two.out.equals(one.out)).toBe(true);
       const errorLine = (s: string) => s.split('\n').find((l) => l.includes('error:'));
       expect(errorLine(one.stderr)).toMatch(/c-corrupt\.json\.gz/);
       expect(errorLine(two.stderr)).toBe(errorLine(one.stderr));

@@ -10,9 +10,9 @@ import { ev } from './make-event.js';
 test('rule ids are stable and unique', () => {
   expect(RULES.map((r) => r.id)).toEqual([
     'audit.disabled', 'privileged.break-glass', 'field.missing', 'time.invalid', 'time.outside-window', 'identity.shared',
-    'identity.ambiguous', 'resource.implicit', 'category.empty', 'sequence.gap', 'input.rejected', 'retention.short',
+    'identity.ambiguous', 'resource.implicit', 'category.empty', 'sequence.gap', 'input.rejected', 'retention.short', 'probe.not-found', 'probe.found',
   ]);
-  expect(DEFAULT_FAIL_ON).toEqual(['audit.disabled', 'time.outside-window', 'sequence.gap', 'input.rejected']);
+  expect(DEFAULT_FAIL_ON).toEqual(['audit.disabled', 'time.outside-window', 'sequence.gap', 'input.rejected', 'probe.not-found']);
 });
 
 describe('the gate', () => {

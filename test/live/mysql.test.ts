@@ -84,6 +84,9 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
       "GRANT FILE ON *.* TO carol@'%'",
       'SET GLOBAL max_connections = 120',
       `SELECT * FROM shop.cards INTO OUTFILE '${join(s.dir, 'files', 'cards.csv')}'`,
+      // Secrets the pull must not carry anywhere (issue 11): unique markers.
+      "SET PASSWORD FOR 'carol'@'%' = PASSWORD('ZQlivemaria01x')",
+      "ALTER USER carol@'%' IDENTIFIED BY 'ZQlivemaria02x'",
     ]) await admin.query(q);
     await admin.end();
     await expect(mysql.createConnection({ ...s.admin(), password: 'wrong-pw' })).rejects.toThrow(/Access denied/);
@@ -161,6 +164,14 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
     // This run's session and the earlier runs' (the two pulls above), each at least a login and a statement.
     expect(new Set(skipped.map((o) => o.raw.text.split(',')[4])).size).toBeGreaterThanOrEqual(3);
     expect(d.events.some((e) => /GRANT FILE/.test(e.action.statement ?? ''))).toBe(true);
+  });
+
+  test('SET PASSWORD and IDENTIFIED BY on the real server: no password in any event or raw record', async () => {
+    const d = await drain(openMysql, cfg(), { since: t0, until: new Date(Date.now() + 60_000) });
+    const all = JSON.stringify(d.outcomes.map((o) => ({ raw: o.raw.text, ev: o.kind === 'event' ? o.event : null, reason: o.kind === 'event' ? null : o.reason })));
+    expect(all).toMatch(/SET PASSWORD/i);
+    for (const m of ['ZQlivemaria01x', 'ZQlivemaria02x']) expect(all).not.toContain(m);
+    expect(JSON.stringify(d.result)).not.toContain('ZQlivemaria');
   });
 
   test('an audit file this machine cannot read: failed, saying how to pair it', async () => {

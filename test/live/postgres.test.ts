@@ -68,6 +68,11 @@ describe.runIf(run)('postgres live source against a real server', () => {
     await s.sql('REVOKE SELECT ON payroll FROM bob');
     await s.sql("ALTER SYSTEM SET log_min_duration_statement = '1s'");
     await s.sql(`COPY payroll TO '${join(s.dir, 'export.csv')}'`);
+    // Secrets the pull must not carry anywhere (issue 11): unique markers, one in a statement
+    // PostgreSQL rejects (its ERROR and STATEMENT lines carry the text as typed).
+    await s.sql("ALTER ROLE bob PASSWORD 'ZQlivepg01x'");
+    await s.sql("ALTER ROLE bob WITH ENCRYPTED PASSWORD /*c*/ 'ZQlivepg02x'");
+    await expect(s.sql("ALTER ROLE bob PASSWORD 'ZQlivepg03x' VALID UNTIL")).rejects.toThrow();
     const bad = new pg.Client({ host: '127.0.0.1', port: s.port, user: 'alice', password: 'wrong-password', database: 'postgres' });
     await expect(bad.connect()).rejects.toThrow(/password authentication failed/);
     await bad.end().catch(() => undefined);
@@ -143,6 +148,14 @@ describe.runIf(run)('postgres live source against a real server', () => {
     expect(sessions).toContain(cs.session_id);
     // The admin's actions are all still there.
     expect(d.events.some((e) => /^grant/i.test(String(e.action.name)) && JSON.stringify(e).includes('pg_read_all_data'))).toBe(true);
+  });
+
+  test('ALTER ROLE ... PASSWORD on the real server: no password in any event or raw record', async () => {
+    const d = await drain(openPostgres, cfg(), { since: t0, until: new Date(Date.now() + 60_000) });
+    const all = JSON.stringify(d.outcomes.map((o) => ({ raw: o.raw.text, ev: o.kind === 'event' ? o.event : null, reason: o.kind === 'event' ? null : o.reason })));
+    expect(all).toMatch(/ALTER ROLE bob/);
+    for (const m of ['ZQlivepg01x', 'ZQlivepg02x', 'ZQlivepg03x']) expect(all).not.toContain(m);
+    expect(JSON.stringify(d.result)).not.toContain('ZQlivepg');
   });
 
   test('a role without the grants gets the exact advice, not a raw 42501', async () => {

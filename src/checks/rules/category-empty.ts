@@ -110,7 +110,7 @@ export const categoryEmpty: Rule = {
   severity: 'warning',
   title: 'Category with no events',
   description: 'A source has no event at all of an admin-activity category in the window; the report names the configuration that most likely causes it.',
-  start() {
+  start(ctx) {
     return {
       finish(sources) {
         const out: Finding[] = [];
@@ -121,6 +121,11 @@ export const categoryEmpty: Rule = {
           }
           for (const cat of CATEGORIES) {
             if ((s.categories[cat] ?? 0) > 0) continue;
+            const proof = (ctx.options.probes ?? []).find((r) => r.source === s.key)?.results.find((x) => x.category === cat && x.status === 'found');
+            if (proof) {
+              out.push({ ...sourceFinding(categoryEmpty, s.key, `source ${describeSource(s)} has no ${cat.replace('_', ' ')} events in the window, but the probe proved they are logged (${proof.action} at ${proof.performed_at}, found as event ${proof.event!.id.slice(0, 12)})`, 'info'), field: cat });
+              continue;
+            }
             const a = emptyCategoryAdvice(s, cat);
             out.push({ ...sourceFinding(categoryEmpty, s.key, `source ${describeSource(s)} has no ${cat.replace('_', ' ')} events: ${a.cause}`, a.severity), field: cat });
           }

@@ -12,10 +12,11 @@ import { categoryEmpty } from './category-empty.js';
 import { sequenceGap } from './sequence-gap.js';
 import { inputRejected } from './input-rejected.js';
 import { retentionShort } from './retention-short.js';
+import { probeNotFound, probeFound } from './probe.js';
 
 export const RULES: readonly Rule[] = [
   auditDisabled, privilegedBreakGlass, fieldMissing, timeInvalid, timeOutsideWindow, identityShared,
-  identityAmbiguous, resourceImplicit, categoryEmpty, sequenceGap, inputRejected, retentionShort,
+  identityAmbiguous, resourceImplicit, categoryEmpty, sequenceGap, inputRejected, retentionShort, probeNotFound, probeFound,
 ];
 
 /** Rules listed at the top of every report, before anything else. */
@@ -31,5 +32,5 @@ export function findRule(id: string): Rule | undefined { return RULES.find((r) =
 
 export {
   auditDisabled, privilegedBreakGlass, fieldMissing, timeInvalid, timeOutsideWindow, identityShared, identityAmbiguous,
-  resourceImplicit, categoryEmpty, sequenceGap, inputRejected, retentionShort,
+  resourceImplicit, categoryEmpty, sequenceGap, inputRejected, retentionShort, probeNotFound, probeFound,
 };

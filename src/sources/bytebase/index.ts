@@ -46,7 +46,7 @@ export const adapter: FormatAdapter = {
         yield reject(raw, raw.error);
         continue;
       }
-      const parsed = parseJsonObject(raw.text);
+      const parsed = parseJsonObject(raw);
       if ('error' in parsed) { yield reject(raw, parsed.error); continue; }
       yield mapAuditLog(parsed.value, raw, { note: ctx.note, instance: ctx.options.instance ?? null, variant: variantOf(raw, live), policies });
     }

@@ -7,10 +7,11 @@
 //     the same Event objects one per line (JSON Lines) or alone.
 // Record format: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
 // LookupEvents: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
-import { frameJson, type JsonFrame } from '../../pipeline/json-frames.js';
+import { frameJson, parseFramed, type JsonFrame } from '../../pipeline/json-frames.js';
 import { event, reject, skip } from '../../pipeline/record.js';
 import type { FormatAdapter, Outcome, RawRecord } from '../../pipeline/types.js';
 import { mapRecord, type MapContext } from './map.js';
+import { embeddedValue, redactJsonRecord } from '../../redact/json.js';
 
 type Obj = Record<string, unknown>;
 
@@ -47,6 +48,7 @@ export const adapter: FormatAdapter = {
     'AWS CloudTrail: S3 log files {"Records":[...]} (.json.gz, AWSLogs/ trees; digest files skipped), '
     + 'JSON arrays, JSON Lines and single events, aws cloudtrail lookup-events output',
   sniff: sniffCloudTrail,
+  redaction: 'json',
   records(input) {
     return frameJson(input.chunks, { file: input.name, unwrap: ['Records', 'Events'] });
   },
@@ -54,12 +56,13 @@ export const adapter: FormatAdapter = {
     const instance = typeof ctx.options.instance === 'string' ? ctx.options.instance : null;
     const mctx: MapContext = { note: ctx.note, instance, variant: 'ndjson' };
     let logstash = false;
-    for await (const raw of records) {
-      if (raw.error) { yield reject(raw, raw.error); continue; }
+    for await (const raw0 of records) {
+      if (raw0.error) { yield reject(raw0, raw0.error); continue; }
+      let raw = raw0;
       const f = raw as Partial<JsonFrame>;
       mctx.variant = variantOf(f);
       let v: unknown;
-      try { v = JSON.parse(raw.text); } catch (e) {
+      try { v = parseFramed(raw); } catch (e) {
         yield reject(raw, `invalid JSON: ${(e as Error).message}`);
         continue;
       }
@@ -67,6 +70,8 @@ export const adapter: FormatAdapter = {
         yield reject(raw, `not a CloudTrail event: a JSON ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}, not an object`);
         continue;
       }
+      // Secrets out of the value (and, when there were any, the kept text) before anything reads it.
+      raw = redactJsonRecord(raw, v);
       let rec = v as Obj;
       // LookupEvents Event objects also come one per line (`jq -c '.Events[]'`) or alone.
       if (mctx.variant !== 'lookup-events' && typeof rec.CloudTrailEvent === 'string' && rec.EventId !== undefined && rec.eventVersion === undefined) mctx.variant = 'lookup-events';
@@ -74,8 +79,8 @@ export const adapter: FormatAdapter = {
         // Each LookupEvents element carries the full record as a JSON string in CloudTrailEvent.
         const inner = rec.CloudTrailEvent;
         if (typeof inner !== 'string') { yield reject(raw, 'LookupEvents element without a CloudTrailEvent string'); continue; }
-        let p: unknown;
-        try { p = JSON.parse(inner); } catch (e) {
+        let p: unknown = embeddedValue(rec, 'CloudTrailEvent');
+        if (p === undefined) try { p = JSON.parse(inner); } catch (e) {
           yield reject(raw, `CloudTrailEvent is not valid JSON: ${(e as Error).message}`);
           continue;
         }

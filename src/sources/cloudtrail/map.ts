@@ -3,6 +3,7 @@
 // Digest files (log file integrity validation) are recognised and skipped:
 //   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html
 import { buildEvent, snakeCase, type EventInput } from '../../event/build.js';
+import { isLeapSecond, parseTimestampWithZone, timestampProblem } from '../../event/time.js';
 import { privilegeFor } from '../../event/privilege.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import { baseEventName, classify, isDenied, serviceOf } from './categories.js';
@@ -70,6 +71,8 @@ export function toIso(s: string | null): string | null {
     const mo = two(s, 5); const d = two(s, 8); const h = two(s, 11); const mi = two(s, 14); const sec = two(s, 17);
     if (mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h < 24 && mi < 60 && sec < 60) return `${s.slice(0, 19)}.000Z`;
   }
+  if (timestampProblem(s) !== null) return null;
+  if (isLeapSecond(s)) { const d = parseTimestampWithZone(s); return d ? d.toISOString() : null; }
   const t = Date.parse(s);
   return Number.isFinite(t) ? new Date(t).toISOString() : null;
 }
@@ -93,7 +96,11 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
   const base = eventName ? baseEventName(eventName) : null;
 
   // Time: eventTime (UTC). Logstash's cloudtrail codec moves it to @timestamp and deletes it.
-  let timestamp = toIso(str(rec.eventTime));
+  const eventTime = str(rec.eventTime);
+  const impossible = eventTime !== null ? timestampProblem(eventTime) : null;
+  if (impossible !== null) return { kind: 'reject', reason: `eventTime '${eventTime!.slice(0, 40)}' is not a time that exists: ${impossible}` };
+  if (eventTime !== null && isLeapSecond(eventTime)) ctx.note('some eventTime values carry a leap second (:60): kept as the last millisecond of that minute (details.leap_second)');
+  let timestamp = toIso(eventTime);
   // Facts decided along the way; appended after the record's own facts so key order is stable.
   const details: Record<string, unknown> = {};
   const flags: Record<string, unknown> = {};
@@ -159,6 +166,7 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
   // Small facts an auditor uses (snake_case keys). Named stores, not a put(key, value) closure:
   // one keyed store site shared by every key is megamorphic (and the closure was made per record).
   let v: unknown;
+  if (eventTime !== null && isLeapSecond(eventTime)) details.leap_second = eventTime;
   if (given(v = rec.eventType)) details.event_type = v;
   if (given(v = rec.eventCategory)) details.event_category = v;
   if (given(v = rec.eventVersion)) details.event_version = v;

@@ -111,7 +111,7 @@ export const adapter: FormatAdapter = {
       if (raw.error) { yield reject(raw, raw.error); continue; }
       if (tag?.kind === 'control') { yield skip(raw, 'CloudWatch Logs control message (no log events)'); continue; }
       if (!tag || tag.kind !== 'event') { yield reject(raw, 'not a CloudWatch Logs payload, log event or filter-log-events output'); continue; }
-      const parsed = parseJsonObject(raw.text);
+      const parsed = parseJsonObject(raw);
       if ('error' in parsed) { yield reject(raw, `log event is not a JSON object (${parsed.error})`); continue; }
       const ev = parsed.value;
       if (typeof ev.message !== 'string') { yield reject(raw, 'log event without a message string'); continue; }

@@ -34,6 +34,7 @@ export function cloudSqlLine(e: Record<string, unknown>): string {
   if (!ts || !Number.isFinite(ts.getTime())) return text;
   return `${ts.toISOString().replace('T', ' ').replace('Z', '')} UTC ${text}`;
 }
+import { redactJsonRecord } from '../../redact/json.js';
 
 export { mapLogEntry } from './map.js';
 
@@ -56,6 +57,7 @@ export const adapter: FormatAdapter = {
   kind: 'gcp',
   title: 'GCP Cloud Audit Logs',
   description: 'Cloud Logging LogEntry JSON with an AuditLog protoPayload: `gcloud logging read --format=json` arrays, Cloud Storage sink exports (JSON Lines), single entries, `{"entries": [...]}` API responses',
+  redaction: 'json',
   sniff(head: string): number {
     if (PGAUDIT_ENTRY.test(head)) return 0.6;
     if (/"@type"\s*:\s*"type\.googleapis\.com\/google\.cloud\.audit\.AuditLog"/.test(head)) return 0.95;
@@ -65,8 +67,8 @@ export const adapter: FormatAdapter = {
     if (proto) return 0.7;
     return 0;
   },
-  records(input) {
-    return frameJson(input.chunks, { file: input.name, unwrap: ['entries'] });
+  records(input, options) {
+    return frameJson(input.chunks, { file: input.name, unwrap: ['entries'], maxRecordBytes: options.maxRecordBytes });
   },
   async *normalize(records, ctx): AsyncIterable<Outcome> {
     const lanes = new Lanes();
@@ -76,18 +78,20 @@ export const adapter: FormatAdapter = {
         yield reject(raw, raw.error);
         continue;
       }
-      const parsed = parseJsonObject(raw.text);
+      const parsed = parseJsonObject(raw);
       if ('error' in parsed) { yield reject(raw, parsed.error); continue; }
       const e = parsed.value;
+      // Secrets out of the value (a server log line's text too) and, when any, out of the kept text.
+      const kept = redactJsonRecord(raw, e);
       if (isCloudSqlPostgresLog(e)) {
         const labels = (e.resource as { labels?: Record<string, unknown> } | undefined)?.labels ?? {};
         const dbId = typeof labels.database_id === 'string' ? labels.database_id : '';
         ctx.note(`Cloud SQL for PostgreSQL server log entries (postgres.log) read as PostgreSQL log lines with Cloud SQL's log_line_prefix '${CLOUDSQL_PG_PREFIX}' and the entry's timestamp`);
         const sub = { options: { ...ctx.options, logLinePrefix: CLOUDSQL_WITH_TIME, instance: ctx.options.instance ?? (dbId.split(':')[1] || dbId || null) }, input: ctx.input, note: ctx.note };
-        yield* lanes.push(`cloudsql\u0000${dbId}`, pgaudit, sub, rawRecord(cloudSqlLine(e), raw.location), raw);
+        yield* lanes.push(`cloudsql\u0000${dbId}`, pgaudit, sub, rawRecord(cloudSqlLine(e), raw.location), kept);
         continue;
       }
-      yield mapLogEntry(e, raw, { note: ctx.note, instance: ctx.options.instance ?? null, variant: variantOf(raw) });
+      yield mapLogEntry(e, kept, { note: ctx.note, instance: ctx.options.instance ?? null, variant: variantOf(raw) });
     }
     yield* lanes.finish();
   },

@@ -8,7 +8,7 @@
 // Understanding audit logs: https://cloud.google.com/logging/docs/audit/understanding-audit-logs
 import { buildEvent, snakeCase } from '../../event/build.js';
 import { privilegeFor } from '../../event/privilege.js';
-import { parseTimestampWithZone } from '../../event/time.js';
+import { isLeapSecond, parseTimestampWithZone, timestampProblem } from '../../event/time.js';
 import { event, reject, skip } from '../../pipeline/record.js';
 import type { Outcome, RawRecord } from '../../pipeline/types.js';
 import { redactSql } from '../../sql/redact.js';
@@ -140,6 +140,8 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
 
   // timestamp: RFC 3339 with up to nanoseconds, always UTC ("Z").
   const tsText = str(e['timestamp']);
+  const impossible = tsText ? timestampProblem(tsText) : null;
+  if (impossible !== null) return reject(raw, `timestamp '${tsText!.slice(0, 40)}' is not a time that exists: ${impossible}`);
   const ts = tsText ? parseTimestampWithZone(tsText) : null;
   const timestamp = ts && Number.isFinite(ts.getTime()) ? ts.toISOString() : null;
   if (!timestamp) ctx.note(NOTES.noTimestamp);
@@ -175,6 +177,7 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   if (operation) details['operation'] = operation; // operation {id, producer, first, last}: long-running calls
   const received = str(e['receiveTimestamp']);
   if (received) details['receive_timestamp'] = received;
+  if (tsText && isLeapSecond(tsText)) details['leap_second'] = tsText;
   const authz = arr(p['authorizationInfo']).map(obj).filter((a): a is Json => !!a).map((a) => ({
     permission: str(a['permission']),
     resource: str(a['resource']),

@@ -55,7 +55,8 @@ export class LocalTimeConverter {
         this.cache.set(wallMinute, offset);
       }
     }
-    const t = wallMinute + s * 1000 + ms + offset;
+    // A leap second (second 60, as the server wrote it) is the last millisecond of its minute.
+    const t = wallMinute + (s === 60 ? 59999 : s * 1000 + ms) + offset;
     return Number.isFinite(t) ? new Date(t).toISOString() : null;
   }
 }

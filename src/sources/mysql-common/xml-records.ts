@@ -13,6 +13,13 @@ import { rawRecord } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 
 const OPEN = '<AUDIT_RECORD';
+const MAX_RECORD_CHARS = 8 * 1024 * 1024;
+
+function countLines(s: string, from: number, to: number): number {
+  let k = 0;
+  for (let i = s.indexOf('\n', from); i >= 0 && i < to; i = s.indexOf('\n', i + 1)) k++;
+  return k;
+}
 const CLOSE = '</AUDIT_RECORD>';
 
 /** Text allowed between records: white space, the XML declaration and the <AUDIT> root tags. */
@@ -85,7 +92,25 @@ export async function* splitXmlRecords(chunks: AsyncIterable<Buffer>, file: stri
         if (!isFiller(buf.slice(0, start))) yield make(0, start, 'text between audit records that is not an <AUDIT_RECORD>');
         consume(start);
       }
-      const end = recordEnd(buf, 0);
+      let end = recordEnd(buf, 0);
+      // A record never contains the start of another one (values escape '<'): a record that does
+      // not close before the next <AUDIT_RECORD (a damaged closing tag, an unbalanced quote) is
+      // damaged, and costs itself only.
+      const next = buf.indexOf(OPEN, 1);
+      if (next >= 0 && (end < 0 || end > next)) {
+        let cut = next;
+        while (cut > 0 && /\s/.test(buf[cut - 1]!)) cut--;
+        const nextLine = line + countLines(buf, 0, next);
+        yield make(0, cut, `damaged <AUDIT_RECORD>: it does not close before the next record starts at line ${nextLine}`);
+        consume(cut);
+        continue;
+      }
+      if (end < 0 && !final && buf.length > MAX_RECORD_CHARS) end = -2;
+      if (end === -2) {
+        yield make(0, buf.length, `<AUDIT_RECORD> longer than ${MAX_RECORD_CHARS} characters without closing: damaged`);
+        consume(buf.length);
+        return;
+      }
       if (end < 0) {
         if (final && buf.length > 0) {
           yield make(0, buf.length, 'truncated <AUDIT_RECORD>: the input ends before the record closes');

@@ -5,6 +5,8 @@
 // Options: instance.
 import type { FormatAdapter, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
 import { frameJson, parseJsonObject } from '../../pipeline/json-frames.js';
+import { redactJsonRecord } from '../../redact/json.js';
+import { redactTextRecord } from '../../redact/text.js';
 import { event, reject } from '../../pipeline/record.js';
 import { splitXmlRecords, parseXmlRecord } from '../mysql-common/xml-records.js';
 import { mapAuditRecord, type RecordSource } from '../mysql-common/audit-record.js';
@@ -44,18 +46,19 @@ export function source(variant: string, instance: string | null): RecordSource {
 
 async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncGenerator<Outcome> {
   const instance = typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
-  for await (const raw of records) {
-    if (raw.error) { yield reject(raw, raw.error); continue; }
-    const t = raw.text.trimStart();
-    if (t.startsWith('<')) {
-      const x = parseXmlRecord(t);
+  for await (const raw0 of records) {
+    if (raw0.error) { yield reject(raw0, raw0.error); continue; }
+    if (raw0.text.trimStart().startsWith('<')) {
+      const raw = redactTextRecord(raw0);
+      const x = parseXmlRecord(raw.text.trimStart());
       if ('error' in x) { yield reject(raw, x.error); continue; }
       const e = mapAuditRecord(x.fields, x.attributes, raw, source(x.style === 'old' ? 'xml-old' : 'xml-new', instance));
       if ('error' in e) yield reject(raw, e.error); else yield event(e, raw);
       continue;
     }
-    const p = parseJsonObject(raw.text);
-    if ('error' in p) { yield reject(raw, p.error); continue; }
+    const p = parseJsonObject(raw0.text);
+    if ('error' in p) { yield reject(raw0, p.error); continue; }
+    const raw = redactJsonRecord(raw0, p.value);
     const e = mapEnterpriseJson(p.value, raw, source('json', instance));
     if ('error' in e) yield reject(raw, e.error); else yield event(e, raw);
   }
@@ -67,8 +70,14 @@ export const adapter: FormatAdapter = {
   title: 'MySQL Enterprise Audit',
   description: 'MySQL Enterprise Audit log files (audit.log / audit.json): JSON format (objects with "class", "event", "connection_id"), old-style and new-style XML (<AUDIT_RECORD> with RECORD_ID)',
   sniff: (head) => sniff(head),
+  redaction: 'json',
   async *records(input) {
-    if (firstChar(input.head.toString('utf8', 0, 4096)) === '<') yield* splitXmlRecords(input.chunks, input.name);
+    // XML or JSON from a sample of the head (a stray first line or a BOM must not decide it).
+    const h = input.head.toString('utf8', 0, 16384);
+    const xml = h.search(/<AUDIT_RECORD\b/);
+    const json = h.search(/\{\s*"(?:timestamp|class|id)"\s*:/);
+    const isXml = xml >= 0 && (json < 0 || xml < json) ? true : xml < 0 && json < 0 ? firstChar(h) === '<' : false;
+    if (isXml) yield* splitXmlRecords(input.chunks, input.name);
     else yield* frameJson(input.chunks, { file: input.name });
   },
   normalize,

@@ -10,6 +10,8 @@ import { rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 
 const MAX_LINES = 10000;
+/** The start of a record: a quoted name, then the quoted RECORD id `<n>_<date>`. */
+export const CSV_RECORD_START = /^"[A-Za-z][A-Za-z ]{0,30}","\d+_\d{4}-\d\d-\d\dT/;
 
 /** Frames CSV records: lines are joined while a quoted field is open (odd number of quotes). */
 export async function* frameCsvRecords(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<RawRecord> {
@@ -17,6 +19,12 @@ export async function* frameCsvRecords(chunks: AsyncIterable<Buffer>, file: stri
   let quotes = 0;
   for await (const l of splitLines(chunks)) {
     if (pending.length === 0 && l.text.trim() === '') continue;
+    if (pending.length > 0 && CSV_RECORD_START.test(l.text)) {
+      // A record start while a quoted field is open: the open record is damaged (a lost line or a
+      // stray quote); it costs itself only, and this line starts the next record.
+      yield rawFromLines(file, pending, `damaged CSV record: a quoted field is still open when the next record starts at line ${l.line}`);
+      pending = []; quotes = 0;
+    }
     pending.push(l);
     quotes += quoteCount(l.text);
     if (quotes % 2 === 0) { yield rawFromLines(file, pending); pending = []; quotes = 0; continue; }

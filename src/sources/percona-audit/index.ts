@@ -7,6 +7,8 @@
 import type { AuditEvent } from '../../event/types.generated.js';
 import type { FormatAdapter, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
 import { frameJson, parseJsonObject } from '../../pipeline/json-frames.js';
+import { redactJsonRecord } from '../../redact/json.js';
+import { redactTextRecord } from '../../redact/text.js';
 import { event, reject } from '../../pipeline/record.js';
 import { splitXmlRecords, parseXmlRecord } from '../mysql-common/xml-records.js';
 import { mapAuditRecord, type RecordSource } from '../mysql-common/audit-record.js';
@@ -38,6 +40,24 @@ function sniff(head: string): number {
   return 0;
 }
 
+/**
+ * Which of the layouts a file is in, from a sample of its head (not only its first character, so a
+ * stray first line or a BOM does not send the whole file to the wrong reader): the earliest of an
+ * <AUDIT_RECORD, a CSV record start, or a JSON object.
+ */
+function variantOf(head: string): 'xml' | 'csv' | 'json' {
+  const at = (re: RegExp): number => { const m = re.exec(head); return m ? m.index : Infinity; };
+  const xml = at(/<AUDIT_RECORD\b/);
+  const csv = at(/^"[A-Za-z][A-Za-z ]{0,30}","\d+_\d{4}-\d\d-\d\dT/m);
+  const json = at(/\{\s*"(?:audit_record|class|timestamp)"\s*:/);
+  const first = Math.min(xml, csv, json);
+  if (first === Infinity) {
+    const c = firstChar(head);
+    return c === '<' ? 'xml' : c === '"' ? 'csv' : 'json';
+  }
+  return first === xml ? 'xml' : first === csv ? 'csv' : 'json';
+}
+
 function source(variant: string, instance: string | null): RecordSource {
   return { kind: 'mysql', format: FORMAT, variant, instance, service: 'mysql' };
 }
@@ -50,15 +70,18 @@ const upperKeys = (o: Record<string, unknown>): Record<string, string> => {
 
 async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncGenerator<Outcome> {
   const instance = typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
-  for await (const raw of records) {
-    if (raw.error) { yield reject(raw, raw.error); continue; }
-    const t = raw.text.trimStart();
+  for await (const raw0 of records) {
+    if (raw0.error) { yield reject(raw0, raw0.error); continue; }
+    let raw = raw0;
     let out: AuditEvent | { error: string };
+    if (!raw0.text.trimStart().startsWith('{')) raw = redactTextRecord(raw0);
+    const t = raw.text.trimStart();
     if (t.startsWith('<')) {
       const x = parseXmlRecord(t);
       out = 'error' in x ? x : mapAuditRecord(x.fields, x.attributes, raw, source(x.style === 'old' ? 'xml-old' : 'xml-new', instance));
     } else if (t.startsWith('{')) {
       const p = parseJsonObject(raw.text);
+      if (!('error' in p)) raw = redactJsonRecord(raw, p.value);
       if ('error' in p) out = p;
       else if (p.value.audit_record && typeof p.value.audit_record === 'object') {
         // {"audit_record":{"name":..,"record":..,...}}: the XML field names in lower case.
@@ -80,10 +103,11 @@ export const adapter: FormatAdapter = {
   title: 'Percona audit_log',
   description: 'Percona Server audit_log plugin files (audit.log) in OLD / NEW XML (<AUDIT_RECORD> with RECORD), JSON ({"audit_record":...}) or CSV format',
   sniff: (head) => sniff(head),
+  redaction: 'json',
   async *records(input) {
-    const c = firstChar(input.head.toString('utf8', 0, 4096));
-    if (c === '<') yield* splitXmlRecords(input.chunks, input.name);
-    else if (c === '"') yield* frameCsvRecords(input.chunks, input.name);
+    const v = variantOf(input.head.toString('utf8', 0, 16384));
+    if (v === 'xml') yield* splitXmlRecords(input.chunks, input.name);
+    else if (v === 'csv') yield* frameCsvRecords(input.chunks, input.name);
     else yield* frameJson(input.chunks, { file: input.name });
   },
   normalize,

@@ -4,6 +4,7 @@
 // substatementId, user, database, databaseSessionId, chunkIndex, chunkCount.
 // https://cloud.google.com/sql/docs/postgres/pg-audit ; LogEntry:
 // https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry
+import { parseTimestampWithZone, timestampProblem } from '../../event/time.js';
 import { buildEvent, snakeCase } from '../../event/build.js';
 import { parseJsonObject } from '../../pipeline/json-frames.js';
 import { event, reject, skip } from '../../pipeline/record.js';
@@ -11,6 +12,7 @@ import type { NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.
 import { privilegeFor } from '../../event/privilege.js';
 import { parsePermissionChanges, statementResource, disablesAuditLogging } from '../../sql/classify.js';
 import { redactSql } from '../../sql/redact.js';
+import { redactParameters } from '../../redact/sql.js';
 import type { AuditRecord } from './audit-payload.js';
 import { auditCategory, functionNotTable, roleAttributeChanges, userType, BOOTSTRAP_SUPERUSER } from './map.js';
 
@@ -28,7 +30,7 @@ export function looksCloudSql(head: string): boolean {
 
 export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcome {
   if (raw.error) return reject(raw, raw.error);
-  const parsed = parseJsonObject(raw.text);
+  const parsed = parseJsonObject(raw);
   if ('error' in parsed) return reject(raw, `Cloud SQL entry is not a JSON object (${parsed.error})`);
   const e = parsed.value;
   const pp = obj(e.protoPayload);
@@ -39,7 +41,9 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
   const command = str(req.command);
   if (sid === null || !command) return reject(raw, 'Cloud SQL pgaudit entry has no statementId or command');
   const ts = str(e.timestamp); // timestamp
-  const t = ts ? new Date(ts) : null;
+  const impossible = ts ? timestampProblem(ts) : null;
+  if (impossible !== null) return reject(raw, `timestamp '${ts!.slice(0, 40)}' is not a time that exists: ${impossible}`);
+  const t = ts ? parseTimestampWithZone(ts) ?? new Date(ts) : null;
   const timestamp = t && Number.isFinite(t.getTime()) ? t.toISOString() : null;
   const rawStatement = str(req.statement); // request.statement
   const statement = rawStatement === null || rawStatement === '<not logged>' || rawStatement === '<previously logged>' ? null : redactSql(rawStatement);
@@ -62,7 +66,7 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
   const status = obj(pp.status);
   const code = status ? int(status.code) : null;
   const details: Record<string, unknown> = {
-    audit_type: a.auditType, class: a.auditClass, object_type: a.objectType, parameter: a.parameter === null ? null : redactSql(a.parameter),
+    audit_type: a.auditType, class: a.auditClass, object_type: a.objectType, parameter: redactParameters(rawStatement, a.parameter),
     rows: a.rows, session_id: stream, pid: null, backend_type: null, sqlstate: null,
     chunk_index: int(req.chunkIndex), chunk_count: chunkCount, insert_id: str(e.insertId), log_name: str(e.logName),
   };

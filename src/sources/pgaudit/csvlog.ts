@@ -99,6 +99,7 @@ export function parseCsvlogRecord(text: string, times: TimeReader): { line: LogL
   const layout = csvlogLayout(cols);
   if (!layout) return { error: `csvlog row has ${cols.length} columns, expected 23 (PostgreSQL 12), 24 (13) or 26 (14 to 17)` };
   const t = times.read(cols[0]); // log_time
+  if (t.invalid) return { error: `csvlog log_time '${cols[0]!.slice(0, 40)}' is not a time that exists: ${t.invalid}` };
   if (!t.iso) return { error: `csvlog log_time '${cols[0]!.slice(0, 40)}' is not a time stamp this tool can read (pass --timezone)` };
   const from = splitConnectionFrom(cols[4]); // connection_from
   const application = layout === 'pg12-no-application' ? null : pgValue(cols[22]); // application_name
@@ -121,6 +122,7 @@ export function parseCsvlogRecord(text: string, times: TimeReader): { line: LogL
       sqlstate: pgValue(cols[12]), // sql_state_code
       message: cols[13]!, // message
       userKnowable: true,
+      ...(t.leap ? { leapSecond: true } : {}),
     },
   };
 }

@@ -28,7 +28,10 @@ function headLines(head: string): string[] {
 export function chooseDialect(head: string, prefix?: string | null): Dialect {
   const lines = headLines(head.startsWith('\ufeff') ? head.slice(1) : head);
   const nonEmpty = lines.filter((l) => l.trim().length > 0);
-  const first = nonEmpty[0] ?? '';
+  // The first line that starts like a csvlog row or a jsonlog object, among the first few: a stray
+  // or damaged first line (or a BOM) must not decide the format of the whole file.
+  const sample = nonEmpty.slice(0, 8);
+  const first = sample.find((l) => CSVLOG_ROW_START.test(l) || (l.startsWith('{"') && /"error_severity"\s*:/.test(l))) ?? nonEmpty[0] ?? '';
   const hasAudit = head.includes('AUDIT: SESSION,') || head.includes('AUDIT: OBJECT,');
   if (looksCloudSql(head)) return { variant: 'cloudsql', score: 0.95 };
   if (first.startsWith('{"') && /"error_severity"\s*:/.test(first) && /"message"\s*:/.test(first)) {
@@ -47,7 +50,8 @@ export function chooseDialect(head: string, prefix?: string | null): Dialect {
     const d = detectPrefix(inner);
     return { variant: 'wrapped-stderr', prefix: d.prefix, prefixHow: d.fallback ? 'fallback' : 'detected', score };
   }
-  if (lines.some((l) => TRANSCRIPT_AUDIT.test(l)) && !lines.some((l) => /^\d{4}-\d\d-\d\d/.test(l))) return { variant: 'psql-transcript', score: 0.9 };
+  const transcriptAudits = lines.filter((l) => TRANSCRIPT_AUDIT.test(l)).length;
+  if (transcriptAudits > 0 && lines.filter((l) => /^\d{4}-\d\d-\d\d/.test(l)).length * 10 < transcriptAudits) return { variant: 'psql-transcript', score: 0.9 };
   if (prefix !== undefined && prefix !== null) {
     const p = compilePrefix(prefix);
     const matched = nonEmpty.filter((l) => p.regex.test(l)).length;

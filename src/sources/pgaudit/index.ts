@@ -82,6 +82,8 @@ function parse(d: Dialect, raw: RawRecord, times: TimeReader, ctx: NormalizeCont
       line = parseStderrRecord(raw.text, d.prefix!, times);
       if (!line) return { reject: `line does not start with the log_line_prefix '${d.prefix!.source}' (a continuation of a record that began before this input, or another prefix: pass --log-line-prefix)` };
   }
+  if (line.invalidTime) return { reject: line.invalidTime };
+  if (line.leapSecond) ctx.note('some time stamps carry a leap second (:60): kept as the last millisecond of that minute');
   if (line.timestamp === null && d.variant !== 'psql-transcript') {
     ctx.note('some time stamps could not be read (a time zone this tool does not know, or no time in the prefix): their events have a null timestamp; pass --timezone, or add %m to log_line_prefix');
   }

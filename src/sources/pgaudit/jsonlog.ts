@@ -17,6 +17,7 @@ export function parseJsonlogRecord(text: string, times: TimeReader): { line: Log
     return { error: 'jsonlog object has no message or error_severity' };
   }
   const t = times.read(str(o.timestamp)); // timestamp
+  if (t.invalid) return { error: `jsonlog timestamp '${String(o.timestamp).slice(0, 40)}' is not a time that exists: ${t.invalid}` };
   const port = typeof o.remote_port === 'number' ? o.remote_port : typeof o.remote_port === 'string' && /^\d+$/.test(o.remote_port) ? Number(o.remote_port) : null;
   return {
     line: {
@@ -35,6 +36,7 @@ export function parseJsonlogRecord(text: string, times: TimeReader): { line: Log
       sqlstate: str(o.state_code), // state_code
       message: o.message, // message
       userKnowable: true,
+      ...(t.leap ? { leapSecond: true } : {}),
     },
   };
 }

@@ -2,7 +2,7 @@
 // log_line_prefix, csvlog, jsonlog, a psql transcript, a wrapper around a stderr line). The
 // adapter maps this, not the formats, to events.
 // Fields: https://www.postgresql.org/docs/current/runtime-config-logging.html
-import { parseTimestampWithZone, parseZonedLocal, parseOffset, ZONE_ABBREVIATIONS } from '../../event/time.js';
+import { daysInMonth, isLeapSecond, parseTimestampWithZone, parseZonedLocal, parseOffset, timestampProblem, ZONE_ABBREVIATIONS } from '../../event/time.js';
 
 export interface LogLine {
   /** UTC ISO time, null when the line has none (or its zone is unknown). */
@@ -23,6 +23,10 @@ export interface LogLine {
   message: string;
   /** Whether this log format can carry the user at all (false: a prefix without %u, a transcript). */
   userKnowable: boolean;
+  /** Why the time stamp as written does not exist (February 30, hour 25): the record is rejected. */
+  invalidTime?: string;
+  /** The time stamp had second 60 (a leap second): kept as the last millisecond of that minute. */
+  leapSecond?: boolean;
 }
 
 /** PostgreSQL's placeholder for values not known yet (before authentication). */
@@ -112,7 +116,11 @@ export class TimeReader {
     if (text.charCodeAt(i) !== 32) return NaN;
     const off = this.fixedOffset(text.slice(i + 1));
     if (off === null) return NaN;
-    const t = Date.UTC(digits(text, 0, 4), digits(text, 5, 2) - 1, digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2), ms);
+    const y = digits(text, 0, 4); const mo = digits(text, 5, 2); const d = digits(text, 8, 2);
+    const h = digits(text, 11, 2); const mi = digits(text, 14, 2); const sec = digits(text, 17, 2);
+    // Only days that exist (no roll-over of February 30); a leap second goes the slow way.
+    if (!(mo >= 1 && mo <= 12 && d >= 1 && (d <= 28 || d <= daysInMonth(y, mo)) && h <= 23 && mi <= 59 && sec <= 59 && ms >= 0)) return NaN;
+    const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
     return t - off * 60000;
   }
 
@@ -137,11 +145,19 @@ export class TimeReader {
     return `${this.isoPrefix}${sec < 10 ? '0' : ''}${sec}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
   }
 
-  read(text: string | null | undefined): { iso: string | null; assumed: string | null } {
+  read(text: string | null | undefined): { iso: string | null; assumed: string | null; invalid?: string; leap?: boolean } {
     if (!text) return { iso: null, assumed: null };
     const f = this.fast(text);
     if (Number.isFinite(f)) return { iso: this.isoOf(f), assumed: null };
-    if (/^\d+\.\d+$/.test(text)) return { iso: new Date(Math.round(Number(text) * 1000)).toISOString(), assumed: null };
+    const r = this.slow(text);
+    if (r.iso !== null && isLeapSecond(text)) r.leap = true;
+    return r;
+  }
+
+  private slow(text: string): { iso: string | null; assumed: string | null; invalid?: string; leap?: boolean } {
+    const invalid = timestampProblem(text);
+    if (invalid !== null) return { iso: null, assumed: null, invalid };
+    if (/^\d+\.\d+$/.test(text)) return { iso: safeIso(Math.round(Number(text) * 1000)), assumed: null };
     // 'YYYY-MM-DD HH:MM:SS[.fff] ZONE' in a named zone: cache on the whole-second part and the zone.
     const dot = text.length > 19 && text[19] === '.' ? 19 : -1;
     let ms = 0;
@@ -150,20 +166,27 @@ export class TimeReader {
       const sp = text.indexOf(' ', dot);
       const frac = sp < 0 ? text.slice(dot + 1) : text.slice(dot + 1, sp);
       ms = Number(frac.slice(0, 3).padEnd(3, '0'));
+      if (!Number.isFinite(ms)) return { iso: null, assumed: null, invalid: `the fraction of a second '${frac.slice(0, 12)}' is not a number` };
       key = text.slice(0, 19) + (sp < 0 ? '' : text.slice(sp));
     }
-    if (key === this.cacheKey && !Number.isNaN(this.cacheMs)) return { iso: new Date(this.cacheMs + ms).toISOString(), assumed: null };
+    if (key === this.cacheKey && !Number.isNaN(this.cacheMs)) return { iso: safeIso(this.cacheMs + ms), assumed: null };
     const d = parseTimestampWithZone(key);
     if (d && Number.isFinite(d.getTime())) {
       this.cacheKey = key;
       this.cacheMs = d.getTime();
-      return { iso: new Date(this.cacheMs + ms).toISOString(), assumed: null };
+      if (isLeapSecond(text)) { this.cacheKey = ''; return { iso: safeIso(this.cacheMs), assumed: null }; } // 59.999
+      return { iso: safeIso(this.cacheMs + ms), assumed: null };
     }
     const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(text);
     if (m && this.fallbackZone) {
-      const t = parseZonedLocal(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms, this.fallbackZone);
+      const leap = m[6] === '60';
+      const t = parseZonedLocal(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), leap ? 59 : Number(m[6]), leap ? 999 : ms, this.fallbackZone);
       if (Number.isFinite(t.getTime())) return { iso: t.toISOString(), assumed: this.fallbackZone };
     }
     return { iso: null, assumed: null };
   }
+}
+
+function safeIso(t: number): string | null {
+  return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : null;
 }

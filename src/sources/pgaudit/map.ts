@@ -7,6 +7,7 @@ import { snakeCase, type Category, type EventInput, type UserType } from '../../
 import { privilegeFor } from '../../event/privilege.js';
 import { sqlCategory, sqlCommand, parsePermissionChanges, statementResource, disablesAuditLogging } from '../../sql/classify.js';
 import { redactSql } from '../../sql/redact.js';
+import { redactParameters } from '../../redact/sql.js';
 import type { PermissionChange } from '../../event/types.generated.js';
 import type { AuditRecord } from './audit-payload.js';
 import type { LogLine } from './log-line.js';
@@ -184,7 +185,7 @@ export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, str
     audit_type: a.auditType, // AUDIT_TYPE
     class: a.auditClass, // CLASS
     object_type: a.objectType, // OBJECT_TYPE
-    parameter: a.parameter === null ? null : redactSql(a.parameter), // PARAMETER
+    parameter: redactParameters(a.statement, a.parameter), // PARAMETER (src/redact/sql.ts)
     rows: a.rows, // ROWS
     session_id: l.sessionId,
     pid: l.pid,

@@ -5,6 +5,7 @@
 // session's next line: at most one pending event per live session (and at most MAX_SESSIONS of
 // them), flushed on the session's next line, its disconnection, or the end of the input.
 // Server messages: https://www.postgresql.org/docs/current/runtime-config-logging.html
+import { redactParameterText } from './parameters.js';
 import { buildEvent, type EventInput, type EventOutcome, type SourceInput } from '../../event/build.js';
 import type { AuditEvent } from '../../event/types.generated.js';
 import { event, reject, skip } from '../../pipeline/record.js';
@@ -230,7 +231,8 @@ export class ServerLogNormalizer {
     this.ctx.note(`'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`);
   }
 
-  private auditRecord(raw: RawRecord, l: LogLine, a: AuditRecord, key: string | null, out: Outcome[]): void {
+  private auditRecord(raw0: RawRecord, l: LogLine, a: AuditRecord, key: string | null, out: Outcome[]): void {
+    const raw = redactParameterText(raw0, a);
     const s = key ? this.sessions.get(key) ?? newState() : newState();
     const stream = this.opts.transcript ? null : key;
     const { input, recordId } = auditEventInput(a, l, s, stream);

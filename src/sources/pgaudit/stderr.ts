@@ -11,20 +11,55 @@ import { pgValue, splitRemote, hostValue, type LogLine, type TimeReader } from '
 /** A record larger than this is cut: its continuation lines become records of their own. */
 const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 
-/** Frames a stderr log into records: a prefixed line and its continuation lines. */
+/**
+ * The shape of a line's start: runs of digits become '9', runs of letters 'a', other characters
+ * stay. Two lines whose prefixes were written by the same log_line_prefix start with the same shape.
+ */
+export function lineShape(text: string, n = 8): string {
+  let out = '';
+  let last = '';
+  for (let i = 0; i < text.length && out.length < n; i++) {
+    const c = text.charCodeAt(i);
+    const k = c >= 48 && c <= 57 ? '9' : (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 'a' : text[i]!;
+    if ((k === '9' || k === 'a') && k === last) continue;
+    out += k;
+    last = k;
+  }
+  return out;
+}
+
+const DAMAGED_PREFIX = 'damaged record: the line starts like the log_line_prefix but does not match it (a damaged time stamp or prefix, or a half-written line); it is not joined to the record before it';
+
+/**
+ * Frames a stderr log into records: a prefixed line and its continuation lines. PostgreSQL starts
+ * every continuation line with a tab; a line that does not match the prefix but starts the way
+ * prefixed lines do (the same shape) is a damaged record of its own, never a continuation (so a
+ * damaged time stamp cannot hide an audited statement inside the record before it). A record
+ * whose last continuation line is cut by the end of the input is flagged as truncated.
+ */
 export async function* frameStderr(chunks: AsyncIterable<Buffer>, file: string, prefix: CompiledPrefix): AsyncGenerator<RawRecord> {
   let cur: Line[] = [];
   let bytes = 0;
+  let shape: string | null = null;
   for await (const line of splitLines(chunks)) {
     const starts = line.text.length > 0 && prefix.regex.test(line.text);
-    if (!starts && cur.length > 0 && line.text.length > 0 && bytes + line.byteLength <= MAX_RECORD_BYTES) {
+    if (starts) shape = lineShape(line.text);
+    // PostgreSQL starts every continuation line with a tab: any other line that does not match the
+    // prefix is a record of its own (a damaged prefix, a half-written line, another program's
+    // output), never glued to the record before it.
+    const c0 = line.text.charCodeAt(0);
+    const continuation = !starts && (c0 === 0x09 || c0 === 0x20);
+    const damagedStart = !starts && !continuation && line.text.length > 0 && shape !== null
+      && (lineShape(line.text) === shape || (shape.startsWith(lineShape(line.text)) && line.text.length < 24) || /^\d{2,4}[-/]\d/.test(line.text) || !line.terminated);
+    if (continuation && cur.length > 0 && bytes + line.byteLength <= MAX_RECORD_BYTES) {
       cur.push(line);
       bytes += line.byteLength;
+      if (!line.terminated) { yield rawFromLines(file, cur, 'truncated record: the input ends in the middle of its last line'); cur = []; }
       continue;
     }
     if (cur.length > 0) yield rawFromLines(file, cur);
     if (starts) { cur = [line]; bytes = line.byteLength; }
-    else { cur = []; bytes = 0; yield rawFromLines(file, [line]); }
+    else { cur = []; bytes = 0; yield rawFromLines(file, [line], damagedStart ? DAMAGED_PREFIX : undefined); }
   }
   if (cur.length > 0) yield rawFromLines(file, cur);
 }
@@ -69,5 +104,7 @@ export function lineFromValues(v: PrefixValues, severity: string, message: strin
     sqlstate: pgValue(v.e), // %e
     message,
     userKnowable: prefix.has.has('u'),
+    ...(t.invalid ? { invalidTime: `the prefix time stamp '${(v.m ?? v.t ?? v.n ?? '').slice(0, 40)}' is not a time that exists: ${t.invalid}` } : {}),
+    ...(t.leap ? { leapSecond: true } : {}),
   };
 }

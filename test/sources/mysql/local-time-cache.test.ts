@@ -16,7 +16,7 @@ function oracle(zone: string) {
     const check = new Date(wallMinute);
     if (check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1) return null;
     const offset = utc ? 0 : parseZonedLocal(y, mo, d, h, mi, 0, 0, zone).getTime() - wallMinute;
-    const t = wallMinute + s * 1000 + ms + offset;
+    const t = wallMinute + (s === 60 ? 59999 : s * 1000 + ms) + offset; // a leap second: the minute's last millisecond
     return Number.isFinite(t) ? new Date(t).toISOString() : null;
   };
 }

@@ -1,0 +1,234 @@
+// Redaction of JSON records by value, not by text. The adapter parses each record once (as it must
+// to map it); redactJsonRecord then walks that parsed value, replacing in place every string held by
+// a secret-named member (src/redact/policy.ts), so the mapping never sees a secret. Only when the
+// walk changed something is the raw text rewritten, by a scanner that replaces exactly those values
+// in the original text: every other byte (key order, number spelling, spacing, escapes) is kept,
+// the result is valid JSON, and the same input always gives the same bytes. The raw record keeps
+// the sha256 of the ORIGINAL bytes (events name it); `redactions` says its text was redacted.
+//
+// Strings are also looked into: one that holds JSON (LookupEvents' CloudTrailEvent, request and
+// response bodies) is redacted by the same rules and re-encoded; free text (commands, user data,
+// error messages) by redactFreeText; SQL (query members, Cloud SQL statements) by redactSql.
+import type { RawRecord } from '../pipeline/types.js';
+import { REDACTED, extrasActive, isMetadataName, isSecretName } from './policy.js';
+import { redactSqlCounted } from './sql.js';
+import { redactFreeText, redactSecretsCounted } from './text.js';
+
+type Obj = Record<string, unknown>;
+
+/** Values that are already not secrets: empty, our marker, AWS's own placeholders, asterisks. */
+function isPlaceholder(s: string): boolean {
+  return s === '' || s === REDACTED || s === 'HIDDEN_DUE_TO_SECURITY_REASONS' || s === '<sensitiveDataRemoved>' || /^\*+$/.test(s);
+}
+
+const SQL_GATE = /passw|identified|connection|dblink|mapping|sslkey|secret|token|\bpw\b|pwd/i;
+const STRING_GATE = /pass|pwd|secret|token|key|auth|credential|identified|connection|dblink|mapping|dsn|cookie|:\/\/|bearer|basic|\bpw\b|-p\S/i;
+/** Names a JSON text must mention for the walk to find a secret-named member in it. */
+const NAME_GATE = /pass|pwd|secret|token|credential|key|auth|dsn|conn|cookie|pw"|securestring/i;
+
+/** A string that starts like a SQL statement (after spaces and comments). */
+export const SQL_START = /^\s*(?:\/\*[\s\S]*?\*\/\s*|--[^\n]*\n\s*)*\(?\s*(?:SELECT|INSERT|UPDATE|DELETE|MERGE|UPSERT|CREATE|ALTER|DROP|SET|GRANT|REVOKE|CALL|DO|WITH|COPY|EXECUTE|EXEC|PREPARE|CHANGE|RENAME|IMPORT|BEGIN|START|COMMIT|TRUNCATE|REPLACE|LOAD|INSTALL|UNINSTALL|SHOW|FLUSH|LOCK|USE|DECLARE|VALUES|TABLE|COMMENT|SECURITY|REASSIGN|REFRESH|VACUUM|ANALYZE|EXPLAIN|CLUSTER|REINDEX|LISTEN|NOTIFY|DISCARD|RESET|HANDLER|KILL|PURGE|RESTORE|BACKUP)\b/i;
+
+const embedded = new WeakMap<object, Map<string, unknown>>();
+
+/** The parsed value of a JSON string member the walk already parsed (so an adapter need not parse it again). */
+export function embeddedValue(holder: object, key: string): unknown {
+  return embedded.get(holder)?.get(key);
+}
+
+function looksLikeJson(s: string): boolean {
+  const a = s.charCodeAt(0);
+  if (a !== 0x7b && a !== 0x5b) return false; // { [
+  const b = s.charCodeAt(s.length - 1);
+  return (a === 0x7b && b === 0x7d) || (a === 0x5b && b === 0x5d);
+}
+
+/**
+ * Redacts one decoded string that is not itself under a secret name: JSON inside it, SQL, free
+ * text. Returns the new string, or null when nothing changed. `holder`/`key` receive the parsed
+ * embedded JSON for embeddedValue.
+ */
+function redactLeaf(s: string, counter: { n: number }, holder: object | null, key: string): string | null {
+  if (s.length < 4) return null;
+  const extras = extrasActive();
+  if (looksLikeJson(s) && (extras || NAME_GATE.test(s))) {
+    let v: unknown;
+    try { v = JSON.parse(s); } catch { v = undefined; }
+    if (v !== undefined && v !== null && typeof v === 'object') {
+      if (holder) { let m = embedded.get(holder); if (!m) { m = new Map(); embedded.set(holder, m); } m.set(key, v); }
+      const before = counter.n;
+      walk(v, false, counter);
+      if (counter.n === before) return null;
+      const t = scanText(s);
+      return t ?? JSON.stringify(v);
+    }
+  }
+  if (!extras && !STRING_GATE.test(s)) return null;
+  let out = s;
+  if (extras || SQL_GATE.test(s)) {
+    // A statement goes through the tokenizer; prose (an error message quoting SQL) through the text
+    // patterns, which never take a whole message for an unterminated literal.
+    const q = SQL_START.test(s) ? redactSqlCounted(out) : redactSecretsCounted(out);
+    if (q.count) { out = q.text; counter.n += q.count; }
+  }
+  const f = redactFreeText(out);
+  if (f.count) { out = f.text; counter.n += f.count; }
+  return out === s ? null : out;
+}
+
+/** Public form of redactLeaf: one decoded string (a statement, a message), with the count. */
+export function redactString(s: string): { text: string; count: number } {
+  const c = { n: 0 };
+  const r = redactLeaf(s, c, null, '');
+  return { text: r ?? s, count: c.n };
+}
+
+function walk(v: unknown, inSecret: boolean, counter: { n: number }): void {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === 'string') {
+        if (inSecret) { if (!isPlaceholder(x)) { v[i] = REDACTED; counter.n++; } } else {
+          const r = redactLeaf(x, counter, v, String(i));
+          if (r !== null) v[i] = r;
+        }
+      } else if (x !== null && typeof x === 'object') walk(x, inSecret, counter);
+    }
+    return;
+  }
+  if (v === null || typeof v !== 'object') return;
+  const o = v as Obj;
+  for (const k in o) {
+    const x = o[k];
+    if (typeof x === 'string') {
+      if (inSecret ? !isMetadataName(k) : isSecretName(k)) { if (!isPlaceholder(x)) { o[k] = REDACTED; counter.n++; } continue; }
+      const r = redactLeaf(x, counter, o, k);
+      if (r !== null) o[k] = r;
+    } else if (x !== null && typeof x === 'object') walk(x, inSecret || isSecretName(k), counter);
+  }
+  // SSM PutParameter: {"name": ..., "type": "SecureString", "value": "..."}
+  if (typeof o.value === 'string' && typeof o.type === 'string' && /^securestring$/i.test(o.type) && !isPlaceholder(o.value)) { o.value = REDACTED; counter.n++; }
+}
+
+/** Redacts a parsed JSON value in place; returns the number of values redacted. */
+export function redactJsonValue(v: unknown): number {
+  const c = { n: 0 };
+  walk(v, false, c);
+  return c.n;
+}
+
+/**
+ * Redacts a JSON record the adapter has parsed (`value`, from raw.text): the value in place, and
+ * the text when anything changed. Returns the raw record to keep (the same one when nothing was
+ * redacted), marked with its redaction count either way so the pipeline runs no text pass on it.
+ */
+export function redactJsonRecord<R extends RawRecord>(raw: R, value: unknown): R {
+  const n = redactJsonValue(value);
+  if (n === 0) { raw.redactions = 0; return raw; }
+  const text = scanText(raw.text) ?? JSON.stringify(value);
+  return { ...raw, text, redactions: n };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The text scanner: the same decisions over JSON text, replacing values in place.
+
+class Fail extends Error {}
+
+/** Redacted text of a JSON text (null when it is not JSON the scanner can read). */
+export function scanText(text: string): string | null {
+  const edits: Array<[number, number, string]> = [];
+  let i = 0;
+  const n = text.length;
+  const ws = (): void => { while (i < n) { const c = text.charCodeAt(i); if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++; else break; } };
+  const str = (): { start: number; end: number; value: string } => {
+    if (text[i] !== '"') throw new Fail();
+    const start = i;
+    let j = i + 1;
+    let esc = false;
+    for (;;) {
+      if (j >= n) throw new Fail();
+      const c = text.charCodeAt(j);
+      if (c === 0x5c) { esc = true; j += 2; continue; }
+      if (c === 0x22) break;
+      j++;
+    }
+    i = j + 1;
+    const raw = text.slice(start, i);
+    return { start, end: i, value: esc ? JSON.parse(raw) as string : raw.slice(1, -1) };
+  };
+  const skipScalar = (): void => {
+    const m = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    if (!m) throw new Fail();
+    i += m[0].length;
+  };
+  const counter = { n: 0 };
+  const leaf = (s: { start: number; end: number; value: string }, secret: boolean): void => {
+    if (secret) { if (!isPlaceholder(s.value)) edits.push([s.start, s.end, `"${REDACTED}"`]); return; }
+    const r = redactLeaf(s.value, counter, null, '');
+    if (r !== null) edits.push([s.start, s.end, JSON.stringify(r)]);
+  };
+  const value = (inSecret: boolean, secretHere: boolean): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++; ws();
+      let typeSecure = false;
+      let valueStr: { start: number; end: number; value: string } | null = null;
+      let valueEdit = -1;
+      if (text[i] === '}') { i++; return; }
+      for (;;) {
+        ws();
+        const k = str().value;
+        ws();
+        if (text[i] !== ':') throw new Fail();
+        i++; ws();
+        if (text[i] === '"') {
+          const s = str();
+          const before = edits.length;
+          leaf(s, inSecret ? !isMetadataName(k) : isSecretName(k));
+          if (k === 'type' && /^securestring$/i.test(s.value)) typeSecure = true;
+          if (k === 'value') { valueStr = s; valueEdit = edits.length > before ? before : -1; }
+        } else value(inSecret || isSecretName(k), false);
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === '}') { i++; break; }
+        throw new Fail();
+      }
+      if (typeSecure && valueStr && !isPlaceholder(valueStr.value)) {
+        const e: [number, number, string] = [valueStr.start, valueStr.end, `"${REDACTED}"`];
+        if (valueEdit >= 0) edits[valueEdit] = e; else edits.push(e);
+      }
+      return;
+    }
+    if (c === '[') {
+      i++; ws();
+      if (text[i] === ']') { i++; return; }
+      for (;;) {
+        ws();
+        if (text[i] === '"') leaf(str(), inSecret || secretHere);
+        else value(inSecret, false);
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ']') { i++; break; }
+        throw new Fail();
+      }
+      return;
+    }
+    if (c === '"') { leaf(str(), secretHere); return; }
+    skipScalar();
+  };
+  try {
+    value(false, false);
+    ws();
+    if (i !== n) throw new Fail();
+  } catch (e) {
+    if (e instanceof Fail || e instanceof SyntaxError) return null;
+    throw e;
+  }
+  if (edits.length === 0) return text;
+  edits.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [s, e, r] of edits) { out += text.slice(at, s) + r; at = e; }
+  return out + text.slice(at);
+}

@@ -8,6 +8,7 @@ import { expandInputs, type FailedInput } from '../pipeline/input.js';
 import { exitForInputs } from './normalize.js';
 import { emptySummary } from '../pipeline/run.js';
 import { TextWriter } from '../export/writer.js';
+import { ReadProgress } from './progress.js';
 import { readEvents, NORMALIZED, BUNDLE } from '../filter/read-events.js';
 import { CompletenessChecker, CheckOptionError, DEFAULT_SHARED_IDENTITIES, RULES, PROFILE_IDS, type ProfileId } from '../checks/index.js';
 import { findingLine, renderText, type Paint } from '../checks/report.js';
@@ -119,6 +120,7 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
     else if (opts.rows) { await out.write(`${findingLine(f, paint)}\n`); printed = true; }
   };
   if (opts.json) await out.write('{"rowFindings":[');
+  const progress = new ReadProgress('check');
   try {
     // The window is not given to the pipeline: rows outside it must reach the checker, which
     // reports them (time.outside-window) instead of silently dropping them.
@@ -128,9 +130,11 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
       redact: { parameters: opts.redactParameters ?? 'matching' },
       onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`); },
     }, summary, normalized)) {
+      progress.record(0);
       if (item.kind === 'reject') await emit(checker.reject(item.location, item.reason, item.format));
       else for (const f of checker.add(item.event)) await emit(f);
     }
+    progress.done();
   } catch (e) {
     await spool?.discard();
     if (opts.json) await out.flush();

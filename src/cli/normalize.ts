@@ -2,6 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
 import { expandInputs, type FailedInput } from '../pipeline/input.js';
+import { ReadProgress } from './progress.js';
 import { emptySummary, failedLines, formatSummaryLine, normalizeInputs, redactionLines, rejectLine, type RunSummary } from '../pipeline/run.js';
 import type { RunOptions } from '../pipeline/run.js';
 import { canRunParallel, normalizeParallel, parseJobs } from '../pipeline/parallel.js';
@@ -82,12 +83,17 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   };
   if (canRunParallel(jobs, files)) {
     shown.push(...await normalizeParallel(files, run, { jobs, output: format, rejects: rej !== null, showRejects: MAX_REJECTS_SHOWN, formatter }, { out, rejects: rej }, summary));
-  } else for await (const o of normalizeInputs(files, run, summary)) {
+  } else {
+    const progress = new ReadProgress('normalize');
+    for await (const o of normalizeInputs(files, run, summary)) {
+    progress.record(o.raw.text.length);
     if (o.kind === 'event') await out.write(formatter.format(o.event));
     else if (o.kind === 'reject') {
       if (rej) await rej.write(rejectToJsonLine(o));
       if (shown.length < MAX_REJECTS_SHOWN) shown.push(rejectLine(o));
     }
+    }
+    progress.done();
   }
   await out.end();
   await rej?.end();

@@ -352,7 +352,8 @@ async function bundleRuns(results, files, tmp, save = () => {}, BIN_ = BIN, P = 
   const bundle = join(dir, 'bundle.zip');
   const args = ['collect', '--config', cfgPath, '--since', since, '--until', until, '--out', bundle, ...(priv ? ['--key', priv] : []), '--quiet'];
   log(`${P}collect cloudtrail-jsonl`);
-  const c = await measure([process.execPath, BIN, ...args], { tmp, env: { SOURCE_DATE_EPOCH: String(Math.floor(BASE_MS / 1000)) } });
+  // collect refuses a period that ends after 'now' (SOURCE_DATE_EPOCH here): now is a day after the period.
+  const c = await measure([process.execPath, BIN, ...args], { tmp, env: { SOURCE_DATE_EPOCH: String(Math.floor(Date.parse(until) / 1000) + 86400) } });
   if (!existsSync(bundle) || c.code !== 0) {
     results.runs[`${P}collect cloudtrail-jsonl`] = { status: 'not available', why: lastError(c.stderr) || `exit ${c.code}${kg.status ? ` (keygen: ${lastError(kg.stderr)})` : ''}` };
     results.runs[`${P}verify cloudtrail-jsonl`] = { status: 'not available', why: 'no bundle to verify' };

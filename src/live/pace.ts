@@ -66,3 +66,22 @@ export async function withRetry<T>(
     }
   }
 }
+
+/** AWS error names that mean "try again later" (throttling, a service hiccup, a timeout), across the SDK clients the live sources use. */
+const AWS_TRANSIENT = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded',
+  'LimitExceededException', 'ServiceUnavailable', 'ServiceUnavailableException', 'InternalError', 'InternalServerError',
+  'InternalFailure', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError']);
+
+/**
+ * Why an AWS SDK error is worth retrying (its name, `HTTP 429`/`HTTP 5xx`, or a socket code), or null
+ * when it is final (access denied, a bad request). `extraCodes` adds socket codes one source also
+ * retries (S3 reads retry ECONNREFUSED mid-listing; the API sources fail fast on a wrong endpoint).
+ */
+export function awsTransient(e: unknown, extraCodes: readonly string[] = []): string | null {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+  if (err.name && AWS_TRANSIENT.has(err.name)) return err.name;
+  const status = err.$metadata?.httpStatusCode;
+  if (status !== undefined && (status === 429 || status >= 500)) return `HTTP ${status}`;
+  if (err.code && (err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT' || extraCodes.includes(err.code))) return err.code;
+  return null;
+}

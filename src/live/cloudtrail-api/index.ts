@@ -18,7 +18,7 @@ import { readAwsAdmins } from '../../roster/aws-iam.js';
 import { withRoster } from '../roster.js';
 import { awsRetention, readTrails } from '../../retention/aws.js';
 import { LiveResult, ProgressLine } from '../progress.js';
-import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy } from '../pace.js';
+import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
 
 export interface CloudTrailSourceConfig {
   name: string;
@@ -41,17 +41,7 @@ export interface CloudTrailSourceConfig {
   retry?: Partial<RetryPolicy>;
 }
 
-const TRANSIENT = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServiceUnavailableException',
-  'InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'RequestTimeout', 'TimeoutError']);
-
-function transient(e: unknown): string | null {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
-  if (err.name && TRANSIENT.has(err.name)) return err.name;
-  const status = err.$metadata?.httpStatusCode;
-  if (status !== undefined && (status === 429 || status >= 500)) return `HTTP ${status}`;
-  if (err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT') return err.code;
-  return null;
-}
+const transient = (e: unknown): string | null => awsTransient(e);
 
 const RETENTION_DAYS = 90;
 

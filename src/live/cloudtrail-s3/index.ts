@@ -24,7 +24,7 @@ import { openStream } from '../../pipeline/input.js';
 import { normalizeOne } from '../../pipeline/run.js';
 import { findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
-import { DEFAULT_RETRY, backoffDelay, sleep, withRetry, type RetryPolicy } from '../pace.js';
+import { DEFAULT_RETRY, backoffDelay, sleep, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
 import { HOUR, accountsRoot, daysBetween, fileTime } from './layout.js';
 import { validateDigests, keyFingerprint, type DigestFile, type DigestReport, type LogObject, type PublicKeyEntry } from '../../integrity/cloudtrail-digest.js';
 import { integrityFiles } from '../../integrity/files.js';
@@ -54,17 +54,7 @@ export interface CloudTrailS3Config {
   retry?: Partial<RetryPolicy>;
 }
 
-const TRANSIENT = new Set(['SlowDown', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServiceUnavailable', 'ServiceUnavailableException',
-  'InternalError', 'InternalServerError', 'InternalFailure', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError']);
-
-function transient(e: unknown): string | null {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
-  if (err.name && TRANSIENT.has(err.name)) return err.name;
-  const status = err.$metadata?.httpStatusCode;
-  if (status !== undefined && (status === 429 || status >= 500)) return `HTTP ${status}`;
-  if (err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT' || err.code === 'EPIPE' || err.code === 'ECONNREFUSED') return err.code;
-  return null;
-}
+const transient = (e: unknown): string | null => awsTransient(e, ['EPIPE', 'ECONNREFUSED']);
 
 function describe(e: unknown): string {
   const err = e as Error & { name?: string; Code?: string };

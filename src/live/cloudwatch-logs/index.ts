@@ -16,7 +16,7 @@ import { openStream } from '../../pipeline/input.js';
 import { normalizeOne } from '../../pipeline/run.js';
 import { adapter as cloudwatchLogs } from '../../sources/cloudwatch-logs/index.js';
 import { LiveResult, ProgressLine } from '../progress.js';
-import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy } from '../pace.js';
+import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
 
 export interface CloudWatchLogsSourceConfig {
   name: string;
@@ -35,17 +35,7 @@ export interface CloudWatchLogsSourceConfig {
   retry?: Partial<RetryPolicy>;
 }
 
-const TRANSIENT = new Set(['ThrottlingException', 'TooManyRequestsException', 'LimitExceededException', 'ServiceUnavailableException', 'ServiceUnavailable',
-  'InternalFailure', 'InternalServerError', 'RequestTimeout', 'TimeoutError', 'Throttling']);
-
-function transient(e: unknown): string | null {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
-  if (err.name && TRANSIENT.has(err.name)) return err.name;
-  const status = err.$metadata?.httpStatusCode;
-  if (status !== undefined && (status === 429 || status >= 500)) return `HTTP ${status}`;
-  if (err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT') return err.code;
-  return null;
-}
+const transient = (e: unknown): string | null => awsTransient(e);
 
 /** Audit settings worth recording, by engine family, and what each missing value cannot capture. */
 const PG_KEYS = ['pgaudit.log', 'pgaudit.role', 'pgaudit.log_parameter', 'log_connections', 'log_disconnections', 'log_statement', 'shared_preload_libraries', 'log_error_verbosity'];

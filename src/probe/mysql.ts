@@ -17,7 +17,7 @@ import type { PlanRun } from './postgres.js';
 
 const has = (e: AuditEvent, s: string) => JSON.stringify(e).includes(s);
 
-export async function probeMysql(src: MysqlSourceConfig, probe: ProbeConfig, nonce: string, env: NodeJS.ProcessEnv = process.env): Promise<PlanRun> {
+export async function probeMysql(src: MysqlSourceConfig, probe: ProbeConfig & { user: string }, nonce: string, env: NodeJS.ProcessEnv = process.env): Promise<PlanRun> {
   const name = `${PROBE_PREFIX}${nonce}`;
   const conn = mysqlConnection({ ...src, user: probe.user, password_env: probe.password_env }, env);
   const planned: PlannedProbe[] = [];

@@ -17,7 +17,7 @@ const has = (e: AuditEvent, nonce: string) => JSON.stringify(e).includes(nonce);
 
 export interface PlanRun { planned: PlannedProbe[]; dropped: string[]; leftovers: string[]; errors: string[] }
 
-export async function probePostgres(src: PostgresSourceConfig, probe: ProbeConfig, nonce: string, env: NodeJS.ProcessEnv = process.env): Promise<PlanRun> {
+export async function probePostgres(src: PostgresSourceConfig, probe: ProbeConfig & { user: string }, nonce: string, env: NodeJS.ProcessEnv = process.env): Promise<PlanRun> {
   const name = `${PROBE_PREFIX}${nonce}`;
   const probeCfg: PostgresSourceConfig = { ...src, user: probe.user, password_env: probe.password_env, url: undefined, url_env: undefined };
   // host, port and database come from the source (its URL too), the login from the probe section.

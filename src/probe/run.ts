@@ -11,6 +11,9 @@ import type { PostgresSourceConfig } from '../live/postgres/connection.js';
 import type { MysqlSourceConfig } from '../live/mysql/connection.js';
 import { probePostgres, type PlanRun } from './postgres.js';
 import { probeMysql } from './mysql.js';
+import { probeBytebase } from './bytebase.js';
+import { probeAws, type AwsProbeSource } from './aws.js';
+import type { BytebaseSourceConfig } from '../live/bytebase/index.js';
 import type { PlannedProbe, ProbeConfig, ProbeResult, SourceProbeReport } from './types.js';
 
 export class ProbeError extends Error {
@@ -18,7 +21,41 @@ export class ProbeError extends Error {
 }
 
 /** Source types the probe can act on. */
-export const PROBE_TYPES = ['postgres', 'mysql'] as const;
+export const PROBE_TYPES = ['postgres', 'mysql', 'bytebase', 'cloudtrail', 'cloudtrail-s3'] as const;
+
+/** Per source type: what the probe section must name, how long to wait and how often to read. */
+interface Driver {
+  /** The probe section's field naming who or what the probe acts as / on. */
+  names: 'user' | 'iam_role' | 'bucket';
+  /** How the report names it. */
+  label(p: ProbeConfig): string;
+  waitS: number;
+  pollMs: number;
+  act(src: SourceConfig, p: ProbeConfig, nonce: string): Promise<PlanRun>;
+  /** The source as the probe reads it back (e.g. without the IAM roster on every read). */
+  reader?(src: SourceConfig): SourceConfig;
+}
+const DRIVERS: Record<string, Driver> = {
+  postgres: { names: 'user', label: (p) => p.user!, waitS: 30, pollMs: 1000, act: (s, p, n) => probePostgres(s as unknown as PostgresSourceConfig, p as ProbeConfig & { user: string }, n) },
+  mysql: { names: 'user', label: (p) => p.user!, waitS: 30, pollMs: 1000, act: (s, p, n) => probeMysql(s as unknown as MysqlSourceConfig, p as ProbeConfig & { user: string }, n) },
+  bytebase: { names: 'user', label: (p) => p.user!, waitS: 30, pollMs: 1000, act: (s, p, n) => probeBytebase(s as unknown as BytebaseSourceConfig, p, n) },
+  cloudtrail: {
+    names: 'iam_role', label: (p) => `IAM role ${p.iam_role}`, waitS: 900, pollMs: 30_000, act: (s, p, n) => probeAws(s as unknown as AwsProbeSource, p, n),
+    reader: (s) => ({ ...s, iam_roster: false }),
+  },
+  'cloudtrail-s3': { names: 'iam_role', label: (p) => `IAM role ${p.iam_role}`, waitS: 900, pollMs: 30_000, act: (s, p, n) => probeAws(s as unknown as AwsProbeSource, p, n) },
+};
+const EXAMPLE = `e.g. under a postgres or mysql source:
+  probe:
+    user: ae_prober          # a dedicated login with CREATEROLE (PostgreSQL) or CREATE USER (MySQL)
+    password_env: AE_PROBE_PASSWORD
+under a bytebase source:
+  probe:
+    user: ae-prober@service.bytebase.com   # the probe account (custom roles, review configs, audit log export)
+    password_env: AE_BB_PROBE_KEY
+under a cloudtrail or cloudtrail-s3 source:
+  probe:
+    iam_role: ae-probe-target              # a dedicated IAM role the probe tags and untags`;
 
 export interface ProbeOptions {
   progress?: (msg: string) => void;
@@ -33,9 +70,9 @@ export interface ProbeOptions {
 export function probeTargets(sources: SourceConfig[]): SourceConfig[] {
   const withProbe = sources.filter((s) => s['probe'] !== undefined);
   const unsupported = withProbe.filter((s) => !(PROBE_TYPES as readonly string[]).includes(s.type));
-  if (unsupported.length) throw new ProbeError(`the probe cannot act on ${unsupported.map((s) => `${s.name} (type ${s.type})`).join(', ')}: it supports ${PROBE_TYPES.join(' and ')} sources (Bytebase, GCP and AWS probes are not implemented)`);
+  if (unsupported.length) throw new ProbeError(`the probe cannot act on ${unsupported.map((s) => `${s.name} (type ${s.type})`).join(', ')}: it supports ${PROBE_TYPES.join(', ')} sources`);
   if (withProbe.length === 0) {
-    throw new ProbeError('no source has a probe section: the probe is opt-in and acts only as a login you name, e.g. under a postgres or mysql source:\n  probe:\n    user: ae_prober          # a dedicated login with CREATEROLE (PostgreSQL) or CREATE USER (MySQL)\n    password_env: AE_PROBE_PASSWORD');
+    throw new ProbeError(`no source has a probe section: the probe is opt-in and acts only as a login, or on a resource, you name, ${EXAMPLE}`);
   }
   return withProbe;
 }
@@ -48,31 +85,36 @@ const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((r) => { c
 
 export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): Promise<SourceProbeReport> {
   const probe = src['probe'] as ProbeConfig;
-  if (!probe || typeof probe.user !== 'string' || !probe.user) throw new ProbeError(`${src.name}: probe.user names the login the probe acts as`);
-  if (probe.user.startsWith('ae_probe_')) throw new ProbeError(`${src.name}: probe.user must not be named ae_probe_*: the probe drops such accounts as leftovers`);
+  const driver = DRIVERS[src.type];
+  if (!driver) throw new ProbeError(`${src.name}: the probe cannot act on a ${src.type} source`);
+  const named = probe?.[driver.names];
+  if (!probe || typeof named !== 'string' || !named) {
+    throw new ProbeError(`${src.name}: probe.${driver.names} names the ${driver.names === 'user' ? 'login the probe acts as' : driver.names === 'iam_role' ? 'dedicated IAM role the probe acts on (it never touches another)' : 'dedicated bucket the probe labels (it never touches another)'}`);
+  }
+  if (driver.names === 'user' && named.startsWith('ae_probe_')) throw new ProbeError(`${src.name}: probe.user must not be named ae_probe_*: the probe drops such accounts as leftovers`);
   const say = (m: string) => opts.progress?.(`${src.name}: probe: ${m}`);
   const nonce = randomBytes(4).toString('hex');
   const startedAt = new Date();
-  const wait = opts.wait ?? probe.wait ?? 30;
+  const wait = opts.wait ?? probe.wait ?? driver.waitS;
+  const pollMs = opts.pollMs ?? (probe.poll !== undefined ? probe.poll * 1000 : driver.pollMs);
   let plan: PlanRun;
-  say(`acting as ${probe.user} (nonce ${nonce})`);
+  say(`acting as ${driver.label(probe)} (nonce ${nonce})`);
   try {
-    plan = src.type === 'postgres'
-      ? await probePostgres(src as unknown as PostgresSourceConfig, probe, nonce)
-      : await probeMysql(src as unknown as MysqlSourceConfig, probe, nonce);
+    plan = await driver.act(src, probe, nonce);
   } catch (e) {
     throw new ProbeError(`${src.name}: ${(e as Error).message}`);
   }
   const pending = new Set<PlannedProbe>(plan.planned.filter((p) => !p.error && !p.notProbed && p.performed_at));
   const found = new Map<PlannedProbe, { e: AuditEvent; seenAt: number }>();
   const open = liveOpeners[src.type];
+  const readSrc = driver.reader ? driver.reader(src) : src;
   if (!open) throw new ProbeError(`${src.name}: no live source of type ${src.type}`);
   let reads = 0;
   let lastReadProblem: string | null = null;
   const deadline = Date.now() + wait * 1000;
   while (pending.size > 0) {
     reads++;
-    const run = open(src, { since: new Date(startedAt.getTime() - 60_000), until: new Date(Date.now() + 60_000), signal: opts.signal }, emptySummary());
+    const run = open(readSrc, { since: new Date(startedAt.getTime() - 60_000), until: new Date(Date.now() + 60_000), signal: opts.signal }, emptySummary());
     for await (const o of run.outcomes) {
       if (o.kind !== 'event') continue;
       for (const p of pending) {
@@ -82,8 +124,8 @@ export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): P
     const r = run.result();
     lastReadProblem = r.status === 'failed' || r.status === 'partial' ? r.reason ?? r.status : null;
     if (pending.size === 0 || Date.now() >= deadline || opts.signal?.aborted) break;
-    say(`${found.size} of ${found.size + pending.size} actions found in the log, waiting (up to ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s more)`);
-    await sleep(opts.pollMs ?? 1000, opts.signal);
+    say(`${found.size} of ${found.size + pending.size} actions found in the log after ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s, waiting (up to ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s more, reading every ${Math.round(pollMs / 1000)} s)`);
+    await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), opts.signal);
   }
   const waited = Math.round((Date.now() - startedAt.getTime()) / 1000);
   const results: ProbeResult[] = plan.planned.map((p) => {
@@ -99,7 +141,7 @@ export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): P
   });
   say(`${results.filter((r) => r.status === 'found').length} found, ${results.filter((r) => r.status === 'not_found').length} not found after ${reads} read(s) of the log`);
   return {
-    source: src.name, type: src.type, nonce, role: probe.user, started_at: startedAt.toISOString(), finished_at: new Date().toISOString(),
+    source: src.name, type: src.type, nonce, role: driver.label(probe), started_at: startedAt.toISOString(), finished_at: new Date().toISOString(),
     results, cleanup: { dropped: plan.dropped, leftovers_removed: plan.leftovers, errors: plan.errors }, reads,
   };
 }

@@ -7,12 +7,27 @@ import type { AuditEvent } from '../event/types.generated.js';
 
 /** The `probe` section of a live source's configuration (opt-in: no section, no probe). */
 export interface ProbeConfig {
-  /** The dedicated login the probe acts as (it creates and drops roles named ae_probe_*). */
-  user: string;
+  /** The dedicated login the probe acts as (PostgreSQL, MySQL: it creates and drops roles named
+   *  ae_probe_*; Bytebase: the probe account's email). */
+  user?: string;
   /** Environment variable with that login's password. */
   password_env?: string;
-  /** Seconds to wait for each action to appear in the log (default 30). */
+  /** Seconds to wait for each action to appear in the log (default 30; AWS 900, GCP 300). */
   wait?: number;
+  /** Seconds between reads of the log while waiting (default 1; AWS 30, GCP 10). */
+  poll?: number;
+  /** Bytebase: API base URL for the probe's calls (default: the source's url). */
+  url?: string;
+  /** Bytebase: token the probe calls with when it does not sign in (default: the source's token_env). */
+  token_env?: string;
+  /** AWS: name of the dedicated IAM role the probe tags and gives a deny-all inline policy. */
+  iam_role?: string;
+  /** AWS: IAM endpoint (tests, private endpoints; default: the source's iam_endpoint, else AWS). */
+  iam_endpoint?: string;
+  /** GCP: name of the dedicated Cloud Storage bucket the probe labels. */
+  bucket?: string;
+  /** GCP: Cloud Storage JSON API endpoint (tests, private endpoints). */
+  storage_endpoint?: string;
 }
 
 export type ProbeStatus = 'found' | 'not_found' | 'not_probed' | 'failed';

@@ -83,7 +83,9 @@ export async function probeAws(src: AwsProbeSource, probe: ProbeConfig, nonce: s
       }
     } catch (e) { errors.push(`could not check role ${role} for leftovers of an earlier run: ${msg(e)}`); }
 
-    const hasNonce = (cat: string) => (e: AuditEvent) => e.category === cat && JSON.stringify(e).includes(nonce);
+    // CloudTrail's record names the nonce (requestParameters: the tag value, the policy name); the
+    // normalized event keeps the role, not the request, so the record is what is matched.
+    const hasNonce = (cat: string) => (e: AuditEvent, raw: string) => e.category === cat && e.resource.name === role && raw.includes(nonce);
     const step = async (category: PlannedProbe['category'], name: string, action: string, run: () => Promise<void>, undo: () => Promise<string>) => {
       const at = new Date();
       try {

@@ -118,7 +118,7 @@ export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): P
     for await (const o of run.outcomes) {
       if (o.kind !== 'event') continue;
       for (const p of pending) {
-        if (p.matches(o.event)) { found.set(p, { e: o.event, seenAt: Date.now() }); pending.delete(p); }
+        if (p.matches(o.event, o.raw.text)) { found.set(p, { e: o.event, seenAt: Date.now() }); pending.delete(p); }
       }
     }
     const r = run.result();

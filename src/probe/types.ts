@@ -87,7 +87,8 @@ export interface PlannedProbe {
   error?: string | null;
   /** Set when the source cannot express the category harmlessly (`not_probed`). */
   notProbed?: string | null;
-  matches(e: AuditEvent): boolean;
+  /** Whether this event (and its raw record's text, as the log wrote it) is the action's. */
+  matches(e: AuditEvent, raw: string): boolean;
   likely_setting: string;
 }
 

@@ -100,3 +100,14 @@ export function ctRecords(n: number, start = 0, day = '2024-05-02'): Array<Recor
     return { ...base, eventSource: 'iam.amazonaws.com', eventName: 'CreateAccessKey', requestParameters: { userName: `svc-${k}` }, responseElements: null };
   });
 }
+
+/**
+ * CloudTrail's delivery: the record becomes visible to LookupEvents `delayMs` after the call (on the
+ * last page), as the service delivers management events minutes later. Returns the timer.
+ */
+export function deliverLater(ct: CtServer, record: Record<string, unknown>, delayMs: number): NodeJS.Timeout {
+  return setTimeout(() => {
+    if (ct.script.pages.length === 0) ct.script.pages.push([]);
+    ct.script.pages[ct.script.pages.length - 1]!.push(record);
+  }, delayMs);
+}

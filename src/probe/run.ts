@@ -13,6 +13,8 @@ import { probePostgres, type PlanRun } from './postgres.js';
 import { probeMysql } from './mysql.js';
 import { probeBytebase } from './bytebase.js';
 import { probeAws, type AwsProbeSource } from './aws.js';
+import { probeGcp } from './gcp.js';
+import type { GcpLoggingSourceConfig } from '../live/gcp-logging/index.js';
 import type { BytebaseSourceConfig } from '../live/bytebase/index.js';
 import type { PlannedProbe, ProbeConfig, ProbeResult, SourceProbeReport } from './types.js';
 
@@ -21,7 +23,7 @@ export class ProbeError extends Error {
 }
 
 /** Source types the probe can act on. */
-export const PROBE_TYPES = ['postgres', 'mysql', 'bytebase', 'cloudtrail', 'cloudtrail-s3'] as const;
+export const PROBE_TYPES = ['postgres', 'mysql', 'bytebase', 'cloudtrail', 'cloudtrail-s3', 'gcp-logging'] as const;
 
 /** Per source type: what the probe section must name, how long to wait and how often to read. */
 interface Driver {
@@ -43,6 +45,10 @@ const DRIVERS: Record<string, Driver> = {
     names: 'iam_role', label: (p) => `IAM role ${p.iam_role}`, waitS: 900, pollMs: 30_000, act: (s, p, n) => probeAws(s as unknown as AwsProbeSource, p, n),
     reader: (s) => ({ ...s, iam_roster: false }),
   },
+  'gcp-logging': {
+    names: 'bucket', label: (p) => `bucket ${p.bucket}`, waitS: 300, pollMs: 10_000, act: (s, p, n) => probeGcp(s as unknown as GcpLoggingSourceConfig, p, n),
+    reader: (s) => ({ ...s, iam_roster: false }),
+  },
   'cloudtrail-s3': { names: 'iam_role', label: (p) => `IAM role ${p.iam_role}`, waitS: 900, pollMs: 30_000, act: (s, p, n) => probeAws(s as unknown as AwsProbeSource, p, n) },
 };
 const EXAMPLE = `e.g. under a postgres or mysql source:
@@ -55,7 +61,10 @@ under a bytebase source:
     password_env: AE_BB_PROBE_KEY
 under a cloudtrail or cloudtrail-s3 source:
   probe:
-    iam_role: ae-probe-target              # a dedicated IAM role the probe tags and untags`;
+    iam_role: ae-probe-target              # a dedicated IAM role the probe tags and untags
+under a gcp-logging source:
+  probe:
+    bucket: acme-ae-probe                  # a dedicated Cloud Storage bucket the probe labels and unlabels`;
 
 export interface ProbeOptions {
   progress?: (msg: string) => void;
@@ -124,7 +133,7 @@ export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): P
     const r = run.result();
     lastReadProblem = r.status === 'failed' || r.status === 'partial' ? r.reason ?? r.status : null;
     if (pending.size === 0 || Date.now() >= deadline || opts.signal?.aborted) break;
-    say(`${found.size} of ${found.size + pending.size} actions found in the log after ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s, waiting (up to ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s more, reading every ${Math.round(pollMs / 1000)} s)`);
+    say(`${found.size} of ${found.size + pending.size} actions found in the log after ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s, waiting (up to ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s more, reading every ${pollMs >= 1000 ? Math.round(pollMs / 1000) : (pollMs / 1000).toFixed(1)} s)`);
     await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), opts.signal);
   }
   const waited = Math.round((Date.now() - startedAt.getTime()) / 1000);

@@ -31,7 +31,7 @@ const pgSource = (s: PgServer, wait = 8) => ({
 test('the probe is opt-in: no probe section, no probe; an unsupported type is named', () => {
   expect(() => probeTargets([{ name: 'a', type: 'postgres' }])).toThrow(ProbeError);
   expect(() => probeTargets([{ name: 'a', type: 'postgres' }])).toThrow(/opt-in/);
-  expect(() => probeTargets([{ name: 'g', type: 'gcp-logging', probe: { user: 'x' } }])).toThrow(/cannot act on g \(type gcp-logging\)/);
+  expect(() => probeTargets([{ name: 'w', type: 'cloudwatch-logs', probe: { user: 'x' } }])).toThrow(/cannot act on w \(type cloudwatch-logs\)/);
 });
 
 describe.runIf(shouldRun(postgresAvailability()))('probe on PostgreSQL + pgaudit', () => {

@@ -11,7 +11,7 @@ interface ProbeCliOptions { config?: string; wait?: string; json?: boolean }
 export function probeCommand(): Command {
   return new Command('probe')
     .description('Perform one harmless, nonce-tagged admin action per category on each source with a probe section, and prove it reaches the log.')
-    .requiredOption('-c, --config <file>', 'configuration file whose sources have a probe section (postgres, mysql, bytebase, cloudtrail, cloudtrail-s3)')
+    .requiredOption('-c, --config <file>', 'configuration file whose sources have a probe section (postgres, mysql, bytebase, cloudtrail, cloudtrail-s3, gcp-logging)')
     .option('--wait <seconds>', 'how long to wait for each action to appear in the log (default: probe.wait or 30)')
     .option('--json', 'print the results as JSON (the predicate.probes of a bundle)')
     .addHelpText('after', `
@@ -32,6 +32,10 @@ Config (opt-in; the probe never acts without it, and never as another login):
       type: cloudtrail               # or cloudtrail-s3
       ...
       probe: { iam_role: ae-probe-target, wait: 900 }   # a dedicated role: tagged, given a deny-all policy, both undone
+    - name: gcp
+      type: gcp-logging
+      ...
+      probe: { bucket: acme-ae-probe, wait: 300 }       # a dedicated bucket: labelled and unlabelled, IAM policy set to itself
 
 It creates only objects named ae_probe_<nonce> (Bytebase: aeprobe<nonce>) and drops them, and undoes
 what it adds to the resource it is given; leftovers of a run that stopped halfway are removed by the next. Exit codes: 0 every action performed was found in the log,

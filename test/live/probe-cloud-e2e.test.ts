@@ -110,5 +110,10 @@ describe('collect --probe on the cloud test servers (Bytebase API, AWS IAM + Clo
 
     const v = await runCli(['verify', zip], { env });
     expect(v.stdout + v.stderr).toMatch(/VALID/);
+    // The CI gate: the signed bundle is valid, but not complete while a probe was not found.
+    const g = await runCli(['verify', '--require-complete', zip], { env });
+    console.log(g.stdout + g.stderr);
+    expect(g.code).toBe(1);
+    expect(g.stderr).toMatch(/--require-complete: the evidence is not complete: exit 1/);
   }, 180_000);
 });

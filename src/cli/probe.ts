@@ -12,7 +12,7 @@ export function probeCommand(): Command {
   return new Command('probe')
     .description('Perform one harmless, nonce-tagged admin action per category on each source with a probe section, and prove it reaches the log.')
     .requiredOption('-c, --config <file>', 'configuration file whose sources have a probe section (postgres, mysql, bytebase, cloudtrail, cloudtrail-s3, gcp-logging)')
-    .option('--wait <seconds>', 'how long to wait for each action to appear in the log (default: probe.wait or 30)')
+    .option('--wait <seconds>', 'how long to wait for each action to appear in the log (default: probe.wait, else 30 for databases and Bytebase, 900 for AWS, 300 for GCP)')
     .option('--json', 'print the results as JSON (the predicate.probes of a bundle)')
     .addHelpText('after', `
 Config (opt-in; the probe never acts without it, and never as another login):

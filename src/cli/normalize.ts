@@ -5,7 +5,7 @@ import { expandInputs, type FailedInput } from '../pipeline/input.js';
 import { ReadProgress } from './progress.js';
 import { emptySummary, failedLines, formatSummaryLine, normalizeInputs, redactionLines, rejectLine, type RunSummary } from '../pipeline/run.js';
 import type { RunOptions } from '../pipeline/run.js';
-import { canRunParallel, normalizeParallel, parseJobs } from '../pipeline/parallel.js';
+import { normalizeOneFileParallel, normalizeParallel, parseJobs, planParallel } from '../pipeline/parallel.js';
 import { formatIds } from '../sources/registry.js';
 import { TextWriter } from '../export/writer.js';
 import { EventFormatter } from '../export/format.js';
@@ -32,7 +32,7 @@ export function normalizeCommand(): Command {
     .option('--rejects <path>', 'write rejected records (location, reason, raw text) as JSON Lines to this file')
     .option('--max-record-bytes <n>', 'reject a record longer than this, keeping its first 4096 bytes and its hash (default 8 MiB)')
     .option('-q, --quiet', 'print nothing on stderr but errors')
-    .option('-j, --jobs <n>', 'normalize up to n input files at once on worker threads (auto = one per core); output is the same as with 1', '1')
+    .option('-j, --jobs <n>', 'worker threads: auto (default: one per core, for inputs large enough to gain from it; one large JSON Lines file is split into blocks) or a number (1: this thread only); output is the same whatever the number', 'auto')
     .addHelpText('after', `
 Examples:
   $ audit-evidence normalize /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '
@@ -62,7 +62,7 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   const since = opts.since ? parseTimeOption(opts.since, '--since', zone) : null;
   const until = opts.until ? parseTimeOption(opts.until, '--until', zone) : null;
   if (since && until && since >= until) throw new UserError('--since must be before --until');
-  const jobs = parseJobs(opts.jobs ?? '1');
+  const jobs = parseJobs(opts.jobs ?? 'auto');
   if (jobs === null) throw new UserError(`--jobs must be a whole number of at least 1, or auto (got '${opts.jobs}')`);
   const failedDirs: FailedInput[] = [];
   const files = await expandInputs(inputArgs.length ? inputArgs : ['-'], failedDirs);
@@ -81,8 +81,12 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
     since, until, redact: { parameters: opts.redactParameters ?? 'matching' },
     onInput: ({ input, format, how }) => { if (how === 'detected' && files.length > 0) say(`${input}: read as ${format} (detected)`); },
   };
-  if (canRunParallel(jobs, files)) {
-    shown.push(...await normalizeParallel(files, run, { jobs, output: format, rejects: rej !== null, showRejects: MAX_REJECTS_SHOWN, formatter }, { out, rejects: rej }, summary));
+  const plan = await planParallel(files, run.format, jobs, (opts.jobs ?? 'auto') === 'auto');
+  const popts = { jobs, output: format, rejects: rej !== null, showRejects: MAX_REJECTS_SHOWN, formatter };
+  if (plan.kind === 'split') {
+    shown.push(...await normalizeOneFileParallel(files[0]!, plan.plan, run, popts, { out, rejects: rej }, summary));
+  } else if (plan.kind === 'files') {
+    shown.push(...await normalizeParallel(files, run, popts, { out, rejects: rej }, summary));
   } else {
     const progress = new ReadProgress('normalize');
     for await (const o of normalizeInputs(files, run, summary)) {

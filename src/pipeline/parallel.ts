@@ -18,6 +18,8 @@ import type { RunOptions, RunSummary } from './run.js';
 import { TextWriter } from '../export/writer.js';
 import { EventFormatter, type OutputKind } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
+import { stat } from 'node:fs/promises';
+import { normalizeBlock, normalizeSplit, splitPlan, type BlockTask, type SplitPlan } from './split.js';
 
 export interface ParallelOptions {
   /** Workers wanted; the run uses min(jobs, files, cores). */
@@ -52,6 +54,57 @@ export function canRunParallel(jobs: number, files: string[]): boolean {
   return workerCount(jobs, files.length) > 1 && !files.includes('-');
 }
 
+/**
+ * With --jobs auto (the default), several files go to workers only when together they are at least
+ * this large: below it, starting the workers (each loads the tool and compiles the schema) costs
+ * more than it saves. An explicit --jobs N uses workers whenever there are several files.
+ */
+export const AUTO_FILES_MIN_BYTES = 8 * 1024 * 1024;
+
+export type ParallelPlan = { kind: 'split'; plan: SplitPlan } | { kind: 'files' } | { kind: 'sequential' };
+
+/**
+ * How a run over `files` uses the cores: one large plain JSON Lines file is split into blocks
+ * (split.ts); several files are read one per worker; small inputs and stdin stay on this thread.
+ */
+export async function planParallel(files: string[], format: string, jobs: number, auto: boolean): Promise<ParallelPlan> {
+  if (files.includes('-') || Math.min(jobs, availableParallelism()) < 2) return { kind: 'sequential' };
+  if (files.length === 1) {
+    const plan = await splitPlan(files[0]!, format);
+    return plan ? { kind: 'split', plan } : { kind: 'sequential' };
+  }
+  if (!canRunParallel(jobs, files)) return { kind: 'sequential' };
+  if (auto) {
+    let total = 0;
+    for (const f of files) {
+      try { total += (await stat(f)).size; } catch { /* the run names it as failed */ }
+      if (total >= AUTO_FILES_MIN_BYTES) break;
+    }
+    if (total < AUTO_FILES_MIN_BYTES) return { kind: 'sequential' };
+  }
+  return { kind: 'files' };
+}
+
+function setupOf(run: RunOptions, opts: ParallelOptions): WorkerSetup {
+  return {
+    auditEvidenceNormalizeWorker: true,
+    // redact: plain settings (a Policy holds RegExps; the worker makes its own from the settings).
+    run: { format: run.format, options: run.options, since: run.since ?? null, until: run.until ?? null, redact: run.redact && !('extraNames' in run.redact) ? run.redact : null },
+    output: opts.output, rejects: opts.rejects, showRejects: opts.showRejects,
+  };
+}
+
+/** normalizeSplit with this module's workers. */
+export async function normalizeOneFileParallel(
+  path: string, plan: SplitPlan, run: RunOptions, opts: ParallelOptions, sinks: ParallelSinks, summary: RunSummary,
+): Promise<string[]> {
+  const setup = setupOf(run, opts);
+  return normalizeSplit(path, plan, run, {
+    jobs: opts.jobs, output: opts.output, formatter: opts.formatter, rejects: opts.rejects, showRejects: opts.showRejects,
+    startWorker: () => new Worker(new URL(import.meta.url), { workerData: setup }),
+  }, sinks, summary);
+}
+
 interface WorkerSetup {
   auditEvidenceNormalizeWorker: true;
   run: Pick<RunOptions, 'format' | 'options' | 'since' | 'until' | 'redact'>;
@@ -84,12 +137,7 @@ export async function normalizeParallel(
 ): Promise<string[]> {
   const n = workerCount(opts.jobs, files.length);
   const dir = await mkdtemp(join(tmpdir(), 'audit-evidence-jobs-'));
-  const setup: WorkerSetup = {
-    auditEvidenceNormalizeWorker: true,
-    // redact: plain settings (a Policy holds RegExps; the worker makes its own from the settings).
-    run: { format: run.format, options: run.options, since: run.since ?? null, until: run.until ?? null, redact: run.redact && !('extraNames' in run.redact) ? run.redact : null },
-    output: opts.output, rejects: opts.rejects, showRejects: opts.showRejects,
-  };
+  const setup = setupOf(run, opts);
   // One promise per file, resolved when a worker has finished it.
   const settle: Array<(d: FileDone) => void> = [];
   const fail: Array<(e: Error) => void> = [];
@@ -210,7 +258,16 @@ if (!isMainThread && parentPort && (workerData as WorkerSetup | null)?.auditEvid
   const setup = workerData as WorkerSetup;
   const port = parentPort;
   // Tasks arrive one at a time (the main thread sends the next when this one is done).
-  port.on('message', (t: FileTask) => {
+  port.on('message', (m: FileTask | BlockTask) => {
+    if ('kind' in m) {
+      normalizeBlock(setup, m).then((d) => {
+        // The output bytes are moved, not copied, when they own their memory (not a pool slice).
+        const own = [d.out, d.rej].filter((b) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.byteLength > 0).map((b) => b.buffer as ArrayBuffer);
+        port.postMessage(d, own);
+      }, (e) => { throw e; });
+      return;
+    }
+    const t = m;
     normalizeTask(setup, t).then((d) => port.postMessage(d), (e) => port.postMessage({
       index: t.index, info: null, summary: emptySummary(), rejectLines: [], notExported: [], notExportedIds: [], error: serialize(e),
     } satisfies FileDone));

@@ -18,7 +18,7 @@
 // --repeat N (run each normalize N times and keep the run of median CPU time: steadier ratios).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync, readdirSync } from 'node:fs';
-import { cpus, totalmem, tmpdir, platform, release } from 'node:os';
+import { cpus, totalmem, tmpdir, platform, release, loadavg } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFile as genFile, writeCloudTrailGzip, PGAUDIT_PREFIX, BASE_MS, SPAN_MS } from './bench/gen.mjs';
@@ -206,7 +206,8 @@ async function main() {
     // ---- normalize each format
     const normalize = async (name, inputArgs, format, extra, bytes, jobs = 1, bin = BIN) => {
       const args = ['normalize', '--format', format, ...extra, ...inputArgs, '--out', '/dev/null', '--quiet'];
-      if (jobs > 1) args.push('--jobs', String(jobs));
+      // --jobs 1 said explicitly: the default is auto (every core) since issue 14.
+      args.push('--jobs', String(jobs));
       log(`normalize ${name}${jobs > 1 ? ` --jobs ${jobs}` : ''}${bin === BIN ? '' : ` (${opts.ref})`}`);
       const tries = [];
       for (let i = 0; i < opts.repeat; i++) tries.push(await measure([process.execPath, bin, ...args], { tmp }));
@@ -287,6 +288,41 @@ async function main() {
         ? { jobs: opts.jobs, files: gz.files, secondsOneJob: one.seconds, secondsJobs: many.seconds, speedup: round(one.seconds / many.seconds, 2) }
         : { jobs: opts.jobs, status: 'not available', why: many.why ?? one.why };
       save();
+    }
+
+    // ---- multi-core: one big JSON Lines file (split into blocks) on 1 and on J workers
+    if (opts.jobs > 1 && wanted('cloudtrail-jsonl')) {
+      const one = results.runs['normalize cloudtrail-jsonl'];
+      const loadBefore = loadavg()[0];
+      const many = await normalize('cloudtrail-jsonl', [ct.path], 'cloudtrail', [], ct.bytes, opts.jobs);
+      results.runs[`normalize cloudtrail-jsonl --jobs ${opts.jobs}`] = many;
+      results.parallelOneFile = one.status === 'ok' && many.status === 'ok'
+        ? {
+          jobs: opts.jobs, secondsOneJob: one.seconds, secondsJobs: many.seconds, speedup: round(one.seconds / many.seconds, 2),
+          cpuRatio: round(many.cpuSeconds / one.cpuSeconds, 2), peakRssMB: many.peakRssMB, rssPerWorkerMB: many.peakRssMB && round(many.peakRssMB / opts.jobs, 1),
+          loadAverage: [round(loadBefore, 2), round(loadavg()[0], 2)],
+        }
+        : { jobs: opts.jobs, status: 'not available', why: many.why ?? one.why };
+      save();
+    }
+
+    // ---- start-up: a one-record normalize, median of several runs (this build and --ref)
+    {
+      const one = join(tmp, 'one-record.jsonl');
+      writeFileSync(one, `${readFileSync(ct?.path ?? files['cloudtrail-jsonl']?.path ?? '/dev/null', 'utf8').split('\n')[0] ?? ''}\n`);
+      const runs = opts.quick ? 7 : 15;
+      const startup = async (bin) => {
+        const xs = [];
+        for (let i = 0; i < runs; i++) xs.push(await measure([process.execPath, bin, 'normalize', '--format', 'cloudtrail', one, '--out', '/dev/null', '--quiet'], { tmp }));
+        const med = (k) => { const v = xs.map((x) => x[k]).filter((x) => x != null).sort((a, b) => a - b); return v.length ? round(v[Math.floor(v.length / 2)], 3) : null; };
+        return { runs, medianSeconds: med('seconds'), medianCpuSeconds: med('cpuSeconds') };
+      };
+      if (ct) {
+        log(`start-up: one-record normalize x${runs}`);
+        results.startup = { command: 'audit-evidence normalize --format cloudtrail $TMP/one-record.jsonl --out /dev/null --quiet', this: await startup(BIN) };
+        if (opts.ref && results.ref?.status === 'ok') results.startup.ref = await startup(join(tmp, 'ref', 'bin', 'audit-evidence.js'));
+        save();
+      }
     }
 
     // ---- collect and verify
@@ -426,6 +462,13 @@ function computeRatios(res) {
     'collect / normalize (time, cloudtrail-jsonl)': ratio(col?.seconds, ours?.seconds),
     'verify / normalize (time, cloudtrail-jsonl)': ratio(ver?.seconds, ours?.seconds),
     'speed-up on 2+ cores (cloudtrail-gzip, --jobs)': res.parallel?.speedup ?? null,
+    'speed-up on 2+ cores (one cloudtrail-jsonl file split, --jobs)': res.parallelOneFile?.speedup ?? null,
+    'CPU with --jobs / CPU with one thread (one file split)': res.parallelOneFile?.cpuRatio ?? null,
+    'peak RSS MB per worker (one file split: process peak / jobs)': res.parallelOneFile?.rssPerWorkerMB ?? null,
+    'load average before/after the split run': res.parallelOneFile?.loadAverage?.join(' / ') ?? null,
+    'start-up: one-record normalize median wall s (this)': res.startup?.this?.medianSeconds ?? null,
+    'start-up: one-record normalize median CPU s (this)': res.startup?.this?.medianCpuSeconds ?? null,
+    'start-up: one-record normalize median CPU s (ref)': res.startup?.ref?.medianCpuSeconds ?? null,
   };
   // --ref: this build against the other commit's, run for run (CPU time; > 1 = this build is faster).
   for (const k of Object.keys(r)) {
@@ -462,6 +505,10 @@ function targets(res) {
   add('normalize peak RSS (MB, max over one-core runs)', rss.length ? Math.max(...rss) : null, Math.max(...rss) < 200, '< 200');
   add(`peak RSS growth from N to ${opts.memFactor}×N (%)`, res.memory?.growthPercent ?? null, res.memory?.growthPercent <= 10, '<= 10');
   add(`speed-up of --jobs ${opts.jobs} (several files)`, res.parallel?.speedup ?? null, res.parallel?.speedup >= 1.7, '>= 1.7 on 2 cores');
+  add(`speed-up of --jobs ${opts.jobs} (one big file, split)`, res.parallelOneFile?.speedup ?? null, res.parallelOneFile?.speedup >= 1.7, '>= 1.7 on 2 cores');
+  add(`peak RSS per worker (one big file, --jobs ${opts.jobs})`, res.parallelOneFile?.rssPerWorkerMB ?? null, res.parallelOneFile?.rssPerWorkerMB < 200, '< 200 MB');
+  const su = res.startup;
+  if (su?.ref?.medianCpuSeconds) add(`start-up CPU of a one-record normalize vs ${res.ref.rev}`, round(su.this.medianCpuSeconds / su.ref.medianCpuSeconds, 3), su.this.medianCpuSeconds <= 0.85 * su.ref.medianCpuSeconds, 'this / ref <= 0.85');
   return t;
 }
 

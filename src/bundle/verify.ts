@@ -13,7 +13,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { ajv, packageFile, validateEvent, formatAjvErrors } from '../event/schema.js';
+import { getAjv, packageFile, validateEvent, formatAjvErrors } from '../event/schema.js';
 import { canonicalJson } from '../event/canonical.js';
 import { canonicalLine } from './canonical-line.js';
 import { csvRow } from './csv-row.js';
@@ -68,7 +68,9 @@ export interface VerifyOptions {
 }
 
 const manifestSchema = JSON.parse(readFileSync(packageFile('schemas/manifest.schema.json'), 'utf8'));
-const validatePredicate = ajv.compile(manifestSchema);
+let predicateFn: ReturnType<ReturnType<typeof getAjv>['compile']> | null = null;
+/** The manifest schema's validator, compiled on first use. */
+const validatePredicate = (v: unknown): boolean => (predicateFn ??= getAjv().compile(manifestSchema))(v) as boolean;
 const MAX_MANIFEST = 256 * 1024 * 1024;
 /** Failures held back from the single pass before its line checks stop. */
 const MAX_HELD = 10_000;
@@ -205,7 +207,7 @@ async function checkBundle(b: OpenBundle, path: string, opts: VerifyOptions, fai
     if (!statementBytes(st).equals(payload)) fail(MANIFEST_FILE, 'is not in the form collect writes (two-space JSON, no repeated keys): a reader and a JSON parser could see different values');
     if (st._type !== STATEMENT_TYPE) fail(MANIFEST_FILE, `_type is not ${STATEMENT_TYPE}`);
     if (st.predicateType !== PREDICATE_TYPE) { fail(MANIFEST_FILE, `predicateType is not ${PREDICATE_TYPE}`); return done(); }
-    if (!validatePredicate(st.predicate)) { fail(MANIFEST_FILE, `the predicate does not match schemas/manifest.schema.json (${formatAjvErrors(validatePredicate.errors ?? []).slice(0, 3).join('; ')})`); return done(); }
+    if (!validatePredicate(st.predicate)) { fail(MANIFEST_FILE, `the predicate does not match schemas/manifest.schema.json (${formatAjvErrors(predicateFn?.errors ?? []).slice(0, 3).join('; ')})`); return done(); }
     if (!Array.isArray(st.subject) || st.subject.some((s) => typeof s?.name !== 'string' || !/^[0-9a-f]{64}$/.test(s?.digest?.sha256 ?? ''))) { fail(MANIFEST_FILE, 'subject must list every file with a sha256 digest'); return done(); }
     const p = st.predicate;
     facts.demo = p.demo;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { ajv, packageFile } from '../event/schema.js';
+import { getAjv, packageFile } from '../event/schema.js';
 import { sha256Hex } from '../event/hash.js';
 import { isValidZone } from '../event/time.js';
 import type { Roster, RosterEntry } from '../privilege/roster.js';
@@ -19,7 +19,10 @@ export class ConfigError extends Error {
 }
 
 export const configSchema: Record<string, unknown> & { $id: string } = JSON.parse(readFileSync(packageFile('schemas/config.schema.json'), 'utf8'));
-const validateConfig: ValidateFunction = ajv.compile(configSchema);
+let compiled: ValidateFunction | null = null;
+/** The config schema's validator, compiled on first use (a run that reads no config never loads ajv). */
+const configValidator = (): ValidateFunction => (compiled ??= getAjv().compile(configSchema));
+const validateConfig = (v: unknown): boolean => configValidator()(v) as boolean;
 const SOURCE_DEFS: Record<string, string> = {
   file: 'fileSource', postgres: 'postgresSource', mysql: 'mysqlSource', 'gcp-logging': 'gcpLoggingSource', cloudtrail: 'cloudtrailSource', 'cloudtrail-s3': 'cloudtrailS3Source', 'cloudwatch-logs': 'cloudwatchLogsSource', bytebase: 'bytebaseSource',
 };
@@ -117,7 +120,8 @@ export function validateConfigValue(value: unknown, file: string): void {
       if (typeof t !== 'string') throw new ConfigError(`${file}: sources[${i}] needs a type (${Object.keys(SOURCE_DEFS).join(', ')})`);
       const def = SOURCE_DEFS[t];
       if (!def) throw new ConfigError(`${file}: sources[${i}].type '${t}' is not a source type (use ${Object.keys(SOURCE_DEFS).join(', ')})`);
-      const fn = ajv.getSchema(`${configSchema.$id}#/$defs/${def}`)!;
+      configValidator();
+      const fn = getAjv().getSchema(`${configSchema.$id}#/$defs/${def}`)!;
       if (!fn(s)) {
         const errs = (fn.errors ?? []).map((e) => ({ ...e, instancePath: `/sources/${i}${e.instancePath}` }));
         throw new ConfigError(describeConfigError(errs, file, knownKeys((configSchema.$defs as Record<string, unknown>)[def]), v));
@@ -128,7 +132,7 @@ export function validateConfigValue(value: unknown, file: string): void {
       names.add(name.toLowerCase());
     });
   }
-  if (!validateConfig(v)) throw new ConfigError(describeConfigError(validateConfig.errors ?? [], file, undefined, v));
+  if (!validateConfig(v)) throw new ConfigError(describeConfigError(compiled?.errors ?? [], file, undefined, v));
   const zones: Array<[string, unknown]> = [['timezone', v.timezone], ...(v.sources as Array<Record<string, unknown>>).map((s, i): [string, unknown] => [`sources[${i}].timezone`, s.timezone])];
   for (const [at, z] of zones) {
     if (typeof z === 'string' && !isValidZone(z)) throw new ConfigError(`${file}: ${at} '${z}' is not a time zone this system knows (use an IANA name such as Europe/Berlin, or an offset such as +02:00)`);

@@ -1,7 +1,7 @@
 export type * from './types.generated.js';
 export { buildEvent, eventId, fullLocation, snakeCase } from './build.js';
 export type { EventInput, SourceInput, Category, EventOutcome, UserType, SourceKind } from './build.js';
-export { validateEvent, formatAjvErrors, ajv, eventSchema, packageFile, EVENT_SCHEMA_PATH } from './schema.js';
+export { validateEvent, formatAjvErrors, getAjv, eventSchema, packageFile, EVENT_SCHEMA_PATH } from './schema.js';
 export { canonicalJson } from './canonical.js';
 export { sha256Hex } from './hash.js';
 export { toUtcIso, parseZonedLocal, parseOffset, isValidZone, parseTimestampWithZone, ZONE_ABBREVIATIONS } from './time.js';

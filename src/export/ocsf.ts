@@ -23,8 +23,8 @@
 // counted as not exported, never given an invented time.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { Ajv } from 'ajv';
-import type { ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ValidateFunction } from 'ajv';
 import type { AuditEvent } from '../event/types.generated.js';
 import { packageFile } from '../event/schema.js';
 
@@ -281,7 +281,13 @@ export function eventToOcsf(e: AuditEvent): OcsfResult {
 }
 
 // ---- validation against the class schemas ---------------------------------------------------
-const ajv = new Ajv({ allErrors: true, strict: false });
+// Made on first use: a run that writes no OCSF never loads ajv (start-up cost).
+let ajvInstance: Ajv | null = null;
+const ocsfAjv = (): Ajv => {
+  if (ajvInstance) return ajvInstance;
+  const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  return (ajvInstance = new AjvClass({ allErrors: true, strict: false }));
+};
 const validators = new Map<string, ValidateFunction>();
 
 /** The schema file (below schemas/ocsf/<version>/) that validates a record of this class and profile set. */
@@ -296,7 +302,7 @@ function validatorFor(record: OcsfRecord): ValidateFunction {
   const file = ocsfSchemaFile(record.class_uid, Array.isArray(profiles) && profiles.includes('cloud'));
   let v = validators.get(file);
   if (!v) {
-    v = ajv.compile(JSON.parse(readFileSync(packageFile(file), 'utf8')));
+    v = ocsfAjv().compile(JSON.parse(readFileSync(packageFile(file), 'utf8')));
     validators.set(file, v);
   }
   return v;

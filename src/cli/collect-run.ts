@@ -13,7 +13,6 @@ import { completenessLine } from '../checks/report.js';
 import { EPHEMERAL_WARNING } from '../bundle/manifest.js';
 import { checkZone, parseTimeOption } from './options.js';
 import { UserError, EXIT_FINDINGS, EXIT_OK } from './errors.js';
-import { probeLines } from '../probe/run.js';
 
 export interface CollectCliOptions {
   week?: boolean; since?: string; until?: string; config?: string; out?: string; key?: string; previous?: string;
@@ -101,7 +100,11 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
     temps.removeAllSync();
   }
   const p = result.statement.predicate;
-  if (p.probes) for (const l of probeLines(p.probes)) err(`probe: ${l}`);
+  if (p.probes) {
+    // Loaded only when probes ran: probe/run.js loads every live source's client library.
+    const { probeLines } = await import('../probe/run.js');
+    for (const l of probeLines(p.probes)) err(`probe: ${l}`);
+  }
   for (const w of result.warnings) err(`warning: ${w}`);
   for (const s of p.sources) {
     if (s.status !== 'complete') err(`${s.status === 'empty' ? 'note' : 'WARNING'}: source ${s.name} is ${s.status.toUpperCase()}: ${s.status_reason ?? 'no reason given'}`);

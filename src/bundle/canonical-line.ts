@@ -76,3 +76,32 @@ function compound(value: object): string {
 export function canonicalLine(value: unknown): string {
   return valueText(value);
 }
+
+/** Whether every object in `v` (a value JSON.parse made) lists its keys in canonical (sorted) order. */
+function keysSorted(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!keysSorted(x)) return false;
+    return true;
+  }
+  const obj = v as Record<string, unknown>;
+  let prev: string | null = null;
+  for (const k in obj) {
+    if (prev !== null && !(prev < k)) return false;
+    prev = k;
+    if (!keysSorted(obj[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `text` is the canonical line of `parsed` (= JSON.parse(text)), i.e.
+ * canonicalLine(parsed) === text, checked without building the canonical text: JSON.stringify
+ * (native) gives back the text exactly when it is compact JSON in the parse's key order, and the
+ * keys are then checked to be sorted. A text whose keys JavaScript reorders on parsing (integer-like
+ * keys) fails the quick check and is judged by canonicalLine. verify uses it on every event line.
+ */
+export function isCanonicalLine(parsed: unknown, text: string): boolean {
+  if (JSON.stringify(parsed) === text && keysSorted(parsed)) return true;
+  return canonicalLine(parsed) === text;
+}

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { getAjv, packageFile, validateEvent, formatAjvErrors } from '../event/schema.js';
 import { canonicalJson } from '../event/canonical.js';
-import { canonicalLine } from './canonical-line.js';
+import { isCanonicalLine } from './canonical-line.js';
 import { csvRow } from './csv-row.js';
 import { EntryLines } from './entry-lines.js';
 import { sha256Hex } from '../event/hash.js';
@@ -451,7 +451,7 @@ async function checkEvents(b: OpenBundle, p: EvidencePredicate, fail: Fail, subj
     try { e = JSON.parse(l.text); } catch { fail(EVENTS_FILE, 'is not JSON', l.line); continue; }
     // The completeness check runs again on every line that parses (as collect ran it on every event).
     if (checker) try { checker.add(e); } catch { /* a malformed event: reported by the events check */ }
-    if (canonicalLine(e) !== l.text) fail(EVENTS_FILE, 'is not in canonical JSON form (the line was edited)', l.line);
+    if (!isCanonicalLine(e, l.text)) fail(EVENTS_FILE, 'is not in canonical JSON form (the line was edited)', l.line);
     const problems = validateEvent(e);
     if (problems) { fail(EVENTS_FILE, `does not match the event schema (${problems.slice(0, 3).join('; ')})`, l.line); continue; }
     if (!p.demo && e.details?.demo_time_shift_days !== undefined) fail(EVENTS_FILE, 'carries details.demo_time_shift_days (a demo event with a shifted timestamp), but predicate.demo is false', l.line);

@@ -261,8 +261,8 @@ if (!isMainThread && parentPort && (workerData as WorkerSetup | null)?.auditEvid
   port.on('message', (m: FileTask | BlockTask) => {
     if ('kind' in m) {
       normalizeBlock(setup, m).then((d) => {
-        // The output bytes are moved, not copied, when they own their memory (not a pool slice).
-        const own = [d.out, d.rej].filter((b) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.byteLength > 0).map((b) => b.buffer as ArrayBuffer);
+        // The output buffers (each owns its memory: allocUnsafeSlow) are moved, not copied.
+        const own = [...d.out, ...d.rej].map((b) => b.buffer as ArrayBuffer);
         port.postMessage(d, own);
       }, (e) => { throw e; });
       return;

@@ -99,8 +99,8 @@ export interface BlockDone {
   seq: number;
   clean: boolean;
   why?: string;
-  out: Uint8Array;
-  rej: Uint8Array;
+  out: Uint8Array[];
+  rej: Uint8Array[];
   summary: RunSummary;
   rejectLines: string[];
   notExported: Array<[string, number]>;
@@ -175,25 +175,36 @@ export async function normalizeBlock(setup: BlockSetup, t: BlockTask): Promise<B
   for (const s of summary.inputs) s.notes = s.notes.filter((n) => !WRONG_FORMAT_NOTE.test(n));
   return {
     seq: t.seq, clean: why === undefined, why,
-    out: out.bytes(), rej: rej.bytes(),
+    out: out.take(), rej: rej.take(),
     summary, rejectLines, notExported: [...formatter.notExported], notExportedIds: formatter.notExportedIds,
   };
 }
 
+/**
+ * Output text encoded straight into 256 KiB buffers, one write per text: encoding each freshly built
+ * line is cheaper than joining thousands of them and encoding the result (the join flattens every
+ * line a second time), and the buffers own their memory, so they are moved to the main thread
+ * without a copy.
+ */
 class Pieces {
-  private texts: string[] = [];
-  private size = 0;
-  private readonly bufs: Buffer[] = [];
+  private static readonly SIZE = 256 * 1024;
+  private buf = Buffer.allocUnsafeSlow(Pieces.SIZE);
+  private off = 0;
+  private readonly bufs: Uint8Array[] = [];
   add(t: string): void {
-    this.texts.push(t);
-    this.size += t.length;
-    if (this.size >= 256 * 1024) this.flush();
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    if (this.off + t.length * 3 > this.buf.length) this.rotate(t.length * 3);
+    this.off += this.buf.write(t, this.off, 'utf8');
   }
-  private flush(): void {
-    if (this.texts.length) this.bufs.push(Buffer.from(this.texts.join('')));
-    this.texts = []; this.size = 0;
+  private rotate(room: number): void {
+    if (this.off > 0) this.bufs.push(this.buf.subarray(0, this.off));
+    this.buf = Buffer.allocUnsafeSlow(Math.max(Pieces.SIZE, room));
+    this.off = 0;
   }
-  bytes(): Buffer { this.flush(); return this.bufs.length === 1 ? this.bufs[0]! : Buffer.concat(this.bufs); }
+  take(): Uint8Array[] {
+    if (this.off > 0) { this.bufs.push(this.buf.subarray(0, this.off)); this.off = 0; }
+    return this.bufs;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,8 +351,8 @@ export async function normalizeSplit(
       results.delete(k);
       if (!d.clean) { stopAt = startOf(d.seq); break; }
       if (!onInputCalled) { run.onInput?.({ input: path, format: plan.adapter.id, how: plan.how }); onInputCalled = true; }
-      if (d.out.length) await sinks.out.writeBytes(d.out);
-      if (sinks.rejects && d.rej.length) await sinks.rejects.writeBytes(d.rej);
+      for (const b of d.out) await sinks.out.writeBytes(b);
+      if (sinks.rejects) for (const b of d.rej) await sinks.rejects.writeBytes(b);
       for (const s of d.summary.inputs) mergeInput(file, s);
       mergePart(part, d.summary);
       for (const l of d.rejectLines) if (shown.length < opts.showRejects) shown.push(l);

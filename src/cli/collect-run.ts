@@ -13,11 +13,14 @@ import { completenessLine } from '../checks/report.js';
 import { EPHEMERAL_WARNING } from '../bundle/manifest.js';
 import { checkZone, parseTimeOption } from './options.js';
 import { UserError, EXIT_FINDINGS, EXIT_OK } from './errors.js';
+import { publishOptions, publishReport } from './publish.js';
+import { parseStorageUrl } from '../publish/target.js';
 
 export interface CollectCliOptions {
   week?: boolean; since?: string; until?: string; config?: string; out?: string; key?: string; previous?: string;
   demo?: boolean; timezone?: string; allowPartial?: boolean; quiet?: boolean;
   force?: boolean; previousPubkey?: string; allowGap?: boolean; json?: boolean; probe?: boolean;
+  publish?: string | boolean; retentionDays?: string; lockRetention?: boolean; allowMutable?: boolean; publishEndpoint?: string;
 }
 
 function wrap<T>(f: () => T): T {
@@ -69,6 +72,13 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
     err('WARNING: no signing key (--key): signing with an EPHEMERAL key that is thrown away after this run.');
     err(`WARNING: ${EPHEMERAL_WARNING}`);
   }
+
+  // Publishing options are checked before collecting, so a typo does not cost a whole collection.
+  const publishTo = typeof opts.publish === 'string' ? opts.publish : opts.publish === true || config.publish?.to ? config.publish?.to : undefined;
+  if (opts.publish === true && !config.publish?.to) throw new UserError('--publish needs a URL (s3://BUCKET/PREFIX or gs://BUCKET/PREFIX) or publish.to in the config');
+  if (!publishTo && (opts.retentionDays || opts.lockRetention || opts.allowMutable || opts.publishEndpoint)) throw new UserError('--retention-days, --lock-retention, --allow-mutable and --publish-endpoint go with --publish');
+  const publishOpts = publishTo ? publishOptions({ to: publishTo, retentionDays: opts.retentionDays, lockRetention: opts.lockRetention, allowMutable: opts.allowMutable, endpoint: opts.publishEndpoint }, config.publish, config.retentionMinDays) : null;
+  if (publishTo) { try { parseStorageUrl(publishTo); } catch (e) { throw new UserError(`--publish: ${(e as Error).message}`); } }
 
   const previousPublicKey = opts.previousPubkey ? wrap(() => loadPublicKey(opts.previousPubkey!, '--previous-pubkey')) : null;
 
@@ -122,7 +132,21 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
     if (d) err(`${d.pass ? 'note' : 'WARNING'}: source ${s.name}: CloudTrail digest validation ${d.pass ? 'PASS' : 'FAILED'}: ${d.files_covered} log files covered by a valid digest, ${d.files_without_digest.count} with no valid digest, ${d.files_changed.count} changed, ${d.files_missing.count} missing; ${d.digests_valid} of ${d.digests} digests valid, ${d.digest_gaps.count} gaps`);
   }
   const bad = result.incomplete;
-  const code = (bad.length && !opts.allowPartial) || integrityFailed.length ? EXIT_FINDINGS : EXIT_OK;
+  let code = (bad.length && !opts.allowPartial) || integrityFailed.length ? EXIT_FINDINGS : EXIT_OK;
+  let published: import('../publish/index.js').PublishResult | null = null;
+  if (publishOpts) {
+    const { publishBundle, PublishError } = await import('../publish/index.js');
+    try {
+      published = await publishBundle(result.out, { ...publishOpts, to: publishOpts.to!, periodEnd: period.end, progress: say });
+    } catch (e) {
+      if (e instanceof PublishError) throw new UserError(`the bundle was written (${result.out}) but NOT published: ${e.message}; retry with audit-evidence publish ${result.out} --to ${publishOpts.to}`);
+      throw e;
+    }
+    for (const w of published.warnings) err(`WARNING: ${w}`);
+    const rep = publishReport(published);
+    for (const l of rep.lines) err(l);
+    if (rep.code !== EXIT_OK) code = EXIT_FINDINGS;
+  }
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({
       bundle: result.out, size: result.size, manifest_sha256: result.manifestSha256, demo: p.demo, period: p.period, signer: p.signer,
@@ -131,6 +155,7 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
       totals: p.totals, events: { count: p.events.count, by_category: p.events.by_category, privileged: p.events.privileged },
       completeness: { profile: c.profile, pass: c.pass, rows: c.rows, complete_rows: c.complete_rows, percent_complete: c.percent_complete, failed_because: c.failed_because, failing_rules: c.failing_rules ?? {} },
       previous_bundle: p.previous_bundle, warnings: result.warnings,
+      ...(published ? { published } : {}),
     }, null, 2)}\n`);
   } else {
     process.stdout.write(`${p.demo ? 'DEMO bundle' : 'bundle'} written: ${result.out} (${result.size} bytes): ${p.events.count} events from ${p.sources.length} sources, ${p.totals.rejects} rejected, ${p.totals.outside_period} outside the period; manifest sha256 ${result.manifestSha256}\n`);

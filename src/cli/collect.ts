@@ -24,6 +24,11 @@ export function collectCommand(): Command {
     .option('--force', 'replace an existing --out file (otherwise collect refuses to overwrite a bundle)')
     .option('--json', 'print the result (bundle, sources with status and counts, completeness) as one JSON document on standard output')
     .option('-q, --quiet', 'print only warnings, errors and the result')
+    .option('--publish [url]', 'then publish the bundle to write-once storage: s3://BUCKET/PREFIX or gs://BUCKET/PREFIX (default: the config\'s publish.to, which also turns publishing on); see audit-evidence publish --help')
+    .option('--retention-days <n>', 'with --publish: keep the bundle until period end + N days (default publish.retention_days, retention.minimum_days, else 365)')
+    .option('--lock-retention', "with --publish to gs://: lock the bucket's retention policy first (irreversible)")
+    .option('--allow-mutable', 'with --publish: accept a bucket without Object Lock / a long-enough retention policy')
+    .option('--publish-endpoint <url>', 'with --publish: S3-compatible or GCS JSON API endpoint')
     .option('--probe', 'first run the logging probe on the sources that have a probe section (harmless admin actions looked for in the log; results in the bundle)')
     .addHelpText('after', `
 Examples:
@@ -31,6 +36,7 @@ Examples:
   $ audit-evidence keygen --out keys/evidence
   $ audit-evidence collect --week --config audit-evidence.yaml --key keys/evidence.key --previous evidence-2024-04-24_2024-05-01.zip
   $ audit-evidence collect --since 2024-05-01 --until 2024-06-01 --config audit-evidence.yaml --out may.zip
+  $ audit-evidence collect --week --config audit-evidence.yaml --key keys/evidence.key --publish s3://acme-audit-evidence/soc2/
 
 The bundle is written under a temporary name (.audit-evidence-partial-PID-*) and moved into place
 only when complete; an existing --out is never replaced without --force, and a lock file
@@ -42,8 +48,10 @@ SOURCE_DATE_EPOCH, when set, is the clock (the period for --week, generated_at, 
 the same inputs, key and clock give a byte-identical bundle.
 Source status: complete, empty (read to the end, nothing in the period, nothing rejected),
 unreadable (more records rejected than turned into events), partial, failed.
+With --publish (or publish.to in the config) the bundle is then uploaded, read back and checked as
+audit-evidence publish does; when that fails the bundle stays on disk and collect exits 2.
 Exit codes: 0 every source complete (or empty), 1 a source partial, failed or unreadable (0 with
---allow-partial), 2 the command could not run. Completeness findings do not change the exit code:
+--allow-partial), or the bundle published but not protected as asked, 2 the command could not run. Completeness findings do not change the exit code:
 they are in the bundle; gate on them with audit-evidence verify --require-complete.`)
     .action(async (opts: CollectCliOptions) => {
       const { runCollectCli } = await import('./collect-run.js');

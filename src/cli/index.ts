@@ -9,6 +9,7 @@ import { verifyCommand } from './verify.js';
 import { keygenCommand } from './keygen.js';
 import { initCommand } from './init.js';
 import { probeCommand } from './probe.js';
+import { publishCommand } from './publish.js';
 import { reportError, EXIT_ERROR } from './errors.js';
 import { packageFile } from '../event/schema.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     keygenCommand(),
     initCommand(),
     probeCommand(),
+    publishCommand(),
   ];
   for (const c of commands) {
     c.showHelpAfterError('(run with --help for usage)').configureOutput(output).exitOverride();

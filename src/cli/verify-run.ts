@@ -10,7 +10,22 @@ import { OK_STATUSES, type EvidencePredicate } from '../bundle/manifest.js';
 import { completenessLine } from '../checks/report.js';
 import { UserError, EXIT_FINDINGS, EXIT_OK } from './errors.js';
 
-export interface VerifyCliOptions { pubkey?: string; previous?: string; quiet?: boolean; json?: boolean; requireComplete?: boolean }
+export interface VerifyCliOptions {
+  pubkey?: string; previous?: string; quiet?: boolean; json?: boolean; requireComplete?: boolean;
+  requireRetention?: boolean; endpoint?: string; region?: string; profile?: string;
+}
+
+/** The storage facts of a bundle verified from s3:// or gs:// (see src/publish/fetch.ts). */
+type Fetched = import('../publish/fetch.js').FetchedBundle;
+
+function storageLines(f: Fetched): string[] {
+  const o = f.object;
+  return [
+    `storage: ${o.url}: ${o.size} bytes, sha256 ${o.sha256}`,
+    `storage: ${o.protection.summary}`,
+    ...f.notes.map((n) => `storage: ${n}`),
+  ];
+}
 
 /** What the bundle's (signed) manifest says about how complete its evidence is. */
 export interface EvidenceVerdict {
@@ -101,13 +116,31 @@ export function verifyReport(bundle: string, r: VerifyResult, previous?: string)
 }
 
 export async function runVerify(bundle: string, opts: VerifyCliOptions): Promise<number> {
+  const { isStorageUrl } = await import('../publish/target.js');
+  if (opts.requireRetention && !isStorageUrl(bundle)) throw new UserError('--require-retention applies to a bundle given as s3:// or gs:// URL');
+  if (!isStorageUrl(bundle)) return verifyLocal(bundle, bundle, opts, null);
+  const { fetchBundle } = await import('../publish/fetch.js');
+  const { PublishError } = await import('../publish/types.js');
+  let f: Fetched;
+  try {
+    f = await fetchBundle(bundle, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), ...(opts.region ? { region: opts.region } : {}), ...(opts.profile ? { profile: opts.profile } : {}) });
+  } catch (e) {
+    if (e instanceof PublishError) throw new UserError(e.message);
+    throw e;
+  }
+  try { return await verifyLocal(f.path, bundle, opts, f); } finally { f.remove(); }
+}
+
+async function verifyLocal(path: string, bundle: string, opts: VerifyCliOptions, fetched: Fetched | null): Promise<number> {
   let publicKey = null;
   try {
     if (opts.pubkey) publicKey = loadPublicKey(opts.pubkey);
-    const r = await verifyBundle(bundle, { publicKey, previous: opts.previous ?? null });
+    const r = await verifyBundle(path, { publicKey, previous: opts.previous ?? null });
     const rep = verifyReport(bundle, r, opts.previous);
+    if (fetched) rep.lines.unshift(...storageLines(fetched));
     const complete = r.valid && rep.complete === true;
-    const code = !r.valid ? EXIT_FINDINGS : opts.requireComplete && !complete ? EXIT_FINDINGS : EXIT_OK;
+    const retained = fetched ? fetched.object.protection.active : null;
+    const code = !r.valid ? EXIT_FINDINGS : opts.requireComplete && !complete ? EXIT_FINDINGS : opts.requireRetention && !retained ? EXIT_FINDINGS : EXIT_OK;
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({
         bundle, verdict: rep.first.slice(bundle.length + 2), valid: r.valid, complete, exit_code: code,
@@ -120,6 +153,7 @@ export async function runVerify(bundle: string, opts: VerifyCliOptions): Promise
         sources: r.predicate?.sources.map((s) => ({ name: s.name, type: s.type, format: s.format, status: s.status, status_reason: s.status_reason, ok: OK_STATUSES.has(s.status), records_read: s.records_read, events: s.events, rejects: s.rejects, skipped: s.skipped, outside_period: s.outside_period, counts_reconcile: s.counts_reconcile })) ?? null,
         completeness: r.predicate ? { profile: r.predicate.completeness.profile, pass: r.predicate.completeness.pass, rows: r.predicate.completeness.rows, complete_rows: r.predicate.completeness.complete_rows, percent_complete: r.predicate.completeness.percent_complete, failed_because: r.predicate.completeness.failed_because, failing_rules: r.predicate.completeness.failing_rules ?? null } : null,
         chain: r.chain ?? (r.predicate?.previous_bundle ? { checked: false, previous_bundle: r.predicate.previous_bundle } : null),
+        ...(fetched ? { storage: { ...fetched.object, versions: fetched.versions, notes: fetched.notes } } : {}),
       }, null, 2)}\n`);
       return code;
     }
@@ -128,6 +162,7 @@ export async function runVerify(bundle: string, opts: VerifyCliOptions): Promise
     process.stdout.write(`${rep.first}\n`);
     if (!opts.quiet) for (const l of rep.lines) process.stdout.write(`  ${l}\n`);
     if (r.valid && opts.requireComplete && !complete) process.stderr.write('audit-evidence: --require-complete: the evidence is not complete: exit 1\n');
+    if (r.valid && opts.requireRetention && !retained) process.stderr.write('audit-evidence: --require-retention: the stored bundle is not under an active Object Lock or retention policy: exit 1\n');
     return code;
   } catch (e) {
     if (e instanceof KeyError || e instanceof BundleReadError) throw new UserError(e.message);

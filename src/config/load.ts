@@ -46,6 +46,13 @@ export interface CollectConfig {
   bundle: { out?: string; key?: string; sampleRows: number; ocsf?: boolean };
   /** The redact section (additions to the built-in rules). */
   redact?: RedactionSettings;
+  /** The publish section (write-once storage for bundles); absent when not configured. */
+  publish?: PublishSettings;
+}
+
+export interface PublishSettings {
+  to?: string; retentionDays?: number; mode?: 'compliance' | 'governance'; lockRetention?: boolean; allowMutable?: boolean;
+  endpoint?: string; region?: string; profile?: string; publicKey?: string;
 }
 
 /** Administrator events per category in the HTML summary's sample (bundle.sample_rows). */
@@ -209,5 +216,20 @@ export function resolveConfig(v: Record<string, unknown>, file: string | null, d
       ocsf: bundle.ocsf ?? false,
     },
     redact: v.redact as RedactionSettings | undefined,
+    ...(v.publish ? { publish: publishSettings(v.publish as Record<string, unknown>, abs) } : {}),
+  };
+}
+
+function publishSettings(p: Record<string, unknown>, abs: (x: string) => string): PublishSettings {
+  return {
+    ...(p.to !== undefined ? { to: p.to as string } : {}),
+    ...(p.retention_days !== undefined ? { retentionDays: p.retention_days as number } : {}),
+    ...(p.mode !== undefined ? { mode: p.mode as 'compliance' | 'governance' } : {}),
+    ...(p.lock_retention !== undefined ? { lockRetention: p.lock_retention as boolean } : {}),
+    ...(p.allow_mutable !== undefined ? { allowMutable: p.allow_mutable as boolean } : {}),
+    ...(p.endpoint !== undefined ? { endpoint: p.endpoint as string } : {}),
+    ...(p.region !== undefined ? { region: p.region as string } : {}),
+    ...(p.profile !== undefined ? { profile: p.profile as string } : {}),
+    ...(p.public_key !== undefined ? { publicKey: abs(p.public_key as string) } : {}),
   };
 }

@@ -17,6 +17,8 @@ import { localTime } from '../collect/window.js';
 import { cssString, escapeHtml } from './escape.js';
 import { dayChartSvg, silentHours, type DayChartRow } from './svg.js';
 
+import { checklistSection } from './html-checklist.js';
+import type { ChecklistLine } from '../checks/checklist.js';
 export { escapeHtml };
 
 export interface SampleRow {
@@ -52,6 +54,8 @@ export interface SummaryData {
   findings: Finding[];
   /** Days each source must keep its records (config retention.minimum_days). */
   retentionMinDays?: number;
+  /** The auditor's checklist, eight lines (src/checks/checklist.ts). */
+  checklist?: ChecklistLine[];
 }
 
 /** The six admin-activity categories, always listed, then 'other'. */
@@ -242,6 +246,7 @@ export function summaryHtml(d: SummaryData): string {
   sourcesTable(out, d);
   dayChart(out, d);
   heatTable(out, d);
+  out.push(...checklistSection(d.checklist));
   findingsByRule(out, d);
   out.push(...probesSection(p.probes));
   adminSample(out, d);

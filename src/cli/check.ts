@@ -9,7 +9,12 @@ import { exitForInputs } from './normalize.js';
 import { emptySummary } from '../pipeline/run.js';
 import { TextWriter } from '../export/writer.js';
 import { ReadProgress } from './progress.js';
-import { readEvents, NORMALIZED, BUNDLE } from '../filter/read-events.js';
+import { readEvents, isZip, NORMALIZED, BUNDLE } from '../filter/read-events.js';
+import { checklist, checklistText, ChecklistStats, type ChecklistLine } from '../checks/checklist.js';
+import { openBundle } from '../bundle/zip-reader.js';
+import { COMPLETENESS_FILE, EVENTS_FILE, MANIFEST_FILE, type EvidencePredicate } from '../bundle/manifest.js';
+import { DEFAULT_RETENTION_MIN_DAYS } from '../retention/types.js';
+import type { SourceInfo } from '../checks/types.js';
 import { CompletenessChecker, CheckOptionError, DEFAULT_SHARED_IDENTITIES, RULES, PROFILE_IDS, type ProfileId } from '../checks/index.js';
 import { findingLine, renderText, type Paint } from '../checks/report.js';
 import { JUnitSpool } from '../checks/junit.js';
@@ -21,7 +26,33 @@ import { UserError, EXIT_OK, EXIT_FINDINGS } from './errors.js';
 
 interface CheckCliOptions extends EventInputOptions {
   profile: ProfileId; sharedIdentities?: string; privileged?: boolean; requireCategories?: string[];
-  minComplete?: string; failOn?: string[]; json?: boolean; junit?: string; rows: boolean;
+  minComplete?: string; failOn?: string[]; json?: boolean; junit?: string; rows: boolean; minRetentionDays?: string;
+}
+
+/** What an evidence bundle among the inputs says about itself (its manifest and the checker's options as collect ran them). */
+interface BundleFacts { path: string; predicate: EvidencePredicate; sources: SourceInfo[]; minDays: number | null }
+
+async function readBundleFacts(path: string): Promise<BundleFacts | null> {
+  let b;
+  try { b = await openBundle(path); } catch { return null; } // readEvents reports it
+  try {
+    if (!b.entries.has(MANIFEST_FILE)) return null;
+    const st = JSON.parse((await b.read(MANIFEST_FILE)).toString('utf8')) as { predicate?: EvidencePredicate };
+    if (!st.predicate || !Array.isArray(st.predicate.sources)) return null;
+    let sources: SourceInfo[] = [];
+    let minDays: number | null = null;
+    if (b.entries.has(COMPLETENESS_FILE)) {
+      const c = JSON.parse((await b.read(COMPLETENESS_FILE)).toString('utf8')) as { options?: { sources?: SourceInfo[]; retention_minimum_days?: number } };
+      sources = Array.isArray(c.options?.sources) ? c.options!.sources! : [];
+      minDays = typeof c.options?.retention_minimum_days === 'number' ? c.options.retention_minimum_days : null;
+    }
+    // Retention as the manifest records it (the same values collect gave its checker).
+    for (const s of sources) {
+      const m = st.predicate.sources.find((x) => x.name === s.name);
+      if (m && m.retention !== undefined) s.retention = m.retention;
+    }
+    return { path, predicate: st.predicate, sources, minDays };
+  } catch { return null; } finally { b.close(); }
 }
 
 export function checkCommand(): Command {
@@ -38,13 +69,21 @@ export function checkCommand(): Command {
     .option('--json', 'print the report as JSON (with every per-row finding) instead of text')
     .option('--junit <file>', 'also write a JUnit XML file (one test suite per rule)')
     .option('--no-rows', 'do not print per-row findings, only the report')
+    .option('--min-retention-days <n>', "days every source must keep its records, for rule retention.short and the checklist (default: the bundle's retention.minimum_days, else 365)")
     .addHelpText('after', `
 Rules: ${RULES.map((r) => r.id).join(', ')}.
+retention.short needs to know how long each source keeps its records: check an evidence bundle
+(BUNDLE.zip: the retention collect read from each source is in its manifest); over plain log files
+it has nothing to say. It is a warning: add --fail-on default,retention.short to gate on it.
+
+The report ends with the auditor's checklist (eight lines, each met / not met / unknown with the
+evidence or the reason; "checklist" in --json), one per bundle and one for the other inputs.
 
 Examples:
   $ audit-evidence check --format pgaudit --log-line-prefix '%m [%p] %q%u@%d ' logs/*.log
   $ audit-evidence check events.jsonl --profile pci --week --junit check.xml
   $ audit-evidence check AWSLogs/ --require-categories authentication,permission_change --fail-on default,identity.shared
+  $ audit-evidence check evidence-2024-05-01_2024-05-08.zip --fail-on default,retention.short --json
 
 Exit codes: 0 the thresholds hold and every input was read; 1 they do not, or some inputs failed
 or stopped early on damage (the others were read); 2 usage error, or no input could be read.`)
@@ -89,21 +128,41 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
       throw new UserError(`--min-complete takes a percentage from 0 to 100, not '${opts.minComplete}'`);
     }
   }
+  let minRetention: number | undefined;
+  if (opts.minRetentionDays !== undefined) {
+    minRetention = Number(opts.minRetentionDays);
+    if (!/^\d+$/.test(opts.minRetentionDays.trim()) || minRetention < 1 || minRetention > 36500) throw new UserError(`--min-retention-days takes a whole number of days from 1 to 36500, not '${opts.minRetentionDays}'`);
+  }
   const roster = await loadRosterOption(opts.admins);
+  const failedDirs: FailedInput[] = [];
+  const files = await expandInputs(inputArgs.length ? inputArgs : ['-'], failedDirs);
+  if (files.length === 0 && failedDirs.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
+  // Evidence bundles among the inputs: their sources (with the retention collect read) go to the
+  // checker, so retention.short runs as it did in collect; each gets its own checklist.
+  const bundles = new Map<string, BundleFacts>();
+  for (const f of files) {
+    if (f === '-' || !isZip(f)) continue;
+    const facts = await readBundleFacts(f);
+    if (facts) bundles.set(f, facts);
+  }
+  const retentionMinDays = minRetention ?? [...bundles.values()].find((b) => b.minDays !== null)?.minDays ?? DEFAULT_RETENTION_MIN_DAYS;
+  const checkSources = [...bundles.values()].flatMap((b) => b.sources);
   let checker: CompletenessChecker;
   try {
     checker = new CompletenessChecker({
       profile: opts.profile, since: window.since, until: window.until, sharedIdentities: await sharedIdentities(opts.sharedIdentities),
       roster, requireCategories: opts.requireCategories as Category[] | undefined, minComplete, failOn: opts.failOn,
-      privilegedOnly: !!opts.privileged,
+      privilegedOnly: !!opts.privileged, retentionMinDays,
+      ...(checkSources.length ? { sources: checkSources } : {}),
     });
   } catch (e) {
     if (e instanceof CheckOptionError) throw new UserError(e.message);
     throw e;
   }
-  const failedDirs: FailedInput[] = [];
-  const files = await expandInputs(inputArgs.length ? inputArgs : ['-'], failedDirs);
-  if (files.length === 0 && failedDirs.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
+  // Checklist counts per bundle, and one set for every other input.
+  const statsFor = new Map<string, ChecklistStats>();
+  const otherStats = new ChecklistStats();
+  let currentStats = otherStats;
 
   const paint = opts.json ? paintFor(process.stdout, { NO_COLOR: '1' }) : paintFor(process.stdout);
   const out = new TextWriter(process.stdout);
@@ -128,11 +187,21 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
       format: opts.format,
       options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
       redact: { parameters: opts.redactParameters ?? 'matching' },
-      onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`); },
+      onInput: ({ input, format, how }) => {
+        if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`);
+        const bundlePath = format === BUNDLE ? input.slice(0, input.length - `:${EVENTS_FILE}`.length) : null;
+        if (bundlePath !== null && bundles.has(bundlePath)) {
+          if (!statsFor.has(bundlePath)) statsFor.set(bundlePath, new ChecklistStats());
+          currentStats = statsFor.get(bundlePath)!;
+        } else currentStats = otherStats;
+      },
     }, summary, normalized)) {
       progress.record(0);
       if (item.kind === 'reject') await emit(checker.reject(item.location, item.reason, item.format));
-      else for (const f of checker.add(item.event)) await emit(f);
+      else {
+        if (!opts.privileged || item.event.privileged.value) currentStats.add(item.event);
+        for (const f of checker.add(item.event)) await emit(f);
+      }
     }
     progress.done();
   } catch (e) {
@@ -142,11 +211,19 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
   }
   const report = checker.finish();
   for (const l of inputSummaryLines(summary, normalized)) say(l);
+  const checklists: Array<{ input: string; bundle: boolean; lines: ChecklistLine[] }> = [];
+  for (const [path, st] of statsFor) {
+    checklists.push({ input: path, bundle: true, lines: checklist({ stats: st, predicate: bundles.get(path)!.predicate, retentionMinDays }) });
+  }
+  if (otherStats.rows > 0 || statsFor.size === 0) {
+    checklists.push({ input: statsFor.size ? 'the other inputs' : 'the inputs', bundle: false, lines: checklist({ stats: otherStats, predicate: null, retentionMinDays, givenRoster: roster && opts.admins ? { entries: roster.entries.length, from: `--admins ${opts.admins}` } : null }) });
+  }
   if (opts.json) {
     const inputs = summary.inputs.map((s) => ({ input: s.input, format: s.format, read: s.read, events: s.events, rejects: s.rejects, skipped: s.skipped, notes: s.notes, reconciled: s.reconciled, redacted_records: s.redacted, redacted_values: s.redactions ?? 0 }));
-    await out.write(`${first ? '' : '\n'}],\n"report":${JSON.stringify(report)},\n"inputs":${JSON.stringify(inputs)},\n"failedInputs":${JSON.stringify(summary.failed)}}\n`);
+    await out.write(`${first ? '' : '\n'}],\n"report":${JSON.stringify(report)},\n"inputs":${JSON.stringify(inputs)},\n"failedInputs":${JSON.stringify(summary.failed)},\n"checklist":${JSON.stringify(checklists)}}\n`);
   } else {
     await out.write(`${printed ? '\n' : ''}${renderText(report, paint)}`);
+    for (const c of checklists) await out.write(`\n${checklistText(c.lines, `Auditor's checklist for ${c.input}${c.bundle ? ' (from its manifest and events; the bundle is not verified here: audit-evidence verify)' : ''}${opts.privileged ? ' (administrator events only)' : ''}`).join('\n')}\n`);
   }
   await out.end();
   if (spool && opts.junit) {

@@ -14,6 +14,7 @@ import { EPHEMERAL_WARNING } from '../bundle/manifest.js';
 import { checkZone, parseTimeOption } from './options.js';
 import { UserError, EXIT_FINDINGS, EXIT_OK } from './errors.js';
 import { publishOptions, publishReport } from './publish.js';
+import { checklistSummary } from '../checks/checklist.js';
 import { parseStorageUrl } from '../publish/target.js';
 
 export interface CollectCliOptions {
@@ -123,6 +124,7 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   err(`completeness (${c.profile}): ${completenessLine(c)}${c.pass ? '' : ' (recorded in the bundle; collect\'s exit code does not depend on it: gate on it with audit-evidence verify --require-complete or audit-evidence check)'}`);
   if (p.previous_bundle?.gap) err(`WARNING: the chain has a known gap from ${p.previous_bundle.gap.start} to ${p.previous_bundle.gap.end} (accepted with --allow-gap, recorded in the manifest)`);
   if (p.previous_bundle?.key_change) err(`note: the signing key changed: ${p.previous_bundle.file} was signed by key ${p.previous_bundle.key_change.previous_keyid}, this bundle by ${p.signer.keyid} (recorded in the manifest)`);
+  say(checklistSummary(result.checklist));
   if (key.ephemeral) err('WARNING: the signer of this bundle is UNVERIFIABLE (ephemeral key); use --key with a key from audit-evidence keygen for real evidence.');
   // CloudTrail digest validation (cloudtrail-s3 sources): a trail whose files were changed, deleted or
   // are not covered by a valid, chained digest is a finding: exit 1, like a partial source.
@@ -154,7 +156,7 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
       sources: p.sources.map((s) => ({ name: s.name, type: s.type, status: s.status, status_reason: s.status_reason, ok: OK_STATUSES.has(s.status), records_read: s.records_read, events: s.events, rejects: s.rejects, skipped: s.skipped, outside_period: s.outside_period, counts_reconcile: s.counts_reconcile, warnings: s.warnings, ...(s.settings?.cloudtrail_digests ? { cloudtrail_digests: s.settings.cloudtrail_digests } : {}) })),
       totals: p.totals, events: { count: p.events.count, by_category: p.events.by_category, privileged: p.events.privileged },
       completeness: { profile: c.profile, pass: c.pass, rows: c.rows, complete_rows: c.complete_rows, percent_complete: c.percent_complete, failed_because: c.failed_because, failing_rules: c.failing_rules ?? {} },
-      previous_bundle: p.previous_bundle, warnings: result.warnings,
+      previous_bundle: p.previous_bundle, warnings: result.warnings, checklist: result.checklist,
       ...(published ? { published } : {}),
     }, null, 2)}\n`);
   } else {

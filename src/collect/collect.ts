@@ -37,6 +37,7 @@ import { openBundle, BundleReadError, EntryReadError } from '../bundle/zip-reade
 import { verifyBundle, formatFailure } from '../bundle/verify.js';
 import { failingRules } from '../checks/report.js';
 import { summaryHtml, type SampleRow } from '../bundle/html.js';
+import { checklist, ChecklistStats, type ChecklistLine } from '../checks/checklist.js';
 import { verifyDoc } from '../bundle/verify-doc.js';
 import {
   COLLECTOR_NAME, COLLECTOR_VERSION, COMPLETENESS_FILE, CSV_FILE, OCSF_FILE, ENVELOPE_FILE, EPHEMERAL_WARNING, EVENTS_FILE, MANIFEST_FILE,
@@ -88,6 +89,8 @@ export interface CollectResult {
   /** Sources that are not complete or empty (partial, failed, unreadable). */
   incomplete: SourceEntry[];
   warnings: string[];
+  /** The auditor's checklist as the page shows it. */
+  checklist: ChecklistLine[];
 }
 
 const LIVE_KIND: Record<string, SourceInfo['kind']> = { postgres: 'postgresql', mysql: 'mysql', 'gcp-logging': 'gcp', cloudtrail: 'aws', 'cloudtrail-s3': 'aws', 'cloudwatch-logs': 'aws', bytebase: 'bytebase' };
@@ -253,6 +256,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const sample: SampleRow[] = [];
     const privilegedByCategory: Record<string, number> = {};
     let privileged = 0;
+    const checklistStats = new ChecklistStats();
     const entries: SourceEntry[] = [];
     const rawFiles: Array<{ name: string; deflated: DeflatedEntry; sha256: string }> = [];
     const extraFiles: Array<{ name: string; data: Buffer; sha256: string }> = [];
@@ -303,6 +307,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
             }
             if (rawLine('event')) await raw.flush();
             checker.add(ev);
+            checklistStats.add(ev);
             c.events++;
             bump(byCategory, ev.category);
             bump(cats, ev.category);
@@ -449,7 +454,8 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       ...(probes ? { probes } : {}),
     };
     for (const line of ocsfFormatter.notExportedLines()) warnings.push(`${OCSF_FILE}: ${line}`);
-    const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, days, daysBySource, hoursBySource, sample, privilegedByCategory, sampleLimit: config.bundle.sampleRows, findings: report.findings, retentionMinDays: config.retentionMinDays }));
+    const checklistLines = checklist({ stats: checklistStats, predicate, retentionMinDays: config.retentionMinDays });
+    const html = Buffer.from(summaryHtml({ predicate, categoriesBySource, days, daysBySource, hoursBySource, sample, privilegedByCategory, sampleLimit: config.bundle.sampleRows, findings: report.findings, retentionMinDays: config.retentionMinDays, checklist: checklistLines }));
     const verifyMd = Buffer.from(verifyDoc({ keyid, ephemeral: o.key.ephemeral, demo: !!o.demo }));
 
     const files: Array<ZipItem & { sha256: string }> = [
@@ -485,7 +491,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     await placeBundle(partial, o.out, !!o.force);
     temps.keep(partial);
     const size = (await stat(o.out)).size;
-    return { out: o.out, size, statement, manifestSha256: sha256Hex(manifest), incomplete: entries.filter((s) => !OK_STATUSES.has(s.status)), warnings };
+    return { out: o.out, size, statement, manifestSha256: sha256Hex(manifest), incomplete: entries.filter((s) => !OK_STATUSES.has(s.status)), warnings, checklist: checklistLines };
   } finally {
     for (const f of outputs) f.destroy();
     if (work) { await rm(work, { recursive: true, force: true }); temps.keep(work); }

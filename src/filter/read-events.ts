@@ -34,7 +34,7 @@ export const NORMALIZED = 'normalized';
 export const BUNDLE = 'evidence bundle events (not verified here: audit-evidence verify checks the bundle)';
 
 /** A file that starts with a zip local header (an evidence bundle). */
-function isZip(path: string): boolean {
+export function isZip(path: string): boolean {
   let fd: number | null = null;
   try {
     fd = openSync(path, 'r');

@@ -142,6 +142,17 @@ sources:
     expect(html).toMatch(/<tr><td>files<\/td><td>none found<\/td>/);
     const v = await (await import('../helpers/cli.js')).runCli(['verify', out, '--pubkey', join(dir, 'k.pub.pem')]);
     expect(v.code, v.stderr).toBe(0);
+    // The auditor's checklist, on the page and in check --json: the live sources' rosters (count
+    // and where read), their retention against the 30 days required, the file source's gaps.
+    const c = await (await import('../helpers/cli.js')).runCli(['check', out, '--json']);
+    const lines = JSON.parse(c.stdout).checklist[0].lines as Array<{ id: string; status: string; evidence: string[] }>;
+    console.log(`checklist of a bundle from two live PostgreSQL servers and a file source:\n${lines.map((l) => `${l.status.toUpperCase()}: ${l.id}\n  ${l.evidence.join('\n  ')}`).join('\n')}`);
+    expect(lines.map((l) => [l.id, l.status])).toEqual([...html.matchAll(/<tr data-check="([^"]+)" data-status="([^"]+)">/g)].map((m) => [m[1], m[2]]));
+    const by = Object.fromEntries(lines.map((l) => [l.id, l]));
+    expect(by['admin-roles-enumerable'].status).toBe('not met');
+    expect(by['admin-roles-enumerable'].evidence).toEqual([expect.stringMatching(/^no admin roster for files /), expect.stringMatching(/^weekly: \d+ \(live:weekly\)$/), expect.stringMatching(/^dated: \d+ \(live:dated\)$/)]);
+    expect(by['retention-tamper-evident'].status).toBe('not met');
+    expect(by['retention-tamper-evident'].evidence).toEqual(expect.arrayContaining([expect.stringMatching(/^weekly: keeps 7 days, less than 30 days/), expect.stringMatching(/^dated: retention unknown/)]));
   });
 });
 

@@ -19,12 +19,29 @@ export interface Roster { entries: RosterEntry[] }
 
 export function emptyRoster(): Roster { return { entries: [] }; }
 
+const globs = new Map<string, RegExp>();
+/**
+ * A principal matches a name case-insensitively; a '*' in it stands for one or more letters or
+ * digits (no '_', '/', ':' or '.'), e.g. the hex suffix IAM Identity Center gives the role of a
+ * permission set: AWSReservedSSO_AdministratorAccess_* does not match AWSReservedSSO_AdministratorAccess_RO_ab12.
+ */
+function matches(principal: string, names: string[]): boolean {
+  const p = principal.toLowerCase();
+  if (!p.includes('*')) return names.includes(p);
+  let re = globs.get(p);
+  if (!re) {
+    re = new RegExp(`^${p.split('*').map((x) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('[a-z0-9]+')}$`);
+    globs.set(p, re);
+  }
+  return names.some((n) => re!.test(n));
+}
+
 /** Marks an event privileged when its user, session user or role is on the roster. Pure: returns a new event when changed. */
 export function applyRoster(e: AuditEvent, roster: Roster): AuditEvent {
   if (roster.entries.length === 0) return e;
   const names = [e.user.name, e.user.id, e.user.session_user, e.user.role].filter((x): x is string => !!x).map((x) => x.toLowerCase());
   if (names.length === 0) return e;
-  const hits = roster.entries.filter((r) => (r.instance == null || r.instance === e.source.instance) && names.includes(r.principal.toLowerCase()));
+  const hits = roster.entries.filter((r) => (r.instance == null || r.instance === e.source.instance) && matches(r.principal, names));
   if (hits.length === 0) return e;
   const reasons = [...new Set([...e.privileged.reasons, ...hits.map((h) => `roster:${h.reason}`)])];
   return { ...e, privileged: { value: true, reasons } };

@@ -15,6 +15,8 @@ import { findAdapter } from '../../sources/registry.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { readAwsAdmins } from '../../roster/aws-iam.js';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import { readSsoAdmins } from '../../roster/aws-sso.js';
 import { withRoster } from '../roster.js';
 import { awsRetention, readTrails } from '../../retention/aws.js';
 import { LiveResult, ProgressLine } from '../progress.js';
@@ -34,6 +36,12 @@ export interface CloudTrailSourceConfig {
   iam_roster?: boolean;
   /** IAM endpoint override (tests, private endpoints). */
   iam_endpoint?: string;
+  /** The organization's management account: also read IAM Identity Center's admin permission sets (default false). */
+  sso_roster?: boolean;
+  /** Region of the Identity Center instance (default: the first region). */
+  sso_region?: string;
+  /** sso-admin endpoint override (tests, private endpoints). */
+  sso_endpoint?: string;
   /** Requests per second per region; LookupEvents allows 2. */
   requests_per_second?: number;
   /** Events per page (LookupEvents allows up to 50). */
@@ -69,6 +77,10 @@ export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
     if (c.iam_roster === false) res.settings.iam_roster = { read: false, why: 'iam_roster: false in the config' };
     else if (c.endpoint && !c.iam_endpoint) res.settings.iam_roster = { read: false, why: 'endpoint is overridden and iam_endpoint is not set' };
     else await readIamRoster();
+    if (c.sso_roster === true) {
+      if (c.endpoint && !c.sso_endpoint) res.settings.sso_roster = { read: false, why: 'endpoint is overridden and sso_endpoint is not set' };
+      else await readSsoRoster();
+    }
     const retries: Record<string, number> = {};
     const perRegion: Record<string, { pages: number; events: number; complete: boolean }> = {};
     let events = 0;
@@ -155,6 +167,24 @@ export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
       res.settings.iam_roster = { read_from: 'IAM GetAccountAuthorizationDetails', read_at: at, error: `${(e as { name?: string }).name ?? 'Error'}: ${(e as Error).message}` };
       res.warn(`the IAM admin roster could not be read (${(e as { name?: string }).name ?? 'Error'}: ${(e as Error).message}): events are marked privileged by their action only; grant iam:GetAccountAuthorizationDetails`);
     } finally { iam.destroy(); }
+  }
+
+  /** IAM Identity Center's admin permission sets, from the management account (config sso_roster). */
+  async function readSsoRoster(): Promise<void> {
+    const region = c.sso_region ?? c.regions?.[0] ?? 'us-east-1';
+    const sso = new SSOAdminClient({ region, maxAttempts: 3, ...(c.profile ? { profile: c.profile } : {}), ...(c.sso_endpoint ? { endpoint: c.sso_endpoint } : {}) });
+    const at = new Date().toISOString();
+    const from = `IAM Identity Center (sso-admin) in ${region}`;
+    try {
+      const r = await readSsoAdmins(sso, `live:${c.name} ${from}, read ${at}`, c.name);
+      res.roster = [...(res.roster ?? []), ...r.entries];
+      res.settings.sso_roster = { read_from: from, read_at: at, ...r.facts };
+      if (r.facts.not_judged.length) res.warn(`IAM Identity Center permission sets not judged for the admin roster: ${r.facts.not_judged.map((x) => `${x.permission_set} (${x.why})`).join('; ')}`);
+    } catch (e) {
+      const why = `${(e as { name?: string }).name ?? 'Error'}: ${(e as Error).message}`;
+      res.settings.sso_roster = { read_from: from, read_at: at, error: why };
+      res.warn(`the IAM Identity Center admin roster could not be read (${why}): SSO administrators are known only where IAM lists their roles; grant sso:ListInstances, sso:ListPermissionSets, sso:DescribePermissionSet, sso:ListManagedPoliciesInPermissionSet, sso:GetInlinePolicyForPermissionSet, sso:ListCustomerManagedPolicyReferencesInPermissionSet, sso:ListAccountsForProvisionedPermissionSet, sso:ListAccountAssignments`);
+    } finally { sso.destroy(); }
   }
 
   /** The trails, their S3 buckets' lifecycle and Object Lock: where the events are kept, how long. */

@@ -49,6 +49,10 @@ export interface GcpLoggingSourceConfig {
   iam_roster?: boolean;
   /** Resource Manager host for tests and private endpoints (uses `port` and `insecure` too). */
   resource_manager_endpoint?: string;
+  /** Permissions of custom roles, when IAM's roles.get cannot be read. */
+  custom_roles?: Record<string, string[]>;
+  /** IAM API base URL (roles.get) override: tests and private endpoints; no credentials are sent to it. */
+  iam_endpoint?: string;
 }
 
 const RESOURCE = /^(projects|folders|organizations|billingAccounts)\/[^/\s]+$/;
@@ -77,6 +81,33 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
   const c = cfg as unknown as GcpLoggingSourceConfig;
   const res = new LiveResult();
 
+  /** A custom role's permissions: from the config's custom_roles, else IAM roles.get (REST). */
+  async function customRolePermissions(role: string): Promise<{ permissions: string[] | null; from: string; why?: string }> {
+    const given = c.custom_roles?.[role];
+    if (given) return { permissions: given, from: 'config custom_roles' };
+    if (c.api_endpoint && !c.iam_endpoint) return { permissions: null, from: 'nowhere', why: 'not in custom_roles, and IAM is not read: api_endpoint is overridden and iam_endpoint is not set' };
+    const base = (c.iam_endpoint ?? 'https://iam.googleapis.com').replace(/\/+$/, '');
+    const url = `${base}/v1/${role}`;
+    try {
+      let body: { includedPermissions?: string[] };
+      if (c.iam_endpoint) {
+        const r = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+        if (!r.ok) return { permissions: null, from: `IAM roles.get ${url}`, why: `IAM roles.get answered HTTP ${r.status}${r.status === 403 ? ' (grant iam.roles.get, or list the role in custom_roles)' : ''}` };
+        body = await r.json() as { includedPermissions?: string[] };
+      } else {
+        const { GoogleAuth } = await import('google-auth-library');
+        const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'], ...(c.key_file ? { keyFile: c.key_file } : {}) });
+        const client = await auth.getClient();
+        const r = await client.request<{ includedPermissions?: string[] }>({ url, timeout: 30_000 });
+        body = r.data;
+      }
+      return { permissions: body.includedPermissions ?? [], from: `IAM roles.get ${url}` };
+    } catch (e) {
+      const status = (e as { status?: number; response?: { status?: number } }).response?.status ?? (e as { status?: number }).status;
+      return { permissions: null, from: `IAM roles.get ${url}`, why: `IAM roles.get failed: ${status ? `HTTP ${status}` : (e as Error).message}${status === 403 ? ' (grant iam.roles.get, or list the role in custom_roles)' : ''}` };
+    }
+  }
+
   async function readIamRoster(): Promise<void> {
     const opts = {
       ...(c.key_file ? { keyFilename: c.key_file } : {}),
@@ -95,12 +126,15 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
     };
     try {
       const resources = (c.resources ?? []).filter((r) => !r.startsWith('billingAccounts/'));
-      const r = await readGcpAdmins(resources, policyOf, `live:${c.name} Resource Manager getIamPolicy, read ${at}`, c.name);
+      const r = await readGcpAdmins(resources, policyOf, `live:${c.name} Resource Manager getIamPolicy, read ${at}`, c.name, customRolePermissions);
       res.roster = r.entries;
       res.settings.iam_roster = { read_from: 'Resource Manager getIamPolicy (policy version 3)', read_at: at, ...r.facts };
       const failed = r.facts.read.filter((x) => x.error);
       if (failed.length) res.warn(`IAM policies not read for ${failed.map((x) => `${x.resource} (${x.error})`).join(', ')}: the admin roster misses their administrators; grant resourcemanager.projects/folders/organizations.getIamPolicy`);
-      if (r.facts.custom_roles_not_judged.length) res.warn(`custom roles not judged for the admin roster (their permissions are not read): ${[...new Set(r.facts.custom_roles_not_judged.map((x) => x.role))].join(', ')}`);
+      if (r.facts.custom_roles_not_judged.length) {
+        const byRole = new Map(r.facts.custom_roles_not_judged.map((x) => [x.role, x.why]));
+        res.warn(`custom roles not judged for the admin roster (their permissions could not be had): ${[...byRole].map(([role, why]) => `${role} (${why})`).join('; ')}`);
+      }
     } finally {
       await Promise.all(Object.values(clients).map((x) => x.close().catch(() => undefined)));
     }

@@ -176,6 +176,9 @@ table.verdict td li{margin:.05em 0;break-inside:avoid}
 table.verdict td ul.cols2{columns:3 19em;column-gap:1.5em}
 .small{font-size:.9em;color:var(--muted)}
 table.sources td ul{margin:0;padding-left:1.1em}
+table.checklist td{overflow-wrap:anywhere;font-size:.93em}
+table.checklist td ul{margin:0;padding-left:1.1em}
+table.checklist td:nth-child(2){min-width:12em}
 table.sources .src{font-weight:600}
 table.sources td:first-child{min-width:14em}
 details summary{cursor:pointer;color:#1f4e79}

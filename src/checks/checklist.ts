@@ -145,7 +145,7 @@ export function checklist(i: ChecklistInput): ChecklistLine[] {
   // 4. Queryable by user, action, resource and time.
   {
     const text = 'The log can be queried by user, action, resource and time';
-    const how = 'one JSON object per event (events.jsonl, events.csv) with user.name, action.name, resource.name and timestamp as separate fields; audit-evidence filter --user --action --resource --since --until selects on them';
+    const how = 'user.name, action.name, resource.name and timestamp are separate fields of every row of events.jsonl and events.csv; audit-evidence filter --user --action --resource --since --until selects on them';
     if (s.rows === 0) out.push(line(4, 'queryable', text, 'unknown', ['no events']));
     else if (s.fourComplete === s.rows) out.push(line(4, 'queryable', text, 'met', [`${n(s.rows)} rows: ${how}`]));
     else out.push(line(4, 'queryable', text, 'not met', [`${n(s.rows - s.fourComplete)} rows cannot be found by every key (${missingText(s.missing)})`, how]));
@@ -184,16 +184,20 @@ export function checklist(i: ChecklistInput): ChecklistLine[] {
     const worse = (x: ChecklistStatus) => { if (x === 'not met' || (x === 'unknown' && status === 'met')) status = x; };
     if (!rets || rets.length === 0) { worse('unknown'); reasons.push('retention: not read (check read log files: check the bundle collect wrote, which records how long each source keeps its records)'); }
     else {
+      // Sources with the same answer are listed together (five file sources give one line, not five).
+      const groups = new Map<string, string[]>();
+      const add = (text: string, name: string) => { groups.set(text, [...(groups.get(text) ?? []), name]); };
       for (const r of rets) {
         const k = r.retention;
-        if (!k || k.days === null) { worse('unknown'); reasons.push(`${r.name}: retention unknown: ${k?.basis ?? 'not read'}`); }
-        else if (k.days < i.retentionMinDays) { worse('not met'); reasons.push(`${r.name}: keeps ${k.estimated ? 'about ' : ''}${formatDays(k.days)}, less than ${i.retentionMinDays} days (${k.basis})`); }
-        else reasons.push(`${r.name}: keeps ${k.estimated ? 'about ' : ''}${formatDays(k.days)} (${k.basis})`);
+        if (!k || k.days === null) { worse('unknown'); add(`retention unknown: ${k?.basis ?? 'not read'}`, r.name); }
+        else if (k.days < i.retentionMinDays) { worse('not met'); add(`keeps ${k.estimated ? 'about ' : ''}${formatDays(k.days)}, less than ${i.retentionMinDays} days (${k.basis})`, r.name); }
+        else add(`keeps ${k.estimated ? 'about ' : ''}${formatDays(k.days)} (${k.basis})`, r.name);
       }
+      for (const [text, names] of groups) reasons.push(`${names.join(', ')}: ${text}`);
     }
     if (p) {
       if (p.signer.ephemeral) { worse('not met'); reasons.push(`tamper-evidence: signed with an EPHEMERAL key (id ${p.signer.keyid}): anyone could re-sign a changed copy`); }
-      else reasons.push(`tamper-evident: DSSE Ed25519 signature by key ${p.signer.keyid} over the manifest, a sha256 per file and a Merkle root over the events (audit-evidence verify)`);
+      else reasons.push(`tamper-evident: Ed25519 (DSSE) signature by key ${p.signer.keyid} over the manifest, sha256 of every file, Merkle root over the events (audit-evidence verify)`);
     } else { worse('unknown'); reasons.push('tamper-evidence: log files carry no signature; collect signs a bundle'); }
     out.push(line(7, 'retention-tamper-evident', text, status, reasons));
   }
@@ -207,8 +211,8 @@ export function checklist(i: ChecklistInput): ChecklistLine[] {
       out.push(line(8, 'siem-ingestion', text, 'unknown', ['no events']));
     } else {
       const exportable = s.rows - s.untimed;
-      const how = `audit-evidence normalize ${p ? 'events.jsonl ' : ''}--output-format ocsf writes OCSF 1.8.0 JSON Lines${p ? ' (or set bundle.ocsf: true to include events.ocsf.jsonl in the bundle)' : ''}`;
-      if (exportable === s.rows) out.push(line(8, 'siem-ingestion', text, 'met', [`possible, not in ${p ? 'the bundle' : 'the input'}: ${how}; all ${n(s.rows)} events have a timestamp, which OCSF requires`]));
+      const how = `audit-evidence normalize ${p ? 'events.jsonl ' : ''}--output-format ocsf writes OCSF 1.8.0${p ? ' (bundle.ocsf: true puts it in the bundle)' : ''}`;
+      if (exportable === s.rows) out.push(line(8, 'siem-ingestion', text, 'met', [`possible, not in ${p ? 'the bundle' : 'the input'}: ${how}; all ${n(s.rows)} events have the timestamp OCSF requires`]));
       else out.push(line(8, 'siem-ingestion', text, 'not met', [`${n(s.untimed)} of ${n(s.rows)} events have no timestamp and cannot be exported to OCSF`, how]));
     }
   }

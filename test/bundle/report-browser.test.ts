@@ -15,8 +15,9 @@ import { validateHtml } from '../helpers/html-validate.js';
 import type { BrowserContext } from 'playwright-core';
 
 export const SHOTS = join(ROOT, 'test-output/screenshots');
-/** The demo page must stay shorter than this at 1280 px (it was about 18,600 px before issue 13). */
-export const DEMO_HEIGHT_BOUND = 4500;
+/** The demo page must stay shorter than this at 1280 px (it was about 18,600 px before issue 13;
+ *  4,500 until issue 17 added the auditor's checklist, eight lines with evidence, about 540 px). */
+export const DEMO_HEIGHT_BOUND = 4800;
 /** The verdict, the sources and both charts of the demo page must end within this many pixels. */
 export const FIRST_SCREEN = 1500;
 

@@ -98,7 +98,7 @@ describe('the checklist from a bundle manifest', () => {
     expect(lines.map((l) => `${l.n} ${l.status}`)).toEqual(['1 met', '2 met', '3 met', '4 met', '5 met', '6 met', '7 met', '8 met']);
     const l = byId(lines);
     expect(l['admin-roles-enumerable'].evidence).toEqual(['s0: 1 (live:s0 pg_roles)']);
-    expect(l['retention-tamper-evident'].evidence).toEqual(['s0: keeps 400 days (a 400-day bucket)', expect.stringMatching(/^tamper-evident: DSSE Ed25519 signature by key k1/)]);
+    expect(l['retention-tamper-evident'].evidence).toEqual(['s0: keeps 400 days (a 400-day bucket)', expect.stringMatching(/^tamper-evident: Ed25519 \(DSSE\) signature by key k1/)]);
     expect(l['siem-ingestion'].evidence[0]).toMatch(/^events\.ocsf\.jsonl: 2 OCSF 1\.8\.0 records/);
     expect(checklistSummary(lines)).toMatch(/^auditor's checklist: 8 met, 0 not met, 0 unknown/);
   });

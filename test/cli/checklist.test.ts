@@ -47,8 +47,8 @@ describe("the auditor's checklist", () => {
     expect(by['admin-roles-enumerable']).toMatchObject({ status: 'met', evidence: expect.arrayContaining(['configuration roster (config): listed by hand, applies to every source']) });
     expect(by['siem-ingestion']).toMatchObject({ status: 'met', evidence: [expect.stringMatching(/^events\.ocsf\.jsonl: \d+ OCSF 1\.8\.0 records, each validated/)] });
     expect(by['retention-tamper-evident'].status).toBe('unknown');
-    expect(by['retention-tamper-evident'].evidence).toContain('pg: retention unknown: read from files: how long their writer keeps them cannot be told from the files (read the source live)');
-    expect(by['retention-tamper-evident'].evidence.at(-1)).toMatch(/^tamper-evident: DSSE Ed25519 signature by key [0-9a-f]{64}/);
+    expect(by['retention-tamper-evident'].evidence).toContain('pg, mariadb, aws: retention unknown: read from files: how long their writer keeps them cannot be told from the files (read the source live)');
+    expect(by['retention-tamper-evident'].evidence.at(-1)).toMatch(/^tamper-evident: Ed25519 \(DSSE\) signature by key [0-9a-f]{64}/);
     expect(by['four-fields'].status).toMatch(/met/);
     for (const l of c.lines) expect(l.evidence.length).toBeGreaterThan(0);
     // retention.short ran in check from the manifest: one finding per source, the threshold collect used.

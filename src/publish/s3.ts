@@ -24,6 +24,10 @@ export function s3Client(o: StoreOptions): S3Client {
     region: o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     followRegionRedirects: true,
     maxAttempts: 3,
+    // The SDK's default logger is silent, except that for a streaming upload it falls back to
+    // console.warn ('An error was encountered in a non-retryable streaming request.') on any error,
+    // e.g. the 412 that tells publish the key exists. publish reports every error itself.
+    logger: { trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     ...(o.profile ? { profile: o.profile } : {}),
     ...(o.endpoint ? { endpoint: o.endpoint, forcePathStyle: true } : {}),
   });

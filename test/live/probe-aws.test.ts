@@ -6,6 +6,8 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startIam, type IamAccount, type IamServer } from '../helpers/servers/iam.js';
 import { startCloudTrail, deliverLater, type CtServer } from '../helpers/servers/cloudtrail.js';
+import { gzipSync } from 'node:zlib';
+import { startS3, type S3Server } from '../helpers/servers/s3.js';
 import { probeSource, ProbeError } from '../../src/probe/run.js';
 import type { SourceProbeReport } from '../../src/probe/types.js';
 
@@ -101,5 +103,56 @@ describe('probe on AWS (IAM query API + CloudTrail LookupEvents, local servers)'
     await expect(probeSource({ ...source(), probe: { wait: 3 } })).rejects.toThrow(ProbeError);
     await expect(probeSource({ ...source(), probe: { wait: 3 } })).rejects.toThrow(/probe\.iam_role names the dedicated IAM role/);
     await expect(probeSource(source({ iam_endpoint: undefined }))).rejects.toThrow(/never calls the public IAM endpoint/);
+  }, 60_000);
+});
+
+// The same probe read back from the trail's files: the local IAM server's records are delivered as a
+// CloudTrail log file (gzip, {"Records": [...]}, the trail's key layout) to the local S3 server after
+// a delay, and read by the cloudtrail-s3 source; a trail that delivers nothing names the trail settings.
+describe('probe on AWS read back from the trail\'s S3 files (cloudtrail-s3)', () => {
+  let iam: IamServer | undefined;
+  let s3: S3Server | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  afterEach(async () => { timers.forEach(clearTimeout); await Promise.all([iam?.stop(), s3?.stop()]); iam = undefined; s3 = undefined; });
+
+  async function servers(deliver: boolean) {
+    s3 = await startS3();
+    s3.createBucket('trail-bucket');
+    const bucket = s3;
+    iam = await startIam(account(), {
+      onWrite: (r) => {
+        if (!deliver) return;
+        timers.push(setTimeout(() => {
+          const t = new Date(String(r.eventTime));
+          const day = t.toISOString().slice(0, 10).replace(/-/g, '/');
+          const stamp = t.toISOString().slice(0, 16).replace(/[-:]/g, '');
+          bucket.putObject('trail-bucket', `AWSLogs/111122223333/CloudTrail/us-east-1/${day}/111122223333_CloudTrail_us-east-1_${stamp}Z_${String(r.eventID).slice(0, 16)}.json.gz`,
+            gzipSync(JSON.stringify({ Records: [r] })));
+        }, 1500));
+      },
+    });
+  }
+  const source = (probe: Record<string, unknown> = {}) => ({
+    name: 'trail', type: 'cloudtrail-s3', bucket: 'trail-bucket', accounts: ['111122223333'], regions: ['us-east-1'], validate_digests: false,
+    endpoint: s3!.endpoint, retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    probe: { iam_role: 'ae-probe-target', iam_endpoint: iam!.endpoint, wait: 10, ...probe },
+  });
+
+  test('both actions are found in the delivered log files', async () => {
+    await servers(true);
+    const r = await probeSource(source(), { pollMs: 500 });
+    const c = byName(r);
+    console.log(JSON.stringify(r.results.filter((x) => x.status !== 'not_probed').map((x) => [x.category, x.status, x.delay_ms, x.event?.action, x.reason])));
+    expect(c['change_execution:tag the dedicated role']!.status, c['change_execution:tag the dedicated role']!.reason ?? '').toBe('found');
+    expect(c['permission_change:deny-all inline policy on the dedicated role']!.status).toBe('found');
+    expect(c['permission_change:deny-all inline policy on the dedicated role']!.delay_ms).toBeGreaterThanOrEqual(1000);
+  }, 60_000);
+
+  test('a trail that delivers nothing: not found, naming the event selectors and global service events', async () => {
+    await servers(false);
+    const r = await probeSource(source({ wait: 2 }), { pollMs: 500 });
+    const x = byName(r)['change_execution:tag the dedicated role']!;
+    expect(x.status).toBe('not_found');
+    expect(x.likely_setting).toMatch(/the trail does not log write management events .*\(IncludeGlobalServiceEvents false: IAM calls are not delivered\)/);
   }, 60_000);
 });

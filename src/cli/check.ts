@@ -21,7 +21,7 @@ import { JUnitSpool } from '../checks/junit.js';
 import { CATEGORIES } from '../checks/rules/category-empty.js';
 import type { Category } from '../event/build.js';
 import { addEventInputOptions, inputSummaryLines, listOption, loadRosterOption, resolveWindow, type EventInputOptions } from './filter.js';
-import { checkZone } from './options.js';
+import { checkZone, maxRecordOption } from './options.js';
 import { UserError, EXIT_OK, EXIT_FINDINGS } from './errors.js';
 
 interface CheckCliOptions extends EventInputOptions {
@@ -185,7 +185,7 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
     // reports them (time.outside-window) instead of silently dropping them.
     for await (const item of readEvents(files, {
       format: opts.format,
-      options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
+      options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null, ...maxRecordOption(opts.maxRecordBytes) },
       redact: { parameters: opts.redactParameters ?? 'matching' },
       onInput: ({ input, format, how }) => {
         if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`);

@@ -15,13 +15,13 @@ import { buildSelector } from '../filter/select.js';
 import { lastWeek, weekFrom, type Window } from '../filter/window.js';
 import { CATEGORIES } from '../checks/rules/category-empty.js';
 import type { Category, EventOutcome } from '../event/build.js';
-import { checkZone, parseTimeOption, resolveOutputFormat, OUTPUT_FORMATS, type OutputFormat } from './options.js';
+import { checkZone, maxRecordOption, parseTimeOption, resolveOutputFormat, OUTPUT_FORMATS, type OutputFormat } from './options.js';
 import { UserError } from './errors.js';
 
 /** Options shared by check and filter for reading events and choosing a window. */
 export interface EventInputOptions {
   format: string; logLinePrefix?: string; timezone?: string; instance?: string;
-  since?: string; until?: string; week?: string | boolean; admins?: string; redactParameters?: 'matching' | 'all';
+  since?: string; until?: string; week?: string | boolean; admins?: string; redactParameters?: 'matching' | 'all'; maxRecordBytes?: string;
 }
 
 export function addEventInputOptions(c: Command): Command {
@@ -34,7 +34,8 @@ export function addEventInputOptions(c: Command): Command {
     .option('--until <time>', 'window end, exclusive')
     .option('--week [start]', 'the last 7 full days (in --timezone), or the 7 days from the given date')
     .option('--admins <file>', 'admin roster: one principal per line (# comments, optional "principal,reason"), or JSON {"principals":[...]}')
-    .addOption(new Option('--redact-parameters <mode>', 'bind parameters of raw logs (pgaudit log_parameter): matching (redacted when the statement names a secret-like column) or all').choices(['matching', 'all']).default('matching'));
+    .addOption(new Option('--redact-parameters <mode>', 'bind parameters of raw logs (pgaudit log_parameter): matching (redacted when the statement names a secret-like column) or all').choices(['matching', 'all']).default('matching'))
+    .option('--max-record-bytes <n>', 'reject a raw record longer than this, keeping its first 4096 characters and its hash (default 8 MiB)');
 }
 
 export function resolveWindow(o: EventInputOptions, zone: string | undefined, now = new Date()): Window {
@@ -136,7 +137,7 @@ export async function runFilter(inputArgs: string[], opts: FilterOptions): Promi
   let rejected = 0;
   for await (const item of readEvents(files, {
     format: opts.format,
-    options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null },
+    options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null, ...maxRecordOption(opts.maxRecordBytes) },
     since: window.since, until: window.until, redact: { parameters: opts.redactParameters ?? 'matching' },
     onInput: ({ input, format, how }) => { if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`); },
   }, summary, normalized)) {

@@ -10,7 +10,7 @@ import { formatIds } from '../sources/registry.js';
 import { TextWriter } from '../export/writer.js';
 import { EventFormatter } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
-import { checkZone, parseTimeOption, resolveOutputFormat, OUTPUT_FORMATS, type OutputFormat } from './options.js';
+import { checkZone, maxRecordOption, parseTimeOption, resolveOutputFormat, OUTPUT_FORMATS, type OutputFormat } from './options.js';
 import { UserError } from './errors.js';
 
 const MAX_REJECTS_SHOWN = 5;
@@ -111,13 +111,6 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   for (const line of formatter.notExportedLines()) process.stderr.write(`audit-evidence: ${line}\n`);
   process.stderr.write(`audit-evidence: ${formatSummaryLine(summary)}\n`);
   return exitForInputs(summary);
-}
-
-function maxRecordOption(v: string | undefined): { maxRecordBytes?: number } {
-  if (v === undefined) return {};
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1024) throw new UserError(`--max-record-bytes must be a whole number of at least 1024 (got '${v}')`);
-  return { maxRecordBytes: n };
 }
 
 /**

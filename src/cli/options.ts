@@ -55,3 +55,11 @@ export function resolveOutputFormat<K extends string>(o: { outputFormat?: string
   }
   return kinds[0]!;
 }
+
+/** --max-record-bytes: a whole number of at least 1024 (normalize, check, filter). */
+export function maxRecordOption(v: string | undefined): { maxRecordBytes?: number } {
+  if (v === undefined) return {};
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1024) throw new UserError(`--max-record-bytes must be a whole number of at least 1024 (got '${v}')`);
+  return { maxRecordBytes: n };
+}

@@ -18,6 +18,8 @@ export interface FileSourceSettings extends SourceConfig {
   format: string;
   log_line_prefix?: string;
   timezone?: string;
+  /** A record longer than this is rejected with its head and hash (--max-record-bytes; default 8 MiB). */
+  max_record_bytes?: number;
 }
 
 /** Path shown in events and messages: relative to the base when the pattern was, else absolute. */
@@ -42,6 +44,7 @@ export function openFileSource(cfg: FileSourceSettings, ctx: SourceRunContext, s
   const formats = new Set<string>();
   const options: AdapterOptions = {
     logLinePrefix: cfg.log_line_prefix, timezone: cfg.timezone ?? undefined, instance: cfg.name,
+    ...(cfg.max_record_bytes !== undefined ? { maxRecordBytes: cfg.max_record_bytes } : {}),
   };
   const applyWindow = fo.applyWindow ?? true;
 

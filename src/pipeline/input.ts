@@ -5,7 +5,7 @@ import { stat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import type { InputSource } from './types.js';
+import type { InputDamage, InputSource } from './types.js';
 
 export const HEAD_BYTES = 64 * 1024;
 
@@ -93,16 +93,20 @@ async function walk(dir: string, failed: FailedInput[] | undefined, seen: Set<st
 
 /** Opens a file (or '-' for stdin), transparently gunzipping, and reads its head. */
 export async function openInput(name: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<InputSource> {
-  let raw: NodeJS.ReadableStream;
-  if (name === '-') raw = stdin;
-  else {
-    raw = createReadStream(name, { highWaterMark: 256 * 1024 });
-  }
-  return openStream(name, raw);
+  if (name === '-') return openStream(name, stdin);
+  return openStream(name, createReadStream(name, { highWaterMark: 256 * 1024 }), { reopen: () => createReadStream(name, { highWaterMark: 256 * 1024 }) });
+}
+
+export interface OpenStreamOptions {
+  /**
+   * Reads the same bytes again from the start (a file can be; stdin cannot). With it, damage found
+   * inside a gzip member costs no byte zlib could produce before it (see salvageGzip).
+   */
+  reopen?: () => NodeJS.ReadableStream | AsyncIterable<Buffer>;
 }
 
 /** Wraps any byte stream (file, stdin, a live pull) as an InputSource. */
-export async function openStream(name: string, raw: NodeJS.ReadableStream | AsyncIterable<Buffer>): Promise<InputSource> {
+export async function openStream(name: string, raw: NodeJS.ReadableStream | AsyncIterable<Buffer>, so: OpenStreamOptions = {}): Promise<InputSource> {
   const it = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   const first: Buffer[] = [];
   let firstLen = 0;
@@ -138,6 +142,9 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
   let readError: unknown = null;
   let gunzip: ReturnType<typeof createGunzip> | null = null;
   let rawIt: AsyncIterator<Buffer>;
+  /** Compressed offset and length of the write zlib is working on (where damage is found). */
+  let writeAt = 0;
+  let writeLen = 0;
   if (gzip) {
     const g = createGunzip();
     gunzip = g;
@@ -150,7 +157,11 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
         // The last 8 bytes (a member's CRC32 and size trailer) are held back and written alone at
         // the end, so a failed check of the last member costs none of the data before it.
         let carry: Buffer | null = null;
-        const write = (b: Buffer) => new Promise<void>((res, rej) => { g.write(b, (e) => (e ? rej(e) : res())); });
+        let at = 0;
+        const write = (b: Buffer) => new Promise<void>((res, rej) => {
+          writeAt = at; writeLen = b.length;
+          g.write(b, (e) => { if (e) rej(e); else { at += b.length; res(); } });
+        });
         for await (const c of rawChunks()) {
           const b: Buffer = carry ? Buffer.concat([carry, c]) : c;
           if (b.length <= 8) { carry = b; continue; }
@@ -172,8 +183,11 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
     const what = err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message) ? 'the gzip data is truncated' : `the gzip data is corrupt (${err.message})`;
     source.damage = { message: what, compressedOffset: gunzip ? gunzip.bytesWritten : null, offset: delivered };
   };
+  /** Bytes recovered after damage (salvageGzip), delivered before the end. */
+  let salvaged: Buffer[] = [];
   const decoded: AsyncIterator<Buffer> = {
     async next() {
+      if (salvaged.length > 0) { const value = salvaged.shift()!; delivered += value.length; return { done: false, value }; }
       if (source.damage) return { done: true, value: undefined };
       try {
         const r = await rawIt.next();
@@ -184,6 +198,17 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
           throw new InputError(`cannot read ${name}: ${gzip ? 'reading the gzip data failed: ' : ''}${(readError as Error | null)?.message ?? (e as Error).message}`);
         }
         damaged(e);
+        // zlib drops what it decompressed in the write that failed: inflate the same bytes again,
+        // the failing stretch in ever smaller writes, to recover every byte before the damage.
+        const dmg = source.damage as InputDamage | null;
+        if (so.reopen && dmg && !/truncated/.test(dmg.message)) {
+          const r = await salvageGzip(so.reopen, writeAt, writeLen, delivered).catch(() => null);
+          if (r && r.bufs.length > 0) {
+            salvaged = r.bufs;
+            source.damage = { ...dmg, offset: delivered + r.bufs.reduce((a, b) => a + b.length, 0), compressedOffset: r.compressedOffset };
+            return this.next();
+          }
+        }
         return { done: true, value: undefined };
       }
     },
@@ -253,4 +278,69 @@ function drain(stream: NodeJS.ReadableStream & { pause(): unknown; resume(): unk
       }
     },
   };
+}
+
+/**
+ * Recovers the bytes zlib produced in a write that failed on damage (Node's zlib drops the output
+ * of the failing call). zlib's state cannot be copied, so the stream is read again from the start
+ * with a fresh inflater: everything before the failing write in large writes, the failing write in
+ * smaller ones, narrowing the damage from `len` bytes to one in passes (about 64 writes a pass).
+ * Returns the decompressed bytes after the first `skip` (those already delivered), up to the
+ * damage, and the compressed offset where it was found. Only damaged input pays for this.
+ */
+export async function salvageGzip(
+  reopen: () => NodeJS.ReadableStream | AsyncIterable<Buffer>, start: number, len: number, skip: number,
+): Promise<{ bufs: Buffer[]; compressedOffset: number } | null> {
+  let step = Math.max(1, Math.ceil(len / 64));
+  for (let pass = 0; pass < 8; pass++) {
+    const r = await inflatePass(reopen, start, len, step, skip);
+    if (r === null) return null;
+    if (step === 1) return { bufs: r.bufs, compressedOffset: r.failAt };
+    start = r.failAt; len = step; step = Math.max(1, Math.ceil(step / 64));
+  }
+  return null;
+}
+
+async function inflatePass(
+  reopen: () => NodeJS.ReadableStream | AsyncIterable<Buffer>, start: number, len: number, step: number, skip: number,
+): Promise<{ bufs: Buffer[]; failAt: number } | null> {
+  const g = createGunzip();
+  const bufs: Buffer[] = [];
+  let seen = 0;
+  let failed = false;
+  g.on('data', (c: Buffer) => {
+    const from = Math.max(0, skip - seen);
+    seen += c.length;
+    if (from < c.length) bufs.push(from > 0 ? c.subarray(from) : c);
+  });
+  let pending: ((ok: boolean) => void) | null = null;
+  const settle = (ok: boolean): void => { const p = pending; pending = null; p?.(ok); };
+  g.on('error', () => { failed = true; settle(false); });
+  // Each write is processed and its output delivered ('data' runs before setImmediate) before the next.
+  const write = (b: Buffer) => new Promise<boolean>((res) => {
+    if (failed) { res(false); return; }
+    pending = res;
+    g.write(b, (e) => { if (e || failed) settle(false); else setImmediate(() => settle(!failed)); });
+  });
+  let pos = 0;
+  const src = reopen();
+  try {
+    for await (const c0 of src as AsyncIterable<Buffer | string>) {
+      const c = typeof c0 === 'string' ? Buffer.from(c0) : c0;
+      let i = 0;
+      while (i < c.length) {
+        const abs = pos + i;
+        if (abs >= start + len) { g.destroy(); return null; } // no damage found again: give up
+        const n = abs < start ? Math.min(c.length - i, start - abs) : Math.min(c.length - i, step - ((abs - start) % step));
+        if (!(await write(c.subarray(i, i + n)))) { g.destroy(); return abs < start ? null : { bufs, failAt: abs - ((abs - start) % step) }; }
+        i += n;
+      }
+      pos += c.length;
+    }
+  } finally {
+    const d = src as { destroy?: () => void };
+    d.destroy?.();
+  }
+  g.destroy();
+  return null;
 }

@@ -13,6 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createHash, type Hash } from 'node:crypto';
 import { sha256Hex } from '../event/hash.js';
 import type { RawRecord } from './types.js';
+import { DEFAULT_MAX_RECORD_BYTES, KEPT_HEAD } from './lines.js';
 
 export interface JsonFrameOptions {
   /** Input name for locations. */
@@ -28,9 +29,7 @@ export interface JsonFrameOptions {
   maxRecordBytes?: number;
 }
 
-export const DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024;
-/** Characters of an over-long or long damaged stretch kept in its reject (the hash covers all of it). */
-export const KEPT_HEAD = 4096;
+export { DEFAULT_MAX_RECORD_BYTES, KEPT_HEAD };
 
 // The framer validates each record it frames (JSON.parse, once) and hands the parsed value to the
 // adapter through this cache, so resynchronizing costs no second parse. Keyed by the record object

@@ -133,12 +133,13 @@ export function mutate(orig: Buffer, kind: MutationKind, rnd: () => number): Mut
 
 export interface RunResult { outcomes: Outcome[]; summary: RunSummary; error: Error | null }
 
-export async function runBytes(name: string, bytes: Buffer, format: string, options: AdapterOptions, chunk = 65536): Promise<RunResult> {
+export async function runBytes(name: string, bytes: Buffer, format: string, options: AdapterOptions, chunk = 65536, reopen = true): Promise<RunResult> {
   const summary = emptySummary();
   const outcomes: Outcome[] = [];
   async function* chunks() { for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk); }
   try {
-    const input = await openStream(name, chunks());
+    // Like a file (openInput), the bytes can be read again: gzip damage salvages every byte before it.
+    const input = await openStream(name, chunks(), reopen ? { reopen: chunks } : {});
     for await (const o of normalizeInputs([input], { format, options }, summary)) outcomes.push(o);
     return { outcomes, summary, error: null };
   } catch (e) {

@@ -4,10 +4,12 @@ import { describe, expect, test, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, symlinkSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, gunzipSync, constants as zc } from 'node:zlib';
 import { runBytes } from '../helpers/mutation.js';
 import { runCli } from '../helpers/cli.js';
 import { frameJson } from '../../src/pipeline/json-frames.js';
+import { LineSplitter } from '../../src/pipeline/lines.js';
+import { createHash } from 'node:crypto';
 import type { Outcome } from '../../src/pipeline/types.js';
 
 const CT_LINES = 'fixtures/cloudtrail/Security-Datasets__ec2_proxy_s3_exfiltration_2020-09-14011940.json'; // 103 JSON Lines
@@ -119,6 +121,35 @@ describe('salvaging compressed input', () => {
     const r = await runBytes('audit.log.gz', z, 'mariadb-audit', {});
     expect(events(r.outcomes)).toHaveLength(MARIADB_EVENTS);
     expect(rejects(r.outcomes).at(-1)!.reason).toMatch(/gzip data is corrupt/);
+  });
+  test('corruption found mid-chunk: every record zlib can decompress before the corrupt point is kept (the failing write is inflated again)', async () => {
+    const t = readFileSync(MARIADB);
+    const z = gzipSync(t);
+    // A flipped byte in the middle of the deflate data that zlib reports as corrupt (not a CRC error).
+    let p = Math.floor(z.length / 2);
+    let bad: Buffer | null = null;
+    for (; p < z.length - 20 && !bad; p++) {
+      const b = Buffer.from(z); b[p] ^= 0xff;
+      try { gunzipSync(b); } catch (e) { if (!/check/i.test((e as Error).message)) { bad = b; p--; } }
+    }
+    expect(bad).not.toBeNull();
+    // What zlib can produce from the bytes before the flipped one: its complete lines are records that must be kept.
+    const before = gunzipSync(z.subarray(0, p), { finishFlush: zc.Z_SYNC_FLUSH });
+    const complete = before.subarray(0, before.lastIndexOf(10) + 1).toString().split('\n').filter(Boolean).length;
+    expect(complete).toBeGreaterThan(20);
+    // The whole file is one chunk: before the salvage, zlib's failing call dropped all of it.
+    const r = await runBytes('audit.log.gz', bad!, 'mariadb-audit', {}, 1 << 20);
+    expect(r.error).toBeNull();
+    const kept = r.outcomes.filter((o) => o.kind !== 'reject' && (o.raw.location.line ?? 0) <= complete).length;
+    const base = await clean(MARIADB, 'mariadb-audit');
+    expect(kept).toBe(base.outcomes.filter((o) => (o.raw.location.line ?? 0) <= complete).length);
+    expect(kept).toBeGreaterThan(20);
+    const last = rejects(r.outcomes).at(-1)!;
+    expect(last.reason).toMatch(/gzip data is corrupt .* at compressed byte \d+, after \d+ decompressed bytes/);
+    expect(r.summary.reconciled).toBe(true);
+    // Without a way to read the bytes again (stdin), the records of the failing write are lost, as before.
+    const s = await runBytes('audit.log.gz', bad!, 'mariadb-audit', {}, 1 << 20, false);
+    expect(s.outcomes.filter((o) => o.kind !== 'reject').length).toBeLessThan(kept);
   });
   test('concatenated gzip members are read in full', async () => {
     const t = readFileSync(MARIADB);
@@ -270,5 +301,108 @@ describe('input isolation (CLI)', () => {
     const r = await runCli(['normalize', join(dir, 'trails', 'README')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot tell the format/);
+  });
+});
+
+// Issue 10 (wave 3): the size bound in the line splitter and the line formats' framers.
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+describe('over-long lines and records in line formats are rejected in bounded memory (--max-record-bytes)', () => {
+  const LIMIT = 100_000;
+  test('the splitter: an over-long line is cut to its head and hashed whole, fed in small chunks; CRLF and the next line intact', () => {
+    const long = `A${'y'.repeat(3_000_000)}\u00e9Z`;
+    const bytes = Buffer.from(`first\r\n${long}\r\nnext\n`);
+    const s = new LineSplitter({ maxLineBytes: LIMIT });
+    const out = [];
+    for (let i = 0; i < bytes.length; i += 4093) out.push(...s.push(bytes.subarray(i, i + 4093)));
+    out.push(...s.end());
+    expect(out.map((l) => l.text.length)).toEqual([5, 4096, 4]);
+    expect(out[1]!.oversize!.sha256).toBe(sha(long));
+    expect(out[1]!.oversize!.chars).toBe(long.length);
+    expect(out[1]!.byteLength).toBe(Buffer.byteLength(long) + 2);
+    expect(out[2]).toMatchObject({ text: 'next', line: 3, byteOffset: 7 + Buffer.byteLength(long) + 2 });
+  });
+  test('the splitter holds no more than the limit plus one chunk of an over-long line', () => {
+    const s = new LineSplitter({ maxLineBytes: LIMIT });
+    const chunk = Buffer.alloc(65536, 0x61);
+    for (let i = 0; i < 200; i++) s.push(chunk); // 13 MB without a newline
+    const held = (s as unknown as { partsLen: number }).partsLen;
+    expect(held).toBe(0);
+    const [l] = s.end();
+    expect(l!.oversize!.chars).toBe(200 * 65536);
+  });
+  test('MariaDB: a 3 MB line is one reject with its head and hash, every other record read', async () => {
+    const base = await clean(MARIADB);
+    const ls = lines(MARIADB);
+    const long = `20261122 22:20:04,vm,root,localhost,4,9,QUERY,mysql,'SELECT \\'${'x'.repeat(3_000_000)}\\'',0`;
+    ls.splice(20, 0, long);
+    const r = await runBytes(MARIADB, join_(ls), 'mariadb-audit', { maxRecordBytes: LIMIT });
+    expect(r.error).toBeNull();
+    expect(events(r.outcomes)).toHaveLength(events(base.outcomes).length);
+    const rj = rejects(r.outcomes);
+    expect(rj).toHaveLength(1);
+    expect(rj[0]!.raw.location.line).toBe(21);
+    expect(rj[0]!.raw.text.length).toBe(4096);
+    expect(rj[0]!.raw.sha256).toBe(sha(long));
+    expect(rj[0]!.reason).toMatch(/longer than the limit of 100000 bytes \(--max-record-bytes\)/);
+    expect(r.summary.reconciled).toBe(true);
+  });
+  test('pgaudit stderr: an over-long line and an over-long multi-line record are rejects; the records after them are read', async () => {
+    const base = await clean(PG_STDERR);
+    const ls = lines(PG_STDERR);
+    const k = ls.findIndex((l) => /AUDIT: SESSION/.test(l));
+    const prefix = ls[k]!.slice(0, ls[k]!.indexOf('LOG:'));
+    const single = `${prefix}LOG:  AUDIT: SESSION,99,1,READ,SELECT,,,SELECT '${'z'.repeat(300_000)}',<not logged>`;
+    const multiHead = `${prefix}LOG:  AUDIT: SESSION,98,1,READ,SELECT,,,"SELECT 1`;
+    const cont = Array.from({ length: 40 }, (_, i) => `\t-- ${i} ${'w'.repeat(5000)}`);
+    ls.splice(k, 0, single, multiHead, ...cont, `\t",<not logged>`);
+    const r = await runBytes(PG_STDERR, join_(ls), 'pgaudit', { maxRecordBytes: LIMIT });
+    expect(r.error).toBeNull();
+    expect(events(r.outcomes)).toHaveLength(events(base.outcomes).length);
+    const rj = rejects(r.outcomes);
+    expect(rj).toHaveLength(2);
+    expect(rj[0]!.raw.sha256).toBe(sha(single));
+    expect(rj[1]!.raw.sha256).toBe(sha([multiHead, ...cont, `\t",<not logged>`].join('\n')));
+    expect(rj[1]!.raw.location).toMatchObject({ line: k + 2, line_end: k + 2 + cont.length + 1 });
+    for (const x of rj) { expect(x.raw.text.length).toBe(4096); expect(x.reason).toMatch(/--max-record-bytes/); }
+    expect(r.summary.reconciled).toBe(true);
+  });
+  test('pgaudit csvlog: an over-long quoted field is one reject, reading resumes at the next row', async () => {
+    const base = await clean(PG_CSV);
+    const ls = lines(PG_CSV);
+    const row = ls[5]!;
+    const q = row.indexOf(',"') + 2;
+    const long = `${row.slice(0, q)}${'v'.repeat(150_000)}\n${'v'.repeat(150_000)}${row.slice(q)}`;
+    ls.splice(5, 0, long);
+    const r = await runBytes(PG_CSV, join_(ls), 'pgaudit', { maxRecordBytes: LIMIT });
+    expect(r.error).toBeNull();
+    expect(events(r.outcomes).length).toBe(events(base.outcomes).length);
+    const rj = rejects(r.outcomes);
+    expect(rj.length).toBeGreaterThanOrEqual(1);
+    expect(rj.every((x) => x.raw.text.length <= 4096 && /--max-record-bytes/.test(x.reason))).toBe(true);
+    expect(r.summary.reconciled).toBe(true);
+  });
+  test('Percona CSV and XML: an over-long record is one reject with its head and hash', async () => {
+    const f = 'fixtures/percona-audit/audit.csv';
+    const base = await clean(f);
+    const ls = lines(f);
+    const k = ls.findIndex((l) => l.startsWith('"Query"'));
+    const long = ls[k]!.replace('select count(*) from one', `select '${'p'.repeat(250_000)}'`);
+    ls.splice(k, 0, long);
+    const r = await runBytes(f, join_(ls), 'percona-audit', { maxRecordBytes: LIMIT });
+    expect(events(r.outcomes)).toHaveLength(events(base.outcomes).length);
+    expect(rejects(r.outcomes).map((x) => x.raw.sha256).sort()).toEqual([...rejects(base.outcomes).map((x) => x.raw.sha256), sha(long)].sort());
+
+    const x = 'fixtures/percona-audit/audit-new.xml';
+    const xb = await clean(x);
+    const t = readFileSync(x, 'utf8');
+    const at = t.indexOf('<AUDIT_RECORD>');
+    const rec = `<AUDIT_RECORD>\n<NAME>Query</NAME>\n<SQLTEXT>${'q'.repeat(300_000)}</SQLTEXT>\n</AUDIT_RECORD>\n`;
+    const rx = await runBytes(x, Buffer.from(t.slice(0, at) + rec + t.slice(at)), 'percona-audit', { maxRecordBytes: LIMIT });
+    expect(events(rx.outcomes)).toHaveLength(events(xb.outcomes).length);
+    const xr = rejects(rx.outcomes).filter((o) => /--max-record-bytes/.test(o.reason));
+    expect(rejects(rx.outcomes)).toHaveLength(rejects(xb.outcomes).length + 1);
+    expect(xr).toHaveLength(1);
+    expect(xr[0]!.raw.text.length).toBe(4096);
+    expect(xr[0]!.raw.sha256).toBe(sha(rec));
   });
 });

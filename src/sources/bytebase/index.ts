@@ -34,8 +34,8 @@ export const adapter: FormatAdapter = {
     if (/"auditLogs"\s*:\s*\[/.test(head) && /\/auditLogs\//.test(head)) return 0.9;
     return 0;
   },
-  records(input) {
-    return frameJson(input.chunks, { file: input.name, unwrap: ['auditLogs'] });
+  records(input, options) {
+    return frameJson(input.chunks, { file: input.name, unwrap: ['auditLogs'], maxRecordBytes: options.maxRecordBytes });
   },
   async *normalize(records, ctx): AsyncIterable<Outcome> {
     const policies = new Map<string, PolicySnapshot>();

@@ -49,8 +49,8 @@ export const adapter: FormatAdapter = {
     + 'JSON arrays, JSON Lines and single events, aws cloudtrail lookup-events output',
   sniff: sniffCloudTrail,
   redaction: 'json',
-  records(input) {
-    return frameJson(input.chunks, { file: input.name, unwrap: ['Records', 'Events'] });
+  records(input, options) {
+    return frameJson(input.chunks, { file: input.name, unwrap: ['Records', 'Events'], maxRecordBytes: options.maxRecordBytes });
   },
   async *normalize(records: AsyncIterable<RawRecord>, ctx): AsyncIterable<Outcome> {
     const instance = typeof ctx.options.instance === 'string' ? ctx.options.instance : null;

@@ -67,7 +67,7 @@ export const adapter: FormatAdapter = {
   sniff: sniffCloudWatch,
   async *records(input: InputSource, options: AdapterOptions): AsyncGenerator<RawRecord> {
     const fixedGroup = typeof options.logGroup === 'string' ? options.logGroup : null;
-    for await (const f of frameJson(input.chunks, { file: input.name, unwrap: ['events'] })) {
+    for await (const f of frameJson(input.chunks, { file: input.name, unwrap: ['events'], maxRecordBytes: options.maxRecordBytes })) {
       if (f.error) { yield f; continue; }
       const baseLine = f.location.line ?? 1;
       const baseByte = f.location.byte_offset ?? 0;
@@ -77,7 +77,7 @@ export const adapter: FormatAdapter = {
         yield f;
         continue;
       }
-      const parsed = parseJsonObject(f.text);
+      const parsed = parseJsonObject(f);
       if ('error' in parsed) { yield { ...f, error: `not a JSON object (${parsed.error})` }; continue; }
       const v = parsed.value;
       if (v.messageType === 'CONTROL_MESSAGE') { (f as Tagged)[GROUP] = { group: null, stream: null, kind: 'control' }; yield f; continue; }

@@ -8,12 +8,13 @@
 // https://dev.mysql.com/doc/refman/8.0/en/audit-log-file-formats.html
 // https://docs.percona.com/percona-server/8.0/audit-log-plugin.html
 // Values are escaped as the five XML entities plus numeric references (&#10; for new lines).
+import { createHash, type Hash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { rawRecord } from '../../pipeline/record.js';
+import { DEFAULT_MAX_RECORD_BYTES, KEPT_HEAD } from '../../pipeline/lines.js';
 import type { RawRecord } from '../../pipeline/types.js';
 
 const OPEN = '<AUDIT_RECORD';
-const MAX_RECORD_CHARS = 8 * 1024 * 1024;
 
 function countLines(s: string, from: number, to: number): number {
   let k = 0;
@@ -56,8 +57,11 @@ export function recordEnd(buf: string, start: number): number {
  * Text between records that is not XML filler, and a record cut off at the end of the input,
  * become records with `error` set.
  */
-export async function* splitXmlRecords(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<RawRecord> {
+export async function* splitXmlRecords(chunks: AsyncIterable<Buffer>, file: string, maxChars = DEFAULT_MAX_RECORD_BYTES): AsyncGenerator<RawRecord> {
+  const MAX_RECORD_CHARS = maxChars;
   const decoder = new StringDecoder('utf8');
+  /** An over-long record being skipped up to the next <AUDIT_RECORD: its head, hash and where it began. */
+  let skip: { hash: Hash; head: string; chars: number; line: number; byte: number; index: number } | null = null;
   let buf = '';
   let line = 1; // line of buf[0]
   let byte = 0; // byte offset of buf[0]
@@ -77,7 +81,34 @@ export async function* splitXmlRecords(chunks: AsyncIterable<Buffer>, file: stri
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineEnd++;
     return rawRecord(text, { file, line: l, line_end: lineEnd, byte_offset: byte + Buffer.byteLength(pre), index: index++ }, error);
   };
+  const skipped = (): RawRecord => {
+    const k = skip!;
+    skip = null;
+    return {
+      text: k.head, sha256: k.hash.digest('hex'),
+      location: { file, line: k.line, line_end: line, byte_offset: k.byte, index: k.index },
+      error: `<AUDIT_RECORD> longer than the limit of ${MAX_RECORD_CHARS} characters (--max-record-bytes) without closing: ${k.chars} characters up to the next record; the first ${KEPT_HEAD} are kept, the hash covers all of them`,
+    };
+  };
+  const skipTo = (n: number): void => {
+    const t = buf.slice(0, n);
+    skip!.hash.update(t);
+    skip!.chars += t.length;
+    if (skip!.head.length < KEPT_HEAD) skip!.head += t.slice(0, KEPT_HEAD - skip!.head.length);
+    consume(n);
+  };
   function* drain(final: boolean): Generator<RawRecord> {
+    if (skip !== null) {
+      // Skipping an over-long record: hashed as it streams, up to the next record start.
+      const next = buf.indexOf(OPEN, 1);
+      if (next < 0) {
+        skipTo(final ? buf.length : Math.max(0, buf.length - OPEN.length));
+        if (final) yield skipped();
+        return;
+      }
+      skipTo(next);
+      yield skipped();
+    }
     for (;;) {
       const start = buf.indexOf(OPEN);
       if (start < 0) {
@@ -107,8 +138,8 @@ export async function* splitXmlRecords(chunks: AsyncIterable<Buffer>, file: stri
       }
       if (end < 0 && !final && buf.length > MAX_RECORD_CHARS) end = -2;
       if (end === -2) {
-        yield make(0, buf.length, `<AUDIT_RECORD> longer than ${MAX_RECORD_CHARS} characters without closing: damaged`);
-        consume(buf.length);
+        skip = { hash: createHash('sha256'), head: '', chars: 0, line, byte, index: index++ };
+        skipTo(buf.length);
         return;
       }
       if (end < 0) {

@@ -5,6 +5,7 @@
 // Options: instance.
 import type { FormatAdapter, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
 import { frameJson, parseJsonObject } from '../../pipeline/json-frames.js';
+import { recordLimit } from '../../pipeline/lines.js';
 import { redactJsonRecord } from '../../redact/json.js';
 import { redactTextRecord } from '../../redact/text.js';
 import { event, reject } from '../../pipeline/record.js';
@@ -56,7 +57,7 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
       if ('error' in e) yield reject(raw, e.error); else yield event(e, raw);
       continue;
     }
-    const p = parseJsonObject(raw0.text);
+    const p = parseJsonObject(raw0); // the framer's parse, reused (one parse per record)
     if ('error' in p) { yield reject(raw0, p.error); continue; }
     const raw = redactJsonRecord(raw0, p.value);
     const e = mapEnterpriseJson(p.value, raw, source('json', instance));
@@ -71,14 +72,15 @@ export const adapter: FormatAdapter = {
   description: 'MySQL Enterprise Audit log files (audit.log / audit.json): JSON format (objects with "class", "event", "connection_id"), old-style and new-style XML (<AUDIT_RECORD> with RECORD_ID)',
   sniff: (head) => sniff(head),
   redaction: 'json',
-  async *records(input) {
+  async *records(input, options) {
+    const max = recordLimit(options);
     // XML or JSON from a sample of the head (a stray first line or a BOM must not decide it).
     const h = input.head.toString('utf8', 0, 16384);
     const xml = h.search(/<AUDIT_RECORD\b/);
     const json = h.search(/\{\s*"(?:timestamp|class|id)"\s*:/);
     const isXml = xml >= 0 && (json < 0 || xml < json) ? true : xml < 0 && json < 0 ? firstChar(h) === '<' : false;
-    if (isXml) yield* splitXmlRecords(input.chunks, input.name);
-    else yield* frameJson(input.chunks, { file: input.name });
+    if (isXml) yield* splitXmlRecords(input.chunks, input.name, max);
+    else yield* frameJson(input.chunks, { file: input.name, maxRecordBytes: max });
   },
   normalize,
 };

@@ -5,8 +5,8 @@
 //   connection records: NAME,RECORD,TIMESTAMP,CONNECTION_ID,STATUS,USER,PRIV_USER,OS_LOGIN,PROXY_USER,HOST,IP,DB
 //   audit start / stop: NAME,RECORD,TIMESTAMP,MYSQL_VERSION,STARTUP_OPTIONS,OS_VERSION
 // https://docs.percona.com/percona-server/8.0/audit-log-plugin.html
-import { splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
-import { rawFromLines } from '../../pipeline/record.js';
+import { DEFAULT_MAX_RECORD_BYTES, splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
+import { OversizeLines, oversizeRecord, rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 
 const MAX_LINES = 10000;
@@ -14,26 +14,58 @@ const MAX_LINES = 10000;
 export const CSV_RECORD_START = /^"[A-Za-z][A-Za-z ]{0,30}","\d+_\d{4}-\d\d-\d\dT/;
 
 /** Frames CSV records: lines are joined while a quoted field is open (odd number of quotes). */
-export async function* frameCsvRecords(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<RawRecord> {
+export async function* frameCsvRecords(chunks: AsyncIterable<Buffer>, file: string, maxBytes = DEFAULT_MAX_RECORD_BYTES): AsyncGenerator<RawRecord> {
   let pending: Line[] = [];
   let quotes = 0;
-  for await (const l of splitLines(chunks)) {
+  let bytes = 0;
+  /** The open record once it grew past the limit (--max-record-bytes): hashed as it goes, never held whole. */
+  let big: OversizeLines | null = null;
+  for await (const l of splitLines(chunks, { maxLineBytes: maxBytes })) {
+    if (l.oversize) {
+      // Over the limit: rejected with its head and hash. An open record it continued is rejected
+      // too; reading resumes at the next record start.
+      if (big) { yield big.record(); big = null; }
+      else if (pending.length > 0) yield rawFromLines(file, pending, `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its line ${l.line} is rejected on its own`);
+      pending = []; quotes = 0; bytes = 0;
+      yield oversizeRecord(file, l);
+      continue;
+    }
+    const start = CSV_RECORD_START.test(l.text);
+    if (big) {
+      if (!start) {
+        big.add(l);
+        quotes += quoteCount(l.text);
+        if (quotes % 2 === 0) { yield big.record(); big = null; quotes = 0; }
+        continue;
+      }
+      yield big.record(); big = null; quotes = 0;
+    }
     if (pending.length === 0 && l.text.trim() === '') continue;
-    if (pending.length > 0 && CSV_RECORD_START.test(l.text)) {
+    if (pending.length > 0 && start) {
       // A record start while a quoted field is open: the open record is damaged (a lost line or a
       // stray quote); it costs itself only, and this line starts the next record.
       yield rawFromLines(file, pending, `damaged CSV record: a quoted field is still open when the next record starts at line ${l.line}`);
-      pending = []; quotes = 0;
+      pending = []; quotes = 0; bytes = 0;
+    }
+    if (pending.length > 0 && bytes + l.byteLength > maxBytes) {
+      big = new OversizeLines(file, pending, maxBytes);
+      big.add(l);
+      pending = []; bytes = 0;
+      quotes += quoteCount(l.text);
+      if (quotes % 2 === 0) { yield big.record(); big = null; quotes = 0; }
+      continue;
     }
     pending.push(l);
+    bytes += l.byteLength;
     quotes += quoteCount(l.text);
-    if (quotes % 2 === 0) { yield rawFromLines(file, pending); pending = []; quotes = 0; continue; }
+    if (quotes % 2 === 0) { yield rawFromLines(file, pending); pending = []; quotes = 0; bytes = 0; continue; }
     if (pending.length >= MAX_LINES) {
       yield rawFromLines(file, pending, `a quoted field stays open for ${MAX_LINES} lines: not a CSV audit record`);
-      pending = []; quotes = 0;
+      pending = []; quotes = 0; bytes = 0;
     }
   }
-  if (pending.length) yield rawFromLines(file, pending, 'truncated CSV record: the input ends inside a quoted field');
+  if (big) yield big.record();
+  else if (pending.length) yield rawFromLines(file, pending, 'truncated CSV record: the input ends inside a quoted field');
 }
 
 export interface CsvFields { values: string[]; quoted: boolean[] }

@@ -7,6 +7,7 @@
 import type { AuditEvent } from '../../event/types.generated.js';
 import type { FormatAdapter, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
 import { frameJson, parseJsonObject } from '../../pipeline/json-frames.js';
+import { recordLimit } from '../../pipeline/lines.js';
 import { redactJsonRecord } from '../../redact/json.js';
 import { redactTextRecord } from '../../redact/text.js';
 import { event, reject } from '../../pipeline/record.js';
@@ -80,7 +81,7 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
       const x = parseXmlRecord(t);
       out = 'error' in x ? x : mapAuditRecord(x.fields, x.attributes, raw, source(x.style === 'old' ? 'xml-old' : 'xml-new', instance));
     } else if (t.startsWith('{')) {
-      const p = parseJsonObject(raw.text);
+      const p = parseJsonObject(raw); // the framer's parse, reused (one parse per record)
       if (!('error' in p)) raw = redactJsonRecord(raw, p.value);
       if ('error' in p) out = p;
       else if (p.value.audit_record && typeof p.value.audit_record === 'object') {
@@ -104,11 +105,12 @@ export const adapter: FormatAdapter = {
   description: 'Percona Server audit_log plugin files (audit.log) in OLD / NEW XML (<AUDIT_RECORD> with RECORD), JSON ({"audit_record":...}) or CSV format',
   sniff: (head) => sniff(head),
   redaction: 'json',
-  async *records(input) {
+  async *records(input, options) {
     const v = variantOf(input.head.toString('utf8', 0, 16384));
-    if (v === 'xml') yield* splitXmlRecords(input.chunks, input.name);
-    else if (v === 'csv') yield* frameCsvRecords(input.chunks, input.name);
-    else yield* frameJson(input.chunks, { file: input.name });
+    const max = recordLimit(options);
+    if (v === 'xml') yield* splitXmlRecords(input.chunks, input.name, max);
+    else if (v === 'csv') yield* frameCsvRecords(input.chunks, input.name, max);
+    else yield* frameJson(input.chunks, { file: input.name, maxRecordBytes: max });
   },
   normalize,
 };

@@ -8,12 +8,11 @@
 // So a row has 23 (12 and older), 24 (13) or 26 (14 to 17) columns. Some collectors drop
 // application_name (CloudNativePG's test data: 23 columns ending with the backend type), so the
 // layout is told from the row, not from a fixed count.
-import { splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
-import { rawFromLines } from '../../pipeline/record.js';
+import { DEFAULT_MAX_RECORD_BYTES, splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
+import { OversizeLines, oversizeRecord, rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import { pgValue, splitConnectionFrom, type LogLine, type TimeReader } from './log-line.js';
 
-const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 /** A line that starts a csvlog row: a time stamp followed by a comma. */
 export const CSVLOG_ROW_START = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [^,\s]+)?,/;
 
@@ -22,16 +21,58 @@ export const CSVLOG_ROW_START = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [^
  * a new row obviously starts (a time stamp and a comma at the start of a line) was truncated: it is
  * yielded as it is and the reader rejects it, so it never swallows the rows after it.
  */
-export async function* frameCsvlog(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<RawRecord> {
+export async function* frameCsvlog(chunks: AsyncIterable<Buffer>, file: string, maxBytes = DEFAULT_MAX_RECORD_BYTES): AsyncGenerator<RawRecord> {
   let cur: Line[] = [];
   let open = false;
   let bytes = 0;
-  for await (const line of splitLines(chunks)) {
+  /** The open row once it grew past the limit: hashed as it goes, never held whole. */
+  let big: OversizeLines | null = null;
+  /** Line number of an over-long line: the lines after it up to the next row start are what is left of its row. */
+  let tailOf: number | null = null;
+  const tooLong = (n: number): string => `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its line ${n} is rejected on its own`;
+  for await (const line of splitLines(chunks, { maxLineBytes: maxBytes })) {
+    if (line.oversize) {
+      if (big) { yield big.record(); big = null; }
+      else if (cur.length > 0) yield rawFromLines(file, cur, open || tailOf !== null ? tooLong(line.line) : undefined);
+      cur = []; bytes = 0; open = false;
+      yield oversizeRecord(file, line);
+      tailOf = line.line; // its quote may still be open: what follows up to the next row start is the rest of it
+      continue;
+    }
+    const rowStart = CSVLOG_ROW_START.test(line.text);
+    if (tailOf !== null) {
+      if (!rowStart) {
+        if (big) big.add(line);
+        else {
+          cur.push(line); bytes += line.byteLength;
+          if (bytes > maxBytes) { big = new OversizeLines(file, cur, maxBytes); cur = []; bytes = 0; }
+        }
+        continue;
+      }
+      if (big) { yield big.record(); big = null; }
+      else if (cur.length > 0) yield rawFromLines(file, cur, `the rest of the over-long record at line ${tailOf} (record longer than the limit of ${maxBytes} bytes, --max-record-bytes)`);
+      cur = []; bytes = 0; tailOf = null;
+    }
+    if (big) {
+      // An over-long row: its lines are hashed until its quote closes or a new row starts.
+      if (!rowStart) {
+        big.add(line);
+        if (quoteCount(line.text) % 2 === 1) { yield big.record(); big = null; open = false; }
+        continue;
+      }
+      yield big.record(); big = null; open = false;
+    }
     if (cur.length > 0 && open) {
-      if (CSVLOG_ROW_START.test(line.text) || bytes + line.byteLength > MAX_RECORD_BYTES) {
+      if (rowStart) {
         yield rawFromLines(file, cur);
         cur = [];
         open = false;
+      } else if (bytes + line.byteLength > maxBytes) {
+        big = new OversizeLines(file, cur, maxBytes);
+        big.add(line);
+        cur = []; bytes = 0;
+        if (quoteCount(line.text) % 2 === 1) { yield big.record(); big = null; open = false; }
+        continue;
       } else {
         cur.push(line);
         bytes += line.byteLength;
@@ -43,7 +84,8 @@ export async function* frameCsvlog(chunks: AsyncIterable<Buffer>, file: string):
     if (quoteCount(line.text) % 2 === 1) { cur = [line]; bytes = line.byteLength; open = true; continue; }
     yield rawFromLines(file, [line]);
   }
-  if (cur.length > 0) yield rawFromLines(file, cur);
+  if (big) yield big.record();
+  else if (cur.length > 0) yield rawFromLines(file, cur, tailOf !== null ? `the rest of the over-long record at line ${tailOf} (record longer than the limit of ${maxBytes} bytes, --max-record-bytes)` : undefined);
 }
 
 /** Parses one CSV row (RFC 4180 quoting, as PostgreSQL writes it). */

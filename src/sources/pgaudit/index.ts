@@ -5,7 +5,7 @@
 // https://www.postgresql.org/docs/current/runtime-config-logging.html
 // Options read: logLinePrefix (stderr), timezone (time stamps in a zone PostgreSQL names but this
 // tool does not know), instance.
-import { splitLines } from '../../pipeline/lines.js';
+import { recordLimit, splitLines } from '../../pipeline/lines.js';
 import { frameJson } from '../../pipeline/json-frames.js';
 import { rawFromLines, reject } from '../../pipeline/record.js';
 import type { AdapterOptions, FormatAdapter, InputSource, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
@@ -18,22 +18,25 @@ import { unwrapLine } from './wrapped.js';
 import { normalizeCloudSql } from './cloudsql.js';
 import { TimeReader, type LogLine } from './log-line.js';
 import { ServerLogNormalizer, SKIP, type Parsed } from './server-log.js';
+import { redactJsonRecord } from '../../redact/json.js';
+import { redactTextRecord } from '../../redact/text.js';
 
 /** The dialect chosen when framing travels with each record (a symbol: never serialized). */
 const DIALECT = Symbol('pgaudit.dialect');
 type Tagged = RawRecord & { [DIALECT]?: Dialect };
 
-async function* lineRecords(input: InputSource): AsyncGenerator<RawRecord> {
-  for await (const line of splitLines(input.chunks)) yield rawFromLines(input.name, [line]);
+async function* lineRecords(input: InputSource, max: number): AsyncGenerator<RawRecord> {
+  for await (const line of splitLines(input.chunks, { maxLineBytes: max })) yield rawFromLines(input.name, [line]);
 }
 
-function framer(input: InputSource, d: Dialect): AsyncIterable<RawRecord> {
+function framer(input: InputSource, d: Dialect, options: AdapterOptions): AsyncIterable<RawRecord> {
+  const max = recordLimit(options);
   switch (d.variant) {
-    case 'cloudsql': return frameJson(input.chunks, { file: input.name, unwrap: ['entries'] });
-    case 'csvlog': return frameCsvlog(input.chunks, input.name);
-    case 'psql-transcript': return frameTranscript(input.chunks, input.name);
-    case 'stderr': return frameStderr(input.chunks, input.name, d.prefix!);
-    default: return lineRecords(input); // jsonlog, wrapped-stderr: one record per line
+    case 'cloudsql': return frameJson(input.chunks, { file: input.name, unwrap: ['entries'], maxRecordBytes: max });
+    case 'csvlog': return frameCsvlog(input.chunks, input.name, max);
+    case 'psql-transcript': return frameTranscript(input.chunks, input.name, max);
+    case 'stderr': return frameStderr(input.chunks, input.name, d.prefix!, max);
+    default: return lineRecords(input, max); // jsonlog, wrapped-stderr: one record per line
   }
 }
 
@@ -49,6 +52,34 @@ function dialectNotes(d: Dialect, ctx: NormalizeContext): void {
   }
 }
 
+/**
+ * Redaction. jsonlog records are redacted on the value parsed once (src/redact/json.ts), every
+ * other shape by the text pass. Both in place: a lane (src/pipeline/lanes.ts) finds the outer
+ * record of an inner one by the object's identity.
+ */
+function redactInPlace(raw: RawRecord, d: Dialect): void {
+  if (raw.redactions !== undefined) return;
+  if (d.variant === 'jsonlog') {
+    let v: unknown;
+    try { v = JSON.parse(raw.text); } catch { v = undefined; }
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const r = redactJsonRecord(raw, v);
+      if (r !== raw) { raw.text = r.text; raw.redactions = r.redactions; }
+      parsedJsonlog.set(raw, v as Record<string, unknown>);
+      return;
+    }
+  }
+  const r = redactTextRecord(raw);
+  if (r !== raw) raw.text = r.text;
+  raw.redactions = r.redactions;
+}
+
+/** The jsonlog object parsed (and redacted) by redactInPlace, or the text when it did not parse. */
+const parsedJsonlog = new WeakMap<RawRecord, Record<string, unknown>>();
+function jsonlogValue(raw: RawRecord): string | Record<string, unknown> {
+  return parsedJsonlog.get(raw) ?? raw.text;
+}
+
 function parse(d: Dialect, raw: RawRecord, times: TimeReader, ctx: NormalizeContext): Parsed {
   if (raw.text.trim() === '') return { skip: SKIP.blank };
   let line: LogLine | null;
@@ -61,7 +92,7 @@ function parse(d: Dialect, raw: RawRecord, times: TimeReader, ctx: NormalizeCont
       break;
     }
     case 'jsonlog': {
-      const r = parseJsonlogRecord(raw.text, times);
+      const r = parseJsonlogRecord(jsonlogValue(raw), times);
       if ('error' in r) return { reject: r.error };
       line = r.line;
       break;
@@ -98,9 +129,11 @@ export const adapter: FormatAdapter = {
   sniff(head: string): number {
     try { return chooseDialect(head).score; } catch { return 0; }
   },
+  // normalize redacts each record itself: jsonlog on the parsed value, the other shapes by text.
+  redaction: 'json',
   async *records(input: InputSource, options: AdapterOptions): AsyncGenerator<RawRecord> {
     const d = chooseDialect(input.head.toString('utf8'), options.logLinePrefix ?? null);
-    for await (const r of framer(input, d)) {
+    for await (const r of framer(input, d, options)) {
       (r as Tagged)[DIALECT] = d;
       yield r;
     }
@@ -116,6 +149,7 @@ export const adapter: FormatAdapter = {
         n = new ServerLogNormalizer(ctx, { variant: d.variant, transcript: d.variant === 'psql-transcript' });
         dialectNotes(d, ctx);
       }
+      redactInPlace(raw, d);
       if (d.variant === 'cloudsql') { yield normalizeCloudSql(raw, ctx); continue; }
       if (raw.error) { yield reject(raw, raw.error); continue; }
       n.handle(raw, parse(d, raw, times, ctx), out);

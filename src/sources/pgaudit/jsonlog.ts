@@ -9,10 +9,14 @@ import { pgValue, hostValue, type LogLine, type TimeReader } from './log-line.js
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? pgValue(v) : typeof v === 'number' ? String(v) : null);
 
-export function parseJsonlogRecord(text: string, times: TimeReader): { line: LogLine } | { error: string } {
-  const parsed = parseJsonObject(text);
-  if ('error' in parsed) return { error: `jsonlog line is not a JSON object (${parsed.error})` };
-  const o = parsed.value;
+/** A jsonlog record from its text, or from the object the adapter parsed (and redacted) once. */
+export function parseJsonlogRecord(input: string | Record<string, unknown>, times: TimeReader): { line: LogLine } | { error: string } {
+  let o: Record<string, unknown>;
+  if (typeof input === 'string') {
+    const parsed = parseJsonObject(input);
+    if ('error' in parsed) return { error: `jsonlog line is not a JSON object (${parsed.error})` };
+    o = parsed.value;
+  } else o = input;
   if (typeof o.message !== 'string' || typeof o.error_severity !== 'string') {
     return { error: 'jsonlog object has no message or error_severity' };
   }

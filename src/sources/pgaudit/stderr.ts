@@ -2,14 +2,11 @@
 // that spans several lines (multi-line SQL) continues on lines that do not start with the prefix
 // (PostgreSQL starts each of them with a tab).
 // Format: https://www.postgresql.org/docs/current/runtime-config-logging.html#GUC-LOG-LINE-PREFIX
-import { splitLines, type Line } from '../../pipeline/lines.js';
-import { rawFromLines } from '../../pipeline/record.js';
+import { DEFAULT_MAX_RECORD_BYTES, splitLines, type Line } from '../../pipeline/lines.js';
+import { OversizeLines, oversizeRecord, rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import { matchPrefix, type CompiledPrefix, type PrefixValues } from './prefix.js';
 import { pgValue, splitRemote, hostValue, type LogLine, type TimeReader } from './log-line.js';
-
-/** A record larger than this is cut: its continuation lines become records of their own. */
-const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 
 /**
  * The shape of a line's start: runs of digits become '9', runs of letters 'a', other characters
@@ -37,11 +34,23 @@ const DAMAGED_PREFIX = 'damaged record: the line starts like the log_line_prefix
  * damaged time stamp cannot hide an audited statement inside the record before it). A record
  * whose last continuation line is cut by the end of the input is flagged as truncated.
  */
-export async function* frameStderr(chunks: AsyncIterable<Buffer>, file: string, prefix: CompiledPrefix): AsyncGenerator<RawRecord> {
+export async function* frameStderr(chunks: AsyncIterable<Buffer>, file: string, prefix: CompiledPrefix, maxBytes = DEFAULT_MAX_RECORD_BYTES): AsyncGenerator<RawRecord> {
   let cur: Line[] = [];
   let bytes = 0;
+  /** The open record once it grew past the limit: hashed as it goes, never held whole. */
+  let big: OversizeLines | null = null;
   let shape: string | null = null;
-  for await (const line of splitLines(chunks)) {
+  for await (const line of splitLines(chunks, { maxLineBytes: maxBytes })) {
+    if (line.oversize) {
+      // A line longer than the limit: rejected on its own (its head and hash kept). When it
+      // continues an open record, that record is rejected too, saying why.
+      const c = line.text.charCodeAt(0);
+      if (big) { yield big.record(); big = null; }
+      else if (cur.length > 0) yield rawFromLines(file, cur, (c === 0x09 || c === 0x20) ? `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its continuation line ${line.line} is rejected on its own` : undefined);
+      cur = []; bytes = 0;
+      yield oversizeRecord(file, line);
+      continue;
+    }
     const starts = line.text.length > 0 && prefix.regex.test(line.text);
     if (starts) shape = lineShape(line.text);
     // PostgreSQL starts every continuation line with a tab: any other line that does not match the
@@ -49,18 +58,33 @@ export async function* frameStderr(chunks: AsyncIterable<Buffer>, file: string, 
     // output), never glued to the record before it.
     const c0 = line.text.charCodeAt(0);
     const continuation = !starts && (c0 === 0x09 || c0 === 0x20);
+    if (continuation && big) {
+      big.add(line);
+      if (!line.terminated) { yield big.record(); big = null; }
+      continue;
+    }
     const damagedStart = !starts && !continuation && line.text.length > 0 && shape !== null
       && (lineShape(line.text) === shape || (shape.startsWith(lineShape(line.text)) && line.text.length < 24) || /^\d{2,4}[-/]\d/.test(line.text) || !line.terminated);
-    if (continuation && cur.length > 0 && bytes + line.byteLength <= MAX_RECORD_BYTES) {
+    if (continuation && cur.length > 0) {
+      if (bytes + line.byteLength > maxBytes) {
+        // The record passes the limit: rejected, hashed from here on without being held.
+        big = new OversizeLines(file, cur, maxBytes);
+        big.add(line);
+        cur = []; bytes = 0;
+        if (!line.terminated) { yield big.record(); big = null; }
+        continue;
+      }
       cur.push(line);
       bytes += line.byteLength;
       if (!line.terminated) { yield rawFromLines(file, cur, 'truncated record: the input ends in the middle of its last line'); cur = []; }
       continue;
     }
+    if (big) { yield big.record(); big = null; }
     if (cur.length > 0) yield rawFromLines(file, cur);
     if (starts) { cur = [line]; bytes = line.byteLength; }
     else { cur = []; bytes = 0; yield rawFromLines(file, [line], damagedStart ? DAMAGED_PREFIX : undefined); }
   }
+  if (big) yield big.record();
   if (cur.length > 0) yield rawFromLines(file, cur);
 }
 

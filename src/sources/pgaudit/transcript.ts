@@ -3,26 +3,32 @@
 // INFO, per pgaudit.log_level), between echoed SQL, query results and "ERROR:  ..." lines. There
 // is no time, user, database or session on these lines. An audit record spans lines while its
 // CSV quote is open. https://github.com/pgaudit/pgaudit#settings (pgaudit.log_client)
-import { splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
-import { rawFromLines } from '../../pipeline/record.js';
+import { DEFAULT_MAX_RECORD_BYTES, splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
+import { oversizeRecord, rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import type { LogLine } from './log-line.js';
 
 export const TRANSCRIPT_AUDIT = /^(NOTICE|WARNING|LOG|INFO|DEBUG[1-5]?):  AUDIT: /;
 const CLIENT_MESSAGE = /^(NOTICE|WARNING|LOG|INFO|DEBUG[1-5]?|ERROR|FATAL|PANIC):  /;
-const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 
 /**
  * Frames a transcript: an audit line and the lines that continue its open quote are one record;
  * every other line is a record of its own. A quote still open when the next client message
  * starts ends the record there (truncated), so it cannot swallow what follows.
  */
-export async function* frameTranscript(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<RawRecord> {
+export async function* frameTranscript(chunks: AsyncIterable<Buffer>, file: string, maxBytes = DEFAULT_MAX_RECORD_BYTES): AsyncGenerator<RawRecord> {
   let cur: Line[] = [];
   let bytes = 0;
-  for await (const line of splitLines(chunks)) {
+  for await (const line of splitLines(chunks, { maxLineBytes: maxBytes })) {
+    if (line.oversize) {
+      // Over the limit (--max-record-bytes): rejected with its head and hash; a record it continued ends here.
+      if (cur.length > 0) yield rawFromLines(file, cur);
+      cur = []; bytes = 0;
+      yield oversizeRecord(file, line);
+      continue;
+    }
     if (cur.length > 0) {
-      if (!CLIENT_MESSAGE.test(line.text) && bytes + line.byteLength <= MAX_RECORD_BYTES) {
+      if (!CLIENT_MESSAGE.test(line.text) && bytes + line.byteLength <= maxBytes) {
         cur.push(line);
         bytes += line.byteLength;
         if (quoteCount(line.text) % 2 === 1) { yield rawFromLines(file, cur); cur = []; }

@@ -1,6 +1,6 @@
 // Issue 10's list of damaged-input failures, one named test each, on copies of the real fixtures
 // with one small defect. Each checks that the damage costs the damaged record and nothing else.
-import { describe, expect, test, beforeAll, afterAll } from 'vitest';
+import { describe, expect, test, beforeAll, afterAll, vi } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, symlinkSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -404,5 +404,39 @@ describe('over-long lines and records in line formats are rejected in bounded me
     expect(xr).toHaveLength(1);
     expect(xr[0]!.raw.text.length).toBe(4096);
     expect(xr[0]!.raw.sha256).toBe(sha(rec));
+  });
+});
+
+describe('one JSON parse per record, redaction on the parsed value', () => {
+  // JSON.parse calls while normalizing a fixture: at most one per record (embedded JSON strings
+  // aside, none in these files). Before, MySQL Enterprise and Percona JSON parsed each record
+  // twice (the framer's validation and the adapter), and pgaudit jsonlog once plus a text pass.
+  for (const [file, format] of [
+    ['fixtures/mysql-enterprise-audit/audit-more-classes.json', 'mysql-enterprise-audit'],
+    ['fixtures/percona-audit/audit.json', 'percona-audit'],
+    ['fixtures/pgaudit/pg15-live__postgresql.json', 'pgaudit'],
+  ] as const) {
+    test(`${format}: ${file.split('/').pop()}`, async () => {
+      const bytes = readFileSync(file);
+      const spy = vi.spyOn(JSON, 'parse');
+      try {
+        const r = await runBytes(file, bytes, format, {});
+        expect(r.error).toBeNull();
+        const calls = spy.mock.calls.length;
+        expect(r.summary.read).toBeGreaterThan(3);
+        expect(calls).toBeLessThanOrEqual(r.summary.read);
+      } finally { spy.mockRestore(); }
+    });
+  }
+  test('pgaudit jsonlog: a password in the statement is redacted in the event and the kept text, which stays valid JSON', async () => {
+    const line = JSON.stringify({ timestamp: '2026-11-22 22:20:04.000 UTC', user: 'postgres', dbname: 'postgres', pid: 1, session_id: 's', error_severity: 'LOG', message: "AUDIT: SESSION,1,1,ROLE,ALTER ROLE,,,ALTER ROLE bob PASSWORD 'ZQjsonlogSECRETx',<not logged>", backend_type: 'client backend' });
+    const r = await runBytes('x.json', Buffer.from(`${line}\n`), 'pgaudit', {});
+    expect(r.error).toBeNull();
+    expect(events(r.outcomes)).toHaveLength(1);
+    const o = events(r.outcomes)[0]!;
+    expect(JSON.stringify(o)).not.toContain('ZQjsonlogSECRETx');
+    expect(JSON.parse(o.raw.text).message).toContain("PASSWORD '<REDACTED>'");
+    expect(o.raw.sha256).toBe(sha(line));
+    expect(o.raw.redactions).toBe(1);
   });
 });

@@ -23,6 +23,7 @@ import type { AuditEvent } from '../event/types.generated.js';
 import { csvHeader } from '../export/csv.js';
 import { eventToOcsfLines, validateOcsf, type OcsfRecord } from '../export/ocsf.js';
 import { CompletenessChecker, type CheckOptions } from '../checks/index.js';
+import type { IntegrityInput } from '../checks/rules/integrity-cloudtrail-digest.js';
 import type { RosterEntry } from '../privilege/roster.js';
 import { MerkleBuilder } from './merkle.js';
 import { verifyEnvelope, envelopeText, INTOTO_PAYLOAD_TYPE, type DsseEnvelope } from './dsse.js';
@@ -604,6 +605,8 @@ async function prepareCompleteness(b: OpenBundle, p: EvidencePredicate, held: He
       sources: o.sources as CheckOptions['sources'], roster: { entries: Array.isArray(o.roster) ? (o.roster as RosterEntry[]) : [] },
       retentionMinDays: typeof o.retention_minimum_days === 'number' ? o.retention_minimum_days : undefined,
       ...(Array.isArray(o.probes) ? { probes: o.probes as CheckOptions['probes'] } : {}),
+      // The digest reports as the manifest records them (step 9 re-checks those against the integrity/ files).
+      integrity: p.sources.filter((s) => s.settings?.cloudtrail_digests).map((s) => ({ source: s.name, cloudtrail_digests: s.settings!.cloudtrail_digests as IntegrityInput['cloudtrail_digests'] })),
     };
     return { checker: new CompletenessChecker(opts), report: rep, error: null };
   } catch (e) { return { ...none, error: e }; }

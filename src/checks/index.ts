@@ -172,6 +172,7 @@ export class CompletenessChecker {
       categories,
       findings: [...summary, ...examples],
       findingCounts: Object.fromEntries(RULES.map((r) => [r.id, this.counts[r.id] ?? 0])),
+      gatingCounts: Object.fromEntries(RULES.map((r) => [r.id, this.gating[r.id] ?? 0])),
       pass: failedBecause.length === 0,
       failedBecause,
       privileged: this.privilegedRows,

@@ -15,6 +15,7 @@ export interface Paint {
 export const PLAIN: Paint = { red: (s) => s, yellow: (s) => s, green: (s) => s, bold: (s) => s, dim: (s) => s };
 
 const MAX_PROMINENT_EXAMPLES = 10;
+const INTEGRITY_RULE = 'integrity.cloudtrail-digest';
 
 function sev(p: Paint, s: Severity): string {
   return s === 'error' ? p.red('error') : s === 'warning' ? p.yellow('warning') : p.dim('info');
@@ -36,8 +37,10 @@ export function ruleGates(report: CompletenessReport, rule: string): boolean {
 export function failingRules(r: CompletenessReport): Record<string, number> {
   const out: Record<string, number> = {};
   for (const rule of RULES) {
+    // Info findings (a PASS statement, a limit of the check) never fail the gate.
     const n = r.findingCounts[rule.id] ?? 0;
-    if (n > 0 && ruleGates(r, rule.id)) out[rule.id] = n;
+    const gating = r.gatingCounts ? (r.gatingCounts[rule.id] ?? 0) : n;
+    if (gating > 0 && ruleGates(r, rule.id)) out[rule.id] = n;
   }
   return out;
 }
@@ -89,16 +92,26 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
     out.push(`  ${p.bold(key)}${files}: ${s.events} events`);
     const cats = r.categories[key] ?? {};
     out.push(`    categories: ${Object.entries(cats).map(([c, n]) => (n ? `${c} ${n}` : p.dim(`${c} 0`))).join(', ')}`);
-    for (const f of r.findings.filter((x) => x.source === key && !x.location)) {
+    for (const f of r.findings.filter((x) => x.source === key && !x.location && x.rule !== INTEGRITY_RULE)) {
       out.push(`    ${f.severity === 'info' ? p.dim('-') : f.severity === 'error' ? p.red('-') : p.yellow('-')} ${f.message}`);
     }
+  }
+
+  // CloudTrail digest validation: each changed, missing or undigested file and each bad digest named.
+  const integrity = r.findings.filter((f) => f.rule === INTEGRITY_RULE);
+  if (integrity.length) {
+    out.push('', p.bold('INTEGRITY (CloudTrail digests)'));
+    for (const f of integrity) out.push(`  ${f.severity === 'info' ? p.dim('-') : p.red('-')} ${f.message}`);
+    const n = r.findingCounts[INTEGRITY_RULE] ?? 0;
+    if (n > integrity.length) out.push(p.dim(`  ... and ${n - integrity.length} more (all in --json output)`));
   }
 
   out.push('', p.bold('FINDINGS BY RULE'));
   const w = Math.max(...RULES.map((x) => x.id.length));
   for (const rule of RULES) {
     const n = r.findingCounts[rule.id] ?? 0;
-    const gate = ruleGates(r, rule.id) ? (n > 0 ? p.red('fails the gate') : 'gates') : p.dim('reported');
+    const gating = r.gatingCounts ? (r.gatingCounts[rule.id] ?? 0) : n;
+    const gate = ruleGates(r, rule.id) ? (gating > 0 ? p.red('fails the gate') : 'gates') : p.dim('reported');
     out.push(`  ${rule.id.padEnd(w)}  ${sev(p, rule.severity).padEnd(rule.severity.length)}${' '.repeat(8 - rule.severity.length)}${String(n).padStart(7)}  ${gate}`);
   }
 

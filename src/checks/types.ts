@@ -5,6 +5,7 @@ import type { Category, SourceKind } from '../event/build.js';
 import type { Roster } from '../privilege/roster.js';
 import type { Retention } from '../retention/types.js';
 import type { SourceProbeReport } from '../probe/types.js';
+import type { IntegrityInput } from './rules/integrity-cloudtrail-digest.js';
 
 export type ProfileId = 'soc2' | 'pci' | 'iso27001' | 'hipaa';
 export type Severity = 'error' | 'warning' | 'info';
@@ -45,6 +46,8 @@ export interface CheckOptions {
   retentionMinDays?: number;
   /** Results of the logging probe (collect --probe): found actions are proof, missing ones fail. */
   probes?: SourceProbeReport[];
+  /** CloudTrail digest reports (rule integrity.cloudtrail-digest): from a bundle's sources, or a local trail copy. */
+  integrity?: IntegrityInput[];
   /** The clock used to judge future timestamps (default: `until` when given, so reports recompute identically; else now). */
   now?: Date;
 }
@@ -71,6 +74,8 @@ export interface CompletenessReport {
   /** summary findings + the first N per-row findings per rule */
   findings: Finding[];
   findingCounts: Record<string, number>;
+  /** Per rule, the findings that can fail the gate (severity error or warning; info never fails). */
+  gatingCounts?: Record<string, number>;
   pass: boolean;
   failedBecause: string[];
   privileged: number;

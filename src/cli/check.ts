@@ -15,6 +15,8 @@ import { openBundle } from '../bundle/zip-reader.js';
 import { COMPLETENESS_FILE, EVENTS_FILE, MANIFEST_FILE, type EvidencePredicate } from '../bundle/manifest.js';
 import { DEFAULT_RETENTION_MIN_DAYS } from '../retention/types.js';
 import type { SourceInfo } from '../checks/types.js';
+import { bundleIntegrity, checkLocalTrail, localSummary } from '../integrity/local.js';
+import { digestCounts, digestVerdict, type IntegrityInput } from '../checks/rules/integrity-cloudtrail-digest.js';
 import { CompletenessChecker, CheckOptionError, DEFAULT_SHARED_IDENTITIES, RULES, PROFILE_IDS, type ProfileId } from '../checks/index.js';
 import { findingLine, renderText, type Paint } from '../checks/report.js';
 import { JUnitSpool } from '../checks/junit.js';
@@ -148,8 +150,11 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
   const retentionMinDays = minRetention ?? [...bundles.values()].find((b) => b.minDays !== null)?.minDays ?? DEFAULT_RETENTION_MIN_DAYS;
   const checkSources = [...bundles.values()].flatMap((b) => b.sources);
   let checker: CompletenessChecker;
+  // CloudTrail digest reports (rule integrity.cloudtrail-digest), found after the events are read.
+  const integrity: IntegrityInput[] = [];
   try {
     checker = new CompletenessChecker({
+      integrity,
       profile: opts.profile, since: window.since, until: window.until, sharedIdentities: await sharedIdentities(opts.sharedIdentities),
       roster, requireCategories: opts.requireCategories as Category[] | undefined, minComplete, failOn: opts.failOn,
       privilegedOnly: !!opts.privileged, retentionMinDays,
@@ -204,6 +209,21 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
       }
     }
     progress.done();
+    // CloudTrail digests: a local copy of a trail among the inputs (CloudTrail-Digest/ files) is
+    // checked against its log files; a bundle's integrity/ material is re-checked.
+    const local = await checkLocalTrail(files.filter((f) => f !== '-'), { start: window.since ?? null, end: window.until ?? null });
+    if (local) {
+      const s = localSummary(local);
+      integrity.push(s);
+      say(`${local.source}: CloudTrail digests checked offline: ${digestVerdict(s.cloudtrail_digests)}: ${digestCounts(s.cloudtrail_digests)}`);
+      for (const u of local.unreadable) say(`cannot read ${u}`);
+    }
+    for (const f of files) {
+      if (f === '-' || !isZip(f)) continue;
+      const r = await bundleIntegrity(f);
+      integrity.push(...r.inputs);
+      for (const n of r.notes) say(n);
+    }
   } catch (e) {
     await spool?.discard();
     if (opts.json) await out.flush();

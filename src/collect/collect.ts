@@ -26,6 +26,7 @@ import { EventFormatter } from '../export/format.js';
 import { OCSF_VERSION } from '../export/ocsf.js';
 import { retention, type Retention } from '../retention/types.js';
 import { CompletenessChecker, type SourceInfo, type ProfileId } from '../checks/index.js';
+import type { IntegrityInput } from '../checks/rules/integrity-cloudtrail-digest.js';
 import type { CollectConfig } from '../config/load.js';
 import { MerkleBuilder } from '../bundle/merkle.js';
 import { DeflatedFile, type DeflatedEntry } from '../bundle/deflated-file.js';
@@ -240,7 +241,10 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const dayOf = dayLabeller(period.timezone);
     let eventLines = 0;
     const checkSources = config.sources.map(sourceInfo).filter((s): s is SourceInfo => s !== null);
+    // CloudTrail digest reports (rule integrity.cloudtrail-digest), filled in as each source ends.
+    const integrity: IntegrityInput[] = [];
     const checker = new CompletenessChecker({
+      integrity,
       profile: config.profile as ProfileId, since: period.start, until: period.end,
       sharedIdentities: config.sharedIdentities, roster: config.roster, sources: checkSources, probes,
       retentionMinDays: config.retentionMinDays,
@@ -387,6 +391,7 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
       });
       const kept = sourceRetention(cfg, res?.retention ?? null, status, o.now);
       entries[entries.length - 1]!.retention = kept;
+      if (settings.cloudtrail_digests) integrity.push({ source: cfg.name, cloudtrail_digests: settings.cloudtrail_digests as IntegrityInput['cloudtrail_digests'] });
       const info = checkSources.find((s) => s.name === cfg.name);
       if (info) info.retention = kept;
       for (const w of sourceWarnings) warnings.push(`${cfg.name}: ${w}`);

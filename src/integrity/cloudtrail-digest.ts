@@ -26,6 +26,8 @@ export interface DigestFile {
   signature_algorithm: string | null;
   /** The uncompressed digest file, byte-exact, base64. */
   digest_base64: string;
+  /** A local copy (check over `aws s3 sync` output): the file's path, used in messages. */
+  file?: string;
 }
 
 export interface PublicKeyEntry {
@@ -41,6 +43,8 @@ export interface LogObject {
   key: string;
   /** SHA-256 of the uncompressed bytes as read; null when the object could not be read whole. */
   uncompressed_sha256: string | null;
+  /** A local copy: the file's path, used in messages. */
+  file?: string;
 }
 
 export interface DigestProblem { file: string; problem: string }
@@ -60,6 +64,15 @@ export interface DigestReport {
   files_changed: string[];
   /** Log files a valid digest lists (delivered in the period) that are not in the bucket. */
   files_missing: string[];
+  /**
+   * A local copy only (`local: true`): digests whose signature could not be checked (aws s3 sync
+   * drops the x-amz-meta-signature metadata), used for the hash checks but never counted valid,
+   * and the log files that match such a digest.
+   */
+  digests_signature_unchecked?: number;
+  files_matched_unsigned?: number;
+  /** A local copy only: log files delivered after the newest digest of their account and region (not yet covered). */
+  files_after_newest_digest?: number;
   /** True when every digest is valid and chained, no gap, and no file changed, missing or without digest. */
   pass: boolean;
 }
@@ -71,7 +84,15 @@ interface Parsed {
   sha256: string;
   d: Record<string, unknown>;
   valid: boolean;
+  /** Local copy: the signature could not be checked; the digest is used for hashes, not counted valid. */
+  unsigned: boolean;
   trail: string;
+}
+
+/** A key from AWSLogs/ on: how a local copy (aws s3 sync of the trail) and a digest's s3Object meet. */
+export function awsLogsKey(key: string): string {
+  const i = key.indexOf('AWSLogs/');
+  return i >= 0 ? key.slice(i) : key;
 }
 
 /** MD5 hex of the DER bytes: the Fingerprint ListPublicKeys and digestPublicKeyFingerprint use. */
@@ -106,12 +127,20 @@ export function logFileTime(key: string): number | null {
  */
 export function validateDigests(input: {
   digests: DigestFile[]; publicKeys: PublicKeyEntry[]; logs: LogObject[]; scope: { start: string; end: string };
+  /**
+   * A local copy of the trail (files as `aws s3 sync` writes them): keys are compared from AWSLogs/
+   * on (the bucket is not known), and a digest without a signature is used for the hash checks but
+   * reported as 'signature not checked', never as valid.
+   */
+  local?: boolean;
 }): DigestReport {
+  const local = !!input.local;
   const keys = new Map(input.publicKeys.map((k) => [k.fingerprint, k]));
+  const at = (bucket: string, key: string) => (local ? awsLogsKey(key) : `${bucket}/${key}`);
   const invalid: DigestProblem[] = [];
   const parsed: Parsed[] = [];
   for (const f of input.digests) {
-    const loc = `s3://${f.bucket}/${f.key}`;
+    const loc = f.file ?? `s3://${f.bucket}/${f.key}`;
     const bytes = Buffer.from(f.digest_base64, 'base64');
     let d: Record<string, unknown>;
     try { d = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>; } catch { invalid.push({ file: loc, problem: 'not a JSON digest file' }); continue; }
@@ -119,9 +148,11 @@ export function validateDigests(input: {
     // <account>_CloudTrail-Digest_<region>_<trail name>_<home region>_<time>.json.gz
     const m = /(\d{12})_CloudTrail-Digest_([a-z]{2}(?:-[a-z]+)+-\d)_(.+)_[a-z]{2}(?:-[a-z]+)+-\d_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(f.key);
     const trail = m ? `trail ${m[3]}, account ${m[1]}, ${m[2]}` : `account ${String(d.awsAccountId ?? '?')}, ${f.key.slice(0, f.key.lastIndexOf('/'))}`;
-    const p: Parsed = { f, loc, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), d, valid: false, trail };
+    const p: Parsed = { f, loc, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), d, valid: false, unsigned: false, trail };
     parsed.push(p);
-    if (d.digestS3Bucket !== f.bucket || d.digestS3Object !== f.key) { invalid.push({ file: loc, problem: `has been moved from its original location (it names s3://${String(d.digestS3Bucket)}/${String(d.digestS3Object)})` }); continue; }
+    const moved = local ? awsLogsKey(String(d.digestS3Object)) !== awsLogsKey(f.key) : (d.digestS3Bucket !== f.bucket || d.digestS3Object !== f.key);
+    if (moved) { invalid.push({ file: loc, problem: `has been moved from its original location (it names s3://${String(d.digestS3Bucket)}/${String(d.digestS3Object)})` }); continue; }
+    if (!f.signature && local) { p.unsigned = true; continue; }
     if (!f.signature) { invalid.push({ file: loc, problem: 'has no signature (the x-amz-meta-signature object metadata is missing)' }); continue; }
     if (f.signature_algorithm !== 'SHA256withRSA') { invalid.push({ file: loc, problem: `signature algorithm '${f.signature_algorithm ?? 'none'}' is not SHA256withRSA` }); continue; }
     const fp = String(d.digestPublicKeyFingerprint);
@@ -135,7 +166,7 @@ export function validateDigests(input: {
 
   // The chain, per trail: sorted by end time.
   const gaps: string[] = [];
-  const byLoc = new Map(parsed.map((p) => [`${p.f.bucket}/${p.f.key}`, p]));
+  const byLoc = new Map(parsed.map((p) => [at(p.f.bucket, p.f.key), p]));
   const trails = new Map<string, Parsed[]>();
   for (const p of parsed) {
     const list = trails.get(p.trail) ?? [];
@@ -146,17 +177,20 @@ export function validateDigests(input: {
     list.sort((a, b) => String(a.d.digestEndTime).localeCompare(String(b.d.digestEndTime)));
     for (let i = 0; i < list.length; i++) {
       const p = list[i];
-      if (!p.valid) continue;
+      if (!p.valid && !p.unsigned) continue;
       const prevKey = p.d.previousDigestS3Object;
       if (prevKey == null || p.d.previousDigestSignature == null) continue; // the first digest after logging (re)started
-      const prev = byLoc.get(`${String(p.d.previousDigestS3Bucket)}/${String(prevKey)}`);
+      const prev = byLoc.get(at(String(p.d.previousDigestS3Bucket), String(prevKey)));
       if (!prev) {
         // The previous digest is not among those examined: a gap unless it is before the first one examined.
         if (i > 0) gaps.push(`${trail}: the digest before ${p.loc} (s3://${String(p.d.previousDigestS3Bucket)}/${String(prevKey)}) is missing`);
         continue;
       }
-      if (prev.f.signature !== p.d.previousDigestSignature || prev.sha256 !== p.d.previousDigestHashValue) {
+      // A local copy has no signature for the previous digest: only its hash can be compared.
+      const sigDiffers = local && prev.f.signature === null ? false : prev.f.signature !== p.d.previousDigestSignature;
+      if (sigDiffers || prev.sha256 !== p.d.previousDigestHashValue) {
         p.valid = false;
+        p.unsigned = false;
         invalid.push({ file: p.loc, problem: `does not chain: previousDigestSignature/previousDigestHashValue do not match ${prev.loc}` });
       }
     }
@@ -169,29 +203,54 @@ export function validateDigests(input: {
   }
 
   // Log files.
-  const listed = new Map<string, string>();
+  const listed = new Map<string, { hash: string; signed: boolean }>();
   for (const p of parsed) {
-    if (!p.valid) continue;
-    for (const lf of Array.isArray(p.d.logFiles) ? p.d.logFiles as Array<Record<string, unknown>> : []) listed.set(`${String(lf.s3Bucket)}/${String(lf.s3Object)}`, String(lf.hashValue));
+    if (!p.valid && !p.unsigned) continue;
+    for (const lf of Array.isArray(p.d.logFiles) ? p.d.logFiles as Array<Record<string, unknown>> : []) {
+      const k = at(String(lf.s3Bucket), String(lf.s3Object));
+      // A file listed by a checked digest and an unchecked one counts as covered by the checked one.
+      if (!listed.get(k)?.signed) listed.set(k, { hash: String(lf.hashValue), signed: p.valid });
+    }
   }
-  const read = new Map(input.logs.map((l) => [`${l.bucket}/${l.key}`, l]));
+  const read = new Map(input.logs.map((l) => [at(l.bucket, l.key), l]));
+  const name = (k: string) => (local ? read.get(k)?.file ?? k : `s3://${k}`);
   const s = Date.parse(input.scope.start);
   const e = Date.parse(input.scope.end);
   let covered = 0;
+  let matchedUnsigned = 0;
   const changed: string[] = [];
   const missing: string[] = [];
   const noDigest: string[] = [];
-  for (const [loc, hash] of listed) {
+  for (const [loc, { hash, signed }] of listed) {
     const l = read.get(loc);
     if (!l) {
       const t = logFileTime(loc);
-      if (t !== null && t >= s && t <= e) missing.push(`s3://${loc}`);
+      if (t !== null && t >= s && t <= e) missing.push(name(loc));
       continue;
     }
-    if (l.uncompressed_sha256 === hash) covered++;
-    else changed.push(`s3://${loc}`);
+    if (l.uncompressed_sha256 !== hash) changed.push(name(loc));
+    else if (signed) covered++;
+    else matchedUnsigned++;
   }
-  for (const loc of read.keys()) if (!listed.has(loc)) noDigest.push(`s3://${loc}`);
+  // A local copy ends where it was synced: the log files delivered after the newest digest of their
+  // account and region are waiting for that digest (CloudTrail writes it about an hour later).
+  const newest = new Map<string, number>();
+  if (local) {
+    for (const p of parsed) {
+      const m = /(\d{12})_CloudTrail-Digest_([a-z]{2}(?:-[a-z]+)+-\d)_/.exec(p.f.key);
+      const end = Date.parse(String(p.d.digestEndTime));
+      if (m && Number.isFinite(end)) newest.set(`${m[1]} ${m[2]}`, Math.max(newest.get(`${m[1]} ${m[2]}`) ?? 0, end));
+    }
+  }
+  let pending = 0;
+  for (const loc of read.keys()) {
+    if (listed.has(loc)) continue;
+    const m = local ? /(\d{12})_CloudTrail_([a-z]{2}(?:-[a-z]+)+-\d)_/.exec(loc) : null;
+    const t = logFileTime(loc);
+    const last = m ? newest.get(`${m[1]} ${m[2]}`) : undefined;
+    if (last !== undefined && t !== null && t > last) { pending++; continue; }
+    noDigest.push(name(loc));
+  }
   const sort = (a: string[]) => a.sort();
   return {
     digests: input.digests.length,
@@ -202,6 +261,7 @@ export function validateDigests(input: {
     files_without_digest: sort(noDigest),
     files_changed: sort(changed),
     files_missing: sort(missing),
+    ...(local ? { digests_signature_unchecked: parsed.filter((p) => p.unsigned).length, files_matched_unsigned: matchedUnsigned, files_after_newest_digest: pending } : {}),
     pass: invalid.length === 0 && gaps.length === 0 && changed.length === 0 && missing.length === 0 && noDigest.length === 0,
   };
 }

@@ -10,6 +10,7 @@ export function summarize(r: DigestReport, source: string): Record<string, unkno
   const cap = (a: string[]) => ({ count: a.length, first: a.slice(0, LIST_CAP) });
   return {
     pass: r.pass, digests: r.digests, digests_valid: r.digests_valid,
+    ...(r.digests_signature_unchecked !== undefined ? { digests_signature_unchecked: r.digests_signature_unchecked, files_matched_unsigned: r.files_matched_unsigned ?? 0, files_after_newest_digest: r.files_after_newest_digest ?? 0 } : {}),
     invalid_digests: { count: r.invalid_digests.length, first: r.invalid_digests.slice(0, LIST_CAP).map((p) => `${p.file}: ${p.problem}`) },
     digest_gaps: cap(r.digest_gaps), files_covered: r.files_covered,
     files_without_digest: cap(r.files_without_digest), files_changed: cap(r.files_changed), files_missing: cap(r.files_missing),

@@ -5,6 +5,8 @@
 // key, the signature in the object's x-amz-meta-signature metadata, as CloudTrail writes them.
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { S3Server } from './servers/s3.js';
 
 export interface TestKey { privateKey: KeyObject; der: string; fingerprint: string }
@@ -65,7 +67,27 @@ export interface TrailOptions {
   previousSignatureOverride?: (account: string, region: string, hour: number) => string | undefined;
 }
 
-export function writeTrail(s3: S3Server, o: TrailOptions): Trail {
+/** Where writeTrail puts objects: the local S3 server, or a directory (localTrailStore). */
+export type TrailStore = Pick<S3Server, 'buckets' | 'createBucket' | 'putObject'>;
+
+/**
+ * A directory written as `aws s3 sync s3://BUCKET DIR` leaves it: each object at DIR/<key>, its
+ * bytes as stored (gzip), and no object metadata (the digests' x-amz-meta-signature is lost).
+ */
+export function localTrailStore(dir: string): TrailStore {
+  const buckets = new Map<string, never>();
+  return {
+    buckets: buckets as unknown as S3Server['buckets'],
+    createBucket: ((name: string) => { buckets.set(name, undefined as never); }) as unknown as S3Server['createBucket'],
+    putObject: ((_bucket: string, key: string, body: Buffer) => {
+      const path = join(dir, ...key.split('/'));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, body);
+    }) as unknown as S3Server['putObject'],
+  };
+}
+
+export function writeTrail(s3: TrailStore, o: TrailOptions): Trail {
   const bucket = o.bucket ?? 'org-trail-bucket';
   const org = o.org ?? 'o-exampleorgid';
   const accounts = o.accounts ?? ['111122223333', '444455556666'];

@@ -13,10 +13,12 @@ import { sequenceGap } from './sequence-gap.js';
 import { inputRejected } from './input-rejected.js';
 import { retentionShort } from './retention-short.js';
 import { probeNotFound, probeFound } from './probe.js';
+import { integrityCloudTrailDigest } from './integrity-cloudtrail-digest.js';
 
 export const RULES: readonly Rule[] = [
   auditDisabled, privilegedBreakGlass, fieldMissing, timeInvalid, timeOutsideWindow, identityShared,
   identityAmbiguous, resourceImplicit, categoryEmpty, sequenceGap, inputRejected, retentionShort, probeNotFound, probeFound,
+  integrityCloudTrailDigest,
 ];
 
 /** Rules listed at the top of every report, before anything else. */
@@ -32,5 +34,5 @@ export function findRule(id: string): Rule | undefined { return RULES.find((r) =
 
 export {
   auditDisabled, privilegedBreakGlass, fieldMissing, timeInvalid, timeOutsideWindow, identityShared, identityAmbiguous,
-  resourceImplicit, categoryEmpty, sequenceGap, inputRejected, retentionShort, probeNotFound, probeFound,
+  resourceImplicit, categoryEmpty, sequenceGap, inputRejected, retentionShort, probeNotFound, probeFound, integrityCloudTrailDigest,
 };

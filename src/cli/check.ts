@@ -17,7 +17,7 @@ import { DEFAULT_RETENTION_MIN_DAYS } from '../retention/types.js';
 import type { SourceInfo } from '../checks/types.js';
 import { bundleIntegrity, checkLocalTrail, localSummary } from '../integrity/local.js';
 import { digestCounts, digestVerdict, type IntegrityInput } from '../checks/rules/integrity-cloudtrail-digest.js';
-import { CompletenessChecker, CheckOptionError, DEFAULT_SHARED_IDENTITIES, RULES, PROFILE_IDS, type ProfileId } from '../checks/index.js';
+import { CompletenessChecker, CheckOptionError, DEFAULT_FAIL_ON, DEFAULT_SHARED_IDENTITIES, RULES, PROFILE_IDS, type ProfileId } from '../checks/index.js';
 import { findingLine, renderText, type Paint } from '../checks/report.js';
 import { JUnitSpool } from '../checks/junit.js';
 import { CATEGORIES } from '../checks/rules/category-empty.js';
@@ -80,6 +80,14 @@ it has nothing to say. It is a warning: add --fail-on default,retention.short to
 
 The report ends with the auditor's checklist (eight lines, each met / not met / unknown with the
 evidence or the reason; "checklist" in --json), one per bundle and one for the other inputs.
+
+Default --fail-on set: ${DEFAULT_FAIL_ON.join(', ')}.
+
+CloudTrail digests (rule integrity.cloudtrail-digest): when the inputs hold a local copy of a trail
+(aws s3 sync output with CloudTrail-Digest/ folders), each log file's SHA-256 is checked against its
+digest and the digests against each other's hashes; a changed, missing or undigested log file fails
+the check, named. The digests' signatures are not in such a copy (S3 metadata), and check says they
+were not checked. A bundle's digest check is re-run from its integrity/ files.
 
 Examples:
   $ audit-evidence check --format pgaudit --log-line-prefix '%m [%p] %q%u@%d ' logs/*.log

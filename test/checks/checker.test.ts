@@ -11,8 +11,9 @@ test('rule ids are stable and unique', () => {
   expect(RULES.map((r) => r.id)).toEqual([
     'audit.disabled', 'privileged.break-glass', 'field.missing', 'time.invalid', 'time.outside-window', 'identity.shared',
     'identity.ambiguous', 'resource.implicit', 'category.empty', 'sequence.gap', 'input.rejected', 'retention.short', 'probe.not-found', 'probe.found',
+    'integrity.cloudtrail-digest',
   ]);
-  expect(DEFAULT_FAIL_ON).toEqual(['audit.disabled', 'time.outside-window', 'sequence.gap', 'input.rejected', 'probe.not-found']);
+  expect(DEFAULT_FAIL_ON).toEqual(['audit.disabled', 'time.outside-window', 'sequence.gap', 'input.rejected', 'probe.not-found', 'integrity.cloudtrail-digest']);
 });
 
 describe('the gate', () => {

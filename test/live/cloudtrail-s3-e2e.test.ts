@@ -66,6 +66,12 @@ describe('collect and verify a cloudtrail-s3 trail', () => {
       expect(v.code, v.stderr).toBe(0);
       expect(v.stdout).toMatch(/VALID/);
       expect(v.stdout).toMatch(/source org-trail: CloudTrail digests re-checked offline: PASS: 104 log files covered by a valid digest, 0 with no valid digest, 0 changed, 0 missing; 104 of 104 digests valid, 0 gaps/);
+      // check over the bundle re-runs the digest check from its integrity/ files: nothing fails.
+      const c = await runCli(['check', r.zip, '--no-rows', '--json'], { env });
+      const rep = JSON.parse(c.stdout).report;
+      expect(rep.gatingCounts['integrity.cloudtrail-digest']).toBe(0);
+      expect(rep.findings.filter((f: { rule: string }) => f.rule === 'integrity.cloudtrail-digest').map((f: { message: string }) => f.message))
+        .toEqual(['org-trail: CloudTrail digest validation PASS: 104 log files covered by a valid digest, 0 with no valid digest, 0 changed, 0 missing; 104 of 104 digests valid, 0 invalid, 0 gaps']);
     } finally { await s3.stop(); }
   });
 
@@ -99,6 +105,23 @@ describe('collect and verify a cloudtrail-s3 trail', () => {
       expect(v.stderr).toMatch(/digest GAP: trail org-trail, account 111122223333, eu-west-1: the digest before .* is missing/);
       expect(v.stderr).toMatch(new RegExp(`INVALID digest s3://org-trail-bucket/\\S+444455556666_CloudTrail-Digest_us-east-1\\S+: signed by an unknown key: no CloudTrail public key has fingerprint ${other.fingerprint}`));
       expect(v.stderr).toMatch(/INVALID digest s3:\/\/org-trail-bucket\/\S+444455556666_CloudTrail-Digest_eu-west-1\S+: does not chain/);
+
+      // The completeness report fails on it (rule integrity.cloudtrail-digest), so the page and any
+      // CI gate over the bundle fail too; check BUNDLE.zip re-runs the rule and exits 1 naming the file.
+      const b = await openBundle(r.zip);
+      try {
+        const st = JSON.parse((await b.read('manifest.intoto.json')).toString());
+        expect(st.predicate.completeness.pass).toBe(false);
+        expect(st.predicate.completeness.failing_rules).toMatchObject({ 'integrity.cloudtrail-digest': 9 });
+        const html = (await b.read('report/summary.html')).toString();
+        expect(html).toContain(edited);
+      } finally { b.close(); }
+      const c = await runCli(['check', r.zip, '--no-rows'], { env });
+      console.log(`check on the tampered trail's bundle:\n${c.stdout}`);
+      expect(c.code).toBe(1);
+      expect(c.stdout).toContain(`org-trail: log file CHANGED after delivery (its SHA-256 differs from the digest's hashValue): s3://org-trail-bucket/${edited}`);
+      expect(c.stdout).toContain(`org-trail: log file MISSING (listed in a digest, not found): s3://org-trail-bucket/${deleted}`);
+      expect(c.stdout).toMatch(/RESULT: FAIL\n {2}- 9 integrity\.cloudtrail-digest findings/);
     } finally { await s3.stop(); }
   });
 });

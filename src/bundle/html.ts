@@ -11,6 +11,7 @@
 import type { EvidencePredicate, SourceEntry } from './manifest.js';
 import type { Finding } from '../checks/index.js';
 import { retentionSection } from './html-retention.js';
+import { digestProblem, digestSection, digestSummaries } from './html-digests.js';
 import { DEFAULT_RETENTION_MIN_DAYS } from '../retention/types.js';
 import { findRule, RULES } from '../checks/rules/index.js';
 import { localTime } from '../collect/window.js';
@@ -128,6 +129,7 @@ export function verdictProblems(p: EvidencePredicate): string[] {
       + `${p.completeness.failed_because.length ? `: ${escapeHtml(p.completeness.failed_because.join('; '))}` : ''}`
       + `${rules.length ? `; rules with errors: ${rules.map(([id, n]) => `<code>${escapeHtml(id)}</code> ${num(n)}`).join(', ')}` : ''}`);
   }
+  for (const { source, d } of digestSummaries(p.sources)) { const x = digestProblem(source, d); if (x) out.push(x); }
   if (!p.totals.counts_reconcile) out.push(`${badge('bad', 'MISMATCH')} the counts do not reconcile: records read ≠ events + rejected + skipped for ${p.sources.filter((s) => !s.counts_reconcile).map((s) => `<b>${escapeHtml(s.name)}</b>`).join(', ') || 'the totals'}`);
   return out;
 }
@@ -168,6 +170,8 @@ code{font-size:.92em}
 .banner.bad{background:var(--bad-bg);border-color:var(--bad)}
 .banner.ok{background:var(--ok-bg);border-color:var(--ok)}
 .banner .head{font-size:1.12em;font-weight:700}
+table.digests th{text-align:left;font-weight:normal}
+tr.digest-bad th,tr.digest-bad td{font-weight:700}
 .demo{background:#2b2f36;color:#fff;padding:.45em .8em;border-radius:4px;margin:.3em 0}
 .demo b{letter-spacing:.04em}
 table.verdict th{width:11.5em;background:#f7f7f7;font-weight:600}
@@ -252,6 +256,7 @@ export function summaryHtml(d: SummaryData): string {
   out.push(...checklistSection(d.checklist));
   findingsByRule(out, d);
   out.push(...probesSection(p.probes));
+  out.push(digestSection(p.sources));
   adminSample(out, d);
   out.push(retentionSection(d.predicate.sources, d.retentionMinDays ?? DEFAULT_RETENTION_MIN_DAYS));
   out.push('<section>', '<h2>How to verify this bundle</h2>',

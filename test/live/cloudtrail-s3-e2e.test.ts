@@ -5,7 +5,7 @@
 // digest, a digest signed by an unknown key, a digest that does not chain) makes collect exit 1
 // and verify name every case, while the bundle itself stays VALID (a faithful record of the trail).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync, gunzipSync } from 'node:zlib';
@@ -14,6 +14,37 @@ import { startCloudTrail, type CtServer } from '../helpers/servers/cloudtrail.js
 import { publicKeyEntry, testKey, writeTrail, type TestKey } from '../helpers/cloudtrail-trail.js';
 import { runCli } from '../helpers/cli.js';
 import { openBundle } from '../../src/bundle/zip-reader.js';
+import { pathToFileURL } from 'node:url';
+import { browserAvailable, launch } from '../helpers/browser.js';
+import { validateHtml } from '../helpers/html-validate.js';
+
+/** The page's digest section as a reader sees it in chromium (innerText), its banners, and any overflow at 800 px. */
+async function digestReportInBrowser(file: string, shot: string): Promise<{ section: string; sectionBanner: string | null; verdictBanner: string | null; bannerColor: string | null; overflow: number }> {
+  if (!browserAvailable()) throw new Error('chromium is needed for this test (/usr/bin/chromium)');
+  const b = await launch();
+  try {
+    const page = await b.context.newPage();
+    await page.setViewportSize({ width: 800, height: 900 });
+    await page.goto(pathToFileURL(file).href);
+    const r = await page.evaluate(() => {
+      const sec = document.querySelector('section[aria-labelledby="digests-h"]') as HTMLElement | null;
+      const banner = sec?.querySelector('.banner') as HTMLElement | null;
+      const verdict = document.querySelector('.banner.bad') as HTMLElement | null;
+      return {
+        section: sec ? sec.innerText : '', sectionBanner: banner ? banner.innerText : null, verdictBanner: verdict ? verdict.innerText : null,
+        bannerColor: banner ? getComputedStyle(banner).borderTopColor : null,
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      };
+    });
+    await sec(page, shot);
+    return r;
+  } finally { await b.close(); }
+  async function sec(page: import('playwright-core').Page, name: string): Promise<void> {
+    const el = await page.$('section[aria-labelledby="digests-h"]');
+    mkdirSync('test-output/screenshots', { recursive: true });
+    if (el) await el.screenshot({ path: `test-output/screenshots/cloudtrail-digests-${name}.png` });
+  }
+}
 
 const START = Date.UTC(2024, 4, 1, 23);
 let dir: string;
@@ -114,7 +145,20 @@ describe('collect and verify a cloudtrail-s3 trail', () => {
         expect(st.predicate.completeness.pass).toBe(false);
         expect(st.predicate.completeness.failing_rules).toMatchObject({ 'integrity.cloudtrail-digest': 9 });
         const html = (await b.read('report/summary.html')).toString();
-        expect(html).toContain(edited);
+        expect(await validateHtml(html)).toEqual([]);
+        const page = join(dir, 'tampered-summary.html');
+        writeFileSync(page, html);
+        const seen = await digestReportInBrowser(page, 'tampered');
+        console.log(`the page's digest report (tampered trail), as chromium renders it:\n${seen.section}`);
+        expect(seen.verdictBanner).toMatch(/FAIL CloudTrail digest validation of source org-trail: 1 log files changed after delivery, 1 missing, 2 invalid digests, 1 gaps, 3 log files with no valid digest/);
+        expect(seen.sectionBanner).toMatch(/FAIL Source org-trail: CloudTrail digest validation failed/);
+        expect(seen.bannerColor).toBe('rgb(161, 22, 15)') // --bad;
+        expect(seen.section.replace(/\n+/g, '\n')).toContain(`Changed after delivery (SHA-256 differs from the digest) (1):\ns3://org-trail-bucket/${edited}\n`);
+        expect(seen.section.replace(/\n+/g, '\n')).toContain(`Missing (a valid digest lists them; they are not in the bucket) (1):\ns3://org-trail-bucket/${deleted}\n`);
+        expect(seen.section).toMatch(/Log files covered by a valid digest\s+99\b/);
+        expect(seen.section).toMatch(/Digests valid\s+101 of 103/);
+        expect(seen.section).toMatch(/Digest gaps \(hours with no digest\)\s+1 FAIL/);
+        expect(seen.overflow).toBe(0);
       } finally { b.close(); }
       const c = await runCli(['check', r.zip, '--no-rows'], { env });
       console.log(`check on the tampered trail's bundle:\n${c.stdout}`);

@@ -263,9 +263,9 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     const checklistStats = new ChecklistStats();
     const entries: SourceEntry[] = [];
     const rawFiles: Array<{ name: string; deflated: DeflatedEntry; sha256: string }> = [];
-    const extraFiles: Array<{ name: string; data: Buffer; sha256: string }> = [];
+    const extraFiles: Array<ZipItem & { sha256: string }> = [];
     const warnings: string[] = [];
-    const ctx: SourceRunContext = { since: period.start, until: period.end, timezone: period.timezone, progress: say, signal: o.signal };
+    const ctx: SourceRunContext = { since: period.start, until: period.end, timezone: period.timezone, progress: say, signal: o.signal, workDir: work };
 
     for (const [i, cfg] of config.sources.entries()) {
       if (o.signal?.aborted) throw new CollectError('interrupted');
@@ -356,7 +356,8 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
         // A source may add files only under its own folders.
         if (!f.name.startsWith(`raw/${cfg.name}/`) && !f.name.startsWith(`integrity/${cfg.name}/`)) throw new Error(`source ${cfg.name} tried to add ${f.name} to the bundle`);
         if (f.name === rawName) throw new Error(`source ${cfg.name} tried to replace ${rawName}`);
-        extraFiles.push({ name: f.name, data: f.data, sha256: sha256Hex(f.data) });
+        // Either bytes, or a file the source wrote compressed into the work folder as it went.
+        extraFiles.push('deflated' in f ? { name: f.name, deflated: f.deflated, sha256: f.deflated.sha256 } : { name: f.name, data: f.data, sha256: sha256Hex(f.data) });
       }
       let status: SourceStatus = res?.status ?? 'failed';
       let reason = res?.reason ?? null;

@@ -2,6 +2,7 @@
 // file-source.ts); live sources (databases, cloud APIs) register an opener into `liveSourceTypes`
 // from src/live/, and collect treats both the same way: a stream of outcomes, then a result that
 // says how the source was read and whether what was read is complete.
+import type { DeflatedEntry } from '../bundle/deflated-file.js';
 import type { Outcome } from '../pipeline/types.js';
 import type { RunSummary } from '../pipeline/run.js';
 import type { RosterEntry } from '../privilege/roster.js';
@@ -18,6 +19,11 @@ export interface SourceRunContext {
   progress?: (msg: string) => void;
   /** Aborted when the run is interrupted; a source should stop pulling and end its outcomes. */
   signal?: AbortSignal;
+  /**
+   * A private folder for the run's temporary files (removed when the run ends, however it ends):
+   * a source writes its extra bundle files there as it goes instead of holding them in memory.
+   */
+  workDir?: string;
 }
 
 export type { SourceStatus } from '../bundle/manifest.js';
@@ -53,7 +59,7 @@ export interface SourceResult {
    * Extra files for the bundle, named raw/<source>/… or integrity/<source>/… (per-object records,
    * integrity material such as CloudTrail digests and public keys). Listed in the manifest like every file.
    */
-  files?: Array<{ name: string; data: Buffer }>;
+  files?: Array<{ name: string; data: Buffer } | { name: string; deflated: DeflatedEntry }>;
 }
 
 export interface SourceRun {

@@ -3,7 +3,7 @@
 //   integrity/<source>/cloudtrail-digests.jsonl   one line per digest file: location, signature and algorithm (S3 metadata), uncompressed bytes
 //   integrity/<source>/cloudtrail-public-keys.json  the CloudTrail public keys (ListPublicKeys), by fingerprint
 //   integrity/<source>/cloudtrail-digest-report.json  the check's scope and result
-import type { DigestFile, DigestReport, PublicKeyEntry } from './cloudtrail-digest.js';
+import type { DigestReport, PublicKeyEntry } from './cloudtrail-digest.js';
 
 export interface AttachedFile { name: string; data: Buffer }
 
@@ -14,18 +14,13 @@ export const reportFileName = (source: string): string => `integrity/${source}/c
 
 export interface DigestReportFile { scope: { start: string; end: string }; report: DigestReport }
 
+/** The small integrity files, made at the end (objects.jsonl and the digests are streamed to temporary files by the source). */
 export function integrityFiles(source: string, m: {
-  objects: Array<Record<string, unknown>>; digests: DigestFile[]; publicKeys: PublicKeyEntry[]; report: DigestReport | null; scope?: { start: string; end: string };
+  publicKeys: PublicKeyEntry[]; report: DigestReport | null; scope?: { start: string; end: string };
 }): AttachedFile[] {
-  const files: AttachedFile[] = [
-    { name: objectsFileName(source), data: Buffer.from(m.objects.map((o) => `${JSON.stringify(o)}\n`).join('')) },
+  if (!m.report || !m.scope) return [];
+  return [
+    { name: publicKeysFileName(source), data: Buffer.from(`${JSON.stringify(m.publicKeys, null, 2)}\n`) },
+    { name: reportFileName(source), data: Buffer.from(`${JSON.stringify({ scope: m.scope, report: m.report } satisfies DigestReportFile, null, 2)}\n`) },
   ];
-  if (m.report && m.scope) {
-    files.push(
-      { name: digestsFileName(source), data: Buffer.from(m.digests.map((d) => `${JSON.stringify(d)}\n`).join('')) },
-      { name: publicKeysFileName(source), data: Buffer.from(`${JSON.stringify(m.publicKeys, null, 2)}\n`) },
-      { name: reportFileName(source), data: Buffer.from(`${JSON.stringify({ scope: m.scope, report: m.report } satisfies DigestReportFile, null, 2)}\n`) },
-    );
-  }
-  return files;
 }

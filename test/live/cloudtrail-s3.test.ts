@@ -5,7 +5,8 @@
 // resumed, per-object records, status partial with the last key on failure, and the digest check
 // naming every tampering case.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { gzipSync, gunzipSync } from 'node:zlib';
+import { gzipSync, gunzipSync, inflateRawSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 import { startS3, type S3Server } from '../helpers/servers/s3.js';
 import { startCloudTrail, type CtServer } from '../helpers/servers/cloudtrail.js';
 import { publicKeyEntry, testKey, writeTrail, type TestKey, type Trail } from '../helpers/cloudtrail-trail.js';
@@ -38,8 +39,11 @@ const cfg = (extra: Record<string, unknown> = {}) => ({
   name: 'org-trail', type: 'cloudtrail-s3', bucket: 'org-trail-bucket', organization_id: 'o-exampleorgid', regions: ['us-east-1', 'eu-west-1'],
   endpoint: s3.endpoint, cloudtrail_endpoint: ct.endpoint, concurrency: 4, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...extra,
 });
-const report = (d: { result: { files?: Array<{ name: string; data: Buffer }> } }): DigestReport =>
-  JSON.parse(d.result.files!.find((f) => f.name.endsWith('cloudtrail-digest-report.json'))!.data.toString()).report;
+/** A bundle file the source made: bytes, or a file it streamed compressed (raw DEFLATE) to its work folder. */
+type Made = { name: string; data: Buffer } | { name: string; deflated: { file: string } };
+const text = (f: Made): string => ('deflated' in f ? inflateRawSync(readFileSync(f.deflated.file)) : f.data).toString();
+const fileNamed = (d: { result: { files?: Made[] } }, end: string): string => text(d.result.files!.find((f) => f.name.endsWith(end))!);
+const report = (d: { result: { files?: Made[] } }): DigestReport => JSON.parse(fileNamed(d, 'cloudtrail-digest-report.json')).report;
 
 describe('cloudtrail-s3 live source', () => {
   test('an untouched org trail: every file read in key order, events in the period, the digest chain valid', async () => {
@@ -69,7 +73,7 @@ describe('cloudtrail-s3 live source', () => {
     expect(ev.timestamp).toBeTruthy();
     expect(ev.source.location.file).toMatch(/^s3:\/\/org-trail-bucket\/AWSLogs\/o-exampleorgid\//);
     // Per-object records.
-    const objects = d.result.files!.find((f) => f.name === 'raw/org-trail/objects.jsonl')!.data.toString().trim().split('\n').map((l) => JSON.parse(l));
+    const objects = fileNamed(d, 'raw/org-trail/objects.jsonl').trim().split('\n').map((l) => JSON.parse(l));
     expect(objects).toHaveLength(trail.logKeys.length);
     for (const o of objects) {
       const v = s3.getObject('org-trail-bucket', o.key)!;
@@ -134,7 +138,7 @@ describe('cloudtrail-s3 live source', () => {
     });
     const d = await drain(openCloudTrailS3, cfg({ retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10 } }), { since, until });
     expect(d.result.status).toBe('partial');
-    expect(d.result.reason).toMatch(new RegExp(`reading s3://org-trail-bucket/${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed after 10 of ${trail.logKeys.length} objects \\(InternalError`));
+    expect(d.result.reason).toMatch(new RegExp(`reading s3://org-trail-bucket/${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed after 10 objects had been read \\(InternalError`));
     expect(d.result.lastPosition).toBe(`s3://org-trail-bucket/${bad}`);
     // The cut object was resumed with a Range request and read whole.
     const ranged = s3.requests.filter((r) => r.key === trail.logKeys[3]);
@@ -164,7 +168,7 @@ describe('cloudtrail-s3 live source', () => {
   test('validateDigests is deterministic and order-independent (verify re-runs it)', async () => {
     trail = writeTrail(s3, { start: START, hours: 3, key, accounts: ['111122223333'], regions: ['us-east-1'] });
     const d = await drain(openCloudTrailS3, cfg({ regions: ['us-east-1'], accounts: ['111122223333'] }), { since, until });
-    const file = (n: string) => d.result.files!.find((f) => f.name.endsWith(n))!.data.toString();
+    const file = (n: string) => fileNamed(d, n);
     const digests = file('cloudtrail-digests.jsonl').trim().split('\n').map((l) => JSON.parse(l));
     const keys = JSON.parse(file('cloudtrail-public-keys.json'));
     const logs = file('objects.jsonl').trim().split('\n').map((l) => JSON.parse(l));

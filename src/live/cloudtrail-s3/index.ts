@@ -27,7 +27,11 @@ import { LiveResult, ProgressLine } from '../progress.js';
 import { DEFAULT_RETRY, backoffDelay, sleep, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
 import { HOUR, accountsRoot, daysBetween, fileTime } from './layout.js';
 import { validateDigests, keyFingerprint, type DigestFile, type DigestReport, type LogObject, type PublicKeyEntry } from '../../integrity/cloudtrail-digest.js';
-import { integrityFiles } from '../../integrity/files.js';
+import { digestsFileName, integrityFiles, objectsFileName } from '../../integrity/files.js';
+import { DeflatedFile, type DeflatedEntry } from '../../bundle/deflated-file.js';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { summarize } from '../../integrity/summary.js';
 
 export interface CloudTrailS3Config {
@@ -117,8 +121,23 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
   const policy = { ...DEFAULT_RETRY, ...c.retry };
   const concurrency = Math.max(1, Math.min(64, c.concurrency ?? 8));
   const retries: Record<string, number> = {};
-  const objects: ObjectRecord[] = [];
-  const digests: DigestFile[] = [];
+  // Per-object records and digest files are written, compressed, to temporary files as they come
+  // (the run's work folder; a folder of our own when run outside collect, as the tests do).
+  const work = ctx.workDir ?? mkdtempSync(join(tmpdir(), 'ae-cloudtrail-s3-'));
+  const objectsOut = new DeflatedFile(join(work, `${c.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-objects.jsonl.deflate`));
+  const digestsOut = new DeflatedFile(join(work, `${c.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-digests.jsonl.deflate`));
+  let objectsEntry: DeflatedEntry | null = null;
+  let digestsEntry: DeflatedEntry | null = null;
+  let objectsRead = 0;
+  let bytesRead = 0;
+  let digestCount = 0;
+  let validated = false;
+  const keyRegions = new Set<string>();
+  const record = async (o: ObjectRecord): Promise<void> => {
+    objectsRead++;
+    bytesRead += o.size;
+    if (objectsOut.add(`${JSON.stringify(o)}\n`)) await objectsOut.flush();
+  };
   let publicKeys: PublicKeyEntry[] = [];
   let report: DigestReport | null = null;
   let scope: { start: string; end: string } | undefined;
@@ -160,91 +179,107 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
       }
       res.settings.accounts = accounts;
 
-      // 2. The log files of the period (date prefixes only).
-      const logs: Listed[] = [];
-      for (const account of accounts) {
-        for (const region of regions) {
-          for (const day of daysBetween(from, to)) {
-            const prefix = `${root}${account}/CloudTrail/${region}/${day}/`;
-            res.position = `listing s3://${c.bucket}/${prefix}`;
-            for (const o of await listObjects(s3, prefix)) {
-              const t = fileTime(o.key);
-              if (t === null || (t >= from.getTime() && t <= to.getTime())) logs.push(o);
-            }
-          }
-        }
-      }
-      res.touched = true;
-      res.settings.objects_listed = logs.length;
-      progress.update(`${logs.length} log files to read`, true);
-
-      // 3. Read them: `concurrency` objects run ahead, outcomes in key order.
+      // 2-4, one account and region at a time: list the period's log files (date prefixes only), read
+      // them, then read that trail's digests and check them. Memory holds one account and region's
+      // listing and hashes, never the whole trail's: per-object records and digest files go to
+      // compressed temporary files as they come (the bundle's raw/ and integrity/ files).
       const MAX_AHEAD_BYTES = 8 * 1024 * 1024;
-      let next = 0;
-      const start = () => { while (pending.length < concurrency && next < logs.length) pending.push(prefetch(objectBytes(s3, logs[next++]), MAX_AHEAD_BYTES)); };
       const unreadable: string[] = [];
       let events = 0;
-      for (let i = 0; i < logs.length; i++) {
-        start();
-        const o = logs[i];
-        const body = pending.shift()!;
-        start();
-        const where = `s3://${c.bucket}/${o.key}`;
-        res.position = where;
-        const rec: ObjectRecord = { bucket: c.bucket, key: o.key, etag: o.etag, size: o.size, last_modified: o.lastModified, sha256: null, uncompressed_sha256: null, records: 0, error: null };
-        objects.push(rec);
-        const hc = createHash('sha256');
-        const hu = createHash('sha256');
-        let size = 0;
-        let s3Failure: (Error & { cause?: unknown }) | null = null;
-        async function* tapped(): AsyncGenerator<Buffer> {
-          try { for await (const b of body) { hc.update(b); size += b.length; yield b; } } catch (e) {
-            if ((e as { s3?: boolean }).s3) s3Failure = e as Error;
-            throw e;
+      let listedTotal = 0;
+      let index = 0;
+      res.touched = true;
+      if (validate) scope = { start: from.toISOString(), end: to.toISOString() };
+      const groups: Array<{ account: string; region: string }> = accounts.flatMap((account) => regions.map((region) => ({ account, region })));
+      for (const [g, { account, region }] of groups.entries()) {
+        const logs: Listed[] = [];
+        for (const day of daysBetween(from, to)) {
+          const prefix = `${root}${account}/CloudTrail/${region}/${day}/`;
+          res.position = `listing s3://${c.bucket}/${prefix}`;
+          for (const o of await listObjects(s3, prefix)) {
+            const t = fileTime(o.key);
+            if (t === null || (t >= from.getTime() && t <= to.getTime())) logs.push(o);
           }
         }
-        async function* inflated(): AsyncGenerator<Buffer> {
-          if (/\.gz$/.test(o.key)) {
-            const src = Readable.from(tapped(), { objectMode: false });
-            const gz = createGunzip();
-            src.on('error', (e) => gz.destroy(e));
-            for await (const d of src.pipe(gz) as AsyncIterable<Buffer>) { hu.update(d); yield d; }
-          } else for await (const d of tapped()) { hu.update(d); yield d; }
-        }
-        try {
-          const input = await openStream(where, inflated());
-          for await (const out of normalizeOne(adapter, input, { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary)) {
-            rec.records++;
-            res.count(out);
-            if (out.kind === 'event') events++;
-            yield out;
-            if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); return; }
-          }
-          rec.sha256 = hc.digest('hex');
-          rec.uncompressed_sha256 = hu.digest('hex');
-          if (size !== o.size) rec.error = `read ${size} bytes, listed as ${o.size}`;
-        } catch (e) {
-          const err = e as Error;
-          const f = s3Failure as (Error & { cause?: unknown }) | null;
-          if (f) { rec.error = describe(f.cause ?? f); res.fail(`reading ${where} failed after ${i} of ${logs.length} objects (${rec.error})`); return; }
-          // The object is damaged (not gzip, truncated, not JSON): what it held so far is kept.
-          rec.error = err.message;
-          unreadable.push(`${where}: ${err.message}`);
-        }
-        progress.update(`${i + 1}/${logs.length} objects, ${events} events`);
-      }
-      res.settings.objects_read = objects.length;
-      res.settings.bytes_read = objects.reduce((a, o) => a + o.size, 0);
-      if (unreadable.length) res.fail(`${unreadable.length} of ${logs.length} objects could not be read whole (first: ${unreadable[0]})`);
+        listedTotal += logs.length;
+        progress.update(`account ${account}, ${region}: ${logs.length} log files to read (${g + 1} of ${groups.length} account-regions)`, true);
 
-      // 4. Digests.
+        // Read them: `concurrency` objects run ahead, outcomes in key order.
+        const read: LogObject[] = [];
+        let next = 0;
+        const start = () => { while (pending.length < concurrency && next < logs.length) pending.push(prefetch(objectBytes(s3, logs[next++]), MAX_AHEAD_BYTES)); };
+        for (let i = 0; i < logs.length; i++) {
+          start();
+          const o = logs[i];
+          const body = pending.shift()!;
+          start();
+          const where = `s3://${c.bucket}/${o.key}`;
+          res.position = where;
+          const rec: ObjectRecord = { bucket: c.bucket, key: o.key, etag: o.etag, size: o.size, last_modified: o.lastModified, sha256: null, uncompressed_sha256: null, records: 0, error: null };
+          const hc = createHash('sha256');
+          const hu = createHash('sha256');
+          let size = 0;
+          let s3Failure: (Error & { cause?: unknown }) | null = null;
+          async function* tapped(): AsyncGenerator<Buffer> {
+            try { for await (const b of body) { hc.update(b); size += b.length; yield b; } } catch (e) {
+              if ((e as { s3?: boolean }).s3) s3Failure = e as Error;
+              throw e;
+            }
+          }
+          async function* inflated(): AsyncGenerator<Buffer> {
+            if (/\.gz$/.test(o.key)) {
+              const src = Readable.from(tapped(), { objectMode: false });
+              const gz = createGunzip();
+              src.on('error', (e) => gz.destroy(e));
+              for await (const d of src.pipe(gz) as AsyncIterable<Buffer>) { hu.update(d); yield d; }
+            } else for await (const d of tapped()) { hu.update(d); yield d; }
+          }
+          try {
+            const input = await openStream(where, inflated());
+            for await (const out of normalizeOne(adapter, input, { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary)) {
+              rec.records++;
+              res.count(out);
+              if (out.kind === 'event') events++;
+              yield out;
+              if (ctx.signal?.aborted) { await record(rec); res.fail('the pull was interrupted'); return; }
+            }
+            rec.sha256 = hc.digest('hex');
+            rec.uncompressed_sha256 = hu.digest('hex');
+            if (size !== o.size) rec.error = `read ${size} bytes, listed as ${o.size}`;
+          } catch (e) {
+            const err = e as Error;
+            const f = s3Failure as (Error & { cause?: unknown }) | null;
+            if (f) { rec.error = describe(f.cause ?? f); await record(rec); res.fail(`reading ${where} failed after ${index} objects had been read (${rec.error}); ${listedTotal} listed so far${g + 1 < groups.length ? `, ${groups.length - g - 1} more account-regions not listed yet` : ''}`); return; }
+            // The object is damaged (not gzip, truncated, not JSON): what it held so far is kept.
+            rec.error = err.message;
+            unreadable.push(`${where}: ${err.message}`);
+          }
+          await record(rec);
+          read.push({ bucket: rec.bucket, key: rec.key, uncompressed_sha256: rec.error ? null : rec.uncompressed_sha256 });
+          index++;
+          progress.update(`${index}/${listedTotal}${g + 1 < groups.length ? '+' : ''} objects, ${events} events`);
+        }
+
+        // This account and region's digests, checked against the log files just read.
+        if (validate) {
+          res.position = 'digest files';
+          const digests = await readDigests(s3, root, account, region, from, to);
+          await readPublicKeys(digests);
+          for (const d of digests) if (digestsOut.add(`${JSON.stringify(d)}\n`)) await digestsOut.flush();
+          digestCount += digests.length;
+          report = mergeReports(report, validateDigests({ digests, publicKeys, logs: read, scope: scope! }));
+        }
+      }
+      res.settings.objects_listed = listedTotal;
+      res.settings.objects_read = objectsRead;
+      res.settings.bytes_read = bytesRead;
+      if (unreadable.length) res.fail(`${unreadable.length} of ${listedTotal} objects could not be read whole (first: ${unreadable[0]})`);
       if (validate) {
-        res.position = 'digest files';
-        await readDigests(s3, root, accounts, regions, from, to);
-        await readPublicKeys();
-        scope = { start: from.toISOString(), end: to.toISOString() };
-        report = validateDigests({ digests, publicKeys, logs: objects.map((o): LogObject => ({ bucket: o.bucket, key: o.key, uncompressed_sha256: o.error ? null : o.uncompressed_sha256 })), scope });
+        res.settings.digest_files = digestCount;
+        res.settings.public_keys = publicKeys.map((k) => k.fingerprint);
+        report = finishReport(report ?? validateDigests({ digests: [], publicKeys, logs: [], scope: scope! }));
         res.settings.cloudtrail_digests = summarize(report, c.name);
+        validated = true;
         if (!report.pass) res.warn(`CloudTrail digest validation FAILED: ${problems(report)}`);
       }
       if (res.failedReason === null) { res.position = null; res.done(); }
@@ -257,7 +292,9 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
         res.settings.retries = retries;
         res.warn(`transient errors were retried with backoff: ${Object.entries(retries).map(([k, v]) => `${v} × ${k}`).join(', ')}`);
       }
-      progress.update(`done: ${objects.length} objects`, true);
+      objectsEntry = await objectsOut.close();
+      digestsEntry = await digestsOut.close();
+      progress.update(`done: ${objectsRead} objects`, true);
     }
   }
 
@@ -309,11 +346,12 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
     }
   }
 
-  async function readDigests(s3: S3Client, root: string, accounts: string[], regions: string[], from: Date, to: Date): Promise<void> {
+  /** One account and region's digest files of the period (small: one per hour), with their signatures. */
+  async function readDigests(s3: S3Client, root: string, account: string, region: string, from: Date, to: Date): Promise<DigestFile[]> {
     // A digest covers the hour before its name's time and is delivered up to an hour later.
     const dTo = new Date(to.getTime() + 2 * HOUR);
     const keys: string[] = [];
-    for (const account of accounts) for (const region of regions) for (const day of daysBetween(from, dTo)) {
+    for (const day of daysBetween(from, dTo)) {
       const prefix = `${root}${account}/CloudTrail-Digest/${region}/${day}/`;
       res.position = `listing s3://${c.bucket}/${prefix}`;
       for (const o of await listObjects(s3, prefix)) {
@@ -321,6 +359,7 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
         if (t !== null && t >= from.getTime() && t <= dTo.getTime()) keys.push(o.key);
       }
     }
+    const digests: DigestFile[] = [];
     let i = 0;
     const worker = async () => {
       while (i < keys.length) {
@@ -335,19 +374,19 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
-    digests.sort((a, b) => a.key.localeCompare(b.key));
-    res.settings.digest_files = digests.length;
+    return digests.sort((a, b) => a.key.localeCompare(b.key));
   }
 
-  async function readPublicKeys(): Promise<void> {
-    // ListPublicKeys in each trail's home region (the last region in the digest file name).
+  /** ListPublicKeys in each trail's home region (the last region in the digest file name), once per region. */
+  async function readPublicKeys(digests: DigestFile[]): Promise<void> {
     const homes = new Set<string>();
-    for (const d of digests) { const m = /_([a-z]{2}(?:-[a-z]+)+-\d)_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(d.key); if (m) homes.add(m[1]); }
+    for (const d of digests) { const m = /_([a-z]{2}(?:-[a-z]+)+-\d)_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(d.key); if (m && !keyRegions.has(m[1])) homes.add(m[1]); }
     if (homes.size === 0) return;
     const start = new Date(ctx.since.getTime() - 2 * 86400_000);
     const end = new Date(ctx.until.getTime() + 2 * 86400_000);
-    const byFp = new Map<string, PublicKeyEntry>();
+    const byFp = new Map<string, PublicKeyEntry>(publicKeys.map((k) => [k.fingerprint, k]));
     for (const region of homes) {
+      keyRegions.add(region);
       const ct = new CloudTrailClient({ region, maxAttempts: 1, ...(c.profile ? { profile: c.profile } : {}), ...(c.cloudtrail_endpoint ? { endpoint: c.cloudtrail_endpoint } : {}) });
       try {
         let token: string | undefined;
@@ -367,12 +406,15 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
       } finally { ct.destroy(); }
     }
     publicKeys = [...byFp.values()].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
-    res.settings.public_keys = publicKeys.map((k) => k.fingerprint);
   }
 
   return {
     outcomes: run(),
-    result: () => ({ ...res.result(), files: integrityFiles(c.name, { objects: objects as unknown as Array<Record<string, unknown>>, digests, publicKeys, report, scope }) }),
+    result: () => ({ ...res.result(), files: [
+      ...(objectsEntry ? [{ name: objectsFileName(c.name), deflated: objectsEntry }] : []),
+      // The digest material only with the check's result (a run that stopped early has neither).
+      ...(validated && digestsEntry ? [{ name: digestsFileName(c.name), deflated: digestsEntry }, ...integrityFiles(c.name, { publicKeys, report, scope })] : []),
+    ] }),
   };
 };
 
@@ -390,4 +432,24 @@ export function problems(r: DigestReport): string {
   if (r.digest_gaps.length) parts.push(`${r.digest_gaps.length} gap(s) in the digest chain (first: ${r.digest_gaps[0]})`);
   if (r.files_without_digest.length) parts.push(`${r.files_without_digest.length} log file(s) with no valid digest (first: ${r.files_without_digest[0]})`);
   return parts.join('; ');
+}
+
+/** Adds one account and region's digest report to the run's (null: none yet). Lists are sorted by finishReport. */
+export function mergeReports(a: DigestReport | null, b: DigestReport): DigestReport {
+  if (!a) return { ...b, invalid_digests: [...b.invalid_digests], digest_gaps: [...b.digest_gaps], files_without_digest: [...b.files_without_digest], files_changed: [...b.files_changed], files_missing: [...b.files_missing] };
+  return {
+    digests: a.digests + b.digests, digests_valid: a.digests_valid + b.digests_valid,
+    invalid_digests: a.invalid_digests.concat(b.invalid_digests), digest_gaps: a.digest_gaps.concat(b.digest_gaps),
+    files_covered: a.files_covered + b.files_covered, files_without_digest: a.files_without_digest.concat(b.files_without_digest),
+    files_changed: a.files_changed.concat(b.files_changed), files_missing: a.files_missing.concat(b.files_missing),
+    pass: a.pass && b.pass,
+  };
+}
+
+/** The merged report in the order validateDigests gives over the whole trail (verify re-runs it so and compares). */
+export function finishReport(r: DigestReport): DigestReport {
+  return {
+    ...r, invalid_digests: [...r.invalid_digests].sort((a, b) => a.file.localeCompare(b.file)), digest_gaps: [...r.digest_gaps].sort(),
+    files_without_digest: [...r.files_without_digest].sort(), files_changed: [...r.files_changed].sort(), files_missing: [...r.files_missing].sort(),
+  };
 }

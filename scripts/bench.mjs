@@ -12,7 +12,8 @@
 //
 // Options: --records N, --quick, --json-out FILE (default bench-out/results.json), --jobs J
 // (default 2: the multi-core run), --no-build (use dist/ as it is), --keep (keep the temp dir),
-// --only a,b (formats to run: cloudtrail-jsonl, cloudtrail-gzip, pgaudit-csv, pgaudit-stderr, mariadb),
+// --only a,b (formats to run: cloudtrail-jsonl, cloudtrail-gzip, pgaudit-csv, pgaudit-stderr, mariadb,
+// cloudtrail-s3: collect of an org trail from the local S3 server vs the same files on disk),
 // --ref REV (build commit REV in a temporary git worktree and run its normalize, collect and verify
 // on the same files in the same run: before/after figures side by side, never from two runs),
 // --repeat N (run each normalize N times and keep the run of median CPU time: steadier ratios).
@@ -22,6 +23,7 @@ import { cpus, totalmem, tmpdir, platform, release, loadavg } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFile as genFile, writeCloudTrailGzip, PGAUDIT_PREFIX, BASE_MS, SPAN_MS } from './bench/gen.mjs';
+import { runCloudTrailS3Bench, cloudTrailS3Targets } from './bench/cloudtrail-s3.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'audit-evidence.js');
@@ -329,6 +331,9 @@ async function main() {
     await bundleRuns(results, files, tmp, save);
     save();
 
+    // ---- cloudtrail-s3: an org trail from the local S3 server vs the same files on local disk (scripts/bench/cloudtrail-s3.mjs)
+    if (wanted('cloudtrail-s3')) { await runCloudTrailS3Bench({ root: ROOT, bin: BIN, tmp, records: N, quick: opts.quick, measure, log, save, results, lastError }); save(); }
+
     // ---- memory at N and memFactor×N (generator piped into `normalize -`, nothing on disk)
     if (wanted('cloudtrail-jsonl')) {
       const mem = { format: 'cloudtrail-jsonl', how: 'node scripts/bench/gen.mjs cloudtrail-jsonl R | audit-evidence normalize --format cloudtrail - --out /dev/null', sizes: [] };
@@ -512,6 +517,7 @@ function targets(res) {
   add(`peak RSS per worker (one big file, --jobs ${opts.jobs})`, res.parallelOneFile?.rssPerWorkerMB ?? null, res.parallelOneFile?.rssPerWorkerMB < 200, '< 200 MB');
   const su = res.startup;
   if (su?.ref?.medianCpuSeconds) add(`start-up CPU of a one-record normalize vs ${res.ref.rev}`, round(su.this.medianCpuSeconds / su.ref.medianCpuSeconds, 3), su.this.medianCpuSeconds <= 0.85 * su.ref.medianCpuSeconds, 'this / ref <= 0.85');
+  t.push(...cloudTrailS3Targets(res));
   return t;
 }
 

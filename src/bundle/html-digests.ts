@@ -60,7 +60,8 @@ export function digestSection(sources: SourceEntry[]): string {
       named(d.files_missing, 'Missing (a valid digest lists them; they are not in the bucket)', d.report),
       named(d.invalid_digests, 'Invalid digests', d.report),
       named(d.digest_gaps, 'Gaps in the digest chain', d.report),
-      named(d.files_without_digest, 'Log files no valid digest covers', d.report));
+      named(d.files_without_digest, 'Log files no valid digest covers', d.report),
+      ...(d.chain_starts ? [named(d.chain_starts, 'Digests that start a new chain (accepted: the first digest after logging started, or after it was stopped and started again)', d.report)] : []));
     if (d.report) out.push(`<p>Full report: <code>${escapeHtml(d.report)}</code>.</p>`);
   }
   out.push('</section>');

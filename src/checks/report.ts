@@ -40,7 +40,7 @@ export function failingRules(r: CompletenessReport): Record<string, number> {
     // Info findings (a PASS statement, a limit of the check) never fail the gate.
     const n = r.findingCounts[rule.id] ?? 0;
     const gating = r.gatingCounts ? (r.gatingCounts[rule.id] ?? 0) : n;
-    if (gating > 0 && ruleGates(r, rule.id)) out[rule.id] = n;
+    if (gating > 0 && ruleGates(r, rule.id)) out[rule.id] = gating;
   }
   return out;
 }

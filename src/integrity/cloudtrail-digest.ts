@@ -73,6 +73,11 @@ export interface DigestReport {
   files_matched_unsigned?: number;
   /** A local copy only: log files delivered after the newest digest of their account and region (not yet covered). */
   files_after_newest_digest?: number;
+  /**
+   * Digests that start a new chain (previousDigestSignature null): the trail's first digest, or
+   * logging stopped and started again. Accepted, reported; absent when there is none.
+   */
+  chain_starts?: string[];
   /** True when every digest is valid and chained, no gap, and no file changed, missing or without digest. */
   pass: boolean;
 }
@@ -166,6 +171,7 @@ export function validateDigests(input: {
 
   // The chain, per trail: sorted by end time.
   const gaps: string[] = [];
+  const starts: string[] = [];
   const byLoc = new Map(parsed.map((p) => [at(p.f.bucket, p.f.key), p]));
   const trails = new Map<string, Parsed[]>();
   for (const p of parsed) {
@@ -179,7 +185,12 @@ export function validateDigests(input: {
       const p = list[i];
       if (!p.valid && !p.unsigned) continue;
       const prevKey = p.d.previousDigestS3Object;
-      if (prevKey == null || p.d.previousDigestSignature == null) continue; // the first digest after logging (re)started
+      if (prevKey == null || p.d.previousDigestSignature == null) {
+        // A new chain: the first digest after logging started or was stopped and started again.
+        // Accepted (CloudTrail writes it so, and its signature holds), but never silently.
+        starts.push(`${trail}: ${p.loc} starts a new chain (previousDigestSignature is null: logging started${i > 0 ? ' again after it was stopped' : ''} at ${String(p.d.digestStartTime)})`);
+        continue;
+      }
       const prev = byLoc.get(at(String(p.d.previousDigestS3Bucket), String(prevKey)));
       if (!prev) {
         // The previous digest is not among those examined: a gap unless it is before the first one examined.
@@ -198,7 +209,8 @@ export function validateDigests(input: {
     for (let i = 1; i < list.length; i++) {
       const end = String(list[i - 1].d.digestEndTime);
       const start = String(list[i].d.digestStartTime);
-      if (Date.parse(start) > Date.parse(end) && !gaps.some((g) => g.includes(list[i].loc))) gaps.push(`${trail}: no digest covers ${end} → ${start} (before ${list[i].loc})`);
+      const restart = list[i].d.previousDigestSignature == null ? '; it starts a new chain: logging was stopped and started again' : '';
+      if (Date.parse(start) > Date.parse(end) && !gaps.some((g) => g.includes(list[i].loc))) gaps.push(`${trail}: no digest covers ${end} → ${start} (before ${list[i].loc}${restart})`);
     }
   }
 
@@ -261,6 +273,7 @@ export function validateDigests(input: {
     files_without_digest: sort(noDigest),
     files_changed: sort(changed),
     files_missing: sort(missing),
+    ...(starts.length ? { chain_starts: sort(starts) } : {}),
     ...(local ? { digests_signature_unchecked: parsed.filter((p) => p.unsigned).length, files_matched_unsigned: matchedUnsigned, files_after_newest_digest: pending } : {}),
     pass: invalid.length === 0 && gaps.length === 0 && changed.length === 0 && missing.length === 0 && noDigest.length === 0,
   };

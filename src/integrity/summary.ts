@@ -14,6 +14,7 @@ export function summarize(r: DigestReport, source: string): Record<string, unkno
     invalid_digests: { count: r.invalid_digests.length, first: r.invalid_digests.slice(0, LIST_CAP).map((p) => `${p.file}: ${p.problem}`) },
     digest_gaps: cap(r.digest_gaps), files_covered: r.files_covered,
     files_without_digest: cap(r.files_without_digest), files_changed: cap(r.files_changed), files_missing: cap(r.files_missing),
+    ...(r.chain_starts ? { chain_starts: cap(r.chain_starts) } : {}),
     report: reportFileName(source),
   };
 }

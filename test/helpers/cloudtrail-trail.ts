@@ -65,6 +65,10 @@ export interface TrailOptions {
   signWith?: (account: string, region: string, hour: number) => TestKey | undefined;
   /** Digests whose previousDigestSignature is replaced by this value (a broken chain), signed correctly. */
   previousSignatureOverride?: (account: string, region: string, hour: number) => string | undefined;
+  /** Hours whose digest starts a new chain (previous* null, signed correctly): logging stopped and started again. */
+  restartAt?: (account: string, region: string, hour: number) => boolean;
+  /** Hours with no log files and no digest (logging was stopped). */
+  stoppedAt?: (account: string, region: string, hour: number) => boolean;
 }
 
 /** Where writeTrail puts objects: the local S3 server, or a directory (localTrailStore). */
@@ -103,6 +107,8 @@ export function writeTrail(s3: TrailStore, o: TrailOptions): Trail {
       let prev: { key: string; sha256: string; signature: string } | null = null;
       for (let h = 0; h < o.hours; h++) {
         const hourStart = o.start + h * 3600_000;
+        if (o.stoppedAt?.(account, region, h)) continue;
+        if (o.restartAt?.(account, region, h)) prev = null;
         const logFiles: Array<Record<string, unknown>> = [];
         for (let f = 0; f < filesPerHour; f++) {
           // Events of the hour's f-th slice; delivered 5 minutes after the slice ends.

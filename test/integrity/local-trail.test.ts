@@ -66,7 +66,7 @@ describe('a local copy of a trail (aws s3 sync)', () => {
     expect(r.stderr).toMatch(/CloudTrail digests checked offline: FAIL: 0 log files covered by a valid digest, 44 matching a digest whose signature could not be checked, 2 with no valid digest, 1 changed, 1 missing; 0 of 23 digests valid, 23 with the signature not checked, 0 invalid, 1 gaps/);
     const clean = await runCli(['check', join(dir, 'clean', 'AWSLogs'), '--no-rows', '--json']);
     const rep = JSON.parse(clean.stdout).report;
-    expect(rep.findingCounts['integrity.cloudtrail-digest']).toBe(2);
+    expect(rep.findingCounts['integrity.cloudtrail-digest']).toBe(6); // 4 chain starts (each trail's first digest), the unchecked signatures, the PASS
     expect(rep.gatingCounts['integrity.cloudtrail-digest']).toBe(0);
     expect(clean.stderr).toMatch(/PASS for the log file hashes and the chain of hashes \(signatures NOT checked\)/);
   });
@@ -101,6 +101,23 @@ describe('a local copy of a trail (aws s3 sync)', () => {
         expect(r.report.pass).toBe(false);
       } finally { writeFileSync(path, orig); }
     }), { numRuns: 15 });
+  });
+
+  test('logging stopped and started again: the new chain is accepted and reported as a chain start, the stopped hour as a gap', async () => {
+    const t = join(dir, 'restart');
+    writeTrail(localTrailStore(t), {
+      start: START, hours: 6, key: testKey(), filesPerHour: 1, eventsPerFile: 1, accounts: ['111122223333'], regions: ['us-east-1'],
+      stoppedAt: (_a, _r, h) => h === 3, restartAt: (_a, _r, h) => h === 4,
+    });
+    const r = (await checkLocalTrail(files(t)))!;
+    expect(r.report.chain_starts).toEqual([
+      expect.stringMatching(/^trail org-trail, account 111122223333, us-east-1: \S+_20240502T000000Z\.json\.gz starts a new chain \(previousDigestSignature is null: logging started at 2024-05-01T23:00:00Z\)$/),
+      expect.stringMatching(/^trail org-trail, account 111122223333, us-east-1: \S+_20240502T040000Z\.json\.gz starts a new chain \(previousDigestSignature is null: logging started again after it was stopped at 2024-05-02T03:00:00Z\)$/),
+    ]);
+    expect(r.report.digest_gaps).toEqual([expect.stringMatching(/no digest covers 2024-05-02T02:00:00Z → 2024-05-02T03:00:00Z \(before \S+_20240502T040000Z\.json\.gz; it starts a new chain: logging was stopped and started again\)$/)]);
+    expect(r.report.invalid_digests).toEqual([]);
+    const rep = new CompletenessChecker({ integrity: [localSummary(r)] }).finish();
+    expect(rep.findings.filter((f) => f.field === 'chain_start').map((f) => f.severity)).toEqual(['info', 'info']);
   });
 
   test('no digest files among the inputs: nothing is checked, nothing is claimed', async () => {

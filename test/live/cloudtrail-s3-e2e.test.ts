@@ -101,8 +101,11 @@ describe('collect and verify a cloudtrail-s3 trail', () => {
       const c = await runCli(['check', r.zip, '--no-rows', '--json'], { env });
       const rep = JSON.parse(c.stdout).report;
       expect(rep.gatingCounts['integrity.cloudtrail-digest']).toBe(0);
-      expect(rep.findings.filter((f: { rule: string }) => f.rule === 'integrity.cloudtrail-digest').map((f: { message: string }) => f.message))
-        .toEqual(['org-trail: CloudTrail digest validation PASS: 104 log files covered by a valid digest, 0 with no valid digest, 0 changed, 0 missing; 104 of 104 digests valid, 0 invalid, 0 gaps']);
+      const said = rep.findings.filter((f: { rule: string }) => f.rule === 'integrity.cloudtrail-digest').map((f: { message: string; severity: string }) => `${f.severity} ${f.message}`);
+      // Each trail's first digest starts its chain (the generated trail starts at 23:00): said, as info.
+      expect(said).toHaveLength(5);
+      expect(said.filter((m: string) => /^info org-trail: digest chain start: trail org-trail, account \d{12}, \S+: s3:\/\/\S+T000000Z\.json\.gz starts a new chain \(previousDigestSignature is null: logging started at 2024-05-01T23:00:00Z\)$/.test(m))).toHaveLength(4);
+      expect(said[4]).toBe('info org-trail: CloudTrail digest validation PASS: 104 log files covered by a valid digest, 0 with no valid digest, 0 changed, 0 missing; 104 of 104 digests valid, 0 invalid, 0 gaps');
     } finally { await s3.stop(); }
   });
 

@@ -25,6 +25,8 @@ export interface DigestSummary {
   files_without_digest: { count: number; first: string[] };
   files_changed: { count: number; first: string[] };
   files_missing: { count: number; first: string[] };
+  /** Digests that start a new chain (the trail's first, or logging stopped and started again). */
+  chain_starts?: { count: number; first: string[] };
   report?: string;
 }
 
@@ -72,6 +74,8 @@ export const integrityCloudTrailDigest: Rule = {
           named(d.invalid_digests, 'INVALID digest', 'invalid_digest');
           named(d.digest_gaps, 'digest GAP', 'gap');
           named(d.files_without_digest, 'log file with NO valid digest', 'no_digest');
+          // A new chain is accepted (CloudTrail starts one when logging starts again) but said.
+          for (const x of d.chain_starts?.first ?? []) f(`${source}: digest chain start: ${x}`, 'info', 'chain_start');
           const unsigned = d.digests_signature_unchecked ?? 0;
           if (unsigned > 0) {
             f(`${source}: the signatures of ${unsigned} of ${d.digests} digest files could not be checked offline (aws s3 sync does not copy the x-amz-meta-signature metadata, and no signature was available): the log files were checked against the digests' hashes and the digests against each other's hashes, but that the digests are the ones AWS signed is NOT shown; collect with a cloudtrail-s3 source (or aws cloudtrail validate-logs) checks the signatures`, 'info', 'signature_unchecked');

@@ -436,12 +436,13 @@ export function problems(r: DigestReport): string {
 
 /** Adds one account and region's digest report to the run's (null: none yet). Lists are sorted by finishReport. */
 export function mergeReports(a: DigestReport | null, b: DigestReport): DigestReport {
-  if (!a) return { ...b, invalid_digests: [...b.invalid_digests], digest_gaps: [...b.digest_gaps], files_without_digest: [...b.files_without_digest], files_changed: [...b.files_changed], files_missing: [...b.files_missing] };
+  if (!a) return { ...b, ...(b.chain_starts ? { chain_starts: [...b.chain_starts] } : {}), invalid_digests: [...b.invalid_digests], digest_gaps: [...b.digest_gaps], files_without_digest: [...b.files_without_digest], files_changed: [...b.files_changed], files_missing: [...b.files_missing] };
   return {
     digests: a.digests + b.digests, digests_valid: a.digests_valid + b.digests_valid,
     invalid_digests: a.invalid_digests.concat(b.invalid_digests), digest_gaps: a.digest_gaps.concat(b.digest_gaps),
     files_covered: a.files_covered + b.files_covered, files_without_digest: a.files_without_digest.concat(b.files_without_digest),
     files_changed: a.files_changed.concat(b.files_changed), files_missing: a.files_missing.concat(b.files_missing),
+    ...(a.chain_starts || b.chain_starts ? { chain_starts: (a.chain_starts ?? []).concat(b.chain_starts ?? []) } : {}),
     pass: a.pass && b.pass,
   };
 }
@@ -451,5 +452,6 @@ export function finishReport(r: DigestReport): DigestReport {
   return {
     ...r, invalid_digests: [...r.invalid_digests].sort((a, b) => a.file.localeCompare(b.file)), digest_gaps: [...r.digest_gaps].sort(),
     files_without_digest: [...r.files_without_digest].sort(), files_changed: [...r.files_changed].sort(), files_missing: [...r.files_missing].sort(),
+    ...(r.chain_starts ? { chain_starts: [...r.chain_starts].sort() } : {}),
   };
 }

@@ -69,7 +69,7 @@ describe('a local copy of a trail (aws s3 sync)', () => {
     expect(rep.findingCounts['integrity.cloudtrail-digest']).toBe(6); // 4 chain starts (each trail's first digest), the unchecked signatures, the PASS
     expect(rep.gatingCounts['integrity.cloudtrail-digest']).toBe(0);
     expect(clean.stderr).toMatch(/PASS for the log file hashes and the chain of hashes \(signatures NOT checked\)/);
-  });
+  }, 180_000);
 
   test('a digest changed after delivery breaks the hash chain (the next digest names its old hash)', async () => {
     const t = copy('digest-edited');
@@ -101,7 +101,7 @@ describe('a local copy of a trail (aws s3 sync)', () => {
         expect(r.report.pass).toBe(false);
       } finally { writeFileSync(path, orig); }
     }), { numRuns: 15 });
-  });
+  }, 180_000);
 
   test('logging stopped and started again: the new chain is accepted and reported as a chain start, the stopped hour as a gap', async () => {
     const t = join(dir, 'restart');

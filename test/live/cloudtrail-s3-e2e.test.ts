@@ -107,7 +107,7 @@ describe('collect and verify a cloudtrail-s3 trail', () => {
       expect(said.filter((m: string) => /^info org-trail: digest chain start: trail org-trail, account \d{12}, \S+: s3:\/\/\S+T000000Z\.json\.gz starts a new chain \(previousDigestSignature is null: logging started at 2024-05-01T23:00:00Z\)$/.test(m))).toHaveLength(4);
       expect(said[4]).toBe('info org-trail: CloudTrail digest validation PASS: 104 log files covered by a valid digest, 0 with no valid digest, 0 changed, 0 missing; 104 of 104 digests valid, 0 invalid, 0 gaps');
     } finally { await s3.stop(); }
-  });
+  }, 300_000); // several CLI runs (collect, verify, check) and a browser: minutes when the machine is loaded
 
   test('a tampered trail: collect exits 1 naming it; verify says VALID bundle, FAIL trail, and names each case', async () => {
     const s3 = await startS3();
@@ -170,5 +170,5 @@ describe('collect and verify a cloudtrail-s3 trail', () => {
       expect(c.stdout).toContain(`org-trail: log file MISSING (listed in a digest, not found): s3://org-trail-bucket/${deleted}`);
       expect(c.stdout).toMatch(/RESULT: FAIL\n {2}- 9 integrity\.cloudtrail-digest findings/);
     } finally { await s3.stop(); }
-  });
+  }, 300_000); // several CLI runs (collect, verify, check) and a browser: minutes when the machine is loaded
 });

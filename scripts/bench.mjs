@@ -309,7 +309,8 @@ async function main() {
     }
 
     // ---- start-up: a one-record normalize, median of several runs (this build and --ref)
-    {
+    // (only when the CloudTrail file was generated: --only cloudtrail-s3 and the like do not make it)
+    if (existsSync(files['cloudtrail-jsonl'].path)) {
       const one = join(tmp, 'one-record.jsonl');
       writeFileSync(one, `${readFileSync(ct?.path ?? files['cloudtrail-jsonl']?.path ?? '/dev/null', 'utf8').split('\n')[0] ?? ''}\n`);
       const runs = opts.quick ? 7 : 15;

@@ -91,7 +91,7 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
     const progress = new ReadProgress('normalize');
     for await (const o of normalizeInputs(files, run, summary)) {
     progress.record(o.raw.text.length);
-    if (o.kind === 'event') await out.write(formatter.format(o.event));
+    if (o.kind === 'event') { if (out.add(formatter.format(o.event))) await out.flush(); }
     else if (o.kind === 'reject') {
       if (rej) await rej.write(rejectToJsonLine(o));
       if (shown.length < MAX_REJECTS_SHOWN) shown.push(rejectLine(o));

@@ -14,6 +14,16 @@ export class TextWriter {
     if (this.size >= this.batchBytes) await this.flush();
   }
 
+  /**
+   * Queues text without awaiting: true when a batch is full and the caller must `await flush()`.
+   * The per-record form of write() for hot loops (no promise per record).
+   */
+  add(text: string): boolean {
+    this.buf.push(text);
+    this.size += text.length;
+    return this.size >= this.batchBytes;
+  }
+
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;
     const data = this.buf.join('');

@@ -4,7 +4,7 @@
 // Format: https://mariadb.com/kb/en/mariadb-audit-plugin-log-format/
 // Options: timezone (the server's zone; local timestamps have none), instance.
 import type { FormatAdapter, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
-import { recordLimit, splitLines } from '../../pipeline/lines.js';
+import { recordLimit, splitLineBatches } from '../../pipeline/lines.js';
 import { rawFromLines, event, reject } from '../../pipeline/record.js';
 import { LocalTimeConverter } from '../mysql-common/local-time.js';
 import { parseServerAuditLine, isEpoch, epochMillis, type ServerAuditRecord } from './parse.js';
@@ -149,7 +149,7 @@ export const adapter: FormatAdapter = {
   description: 'MariaDB / MySQL server_audit plugin files (server_audit.log, rotated .1 .2 files, Amazon RDS and Aurora audit logs): lines of timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode',
   sniff: (head) => sniff(head),
   async *records(input, options) {
-    for await (const l of splitLines(input.chunks, { maxLineBytes: recordLimit(options) })) {
+    for await (const batch of splitLineBatches(input.chunks, { maxLineBytes: recordLimit(options) })) for (const l of batch) {
       if (l.text.trim() === '') continue; // blank lines carry no record
       yield rawFromLines(input.name, [l]);
     }

@@ -5,7 +5,7 @@
 //   connection records: NAME,RECORD,TIMESTAMP,CONNECTION_ID,STATUS,USER,PRIV_USER,OS_LOGIN,PROXY_USER,HOST,IP,DB
 //   audit start / stop: NAME,RECORD,TIMESTAMP,MYSQL_VERSION,STARTUP_OPTIONS,OS_VERSION
 // https://docs.percona.com/percona-server/8.0/audit-log-plugin.html
-import { DEFAULT_MAX_RECORD_BYTES, splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
+import { DEFAULT_MAX_RECORD_BYTES, splitLineBatches, type Line, quoteCount } from '../../pipeline/lines.js';
 import { OversizeLines, oversizeRecord, rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 
@@ -20,7 +20,7 @@ export async function* frameCsvRecords(chunks: AsyncIterable<Buffer>, file: stri
   let bytes = 0;
   /** The open record once it grew past the limit (--max-record-bytes): hashed as it goes, never held whole. */
   let big: OversizeLines | null = null;
-  for await (const l of splitLines(chunks, { maxLineBytes: maxBytes })) {
+  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes })) for (const l of batch) {
     if (l.oversize) {
       // Over the limit: rejected with its head and hash. An open record it continued is rejected
       // too; reading resumes at the next record start.

@@ -8,7 +8,7 @@
 // So a row has 23 (12 and older), 24 (13) or 26 (14 to 17) columns. Some collectors drop
 // application_name (CloudNativePG's test data: 23 columns ending with the backend type), so the
 // layout is told from the row, not from a fixed count.
-import { DEFAULT_MAX_RECORD_BYTES, splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
+import { DEFAULT_MAX_RECORD_BYTES, splitLineBatches, type Line, quoteCount } from '../../pipeline/lines.js';
 import { OversizeLines, oversizeRecord, rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import { pgValue, splitConnectionFrom, type LogLine, type TimeReader } from './log-line.js';
@@ -30,7 +30,7 @@ export async function* frameCsvlog(chunks: AsyncIterable<Buffer>, file: string, 
   /** Line number of an over-long line: the lines after it up to the next row start are what is left of its row. */
   let tailOf: number | null = null;
   const tooLong = (n: number): string => `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its line ${n} is rejected on its own`;
-  for await (const line of splitLines(chunks, { maxLineBytes: maxBytes })) {
+  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes })) for (const line of batch) {
     if (line.oversize) {
       if (big) { yield big.record(); big = null; }
       else if (cur.length > 0) yield rawFromLines(file, cur, open || tailOf !== null ? tooLong(line.line) : undefined);

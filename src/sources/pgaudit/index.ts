@@ -5,7 +5,7 @@
 // https://www.postgresql.org/docs/current/runtime-config-logging.html
 // Options read: logLinePrefix (stderr), timezone (time stamps in a zone PostgreSQL names but this
 // tool does not know), instance.
-import { recordLimit, splitLines } from '../../pipeline/lines.js';
+import { recordLimit, splitLineBatches } from '../../pipeline/lines.js';
 import { frameJson } from '../../pipeline/json-frames.js';
 import { rawFromLines, reject } from '../../pipeline/record.js';
 import type { AdapterOptions, FormatAdapter, InputSource, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
@@ -26,7 +26,7 @@ const DIALECT = Symbol('pgaudit.dialect');
 type Tagged = RawRecord & { [DIALECT]?: Dialect };
 
 async function* lineRecords(input: InputSource, max: number): AsyncGenerator<RawRecord> {
-  for await (const line of splitLines(input.chunks, { maxLineBytes: max })) yield rawFromLines(input.name, [line]);
+  for await (const batch of splitLineBatches(input.chunks, { maxLineBytes: max })) for (const line of batch) yield rawFromLines(input.name, [line]);
 }
 
 function framer(input: InputSource, d: Dialect, options: AdapterOptions): AsyncIterable<RawRecord> {

@@ -2,7 +2,7 @@
 // that spans several lines (multi-line SQL) continues on lines that do not start with the prefix
 // (PostgreSQL starts each of them with a tab).
 // Format: https://www.postgresql.org/docs/current/runtime-config-logging.html#GUC-LOG-LINE-PREFIX
-import { DEFAULT_MAX_RECORD_BYTES, splitLines, type Line } from '../../pipeline/lines.js';
+import { DEFAULT_MAX_RECORD_BYTES, splitLineBatches, type Line } from '../../pipeline/lines.js';
 import { OversizeLines, oversizeRecord, rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import { matchPrefix, type CompiledPrefix, type PrefixValues } from './prefix.js';
@@ -40,7 +40,7 @@ export async function* frameStderr(chunks: AsyncIterable<Buffer>, file: string, 
   /** The open record once it grew past the limit: hashed as it goes, never held whole. */
   let big: OversizeLines | null = null;
   let shape: string | null = null;
-  for await (const line of splitLines(chunks, { maxLineBytes: maxBytes })) {
+  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes })) for (const line of batch) {
     if (line.oversize) {
       // A line longer than the limit: rejected on its own (its head and hash kept). When it
       // continues an open record, that record is rejected too, saying why.

@@ -3,7 +3,7 @@
 // INFO, per pgaudit.log_level), between echoed SQL, query results and "ERROR:  ..." lines. There
 // is no time, user, database or session on these lines. An audit record spans lines while its
 // CSV quote is open. https://github.com/pgaudit/pgaudit#settings (pgaudit.log_client)
-import { DEFAULT_MAX_RECORD_BYTES, splitLines, type Line, quoteCount } from '../../pipeline/lines.js';
+import { DEFAULT_MAX_RECORD_BYTES, splitLineBatches, type Line, quoteCount } from '../../pipeline/lines.js';
 import { oversizeRecord, rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import type { LogLine } from './log-line.js';
@@ -19,7 +19,7 @@ const CLIENT_MESSAGE = /^(NOTICE|WARNING|LOG|INFO|DEBUG[1-5]?|ERROR|FATAL|PANIC)
 export async function* frameTranscript(chunks: AsyncIterable<Buffer>, file: string, maxBytes = DEFAULT_MAX_RECORD_BYTES): AsyncGenerator<RawRecord> {
   let cur: Line[] = [];
   let bytes = 0;
-  for await (const line of splitLines(chunks, { maxLineBytes: maxBytes })) {
+  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes })) for (const line of batch) {
     if (line.oversize) {
       // Over the limit (--max-record-bytes): rejected with its head and hash; a record it continued ends here.
       if (cur.length > 0) yield rawFromLines(file, cur);

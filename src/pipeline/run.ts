@@ -122,7 +122,17 @@ export async function* normalizeOne(
   };
   summary.inputs.push(s);
   const notes = new Set<string>();
-  const ctx = { options: run.options, input: input.name, note: (m: string) => { m = redactSecrets(m); if (!notes.has(m)) { notes.add(m); s.notes.push(m); } } };
+  /** Messages as given: adapters repeat the same note per record, redacted and kept once. */
+  const given = new Set<string>();
+  const ctx = {
+    options: run.options, input: input.name,
+    note: (m: string) => {
+      if (given.has(m)) return;
+      if (given.size < 10_000) given.add(m);
+      m = redactSecrets(m);
+      if (!notes.has(m)) { notes.add(m); s.notes.push(m); }
+    },
+  };
   if (run.redact !== undefined) setPolicy(policyOf(run.redact));
   const structured = adapter.redaction === 'json';
   const sinceMs = run.since ? run.since.getTime() : -Infinity;

@@ -66,15 +66,24 @@ const two = (s: string, i: number) => (s.charCodeAt(i) - 48) * 10 + (s.charCodeA
 /** eventTime to the event timestamp (UTC, milliseconds); null when it is not an ISO 8601 time. */
 export function toIso(s: string | null): string | null {
   if (!s || !ISO_START.test(s)) return null;
-  // Fast path for CloudTrail's own form, 2024-05-01T10:00:00Z (whole seconds, UTC): no Date round trip.
-  if (s.length === 20 && s.charCodeAt(19) === 0x5a && s.charCodeAt(16) === 0x3a && ISO_SECONDS.test(s)) {
-    const mo = two(s, 5); const d = two(s, 8); const h = two(s, 11); const mi = two(s, 14); const sec = two(s, 17);
-    if (mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h < 24 && mi < 60 && sec < 60) return `${s.slice(0, 19)}.000Z`;
-  }
+  const q = quickIso(s);
+  if (q !== null) return q;
   if (timestampProblem(s) !== null) return null;
   if (isLeapSecond(s)) { const d = parseTimestampWithZone(s); return d ? d.toISOString() : null; }
   const t = Date.parse(s);
   return Number.isFinite(t) ? new Date(t).toISOString() : null;
+}
+
+/**
+ * CloudTrail's own form, 2024-05-01T10:00:00Z (whole seconds, UTC, a day that exists in every
+ * month, no leap second): its ISO text with no Date round trip; null for any other form.
+ */
+function quickIso(s: string): string | null {
+  if (s.length === 20 && s.charCodeAt(19) === 0x5a && s.charCodeAt(16) === 0x3a && ISO_SECONDS.test(s)) {
+    const mo = two(s, 5); const d = two(s, 8); const h = two(s, 11); const mi = two(s, 14); const sec = two(s, 17);
+    if (mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h < 24 && mi < 60 && sec < 60) return `${s.slice(0, 19)}.000Z`;
+  }
+  return null;
 }
 
 export interface MapContext {
@@ -97,10 +106,17 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
 
   // Time: eventTime (UTC). Logstash's cloudtrail codec moves it to @timestamp and deletes it.
   const eventTime = str(rec.eventTime);
-  const impossible = eventTime !== null ? timestampProblem(eventTime) : null;
-  if (impossible !== null) return { kind: 'reject', reason: `eventTime '${eventTime!.slice(0, 40)}' is not a time that exists: ${impossible}` };
-  if (eventTime !== null && isLeapSecond(eventTime)) ctx.note('some eventTime values carry a leap second (:60): kept as the last millisecond of that minute (details.leap_second)');
-  let timestamp = toIso(eventTime);
+  // The usual form is read directly (quickIso); any other is checked for a date that does not
+  // exist and for a leap second first.
+  let timestamp = eventTime !== null ? quickIso(eventTime) : null;
+  let leap = false;
+  if (timestamp === null && eventTime !== null) {
+    const impossible = timestampProblem(eventTime);
+    if (impossible !== null) return { kind: 'reject', reason: `eventTime '${eventTime.slice(0, 40)}' is not a time that exists: ${impossible}` };
+    leap = isLeapSecond(eventTime);
+    if (leap) ctx.note('some eventTime values carry a leap second (:60): kept as the last millisecond of that minute (details.leap_second)');
+    timestamp = toIso(eventTime);
+  }
   // Facts decided along the way; appended after the record's own facts so key order is stable.
   const details: Record<string, unknown> = {};
   const flags: Record<string, unknown> = {};
@@ -166,7 +182,7 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
   // Small facts an auditor uses (snake_case keys). Named stores, not a put(key, value) closure:
   // one keyed store site shared by every key is megamorphic (and the closure was made per record).
   let v: unknown;
-  if (eventTime !== null && isLeapSecond(eventTime)) details.leap_second = eventTime;
+  if (leap) details.leap_second = eventTime;
   if (given(v = rec.eventType)) details.event_type = v;
   if (given(v = rec.eventCategory)) details.event_category = v;
   if (given(v = rec.eventVersion)) details.event_version = v;

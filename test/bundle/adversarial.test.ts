@@ -3,8 +3,8 @@
 // of their own, or is an insider who re-signs. `verify` must never say VALID for a bundle that is
 // not exactly what the signer produced, and must say INVALID (exit 1, naming the entry) rather than
 // "could not run" (exit 2) or hang when a zip entry is damaged or crafted.
-import { describe, it, expect, beforeAll } from 'vitest';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
@@ -108,6 +108,7 @@ describe('adversarial bundles', () => {
     expect(r.code).toBe(0);
     files = await readAll(zip);
   });
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
   it('the hand-written zip of the untouched files is VALID (the baseline of every attack below)', async () => {
     const r = await verify(makeZip(entries()));

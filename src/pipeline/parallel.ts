@@ -18,6 +18,7 @@ import type { RunOptions, RunSummary } from './run.js';
 import { TextWriter } from '../export/writer.js';
 import { EventFormatter, type OutputKind } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
+import { policyAdditions } from '../redact/policy.js';
 import { stat } from 'node:fs/promises';
 import { normalizeBlock, normalizeSplit, splitPlan, type BlockTask, type SplitPlan } from './split.js';
 
@@ -88,8 +89,10 @@ export async function planParallel(files: string[], format: string, jobs: number
 function setupOf(run: RunOptions, opts: ParallelOptions): WorkerSetup {
   return {
     auditEvidenceNormalizeWorker: true,
-    // redact: plain settings (a Policy holds RegExps; the worker makes its own from the settings).
-    run: { format: run.format, options: run.options, since: run.since ?? null, until: run.until ?? null, redact: run.redact && !('extraNames' in run.redact) ? run.redact : null },
+    // redact: plain settings (a Policy holds RegExps and a Set, which do not cross to a worker intact;
+    // the worker makes its own policy from the settings). A Policy was dropped here before, so a library
+    // caller's extra names and `parameters: all` did not reach the workers and their secrets were kept.
+    run: { format: run.format, options: run.options, since: run.since ?? null, until: run.until ?? null, redact: run.redact ? ('extraNames' in run.redact ? policyAdditions(run.redact) : run.redact) : null },
     output: opts.output, rejects: opts.rejects, showRejects: opts.showRejects,
   };
 }

@@ -113,7 +113,6 @@ export function periodWords(p: EvidencePredicate['period']): { short: string; lo
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 const num = (n: number): string => n.toLocaleString('en-US');
-const skippedTotal = (s: SourceEntry): number => Object.values(s.skipped ?? {}).reduce((a, b) => a + b, 0);
 
 /** The problems the red banner lists: sources not complete/empty, a failed completeness check, counts that do not reconcile. */
 export function verdictProblems(p: EvidencePredicate): string[] {

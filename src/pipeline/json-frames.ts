@@ -65,7 +65,7 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   // Scanner state.
   let depth = 0;
   let inString = false;
-  let escape = false;
+  let escaped = false;
   /** Depth at which records sit: 0 top-level values, 1 top-level array elements, 2 wrapper elements, -1 inside a wrapper's other keys. */
   let recordDepth = 0;
   let recordStart = -1;
@@ -196,7 +196,7 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     const nlb = buf.lastIndexOf('\n', c - 1);
     if (nlb >= 0) lineStart = nlb + 1;
     depth = recordDepth;
-    inString = false; escape = false;
+    inString = false; escaped = false;
     recordStart = -1;
     if (recordDepth === 0) topObjectStart = -1;
     afterColon = false; lastKey = null; strStart = -1;
@@ -283,7 +283,7 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     dmgStart = recordStart;
     recordStart = -1;
     if (recordDepth === 0) topObjectStart = -1;
-    depth = recordDepth; inString = false; escape = false;
+    depth = recordDepth; inString = false; escaped = false;
     nextQuote = -2; nextBackslash = -2; nextNewline = -2;
     pos = at; // the damaged-mode loop looks for newlines from `at` on (callers in the scan loop step back one)
     return 'skipping';
@@ -377,14 +377,14 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
       if (inString) {
         if (c === 0x0a) {
           // A raw newline never occurs inside a JSON string: the record is damaged here.
-          if (recordStart < 0) { inString = false; escape = false; line++; lineStart = pos + 1; continue; }
+          if (recordStart < 0) { inString = false; escaped = false; line++; lineStart = pos + 1; continue; }
           const r = recordDamaged(`damaged record: a string is not closed before the end of line ${line}`, pos, final);
           if (r === 'wait') return;
           if (r === 'skipping') pos--;
           continue;
         }
-        if (escape) escape = false;
-        else if (c === 0x5c) escape = true;
+        if (escaped) escaped = false;
+        else if (c === 0x5c) escaped = true;
         else if (c === 0x22) {
           inString = false;
           if (recordStart >= 0 && depth === recordDepth) {

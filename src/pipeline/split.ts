@@ -22,7 +22,7 @@
 // file; CSV quoting can hide a newline), and wrapper/array JSON files.
 import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { detectFormat } from './detect.js';
 import { HEAD_BYTES } from './input.js';
 import { normalizeInputs, normalizeOne, resolveAdapter, emptySummary, rejectLine } from './run.js';

@@ -6,8 +6,8 @@
 // validation) and S3 GetBucketLifecycleConfiguration + GetObjectLockConfiguration.
 // A trail's copies count when their retention is stated (expiration) or enforced (Object Lock);
 // a bucket with neither keeps them until someone deletes them, which nothing states: unknown.
-import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
-import { GetBucketLifecycleConfigurationCommand, GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { type CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { GetBucketLifecycleConfigurationCommand, GetObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { retention, type Retention } from './types.js';
 
 export const EVENT_HISTORY_DAYS = 90;

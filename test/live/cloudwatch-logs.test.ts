@@ -91,7 +91,7 @@ describe.runIf(run)('cloudwatch-logs live source', () => {
       page_size: 5, requests_per_second: 50, retry: { baseDelayMs: 10, maxDelayMs: 20 },
     }, { since, until });
     expect(d.result.status, d.result.reason ?? '').toBe('complete');
-    const s = d.result.settings as Record<string, any>;
+    const s = d.result.settings as { log_groups: string[]; databases: Array<{ audit_settings: Record<string, string>; cannot_capture: string[] }> };
     expect(s.log_groups).toEqual(['/aws/rds/instance/pg-rds/postgresql', '/aws/rds/instance/maria-rds/audit']);
     expect(s.databases[0]).toMatchObject({ instance: 'pg-rds', engine: 'postgres', parameter_group: 'pg15-audit', log_exports: ['postgresql', 'upgrade'],
       audit_settings: { 'pgaudit.log': 'ddl,role', log_connections: '1' } });

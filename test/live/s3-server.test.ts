@@ -8,7 +8,7 @@ import {
   S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand, DeleteObjectCommand,
   ListObjectsV2Command, PutObjectLockConfigurationCommand, GetObjectLockConfigurationCommand, GetObjectRetentionCommand,
   PutObjectRetentionCommand, PutBucketLifecycleConfigurationCommand, GetBucketLifecycleConfigurationCommand,
-  ListObjectVersionsCommand, S3ServiceException, paginateListObjectsV2,
+  ListObjectVersionsCommand, type S3ServiceException, paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { startS3, type S3Server } from '../helpers/servers/s3.js';
 

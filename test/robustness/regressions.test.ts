@@ -1,7 +1,7 @@
 // Issue 10's list of damaged-input failures, one named test each, on copies of the real fixtures
 // with one small defect. Each checks that the damage costs the damaged record and nothing else.
 import { describe, expect, test, beforeAll, afterAll, vi } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, symlinkSync, rmSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, symlinkSync, rmSync,} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync, constants as zc } from 'node:zlib';

@@ -207,7 +207,7 @@ export async function startS3(opts: { now?: () => Date } = {}): Promise<S3Server
     if (f && 'status' in f) { sendError(res, head, f.status, f.code, f.message ?? f.code, { Resource: resource }); return; }
 
     if (!bucketName) { sendError(res, head, 400, 'InvalidRequest', 'this server needs path-style addressing (forcePathStyle: true)'); return; }
-    let b = buckets.get(bucketName);
+    const b = buckets.get(bucketName);
 
     // ---- bucket-level operations ----
     if (!key) {

@@ -12,14 +12,24 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const OCSF_CLASSES = ['authentication', 'account_change', 'user_access', 'entity_management', 'api_activity', 'datastore_activity'];
+export const OCSF_CLASSES = [
+  'authentication',
+  'account_change',
+  'user_access',
+  'entity_management',
+  'api_activity',
+  'datastore_activity',
+];
 
 const BASE_URI = 'https://schema.ocsf.io/schema/classes';
 
 function baseType(types, type) {
   const seen = new Set();
   let t = type;
-  while (types[t]?.type && !seen.has(t)) { seen.add(t); t = types[t].type; }
+  while (types[t]?.type && !seen.has(t)) {
+    seen.add(t);
+    t = types[t].type;
+  }
   return t;
 }
 
@@ -32,12 +42,16 @@ function jsonType(types, type) {
   if (one('boolean_t')) return 'boolean';
   // Deeper chains (none in 1.8.0) fall back to the final base type.
   const b = baseType(types, type);
-  return { string_t: 'string', integer_t: 'integer', long_t: 'integer', float_t: 'number', boolean_t: 'boolean' }[b] ?? type;
+  return (
+    { string_t: 'string', integer_t: 'integer', long_t: 'integer', float_t: 'number', boolean_t: 'boolean' }[b] ?? type
+  );
 }
 
 function enumSchema(schema, attr, type, encode) {
   if (attr.enum) {
-    const values = Object.keys(attr.enum).map(encode).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const values = Object.keys(attr.enum)
+      .map(encode)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (values.length === 1) schema.const = values[0];
     else schema.enum = values;
   }
@@ -48,11 +62,18 @@ function enumSchema(schema, attr, type, encode) {
 function encodeAttribute(types, attr) {
   const schema = attr.caption === undefined ? {} : { title: attr.caption };
   switch (attr.type) {
-    case 'integer_t': return enumSchema(schema, attr, 'integer', (k) => Number.parseInt(k, 10));
-    case 'string_t': return enumSchema(schema, attr, 'string', (k) => k);
-    case 'object_t': schema.$ref = `#/$defs/${attr.object_type.replaceAll('/', '_')}`; return schema;
-    case 'json_t': return schema;
-    default: schema.type = jsonType(types, attr.type); return schema;
+    case 'integer_t':
+      return enumSchema(schema, attr, 'integer', (k) => Number.parseInt(k, 10));
+    case 'string_t':
+      return enumSchema(schema, attr, 'string', (k) => k);
+    case 'object_t':
+      schema.$ref = `#/$defs/${attr.object_type.replaceAll('/', '_')}`;
+      return schema;
+    case 'json_t':
+      return schema;
+    default:
+      schema.type = jsonType(types, attr.type);
+      return schema;
   }
 }
 
@@ -67,7 +88,11 @@ function encodeArray(schema) {
 
 /** The server's profile filter: an attribute of a profile is kept only when its profile is asked for. */
 function filterProfiles(item, profiles) {
-  const attributes = Object.fromEntries(Object.entries(item.attributes ?? {}).filter(([, a]) => !a.profiles || a.profiles.some((p) => profiles.includes(p))));
+  const attributes = Object.fromEntries(
+    Object.entries(item.attributes ?? {}).filter(
+      ([, a]) => !a.profiles || a.profiles.some((p) => profiles.includes(p)),
+    ),
+  );
   return { ...item, attributes };
 }
 
@@ -87,19 +112,25 @@ function encodeItem(types, item, objects, profiles = []) {
     if (attr.is_array) schema = encodeArray(schema);
     properties[name] = schema;
   }
-  const out = item.uid !== undefined
-    ? { $schema: 'http://json-schema.org/draft-07/schema#', $id: `${BASE_URI}/${item.name}?profiles=${profiles.join(',')}` }
-    : {};
+  const out =
+    item.uid !== undefined
+      ? {
+          $schema: 'http://json-schema.org/draft-07/schema#',
+          $id: `${BASE_URI}/${item.name}?profiles=${profiles.join(',')}`,
+        }
+      : {};
   if (item.caption !== undefined) out.title = item.caption;
   out.type = 'object';
   out.properties = properties;
   out.additionalProperties = Object.keys(properties).length === 0;
   if (required.length) out.required = required.sort();
-  if (justOne.length) out.oneOf = justOne.map((n) => ({ required: [n], not: { required: justOne.filter((o) => o !== n) } }));
+  if (justOne.length)
+    out.oneOf = justOne.map((n) => ({ required: [n], not: { required: justOne.filter((o) => o !== n) } }));
   if (atLeastOne.length) out.anyOf = atLeastOne.map((n) => ({ required: [n] }));
   if (objects) {
     out.$defs = {};
-    for (const [name, object] of [...objects].sort(([a], [b]) => (a < b ? -1 : 1))) out.$defs[name.replaceAll('/', '_')] = encodeItem(types, object, null);
+    for (const [name, object] of [...objects].sort(([a], [b]) => (a < b ? -1 : 1)))
+      out.$defs[name.replaceAll('/', '_')] = encodeItem(types, object, null);
   }
   return out;
 }
@@ -124,7 +155,9 @@ function referencedObjects(cls, allObjects) {
 export function classJsonSchema(compiled, name, profiles) {
   const cls = compiled.classes[name];
   if (!cls) throw new Error(`class ${name} is not in the compiled schema`);
-  const objects = new Map([...referencedObjects(cls, compiled.objects)].map(([k, o]) => [k, filterProfiles(o, profiles)]));
+  const objects = new Map(
+    [...referencedObjects(cls, compiled.objects)].map(([k, o]) => [k, filterProfiles(o, profiles)]),
+  );
   return encodeItem(compiled.dictionary.types.attributes, filterProfiles(cls, profiles), objects, profiles);
 }
 
@@ -133,7 +166,10 @@ export const PROFILE_SETS = { '': [], cloud: ['cloud'] };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [compiledPath, outDir] = process.argv.slice(2);
-  if (!compiledPath || !outDir) { console.error('usage: gen-ocsf-schemas.mjs COMPILED_SCHEMA.json OUT_DIR'); process.exit(2); }
+  if (!compiledPath || !outDir) {
+    console.error('usage: gen-ocsf-schemas.mjs COMPILED_SCHEMA.json OUT_DIR');
+    process.exit(2);
+  }
   const compiled = JSON.parse(await readFile(compiledPath, 'utf8'));
   await mkdir(outDir, { recursive: true });
   for (const name of OCSF_CLASSES) {
@@ -141,8 +177,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       const schema = classJsonSchema(compiled, name, profiles);
       const file = `${name}${suffix ? `.${suffix}` : ''}.schema.json`;
       await writeFile(join(outDir, file), `${JSON.stringify(schema)}\n`);
-      console.log(`${file} (${compiled.classes[name].uid}): ${Object.keys(schema.$defs).length} objects, required ${schema.required.join(' ')}`);
+      console.log(
+        `${file} (${compiled.classes[name].uid}): ${Object.keys(schema.$defs).length} objects, required ${schema.required.join(' ')}`,
+      );
     }
   }
-  await writeFile(join(outDir, 'version.json'), `${JSON.stringify({ ocsf_version: compiled.version, compile_version: compiled.compile_version ?? null, classes: Object.fromEntries(OCSF_CLASSES.map((n) => [n, compiled.classes[n].uid])), profile_sets: PROFILE_SETS }, null, 2)}\n`);
+  await writeFile(
+    join(outDir, 'version.json'),
+    `${JSON.stringify({ ocsf_version: compiled.version, compile_version: compiled.compile_version ?? null, classes: Object.fromEntries(OCSF_CLASSES.map((n) => [n, compiled.classes[n].uid])), profile_sets: PROFILE_SETS }, null, 2)}\n`,
+  );
 }

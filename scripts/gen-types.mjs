@@ -23,7 +23,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const out = new URL('src/event/types.generated.ts', root);
   if (process.argv.includes('--check')) {
     const current = await readFile(out, 'utf8').catch(() => '');
-    if (current !== ts) { console.error('src/event/types.generated.ts is out of date: run npm run gen:types'); process.exit(1); }
+    if (current !== ts) {
+      console.error('src/event/types.generated.ts is out of date: run npm run gen:types');
+      process.exit(1);
+    }
   } else {
     await writeFile(out, ts);
   }

@@ -24,11 +24,14 @@ export async function generate() {
   // ajv's runtime helpers and ajv-formats' format functions are imported from the packages, as ESM.
   const imports = { 'ajv-formats/dist/formats': "import * as ajvFormats from 'ajv-formats/dist/formats.js';" };
   const used = new Set();
-  code = code.replace(/require\("([^"]+)"\)/g, (_, m) => {
-    if (!(m in imports)) throw new Error(`standalone code requires ${m}: add it to the import map in scripts/gen-validator.mjs`);
-    used.add(m);
-    return 'ajvFormats';
-  }).replace(/^"use strict";/, '');
+  code = code
+    .replace(/require\("([^"]+)"\)/g, (_, m) => {
+      if (!(m in imports))
+        throw new Error(`standalone code requires ${m}: add it to the import map in scripts/gen-validator.mjs`);
+      used.add(m);
+      return 'ajvFormats';
+    })
+    .replace(/^"use strict";/, '');
   const head = [...used].map((m) => imports[m]).join('\n');
   return `// @ts-nocheck\n/* Generated from schemas/event.schema.json by scripts/gen-validator.mjs (ajv standalone). Do not edit by hand: edit the schema and run \`npm run gen:types\`. */\n${head}\n${code}\n`;
 }
@@ -38,7 +41,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const out = new URL(OUT, root);
   if (process.argv.includes('--check')) {
     const current = await readFile(out, 'utf8').catch(() => '');
-    if (current !== ts) { console.error(`${OUT} is out of date: run npm run gen:types`); process.exit(1); }
+    if (current !== ts) {
+      console.error(`${OUT} is out of date: run npm run gen:types`);
+      process.exit(1);
+    }
   } else {
     await writeFile(out, ts);
   }

@@ -8,7 +8,9 @@ import { validateEvent } from '../src/event/schema.js';
 
 // Folders of reference material that is not a log format (demo logs; CloudTrail's signing known answers).
 const NOT_FORMATS = new Set(['demo', 'cloudtrail-digest']);
-const dirs = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((d) => statSync(join(FIXTURES, d)).isDirectory() && !NOT_FORMATS.has(d)) : [];
+const dirs = existsSync(FIXTURES)
+  ? readdirSync(FIXTURES).filter((d) => statSync(join(FIXTURES, d)).isDirectory() && !NOT_FORMATS.has(d))
+  : [];
 
 for (const dir of dirs) {
   describe(`golden: ${dir}`, () => {
@@ -18,7 +20,10 @@ for (const dir of dirs) {
     for (const file of fixtureInputs(dir)) {
       test(file, async () => {
         const g = await golden(file);
-        expect(g.expectedEvents, `${file}.expected.jsonl is missing (run with UPDATE_GOLDEN=1 and review)`).not.toBeNull();
+        expect(
+          g.expectedEvents,
+          `${file}.expected.jsonl is missing (run with UPDATE_GOLDEN=1 and review)`,
+        ).not.toBeNull();
         expect(g.expectedSummary, `${file}.expected-summary.json is missing`).not.toBeNull();
         for (const e of g.actualEvents) expect(validateEvent(e)).toBeNull();
         expect(g.actualSummary).toEqual(g.expectedSummary);
@@ -30,5 +35,14 @@ for (const dir of dirs) {
 }
 
 test('every format has a fixture folder (so none is silently left without golden tests)', () => {
-  expect([...dirs].sort()).toEqual(['bytebase', 'cloudtrail', 'cloudwatch-logs', 'gcp-audit', 'mariadb-audit', 'mysql-enterprise-audit', 'percona-audit', 'pgaudit']);
+  expect([...dirs].sort()).toEqual([
+    'bytebase',
+    'cloudtrail',
+    'cloudwatch-logs',
+    'gcp-audit',
+    'mariadb-audit',
+    'mysql-enterprise-audit',
+    'percona-audit',
+    'pgaudit',
+  ]);
 });

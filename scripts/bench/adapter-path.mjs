@@ -16,17 +16,27 @@ import { adapters } from '../../dist/sources/registry.js';
 const [id, file, mode = 'all', reps = '1', ...flags] = process.argv.slice(2);
 const adapter = adapters.find((a) => a.id === id);
 if (!adapter || !file || !['all', 'pre', 'frame'].includes(mode)) {
-  process.stderr.write(`usage: node scripts/bench/adapter-path.mjs <${adapters.map((a) => a.id).join('|')}> FILE [all|pre|frame] [reps] [--digest]\n`);
+  process.stderr.write(
+    `usage: node scripts/bench/adapter-path.mjs <${adapters.map((a) => a.id).join('|')}> FILE [all|pre|frame] [reps] [--digest]\n`,
+  );
   process.exit(2);
 }
 const digest = flags.includes('--digest');
 const ctx = { options: {}, input: file, note: () => {} };
-const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; };
-async function* fromArray(a) { for (const x of a) yield x; }
+const cpu = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+async function* fromArray(a) {
+  for (const x of a) yield x;
+}
 
 for (let rep = 0; rep < Number(reps); rep++) {
   const h = digest ? createHash('sha256') : null;
-  let n = 0, events = 0, rejects = 0, skipped = 0;
+  let n = 0,
+    events = 0,
+    rejects = 0,
+    skipped = 0;
   let buffered = null;
   if (mode === 'pre') {
     buffered = [];
@@ -34,16 +44,28 @@ for (let rep = 0; rep < Number(reps); rep++) {
   }
   const t0 = cpu();
   if (mode === 'frame') {
-    for await (const r of adapter.records(await openInput(file), {})) { n++; if (h) h.update(r.text); }
+    for await (const r of adapter.records(await openInput(file), {})) {
+      n++;
+      if (h) h.update(r.text);
+    }
   } else {
     const records = buffered ? fromArray(buffered) : adapter.records(await openInput(file), {});
     for await (const o of adapter.normalize(records, ctx)) {
       n++;
-      if (o.kind === 'event') { events++; h?.update(JSON.stringify(o.event)); }
-      else if (o.kind === 'reject') { rejects++; h?.update(`R${o.reason}`); }
-      else { skipped++; h?.update(`S${o.reason}`); }
+      if (o.kind === 'event') {
+        events++;
+        h?.update(JSON.stringify(o.event));
+      } else if (o.kind === 'reject') {
+        rejects++;
+        h?.update(`R${o.reason}`);
+      } else {
+        skipped++;
+        h?.update(`S${o.reason}`);
+      }
     }
   }
   const us = cpu() - t0;
-  process.stdout.write(`${JSON.stringify({ adapter: id, mode, records: n, events, rejects, skipped, cpuSeconds: +(us / 1e6).toFixed(3), cpuMicrosPerRecord: +(us / Math.max(n, 1)).toFixed(2), ...(h ? { digest: h.digest('hex').slice(0, 16) } : {}) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ adapter: id, mode, records: n, events, rejects, skipped, cpuSeconds: +(us / 1e6).toFixed(3), cpuMicrosPerRecord: +(us / Math.max(n, 1)).toFixed(2), ...(h ? { digest: h.digest('hex').slice(0, 16) } : {}) })}\n`,
+  );
 }

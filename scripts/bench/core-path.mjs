@@ -13,22 +13,38 @@ import { eventToJsonLine } from '../../dist/export/jsonl.js';
 import { TextWriter } from '../../dist/export/writer.js';
 
 const minimalJson = {
-  id: 'core-path', kind: 'aws', title: 'core path', description: '', sniff: () => 0,
+  id: 'core-path',
+  kind: 'aws',
+  title: 'core path',
+  description: '',
+  sniff: () => 0,
   records: (input) => frameJson(input.chunks, { file: input.name, unwrap: ['Records'] }),
   async *normalize(records) {
     for await (const raw of records) {
-      if (raw.error) { yield reject(raw, raw.error); continue; }
+      if (raw.error) {
+        yield reject(raw, raw.error);
+        continue;
+      }
       const p = parseJsonObject(raw.text);
-      if ('error' in p) { yield reject(raw, p.error); continue; }
+      if ('error' in p) {
+        yield reject(raw, p.error);
+        continue;
+      }
       const v = p.value;
-      yield event(buildEvent({
-        timestamp: new Date(v.eventTime).toISOString(),
-        user: { name: v.userIdentity?.arn ?? null, type: 'human' },
-        action: { name: v.eventName, service: v.eventSource },
-        resource: { name: v.resources?.[0]?.ARN ?? null },
-        category: 'change_execution',
-        outcome: v.errorCode ? 'failure' : 'success',
-      }, { kind: 'aws', format: 'cloudtrail', location: raw.location, raw_sha256: raw.sha256 }), raw);
+      yield event(
+        buildEvent(
+          {
+            timestamp: new Date(v.eventTime).toISOString(),
+            user: { name: v.userIdentity?.arn ?? null, type: 'human' },
+            action: { name: v.eventName, service: v.eventSource },
+            resource: { name: v.resources?.[0]?.ARN ?? null },
+            category: 'change_execution',
+            outcome: v.errorCode ? 'failure' : 'success',
+          },
+          { kind: 'aws', format: 'cloudtrail', location: raw.location, raw_sha256: raw.sha256 },
+        ),
+        raw,
+      );
     }
   },
 };
@@ -43,4 +59,6 @@ for await (const o of normalizeOne(minimalJson, input, { format: 'core-path', op
 }
 await out.end();
 const s = Number(process.hrtime.bigint() - t0) / 1e9;
-process.stdout.write(`${JSON.stringify({ seconds: s, read: summary.read, events: summary.events, eventsPerSecond: Math.round(summary.events / s), maxRssKB: process.resourceUsage().maxRSS })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ seconds: s, read: summary.read, events: summary.events, eventsPerSecond: Math.round(summary.events / s), maxRssKB: process.resourceUsage().maxRSS })}\n`,
+);

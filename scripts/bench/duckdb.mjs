@@ -19,9 +19,10 @@ const fields = `json_extract_string(json, '$.userIdentity.arn') AS "user",
   json_extract_string(json, '$.eventTime') AS ts,
   json_extract_string(json, '$.resources[0].ARN') AS resource`;
 const source = `read_json_objects(${q(file)}, format = 'newline_delimited', maximum_object_size = 67108864)`;
-const sql = mode === 'equivalent'
-  ? `COPY (SELECT sha256(json::VARCHAR) AS raw_hash, ${fields}, json AS raw FROM ${source}) TO '/dev/null' (FORMAT JSON)`
-  : `COPY (SELECT ${fields} FROM ${source}) TO ${q(out ?? '/dev/null')} (FORMAT PARQUET)`;
+const sql =
+  mode === 'equivalent'
+    ? `COPY (SELECT sha256(json::VARCHAR) AS raw_hash, ${fields}, json AS raw FROM ${source}) TO '/dev/null' (FORMAT JSON)`
+    : `COPY (SELECT ${fields} FROM ${source}) TO ${q(out ?? '/dev/null')} (FORMAT PARQUET)`;
 const db = await DuckDBInstance.create(':memory:', { threads: '1' });
 const con = await db.connect();
 const res = await con.runAndReadAll(sql);

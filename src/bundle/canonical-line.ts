@@ -8,7 +8,11 @@
 // exactly as canonicalJson does.
 
 /** A key list as Object.keys gave it, the same keys sorted, and each sorted key quoted with its ':'. */
-interface Shape { keys: string[]; order: string[]; quoted: string[] }
+interface Shape {
+  keys: string[];
+  order: string[];
+  quoted: string[];
+}
 
 /** Remembered shapes, by key count (a few per count at most in practice; bounded below). */
 const shapes = new Map<number, Shape[]>();
@@ -43,10 +47,14 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
  */
 function valueText(v: unknown): string {
   switch (typeof v) {
-    case 'string': return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
-    case 'boolean': return v ? 'true' : 'false';
-    case 'object': return v === null ? 'null' : compound(v);
-    default: return JSON.stringify(v) ?? 'null';
+    case 'string':
+      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      return v === null ? 'null' : compound(v);
+    default:
+      return JSON.stringify(v) ?? 'null';
   }
 }
 

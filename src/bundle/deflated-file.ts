@@ -56,7 +56,12 @@ export class DeflatedFile {
    * @param onBatch sees each encoded batch (whole added texts) before it is hashed and compressed;
    *   it must leave the bytes as it found them.
    */
-  constructor(readonly path: string, level = ZIP_LEVEL, private readonly batchBytes = BATCH_BYTES, private readonly onBatch?: (bytes: Buffer) => void) {
+  constructor(
+    readonly path: string,
+    level = ZIP_LEVEL,
+    private readonly batchBytes = BATCH_BYTES,
+    private readonly onBatch?: (bytes: Buffer) => void,
+  ) {
     this.buf = Buffer.allocUnsafe(batchBytes);
     // A batch is 256 KB and compresses in the thread pool; with the stream's default 16 KB
     // high-water mark every write would wait for its own compression (no overlap with the main
@@ -65,7 +70,9 @@ export class DeflatedFile {
     this.deflate = createDeflateRaw(options);
     this.out = createWriteStream(path, { mode: 0o600 });
     this.done = pipeline(this.deflate, this.out);
-    this.done.catch((e: Error) => { this.failure = e; });
+    this.done.catch((e: Error) => {
+      this.failure = e;
+    });
   }
 
   /** Adds text; true when a batch is full and the caller should `await flush()`. */
@@ -102,8 +109,12 @@ export class DeflatedFile {
     }
   }
 
-  get size(): number { return this.bytes + this.off + this.ready.reduce((a, b) => a + b.length, 0); }
-  get writes(): number { return this.lines; }
+  get size(): number {
+    return this.bytes + this.off + this.ready.reduce((a, b) => a + b.length, 0);
+  }
+  get writes(): number {
+    return this.lines;
+  }
 
   /** Flushes, ends the stream and returns what the manifest and the zip need. */
   async close(): Promise<DeflatedEntry> {
@@ -111,7 +122,13 @@ export class DeflatedFile {
     await this.flush();
     this.deflate.end();
     await this.done;
-    return { file: this.path, sha256: this.hash.digest('hex'), crc32: this.crc, size: this.bytes, compressedSize: this.out.bytesWritten };
+    return {
+      file: this.path,
+      sha256: this.hash.digest('hex'),
+      crc32: this.crc,
+      size: this.bytes,
+      compressedSize: this.out.bytesWritten,
+    };
   }
 
   /** Stops writing (on a failure elsewhere); the caller removes the file. */

@@ -7,17 +7,33 @@ import { keyId } from './keys.js';
 
 export const INTOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
-export interface DsseSignature { keyid: string; sig: string }
-export interface DsseEnvelope { payload: string; payloadType: string; signatures: DsseSignature[] }
+export interface DsseSignature {
+  keyid: string;
+  sig: string;
+}
+export interface DsseEnvelope {
+  payload: string;
+  payloadType: string;
+  signatures: DsseSignature[];
+}
 
 export function pae(payloadType: string, body: Buffer): Buffer {
   const type = Buffer.from(payloadType, 'utf8');
   return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${body.length} `), body]);
 }
 
-export function signEnvelope(body: Buffer, privateKey: KeyObject, publicKey: KeyObject, payloadType = INTOTO_PAYLOAD_TYPE): DsseEnvelope {
+export function signEnvelope(
+  body: Buffer,
+  privateKey: KeyObject,
+  publicKey: KeyObject,
+  payloadType = INTOTO_PAYLOAD_TYPE,
+): DsseEnvelope {
   const sig = sign(null, pae(payloadType, body), privateKey);
-  return { payload: body.toString('base64'), payloadType, signatures: [{ keyid: keyId(publicKey), sig: sig.toString('base64') }] };
+  return {
+    payload: body.toString('base64'),
+    payloadType,
+    signatures: [{ keyid: keyId(publicKey), sig: sig.toString('base64') }],
+  };
 }
 
 /**
@@ -33,6 +49,10 @@ export function verifyEnvelope(env: DsseEnvelope, publicKey: KeyObject): boolean
   const body = Buffer.from(env.payload, 'base64');
   const data = pae(env.payloadType, body);
   return env.signatures.some((s) => {
-    try { return verify(null, data, publicKey, Buffer.from(s.sig, 'base64')); } catch { return false; }
+    try {
+      return verify(null, data, publicKey, Buffer.from(s.sig, 'base64'));
+    } catch {
+      return false;
+    }
   });
 }

@@ -13,7 +13,10 @@ import { EntryReadError } from './zip-reader.js';
 /** The longest line read (bytes). Far above any event or raw record collect writes; below V8's string limit. */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
-export interface EntryLine { text: string; line: number }
+export interface EntryLine {
+  text: string;
+  line: number;
+}
 
 export class EntryLines {
   /** Number of the last line returned. */
@@ -32,7 +35,11 @@ export class EntryLines {
   private readonly hash: Hash | null;
   private sha: string | null = null;
 
-  constructor(private readonly open: () => Promise<Readable>, readonly name: string, hashIt = false) {
+  constructor(
+    private readonly open: () => Promise<Readable>,
+    readonly name: string,
+    hashIt = false,
+  ) {
     this.hash = hashIt ? createHash('sha256') : null;
   }
 
@@ -46,7 +53,10 @@ export class EntryLines {
       this.ended = true;
       throw e instanceof EntryReadError ? e : new EntryReadError(this.name, (e as Error).message);
     }
-    if (r.done) { this.ended = true; return null; }
+    if (r.done) {
+      this.ended = true;
+      return null;
+    }
     this.hash?.update(r.value);
     return r.value;
   }
@@ -70,11 +80,13 @@ export class EntryLines {
       const nl = c.lastIndexOf(10);
       if (nl === -1) {
         this.restBytes += c.length;
-        if (this.restBytes > MAX_LINE_BYTES) throw new EntryReadError(this.name, `line ${this.line + 1} is longer than ${MAX_LINE_BYTES} bytes`);
+        if (this.restBytes > MAX_LINE_BYTES)
+          throw new EntryReadError(this.name, `line ${this.line + 1} is longer than ${MAX_LINE_BYTES} bytes`);
         this.rest.push(c);
         continue;
       }
-      if (this.restBytes + c.indexOf(10) > MAX_LINE_BYTES) throw new EntryReadError(this.name, `line ${this.line + 1} is longer than ${MAX_LINE_BYTES} bytes`);
+      if (this.restBytes + c.indexOf(10) > MAX_LINE_BYTES)
+        throw new EntryReadError(this.name, `line ${this.line + 1} is longer than ${MAX_LINE_BYTES} bytes`);
       const buf = this.rest.length > 0 ? Buffer.concat([...this.rest, c]) : c;
       const cut = buf.length - (c.length - nl);
       this.rest = nl + 1 < c.length ? [c.subarray(nl + 1)] : [];
@@ -82,7 +94,10 @@ export class EntryLines {
       const lines = buf.toString('utf8', 0, cut).split('\n');
       for (let i = 0; i < lines.length; i++) {
         const l = lines[i];
-        if (l.length > 0 && l.charCodeAt(l.length - 1) === 13) { lines[i] = l.slice(0, -1); this.crLines++; }
+        if (l.length > 0 && l.charCodeAt(l.length - 1) === 13) {
+          lines[i] = l.slice(0, -1);
+          this.crLines++;
+        }
       }
       this.pending = lines;
     }
@@ -94,7 +109,7 @@ export class EntryLines {
   async digest(): Promise<string> {
     if (this.sha !== null) return this.sha;
     if (!this.hash) throw new Error(`${this.name} is not hashed`);
-    while (await this.chunk() !== null);
+    while ((await this.chunk()) !== null);
     this.sha = this.hash.digest('hex');
     return this.sha;
   }

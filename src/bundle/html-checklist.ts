@@ -5,7 +5,9 @@ import type { ChecklistLine } from '../checks/checklist.js';
 
 const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const BADGE: Record<ChecklistLine['status'], string> = {
-  met: '<b class="badge ok">MET</b>', 'not met': '<b class="badge bad">NOT MET</b>', unknown: '<b class="badge warn">UNKNOWN</b>',
+  met: '<b class="badge ok">MET</b>',
+  'not met': '<b class="badge bad">NOT MET</b>',
+  unknown: '<b class="badge warn">UNKNOWN</b>',
 };
 
 export function checklistSection(lines: ChecklistLine[] | undefined): string[] {
@@ -16,7 +18,10 @@ export function checklistSection(lines: ChecklistLine[] | undefined): string[] {
     '<h2 id="checklist-h" class="keep">Auditor\'s checklist</h2>',
     `<p>The SOC 2 administrator-activity checklist, answered from this bundle: ${count('met')} met, ${count('not met')} not met, ${count('unknown')} unknown. Met only with the evidence shown; <code>audit-evidence check BUNDLE.zip --json</code> gives the same lines.</p>`,
     '<table class="checklist"><thead><tr><th scope="col">#</th><th scope="col">Checklist line</th><th scope="col">Status</th><th scope="col">Evidence or reason</th></tr></thead><tbody>',
-    ...lines.map((l) => `<tr data-check="${esc(l.id)}" data-status="${esc(l.status)}"><td>${l.n}</td><td>${esc(l.text)}</td><td>${BADGE[l.status]}</td><td>${l.evidence.length > 1 ? `<ul>${l.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : esc(l.evidence[0] ?? '')}</td></tr>`),
+    ...lines.map(
+      (l) =>
+        `<tr data-check="${esc(l.id)}" data-status="${esc(l.status)}"><td>${l.n}</td><td>${esc(l.text)}</td><td>${BADGE[l.status]}</td><td>${l.evidence.length > 1 ? `<ul>${l.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : esc(l.evidence[0] ?? '')}</td></tr>`,
+    ),
     '</tbody></table>',
     '</section>',
   ];

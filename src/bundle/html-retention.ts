@@ -11,8 +11,10 @@ export function retentionSection(sources: SourceEntry[], minimumDays: number): s
     const r = s.retention;
     let verdict: string;
     let kept: string;
-    if (!r || r.days === null) { verdict = '<b class="badge bad">UNKNOWN</b>'; kept = 'unknown'; }
-    else {
+    if (!r || r.days === null) {
+      verdict = '<b class="badge bad">UNKNOWN</b>';
+      kept = 'unknown';
+    } else {
       kept = `${r.estimated ? 'about ' : ''}${formatDays(r.days)}`;
       verdict = r.days >= minimumDays ? '<b class="badge ok">MEETS</b>' : '<b class="badge bad">SHORTER</b>';
     }

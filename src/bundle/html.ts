@@ -60,12 +60,33 @@ export interface SummaryData {
 }
 
 /** The six admin-activity categories, always listed, then 'other'. */
-export const CATEGORIES = ['authentication', 'permission_change', 'policy_change', 'access_request', 'data_exposure', 'change_execution', 'other'];
+export const CATEGORIES = [
+  'authentication',
+  'permission_change',
+  'policy_change',
+  'access_request',
+  'data_exposure',
+  'change_execution',
+  'other',
+];
 /** Order of the administrator sample: permission and policy changes first. */
-export const SAMPLE_ORDER = ['permission_change', 'policy_change', 'authentication', 'access_request', 'data_exposure', 'change_execution', 'other'];
+export const SAMPLE_ORDER = [
+  'permission_change',
+  'policy_change',
+  'authentication',
+  'access_request',
+  'data_exposure',
+  'change_execution',
+  'other',
+];
 const CATEGORY_WORDS: Record<string, string> = {
-  authentication: 'Authentication', permission_change: 'Permission changes', policy_change: 'Policy changes',
-  access_request: 'Access requests', data_exposure: 'Data exposure', change_execution: 'Change execution', other: 'Other',
+  authentication: 'Authentication',
+  permission_change: 'Permission changes',
+  policy_change: 'Policy changes',
+  access_request: 'Access requests',
+  data_exposure: 'Data exposure',
+  change_execution: 'Change execution',
+  other: 'Other',
 };
 const catWord = (c: string): string => CATEGORY_WORDS[c] ?? c;
 
@@ -90,7 +111,12 @@ function zoned(iso: string, zone: string): { date: string; time: string; midnigh
   const l = localTime(t, zone);
   const date = `${l.y}-${pad(l.m)}-${pad(l.d)}`;
   const weekday = new Date(`${date}T00:00:00Z`).toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' });
-  return { date, time: `${pad(l.hh)}:${pad(l.mm)}${l.ss ? `:${pad(l.ss)}` : ''}`, midnight: l.hh === 0 && l.mm === 0 && l.ss === 0, weekday };
+  return {
+    date,
+    time: `${pad(l.hh)}:${pad(l.mm)}${l.ss ? `:${pad(l.ss)}` : ''}`,
+    midnight: l.hh === 0 && l.mm === 0 && l.ss === 0,
+    weekday,
+  };
 }
 
 /** The period in words: dates when both ends are midnights in the zone, else dates and times. */
@@ -103,7 +129,10 @@ export function periodWords(p: EvidencePredicate['period']): { short: string; lo
   if (s.midnight && e.midnight) {
     const last = zoned(new Date(Date.parse(p.end) - 1).toISOString(), p.timezone);
     const short = s.date === last.date ? `${s.date} (${p.timezone})` : `${s.date} to ${last.date} (${p.timezone})`;
-    return { short, long: `${s.weekday} ${s.date} to ${last.weekday} ${last.date}: ${span}, zone ${p.timezone} (from ${s.date} 00:00 inclusive to ${e.date} 00:00 exclusive)` };
+    return {
+      short,
+      long: `${s.weekday} ${s.date} to ${last.weekday} ${last.date}: ${span}, zone ${p.timezone} (from ${s.date} 00:00 inclusive to ${e.date} 00:00 exclusive)`,
+    };
   }
   return {
     short: `${s.date} ${s.time} to ${e.date} ${e.time} (${p.timezone})`,
@@ -119,17 +148,32 @@ export function verdictProblems(p: EvidencePredicate): string[] {
   const out: string[] = [];
   for (const s of p.sources) {
     if (!OK_STATUSES.has(s.status)) {
-      out.push(`${statusBadge(s.status)} source <b>${escapeHtml(s.name)}</b>${s.status_reason ? `: <span class="wrap">${escapeHtml(s.status_reason)}</span>` : ''}`);
+      out.push(
+        `${statusBadge(s.status)} source <b>${escapeHtml(s.name)}</b>${s.status_reason ? `: <span class="wrap">${escapeHtml(s.status_reason)}</span>` : ''}`,
+      );
     }
   }
   if (!p.completeness.pass) {
     const rules = failingRules(p);
-    out.push(`${badge('bad', 'FAIL')} completeness (${escapeHtml(p.completeness.profile)})`
-      + `${p.completeness.failed_because.length ? `: ${escapeHtml(p.completeness.failed_because.join('; '))}` : ''}`
-      + `${rules.length ? `; rules with errors: ${rules.map(([id, n]) => `<code>${escapeHtml(id)}</code> ${num(n)}`).join(', ')}` : ''}`);
+    out.push(
+      `${badge('bad', 'FAIL')} completeness (${escapeHtml(p.completeness.profile)})` +
+        `${p.completeness.failed_because.length ? `: ${escapeHtml(p.completeness.failed_because.join('; '))}` : ''}` +
+        `${rules.length ? `; rules with errors: ${rules.map(([id, n]) => `<code>${escapeHtml(id)}</code> ${num(n)}`).join(', ')}` : ''}`,
+    );
   }
-  for (const { source, d } of digestSummaries(p.sources)) { const x = digestProblem(source, d); if (x) out.push(x); }
-  if (!p.totals.counts_reconcile) out.push(`${badge('bad', 'MISMATCH')} the counts do not reconcile: records read ≠ events + rejected + skipped for ${p.sources.filter((s) => !s.counts_reconcile).map((s) => `<b>${escapeHtml(s.name)}</b>`).join(', ') || 'the totals'}`);
+  for (const { source, d } of digestSummaries(p.sources)) {
+    const x = digestProblem(source, d);
+    if (x) out.push(x);
+  }
+  if (!p.totals.counts_reconcile)
+    out.push(
+      `${badge('bad', 'MISMATCH')} the counts do not reconcile: records read ≠ events + rejected + skipped for ${
+        p.sources
+          .filter((s) => !s.counts_reconcile)
+          .map((s) => `<b>${escapeHtml(s.name)}</b>`)
+          .join(', ') || 'the totals'
+      }`,
+    );
   return out;
 }
 
@@ -228,25 +272,38 @@ function printCss(title: string): string {
   return `@page{size:A4;margin:16mm 12mm 14mm;@top-left{content:${cssString(title)};font:8pt system-ui,sans-serif;color:#444}@bottom-right{content:"page " counter(page) " of " counter(pages);font:8pt system-ui,sans-serif;color:#444}}`;
 }
 
-const td = (v: unknown, cls = ''): string => (v === null || v === undefined || v === ''
-  ? `<td class="missing${cls ? ` ${cls}` : ''}">missing</td>`
-  : `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(v)}</td>`);
+const td = (v: unknown, cls = ''): string =>
+  v === null || v === undefined || v === ''
+    ? `<td class="missing${cls ? ` ${cls}` : ''}">missing</td>`
+    : `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(v)}</td>`;
 
 export function summaryHtml(d: SummaryData): string {
   const p = d.predicate;
   const when = periodWords(p.period);
   const title = `${p.demo ? 'DEMO: ' : ''}Audit evidence, ${when.short}`;
   const out: string[] = [];
-  out.push('<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">', `<title>${escapeHtml(title)}</title>`,
-    `<style>${CSS}\n${printCss(title)}</style>`, '</head>', '<body>');
+  out.push(
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${CSS}\n${printCss(title)}</style>`,
+    '</head>',
+    '<body>',
+  );
   out.push('<header>');
   if (p.demo) {
-    out.push('<p class="demo"><b>DEMO BUNDLE</b>: shipped sample logs spread over this week by shifting their timestamps (raw/ keeps the original dates). NOT evidence of any real system.</p>');
+    out.push(
+      '<p class="demo"><b>DEMO BUNDLE</b>: shipped sample logs spread over this week by shifting their timestamps (raw/ keeps the original dates). NOT evidence of any real system.</p>',
+    );
   }
-  out.push(`<h1>Audit evidence: ${escapeHtml(when.short)}</h1>`,
+  out.push(
+    `<h1>Audit evidence: ${escapeHtml(when.short)}</h1>`,
     `<p class="meta">Generated ${escapeHtml(p.generated_at.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'))} by ${escapeHtml(p.collector.name)} ${escapeHtml(p.collector.version)} · profile ${escapeHtml(p.completeness.profile)} · configuration ${escapeHtml(p.config.file ?? 'none')}</p>`,
-    '</header>');
+    '</header>',
+  );
   out.push('<main>');
   verdict(out, d, when.long);
   sourcesTable(out, d);
@@ -258,10 +315,13 @@ export function summaryHtml(d: SummaryData): string {
   out.push(digestSection(p.sources));
   adminSample(out, d);
   out.push(retentionSection(d.predicate.sources, d.retentionMinDays ?? DEFAULT_RETENTION_MIN_DAYS));
-  out.push('<section>', '<h2>How to verify this bundle</h2>',
+  out.push(
+    '<section>',
+    '<h2>How to verify this bundle</h2>',
     `<p><code>${escapeHtml(p.events.file)}</code> holds ${num(p.events.count)} events, one per line; the Merkle root over its lines (RFC 6962) is <code>${escapeHtml(p.events.merkle_root)}</code>, so a sampled row can be proven to belong to this bundle.</p>`,
     '<p>See <code>VERIFY.md</code> in the same bundle: <code>sha256sum -c SHA256SUMS</code> checks every file, and the DSSE signature over <code>manifest.intoto.json</code> can be checked with openssl. Or run <code>audit-evidence verify BUNDLE.zip --pubkey KEY.pub.pem</code> with the public key you received separately from the signer.</p>',
-    '</section>');
+    '</section>',
+  );
   out.push('</main>', '</body>', '</html>', '');
   return out.join('\n');
 }
@@ -272,10 +332,18 @@ function verdict(out: string[], d: SummaryData, periodLong: string): void {
   const notOk = p.sources.filter((s) => !OK_STATUSES.has(s.status));
   out.push('<section class="first" aria-labelledby="verdict-h">', '<h2 id="verdict-h" class="keep">Verdict</h2>');
   if (problems.length) {
-    out.push('<div class="banner bad" role="alert">', `<p class="head">${badge('bad', 'INCOMPLETE')} This bundle is not a complete record of the period: ${plural(problems.length, 'problem')}.</p>`,
-      '<ul>', ...problems.map((x) => `<li>${x}</li>`), '</ul>', '</div>');
+    out.push(
+      '<div class="banner bad" role="alert">',
+      `<p class="head">${badge('bad', 'INCOMPLETE')} This bundle is not a complete record of the period: ${plural(problems.length, 'problem')}.</p>`,
+      '<ul>',
+      ...problems.map((x) => `<li>${x}</li>`),
+      '</ul>',
+      '</div>',
+    );
   } else {
-    out.push(`<div class="banner ok"><p class="head">${badge('ok', 'COMPLETE')} Every source was read to the end, the completeness check passed and the counts reconcile.</p></div>`);
+    out.push(
+      `<div class="banner ok"><p class="head">${badge('ok', 'COMPLETE')} Every source was read to the end, the completeness check passed and the counts reconcile.</p></div>`,
+    );
   }
   out.push('<table class="verdict">', '<tbody>');
   out.push(`<tr><th scope="row">Period</th><td>${escapeHtml(periodLong)}</td></tr>`);
@@ -284,17 +352,23 @@ function verdict(out: string[], d: SummaryData, periodLong: string): void {
     const why = s.status_reason ? `: <span class="wrap">${escapeHtml(s.status_reason)}</span>` : '';
     return `<li>${statusBadge(s.status)} <b>${escapeHtml(s.name)}</b> (${counts})${why}</li>`;
   });
-  out.push(`<tr><th scope="row">Sources (${p.sources.length})</th><td>${srcLines.length ? `<ul${srcLines.length > 3 && !p.sources.some((s) => s.status_reason) ? ' class="cols2"' : ''}>${srcLines.join('')}</ul>` : '<span class="missing">no sources</span>'}</td></tr>`);
+  out.push(
+    `<tr><th scope="row">Sources (${p.sources.length})</th><td>${srcLines.length ? `<ul${srcLines.length > 3 && !p.sources.some((s) => s.status_reason) ? ' class="cols2"' : ''}>${srcLines.join('')}</ul>` : '<span class="missing">no sources</span>'}</td></tr>`,
+  );
   const c = p.completeness;
   const rules = failingRules(p);
-  out.push(`<tr><th scope="row">Completeness</th><td>${c.pass ? badge('ok', 'PASS') : badge('bad', 'FAIL')} profile ${escapeHtml(c.profile)}: ${num(c.complete_rows)} of ${num(c.rows)} rows complete (${escapeHtml(c.percent_complete)}%)`
-    + `${c.failed_because.length ? `; ${escapeHtml(c.failed_because.join('; '))}` : ''}`
-    + `${!c.pass && rules.length ? `; rules with errors: ${rules.map(([id, n]) => `<code>${escapeHtml(id)}</code> ${num(n)}`).join(', ')}` : ''}</td></tr>`);
+  out.push(
+    `<tr><th scope="row">Completeness</th><td>${c.pass ? badge('ok', 'PASS') : badge('bad', 'FAIL')} profile ${escapeHtml(c.profile)}: ${num(c.complete_rows)} of ${num(c.rows)} rows complete (${escapeHtml(c.percent_complete)}%)` +
+      `${c.failed_because.length ? `; ${escapeHtml(c.failed_because.join('; '))}` : ''}` +
+      `${!c.pass && rules.length ? `; rules with errors: ${rules.map(([id, n]) => `<code>${escapeHtml(id)}</code> ${num(n)}`).join(', ')}` : ''}</td></tr>`,
+  );
   const t = p.totals;
   const equation = `${num(t.records_read)} records read = ${num(t.events)} events (${num(p.events.privileged)} by administrators) + ${num(t.rejects)} rejected + ${num(t.skipped)} skipped (${num(t.outside_period)} of them outside the period)`;
   let counts: string;
-  if (!t.counts_reconcile) counts = `${badge('bad', 'MISMATCH')} the counts do not reconcile: ${equation} does not hold for every source`;
-  else if (notOk.length) counts = `${badge('warn', 'ONLY WHAT WAS READ')} ${equation}; but ${notOk.map((s) => `<b>${escapeHtml(s.name)}</b>`).join(', ')} ${notOk.length === 1 ? 'was' : 'were'} not read completely, so records it did not read are not counted`;
+  if (!t.counts_reconcile)
+    counts = `${badge('bad', 'MISMATCH')} the counts do not reconcile: ${equation} does not hold for every source`;
+  else if (notOk.length)
+    counts = `${badge('warn', 'ONLY WHAT WAS READ')} ${equation}; but ${notOk.map((s) => `<b>${escapeHtml(s.name)}</b>`).join(', ')} ${notOk.length === 1 ? 'was' : 'were'} not read completely, so records it did not read are not counted`;
   else counts = `${badge('ok', 'RECONCILE')} ${equation}`;
   out.push(`<tr><th scope="row">Counts</th><td>${counts}</td></tr>`);
   const signer = p.signer.ephemeral
@@ -302,9 +376,13 @@ function verdict(out: string[], d: SummaryData, periodLong: string): void {
     : `key id <code>${escapeHtml(p.signer.keyid)}</code>: compare it with the public key you received from the signer (not the copy inside the bundle).`;
   out.push(`<tr><th scope="row">Signer</th><td>${signer}</td></tr>`);
   const prev = p.previous_bundle;
-  out.push(`<tr><th scope="row">Chain</th><td>${prev
-    ? `follows bundle ${escapeHtml(prev.file)}${prev.period ? ` (${escapeHtml(periodWords({ ...p.period, start: prev.period.start, end: prev.period.end }).short)})` : ''}, manifest sha256 <code>${escapeHtml(prev.manifest_sha256)}</code>; <code>audit-evidence verify --previous</code> checks the link`
-    : 'first bundle of its chain (no previous bundle named)'}</td></tr>`);
+  out.push(
+    `<tr><th scope="row">Chain</th><td>${
+      prev
+        ? `follows bundle ${escapeHtml(prev.file)}${prev.period ? ` (${escapeHtml(periodWords({ ...p.period, start: prev.period.start, end: prev.period.end }).short)})` : ''}, manifest sha256 <code>${escapeHtml(prev.manifest_sha256)}</code>; <code>audit-evidence verify --previous</code> checks the link`
+        : 'first bundle of its chain (no previous bundle named)'
+    }</td></tr>`,
+  );
   out.push('</tbody>', '</table>', '</section>');
 }
 
@@ -326,8 +404,15 @@ function settingsList(settings: Record<string, unknown>): string {
 function sourcesTable(out: string[], d: SummaryData): void {
   const p = d.predicate;
   out.push('<section aria-labelledby="sources-h">', '<h2 id="sources-h" class="keep">Sources</h2>');
-  if (!p.sources.length) { out.push('<p>No sources.</p>', '</section>'); return; }
-  out.push('<table class="sources">', '<thead><tr><th scope="col">Source and status</th><th scope="col" class="num">Read</th><th scope="col" class="num">Events</th><th scope="col" class="num">Rejects</th><th scope="col">Skipped on purpose</th><th scope="col">First / last event (UTC)</th><th scope="col">How read</th></tr></thead>', '<tbody>');
+  if (!p.sources.length) {
+    out.push('<p>No sources.</p>', '</section>');
+    return;
+  }
+  out.push(
+    '<table class="sources">',
+    '<thead><tr><th scope="col">Source and status</th><th scope="col" class="num">Read</th><th scope="col" class="num">Events</th><th scope="col" class="num">Rejects</th><th scope="col">Skipped on purpose</th><th scope="col">First / last event (UTC)</th><th scope="col">How read</th></tr></thead>',
+    '<tbody>',
+  );
   for (const s of p.sources) {
     const what = [s.kind, s.format].filter(Boolean).join(' / ') || s.type;
     const span = s.first_event
@@ -339,17 +424,25 @@ function sourcesTable(out: string[], d: SummaryData): void {
       s.last_position ? `<p>Stopped at: <span class="wrap">${escapeHtml(s.last_position)}</span></p>` : '',
       s.untimed_events ? `<p>${plural(s.untimed_events, 'event')} without a timestamp.</p>` : '',
       `<p>Raw records: ${num(s.raw_records)} in <code>${escapeHtml(s.raw_file)}</code></p>`,
-      s.roster?.length ? `<p>Administrators it listed: ${escapeHtml(s.roster.map((r) => r.principal).join(', '))}</p>` : '',
-      s.warnings?.length ? `<p>Warnings:</p><ul>${s.warnings.map((w) => `<li class="wrap">${escapeHtml(w)}</li>`).join('')}</ul>` : '',
+      s.roster?.length
+        ? `<p>Administrators it listed: ${escapeHtml(s.roster.map((r) => r.principal).join(', '))}</p>`
+        : '',
+      s.warnings?.length
+        ? `<p>Warnings:</p><ul>${s.warnings.map((w) => `<li class="wrap">${escapeHtml(w)}</li>`).join('')}</ul>`
+        : '',
       settingsList(s.settings),
     ].join('');
-    const shift = s.demo_time_shift_days !== null && s.demo_time_shift_days !== undefined
-      ? `<p>DEMO: event timestamps shifted by ${escapeHtml(demoShiftWords(s))}; the raw records keep their original dates.</p>` : '';
-    out.push(`<tr><td><span class="src wrap">${escapeHtml(s.name)}</span><br>${statusBadge(s.status)} <span class="small">${escapeHtml(what)}</span>`
-      + `${s.status_reason ? `<br><span class="small wrap">${escapeHtml(s.status_reason)}</span>` : ''}</td>`
-      + `<td class="num">${num(s.records_read)}</td><td class="num">${num(s.events)}</td><td class="num">${num(s.rejects)}</td>`
-      + `<td>${skippedList(s)}</td><td>${span}</td>`
-      + `<td><details><summary>details</summary>${shift}${details}</details></td></tr>`);
+    const shift =
+      s.demo_time_shift_days !== null && s.demo_time_shift_days !== undefined
+        ? `<p>DEMO: event timestamps shifted by ${escapeHtml(demoShiftWords(s))}; the raw records keep their original dates.</p>`
+        : '';
+    out.push(
+      `<tr><td><span class="src wrap">${escapeHtml(s.name)}</span><br>${statusBadge(s.status)} <span class="small">${escapeHtml(what)}</span>` +
+        `${s.status_reason ? `<br><span class="small wrap">${escapeHtml(s.status_reason)}</span>` : ''}</td>` +
+        `<td class="num">${num(s.records_read)}</td><td class="num">${num(s.events)}</td><td class="num">${num(s.rejects)}</td>` +
+        `<td>${skippedList(s)}</td><td>${span}</td>` +
+        `<td><details><summary>details</summary>${shift}${details}</details></td></tr>`,
+    );
   }
   out.push('</tbody>', '</table>', '</section>');
 }
@@ -357,11 +450,15 @@ function sourcesTable(out: string[], d: SummaryData): void {
 /** An ISO timestamp that may wrap only between its date and its time. */
 function tsBreakable(iso: string): string {
   const i = iso.indexOf('T');
-  return i < 0 ? `<span class="ts">${escapeHtml(iso)}</span>` : `<span class="tsw"><span>${escapeHtml(iso.slice(0, i))}</span><span>${escapeHtml(iso.slice(i))}</span></span>`;
+  return i < 0
+    ? `<span class="ts">${escapeHtml(iso)}</span>`
+    : `<span class="tsw"><span>${escapeHtml(iso.slice(0, i))}</span><span>${escapeHtml(iso.slice(i))}</span></span>`;
 }
 
 function demoShiftWords(s: SourceEntry): string {
-  const list = Array.isArray(s.settings?.demo_time_shifts_days) ? (s.settings.demo_time_shifts_days as number[]) : [s.demo_time_shift_days as number];
+  const list = Array.isArray(s.settings?.demo_time_shifts_days)
+    ? (s.settings.demo_time_shifts_days as number[])
+    : [s.demo_time_shift_days as number];
   return list.length === 1 ? `${list[0]} days` : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]} days`;
 }
 
@@ -388,34 +485,62 @@ function dayChart(out: string[], d: SummaryData): void {
     }
     notes[name] = Object.fromEntries(Object.entries(perDay).map(([day, n]) => [day, `${n} h silent`]));
     const shown = words.slice(0, 8);
-    silentText.push(`<li><b>${escapeHtml(name)}</b> has events in ${quiet.busyHours} of ${hours!.length} hours, but none in: ${escapeHtml(shown.join(', '))}${words.length > shown.length ? ` and ${words.length - shown.length} more` : ''}</li>`);
+    silentText.push(
+      `<li><b>${escapeHtml(name)}</b> has events in ${quiet.busyHours} of ${hours!.length} hours, but none in: ${escapeHtml(shown.join(', '))}${words.length > shown.length ? ` and ${words.length - shown.length} more` : ''}</li>`,
+    );
   }
   const total: Record<string, number> = {};
-  for (const name of names) for (const [day, n] of Object.entries(d.daysBySource[name] ?? {})) total[day] = (total[day] ?? 0) + n;
-  const rows: DayChartRow[] = [{ label: 'All sources', counts: total, total: true }, ...p.sources.map((s) => ({
-    label: s.name, counts: d.daysBySource[s.name] ?? {}, notes: notes[s.name],
-    ...(OK_STATUSES.has(s.status) ? {} : { flag: `${String(s.status || 'unknown').toUpperCase()}: not fully read` }),
-  }))];
+  for (const name of names)
+    for (const [day, n] of Object.entries(d.daysBySource[name] ?? {})) total[day] = (total[day] ?? 0) + n;
+  const rows: DayChartRow[] = [
+    { label: 'All sources', counts: total, total: true },
+    ...p.sources.map((s) => ({
+      label: s.name,
+      counts: d.daysBySource[s.name] ?? {},
+      notes: notes[s.name],
+      ...(OK_STATUSES.has(s.status) ? {} : { flag: `${String(s.status || 'unknown').toUpperCase()}: not fully read` }),
+    })),
+  ];
   const zeroDays = d.days.filter((day) => (total[day] ?? 0) === 0);
   const untimed = p.sources.reduce((a, s) => a + (s.untimed_events ?? 0), 0);
-  out.push('<section aria-labelledby="days-h">', `<h2 id="days-h" class="keep">Events per day (${escapeHtml(p.period.timezone)})</h2>`);
-  out.push('<figure>', dayChartSvg({
-    id: 'perday', days: d.days, rows,
-    title: `Events per day, ${d.days[0] ?? ''} to ${d.days[d.days.length - 1] ?? ''}, per source`,
-    description: `${d.days.length} days; ${zeroDays.length ? `no events from any source on ${zeroDays.join(', ')}` : 'every day has events'}.`,
-  }));
-  const cap = [`Every day of the period has a column; the number above each bar is the count (each row has its own scale).`];
-  cap.push(zeroDays.length
-    ? `<b>No events from any source on ${plural(zeroDays.length, 'day')}</b> (hatched, "none"): ${zeroDays.map((z) => `<span class="ts">${escapeHtml(z)}</span>`).join(', ')}: a quiet day or a logging gap, which the systems' own records can tell.`
-    : 'Every day of the period has events.');
+  out.push(
+    '<section aria-labelledby="days-h">',
+    `<h2 id="days-h" class="keep">Events per day (${escapeHtml(p.period.timezone)})</h2>`,
+  );
+  out.push(
+    '<figure>',
+    dayChartSvg({
+      id: 'perday',
+      days: d.days,
+      rows,
+      title: `Events per day, ${d.days[0] ?? ''} to ${d.days[d.days.length - 1] ?? ''}, per source`,
+      description: `${d.days.length} days; ${zeroDays.length ? `no events from any source on ${zeroDays.join(', ')}` : 'every day has events'}.`,
+    }),
+  );
+  const cap = [
+    `Every day of the period has a column; the number above each bar is the count (each row has its own scale).`,
+  ];
+  cap.push(
+    zeroDays.length
+      ? `<b>No events from any source on ${plural(zeroDays.length, 'day')}</b> (hatched, "none"): ${zeroDays.map((z) => `<span class="ts">${escapeHtml(z)}</span>`).join(', ')}: a quiet day or a logging gap, which the systems' own records can tell.`
+      : 'Every day of the period has events.',
+  );
   if (untimed) cap.push(`${plural(untimed, 'event')} without a timestamp ${untimed === 1 ? 'is' : 'are'} not drawn.`);
   if (p.demo) cap.push('DEMO: the silent day is deliberate.');
   out.push(`<figcaption>${cap.join(' ')}</figcaption>`, '</figure>');
-  if (silentText.length) out.push('<p>Hours with no events in a source that usually has events every hour:</p>', `<ul>${silentText.join('')}</ul>`);
+  if (silentText.length)
+    out.push(
+      '<p>Hours with no events in a source that usually has events every hour:</p>',
+      `<ul>${silentText.join('')}</ul>`,
+    );
   // The same numbers as a table, for screen readers and for copying.
-  out.push(`<details><summary>The figures as a table</summary><table><thead><tr><th scope="col">Day</th>${names.map((n) => `<th scope="col" class="num">${escapeHtml(n)}</th>`).join('')}<th scope="col" class="num">All sources</th></tr></thead><tbody>`);
+  out.push(
+    `<details><summary>The figures as a table</summary><table><thead><tr><th scope="col">Day</th>${names.map((n) => `<th scope="col" class="num">${escapeHtml(n)}</th>`).join('')}<th scope="col" class="num">All sources</th></tr></thead><tbody>`,
+  );
   for (const day of d.days) {
-    out.push(`<tr><th scope="row" class="ts">${escapeHtml(day)}</th>${names.map((n) => `<td class="num">${d.daysBySource[n]?.[day] ?? 0}</td>`).join('')}<td class="num">${total[day] ?? 0}${(total[day] ?? 0) === 0 ? ' (none)' : ''}</td></tr>`);
+    out.push(
+      `<tr><th scope="row" class="ts">${escapeHtml(day)}</th>${names.map((n) => `<td class="num">${d.daysBySource[n]?.[day] ?? 0}</td>`).join('')}<td class="num">${total[day] ?? 0}${(total[day] ?? 0) === 0 ? ' (none)' : ''}</td></tr>`,
+    );
   }
   out.push('</tbody></table></details>', '</section>');
 }
@@ -428,8 +553,9 @@ function heatTable(out: string[], d: SummaryData): void {
   const causes: string[] = [];
   const causeIndex = new Map<Finding, number>();
   const causeFor = (source: string, cat: string): number | null => {
-    const f = d.findings.find((x) => x.rule === 'category.empty' && x.source === source && x.field === cat)
-      ?? d.findings.find((x) => x.rule === 'category.empty' && x.source === source && !x.field);
+    const f =
+      d.findings.find((x) => x.rule === 'category.empty' && x.source === source && x.field === cat) ??
+      d.findings.find((x) => x.rule === 'category.empty' && x.source === source && !x.field);
     if (!f) return null;
     if (causeIndex.has(f)) return causeIndex.get(f)!;
     // The finding reads 'source NAME (FILE) has no CATEGORY events: CAUSE'; the note keeps the cause.
@@ -448,7 +574,9 @@ function heatTable(out: string[], d: SummaryData): void {
     return r > 0.85 ? ' h4' : r > 0.6 ? ' h3' : r > 0.3 ? ' h2' : ' h1';
   };
   out.push('<section aria-labelledby="cats-h">', '<h2 id="cats-h" class="keep">Events per category and source</h2>');
-  out.push(`<table class="heat"><thead><tr><th scope="col">Category</th>${names.map((n) => `<th scope="col" class="num">${escapeHtml(n)}</th>`).join('')}<th scope="col" class="num">All sources</th></tr></thead><tbody>`);
+  out.push(
+    `<table class="heat"><thead><tr><th scope="col">Category</th>${names.map((n) => `<th scope="col" class="num">${escapeHtml(n)}</th>`).join('')}<th scope="col" class="num">All sources</th></tr></thead><tbody>`,
+  );
   for (const c of CATEGORIES) {
     const all = p.events.by_category[c] ?? 0;
     const cells = names.map((n) => {
@@ -457,10 +585,14 @@ function heatTable(out: string[], d: SummaryData): void {
       const k = c === 'other' ? null : causeFor(n, c);
       return `<td class="num none">none${k ? ` <sup>${k}</sup>` : ''}</td>`;
     });
-    out.push(`<tr><th scope="row">${escapeHtml(catWord(c))}</th>${cells.join('')}<td class="num${all ? '' : ' none'}">${all ? num(all) : 'none'}</td></tr>`);
+    out.push(
+      `<tr><th scope="row">${escapeHtml(catWord(c))}</th>${cells.join('')}<td class="num${all ? '' : ' none'}">${all ? num(all) : 'none'}</td></tr>`,
+    );
   }
   out.push('</tbody></table>');
-  out.push('<p class="small">Darker cells have more events (the number is in each cell). "none" is a category with no event from that source; the numbered note gives the likely cause from the check (<code>category.empty</code>).</p>');
+  out.push(
+    '<p class="small">Darker cells have more events (the number is in each cell). "none" is a category with no event from that source; the numbered note gives the likely cause from the check (<code>category.empty</code>).</p>',
+  );
   if (causes.length) out.push(`<ol class="causes">${causes.map((x) => `<li>${x}</li>`).join('')}</ol>`);
   out.push('</section>');
 }
@@ -486,49 +618,86 @@ function findingsByRule(out: string[], d: SummaryData): void {
     l.push(f);
     byRule.set(f.rule, l);
   }
-  const ids = [...new Set([...RULES.map((r) => r.id), ...Object.keys(counts), ...byRule.keys()])]
-    .filter((id) => (counts[id] ?? 0) > 0 || byRule.has(id));
+  const ids = [...new Set([...RULES.map((r) => r.id), ...Object.keys(counts), ...byRule.keys()])].filter(
+    (id) => (counts[id] ?? 0) > 0 || byRule.has(id),
+  );
   out.push('<section aria-labelledby="findings-h">', '<h2 id="findings-h">Findings by rule</h2>');
-  if (!ids.length) { out.push('<p>No findings.</p>', '</section>'); return; }
+  if (!ids.length) {
+    out.push('<p>No findings.</p>', '</section>');
+    return;
+  }
   const sevOrder: Record<string, number> = { error: 0, warning: 1, info: 2 };
-  ids.sort((a, b) => (sevOrder[findRule(a)?.severity ?? 'error'] - sevOrder[findRule(b)?.severity ?? 'error']) || (counts[b] ?? 0) - (counts[a] ?? 0) || a.localeCompare(b));
-  out.push('<table class="findings"><thead><tr><th scope="col">Rule</th><th scope="col">Severity</th><th scope="col" class="num">Findings</th><th scope="col">Example</th></tr></thead><tbody>');
+  ids.sort(
+    (a, b) =>
+      sevOrder[findRule(a)?.severity ?? 'error'] - sevOrder[findRule(b)?.severity ?? 'error'] ||
+      (counts[b] ?? 0) - (counts[a] ?? 0) ||
+      a.localeCompare(b),
+  );
+  out.push(
+    '<table class="findings"><thead><tr><th scope="col">Rule</th><th scope="col">Severity</th><th scope="col" class="num">Findings</th><th scope="col">Example</th></tr></thead><tbody>',
+  );
   for (const id of ids) {
     const rule = findRule(id);
     const list = byRule.get(id) ?? [];
     const n = Math.max(counts[id] ?? 0, list.length);
     const ex = list[0];
     const example = ex ? findingText(ex) : '<span class="missing">no example kept</span>';
-    const more = list.length > 1
-      ? `<details><summary>${list.length - 1} more example${list.length === 2 ? '' : 's'}${n > list.length ? ` (of ${num(n)}; completeness.json keeps the first ${list.length})` : ''}</summary><ul>${list.slice(1).map((f) => `<li>${findingText(f)}</li>`).join('')}</ul></details>`
-      : '';
-    out.push(`<tr><td><code>${escapeHtml(id)}</code>${rule ? `<br><span class="small">${escapeHtml(rule.title)}</span>` : ''}</td><td>${escapeHtml(ex?.severity ?? rule?.severity ?? '')}</td><td class="num">${num(n)}</td><td>${example}${more}</td></tr>`);
+    const more =
+      list.length > 1
+        ? `<details><summary>${list.length - 1} more example${list.length === 2 ? '' : 's'}${n > list.length ? ` (of ${num(n)}; completeness.json keeps the first ${list.length})` : ''}</summary><ul>${list
+            .slice(1)
+            .map((f) => `<li>${findingText(f)}</li>`)
+            .join('')}</ul></details>`
+        : '';
+    out.push(
+      `<tr><td><code>${escapeHtml(id)}</code>${rule ? `<br><span class="small">${escapeHtml(rule.title)}</span>` : ''}</td><td>${escapeHtml(ex?.severity ?? rule?.severity ?? '')}</td><td class="num">${num(n)}</td><td>${example}${more}</td></tr>`,
+    );
   }
-  out.push('</tbody></table>', '<p class="small">Every finding is in <code>report/completeness.json</code>; the counts are over all rows.</p>', '</section>');
+  out.push(
+    '</tbody></table>',
+    '<p class="small">Every finding is in <code>report/completeness.json</code>; the counts are over all rows.</p>',
+    '</section>',
+  );
 }
 
-const isBreakGlass = (r: SampleRow): boolean => r.userType === 'root' || r.reasons.some((x) => BREAK_GLASS_REASONS.includes(x));
+const isBreakGlass = (r: SampleRow): boolean =>
+  r.userType === 'root' || r.reasons.some((x) => BREAK_GLASS_REASONS.includes(x));
 
 function adminSample(out: string[], d: SummaryData): void {
   const p = d.predicate;
   out.push('<section aria-labelledby="admin-h">', '<h2 id="admin-h">Administrator activity (sample)</h2>');
-  if (p.events.privileged === 0) { out.push('<p>No administrator (privileged) events in the period.</p>', '</section>'); return; }
+  if (p.events.privileged === 0) {
+    out.push('<p>No administrator (privileged) events in the period.</p>', '</section>');
+    return;
+  }
   const cats = SAMPLE_ORDER.filter((c) => (d.privilegedByCategory[c] ?? 0) > 0);
   for (const c of Object.keys(d.privilegedByCategory)) if (!cats.includes(c)) cats.push(c);
-  out.push(`<p>${num(p.events.privileged)} administrator events, grouped by category (permission and policy changes first); at most ${d.sampleLimit} per category, the first ones in the order of <code>events.jsonl</code>, whose line number is in the first column. Rows marked <b class="badge mark">BREAK-GLASS</b> are by an account root or a database superuser used directly.</p>`);
-  if (p.demo) out.push('<p class="small">DEMO: the timestamps in these rows are shifted into this week; the raw records in raw/ keep their original dates.</p>');
+  out.push(
+    `<p>${num(p.events.privileged)} administrator events, grouped by category (permission and policy changes first); at most ${d.sampleLimit} per category, the first ones in the order of <code>events.jsonl</code>, whose line number is in the first column. Rows marked <b class="badge mark">BREAK-GLASS</b> are by an account root or a database superuser used directly.</p>`,
+  );
+  if (p.demo)
+    out.push(
+      '<p class="small">DEMO: the timestamps in these rows are shifted into this week; the raw records in raw/ keep their original dates.</p>',
+    );
   // One table, a group of rows per category: the columns line up across categories and, in print,
   // the header row repeats on every page.
-  out.push('<table class="admin">',
-    '<thead><tr><th scope="col" class="num">Line</th><th scope="col">Timestamp (UTC)</th><th scope="col">User</th><th scope="col">Action</th><th scope="col">Resource</th><th scope="col">Outcome</th><th scope="col">Source</th><th scope="col">Why privileged</th></tr></thead>');
+  out.push(
+    '<table class="admin">',
+    '<thead><tr><th scope="col" class="num">Line</th><th scope="col">Timestamp (UTC)</th><th scope="col">User</th><th scope="col">Action</th><th scope="col">Resource</th><th scope="col">Outcome</th><th scope="col">Source</th><th scope="col">Why privileged</th></tr></thead>',
+  );
   for (const c of cats) {
     const rows = d.sample.filter((r) => r.category === c);
     const total = d.privilegedByCategory[c] ?? 0;
-    out.push('<tbody>', `<tr class="cat"><th scope="rowgroup" colspan="8">${escapeHtml(catWord(c))} <span class="small">${num(total)} event${total === 1 ? '' : 's'}${total > rows.length ? `, the first ${rows.length} shown` : ''}</span></th></tr>`);
+    out.push(
+      '<tbody>',
+      `<tr class="cat"><th scope="rowgroup" colspan="8">${escapeHtml(catWord(c))} <span class="small">${num(total)} event${total === 1 ? '' : 's'}${total > rows.length ? `, the first ${rows.length} shown` : ''}</span></th></tr>`,
+    );
     for (const r of rows) {
       const bg = isBreakGlass(r);
-      out.push(`<tr${bg ? ' class="bg"' : ''}><td class="num">${r.line}</td>${r.timestamp ? `<td>${tsBreakable(r.timestamp)}</td>` : '<td class="missing">missing</td>'}${td(r.user, 'wrap')}${td(r.action, 'wrap')}${td(r.resource, 'wrap')}<td>${escapeHtml(r.outcome)}</td>${r.source ? `<td class="wrap">${escapeHtml(r.source)}</td>` : '<td class="missing">-</td>'}`
-        + `<td>${bg ? '<b class="badge mark">BREAK-GLASS</b> ' : ''}${escapeHtml(r.reasons.join(', '))}</td></tr>`);
+      out.push(
+        `<tr${bg ? ' class="bg"' : ''}><td class="num">${r.line}</td>${r.timestamp ? `<td>${tsBreakable(r.timestamp)}</td>` : '<td class="missing">missing</td>'}${td(r.user, 'wrap')}${td(r.action, 'wrap')}${td(r.resource, 'wrap')}<td>${escapeHtml(r.outcome)}</td>${r.source ? `<td class="wrap">${escapeHtml(r.source)}</td>` : '<td class="missing">-</td>'}` +
+          `<td>${bg ? '<b class="badge mark">BREAK-GLASS</b> ' : ''}${escapeHtml(r.reasons.join(', '))}</td></tr>`,
+      );
     }
     out.push('</tbody>');
   }
@@ -543,24 +712,42 @@ function adminSample(out: string[], d: SummaryData): void {
  */
 export function probesSection(probes: EvidencePredicate['probes']): string[] {
   if (!probes || probes.length === 0) return [];
-  const out: string[] = ['<section aria-labelledby="probes">', '<h2 id="probes">Logging probe: administrator actions performed on purpose and looked for in the log</h2>'];
+  const out: string[] = [
+    '<section aria-labelledby="probes">',
+    '<h2 id="probes">Logging probe: administrator actions performed on purpose and looked for in the log</h2>',
+  ];
   for (const r of probes) {
     const found = r.results.filter((x) => x.status === 'found').length;
     const missing = r.results.filter((x) => x.status === 'not_found' || x.status === 'failed').length;
-    out.push(`<p>${escapeHtml(r.source)} (${escapeHtml(r.type)}): as <code>${escapeHtml(r.role)}</code>, nonce <code>${escapeHtml(r.nonce)}</code>, ${escapeHtml(r.started_at)} to ${escapeHtml(r.finished_at)}, ${r.reads} read(s) of the log: `
-      + `${badge(missing ? 'bad' : 'ok', `${found} proven, ${missing} not proven`)}</p>`);
-    out.push('<table class="probes"><thead><tr><th scope="col">Category</th><th scope="col">Probe</th><th scope="col">Result</th><th scope="col">Action performed</th><th scope="col">At (UTC)</th><th scope="col">Event found: id, user, action, resource, time</th><th scope="col" class="num">Delay</th></tr></thead><tbody>');
+    out.push(
+      `<p>${escapeHtml(r.source)} (${escapeHtml(r.type)}): as <code>${escapeHtml(r.role)}</code>, nonce <code>${escapeHtml(r.nonce)}</code>, ${escapeHtml(r.started_at)} to ${escapeHtml(r.finished_at)}, ${r.reads} read(s) of the log: ` +
+        `${badge(missing ? 'bad' : 'ok', `${found} proven, ${missing} not proven`)}</p>`,
+    );
+    out.push(
+      '<table class="probes"><thead><tr><th scope="col">Category</th><th scope="col">Probe</th><th scope="col">Result</th><th scope="col">Action performed</th><th scope="col">At (UTC)</th><th scope="col">Event found: id, user, action, resource, time</th><th scope="col" class="num">Delay</th></tr></thead><tbody>',
+    );
     for (const x of r.results) {
-      const result = x.status === 'found' ? badge('ok', 'PROVEN')
-        : x.status === 'not_found' ? `${badge('bad', 'NOT FOUND')} ${escapeHtml(x.reason)}; likely: ${escapeHtml(x.likely_setting)}`
-          : x.status === 'failed' ? `${badge('bad', 'NOT PERFORMED')} ${escapeHtml(x.reason)}` : `not probed: ${escapeHtml(x.reason)}`;
-      const ev = x.event ? `<code>${escapeHtml(x.event.id.slice(0, 16))}</code>…, ${escapeHtml(x.event.user ?? '-')}, ${escapeHtml(x.event.action ?? '-')}, ${escapeHtml(x.event.resource ?? '-')}, ${escapeHtml(x.event.timestamp ?? '-')}` : '';
-      out.push(`<tr class="probe-${escapeHtml(x.status)}"><td>${escapeHtml(catWord(x.category))}</td><td>${escapeHtml(x.name)}</td><td>${result}</td><td>${x.action ? `<code>${escapeHtml(x.action)}</code>` : ''}</td>`
-        + `<td>${escapeHtml(x.performed_at ?? '')}</td><td>${ev}</td><td class="num">${x.delay_ms === null ? '' : `${(x.delay_ms / 1000).toFixed(1)} s`}</td></tr>`);
+      const result =
+        x.status === 'found'
+          ? badge('ok', 'PROVEN')
+          : x.status === 'not_found'
+            ? `${badge('bad', 'NOT FOUND')} ${escapeHtml(x.reason)}; likely: ${escapeHtml(x.likely_setting)}`
+            : x.status === 'failed'
+              ? `${badge('bad', 'NOT PERFORMED')} ${escapeHtml(x.reason)}`
+              : `not probed: ${escapeHtml(x.reason)}`;
+      const ev = x.event
+        ? `<code>${escapeHtml(x.event.id.slice(0, 16))}</code>…, ${escapeHtml(x.event.user ?? '-')}, ${escapeHtml(x.event.action ?? '-')}, ${escapeHtml(x.event.resource ?? '-')}, ${escapeHtml(x.event.timestamp ?? '-')}`
+        : '';
+      out.push(
+        `<tr class="probe-${escapeHtml(x.status)}"><td>${escapeHtml(catWord(x.category))}</td><td>${escapeHtml(x.name)}</td><td>${result}</td><td>${x.action ? `<code>${escapeHtml(x.action)}</code>` : ''}</td>` +
+          `<td>${escapeHtml(x.performed_at ?? '')}</td><td>${ev}</td><td class="num">${x.delay_ms === null ? '' : `${(x.delay_ms / 1000).toFixed(1)} s`}</td></tr>`,
+      );
     }
     out.push('</tbody></table>');
     const c = r.cleanup;
-    out.push(`<p>Cleanup: dropped ${escapeHtml(c.dropped.join(', ') || 'nothing')}${c.leftovers_removed.length ? `; removed leftovers of an earlier run: ${escapeHtml(c.leftovers_removed.join(', '))}` : ''}${c.errors.length ? `; ${badge('bad', 'NOTE')} ${escapeHtml(c.errors.join('; '))}` : ''}.</p>`);
+    out.push(
+      `<p>Cleanup: dropped ${escapeHtml(c.dropped.join(', ') || 'nothing')}${c.leftovers_removed.length ? `; removed leftovers of an earlier run: ${escapeHtml(c.leftovers_removed.join(', '))}` : ''}${c.errors.length ? `; ${badge('bad', 'NOTE')} ${escapeHtml(c.errors.join('; '))}` : ''}.</p>`,
+    );
   }
   out.push('</section>');
   return out;

@@ -28,9 +28,13 @@ export const SUMMARY_FILE = 'report/summary.html';
 export const SCHEMA_FILE = 'schema/event.schema.json';
 export const rawFileName = (source: string): string => `raw/${source}/records.jsonl`;
 
-export const EPHEMERAL_WARNING = 'This bundle was signed with an ephemeral key generated for this run and then discarded: the signature proves the files were not changed after signing, but NOT who signed them. Sign with a key made by `audit-evidence keygen` whose public key the auditor receives separately.';
+export const EPHEMERAL_WARNING =
+  'This bundle was signed with an ephemeral key generated for this run and then discarded: the signature proves the files were not changed after signing, but NOT who signed them. Sign with a key made by `audit-evidence keygen` whose public key the auditor receives separately.';
 
-export interface Subject { name: string; digest: { sha256: string } }
+export interface Subject {
+  name: string;
+  digest: { sha256: string };
+}
 
 /**
  * complete: read to the end, events in the period. empty: read to the end, nothing in the period and
@@ -80,9 +84,22 @@ export interface EvidencePredicate {
   generated_at: string;
   collector: { name: string; version: string };
   signer: { keyid: string; ephemeral: boolean; warning: string | null };
-  config: { file: string | null; sha256: string | null; profile: string; shared_identities: string[] | null; roster_from: string[] };
+  config: {
+    file: string | null;
+    sha256: string | null;
+    profile: string;
+    shared_identities: string[] | null;
+    roster_from: string[];
+  };
   sources: SourceEntry[];
-  totals: { records_read: number; events: number; rejects: number; skipped: number; outside_period: number; counts_reconcile: boolean };
+  totals: {
+    records_read: number;
+    events: number;
+    rejects: number;
+    skipped: number;
+    outside_period: number;
+    counts_reconcile: boolean;
+  };
   events: {
     file: string;
     count: number;
@@ -107,11 +124,22 @@ export interface EvidencePredicate {
   };
   previous_bundle: PreviousBundle | null;
   /** Only in bundles with events.ocsf.jsonl (config bundle.ocsf: true). */
-  ocsf?: { file: typeof OCSF_FILE; version: string; records: number; events_not_exported: number; not_exported: Record<string, number> };
+  ocsf?: {
+    file: typeof OCSF_FILE;
+    version: string;
+    records: number;
+    events_not_exported: number;
+    not_exported: Record<string, number>;
+  };
   /** Redaction policy version and counts (src/redact/policy.ts). Absent in bundles made before it was recorded. */
   redaction?: {
-    policy_version: string; extra_names: string[]; extra_patterns: string[]; parameters: 'matching' | 'all';
-    records_redacted: number; values_redacted: number; by_source: Record<string, { records: number; values: number }>;
+    policy_version: string;
+    extra_names: string[];
+    extra_patterns: string[];
+    parameters: 'matching' | 'all';
+    records_redacted: number;
+    values_redacted: number;
+    by_source: Record<string, { records: number; values: number }>;
   };
   /** The logging probe's results (collect --probe); absent without it. */
   probes?: SourceProbeReport[];

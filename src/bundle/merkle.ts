@@ -16,7 +16,8 @@ const NODE = Buffer.from([1]);
 
 export function leafHash(data: string | Uint8Array): Buffer {
   // '\0' + text encodes as the byte 0x00 followed by the text's UTF-8 bytes.
-  if (oneShot !== undefined) return oneShot('sha256', typeof data === 'string' ? `\0${data}` : Buffer.concat([LEAF, data]), 'buffer');
+  if (oneShot !== undefined)
+    return oneShot('sha256', typeof data === 'string' ? `\0${data}` : Buffer.concat([LEAF, data]), 'buffer');
   return createHash('sha256').update(LEAF).update(data).digest();
 }
 
@@ -35,10 +36,14 @@ export class MerkleBuilder {
   private stack: Array<{ size: number; hash: Buffer }> = [];
   private n = 0;
 
-  get count(): number { return this.n; }
+  get count(): number {
+    return this.n;
+  }
 
   /** Adds one leaf (the canonical event text, without its line break). */
-  add(data: string | Uint8Array): void { this.addLeafHash(leafHash(data)); }
+  add(data: string | Uint8Array): void {
+    this.addLeafHash(leafHash(data));
+  }
 
   /**
    * Adds one leaf per line of `buf`, a batch of whole lines each ending with '\n' (the leaf is the
@@ -55,7 +60,11 @@ export class MerkleBuilder {
       else {
         const saved = buf[start - 1];
         buf[start - 1] = 0;
-        try { this.addLeafHash(oneShot('sha256', buf.subarray(start - 1, nl), 'buffer')); } finally { buf[start - 1] = saved; }
+        try {
+          this.addLeafHash(oneShot('sha256', buf.subarray(start - 1, nl), 'buffer'));
+        } finally {
+          buf[start - 1] = saved;
+        }
       }
       start = nl + 1;
     }

@@ -28,7 +28,16 @@ export interface DayChart {
 }
 
 /** Layout of the day chart, exported for the unit tests. */
-export const DAY_CHART = { labelW: 150, totalW: 64, headerH: 32, rowH: 37, barMax: 18, maxPlotW: 780, minColW: 2, maxColW: 84 } as const;
+export const DAY_CHART = {
+  labelW: 150,
+  totalW: 64,
+  headerH: 32,
+  rowH: 37,
+  barMax: 18,
+  maxPlotW: 780,
+  minColW: 2,
+  maxColW: 84,
+} as const;
 
 const WEEKDAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
@@ -73,13 +82,16 @@ export function dayChartSvg(c: DayChart): string {
   const width = L.labelW + plotW + L.totalW;
   const height = L.headerH + L.rowH * c.rows.length + 6;
   const totals = new Map<string, number>();
-  for (const r of c.rows) if (!r.total) for (const [d, v] of Object.entries(r.counts)) totals.set(d, (totals.get(d) ?? 0) + v);
+  for (const r of c.rows)
+    if (!r.total) for (const [d, v] of Object.entries(r.counts)) totals.set(d, (totals.get(d) ?? 0) + v);
   const allZero = new Set(c.days.filter((d) => (totals.get(d) ?? 0) === 0));
   const out: string[] = [];
   const tid = `${c.id}-t`;
   const did = `${c.id}-d`;
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${tid} ${did}">`,
-    `<title id="${tid}">${escapeHtml(c.title)}</title>`, `<desc id="${did}">${escapeHtml(c.description)}</desc>`,
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${tid} ${did}">`,
+    `<title id="${tid}">${escapeHtml(c.title)}</title>`,
+    `<desc id="${did}">${escapeHtml(c.description)}</desc>`,
   );
   const labels = dayLabels(c.days, colW);
   const x0 = L.labelW;
@@ -105,7 +117,10 @@ export function dayChartSvg(c: DayChart): string {
     out.push(`<g class="row${r.total ? ' total' : ''}" data-row="${escapeHtml(r.label)}">`);
     out.push(`<title>${escapeHtml(r.label)}</title>`);
     if (r.flag) {
-      out.push(`<text class="label" x="0" y="${base - 13}">${escapeHtml(shorten(r.label, 22))}</text>`, `<text class="flag" x="0" y="${base - 1}">${escapeHtml(r.flag)}</text>`);
+      out.push(
+        `<text class="label" x="0" y="${base - 13}">${escapeHtml(shorten(r.label, 22))}</text>`,
+        `<text class="flag" x="0" y="${base - 1}">${escapeHtml(r.flag)}</text>`,
+      );
     } else out.push(`<text class="label" x="0" y="${base - 6}">${escapeHtml(shorten(r.label, 22))}</text>`);
     out.push(`<line class="base" x1="${x0}" x2="${x0 + plotW}" y1="${base + 0.5}" y2="${base + 0.5}"/>`);
     c.days.forEach((day, i) => {
@@ -117,15 +132,26 @@ export function dayChartSvg(c: DayChart): string {
       out.push(`<g class="day-bar" data-day="${day}" data-count="${v}">`);
       if (v > 0) {
         const h = barHeight(v, max);
-        out.push(`<rect class="bar" x="${cx - bw / 2}" y="${base - h}" width="${bw}" height="${h}"><title>${escapeHtml(`${r.label}, ${day}: ${v} events`)}</title></rect>`);
-        if (colW >= 16) out.push(`<text class="count" x="${cx}" y="${base - h - 3}" text-anchor="middle">${fmt(v)}</text>`);
+        out.push(
+          `<rect class="bar" x="${cx - bw / 2}" y="${base - h}" width="${bw}" height="${h}"><title>${escapeHtml(`${r.label}, ${day}: ${v} events`)}</title></rect>`,
+        );
+        if (colW >= 16)
+          out.push(`<text class="count" x="${cx}" y="${base - h - 3}" text-anchor="middle">${fmt(v)}</text>`);
       } else {
         // A zero day is drawn, never left out: a hollow marker on the baseline and the figure 0
         // (or "none" in the all-sources row, where the whole column is hatched).
-        out.push(`<rect class="zero" x="${cx - bw / 2}" y="${base - 3}" width="${bw}" height="3"><title>${escapeHtml(`${r.label}, ${day}: no events`)}</title></rect>`);
-        if (colW >= 16) out.push(`<text class="count zero-label" x="${cx}" y="${base - 7}" text-anchor="middle">${r.total && colW >= 30 ? 'none' : '0'}</text>`);
+        out.push(
+          `<rect class="zero" x="${cx - bw / 2}" y="${base - 3}" width="${bw}" height="3"><title>${escapeHtml(`${r.label}, ${day}: no events`)}</title></rect>`,
+        );
+        if (colW >= 16)
+          out.push(
+            `<text class="count zero-label" x="${cx}" y="${base - 7}" text-anchor="middle">${r.total && colW >= 30 ? 'none' : '0'}</text>`,
+          );
       }
-      if (note && colW >= 30) out.push(`<text class="note" x="${cx}" y="${base + 3}" dy="0.8em" text-anchor="middle">${escapeHtml(note)}</text>`);
+      if (note && colW >= 30)
+        out.push(
+          `<text class="note" x="${cx}" y="${base + 3}" dy="0.8em" text-anchor="middle">${escapeHtml(note)}</text>`,
+        );
       out.push('</g>');
     });
     out.push(`<text class="sum" x="${x0 + plotW + L.totalW - 4}" y="${base - 6}" text-anchor="end">${sum}</text>`);
@@ -157,7 +183,10 @@ export function zeroRuns(counts: number[]): Array<[number, number]> {
   let start = -1;
   counts.forEach((v, i) => {
     if (v === 0 && start < 0) start = i;
-    if (v !== 0 && start >= 0) { runs.push([start, i - 1]); start = -1; }
+    if (v !== 0 && start >= 0) {
+      runs.push([start, i - 1]);
+      start = -1;
+    }
   });
   if (start >= 0) runs.push([start, counts.length - 1]);
   return runs;

@@ -4,15 +4,23 @@
 import { ENVELOPE_FILE, MANIFEST_FILE, PUBLIC_KEY_FILE, SUMS_FILE, EVENTS_FILE } from './manifest.js';
 import { INTOTO_PAYLOAD_TYPE } from './dsse.js';
 
-export interface VerifyDocInfo { keyid: string; ephemeral: boolean; demo: boolean }
+export interface VerifyDocInfo {
+  keyid: string;
+  ephemeral: boolean;
+  demo: boolean;
+}
 
 export function verifyDoc(info: VerifyDocInfo): string {
   const typeLen = Buffer.byteLength(INTOTO_PAYLOAD_TYPE);
   return `# How to verify this evidence bundle
-${info.demo ? '\n**DEMO BUNDLE: built from sample logs with shifted timestamps. It is not evidence of any real system.**\n' : ''}${info.ephemeral ? `
+${info.demo ? '\n**DEMO BUNDLE: built from sample logs with shifted timestamps. It is not evidence of any real system.**\n' : ''}${
+  info.ephemeral
+    ? `
 **WARNING: this bundle was signed with an ephemeral key that was generated for one run and then
 discarded. The signature shows the files were not changed after signing, but not who signed them.**
-` : ''}
+`
+    : ''
+}
 Everything below uses standard tools only: \`unzip\`, \`sha256sum\` (\`shasum -a 256\` on macOS),
 \`base64\`, \`printf\`, \`cmp\` and OpenSSL 3.0 or later. With audit-evidence installed, one command
 does all of it: \`audit-evidence verify BUNDLE.zip --pubkey KEY.pub.pem\`.

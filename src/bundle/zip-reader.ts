@@ -9,20 +9,31 @@ const INFLATE_CHUNK = 256 * 1024;
 /** Fails the stream when the inflated size differs from the central directory's (as yauzl does). */
 class ByteCount extends Transform {
   private n = 0;
-  constructor(private readonly expected: number) { super(); }
+  constructor(private readonly expected: number) {
+    super();
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.n += chunk.length;
-    if (this.n > this.expected) { cb(new Error(`too many bytes in the stream. expected ${this.expected}. got at least ${this.n}`)); return; }
+    if (this.n > this.expected) {
+      cb(new Error(`too many bytes in the stream. expected ${this.expected}. got at least ${this.n}`));
+      return;
+    }
     cb(null, chunk);
   }
   override _flush(cb: TransformCallback): void {
-    if (this.n < this.expected) { cb(new Error(`not enough bytes in the stream. expected ${this.expected}. got only ${this.n}`)); return; }
+    if (this.n < this.expected) {
+      cb(new Error(`not enough bytes in the stream. expected ${this.expected}. got only ${this.n}`));
+      return;
+    }
     cb();
   }
 }
 
 export class BundleReadError extends Error {
-  constructor(message: string) { super(message); this.name = 'BundleReadError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleReadError';
+  }
 }
 
 /**
@@ -31,11 +42,20 @@ export class BundleReadError extends Error {
  * finding on that file (the bundle is INVALID, exit 1), not as "could not run" (exit 2).
  */
 export class EntryReadError extends BundleReadError {
-  constructor(readonly entry: string, readonly reason: string) { super(`${entry} cannot be read from the zip (${reason})`); this.name = 'EntryReadError'; }
+  constructor(
+    readonly entry: string,
+    readonly reason: string,
+  ) {
+    super(`${entry} cannot be read from the zip (${reason})`);
+    this.name = 'EntryReadError';
+  }
 }
 
 /** A directory entry (name ending in '/'), kept so that verify can tell `zip -r`'s folders from anything else. */
-export interface DirectoryEntry { name: string; size: number }
+export interface DirectoryEntry {
+  name: string;
+  size: number;
+}
 
 export interface OpenBundle {
   /** File entries by name (directory entries, which `zip -r` adds, are left out). */
@@ -71,11 +91,19 @@ export async function openBundle(path: string): Promise<OpenBundle> {
       // unsafe name (so verify could only say "could not run") and turns backslashes into '/'
       // (so 'raw\\pg\\records.jsonl' was checked as raw/pg/records.jsonl while unzip writes a file
       // of that literal name).
-      yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false }, (err, z) => (err ? reject(err) : resolve(z)));
+      yauzl.open(
+        path,
+        { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false },
+        (err, z) => (err ? reject(err) : resolve(z)),
+      );
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new BundleReadError(code === 'ENOENT' ? `cannot read ${path}: no such file` : `${path} is not a readable zip file (${(e as Error).message})`);
+    throw new BundleReadError(
+      code === 'ENOENT'
+        ? `cannot read ${path}: no such file`
+        : `${path} is not a readable zip file (${(e as Error).message})`,
+    );
   }
   const entries = new Map<string, yauzl.Entry>();
   const all: yauzl.Entry[] = [];
@@ -94,9 +122,16 @@ export async function openBundle(path: string): Promise<OpenBundle> {
       entry.fileName = name;
       // A symbolic link (or device, fifo) in Unix mode bits: unzip creates a link, not the file that
       // was checked (a link's entry data is its target path), which may point outside the folder.
-      const type = (entry.versionMadeBy >> 8) === 3 ? (entry.externalFileAttributes >>> 16) & 0o170000 : 0;
-      const bad = yauzl.validateFileName(name) ?? (name.includes('\0') ? 'NUL character in fileName'
-        : type === 0o120000 ? 'a symbolic link' : type !== 0 && type !== 0o100000 && type !== 0o040000 ? `not a regular file (mode ${type.toString(8)})` : null);
+      const type = entry.versionMadeBy >> 8 === 3 ? (entry.externalFileAttributes >>> 16) & 0o170000 : 0;
+      const bad =
+        yauzl.validateFileName(name) ??
+        (name.includes('\0')
+          ? 'NUL character in fileName'
+          : type === 0o120000
+            ? 'a symbolic link'
+            : type !== 0 && type !== 0o100000 && type !== 0o040000
+              ? `not a regular file (mode ${type.toString(8)})`
+              : null);
       if (bad !== null) unsafe.push({ name, reason: bad });
       else if (name.endsWith('/')) directories.push({ name, size: entry.uncompressedSize });
       else {
@@ -111,7 +146,9 @@ export async function openBundle(path: string): Promise<OpenBundle> {
     zip.readEntry();
   });
   let hidden: string[];
-  try { hidden = await hiddenBytes(zip, all, centralStart, cursor.readEntryCursor); } catch (e) {
+  try {
+    hidden = await hiddenBytes(zip, all, centralStart, cursor.readEntryCursor);
+  } catch (e) {
     zip.close();
     throw new BundleReadError(`${path} is not a readable zip file (${(e as Error).message})`);
   }
@@ -119,24 +156,39 @@ export async function openBundle(path: string): Promise<OpenBundle> {
     const entry = entries.get(name);
     if (!entry) throw new BundleReadError(`${name} is not in the bundle`);
     if (entry.isEncrypted()) throw new EntryReadError(name, 'it is encrypted');
-    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw new EntryReadError(name, `unsupported compression method ${entry.compressionMethod}`);
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+      throw new EntryReadError(name, `unsupported compression method ${entry.compressionMethod}`);
     // A DEFLATE entry is read raw and inflated here with 256 KB output buffers: yauzl's inflater
     // uses zlib's 16 KB default, and the thread-pool round trip per 16 KB was ~0.1 s of CPU per
     // 100 MB inflated (verify inflates ~4× the zip's size). The size check is yauzl's own
     // (validateEntrySizes), with its messages.
     const raw = entry.compressionMethod === 8;
-    return new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, raw ? { decodeFileData: false } : {}, (err, s) => {
-      if (err) { reject(new EntryReadError(name, err.message)); return; }
-      if (!raw) { resolve(s); return; }
-      // (Letting the inflater run further ahead with a larger readable high-water mark added ~40 MB
-      // of peak RSS for no measurable gain.)
-      const out = new ByteCount(entry.uncompressedSize);
-      pipeline(s, createInflateRaw({ chunkSize: INFLATE_CHUNK }), out, () => {});
-      resolve(out);
-    }));
+    return new Promise<Readable>((resolve, reject) =>
+      zip.openReadStream(entry, raw ? { decodeFileData: false } : {}, (err, s) => {
+        if (err) {
+          reject(new EntryReadError(name, err.message));
+          return;
+        }
+        if (!raw) {
+          resolve(s);
+          return;
+        }
+        // (Letting the inflater run further ahead with a larger readable high-water mark added ~40 MB
+        // of peak RSS for no measurable gain.)
+        const out = new ByteCount(entry.uncompressedSize);
+        pipeline(s, createInflateRaw({ chunkSize: INFLATE_CHUNK }), out, () => {});
+        resolve(out);
+      }),
+    );
   };
   return {
-    entries, names, duplicates, unsafe, directories, hidden, stream,
+    entries,
+    names,
+    duplicates,
+    unsafe,
+    directories,
+    hidden,
+    stream,
     async read(name: string, limit = 64 * 1024 * 1024): Promise<Buffer> {
       const entry = entries.get(name);
       // The central directory's size is checked while inflating, so a larger claim is refused up front.
@@ -147,10 +199,15 @@ export async function openBundle(path: string): Promise<OpenBundle> {
       try {
         for await (const c of s) {
           n += (c as Buffer).length;
-          if (n > limit) { s.destroy(); throw new EntryReadError(name, `it is larger than ${limit} bytes`); }
+          if (n > limit) {
+            s.destroy();
+            throw new EntryReadError(name, `it is larger than ${limit} bytes`);
+          }
           parts.push(c as Buffer);
         }
-      } catch (e) { throw e instanceof EntryReadError ? e : new EntryReadError(name, (e as Error).message); }
+      } catch (e) {
+        throw e instanceof EntryReadError ? e : new EntryReadError(name, (e as Error).message);
+      }
       return Buffer.concat(parts);
     },
     close: () => zip.close(),
@@ -162,12 +219,21 @@ export async function openBundle(path: string): Promise<OpenBundle> {
  * data descriptor) must follow each other from offset 0 up to the central directory, which is
  * followed only by the Zip64 end records (when present) and the end record, without a comment.
  */
-async function hiddenBytes(zip: yauzl.ZipFile, all: yauzl.Entry[], centralStart: number, centralEnd: number): Promise<string[]> {
+async function hiddenBytes(
+  zip: yauzl.ZipFile,
+  all: yauzl.Entry[],
+  centralStart: number,
+  centralEnd: number,
+): Promise<string[]> {
   const out: string[] = [];
   const spans: Array<{ start: number; end: number; descriptor: boolean }> = [];
   for (const e of all) {
     const { fileDataStart } = await zip.readLocalFileHeaderPromise(e, { minimal: true });
-    spans.push({ start: e.relativeOffsetOfLocalHeader, end: fileDataStart + e.compressedSize, descriptor: (e.generalPurposeBitFlag & 0x8) !== 0 });
+    spans.push({
+      start: e.relativeOffsetOfLocalHeader,
+      end: fileDataStart + e.compressedSize,
+      descriptor: (e.generalPurposeBitFlag & 0x8) !== 0,
+    });
   }
   spans.sort((a, b) => a.start - b.start);
   // A data descriptor is 12 or 16 bytes (20 or 24 with Zip64 sizes), with or without its signature.
@@ -180,11 +246,13 @@ async function hiddenBytes(zip: yauzl.ZipFile, all: yauzl.Entry[], centralStart:
     at = Math.max(at, sp.end);
     descriptor = sp.descriptor;
   }
-  if (!gapOk(centralStart - at, descriptor)) out.push(`${centralStart - at} bytes at offset ${at}, before the central directory, belong to no entry`);
+  if (!gapOk(centralStart - at, descriptor))
+    out.push(`${centralStart - at} bytes at offset ${at}, before the central directory, belong to no entry`);
   const comment = zip.comment as unknown as Buffer | string;
   const tail = zip.fileSize - centralEnd - 22 - comment.length;
   // Zip64: end of central directory record (56 bytes without extensible data) and its locator (20).
   if (tail !== 0 && tail !== 76) out.push(`${tail} bytes after the central directory belong to no entry`);
-  if (comment.length > 0) out.push(`the zip has a ${comment.length}-byte comment (unzip prints it; collect writes none)`);
+  if (comment.length > 0)
+    out.push(`the zip has a ${comment.length}-byte comment (unzip prints it; collect writes none)`);
   return out;
 }

@@ -51,7 +51,14 @@ function u64(b: Buffer, n: number, at: number): void {
   b.writeUInt32LE(Math.floor(n / 0x100000000), at + 4);
 }
 
-interface Written { name: Buffer; crc: number; size: number; compressed: number; offset: number; streamed: boolean }
+interface Written {
+  name: Buffer;
+  crc: number;
+  size: number;
+  compressed: number;
+  offset: number;
+  streamed: boolean;
+}
 
 class Output {
   offset = 0;
@@ -94,19 +101,33 @@ export async function writeZip(path: string, items: ZipItem[], clock: Date, leve
       h.writeUInt16LE(DEFLATE, 8);
       h.writeUInt16LE(time, 10);
       h.writeUInt16LE(date, 12);
-      if (!streamed) { h.writeUInt32LE(crc, 14); h.writeUInt32LE(compressed, 18); h.writeUInt32LE(size, 22); }
+      if (!streamed) {
+        h.writeUInt32LE(crc, 14);
+        h.writeUInt32LE(compressed, 18);
+        h.writeUInt32LE(size, 22);
+      }
       h.writeUInt16LE(name.length, 26);
       await out.write(Buffer.concat([h, name]));
       if (body) await out.write(body);
       else {
         let copied = 0;
-        for await (const c of createReadStream(it.deflated!.file, { highWaterMark: 1024 * 1024 })) { copied += (c as Buffer).length; await out.write(c as Buffer); }
-        if (copied !== compressed) throw new Error(`${it.name}: the compressed file changed size while the zip was written`);
+        for await (const c of createReadStream(it.deflated!.file, { highWaterMark: 1024 * 1024 })) {
+          copied += (c as Buffer).length;
+          await out.write(c as Buffer);
+        }
+        if (copied !== compressed)
+          throw new Error(`${it.name}: the compressed file changed size while the zip was written`);
         const zip64 = size > MAX32 || compressed > MAX32 || offset > MAX32;
         const d = Buffer.alloc(zip64 ? 24 : 16);
         d.writeUInt32LE(0x08074b50, 0);
         d.writeUInt32LE(crc, 4);
-        if (zip64) { u64(d, compressed, 8); u64(d, size, 16); } else { d.writeUInt32LE(compressed, 8); d.writeUInt32LE(size, 12); }
+        if (zip64) {
+          u64(d, compressed, 8);
+          u64(d, size, 16);
+        } else {
+          d.writeUInt32LE(compressed, 8);
+          d.writeUInt32LE(size, 12);
+        }
         await out.write(d);
       }
       written.push({ name, crc, size, compressed, offset, streamed });
@@ -171,5 +192,9 @@ export async function writeZip(path: string, items: ZipItem[], clock: Date, leve
     stream.end();
     await closed;
   };
-  try { await Promise.race([work(), failed]); } finally { if (!stream.closed) stream.destroy(); }
+  try {
+    await Promise.race([work(), failed]);
+  } finally {
+    if (!stream.closed) stream.destroy();
+  }
 }

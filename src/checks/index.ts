@@ -13,7 +13,15 @@ import { DEFAULT_SHARED_IDENTITIES } from './rules/identity-shared.js';
 import { rejectFinding } from './rules/input-rejected.js';
 import type { CheckOptions, CompletenessReport, Finding, SourceSummary } from './types.js';
 
-export type { ProfileId, CheckOptions, SourceInfo, Finding, CompletenessReport, Severity, SourceSummary } from './types.js';
+export type {
+  ProfileId,
+  CheckOptions,
+  SourceInfo,
+  Finding,
+  CompletenessReport,
+  Severity,
+  SourceSummary,
+} from './types.js';
 export { DEFAULT_SHARED_IDENTITIES } from './rules/identity-shared.js';
 export { RULES, DEFAULT_FAIL_ON, PROMINENT, findRule } from './rules/index.js';
 export { PROFILES, PROFILE_IDS, profileFor } from './profiles.js';
@@ -24,7 +32,10 @@ const MAX_FILES_PER_SOURCE = 20;
 
 /** A bad option (unknown rule id, impossible threshold). */
 export class CheckOptionError extends Error {
-  constructor(message: string) { super(message); this.name = 'CheckOptionError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckOptionError';
+  }
 }
 
 /**
@@ -37,8 +48,14 @@ export function resolveFailOn(list: string[] | undefined): string[] {
   for (const raw of list) {
     const id = raw.trim();
     if (id === '' || id === 'none') continue;
-    if (id === 'default') { for (const d of DEFAULT_FAIL_ON) out.add(d); continue; }
-    if (!findRule(id)) throw new CheckOptionError(`unknown rule '${id}' in --fail-on: use ${RULES.map((r) => r.id).join(', ')}, default or none`);
+    if (id === 'default') {
+      for (const d of DEFAULT_FAIL_ON) out.add(d);
+      continue;
+    }
+    if (!findRule(id))
+      throw new CheckOptionError(
+        `unknown rule '${id}' in --fail-on: use ${RULES.map((r) => r.id).join(', ')}, default or none`,
+      );
     out.add(id);
   }
   return [...out];
@@ -69,33 +86,45 @@ export class CompletenessChecker {
     this.failOn = resolveFailOn(opts.failOn);
     this.examplesPerRule = opts.examplesPerRule ?? DEFAULT_EXAMPLES_PER_RULE;
     this.minComplete = opts.minComplete ?? 100;
-    if (!(this.minComplete >= 0 && this.minComplete <= 100)) throw new CheckOptionError(`--min-complete must be a percentage from 0 to 100, not ${opts.minComplete}`);
+    if (!(this.minComplete >= 0 && this.minComplete <= 100))
+      throw new CheckOptionError(`--min-complete must be a percentage from 0 to 100, not ${opts.minComplete}`);
     for (const c of opts.requireCategories ?? []) {
-      if (!(CATEGORIES as string[]).includes(c)) throw new CheckOptionError(`unknown category '${c}' in --require-categories: use ${CATEGORIES.join(', ')}`);
+      if (!(CATEGORIES as string[]).includes(c))
+        throw new CheckOptionError(`unknown category '${c}' in --require-categories: use ${CATEGORIES.join(', ')}`);
     }
     const ctx: RuleContext = {
       profile: this.profile,
       since: opts.since ?? null,
       until: opts.until ?? null,
-      shared: new Set((opts.sharedIdentities ?? DEFAULT_SHARED_IDENTITIES).map((s) => s.trim().toLowerCase()).filter(Boolean)),
+      shared: new Set(
+        (opts.sharedIdentities ?? DEFAULT_SHARED_IDENTITIES).map((s) => s.trim().toLowerCase()).filter(Boolean),
+      ),
       options: opts,
       // The clock for "in the future": given, else the window end (so a report recomputes to the
       // same result later, as bundle verification does), else now.
       now: opts.now ?? opts.until ?? new Date(),
     };
     this.runs = RULES.map((r) => ({ id: r.id, incomplete: !!r.incomplete, run: r.start(ctx) }));
-    for (const info of opts.sources ?? []) this.statsFor(info.name, { kind: info.kind, format: info.format, instance: info.instance ?? null, info });
+    for (const info of opts.sources ?? [])
+      this.statsFor(info.name, { kind: info.kind, format: info.format, instance: info.instance ?? null, info });
   }
 
   /** Checks one event; returns its per-row findings (the caller may print them as they come). */
   add(event: AuditEvent): Finding[] {
     const e = this.opts.roster ? applyRoster(event, this.opts.roster) : event;
     const key = this.sourceKey(e);
-    const s = this.statsFor(key, { kind: e.source.kind, format: e.source.format, instance: e.source.instance, info: null });
+    const s = this.statsFor(key, {
+      kind: e.source.kind,
+      format: e.source.format,
+      instance: e.source.instance,
+      info: null,
+    });
     s.events++;
     s.categories[e.category] = (s.categories[e.category] ?? 0) + 1;
-    if (s.files.length < MAX_FILES_PER_SOURCE && !s.files.includes(e.source.location.file)) s.files.push(e.source.location.file);
-    if (e.source.variant && s.variants.length < 8 && !s.variants.includes(e.source.variant)) s.variants.push(e.source.variant);
+    if (s.files.length < MAX_FILES_PER_SOURCE && !s.files.includes(e.source.location.file))
+      s.files.push(e.source.location.file);
+    if (e.source.variant && s.variants.length < 8 && !s.variants.includes(e.source.variant))
+      s.variants.push(e.source.variant);
     if (e.privileged.value) this.privilegedRows++;
     if (this.opts.privilegedOnly && !e.privileged.value) return [];
 
@@ -141,25 +170,39 @@ export class CompletenessChecker {
     const failedBecause: string[] = [];
     const exact = this.rows === 0 ? 100 : (this.completeRows * 100) / this.rows;
     const percent = Math.floor(exact * 100) / 100;
-    if (this.rows === 0 && !this.opts.privilegedOnly) failedBecause.push('no events were read, so nothing shows the log is captured');
+    if (this.rows === 0 && !this.opts.privilegedOnly)
+      failedBecause.push('no events were read, so nothing shows the log is captured');
     if (exact < this.minComplete) {
-      failedBecause.push(`${this.rows - this.completeRows} of ${this.rows} rows are incomplete: ${percent}% complete, below the required ${this.minComplete}%`);
+      failedBecause.push(
+        `${this.rows - this.completeRows} of ${this.rows} rows are incomplete: ${percent}% complete, below the required ${this.minComplete}%`,
+      );
     }
     for (const cat of this.opts.requireCategories ?? []) {
       if (this.stats.size === 0) failedBecause.push(`no source has ${cat} events (required by --require-categories)`);
       for (const s of this.stats.values()) {
-        if ((s.categories[cat] ?? 0) === 0) failedBecause.push(`source ${s.key} has no ${cat} events (required by --require-categories)`);
+        if ((s.categories[cat] ?? 0) === 0)
+          failedBecause.push(`source ${s.key} has no ${cat} events (required by --require-categories)`);
       }
     }
     for (const id of this.failOn) {
       const n = this.gating[id] ?? 0;
-      if (n > 0) failedBecause.push(`${n} ${id} finding${n === 1 ? "" : "s"} (a rule that fails the check)`);
+      if (n > 0) failedBecause.push(`${n} ${id} finding${n === 1 ? '' : 's'} (a rule that fails the check)`);
     }
     const categories: Record<string, Record<string, number>> = {};
     const sources: Record<string, SourceSummary> = {};
     for (const s of this.stats.values()) {
-      categories[s.key] = Object.fromEntries([...CATEGORIES, 'other'].map((c) => [c, s.categories[c as Category] ?? 0]));
-      sources[s.key] = { kind: s.kind, format: s.format, instance: s.instance, files: [...s.files], events: s.events, rows: s.rows, missing: { ...s.missing } };
+      categories[s.key] = Object.fromEntries(
+        [...CATEGORIES, 'other'].map((c) => [c, s.categories[c as Category] ?? 0]),
+      );
+      sources[s.key] = {
+        kind: s.kind,
+        format: s.format,
+        instance: s.instance,
+        files: [...s.files],
+        events: s.events,
+        rows: s.rows,
+        missing: { ...s.missing },
+      };
     }
     const examples = RULES.flatMap((r) => this.examples.get(r.id) ?? []);
     this.finished = {
@@ -197,7 +240,10 @@ export class CompletenessChecker {
   private record(f: Finding): void {
     this.count(f);
     const list = this.examples.get(f.rule) ?? [];
-    if (list.length < this.examplesPerRule) { list.push(f); this.examples.set(f.rule, list); }
+    if (list.length < this.examplesPerRule) {
+      list.push(f);
+      this.examples.set(f.rule, list);
+    }
   }
 
   private count(f: Finding): void {
@@ -207,7 +253,9 @@ export class CompletenessChecker {
 
   /** A source is its configured name when the caller described it, else format[@instance]. */
   private sourceKey(e: AuditEvent): string {
-    const info = this.opts.sources?.find((s) => s.format === e.source.format && (s.instance ?? null) === e.source.instance);
+    const info = this.opts.sources?.find(
+      (s) => s.format === e.source.format && (s.instance ?? null) === e.source.instance,
+    );
     if (info) return info.name;
     return e.source.instance ? `${e.source.format}@${e.source.instance}` : e.source.format;
   }

@@ -11,7 +11,14 @@ import { TextWriter } from '../export/writer.js';
 import { splitLines } from '../pipeline/lines.js';
 import { RULES } from './rules/index.js';
 import {
-  JUNIT_FOOTER, JUNIT_SUITE_CLOSE, junitCase, junitGateSuite, junitHeader, junitPassCase, junitSuiteOpen, ruleGates,
+  JUNIT_FOOTER,
+  JUNIT_SUITE_CLOSE,
+  junitCase,
+  junitGateSuite,
+  junitHeader,
+  junitPassCase,
+  junitSuiteOpen,
+  ruleGates,
 } from './report.js';
 import type { CompletenessReport, Finding } from './types.js';
 
@@ -27,7 +34,10 @@ export class JUnitSpool {
 
   async add(f: Finding): Promise<void> {
     let w = this.writers.get(f.rule);
-    if (!w) { w = new TextWriter(createWriteStream(this.file(f.rule))); this.writers.set(f.rule, w); }
+    if (!w) {
+      w = new TextWriter(createWriteStream(this.file(f.rule)));
+      this.writers.set(f.rule, w);
+    }
     this.rows[f.rule] = (this.rows[f.rule] ?? 0) + 1;
     if (f.severity !== 'info') this.rowsNotInfo[f.rule] = (this.rowsNotInfo[f.rule] ?? 0) + 1;
     await w.write(`${JSON.stringify(f)}\n`);
@@ -49,7 +59,12 @@ export class JUnitSpool {
     const gateFailures = (gate.match(/<failure /g) ?? []).length;
     const out = new TextWriter(createWriteStream(path));
     try {
-      await out.write(junitHeader(plan.reduce((a, p) => a + p.tests, gateTests), plan.reduce((a, p) => a + p.failures, gateFailures)));
+      await out.write(
+        junitHeader(
+          plan.reduce((a, p) => a + p.tests, gateTests),
+          plan.reduce((a, p) => a + p.failures, gateFailures),
+        ),
+      );
       await out.write(gate);
       for (const p of plan) {
         await out.write(junitSuiteOpen(p.rule.id, p.tests, p.failures));
@@ -73,5 +88,7 @@ export class JUnitSpool {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  private file(rule: string): string { return join(this.dir, `${rule}.jsonl`); }
+  private file(rule: string): string {
+    return join(this.dir, `${rule}.jsonl`);
+  }
 }

@@ -25,7 +25,8 @@ export interface Profile {
 
 function textField(name: string, reads: string, get: (e: AuditEvent) => string | null): ProfileField {
   return {
-    name, reads,
+    name,
+    reads,
     missing(e) {
       const v = get(e);
       if (v === null) return 'null';
@@ -37,15 +38,28 @@ function textField(name: string, reads: string, get: (e: AuditEvent) => string |
 export const FIELDS = {
   user: textField('user', 'user.name', (e) => e.user.name),
   action: textField('action', 'action.name', (e) => e.action.name),
-  timestamp: { name: 'timestamp', reads: 'timestamp', missing: (e: AuditEvent) => (e.timestamp === null ? 'null' : isPlaceholder(e.timestamp) ? `placeholder '${e.timestamp}'` : null) },
+  timestamp: {
+    name: 'timestamp',
+    reads: 'timestamp',
+    missing: (e: AuditEvent) =>
+      e.timestamp === null ? 'null' : isPlaceholder(e.timestamp) ? `placeholder '${e.timestamp}'` : null,
+  },
   resource: textField('resource', 'resource.name', (e) => e.resource.name),
-  outcome: { name: 'outcome', reads: 'outcome', missing: (e: AuditEvent) => (e.outcome === 'unknown' ? "'unknown' (the source does not say whether it succeeded)" : null) },
+  outcome: {
+    name: 'outcome',
+    reads: 'outcome',
+    missing: (e: AuditEvent) =>
+      e.outcome === 'unknown' ? "'unknown' (the source does not say whether it succeeded)" : null,
+  },
   origin: textField('origin', 'origin.address', (e) => e.origin.address),
   system: {
-    name: 'system', reads: 'resource.scope.instance | project | account | source.instance',
+    name: 'system',
+    reads: 'resource.scope.instance | project | account | source.instance',
     missing: (e: AuditEvent) => {
       const s = e.resource.scope;
-      return [s.instance, s.project, s.account, e.source.instance].some((v) => !isPlaceholder(v)) ? null : 'null (no instance, project or account)';
+      return [s.instance, s.project, s.account, e.source.instance].some((v) => !isPlaceholder(v))
+        ? null
+        : 'null (no instance, project or account)';
     },
   },
   address: textField('address', 'origin.address', (e) => e.origin.address),
@@ -54,10 +68,30 @@ export const FIELDS = {
 const BASE = [FIELDS.user, FIELDS.action, FIELDS.timestamp, FIELDS.resource];
 
 export const PROFILES: Record<ProfileId, Profile> = {
-  soc2: { id: 'soc2', title: 'SOC 2', basis: 'SOC 2 CC7.2 / CC6.1: who did what, when, to which resource', fields: BASE },
-  pci: { id: 'pci', title: 'PCI DSS', basis: 'PCI DSS v4 10.2.2: user, type of event, date and time, success or failure, origination, affected resource', fields: [...BASE, FIELDS.outcome, FIELDS.origin] },
-  iso27001: { id: 'iso27001', title: 'ISO/IEC 27001', basis: 'ISO/IEC 27001:2022 A.8.15 (27002 8.15): user, activity, date and time, system identity, network address', fields: [...BASE, FIELDS.system, FIELDS.address] },
-  hipaa: { id: 'hipaa', title: 'HIPAA', basis: 'HIPAA 164.312(b) audit controls: no field list is given, so the SOC 2 fields apply', fields: BASE },
+  soc2: {
+    id: 'soc2',
+    title: 'SOC 2',
+    basis: 'SOC 2 CC7.2 / CC6.1: who did what, when, to which resource',
+    fields: BASE,
+  },
+  pci: {
+    id: 'pci',
+    title: 'PCI DSS',
+    basis: 'PCI DSS v4 10.2.2: user, type of event, date and time, success or failure, origination, affected resource',
+    fields: [...BASE, FIELDS.outcome, FIELDS.origin],
+  },
+  iso27001: {
+    id: 'iso27001',
+    title: 'ISO/IEC 27001',
+    basis: 'ISO/IEC 27001:2022 A.8.15 (27002 8.15): user, activity, date and time, system identity, network address',
+    fields: [...BASE, FIELDS.system, FIELDS.address],
+  },
+  hipaa: {
+    id: 'hipaa',
+    title: 'HIPAA',
+    basis: 'HIPAA 164.312(b) audit controls: no field list is given, so the SOC 2 fields apply',
+    fields: BASE,
+  },
 };
 
 export const PROFILE_IDS = Object.keys(PROFILES) as ProfileId[];

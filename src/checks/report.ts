@@ -29,7 +29,8 @@ export function findingLine(f: Finding, p: Paint = PLAIN): string {
 /** Whether findings of a rule fail the gate of this report. */
 export function ruleGates(report: CompletenessReport, rule: string): boolean {
   if (report.failOn.includes(rule)) return true;
-  if (findRule(rule)?.incomplete) return report.rows > 0 && report.completeRows * 100 < report.minComplete * report.rows;
+  if (findRule(rule)?.incomplete)
+    return report.rows > 0 && report.completeRows * 100 < report.minComplete * report.rows;
   return false;
 }
 
@@ -49,7 +50,14 @@ export function failingRules(r: CompletenessReport): Record<string, number> {
  * One line for a completeness result, in the report's words: "pass, 8 of 8 rows complete (100%)" or
  * "FAIL (audit.disabled 1), 8 of 8 rows complete (100%): 1 audit.disabled finding".
  */
-export function completenessLine(c: { pass: boolean; rows: number; complete_rows: number; percent_complete: number; failed_because: string[]; failing_rules?: Record<string, number> }): string {
+export function completenessLine(c: {
+  pass: boolean;
+  rows: number;
+  complete_rows: number;
+  percent_complete: number;
+  failed_because: string[];
+  failing_rules?: Record<string, number>;
+}): string {
   const head = `${c.complete_rows} of ${c.rows} rows complete (${c.percent_complete}%)`;
   if (c.pass) return `pass, ${head}`;
   const rules = Object.entries(c.failing_rules ?? {});
@@ -61,7 +69,9 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
   const profile = PROFILES[r.profile];
   out.push(p.bold(`audit-evidence check: profile ${r.profile} (${profile.basis})`));
   out.push(`fields every row needs: ${profile.fields.map((f) => `${f.name} (${f.reads})`).join(', ')}`);
-  out.push(`window: ${r.window.since || r.window.until ? `${r.window.since ?? 'the beginning'} to ${r.window.until ?? 'now'} (end excluded)` : 'none given'}`);
+  out.push(
+    `window: ${r.window.since || r.window.until ? `${r.window.since ?? 'the beginning'} to ${r.window.until ?? 'now'} (end excluded)` : 'none given'}`,
+  );
 
   // Attention: what an auditor asks about first.
   const prominent = PROMINENT.filter((id) => (r.findingCounts[id] ?? 0) > 0);
@@ -73,14 +83,19 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
     out.push(`  ${rule.severity === 'error' ? p.red('!!') : p.yellow('!')} ${p.bold(rule.title)}: ${n}`);
     const ex = r.findings.filter((f) => f.rule === id);
     for (const f of ex.slice(0, MAX_PROMINENT_EXAMPLES)) out.push(`     ${f.message}`);
-    if (n > Math.min(ex.length, MAX_PROMINENT_EXAMPLES)) out.push(p.dim(`     ... and ${n - Math.min(ex.length, MAX_PROMINENT_EXAMPLES)} more (all in --json output)`));
+    if (n > Math.min(ex.length, MAX_PROMINENT_EXAMPLES))
+      out.push(p.dim(`     ... and ${n - Math.min(ex.length, MAX_PROMINENT_EXAMPLES)} more (all in --json output)`));
   }
 
   out.push('', p.bold('COMPLETENESS'));
-  out.push(`  rows checked: ${r.rows}${r.privilegedOnly ? ' (administrator activity only)' : ''}; privileged: ${r.privileged}`);
+  out.push(
+    `  rows checked: ${r.rows}${r.privilegedOnly ? ' (administrator activity only)' : ''}; privileged: ${r.privileged}`,
+  );
   const pct = `${r.percentComplete}%`;
   const okPct = r.rows === 0 || r.completeRows * 100 >= r.minComplete * r.rows;
-  out.push(`  complete rows: ${r.completeRows} of ${r.rows} (${okPct ? p.green(pct) : p.red(pct)}; required ${r.minComplete}%)`);
+  out.push(
+    `  complete rows: ${r.completeRows} of ${r.rows} (${okPct ? p.green(pct) : p.red(pct)}; required ${r.minComplete}%)`,
+  );
   const missing = Object.entries(r.missing);
   out.push(`  missing fields: ${missing.length ? missing.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`);
   if (r.rejected) out.push(`  ${p.red(`records that could not be read: ${r.rejected}`)}`);
@@ -88,12 +103,20 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
   out.push('', p.bold('SOURCES'));
   if (Object.keys(r.sources).length === 0) out.push('  none');
   for (const [key, s] of Object.entries(r.sources)) {
-    const files = s.files.length ? ` from ${s.files.slice(0, 3).join(', ')}${s.files.length > 3 ? ` and ${s.files.length - 3} more` : ''}` : '';
+    const files = s.files.length
+      ? ` from ${s.files.slice(0, 3).join(', ')}${s.files.length > 3 ? ` and ${s.files.length - 3} more` : ''}`
+      : '';
     out.push(`  ${p.bold(key)}${files}: ${s.events} events`);
     const cats = r.categories[key] ?? {};
-    out.push(`    categories: ${Object.entries(cats).map(([c, n]) => (n ? `${c} ${n}` : p.dim(`${c} 0`))).join(', ')}`);
+    out.push(
+      `    categories: ${Object.entries(cats)
+        .map(([c, n]) => (n ? `${c} ${n}` : p.dim(`${c} 0`)))
+        .join(', ')}`,
+    );
     for (const f of r.findings.filter((x) => x.source === key && !x.location && x.rule !== INTEGRITY_RULE)) {
-      out.push(`    ${f.severity === 'info' ? p.dim('-') : f.severity === 'error' ? p.red('-') : p.yellow('-')} ${f.message}`);
+      out.push(
+        `    ${f.severity === 'info' ? p.dim('-') : f.severity === 'error' ? p.red('-') : p.yellow('-')} ${f.message}`,
+      );
     }
   }
 
@@ -112,7 +135,9 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
     const n = r.findingCounts[rule.id] ?? 0;
     const gating = r.gatingCounts ? (r.gatingCounts[rule.id] ?? 0) : n;
     const gate = ruleGates(r, rule.id) ? (gating > 0 ? p.red('fails the gate') : 'gates') : p.dim('reported');
-    out.push(`  ${rule.id.padEnd(w)}  ${sev(p, rule.severity).padEnd(rule.severity.length)}${' '.repeat(8 - rule.severity.length)}${String(n).padStart(7)}  ${gate}`);
+    out.push(
+      `  ${rule.id.padEnd(w)}  ${sev(p, rule.severity).padEnd(rule.severity.length)}${' '.repeat(8 - rule.severity.length)}${String(n).padStart(7)}  ${gate}`,
+    );
   }
 
   out.push('');
@@ -128,15 +153,25 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
 
 /** Escapes text for XML content and attributes; drops characters XML 1.0 cannot carry. */
 export function xmlEscape(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(
+        /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+        '\uFFFD',
+      )
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
 /** Test case name for a finding: its location (or source) and field. */
 function caseName(f: Finding): string {
-  const where = f.message.includes(': ') && f.location ? f.message.slice(0, f.message.indexOf(': ')) : f.source ?? 'run';
+  const where =
+    f.message.includes(': ') && f.location ? f.message.slice(0, f.message.indexOf(': ')) : (f.source ?? 'run');
   return f.field ? `${where} ${f.field}` : where;
 }
 
@@ -171,10 +206,15 @@ export function junitGateSuite(r: CompletenessReport): string {
   const cases: string[] = [];
   const pctOk = !r.failedBecause.some((w) => w.includes('rows are incomplete'));
   const pctName = `min-complete ${r.minComplete}%: ${r.percentComplete}% of ${r.rows} rows complete`;
-  cases.push(pctOk ? junitPassCase('gate', pctName)
-    : `    <testcase classname="gate" name="${xmlEscape(pctName)}"><failure message="${xmlEscape(r.failedBecause.find((w) => w.includes('rows are incomplete'))!)}" type="error"/></testcase>\n`);
+  cases.push(
+    pctOk
+      ? junitPassCase('gate', pctName)
+      : `    <testcase classname="gate" name="${xmlEscape(pctName)}"><failure message="${xmlEscape(r.failedBecause.find((w) => w.includes('rows are incomplete'))!)}" type="error"/></testcase>\n`,
+  );
   for (const why of r.failedBecause.filter((w) => w.includes('--require-categories') || w.startsWith('no events'))) {
-    cases.push(`    <testcase classname="gate" name="${xmlEscape(why)}"><failure message="${xmlEscape(why)}" type="error"/></testcase>\n`);
+    cases.push(
+      `    <testcase classname="gate" name="${xmlEscape(why)}"><failure message="${xmlEscape(why)}" type="error"/></testcase>\n`,
+    );
   }
   const failures = cases.filter((c) => c.includes('<failure')).length;
   return junitSuiteOpen('gate', cases.length, failures) + cases.join('') + JUNIT_SUITE_CLOSE;

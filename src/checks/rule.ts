@@ -61,11 +61,33 @@ export interface Rule extends RuleMeta {
 }
 
 /** Builds a finding of `rule` about one event; the message is prefixed with the record's location. */
-export function rowFinding(rule: RuleMeta, e: AuditEvent, source: string, message: string, field: string | null = null, severity: Severity = rule.severity): Finding {
-  return { rule: rule.id, severity, message: `${describeLocation(e.source.location)}: ${message}`, location: e.source.location, eventId: e.id, source, field };
+export function rowFinding(
+  rule: RuleMeta,
+  e: AuditEvent,
+  source: string,
+  message: string,
+  field: string | null = null,
+  severity: Severity = rule.severity,
+): Finding {
+  return {
+    rule: rule.id,
+    severity,
+    message: `${describeLocation(e.source.location)}: ${message}`,
+    location: e.source.location,
+    eventId: e.id,
+    source,
+    field,
+  };
 }
 
-export function sourceFinding(rule: RuleMeta, source: string, message: string, severity: Severity = rule.severity, location: Location | null = null, field: string | null = null): Finding {
+export function sourceFinding(
+  rule: RuleMeta,
+  source: string,
+  message: string,
+  severity: Severity = rule.severity,
+  location: Location | null = null,
+  field: string | null = null,
+): Finding {
   return { rule: rule.id, severity, message, location, eventId: null, source, field };
 }
 
@@ -74,7 +96,22 @@ export function sourceFinding(rule: RuleMeta, source: string, message: string, s
  * `<not logged>` / `<none>`, log prefixes print `-` or `[unknown]` for an unset %u, tools write
  * `unknown`.
  */
-const PLACEHOLDERS = new Set(['', '-', '--', 'unknown', '<unknown>', '[unknown]', '(unknown)', '<not logged>', '<none>', '(none)', '<null>', '(null)', 'null', 'n/a']);
+const PLACEHOLDERS = new Set([
+  '',
+  '-',
+  '--',
+  'unknown',
+  '<unknown>',
+  '[unknown]',
+  '(unknown)',
+  '<not logged>',
+  '<none>',
+  '(none)',
+  '<null>',
+  '(null)',
+  'null',
+  'n/a',
+]);
 
 export function isPlaceholder(v: string | null | undefined): boolean {
   if (v === null || v === undefined) return true;

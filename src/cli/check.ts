@@ -17,26 +17,58 @@ import { DEFAULT_RETENTION_MIN_DAYS } from '../retention/types.js';
 import type { SourceInfo } from '../checks/types.js';
 import { bundleIntegrity, checkLocalTrail, localSummary } from '../integrity/local.js';
 import { digestCounts, digestVerdict, type IntegrityInput } from '../checks/rules/integrity-cloudtrail-digest.js';
-import { CompletenessChecker, CheckOptionError, DEFAULT_FAIL_ON, DEFAULT_SHARED_IDENTITIES, RULES, PROFILE_IDS, type ProfileId } from '../checks/index.js';
+import {
+  CompletenessChecker,
+  CheckOptionError,
+  DEFAULT_FAIL_ON,
+  DEFAULT_SHARED_IDENTITIES,
+  RULES,
+  PROFILE_IDS,
+  type ProfileId,
+} from '../checks/index.js';
 import { findingLine, renderText, type Paint } from '../checks/report.js';
 import { JUnitSpool } from '../checks/junit.js';
 import { CATEGORIES } from '../checks/rules/category-empty.js';
 import type { Category } from '../event/build.js';
-import { addEventInputOptions, inputSummaryLines, listOption, loadRosterOption, resolveWindow, type EventInputOptions } from './filter.js';
+import {
+  addEventInputOptions,
+  inputSummaryLines,
+  listOption,
+  loadRosterOption,
+  resolveWindow,
+  type EventInputOptions,
+} from './filter.js';
 import { checkZone, maxRecordOption } from './options.js';
 import { UserError, EXIT_OK, EXIT_FINDINGS } from './errors.js';
 
 interface CheckCliOptions extends EventInputOptions {
-  profile: ProfileId; sharedIdentities?: string; privileged?: boolean; requireCategories?: string[];
-  minComplete?: string; failOn?: string[]; json?: boolean; junit?: string; rows: boolean; minRetentionDays?: string;
+  profile: ProfileId;
+  sharedIdentities?: string;
+  privileged?: boolean;
+  requireCategories?: string[];
+  minComplete?: string;
+  failOn?: string[];
+  json?: boolean;
+  junit?: string;
+  rows: boolean;
+  minRetentionDays?: string;
 }
 
 /** What an evidence bundle among the inputs says about itself (its manifest and the checker's options as collect ran them). */
-interface BundleFacts { path: string; predicate: EvidencePredicate; sources: SourceInfo[]; minDays: number | null }
+interface BundleFacts {
+  path: string;
+  predicate: EvidencePredicate;
+  sources: SourceInfo[];
+  minDays: number | null;
+}
 
 async function readBundleFacts(path: string): Promise<BundleFacts | null> {
   let b;
-  try { b = await openBundle(path); } catch { return null; } // readEvents reports it
+  try {
+    b = await openBundle(path);
+  } catch {
+    return null;
+  } // readEvents reports it
   try {
     if (!b.entries.has(MANIFEST_FILE)) return null;
     const st = JSON.parse((await b.read(MANIFEST_FILE)).toString('utf8')) as { predicate?: EvidencePredicate };
@@ -44,7 +76,9 @@ async function readBundleFacts(path: string): Promise<BundleFacts | null> {
     let sources: SourceInfo[] = [];
     let minDays: number | null = null;
     if (b.entries.has(COMPLETENESS_FILE)) {
-      const c = JSON.parse((await b.read(COMPLETENESS_FILE)).toString('utf8')) as { options?: { sources?: SourceInfo[]; retention_minimum_days?: number } };
+      const c = JSON.parse((await b.read(COMPLETENESS_FILE)).toString('utf8')) as {
+        options?: { sources?: SourceInfo[]; retention_minimum_days?: number };
+      };
       sources = Array.isArray(c.options?.sources) ? c.options!.sources! : [];
       minDays = typeof c.options?.retention_minimum_days === 'number' ? c.options.retention_minimum_days : null;
     }
@@ -54,25 +88,50 @@ async function readBundleFacts(path: string): Promise<BundleFacts | null> {
       if (m && m.retention !== undefined) s.retention = m.retention;
     }
     return { path, predicate: st.predicate, sources, minDays };
-  } catch { return null; } finally { b.close(); }
+  } catch {
+    return null;
+  } finally {
+    b.close();
+  }
 }
 
 export function checkCommand(): Command {
   const c = new Command('check')
-    .description('Check that every row has user, action, time and resource, that nothing is missing, and gate CI on the result.')
-    .argument('[inputs...]', 'normalized JSON Lines or raw log files, directories, globs, or - for standard input (default: -)');
+    .description(
+      'Check that every row has user, action, time and resource, that nothing is missing, and gate CI on the result.',
+    )
+    .argument(
+      '[inputs...]',
+      'normalized JSON Lines or raw log files, directories, globs, or - for standard input (default: -)',
+    );
   addEventInputOptions(c)
     .addOption(new Option('--profile <id>', 'field profile').choices(PROFILE_IDS).default('soc2'))
-    .option('--shared-identities <list>', `shared accounts, comma-separated, or @FILE (one per line); 'default' stands for the built-in list (${DEFAULT_SHARED_IDENTITIES.slice(0, 5).join(', ')}, ...)`)
+    .option(
+      '--shared-identities <list>',
+      `shared accounts, comma-separated, or @FILE (one per line); 'default' stands for the built-in list (${DEFAULT_SHARED_IDENTITIES.slice(0, 5).join(', ')}, ...)`,
+    )
     .option('--privileged', 'check administrator activity only (admin-class actions, root/superuser, --admins roster)')
-    .option('--require-categories <list>', `categories every source must have events of (${CATEGORIES.join(', ')})`, listOption)
+    .option(
+      '--require-categories <list>',
+      `categories every source must have events of (${CATEGORIES.join(', ')})`,
+      listOption,
+    )
     .option('--min-complete <percent>', 'percent of rows that must be complete (default 100)')
-    .option('--fail-on <rules>', "rule ids whose findings fail the check; 'default' = the built-in set, 'none' = nothing", listOption)
+    .option(
+      '--fail-on <rules>',
+      "rule ids whose findings fail the check; 'default' = the built-in set, 'none' = nothing",
+      listOption,
+    )
     .option('--json', 'print the report as JSON (with every per-row finding) instead of text')
     .option('--junit <file>', 'also write a JUnit XML file (one test suite per rule)')
     .option('--no-rows', 'do not print per-row findings, only the report')
-    .option('--min-retention-days <n>', "days every source must keep its records, for rule retention.short and the checklist (default: the bundle's retention.minimum_days, else 365)")
-    .addHelpText('after', `
+    .option(
+      '--min-retention-days <n>',
+      "days every source must keep its records, for rule retention.short and the checklist (default: the bundle's retention.minimum_days, else 365)",
+    )
+    .addHelpText(
+      'after',
+      `
 Rules: ${RULES.map((r) => r.id).join(', ')}.
 retention.short needs to know how long each source keeps its records: check an evidence bundle
 (BUNDLE.zip: the retention collect read from each source is in its manifest); over plain log files
@@ -96,8 +155,11 @@ Examples:
   $ audit-evidence check evidence-2024-05-01_2024-05-08.zip --fail-on default,retention.short --json
 
 Exit codes: 0 the thresholds hold and every input was read; 1 they do not, or some inputs failed
-or stopped early on damage (the others were read); 2 usage error, or no input could be read.`)
-    .action(async (inputs: string[], opts: CheckCliOptions) => { process.exitCode = await runCheck(inputs, opts); });
+or stopped early on damage (the others were read); 2 usage error, or no input could be read.`,
+    )
+    .action(async (inputs: string[], opts: CheckCliOptions) => {
+      process.exitCode = await runCheck(inputs, opts);
+    });
   return c;
 }
 
@@ -105,7 +167,8 @@ or stopped early on damage (the others were read); 2 usage error, or no input co
 export function paintFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): Paint {
   let level: 0 | 1 | 2 | 3;
   const force = env.FORCE_COLOR;
-  if (force !== undefined && force !== '') level = force === '0' || force === 'false' ? 0 : (['1', '2', '3'].includes(force) ? Number(force) as 1 | 2 | 3 : 1);
+  if (force !== undefined && force !== '')
+    level = force === '0' || force === 'false' ? 0 : ['1', '2', '3'].includes(force) ? (Number(force) as 1 | 2 | 3) : 1;
   else if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') level = 0;
   else level = stream.isTTY ? 1 : 0;
   const ch = new Chalk({ level });
@@ -115,14 +178,24 @@ export function paintFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = pr
 async function sharedIdentities(value: string | undefined): Promise<string[] | undefined> {
   if (value === undefined) return undefined;
   const out: string[] = [];
-  for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (item === 'default') out.push(...DEFAULT_SHARED_IDENTITIES);
     else if (item.startsWith('@')) {
       let text: string;
-      try { text = await readFile(item.slice(1), 'utf8'); } catch {
+      try {
+        text = await readFile(item.slice(1), 'utf8');
+      } catch {
         throw new UserError(`--shared-identities: cannot read ${item.slice(1)}`);
       }
-      out.push(...text.split(/\r?\n/).map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean));
+      out.push(
+        ...text
+          .split(/\r?\n/)
+          .map((l) => l.replace(/#.*$/, '').trim())
+          .filter(Boolean),
+      );
     } else out.push(item);
   }
   return out;
@@ -141,12 +214,16 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
   let minRetention: number | undefined;
   if (opts.minRetentionDays !== undefined) {
     minRetention = Number(opts.minRetentionDays);
-    if (!/^\d+$/.test(opts.minRetentionDays.trim()) || minRetention < 1 || minRetention > 36500) throw new UserError(`--min-retention-days takes a whole number of days from 1 to 36500, not '${opts.minRetentionDays}'`);
+    if (!/^\d+$/.test(opts.minRetentionDays.trim()) || minRetention < 1 || minRetention > 36500)
+      throw new UserError(
+        `--min-retention-days takes a whole number of days from 1 to 36500, not '${opts.minRetentionDays}'`,
+      );
   }
   const roster = await loadRosterOption(opts.admins);
   const failedDirs: FailedInput[] = [];
   const files = await expandInputs(inputArgs.length ? inputArgs : ['-'], failedDirs);
-  if (files.length === 0 && failedDirs.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
+  if (files.length === 0 && failedDirs.length === 0)
+    throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
   // Evidence bundles among the inputs: their sources (with the retention collect read) go to the
   // checker, so retention.short runs as it did in collect; each gets its own checklist.
   const bundles = new Map<string, BundleFacts>();
@@ -155,7 +232,8 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
     const facts = await readBundleFacts(f);
     if (facts) bundles.set(f, facts);
   }
-  const retentionMinDays = minRetention ?? [...bundles.values()].find((b) => b.minDays !== null)?.minDays ?? DEFAULT_RETENTION_MIN_DAYS;
+  const retentionMinDays =
+    minRetention ?? [...bundles.values()].find((b) => b.minDays !== null)?.minDays ?? DEFAULT_RETENTION_MIN_DAYS;
   const checkSources = [...bundles.values()].flatMap((b) => b.sources);
   let checker: CompletenessChecker;
   // CloudTrail digest reports (rule integrity.cloudtrail-digest), found after the events are read.
@@ -163,9 +241,16 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
   try {
     checker = new CompletenessChecker({
       integrity,
-      profile: opts.profile, since: window.since, until: window.until, sharedIdentities: await sharedIdentities(opts.sharedIdentities),
-      roster, requireCategories: opts.requireCategories as Category[] | undefined, minComplete, failOn: opts.failOn,
-      privilegedOnly: !!opts.privileged, retentionMinDays,
+      profile: opts.profile,
+      since: window.since,
+      until: window.until,
+      sharedIdentities: await sharedIdentities(opts.sharedIdentities),
+      roster,
+      requireCategories: opts.requireCategories as Category[] | undefined,
+      minComplete,
+      failOn: opts.failOn,
+      privilegedOnly: !!opts.privileged,
+      retentionMinDays,
       ...(checkSources.length ? { sources: checkSources } : {}),
     });
   } catch (e) {
@@ -179,7 +264,9 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
 
   const paint = opts.json ? paintFor(process.stdout, { NO_COLOR: '1' }) : paintFor(process.stdout);
   const out = new TextWriter(process.stdout);
-  const say = (m: string) => { process.stderr.write(`audit-evidence: ${m}\n`); };
+  const say = (m: string) => {
+    process.stderr.write(`audit-evidence: ${m}\n`);
+  };
   const spool = opts.junit ? await JUnitSpool.create() : null;
   const summary = emptySummary();
   summary.failed.push(...failedDirs);
@@ -188,27 +275,43 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
   let printed = false;
   const emit = async (f: ReturnType<CompletenessChecker['add']>[number]) => {
     await spool?.add(f);
-    if (opts.json) { await out.write(`${first ? '' : ','}\n${JSON.stringify(f)}`); first = false; }
-    else if (opts.rows) { await out.write(`${findingLine(f, paint)}\n`); printed = true; }
+    if (opts.json) {
+      await out.write(`${first ? '' : ','}\n${JSON.stringify(f)}`);
+      first = false;
+    } else if (opts.rows) {
+      await out.write(`${findingLine(f, paint)}\n`);
+      printed = true;
+    }
   };
   if (opts.json) await out.write('{"rowFindings":[');
   const progress = new ReadProgress('check');
   try {
     // The window is not given to the pipeline: rows outside it must reach the checker, which
     // reports them (time.outside-window) instead of silently dropping them.
-    for await (const item of readEvents(files, {
-      format: opts.format,
-      options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null, ...maxRecordOption(opts.maxRecordBytes) },
-      redact: { parameters: opts.redactParameters ?? 'matching' },
-      onInput: ({ input, format, how }) => {
-        if (how === 'detected' && format !== NORMALIZED) say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`);
-        const bundlePath = format === BUNDLE ? input.slice(0, input.length - `:${EVENTS_FILE}`.length) : null;
-        if (bundlePath !== null && bundles.has(bundlePath)) {
-          if (!statsFor.has(bundlePath)) statsFor.set(bundlePath, new ChecklistStats());
-          currentStats = statsFor.get(bundlePath)!;
-        } else currentStats = otherStats;
+    for await (const item of readEvents(
+      files,
+      {
+        format: opts.format,
+        options: {
+          logLinePrefix: opts.logLinePrefix,
+          timezone: zone,
+          instance: opts.instance ?? null,
+          ...maxRecordOption(opts.maxRecordBytes),
+        },
+        redact: { parameters: opts.redactParameters ?? 'matching' },
+        onInput: ({ input, format, how }) => {
+          if (how === 'detected' && format !== NORMALIZED)
+            say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`);
+          const bundlePath = format === BUNDLE ? input.slice(0, input.length - `:${EVENTS_FILE}`.length) : null;
+          if (bundlePath !== null && bundles.has(bundlePath)) {
+            if (!statsFor.has(bundlePath)) statsFor.set(bundlePath, new ChecklistStats());
+            currentStats = statsFor.get(bundlePath)!;
+          } else currentStats = otherStats;
+        },
       },
-    }, summary, normalized)) {
+      summary,
+      normalized,
+    )) {
       progress.record(0);
       if (item.kind === 'reject') await emit(checker.reject(item.location, item.reason, item.format));
       else {
@@ -219,11 +322,16 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
     progress.done();
     // CloudTrail digests: a local copy of a trail among the inputs (CloudTrail-Digest/ files) is
     // checked against its log files; a bundle's integrity/ material is re-checked.
-    const local = await checkLocalTrail(files.filter((f) => f !== '-'), { start: window.since ?? null, end: window.until ?? null });
+    const local = await checkLocalTrail(
+      files.filter((f) => f !== '-'),
+      { start: window.since ?? null, end: window.until ?? null },
+    );
     if (local) {
       const s = localSummary(local);
       integrity.push(s);
-      say(`${local.source}: CloudTrail digests checked offline: ${digestVerdict(s.cloudtrail_digests)}: ${digestCounts(s.cloudtrail_digests)}`);
+      say(
+        `${local.source}: CloudTrail digests checked offline: ${digestVerdict(s.cloudtrail_digests)}: ${digestCounts(s.cloudtrail_digests)}`,
+      );
       for (const u of local.unreadable) say(`cannot read ${u}`);
     }
     for (const f of files) {
@@ -241,17 +349,46 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
   for (const l of inputSummaryLines(summary, normalized)) say(l);
   const checklists: Array<{ input: string; bundle: boolean; lines: ChecklistLine[] }> = [];
   for (const [path, st] of statsFor) {
-    checklists.push({ input: path, bundle: true, lines: checklist({ stats: st, predicate: bundles.get(path)!.predicate, retentionMinDays }) });
+    checklists.push({
+      input: path,
+      bundle: true,
+      lines: checklist({ stats: st, predicate: bundles.get(path)!.predicate, retentionMinDays }),
+    });
   }
   if (otherStats.rows > 0 || statsFor.size === 0) {
-    checklists.push({ input: statsFor.size ? 'the other inputs' : 'the inputs', bundle: false, lines: checklist({ stats: otherStats, predicate: null, retentionMinDays, givenRoster: roster && opts.admins ? { entries: roster.entries.length, from: `--admins ${opts.admins}` } : null }) });
+    checklists.push({
+      input: statsFor.size ? 'the other inputs' : 'the inputs',
+      bundle: false,
+      lines: checklist({
+        stats: otherStats,
+        predicate: null,
+        retentionMinDays,
+        givenRoster: roster && opts.admins ? { entries: roster.entries.length, from: `--admins ${opts.admins}` } : null,
+      }),
+    });
   }
   if (opts.json) {
-    const inputs = summary.inputs.map((s) => ({ input: s.input, format: s.format, read: s.read, events: s.events, rejects: s.rejects, skipped: s.skipped, notes: s.notes, reconciled: s.reconciled, redacted_records: s.redacted, redacted_values: s.redactions ?? 0 }));
-    await out.write(`${first ? '' : '\n'}],\n"report":${JSON.stringify(report)},\n"inputs":${JSON.stringify(inputs)},\n"failedInputs":${JSON.stringify(summary.failed)},\n"checklist":${JSON.stringify(checklists)}}\n`);
+    const inputs = summary.inputs.map((s) => ({
+      input: s.input,
+      format: s.format,
+      read: s.read,
+      events: s.events,
+      rejects: s.rejects,
+      skipped: s.skipped,
+      notes: s.notes,
+      reconciled: s.reconciled,
+      redacted_records: s.redacted,
+      redacted_values: s.redactions ?? 0,
+    }));
+    await out.write(
+      `${first ? '' : '\n'}],\n"report":${JSON.stringify(report)},\n"inputs":${JSON.stringify(inputs)},\n"failedInputs":${JSON.stringify(summary.failed)},\n"checklist":${JSON.stringify(checklists)}}\n`,
+    );
   } else {
     await out.write(`${printed ? '\n' : ''}${renderText(report, paint)}`);
-    for (const c of checklists) await out.write(`\n${checklistText(c.lines, `Auditor's checklist for ${c.input}${c.bundle ? ' (from its manifest and events; the bundle is not verified here: audit-evidence verify)' : ''}${opts.privileged ? ' (administrator events only)' : ''}`).join('\n')}\n`);
+    for (const c of checklists)
+      await out.write(
+        `\n${checklistText(c.lines, `Auditor's checklist for ${c.input}${c.bundle ? ' (from its manifest and events; the bundle is not verified here: audit-evidence verify)' : ''}${opts.privileged ? ' (administrator events only)' : ''}`).join('\n')}\n`,
+      );
   }
   await out.end();
   if (spool && opts.junit) {

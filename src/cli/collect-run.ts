@@ -18,14 +18,33 @@ import { checklistSummary } from '../checks/checklist.js';
 import { parseStorageUrl } from '../publish/target.js';
 
 export interface CollectCliOptions {
-  week?: boolean; since?: string; until?: string; config?: string; out?: string; key?: string; previous?: string;
-  demo?: boolean; timezone?: string; allowPartial?: boolean; quiet?: boolean;
-  force?: boolean; previousPubkey?: string; allowGap?: boolean; json?: boolean; probe?: boolean;
-  publish?: string | boolean; retentionDays?: string; lockRetention?: boolean; allowMutable?: boolean; publishEndpoint?: string;
+  week?: boolean;
+  since?: string;
+  until?: string;
+  config?: string;
+  out?: string;
+  key?: string;
+  previous?: string;
+  demo?: boolean;
+  timezone?: string;
+  allowPartial?: boolean;
+  quiet?: boolean;
+  force?: boolean;
+  previousPubkey?: string;
+  allowGap?: boolean;
+  json?: boolean;
+  probe?: boolean;
+  publish?: string | boolean;
+  retentionDays?: string;
+  lockRetention?: boolean;
+  allowMutable?: boolean;
+  publishEndpoint?: string;
 }
 
 function wrap<T>(f: () => T): T {
-  try { return f(); } catch (e) {
+  try {
+    return f();
+  } catch (e) {
     if (e instanceof ConfigError || e instanceof KeyError || e instanceof ClockError) throw new UserError(e.message);
     throw e;
   }
@@ -33,18 +52,27 @@ function wrap<T>(f: () => T): T {
 
 export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   const err = (m: string) => process.stderr.write(`audit-evidence: ${m}\n`);
-  const say = (m: string) => { if (!opts.quiet) err(m); };
-  if (opts.demo && opts.config) throw new UserError('--demo uses the built-in sample configuration; leave out --config');
-  if (!opts.demo && !opts.config) throw new UserError('collect needs --config FILE (write a starter one with audit-evidence init), or --demo for a demonstration');
+  const say = (m: string) => {
+    if (!opts.quiet) err(m);
+  };
+  if (opts.demo && opts.config)
+    throw new UserError('--demo uses the built-in sample configuration; leave out --config');
+  if (!opts.demo && !opts.config)
+    throw new UserError(
+      'collect needs --config FILE (write a starter one with audit-evidence init), or --demo for a demonstration',
+    );
   if (opts.week && (opts.since || opts.until)) throw new UserError('use either --week or --since/--until, not both');
-  if (!opts.week && !(opts.since && opts.until)) throw new UserError('collect needs a period: --week, or both --since and --until');
+  if (!opts.week && !(opts.since && opts.until))
+    throw new UserError('collect needs a period: --week, or both --since and --until');
 
   let config: CollectConfig;
   if (opts.demo) {
     const d = demoConfig();
     config = d.config;
-    if (d.unavailable.length) say(`demo: leaving out the sample logs of formats not available in this version (${d.unavailable.join(', ')})`);
-    if (config.sources.length === 0) throw new UserError('--demo: none of the demo formats is available in this version');
+    if (d.unavailable.length)
+      say(`demo: leaving out the sample logs of formats not available in this version (${d.unavailable.join(', ')})`);
+    if (config.sources.length === 0)
+      throw new UserError('--demo: none of the demo formats is available in this version');
   } else config = wrap(() => loadConfig(opts.config!));
 
   const zone = checkZone(opts.timezone) ?? config.timezone ?? 'UTC';
@@ -59,10 +87,14 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   }
   // A period that has not ended cannot be evidence of all of it: the rest of it has not happened yet.
   if (period.end.getTime() > now.getTime()) {
-    throw new UserError(`the period ends at ${period.end.toISOString()}, after now (${now.toISOString()}): a bundle cannot cover time that has not passed; collect it once the period has ended`);
+    throw new UserError(
+      `the period ends at ${period.end.toISOString()}, after now (${now.toISOString()}): a bundle cannot cover time that has not passed; collect it once the period has ended`,
+    );
   }
-  if (opts.previousPubkey && !opts.previous) throw new UserError('--previous-pubkey is the key of the --previous bundle: give --previous too');
-  if (opts.allowGap && !opts.previous) throw new UserError('--allow-gap accepts a gap after the --previous bundle: give --previous too');
+  if (opts.previousPubkey && !opts.previous)
+    throw new UserError('--previous-pubkey is the key of the --previous bundle: give --previous too');
+  if (opts.allowGap && !opts.previous)
+    throw new UserError('--allow-gap accepts a gap after the --previous bundle: give --previous too');
   const out = resolve(opts.out ?? config.bundle.out ?? defaultBundleName(period, !!opts.demo));
 
   const keyPath = opts.key ? resolve(opts.key) : config.bundle.key;
@@ -75,15 +107,45 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   }
 
   // Publishing options are checked before collecting, so a typo does not cost a whole collection.
-  const publishTo = typeof opts.publish === 'string' ? opts.publish : opts.publish === true || config.publish?.to ? config.publish?.to : undefined;
-  if (opts.publish === true && !config.publish?.to) throw new UserError('--publish needs a URL (s3://BUCKET/PREFIX or gs://BUCKET/PREFIX) or publish.to in the config');
-  if (!publishTo && (opts.retentionDays || opts.lockRetention || opts.allowMutable || opts.publishEndpoint)) throw new UserError('--retention-days, --lock-retention, --allow-mutable and --publish-endpoint go with --publish');
-  const publishOpts = publishTo ? publishOptions({ to: publishTo, retentionDays: opts.retentionDays, lockRetention: opts.lockRetention, allowMutable: opts.allowMutable, endpoint: opts.publishEndpoint }, config.publish, config.retentionMinDays) : null;
-  if (publishTo) { try { parseStorageUrl(publishTo); } catch (e) { throw new UserError(`--publish: ${(e as Error).message}`); } }
+  const publishTo =
+    typeof opts.publish === 'string'
+      ? opts.publish
+      : opts.publish === true || config.publish?.to
+        ? config.publish?.to
+        : undefined;
+  if (opts.publish === true && !config.publish?.to)
+    throw new UserError('--publish needs a URL (s3://BUCKET/PREFIX or gs://BUCKET/PREFIX) or publish.to in the config');
+  if (!publishTo && (opts.retentionDays || opts.lockRetention || opts.allowMutable || opts.publishEndpoint))
+    throw new UserError('--retention-days, --lock-retention, --allow-mutable and --publish-endpoint go with --publish');
+  const publishOpts = publishTo
+    ? publishOptions(
+        {
+          to: publishTo,
+          retentionDays: opts.retentionDays,
+          lockRetention: opts.lockRetention,
+          allowMutable: opts.allowMutable,
+          endpoint: opts.publishEndpoint,
+        },
+        config.publish,
+        config.retentionMinDays,
+      )
+    : null;
+  if (publishTo) {
+    try {
+      parseStorageUrl(publishTo);
+    } catch (e) {
+      throw new UserError(`--publish: ${(e as Error).message}`);
+    }
+  }
 
-  const previousPublicKey = opts.previousPubkey ? wrap(() => loadPublicKey(opts.previousPubkey!, '--previous-pubkey')) : null;
+  const previousPublicKey = opts.previousPubkey
+    ? wrap(() => loadPublicKey(opts.previousPubkey!, '--previous-pubkey'))
+    : null;
 
-  if (opts.demo) err('DEMO: building a demonstration bundle from sample logs with shifted timestamps; it is NOT evidence of any real system.');
+  if (opts.demo)
+    err(
+      'DEMO: building a demonstration bundle from sample logs with shifted timestamps; it is NOT evidence of any real system.',
+    );
   err(`period: ${describePeriod(period)}`);
 
   const temps = new TempFiles();
@@ -99,8 +161,20 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   let result;
   try {
     result = await runCollect({
-      config, period, now, out, key, previous: opts.previous ? resolve(opts.previous) : null, previousPublicKey, allowGap: !!opts.allowGap,
-      force: !!opts.force, demo: !!opts.demo, signal: ac.signal, progress: say, temps, probe: !!opts.probe,
+      config,
+      period,
+      now,
+      out,
+      key,
+      previous: opts.previous ? resolve(opts.previous) : null,
+      previousPublicKey,
+      allowGap: !!opts.allowGap,
+      force: !!opts.force,
+      demo: !!opts.demo,
+      signal: ac.signal,
+      progress: say,
+      temps,
+      probe: !!opts.probe,
     });
   } catch (e) {
     if (e instanceof CollectError) throw new UserError(e.message);
@@ -118,20 +192,50 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   }
   for (const w of result.warnings) err(`warning: ${w}`);
   for (const s of p.sources) {
-    if (s.status !== 'complete') err(`${s.status === 'empty' ? 'note' : 'WARNING'}: source ${s.name} is ${s.status.toUpperCase()}: ${s.status_reason ?? 'no reason given'}`);
+    if (s.status !== 'complete')
+      err(
+        `${s.status === 'empty' ? 'note' : 'WARNING'}: source ${s.name} is ${s.status.toUpperCase()}: ${s.status_reason ?? 'no reason given'}`,
+      );
   }
   const c = p.completeness;
-  err(`completeness (${c.profile}): ${completenessLine(c)}${c.pass ? '' : ' (recorded in the bundle; collect\'s exit code does not depend on it: gate on it with audit-evidence verify --require-complete or audit-evidence check)'}`);
-  if (p.previous_bundle?.gap) err(`WARNING: the chain has a known gap from ${p.previous_bundle.gap.start} to ${p.previous_bundle.gap.end} (accepted with --allow-gap, recorded in the manifest)`);
-  if (p.previous_bundle?.key_change) err(`note: the signing key changed: ${p.previous_bundle.file} was signed by key ${p.previous_bundle.key_change.previous_keyid}, this bundle by ${p.signer.keyid} (recorded in the manifest)`);
+  err(
+    `completeness (${c.profile}): ${completenessLine(c)}${c.pass ? '' : " (recorded in the bundle; collect's exit code does not depend on it: gate on it with audit-evidence verify --require-complete or audit-evidence check)"}`,
+  );
+  if (p.previous_bundle?.gap)
+    err(
+      `WARNING: the chain has a known gap from ${p.previous_bundle.gap.start} to ${p.previous_bundle.gap.end} (accepted with --allow-gap, recorded in the manifest)`,
+    );
+  if (p.previous_bundle?.key_change)
+    err(
+      `note: the signing key changed: ${p.previous_bundle.file} was signed by key ${p.previous_bundle.key_change.previous_keyid}, this bundle by ${p.signer.keyid} (recorded in the manifest)`,
+    );
   say(checklistSummary(result.checklist));
-  if (key.ephemeral) err('WARNING: the signer of this bundle is UNVERIFIABLE (ephemeral key); use --key with a key from audit-evidence keygen for real evidence.');
+  if (key.ephemeral)
+    err(
+      'WARNING: the signer of this bundle is UNVERIFIABLE (ephemeral key); use --key with a key from audit-evidence keygen for real evidence.',
+    );
   // CloudTrail digest validation (cloudtrail-s3 sources): a trail whose files were changed, deleted or
   // are not covered by a valid, chained digest is a finding: exit 1, like a partial source.
-  const integrityFailed = p.sources.filter((s) => (s.settings?.cloudtrail_digests as { pass?: boolean } | undefined)?.pass === false);
+  const integrityFailed = p.sources.filter(
+    (s) => (s.settings?.cloudtrail_digests as { pass?: boolean } | undefined)?.pass === false,
+  );
   for (const s of p.sources) {
-    const d = s.settings?.cloudtrail_digests as { pass: boolean; files_covered: number; digests: number; digests_valid: number; files_without_digest: { count: number }; files_changed: { count: number }; files_missing: { count: number }; digest_gaps: { count: number } } | undefined;
-    if (d) err(`${d.pass ? 'note' : 'WARNING'}: source ${s.name}: CloudTrail digest validation ${d.pass ? 'PASS' : 'FAILED'}: ${d.files_covered} log files covered by a valid digest, ${d.files_without_digest.count} with no valid digest, ${d.files_changed.count} changed, ${d.files_missing.count} missing; ${d.digests_valid} of ${d.digests} digests valid, ${d.digest_gaps.count} gaps`);
+    const d = s.settings?.cloudtrail_digests as
+      | {
+          pass: boolean;
+          files_covered: number;
+          digests: number;
+          digests_valid: number;
+          files_without_digest: { count: number };
+          files_changed: { count: number };
+          files_missing: { count: number };
+          digest_gaps: { count: number };
+        }
+      | undefined;
+    if (d)
+      err(
+        `${d.pass ? 'note' : 'WARNING'}: source ${s.name}: CloudTrail digest validation ${d.pass ? 'PASS' : 'FAILED'}: ${d.files_covered} log files covered by a valid digest, ${d.files_without_digest.count} with no valid digest, ${d.files_changed.count} changed, ${d.files_missing.count} missing; ${d.digests_valid} of ${d.digests} digests valid, ${d.digest_gaps.count} gaps`,
+      );
   }
   const bad = result.incomplete;
   let code = (bad.length && !opts.allowPartial) || integrityFailed.length ? EXIT_FINDINGS : EXIT_OK;
@@ -139,9 +243,17 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
   if (publishOpts) {
     const { publishBundle, PublishError } = await import('../publish/index.js');
     try {
-      published = await publishBundle(result.out, { ...publishOpts, to: publishOpts.to!, periodEnd: period.end, progress: say });
+      published = await publishBundle(result.out, {
+        ...publishOpts,
+        to: publishOpts.to!,
+        periodEnd: period.end,
+        progress: say,
+      });
     } catch (e) {
-      if (e instanceof PublishError) throw new UserError(`the bundle was written (${result.out}) but NOT published: ${e.message}; retry with audit-evidence publish ${result.out} --to ${publishOpts.to}`);
+      if (e instanceof PublishError)
+        throw new UserError(
+          `the bundle was written (${result.out}) but NOT published: ${e.message}; retry with audit-evidence publish ${result.out} --to ${publishOpts.to}`,
+        );
       throw e;
     }
     for (const w of published.warnings) err(`WARNING: ${w}`);
@@ -150,23 +262,66 @@ export async function runCollectCli(opts: CollectCliOptions): Promise<number> {
     if (rep.code !== EXIT_OK) code = EXIT_FINDINGS;
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({
-      bundle: result.out, size: result.size, manifest_sha256: result.manifestSha256, demo: p.demo, period: p.period, signer: p.signer,
-      complete: bad.length === 0 && c.pass && integrityFailed.length === 0, exit_code: code,
-      sources: p.sources.map((s) => ({ name: s.name, type: s.type, status: s.status, status_reason: s.status_reason, ok: OK_STATUSES.has(s.status), records_read: s.records_read, events: s.events, rejects: s.rejects, skipped: s.skipped, outside_period: s.outside_period, counts_reconcile: s.counts_reconcile, warnings: s.warnings, ...(s.settings?.cloudtrail_digests ? { cloudtrail_digests: s.settings.cloudtrail_digests } : {}) })),
-      totals: p.totals, events: { count: p.events.count, by_category: p.events.by_category, privileged: p.events.privileged },
-      completeness: { profile: c.profile, pass: c.pass, rows: c.rows, complete_rows: c.complete_rows, percent_complete: c.percent_complete, failed_because: c.failed_because, failing_rules: c.failing_rules ?? {} },
-      previous_bundle: p.previous_bundle, warnings: result.warnings, checklist: result.checklist,
-      ...(published ? { published } : {}),
-    }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          bundle: result.out,
+          size: result.size,
+          manifest_sha256: result.manifestSha256,
+          demo: p.demo,
+          period: p.period,
+          signer: p.signer,
+          complete: bad.length === 0 && c.pass && integrityFailed.length === 0,
+          exit_code: code,
+          sources: p.sources.map((s) => ({
+            name: s.name,
+            type: s.type,
+            status: s.status,
+            status_reason: s.status_reason,
+            ok: OK_STATUSES.has(s.status),
+            records_read: s.records_read,
+            events: s.events,
+            rejects: s.rejects,
+            skipped: s.skipped,
+            outside_period: s.outside_period,
+            counts_reconcile: s.counts_reconcile,
+            warnings: s.warnings,
+            ...(s.settings?.cloudtrail_digests ? { cloudtrail_digests: s.settings.cloudtrail_digests } : {}),
+          })),
+          totals: p.totals,
+          events: { count: p.events.count, by_category: p.events.by_category, privileged: p.events.privileged },
+          completeness: {
+            profile: c.profile,
+            pass: c.pass,
+            rows: c.rows,
+            complete_rows: c.complete_rows,
+            percent_complete: c.percent_complete,
+            failed_because: c.failed_because,
+            failing_rules: c.failing_rules ?? {},
+          },
+          previous_bundle: p.previous_bundle,
+          warnings: result.warnings,
+          checklist: result.checklist,
+          ...(published ? { published } : {}),
+        },
+        null,
+        2,
+      )}\n`,
+    );
   } else {
-    process.stdout.write(`${p.demo ? 'DEMO bundle' : 'bundle'} written: ${result.out} (${result.size} bytes): ${p.events.count} events from ${p.sources.length} sources, ${p.totals.rejects} rejected, ${p.totals.outside_period} outside the period; manifest sha256 ${result.manifestSha256}\n`);
+    process.stdout.write(
+      `${p.demo ? 'DEMO bundle' : 'bundle'} written: ${result.out} (${result.size} bytes): ${p.events.count} events from ${p.sources.length} sources, ${p.totals.rejects} rejected, ${p.totals.outside_period} outside the period; manifest sha256 ${result.manifestSha256}\n`,
+    );
   }
   if (integrityFailed.length) {
-    err(`${integrityFailed.length} CloudTrail trail${integrityFailed.length === 1 ? '' : 's'} failed digest validation (${integrityFailed.map((s) => s.name).join(', ')}): exit 1; the bundle records which files (verify re-checks it offline)`);
+    err(
+      `${integrityFailed.length} CloudTrail trail${integrityFailed.length === 1 ? '' : 's'} failed digest validation (${integrityFailed.map((s) => s.name).join(', ')}): exit 1; the bundle records which files (verify re-checks it offline)`,
+    );
   }
   if (bad.length && !opts.allowPartial) {
-    err(`${bad.length} source${bad.length === 1 ? ' is' : 's are'} not complete (${bad.map((s) => `${s.name} ${s.status}`).join(', ')}): exit 1 (use --allow-partial to accept)`);
+    err(
+      `${bad.length} source${bad.length === 1 ? ' is' : 's are'} not complete (${bad.map((s) => `${s.name} ${s.status}`).join(', ')}): exit 1 (use --allow-partial to accept)`,
+    );
   }
   return code;
 }

@@ -11,7 +11,13 @@ export const EXIT_ERROR = 2;
 
 /** An error whose message is meant for the user as it is (one sentence, no stack). */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode = EXIT_ERROR) { super(message); this.name = 'UserError'; }
+  constructor(
+    message: string,
+    readonly exitCode = EXIT_ERROR,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
 }
 
 export function isUserFacing(e: unknown): e is Error {
@@ -19,9 +25,14 @@ export function isUserFacing(e: unknown): e is Error {
 }
 
 const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted',
-  EISDIR: 'is a directory', ENOTDIR: 'a part of the path is not a directory', ENOSPC: 'no space left on device',
-  EROFS: 'read-only file system', EEXIST: 'already exists',
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  EEXIST: 'already exists',
 };
 
 /** A short human description of a file-system error ('permission denied'), else its message. */
@@ -39,12 +50,23 @@ export function reportError(e: unknown, stderr: NodeJS.WritableStream = process.
     return e instanceof UserError ? e.exitCode : EXIT_ERROR;
   }
   const err = e as NodeJS.ErrnoException;
-  if (err && (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR' || err.code === 'ENOSPC' || err.code === 'EPIPE')) {
+  if (
+    err &&
+    (err.code === 'ENOENT' ||
+      err.code === 'EACCES' ||
+      err.code === 'EISDIR' ||
+      err.code === 'ENOSPC' ||
+      err.code === 'EPIPE')
+  ) {
     if (err.code === 'EPIPE') return EXIT_OK;
-    stderr.write(`audit-evidence: error: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'ENOSPC' ? 'no space left on device' : 'is a directory'}${err.path ? `: ${err.path}` : ''}\n`);
+    stderr.write(
+      `audit-evidence: error: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'ENOSPC' ? 'no space left on device' : 'is a directory'}${err.path ? `: ${err.path}` : ''}\n`,
+    );
     return EXIT_ERROR;
   }
-  stderr.write(`audit-evidence: internal error: ${err?.message ?? String(e)} (this is a bug; run with AUDIT_EVIDENCE_DEBUG=1 for details and report it)\n`);
+  stderr.write(
+    `audit-evidence: internal error: ${err?.message ?? String(e)} (this is a bug; run with AUDIT_EVIDENCE_DEBUG=1 for details and report it)\n`,
+  );
   if (debug && err?.stack) stderr.write(`${err.stack}\n`);
   return EXIT_ERROR;
 }

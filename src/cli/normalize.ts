@@ -3,14 +3,29 @@ import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
 import { expandInputs, type FailedInput } from '../pipeline/input.js';
 import { ReadProgress } from './progress.js';
-import { emptySummary, failedLines, formatSummaryLine, normalizeInputs, redactionLines, rejectLine, type RunSummary } from '../pipeline/run.js';
+import {
+  emptySummary,
+  failedLines,
+  formatSummaryLine,
+  normalizeInputs,
+  redactionLines,
+  rejectLine,
+  type RunSummary,
+} from '../pipeline/run.js';
 import type { RunOptions } from '../pipeline/run.js';
 import { normalizeOneFileParallel, normalizeParallel, parseJobs, planParallel } from '../pipeline/parallel.js';
 import { formatIds } from '../sources/registry.js';
 import { TextWriter } from '../export/writer.js';
 import { EventFormatter } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
-import { checkZone, maxRecordOption, parseTimeOption, resolveOutputFormat, OUTPUT_FORMATS, type OutputFormat } from './options.js';
+import {
+  checkZone,
+  maxRecordOption,
+  parseTimeOption,
+  resolveOutputFormat,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+} from './options.js';
 import { UserError } from './errors.js';
 
 const MAX_REJECTS_SHOWN = 5;
@@ -26,14 +41,39 @@ export function normalizeCommand(): Command {
     .option('--since <time>', 'keep events at or after this time (RFC 3339 or YYYY-MM-DD)')
     .option('--until <time>', 'keep events before this time')
     .option('-o, --out <file>', 'write the events to this file instead of standard output')
-    .addOption(new Option('--output-format <kind>', 'jsonl, csv or ocsf (OCSF 1.8.0 JSON Lines, each record validated against its class schema); default: from the --out file\'s extension (.csv, .ocsf.jsonl, .jsonl), else jsonl').choices([...OUTPUT_FORMATS]))
-    .addOption(new Option('--output <kind>', 'deprecated: the old name of --output-format').choices([...OUTPUT_FORMATS]).hideHelp())
-    .addOption(new Option('--redact-parameters <mode>', 'bind parameters (pgaudit log_parameter): matching (redacted when the statement names a secret-like column) or all').choices(['matching', 'all']).default('matching'))
+    .addOption(
+      new Option(
+        '--output-format <kind>',
+        "jsonl, csv or ocsf (OCSF 1.8.0 JSON Lines, each record validated against its class schema); default: from the --out file's extension (.csv, .ocsf.jsonl, .jsonl), else jsonl",
+      ).choices([...OUTPUT_FORMATS]),
+    )
+    .addOption(
+      new Option('--output <kind>', 'deprecated: the old name of --output-format')
+        .choices([...OUTPUT_FORMATS])
+        .hideHelp(),
+    )
+    .addOption(
+      new Option(
+        '--redact-parameters <mode>',
+        'bind parameters (pgaudit log_parameter): matching (redacted when the statement names a secret-like column) or all',
+      )
+        .choices(['matching', 'all'])
+        .default('matching'),
+    )
     .option('--rejects <path>', 'write rejected records (location, reason, raw text) as JSON Lines to this file')
-    .option('--max-record-bytes <n>', 'reject a record longer than this, keeping its first 4096 bytes and its hash (default 8 MiB)')
+    .option(
+      '--max-record-bytes <n>',
+      'reject a record longer than this, keeping its first 4096 bytes and its hash (default 8 MiB)',
+    )
     .option('-q, --quiet', 'print nothing on stderr but errors')
-    .option('-j, --jobs <n>', 'worker threads: auto (default: one per core, for inputs large enough to gain from it; one large JSON Lines file is split into blocks) or a number (1: this thread only); output is the same whatever the number', 'auto')
-    .addHelpText('after', `
+    .option(
+      '-j, --jobs <n>',
+      'worker threads: auto (default: one per core, for inputs large enough to gain from it; one large JSON Lines file is split into blocks) or a number (1: this thread only); output is the same whatever the number',
+      'auto',
+    )
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ audit-evidence normalize /var/log/postgresql/postgresql-15-main.log --log-line-prefix '%m [%p] %q%u@%d '
   $ audit-evidence normalize --format cloudtrail AWSLogs/ --since 2024-05-01 --until 2024-05-08 --out events.jsonl
@@ -45,15 +85,28 @@ Damaged input costs only the damaged records: each becomes a reject saying how f
 reached, and reading goes on. A file that cannot be read or placed (or a gzip cut short) is named
 as failed and the other inputs are still read.
 Exit codes: 0 every input read; 1 some inputs failed or stopped early, the others were read;
-2 usage error, or no input could be read at all.`)
+2 usage error, or no input could be read at all.`,
+    )
     .action(async (inputs: string[], opts: NormalizeOptions) => {
       process.exitCode = await runNormalize(inputs, opts);
     });
 }
 
 interface NormalizeOptions {
-  format: string; logLinePrefix?: string; timezone?: string; instance?: string; since?: string; until?: string;
-  outputFormat?: OutputFormat; output?: OutputFormat; out?: string; rejects?: string; quiet?: boolean; jobs?: string; maxRecordBytes?: string; redactParameters?: 'matching' | 'all';
+  format: string;
+  logLinePrefix?: string;
+  timezone?: string;
+  instance?: string;
+  since?: string;
+  until?: string;
+  outputFormat?: OutputFormat;
+  output?: OutputFormat;
+  out?: string;
+  rejects?: string;
+  quiet?: boolean;
+  jobs?: string;
+  maxRecordBytes?: string;
+  redactParameters?: 'matching' | 'all';
 }
 
 export async function runNormalize(inputArgs: string[], opts: NormalizeOptions): Promise<number> {
@@ -66,36 +119,49 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   if (jobs === null) throw new UserError(`--jobs must be a whole number of at least 1, or auto (got '${opts.jobs}')`);
   const failedDirs: FailedInput[] = [];
   const files = await expandInputs(inputArgs.length ? inputArgs : ['-'], failedDirs);
-  if (files.length === 0 && failedDirs.length === 0) throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
+  if (files.length === 0 && failedDirs.length === 0)
+    throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
   const out = new TextWriter(opts.out && opts.out !== '-' ? createWriteStream(opts.out) : process.stdout);
   const rej = opts.rejects ? new TextWriter(createWriteStream(opts.rejects)) : null;
   const summary = emptySummary();
   summary.failed.push(...failedDirs);
   const shown: string[] = [];
-  const say = (m: string) => { if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`); };
+  const say = (m: string) => {
+    if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`);
+  };
   const formatter = new EventFormatter(format);
   await out.write(formatter.header());
   const run: RunOptions = {
     format: opts.format,
-    options: { logLinePrefix: opts.logLinePrefix, timezone: zone, instance: opts.instance ?? null, ...maxRecordOption(opts.maxRecordBytes) },
-    since, until, redact: { parameters: opts.redactParameters ?? 'matching' },
-    onInput: ({ input, format, how }) => { if (how === 'detected' && files.length > 0) say(`${input}: read as ${format} (detected)`); },
+    options: {
+      logLinePrefix: opts.logLinePrefix,
+      timezone: zone,
+      instance: opts.instance ?? null,
+      ...maxRecordOption(opts.maxRecordBytes),
+    },
+    since,
+    until,
+    redact: { parameters: opts.redactParameters ?? 'matching' },
+    onInput: ({ input, format, how }) => {
+      if (how === 'detected' && files.length > 0) say(`${input}: read as ${format} (detected)`);
+    },
   };
   const plan = await planParallel(files, run.format, jobs, (opts.jobs ?? 'auto') === 'auto');
   const popts = { jobs, output: format, rejects: rej !== null, showRejects: MAX_REJECTS_SHOWN, formatter };
   if (plan.kind === 'split') {
-    shown.push(...await normalizeOneFileParallel(files[0]!, plan.plan, run, popts, { out, rejects: rej }, summary));
+    shown.push(...(await normalizeOneFileParallel(files[0]!, plan.plan, run, popts, { out, rejects: rej }, summary)));
   } else if (plan.kind === 'files') {
-    shown.push(...await normalizeParallel(files, run, popts, { out, rejects: rej }, summary));
+    shown.push(...(await normalizeParallel(files, run, popts, { out, rejects: rej }, summary)));
   } else {
     const progress = new ReadProgress('normalize');
     for await (const o of normalizeInputs(files, run, summary)) {
-    progress.record(o.raw.text.length);
-    if (o.kind === 'event') { if (out.add(formatter.format(o.event))) await out.flush(); }
-    else if (o.kind === 'reject') {
-      if (rej) await rej.write(rejectToJsonLine(o));
-      if (shown.length < MAX_REJECTS_SHOWN) shown.push(rejectLine(o));
-    }
+      progress.record(o.raw.text.length);
+      if (o.kind === 'event') {
+        if (out.add(formatter.format(o.event))) await out.flush();
+      } else if (o.kind === 'reject') {
+        if (rej) await rej.write(rejectToJsonLine(o));
+        if (shown.length < MAX_REJECTS_SHOWN) shown.push(rejectLine(o));
+      }
     }
     progress.done();
   }
@@ -105,7 +171,10 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
     for (const s of summary.inputs) for (const n of s.notes) say(`${s.input}: ${n}`);
     for (const l of redactionLines(summary)) say(l);
     for (const line of shown) say(`rejected ${line}`);
-    if (summary.rejects > shown.length) say(`... and ${summary.rejects - shown.length} more rejected records${rej ? ` (all in ${opts.rejects})` : ' (write them all with --rejects FILE)'}`);
+    if (summary.rejects > shown.length)
+      say(
+        `... and ${summary.rejects - shown.length} more rejected records${rej ? ` (all in ${opts.rejects})` : ' (write them all with --rejects FILE)'}`,
+      );
   }
   // Not silenced by --quiet: the output holds fewer records than events.
   for (const line of formatter.notExportedLines()) process.stderr.write(`audit-evidence: ${line}\n`);
@@ -118,7 +187,11 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
  * early on damage) but others were read; 2 when nothing could be read at all. Failed inputs are
  * printed (always, also with --quiet: they are errors).
  */
-export function exitForInputs(summary: RunSummary, stderr: NodeJS.WritableStream = process.stderr, otherRead = false): number {
+export function exitForInputs(
+  summary: RunSummary,
+  stderr: NodeJS.WritableStream = process.stderr,
+  otherRead = false,
+): number {
   if (summary.failed.length === 0) return 0;
   for (const line of failedLines(summary)) stderr.write(`audit-evidence: error: ${line}\n`);
   const anyRead = otherRead || summary.inputs.some((s) => s.damage || !summary.failed.some((f) => f.input === s.input));

@@ -6,15 +6,29 @@
 import { Command } from 'commander';
 import { UserError, EXIT_OK, EXIT_FINDINGS } from './errors.js';
 
-interface ProbeCliOptions { config?: string; wait?: string; json?: boolean }
+interface ProbeCliOptions {
+  config?: string;
+  wait?: string;
+  json?: boolean;
+}
 
 export function probeCommand(): Command {
   return new Command('probe')
-    .description('Perform one harmless, nonce-tagged admin action per category on each source with a probe section, and prove it reaches the log.')
-    .requiredOption('-c, --config <file>', 'configuration file whose sources have a probe section (postgres, mysql, bytebase, cloudtrail, cloudtrail-s3, gcp-logging)')
-    .option('--wait <seconds>', 'how long to wait for each action to appear in the log (default: probe.wait, else 30 for databases and Bytebase, 900 for AWS, 300 for GCP)')
+    .description(
+      'Perform one harmless, nonce-tagged admin action per category on each source with a probe section, and prove it reaches the log.',
+    )
+    .requiredOption(
+      '-c, --config <file>',
+      'configuration file whose sources have a probe section (postgres, mysql, bytebase, cloudtrail, cloudtrail-s3, gcp-logging)',
+    )
+    .option(
+      '--wait <seconds>',
+      'how long to wait for each action to appear in the log (default: probe.wait, else 30 for databases and Bytebase, 900 for AWS, 300 for GCP)',
+    )
     .option('--json', 'print the results as JSON (the predicate.probes of a bundle)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Config (opt-in; the probe never acts without it, and never as another login):
   sources:
     - name: pg-prod
@@ -39,18 +53,31 @@ Config (opt-in; the probe never acts without it, and never as another login):
 
 It creates only objects named ae_probe_<nonce> (Bytebase: aeprobe<nonce>) and drops them, and undoes
 what it adds to the resource it is given; leftovers of a run that stopped halfway are removed by the next. Exit codes: 0 every action performed was found in the log,
-1 an action was not found (or could not be performed), 2 the probe could not run.`)
+1 an action was not found (or could not be performed), 2 the probe could not run.`,
+    )
     .action(async (opts: ProbeCliOptions) => {
       const { loadConfig, ConfigError } = await import('../config/load.js');
       const { runProbes, probeLines, ProbeError } = await import('../probe/run.js');
       let config;
-      try { config = loadConfig(opts.config!); } catch (e) { if (e instanceof ConfigError) throw new UserError(e.message); throw e; }
+      try {
+        config = loadConfig(opts.config!);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UserError(e.message);
+        throw e;
+      }
       const wait = opts.wait === undefined ? undefined : Number(opts.wait);
-      if (wait !== undefined && !(wait > 0)) throw new UserError(`--wait must be a positive number of seconds, not ${opts.wait}`);
+      if (wait !== undefined && !(wait > 0))
+        throw new UserError(`--wait must be a positive number of seconds, not ${opts.wait}`);
       let reports;
       try {
-        reports = await runProbes(config.sources, { wait, progress: (m) => process.stderr.write(`audit-evidence: ${m}\n`) });
-      } catch (e) { if (e instanceof ProbeError) throw new UserError(e.message); throw e; }
+        reports = await runProbes(config.sources, {
+          wait,
+          progress: (m) => process.stderr.write(`audit-evidence: ${m}\n`),
+        });
+      } catch (e) {
+        if (e instanceof ProbeError) throw new UserError(e.message);
+        throw e;
+      }
       if (opts.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
       else for (const l of probeLines(reports)) process.stdout.write(`${l}\n`);
       const bad = reports.flatMap((r) => r.results).filter((x) => x.status === 'not_found' || x.status === 'failed');

@@ -46,9 +46,11 @@ export class ReadProgress {
     this.shown = true;
     const secs = Math.max(elapsed / 1000, 0.001);
     const rate = `${Math.round(this.records / secs).toLocaleString('en')} records/s`;
-    this.sink!(this.bytes > 0
-      ? `${this.label}: ${this.records.toLocaleString('en')} records, ${mb(this.bytes)} read, ${rate} (${mb(this.bytes / secs)}/s)`
-      : `${this.label}: ${this.records.toLocaleString('en')} records read, ${rate}`);
+    this.sink!(
+      this.bytes > 0
+        ? `${this.label}: ${this.records.toLocaleString('en')} records, ${mb(this.bytes)} read, ${rate} (${mb(this.bytes / secs)}/s)`
+        : `${this.label}: ${this.records.toLocaleString('en')} records read, ${rate}`,
+    );
   }
 
   /** Clears the line so the summary starts on a clean line. */

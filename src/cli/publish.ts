@@ -7,27 +7,58 @@ import type { PublishResult } from '../publish/index.js';
 import type { PublishSettings } from '../config/load.js';
 
 export interface PublishCliOptions {
-  to?: string; retentionDays?: string; mode?: 'compliance' | 'governance'; allowMutable?: boolean; lockRetention?: boolean;
-  pubkey?: string; endpoint?: string; region?: string; profile?: string; config?: string; json?: boolean; quiet?: boolean;
+  to?: string;
+  retentionDays?: string;
+  mode?: 'compliance' | 'governance';
+  allowMutable?: boolean;
+  lockRetention?: boolean;
+  pubkey?: string;
+  endpoint?: string;
+  region?: string;
+  profile?: string;
+  config?: string;
+  json?: boolean;
+  quiet?: boolean;
 }
 
 export function publishCommand(): Command {
   return new Command('publish')
-    .description('Upload a bundle to write-once storage (S3 with Object Lock, or GCS with a bucket retention policy), read it back and check its sha256 and retention.')
+    .description(
+      'Upload a bundle to write-once storage (S3 with Object Lock, or GCS with a bucket retention policy), read it back and check its sha256 and retention.',
+    )
     .argument('<bundle>', 'the evidence bundle (.zip); it is verified first, and an INVALID bundle is not published')
-    .option('--to <url>', 's3://BUCKET/PREFIX or gs://BUCKET/PREFIX (the file name is added; a key ending in .zip is used as it is)')
-    .option('--retention-days <n>', 'keep the bundle until its period end plus N days (default: the config\'s publish.retention_days or retention.minimum_days, else 365)')
-    .addOption(new Option('--mode <mode>', 'S3 Object Lock mode: compliance (nobody, root included, can delete it before then; default) or governance').choices(['compliance', 'governance']))
-    .option('--lock-retention', "GCS: lock the bucket's retention policy first (IRREVERSIBLE: it can never be removed or shortened)")
-    .option('--allow-mutable', 'publish even to a bucket without Object Lock / a long-enough retention policy (exit 1: the bundle is not protected)')
+    .option(
+      '--to <url>',
+      's3://BUCKET/PREFIX or gs://BUCKET/PREFIX (the file name is added; a key ending in .zip is used as it is)',
+    )
+    .option(
+      '--retention-days <n>',
+      "keep the bundle until its period end plus N days (default: the config's publish.retention_days or retention.minimum_days, else 365)",
+    )
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'S3 Object Lock mode: compliance (nobody, root included, can delete it before then; default) or governance',
+      ).choices(['compliance', 'governance']),
+    )
+    .option(
+      '--lock-retention',
+      "GCS: lock the bucket's retention policy first (IRREVERSIBLE: it can never be removed or shortened)",
+    )
+    .option(
+      '--allow-mutable',
+      'publish even to a bucket without Object Lock / a long-enough retention policy (exit 1: the bundle is not protected)',
+    )
     .option('--pubkey <file>', "also publish the signer's public key next to the bundle, protected alike")
     .option('--endpoint <url>', 'S3-compatible or GCS JSON API endpoint (private endpoints, tests)')
     .option('--region <region>', 'AWS region (default AWS_REGION, else us-east-1)')
     .option('--profile <name>', 'AWS shared-config profile')
-    .option('-c, --config <file>', 'read defaults from the configuration\'s publish section')
+    .option('-c, --config <file>', "read defaults from the configuration's publish section")
     .option('--json', 'print the result as one JSON document')
     .option('-q, --quiet', 'print only warnings, errors and the result')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ audit-evidence publish evidence-2024-05-01_2024-05-08.zip --to s3://acme-audit-evidence/soc2/ --pubkey keys/evidence.pub.pem
   $ audit-evidence publish evidence-2024-05-01_2024-05-08.zip --to gs://acme-audit-evidence/soc2 --retention-days 400 --lock-retention
@@ -43,21 +74,34 @@ locks it. The object is never uploaded over an existing one (ifGenerationMatch=0
 Both: the object is read back, its sha256 compared with the local file's and its retention with the
 date asked for. Publishing the same file again reports it as already published.
 Exit codes: 0 published and kept at least until the date asked for; 1 published but NOT protected
-as asked (--allow-mutable); 2 not published (refused, failed, invalid bundle).`)
+as asked (--allow-mutable); 2 not published (refused, failed, invalid bundle).`,
+    )
     .action(async (bundle: string, opts: PublishCliOptions) => {
       process.exitCode = await runPublishCli(bundle, opts);
     });
 }
 
 /** The options shared with collect --publish, resolved against the config's publish section. */
-export function publishOptions(opts: PublishCliOptions, cfg: PublishSettings | undefined, minDays: number | undefined): {
-  to: string | undefined; retentionDays: number; mode: 'COMPLIANCE' | 'GOVERNANCE'; allowMutable: boolean; lockRetention: boolean;
-  publicKey?: string; endpoint?: string; region?: string; profile?: string;
+export function publishOptions(
+  opts: PublishCliOptions,
+  cfg: PublishSettings | undefined,
+  minDays: number | undefined,
+): {
+  to: string | undefined;
+  retentionDays: number;
+  mode: 'COMPLIANCE' | 'GOVERNANCE';
+  allowMutable: boolean;
+  lockRetention: boolean;
+  publicKey?: string;
+  endpoint?: string;
+  region?: string;
+  profile?: string;
 } {
   let retentionDays = cfg?.retentionDays ?? minDays ?? 365;
   if (opts.retentionDays !== undefined) {
     retentionDays = Number(opts.retentionDays);
-    if (!/^\d+$/.test(opts.retentionDays.trim()) || retentionDays < 1 || retentionDays > 36500) throw new UserError(`--retention-days takes a whole number of days from 1 to 36500, not '${opts.retentionDays}'`);
+    if (!/^\d+$/.test(opts.retentionDays.trim()) || retentionDays < 1 || retentionDays > 36500)
+      throw new UserError(`--retention-days takes a whole number of days from 1 to 36500, not '${opts.retentionDays}'`);
   }
   const mode = (opts.mode ?? cfg?.mode ?? 'compliance').toUpperCase() as 'COMPLIANCE' | 'GOVERNANCE';
   const endpoint = opts.endpoint ?? cfg?.endpoint;
@@ -65,8 +109,15 @@ export function publishOptions(opts: PublishCliOptions, cfg: PublishSettings | u
   const profile = opts.profile ?? cfg?.profile;
   const publicKey = opts.pubkey ?? cfg?.publicKey;
   return {
-    to: opts.to ?? cfg?.to, retentionDays, mode, allowMutable: !!(opts.allowMutable ?? cfg?.allowMutable), lockRetention: !!(opts.lockRetention ?? cfg?.lockRetention),
-    ...(publicKey ? { publicKey } : {}), ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...(profile ? { profile } : {}),
+    to: opts.to ?? cfg?.to,
+    retentionDays,
+    mode,
+    allowMutable: !!(opts.allowMutable ?? cfg?.allowMutable),
+    lockRetention: !!(opts.lockRetention ?? cfg?.lockRetention),
+    ...(publicKey ? { publicKey } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(region ? { region } : {}),
+    ...(profile ? { profile } : {}),
   };
 }
 
@@ -80,9 +131,14 @@ export function publishReport(r: PublishResult): { lines: string[]; code: number
   };
   one('bundle', r.bundle);
   if (r.public_key) one('public key', r.public_key);
-  const kept = (o: PublishResult['bundle']) => o.protection.active && o.protection.retain_until !== null && Date.parse(o.protection.retain_until) >= Date.parse(r.required_until) - 1000;
+  const kept = (o: PublishResult['bundle']) =>
+    o.protection.active &&
+    o.protection.retain_until !== null &&
+    Date.parse(o.protection.retain_until) >= Date.parse(r.required_until) - 1000;
   const ok = kept(r.bundle) && (!r.public_key || kept(r.public_key));
-  lines.push(`required: kept until ${r.required_until} (period end ${r.period_end} + ${r.retention_days} days): ${ok ? 'met' : 'NOT met'}`);
+  lines.push(
+    `required: kept until ${r.required_until} (period end ${r.period_end} + ${r.retention_days} days): ${ok ? 'met' : 'NOT met'}`,
+  );
   return { lines, code: ok ? EXIT_OK : EXIT_FINDINGS };
 }
 
@@ -91,11 +147,19 @@ export async function runPublishCli(bundle: string, opts: PublishCliOptions): Pr
   let cfg: { publish?: PublishSettings; retentionMinDays?: number } = {};
   if (opts.config) {
     const { loadConfig, ConfigError } = await import('../config/load.js');
-    try { cfg = loadConfig(opts.config); } catch (e) { if (e instanceof ConfigError) throw new UserError(e.message); throw e; }
+    try {
+      cfg = loadConfig(opts.config);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UserError(e.message);
+      throw e;
+    }
   }
   const o = publishOptions(opts, cfg.publish, cfg.publish || opts.config ? cfg.retentionMinDays : undefined);
-  if (!o.to) throw new UserError('publish needs --to s3://BUCKET/PREFIX or gs://BUCKET/PREFIX (or publish.to in --config)');
-  const say = (m: string) => { if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`); };
+  if (!o.to)
+    throw new UserError('publish needs --to s3://BUCKET/PREFIX or gs://BUCKET/PREFIX (or publish.to in --config)');
+  const say = (m: string) => {
+    if (!opts.quiet) process.stderr.write(`audit-evidence: ${m}\n`);
+  };
   let r: PublishResult;
   try {
     r = await publishBundle(bundle, { ...o, to: o.to, progress: say });

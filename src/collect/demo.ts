@@ -18,12 +18,41 @@ import type { SourceResult, SourceRun, SourceRunContext } from './source.js';
 const DAY = 86400000;
 
 /** The demo sources: name, format, sample file under fixtures/demo/, format options. */
-export const DEMO_SOURCES: Array<{ name: string; format: string; path: string; log_line_prefix?: string; timezone?: string }> = [
-  { name: 'demo-postgres', format: 'pgaudit', path: 'fixtures/demo/pgaudit/pg15-live__postgresql.log', log_line_prefix: '%m [%p] %q%u@%d/%a ' },
-  { name: 'demo-mariadb', format: 'mariadb-audit', path: 'fixtures/demo/mariadb/mariadb10.11-live__server_audit.log', timezone: 'UTC' },
-  { name: 'demo-mysql', format: 'mysql-enterprise-audit', path: 'fixtures/demo/mysql/universal-connectors__mysql-enterprise-audit_json.log', timezone: 'UTC' },
-  { name: 'demo-aws', format: 'cloudtrail', path: 'fixtures/demo/cloudtrail/stratus-red-team__aws.persistence.iam-create-admin-user.json' },
-  { name: 'demo-gcp', format: 'gcp-audit', path: 'fixtures/demo/gcp/google-cloudevents__LogEntryData-pubsubCreateTopic.json' },
+export const DEMO_SOURCES: Array<{
+  name: string;
+  format: string;
+  path: string;
+  log_line_prefix?: string;
+  timezone?: string;
+}> = [
+  {
+    name: 'demo-postgres',
+    format: 'pgaudit',
+    path: 'fixtures/demo/pgaudit/pg15-live__postgresql.log',
+    log_line_prefix: '%m [%p] %q%u@%d/%a ',
+  },
+  {
+    name: 'demo-mariadb',
+    format: 'mariadb-audit',
+    path: 'fixtures/demo/mariadb/mariadb10.11-live__server_audit.log',
+    timezone: 'UTC',
+  },
+  {
+    name: 'demo-mysql',
+    format: 'mysql-enterprise-audit',
+    path: 'fixtures/demo/mysql/universal-connectors__mysql-enterprise-audit_json.log',
+    timezone: 'UTC',
+  },
+  {
+    name: 'demo-aws',
+    format: 'cloudtrail',
+    path: 'fixtures/demo/cloudtrail/stratus-red-team__aws.persistence.iam-create-admin-user.json',
+  },
+  {
+    name: 'demo-gcp',
+    format: 'gcp-audit',
+    path: 'fixtures/demo/gcp/google-cloudevents__LogEntryData-pubsubCreateTopic.json',
+  },
 ];
 
 /** True when the adapter is implemented (the registry's placeholders say '(not available yet)'). */
@@ -36,13 +65,22 @@ export function demoConfig(): { config: CollectConfig; unavailable: string[] } {
   const base = fileURLToPath(packageFile(''));
   const unavailable = DEMO_SOURCES.filter((s) => !adapterAvailable(s.format)).map((s) => s.format);
   const sources: FileSourceSettings[] = DEMO_SOURCES.filter((s) => adapterAvailable(s.format)).map((s) => ({
-    name: s.name, type: 'file', paths: [s.path], base, format: s.format,
+    name: s.name,
+    type: 'file',
+    paths: [s.path],
+    base,
+    format: s.format,
     ...(s.log_line_prefix ? { log_line_prefix: s.log_line_prefix } : {}),
     ...(s.timezone ? { timezone: s.timezone } : {}),
   }));
   return {
     config: {
-      file: null, digest: null, profile: 'soc2', roster: { entries: [] }, rosterFrom: [], sources,
+      file: null,
+      digest: null,
+      profile: 'soc2',
+      roster: { entries: [] },
+      rosterFrom: [],
+      sources,
       retentionMinDays: DEFAULT_RETENTION_MIN_DAYS,
       bundle: { sampleRows: DEFAULT_SAMPLE_ROWS },
     },
@@ -78,9 +116,15 @@ export function demoShiftDays(latest: number, since: number, until: number): num
  */
 export function demoCuts(times: number[], parts: number): number[] {
   const t = [...times].sort((a, b) => a - b);
-  const gaps = t.slice(1).map((v, i) => ({ at: v, gap: v - t[i] })).filter((g) => g.gap > 0);
+  const gaps = t
+    .slice(1)
+    .map((v, i) => ({ at: v, gap: v - t[i] }))
+    .filter((g) => g.gap > 0);
   gaps.sort((a, b) => b.gap - a.gap || a.at - b.at);
-  return gaps.slice(0, Math.max(0, parts - 1)).map((g) => g.at).sort((a, b) => a - b);
+  return gaps
+    .slice(0, Math.max(0, parts - 1))
+    .map((g) => g.at)
+    .sort((a, b) => a - b);
 }
 
 /** The part a timestamp belongs to, given the cuts. */
@@ -130,13 +174,19 @@ export function openDemoSource(cfg: FileSourceSettings, ctx: SourceRunContext, s
     }
     inner = openFileSource(cfg, ctx, summary, { applyWindow: false });
     for await (const o of inner.outcomes) {
-      if (o.kind !== 'event') { yield o; continue; }
+      if (o.kind !== 'event') {
+        yield o;
+        continue;
+      }
       const ev = o.event;
       const at = ev.timestamp ? Date.parse(ev.timestamp) : null;
       const shift = at === null ? shifts[0] : shifts[demoPart(at, cuts)];
       const t = at === null ? null : new Date(at + shift * DAY).toISOString();
       const shifted = { ...ev, timestamp: t, details: { ...ev.details, demo_time_shift_days: shift } };
-      if (t !== null && (Date.parse(t) < since || Date.parse(t) >= until)) { yield { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW }; continue; }
+      if (t !== null && (Date.parse(t) < since || Date.parse(t) >= until)) {
+        yield { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW };
+        continue;
+      }
       yield { kind: 'event', event: shifted, raw: o.raw };
     }
   }
@@ -144,9 +194,19 @@ export function openDemoSource(cfg: FileSourceSettings, ctx: SourceRunContext, s
   return {
     outcomes: outcomes(),
     result(): SourceResult {
-      const r = inner ? inner.result() : { status: 'failed' as const, reason: 'the sample was not read', how: `files: ${cfg.paths.join(', ')}`, warnings: [] };
+      const r = inner
+        ? inner.result()
+        : {
+            status: 'failed' as const,
+            reason: 'the sample was not read',
+            how: `files: ${cfg.paths.join(', ')}`,
+            warnings: [],
+          };
       const list = [...new Set(shifts)];
-      const words = list.length === 1 ? `${list[0]} days` : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]} days (the sample cut at its longest pauses and spread over the week)`;
+      const words =
+        list.length === 1
+          ? `${list[0]} days`
+          : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]} days (the sample cut at its longest pauses and spread over the week)`;
       return {
         ...r,
         how: `${r.how}; DEMO: event timestamps shifted by ${words}; the raw records keep their original dates`,

@@ -36,30 +36,45 @@ export interface FileSourceOptions {
 
 const MAX_PROBLEMS_IN_REASON = 3;
 
-export function openFileSource(cfg: FileSourceSettings, ctx: SourceRunContext, summary: RunSummary, fo: FileSourceOptions = {}): SourceRun {
+export function openFileSource(
+  cfg: FileSourceSettings,
+  ctx: SourceRunContext,
+  summary: RunSummary,
+  fo: FileSourceOptions = {},
+): SourceRun {
   const warnings: string[] = [];
   const problems: string[] = [];
   let filesRead = 0;
   let filesTried = 0;
   const formats = new Set<string>();
   const options: AdapterOptions = {
-    logLinePrefix: cfg.log_line_prefix, timezone: cfg.timezone ?? undefined, instance: cfg.name,
+    logLinePrefix: cfg.log_line_prefix,
+    timezone: cfg.timezone ?? undefined,
+    instance: cfg.name,
     ...(cfg.max_record_bytes !== undefined ? { maxRecordBytes: cfg.max_record_bytes } : {}),
   };
   const applyWindow = fo.applyWindow ?? true;
 
   async function* outcomes(): AsyncGenerator<Outcome> {
     let named: FormatAdapter | null;
-    try { named = resolveAdapter(cfg.format); } catch (e) { problems.push((e as Error).message); return; }
+    try {
+      named = resolveAdapter(cfg.format);
+    } catch (e) {
+      problems.push((e as Error).message);
+      return;
+    }
     const files: Array<{ path: string; name: string }> = [];
     for (const p of cfg.paths) {
       const rel = p !== '-' && !isAbsolute(p);
       const abs = p === '-' ? '-' : resolve(cfg.base, p);
       try {
         const failed: FailedInput[] = [];
-        for (const f of await expandInputs([abs], failed)) files.push({ path: f, name: f === '-' ? '-' : displayName(f, cfg.base, rel) });
+        for (const f of await expandInputs([abs], failed))
+          files.push({ path: f, name: f === '-' ? '-' : displayName(f, cfg.base, rel) });
         for (const f of failed) problems.push(f.reason);
-      } catch (e) { problems.push((e as Error).message); }
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
     }
     for (const f of files) {
       if (ctx.signal?.aborted) throw new Error('interrupted');
@@ -67,12 +82,24 @@ export function openFileSource(cfg: FileSourceSettings, ctx: SourceRunContext, s
       ctx.progress?.(`${cfg.name}: reading ${f.name}`);
       let ok = false;
       try {
-        const input = await openStream(f.name, f.path === '-' ? process.stdin : createReadStream(f.path, { highWaterMark: 256 * 1024 }));
+        const input = await openStream(
+          f.name,
+          f.path === '-' ? process.stdin : createReadStream(f.path, { highWaterMark: 256 * 1024 }),
+        );
         const adapter = named ?? detectFormat(input).adapter;
         formats.add(adapter.id);
-        yield* normalizeOne(adapter, input, {
-          format: adapter.id, options, since: applyWindow ? ctx.since : null, until: applyWindow ? ctx.until : null,
-        }, summary, named ? 'named' : 'detected');
+        yield* normalizeOne(
+          adapter,
+          input,
+          {
+            format: adapter.id,
+            options,
+            since: applyWindow ? ctx.since : null,
+            until: applyWindow ? ctx.until : null,
+          },
+          summary,
+          named ? 'named' : 'detected',
+        );
         // A gzip cut short (or a read error) stopped the file early: its records before the damage
         // were read, the rest is missing, so the source is partial.
         if (input.damage) problems.push(describeDamage(f.name, input.damage));
@@ -93,22 +120,37 @@ export function openFileSource(cfg: FileSourceSettings, ctx: SourceRunContext, s
       let status: SourceResult['status'];
       if (problems.length === 0) status = events === 0 ? 'empty' : 'complete';
       else status = filesRead === 0 && summary.read === 0 ? 'failed' : 'partial';
-      const reason = problems.length === 0
-        ? (events === 0 ? `no events in the period in ${filesRead} file${filesRead === 1 ? '' : 's'}` : null)
-        : `${problems.length === 1 ? problems[0]
-          : problems.length <= MAX_PROBLEMS_IN_REASON ? `${problems.length} problems: ${problems.join('; ')}`
-            // A long list would bury the status line: the reason names the first few, settings.problems holds all.
-            : `${problems.length} problems, the first ${MAX_PROBLEMS_IN_REASON}: ${problems.slice(0, MAX_PROBLEMS_IN_REASON).join('; ')} (all ${problems.length} in this source's settings.problems)`
-        }${filesTried ? ` (${filesRead} of ${filesTried} files read completely)` : ''}`;
+      const reason =
+        problems.length === 0
+          ? events === 0
+            ? `no events in the period in ${filesRead} file${filesRead === 1 ? '' : 's'}`
+            : null
+          : `${
+              problems.length === 1
+                ? problems[0]
+                : problems.length <= MAX_PROBLEMS_IN_REASON
+                  ? `${problems.length} problems: ${problems.join('; ')}`
+                  : // A long list would bury the status line: the reason names the first few, settings.problems holds all.
+                    `${problems.length} problems, the first ${MAX_PROBLEMS_IN_REASON}: ${problems.slice(0, MAX_PROBLEMS_IN_REASON).join('; ')} (all ${problems.length} in this source's settings.problems)`
+            }${filesTried ? ` (${filesRead} of ${filesTried} files read completely)` : ''}`;
       return {
-        status, reason,
+        status,
+        reason,
         how: `files: ${cfg.paths.join(', ')} read as ${cfg.format === 'auto' ? `detected format${formats.size ? ` (${[...formats].join(', ')})` : ''}` : cfg.format}`,
         settings: {
-          paths: cfg.paths, format: cfg.format,
+          paths: cfg.paths,
+          format: cfg.format,
           ...(cfg.log_line_prefix !== undefined ? { log_line_prefix: cfg.log_line_prefix } : {}),
           ...(cfg.timezone !== undefined ? { timezone: cfg.timezone } : {}),
           ...(problems.length > MAX_PROBLEMS_IN_REASON ? { problems } : {}),
-          files: summary.inputs.map((s) => ({ file: s.input, format: s.format, read: s.read, events: s.events, rejects: s.rejects, skipped: s.skipped })),
+          files: summary.inputs.map((s) => ({
+            file: s.input,
+            format: s.format,
+            read: s.read,
+            events: s.events,
+            rejects: s.rejects,
+            skipped: s.skipped,
+          })),
         },
         warnings,
       };

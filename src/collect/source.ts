@@ -82,4 +82,12 @@ export type LiveSourceOpener = (cfg: SourceConfig, ctx: SourceRunContext, summar
 export const liveSourceTypes: Map<string, LiveSourceOpener> = new Map();
 
 /** Known live types, so that config validation can name them even before their code is loaded. */
-export const LIVE_TYPES = ['postgres', 'mysql', 'gcp-logging', 'cloudtrail', 'cloudtrail-s3', 'cloudwatch-logs', 'bytebase'] as const;
+export const LIVE_TYPES = [
+  'postgres',
+  'mysql',
+  'gcp-logging',
+  'cloudtrail',
+  'cloudtrail-s3',
+  'cloudwatch-logs',
+  'bytebase',
+] as const;

@@ -13,14 +13,18 @@ export interface Period {
 }
 
 export class ClockError extends Error {
-  constructor(message: string) { super(message); this.name = 'ClockError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClockError';
+  }
 }
 
 /** The run's clock: SOURCE_DATE_EPOCH (seconds since 1970, UTC) when set, else the system time. */
 export function runClock(env: NodeJS.ProcessEnv = process.env, now: () => Date = () => new Date()): Date {
   const s = env.SOURCE_DATE_EPOCH;
   if (s === undefined || s === '') return now();
-  if (!/^\d{1,12}$/.test(s.trim())) throw new ClockError(`SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, not '${s}'`);
+  if (!/^\d{1,12}$/.test(s.trim()))
+    throw new ClockError(`SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, not '${s}'`);
   return new Date(Number(s.trim()) * 1000);
 }
 
@@ -84,7 +88,12 @@ export function periodLabel(p: Period): string {
   const label = (t: Date): string => {
     const { y, m, d } = dateInZone(t, p.timezone);
     const date = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-    return midnight(y, m, d, 0, p.timezone).getTime() === t.getTime() ? date : t.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    return midnight(y, m, d, 0, p.timezone).getTime() === t.getTime()
+      ? date
+      : t
+          .toISOString()
+          .replace(/[-:]/g, '')
+          .replace(/\.\d{3}/, '');
   };
   return `${label(p.start)}_${label(p.end)}`;
 }
@@ -103,15 +112,34 @@ export function describePeriod(p: Period): string {
 
 const clockFormats = new Map<string, Intl.DateTimeFormat>();
 /** Calendar date and wall-clock time of an instant in a zone (IANA name, UTC or ±HH:MM). */
-export function localTime(t: Date, zone: string): { y: number; m: number; d: number; hh: number; mm: number; ss: number } {
+export function localTime(
+  t: Date,
+  zone: string,
+): { y: number; m: number; d: number; hh: number; mm: number; ss: number } {
   const off = parseOffsetish(zone);
   if (off !== null) {
     const u = new Date(t.getTime() + off * 60000);
-    return { y: u.getUTCFullYear(), m: u.getUTCMonth() + 1, d: u.getUTCDate(), hh: u.getUTCHours(), mm: u.getUTCMinutes(), ss: u.getUTCSeconds() };
+    return {
+      y: u.getUTCFullYear(),
+      m: u.getUTCMonth() + 1,
+      d: u.getUTCDate(),
+      hh: u.getUTCHours(),
+      mm: u.getUTCMinutes(),
+      ss: u.getUTCSeconds(),
+    };
   }
   let f = clockFormats.get(zone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
     if (clockFormats.size < 16) clockFormats.set(zone, f);
   }
   const parts = f.formatToParts(t);

@@ -2,7 +2,17 @@
 // record gives; everything else is null (never guessed). Key order follows the schema so that
 // output is byte-stable, and the id is derived from format, location and raw bytes.
 import type {
-  AuditEvent, User, Action, Resource, Origin, Privileged, Location, PermissionChange, AccessRequest, Sequence, Source,
+  AuditEvent,
+  User,
+  Action,
+  Resource,
+  Origin,
+  Privileged,
+  Location,
+  PermissionChange,
+  AccessRequest,
+  Sequence,
+  Source,
 } from './types.generated.js';
 import { canonicalJson } from './canonical.js';
 import { sha256Hex } from './hash.js';
@@ -24,8 +34,8 @@ export interface EventInput {
   origin?: Partial<Origin>;
   privileged?: Privileged;
   permission_changes?: PermissionChange[] | null;
-  access_request?: Partial<AccessRequest> & Pick<AccessRequest, 'state'> | null;
-  sequence?: Partial<Sequence> & Pick<Sequence, 'stream' | 'number'> | null;
+  access_request?: (Partial<AccessRequest> & Pick<AccessRequest, 'state'>) | null;
+  sequence?: (Partial<Sequence> & Pick<Sequence, 'stream' | 'number'>) | null;
   details?: Record<string, unknown>;
 }
 
@@ -62,8 +72,11 @@ export function eventId(format: string, location: Location, rawSha256: string): 
  */
 function fullLocationEventId(format: string, l: Location, rawSha256: string): string {
   const n = (v: number | null) => (v === null ? 'null' : JSON.stringify(v));
-  return sha256Hex(`{"format":${JSON.stringify(format)},"location":{"byte_offset":${n(l.byte_offset)},"file":${JSON.stringify(l.file)},"index":${
-    n(l.index)},"line":${n(l.line)},"line_end":${n(l.line_end)},"page":${n(l.page)}},"raw":${JSON.stringify(rawSha256)}}`);
+  return sha256Hex(
+    `{"format":${JSON.stringify(format)},"location":{"byte_offset":${n(l.byte_offset)},"file":${JSON.stringify(l.file)},"index":${n(
+      l.index,
+    )},"line":${n(l.line)},"line_end":${n(l.line_end)},"page":${n(l.page)}},"raw":${JSON.stringify(rawSha256)}}`,
+  );
 }
 
 export function buildEvent(input: EventInput, src: SourceInput): AuditEvent {

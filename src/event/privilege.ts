@@ -4,7 +4,11 @@
 import type { Privileged } from './types.generated.js';
 import type { Category } from './build.js';
 
-export const ADMIN_CATEGORIES: ReadonlySet<Category> = new Set(['permission_change', 'policy_change', 'access_request']);
+export const ADMIN_CATEGORIES: ReadonlySet<Category> = new Set([
+  'permission_change',
+  'policy_change',
+  'access_request',
+]);
 
 /** Builds the privileged field from reasons; falsy entries are dropped, duplicates removed. */
 export function privileged(...reasons: Array<string | false | null | undefined>): Privileged {
@@ -16,7 +20,13 @@ export function privileged(...reasons: Array<string | false | null | undefined>)
  * The common rule: permission, policy and access-request actions are admin-class; so is DDL
  * (`ddl` true) and anything done by a root/superuser identity.
  */
-export function privilegeFor(o: { category: Category; ddl?: boolean; root?: boolean; superuser?: boolean; extra?: string[] }): Privileged {
+export function privilegeFor(o: {
+  category: Category;
+  ddl?: boolean;
+  root?: boolean;
+  superuser?: boolean;
+  extra?: string[];
+}): Privileged {
   return privileged(
     (ADMIN_CATEGORIES.has(o.category) || o.ddl) && 'admin_action',
     o.root && 'root_identity',

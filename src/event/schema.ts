@@ -32,7 +32,9 @@ export function getAjv(): Ajv2020 {
   return a;
 }
 
-const validateFn = validateGenerated as unknown as ((data: unknown) => data is AuditEvent) & { errors?: ErrorObject[] | null };
+const validateFn = validateGenerated as unknown as ((data: unknown) => data is AuditEvent) & {
+  errors?: ErrorObject[] | null;
+};
 
 /** Validates one event; returns null when valid, else a short human-readable list of problems. */
 export function validateEvent(event: unknown): string[] | null {
@@ -41,5 +43,8 @@ export function validateEvent(event: unknown): string[] | null {
 }
 
 export function formatAjvErrors(errors: ErrorObject[]): string[] {
-  return errors.map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`);
+  return errors.map(
+    (e) =>
+      `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`,
+  );
 }

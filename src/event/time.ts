@@ -12,8 +12,14 @@ function formatter(zone: string): Intl.DateTimeFormat {
   let f = dtfCache.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     dtfCache.set(zone, f);
   }
@@ -23,7 +29,12 @@ function formatter(zone: string): Intl.DateTimeFormat {
 /** True when `zone` is an IANA zone name or a fixed offset (+02:00, -0530, UTC) this runtime knows. */
 export function isValidZone(zone: string): boolean {
   if (parseOffset(zone) !== null) return true;
-  try { formatter(zone); return true; } catch { return false; }
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Parses a fixed UTC offset: Z, UTC, GMT, +02, +0200, +02:00, -05:30. Returns minutes east of UTC. */
@@ -48,7 +59,14 @@ function zoneOffsetMinutes(zone: string, utcMs: number): number {
  * twice (DST fall-back) the earlier is chosen; for times that do not exist the later offset applies.
  */
 export function parseZonedLocal(
-  y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, zone: string,
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  ms: number,
+  zone: string,
 ): Date {
   const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
   const fixed = parseOffset(zone);
@@ -72,10 +90,45 @@ export function parseZonedLocal(
  * China time) follow PostgreSQL's Default set.
  */
 export const ZONE_ABBREVIATIONS: Record<string, number> = {
-  UTC: 0, GMT: 0, Z: 0, UT: 0, WET: 0, WEST: 60, BST: 60, CET: 60, CEST: 120, MET: 60, MEST: 120,
-  EET: 120, EEST: 180, MSK: 180, IST: 120, EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360,
-  PST: -480, PDT: -420, AKST: -540, AKDT: -480, HST: -600, NZST: 720, NZDT: 780, AEST: 600, AEDT: 660,
-  ACST: 570, ACDT: 630, AWST: 480, JST: 540, KST: 540, HKT: 480, SGT: 480, BRT: -180, ART: -180,
+  UTC: 0,
+  GMT: 0,
+  Z: 0,
+  UT: 0,
+  WET: 0,
+  WEST: 60,
+  BST: 60,
+  CET: 60,
+  CEST: 120,
+  MET: 60,
+  MEST: 120,
+  EET: 120,
+  EEST: 180,
+  MSK: 180,
+  IST: 120,
+  EST: -300,
+  EDT: -240,
+  CST: -360,
+  CDT: -300,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
+  AKST: -540,
+  AKDT: -480,
+  HST: -600,
+  NZST: 720,
+  NZDT: 780,
+  AEST: 600,
+  AEDT: 660,
+  ACST: 570,
+  ACDT: 630,
+  AWST: 480,
+  JST: 540,
+  KST: 540,
+  HKT: 480,
+  SGT: 480,
+  BRT: -180,
+  ART: -180,
 };
 
 /**
@@ -89,7 +142,10 @@ export function parseTimestampWithZone(text: string): Date | null {
   const zone = m[8] ?? 'UTC';
   let sec = Number(m[6]);
   if (impossibleTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), sec) !== null) return null;
-  if (sec === 60) { sec = 59; ms = 999; } // a leap second: the last millisecond of its minute
+  if (sec === 60) {
+    sec = 59;
+    ms = 999;
+  } // a leap second: the last millisecond of its minute
   const args = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), sec, ms] as const;
   const abbr = ZONE_ABBREVIATIONS[zone.toUpperCase()];
   if (abbr !== undefined) return parseZonedLocal(...args, abbr === 0 ? 'UTC' : offsetText(abbr));
@@ -102,7 +158,20 @@ function offsetText(mins: number): string {
   return `${mins < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 export function daysInMonth(y: number, mo: number): number {
   if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;

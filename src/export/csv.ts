@@ -56,5 +56,9 @@ export function csvHeader(): string {
 }
 
 export function eventToCsvRow(e: AuditEvent): string {
-  return stringify([CSV_COLUMNS.map(([, get]) => cell(get(e)))], { eof: true, record_delimiter: 'unix', quoted_match: /[\r\n]/ });
+  return stringify([CSV_COLUMNS.map(([, get]) => cell(get(e)))], {
+    eof: true,
+    record_delimiter: 'unix',
+    quoted_match: /[\r\n]/,
+  });
 }

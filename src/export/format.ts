@@ -15,7 +15,9 @@ export class EventFormatter {
   readonly notExportedIds: string[] = [];
   constructor(readonly kind: OutputKind) {}
 
-  header(): string { return this.kind === 'csv' ? csvHeader() : ''; }
+  header(): string {
+    return this.kind === 'csv' ? csvHeader() : '';
+  }
 
   /** The text for one event ('' when it cannot be written in this format: see notExported). */
   format(e: AuditEvent): string {
@@ -31,7 +33,11 @@ export class EventFormatter {
     for (const id of ids) if (this.notExportedIds.length < 3) this.notExportedIds.push(id);
   }
 
-  get notExportedTotal(): number { let n = 0; for (const v of this.notExported.values()) n += v; return n; }
+  get notExportedTotal(): number {
+    let n = 0;
+    for (const v of this.notExported.values()) n += v;
+    return n;
+  }
 
   /** One sentence per reason, e.g. "3 events not written as OCSF: no timestamp (OCSF requires time)". */
   notExportedLines(): string[] {

@@ -34,16 +34,119 @@ const PRODUCT_VERSION: string = JSON.parse(readFileSync(packageFile('package.jso
 type Json = Record<string, unknown>;
 export type OcsfRecord = Json & { class_uid: number; metadata: Json; time: number };
 
-interface ClassInfo { uid: number; name: string; caption: string; category: number; categoryName: string; activities: Record<number, string> }
+interface ClassInfo {
+  uid: number;
+  name: string;
+  caption: string;
+  category: number;
+  categoryName: string;
+  activities: Record<number, string>;
+}
 const IAM = [3, 'Identity & Access Management'] as const;
 const APP = [6, 'Application Activity'] as const;
 export const OCSF_CLASSES: Record<string, ClassInfo> = {
-  authentication: { uid: 3002, name: 'authentication', caption: 'Authentication', category: IAM[0], categoryName: IAM[1], activities: { 0: 'Unknown', 1: 'Logon', 2: 'Logoff', 3: 'Authentication Ticket', 4: 'Service Ticket Request', 5: 'Service Ticket Renew', 6: 'Preauth', 7: 'Account Switch', 99: 'Other' } },
-  account_change: { uid: 3001, name: 'account_change', caption: 'Account Change', category: IAM[0], categoryName: IAM[1], activities: { 0: 'Unknown', 1: 'Create', 2: 'Enable', 3: 'Password Change', 4: 'Password Reset', 5: 'Disable', 6: 'Delete', 7: 'Attach Policy', 8: 'Detach Policy', 9: 'Lock', 10: 'MFA Factor Enable', 11: 'MFA Factor Disable', 12: 'Unlock', 99: 'Other' } },
-  user_access: { uid: 3005, name: 'user_access', caption: 'User Access Management', category: IAM[0], categoryName: IAM[1], activities: { 0: 'Unknown', 1: 'Assign Privileges', 2: 'Revoke Privileges', 99: 'Other' } },
-  entity_management: { uid: 3004, name: 'entity_management', caption: 'Entity Management', category: IAM[0], categoryName: IAM[1], activities: { 0: 'Unknown', 1: 'Create', 2: 'Read', 3: 'Update', 4: 'Delete', 5: 'Move', 6: 'Enroll', 7: 'Unenroll', 8: 'Enable', 9: 'Disable', 10: 'Activate', 11: 'Deactivate', 12: 'Suspend', 13: 'Resume', 99: 'Other' } },
-  api_activity: { uid: 6003, name: 'api_activity', caption: 'API Activity', category: APP[0], categoryName: APP[1], activities: { 0: 'Unknown', 1: 'Create', 2: 'Read', 3: 'Update', 4: 'Delete', 99: 'Other' } },
-  datastore_activity: { uid: 6005, name: 'datastore_activity', caption: 'Datastore Activity', category: APP[0], categoryName: APP[1], activities: { 0: 'Unknown', 1: 'Read', 2: 'Update', 3: 'Connect', 4: 'Query', 5: 'Write', 6: 'Create', 7: 'Delete', 8: 'List', 9: 'Encrypt', 10: 'Decrypt', 99: 'Other' } },
+  authentication: {
+    uid: 3002,
+    name: 'authentication',
+    caption: 'Authentication',
+    category: IAM[0],
+    categoryName: IAM[1],
+    activities: {
+      0: 'Unknown',
+      1: 'Logon',
+      2: 'Logoff',
+      3: 'Authentication Ticket',
+      4: 'Service Ticket Request',
+      5: 'Service Ticket Renew',
+      6: 'Preauth',
+      7: 'Account Switch',
+      99: 'Other',
+    },
+  },
+  account_change: {
+    uid: 3001,
+    name: 'account_change',
+    caption: 'Account Change',
+    category: IAM[0],
+    categoryName: IAM[1],
+    activities: {
+      0: 'Unknown',
+      1: 'Create',
+      2: 'Enable',
+      3: 'Password Change',
+      4: 'Password Reset',
+      5: 'Disable',
+      6: 'Delete',
+      7: 'Attach Policy',
+      8: 'Detach Policy',
+      9: 'Lock',
+      10: 'MFA Factor Enable',
+      11: 'MFA Factor Disable',
+      12: 'Unlock',
+      99: 'Other',
+    },
+  },
+  user_access: {
+    uid: 3005,
+    name: 'user_access',
+    caption: 'User Access Management',
+    category: IAM[0],
+    categoryName: IAM[1],
+    activities: { 0: 'Unknown', 1: 'Assign Privileges', 2: 'Revoke Privileges', 99: 'Other' },
+  },
+  entity_management: {
+    uid: 3004,
+    name: 'entity_management',
+    caption: 'Entity Management',
+    category: IAM[0],
+    categoryName: IAM[1],
+    activities: {
+      0: 'Unknown',
+      1: 'Create',
+      2: 'Read',
+      3: 'Update',
+      4: 'Delete',
+      5: 'Move',
+      6: 'Enroll',
+      7: 'Unenroll',
+      8: 'Enable',
+      9: 'Disable',
+      10: 'Activate',
+      11: 'Deactivate',
+      12: 'Suspend',
+      13: 'Resume',
+      99: 'Other',
+    },
+  },
+  api_activity: {
+    uid: 6003,
+    name: 'api_activity',
+    caption: 'API Activity',
+    category: APP[0],
+    categoryName: APP[1],
+    activities: { 0: 'Unknown', 1: 'Create', 2: 'Read', 3: 'Update', 4: 'Delete', 99: 'Other' },
+  },
+  datastore_activity: {
+    uid: 6005,
+    name: 'datastore_activity',
+    caption: 'Datastore Activity',
+    category: APP[0],
+    categoryName: APP[1],
+    activities: {
+      0: 'Unknown',
+      1: 'Read',
+      2: 'Update',
+      3: 'Connect',
+      4: 'Query',
+      5: 'Write',
+      6: 'Create',
+      7: 'Delete',
+      8: 'List',
+      9: 'Encrypt',
+      10: 'Decrypt',
+      99: 'Other',
+    },
+  },
 };
 const CLASS_BY_UID = new Map(Object.values(OCSF_CLASSES).map((c) => [c.uid, c]));
 
@@ -61,31 +164,128 @@ function activityFromVerb(v: string, table: Record<string, number>): number {
 }
 
 const API_VERBS: Record<string, number> = {
-  create: 1, put: 1, insert: 1, add: 1, attach: 1, run: 1, start: 1, generate: 1, upload: 1, import: 1, copy: 1,
-  get: 2, list: 2, describe: 2, lookup: 2, search: 2, read: 2, select: 2, query: 2, head: 2, batch_get: 2, download: 2, test: 2,
-  update: 3, set: 3, modify: 3, patch: 3, replace: 3, change: 3, enable: 3, disable: 3, stop: 3, restore: 3, rotate: 3, tag: 3, untag: 3,
-  delete: 4, remove: 4, detach: 4, terminate: 4, drop: 4, purge: 4, destroy: 4, deregister: 4,
+  create: 1,
+  put: 1,
+  insert: 1,
+  add: 1,
+  attach: 1,
+  run: 1,
+  start: 1,
+  generate: 1,
+  upload: 1,
+  import: 1,
+  copy: 1,
+  get: 2,
+  list: 2,
+  describe: 2,
+  lookup: 2,
+  search: 2,
+  read: 2,
+  select: 2,
+  query: 2,
+  head: 2,
+  batch_get: 2,
+  download: 2,
+  test: 2,
+  update: 3,
+  set: 3,
+  modify: 3,
+  patch: 3,
+  replace: 3,
+  change: 3,
+  enable: 3,
+  disable: 3,
+  stop: 3,
+  restore: 3,
+  rotate: 3,
+  tag: 3,
+  untag: 3,
+  delete: 4,
+  remove: 4,
+  detach: 4,
+  terminate: 4,
+  drop: 4,
+  purge: 4,
+  destroy: 4,
+  deregister: 4,
 };
 const DB_VERBS: Record<string, number> = {
-  select: 4, show: 8, describe: 8, explain: 4, fetch: 1, read: 1, query: 4,
-  update: 2, alter: 2, rename: 2, comment: 2, grant: 2, revoke: 2, set: 2,
-  connect: 3, login: 3, insert: 5, copy: 5, write: 5, merge: 5, upsert: 5, replace: 5, load: 5, call: 99,
-  create: 6, delete: 7, drop: 7, truncate: 7,
+  select: 4,
+  show: 8,
+  describe: 8,
+  explain: 4,
+  fetch: 1,
+  read: 1,
+  query: 4,
+  update: 2,
+  alter: 2,
+  rename: 2,
+  comment: 2,
+  grant: 2,
+  revoke: 2,
+  set: 2,
+  connect: 3,
+  login: 3,
+  insert: 5,
+  copy: 5,
+  write: 5,
+  merge: 5,
+  upsert: 5,
+  replace: 5,
+  load: 5,
+  call: 99,
+  create: 6,
+  delete: 7,
+  drop: 7,
+  truncate: 7,
 };
 const ENTITY_VERBS: Record<string, number> = {
-  create: 1, put: 1, add: 1, install: 1, get: 2, describe: 2, list: 2,
-  update: 3, set: 3, alter: 3, modify: 3, change: 3, audit: 3, upload: 3, grant: 3, revoke: 3, write: 3, rename: 3,
-  delete: 4, drop: 4, remove: 4, uninstall: 4, leave: 4, move: 5, enable: 8, disable: 9, start: 10, stop: 11,
+  create: 1,
+  put: 1,
+  add: 1,
+  install: 1,
+  get: 2,
+  describe: 2,
+  list: 2,
+  update: 3,
+  set: 3,
+  alter: 3,
+  modify: 3,
+  change: 3,
+  audit: 3,
+  upload: 3,
+  grant: 3,
+  revoke: 3,
+  write: 3,
+  rename: 3,
+  delete: 4,
+  drop: 4,
+  remove: 4,
+  uninstall: 4,
+  leave: 4,
+  move: 5,
+  enable: 8,
+  disable: 9,
+  start: 10,
+  stop: 11,
 };
 
-function ocsfUser(u: AuditEvent['user'] | { name: string | null; id?: string | null; type?: string }, e: AuditEvent): Json {
+function ocsfUser(
+  u: AuditEvent['user'] | { name: string | null; id?: string | null; type?: string },
+  e: AuditEvent,
+): Json {
   const out: Json = {};
   if (u.name) out.name = u.name;
   if ('id' in u && u.id) out.uid = u.id;
   const typeId = ({ human: 1, root: 2, system: 3, service: 4 } as Record<string, number>)[u.type ?? ''];
-  if (u.type) { out.type_id = typeId ?? 0; out.type = { 1: 'User', 2: 'Admin', 3: 'System', 4: 'Service', 0: 'Unknown' }[typeId ?? 0]; }
-  if (e.source.kind === 'aws' && e.resource.scope.account) out.account = { uid: e.resource.scope.account, type_id: 10, type: 'AWS Account' };
-  else if (e.source.kind === 'gcp' && e.resource.scope.project) out.account = { uid: e.resource.scope.project, type_id: 11, type: 'GCP Project' };
+  if (u.type) {
+    out.type_id = typeId ?? 0;
+    out.type = { 1: 'User', 2: 'Admin', 3: 'System', 4: 'Service', 0: 'Unknown' }[typeId ?? 0];
+  }
+  if (e.source.kind === 'aws' && e.resource.scope.account)
+    out.account = { uid: e.resource.scope.account, type_id: 10, type: 'AWS Account' };
+  else if (e.source.kind === 'gcp' && e.resource.scope.project)
+    out.account = { uid: e.resource.scope.project, type_id: 11, type: 'GCP Project' };
   if (out.name === undefined && out.uid === undefined && out.account === undefined) out.name = 'unknown';
   return out;
 }
@@ -94,7 +294,8 @@ function endpoint(e: AuditEvent): Json {
   const a = e.origin.address;
   const out: Json = {};
   if (a && isIP(a)) out.ip = a;
-  else if (a) out.name = a; // 'local' (Unix socket), a host name, GCP's 'private' / 'gce-internal-ip'
+  else if (a)
+    out.name = a; // 'local' (Unix socket), a host name, GCP's 'private' / 'gce-internal-ip'
   else out.name = 'unknown';
   if (e.origin.port !== null && e.origin.port >= 0 && e.origin.port <= 65535) out.port = e.origin.port;
   return out;
@@ -118,7 +319,13 @@ function unmapped(e: AuditEvent): Json {
       id: e.id,
       category: e.category,
       privileged: e.privileged,
-      user: { type: e.user.type, role: e.user.role, session_user: e.user.session_user, authenticated_by: e.user.authenticated_by, delegation: e.user.delegation },
+      user: {
+        type: e.user.type,
+        role: e.user.role,
+        session_user: e.user.session_user,
+        authenticated_by: e.user.authenticated_by,
+        delegation: e.user.delegation,
+      },
       action: { name: e.action.name, source_name: e.action.source_name, service: e.action.service },
       resource: e.resource,
       outcome: e.outcome,
@@ -135,7 +342,12 @@ function unmapped(e: AuditEvent): Json {
 
 const ACCOUNT_TYPES = /^(user|role|service_account|AWS::IAM::User|AWS::IAM::Role|AWS::STS::FederatedUser)$/i;
 
-interface Mapped { cls: ClassInfo; activity: number; activityName?: string; fields: Json }
+interface Mapped {
+  cls: ClassInfo;
+  activity: number;
+  activityName?: string;
+  fields: Json;
+}
 
 /** Which class (and class-specific fields) one event maps to; several when a grant must be split. */
 function classify(e: AuditEvent): Mapped[] {
@@ -145,7 +357,8 @@ function classify(e: AuditEvent): Mapped[] {
   if (e.category === 'authentication') {
     const name = e.action.name ?? '';
     let activity = 99;
-    if (/^(login|login_failed|console_login|user_authentication|credential_challenge|federate|connect)$/.test(name)) activity = 1;
+    if (/^(login|login_failed|console_login|user_authentication|credential_challenge|federate|connect)$/.test(name))
+      activity = 1;
     else if (/^(logout|disconnect)$/.test(name)) activity = 2;
     else if (/^(change_user|assume_role.*)$/.test(name)) activity = 7;
     const fields: Json = { user: ocsfUser(e.user, e), service: { name: e.action.service ?? e.source.kind } };
@@ -156,11 +369,14 @@ function classify(e: AuditEvent): Mapped[] {
   }
   if (e.category === 'permission_change' && e.permission_changes && e.permission_changes.length > 0) {
     // One record per (operation, grantee): User Access Management names one user per record.
-    const groups = new Map<string, { op: 'grant' | 'revoke'; principal: string | null; privileges: Set<string>; on: Set<string> }>();
+    const groups = new Map<
+      string,
+      { op: 'grant' | 'revoke'; principal: string | null; privileges: Set<string>; on: Set<string> }
+    >();
     for (const p of e.permission_changes) {
       const key = `${p.operation}\u0000${p.principal ?? ''}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, g = { op: p.operation, principal: p.principal, privileges: new Set(), on: new Set() });
+      if (!g) groups.set(key, (g = { op: p.operation, principal: p.principal, privileges: new Set(), on: new Set() }));
       if (p.privilege) g.privileges.add(p.privilege);
       if (p.on) g.on.add(p.on);
     }
@@ -179,7 +395,8 @@ function classify(e: AuditEvent): Mapped[] {
     const name = e.action.name ?? '';
     let activity = 99;
     if (/^(create_user|create_role|create_login_profile|create_service_account)$/.test(name)) activity = 1;
-    else if (/^(drop_user|drop_role|delete_user|delete_role|delete_login_profile|delete_service_account)$/.test(name)) activity = 6;
+    else if (/^(drop_user|drop_role|delete_user|delete_role|delete_login_profile|delete_service_account)$/.test(name))
+      activity = 6;
     else if (/^(set_password|update_login_profile|change_password)$/.test(name)) activity = 3;
     else if (/^attach_.*policy$/.test(name)) activity = 7;
     else if (/^detach_.*policy$/.test(name)) activity = 8;
@@ -187,7 +404,17 @@ function classify(e: AuditEvent): Mapped[] {
   }
   if (e.category === 'permission_change' || e.category === 'policy_change') {
     const type = res.type ?? undefined;
-    const typeId = !type ? 0 : /polic/i.test(type) ? 5 : /^(organization|account|AWS::::Account)$/i.test(type) ? 4 : /^(user|AWS::IAM::User)$/i.test(type) ? 2 : /group/i.test(type) ? 3 : 99;
+    const typeId = !type
+      ? 0
+      : /polic/i.test(type)
+        ? 5
+        : /^(organization|account|AWS::::Account)$/i.test(type)
+          ? 4
+          : /^(user|AWS::IAM::User)$/i.test(type)
+            ? 2
+            : /group/i.test(type)
+              ? 3
+              : 99;
     const entity: Json = { name: res.name ?? type ?? e.action.name ?? 'unknown', type_id: typeId };
     if (type) entity.type = type;
     return [{ cls: OCSF_CLASSES.entity_management!, activity: activityFromVerb(v, ENTITY_VERBS), fields: { entity } }];
@@ -197,10 +424,15 @@ function classify(e: AuditEvent): Mapped[] {
     const database = res.scope.database ?? (res.type === 'database' ? res.name : null);
     if (database) fields.database = { name: database, type_id: 1, type: 'Relational' };
     if (res.type === 'table' && res.name) fields.table = { name: res.name };
-    if (!fields.database && !fields.table) fields.database = { name: res.scope.instance ?? e.source.instance ?? 'unknown', type_id: 1, type: 'Relational' };
+    if (!fields.database && !fields.table)
+      fields.database = { name: res.scope.instance ?? e.source.instance ?? 'unknown', type_id: 1, type: 'Relational' };
     fields.type_id = fields.table ? 3 : 1;
     fields.type = fields.table ? 'Table' : 'Database';
-    if (e.action.statement !== null) fields.query_info = { name: e.action.source_name ?? e.action.name ?? 'statement', query_string: e.action.statement };
+    if (e.action.statement !== null)
+      fields.query_info = {
+        name: e.action.source_name ?? e.action.name ?? 'statement',
+        query_string: e.action.statement,
+      };
     const dst = dstEndpoint(e);
     if (dst) fields.dst_endpoint = dst;
     return [{ cls: OCSF_CLASSES.datastore_activity!, activity: activityFromVerb(v, DB_VERBS), fields }];
@@ -211,7 +443,10 @@ function classify(e: AuditEvent): Mapped[] {
   if (typeof requestId === 'string' && requestId) api.request = { uid: requestId };
   if (e.outcome === 'failure' && e.outcome_reason) api.response = { error: e.outcome_reason };
   const fields: Json = { api };
-  if (res.name || res.type) fields.resources = [{ ...(res.name ? { name: res.name } : { uid: res.type }), ...(res.type ? { type: res.type } : {}) }];
+  if (res.name || res.type)
+    fields.resources = [
+      { ...(res.name ? { name: res.name } : { uid: res.type }), ...(res.type ? { type: res.type } : {}) },
+    ];
   return [{ cls: OCSF_CLASSES.api_activity!, activity: activityFromVerb(v, API_VERBS), fields }];
 }
 
@@ -223,7 +458,11 @@ export function eventToOcsf(e: AuditEvent): OcsfResult {
   const time = Date.parse(e.timestamp);
   const mapped = classify(e);
   const provider = CLOUD_PROVIDER[e.source.kind];
-  const labels = [`category:${e.category}`, `outcome:${e.outcome}`, ...(e.privileged.value ? ['privileged', ...e.privileged.reasons.map((r) => `privileged:${r}`)] : [])];
+  const labels = [
+    `category:${e.category}`,
+    `outcome:${e.outcome}`,
+    ...(e.privileged.value ? ['privileged', ...e.privileged.reasons.map((r) => `privileged:${r}`)] : []),
+  ];
   const severityId = severityOf(e);
   const records = mapped.map((m, i): OcsfRecord => {
     const metadata: Json = {
@@ -239,7 +478,10 @@ export function eventToOcsf(e: AuditEvent): OcsfResult {
     if (e.source.location.file) metadata.log_source = e.source.location.file;
     if (e.action.source_name) metadata.event_code = e.action.source_name;
     if (e.source.record_id) metadata.original_event_uid = e.source.record_id;
-    if (e.sequence) { metadata.correlation_uid = e.sequence.stream; metadata.sequence = e.sequence.number; }
+    if (e.sequence) {
+      metadata.correlation_uid = e.sequence.stream;
+      metadata.sequence = e.sequence.number;
+    }
     const activityName = m.cls.activities[m.activity] ?? 'Other';
     const rec: OcsfRecord = {
       metadata,
@@ -269,7 +511,8 @@ export function eventToOcsf(e: AuditEvent): OcsfResult {
     if (provider) {
       const cloud: Json = { provider };
       if (e.resource.scope.region) cloud.region = e.resource.scope.region;
-      if (e.source.kind === 'aws' && e.resource.scope.account) cloud.account = { uid: e.resource.scope.account, type_id: 10, type: 'AWS Account' };
+      if (e.source.kind === 'aws' && e.resource.scope.account)
+        cloud.account = { uid: e.resource.scope.account, type_id: 10, type: 'AWS Account' };
       if (e.source.kind === 'gcp' && e.resource.scope.project) cloud.project_uid = e.resource.scope.project;
       rec.cloud = cloud;
     }
@@ -325,7 +568,11 @@ export function eventToOcsfLines(e: AuditEvent): { lines: string; notExported: s
   let lines = '';
   for (const rec of r.records) {
     const problems = validateOcsf(rec);
-    if (problems) return { lines: '', notExported: `its OCSF ${CLASS_BY_UID.get(rec.class_uid)?.caption ?? rec.class_uid} record does not match the OCSF ${OCSF_VERSION} schema: ${problems.join('; ')}` };
+    if (problems)
+      return {
+        lines: '',
+        notExported: `its OCSF ${CLASS_BY_UID.get(rec.class_uid)?.caption ?? rec.class_uid} record does not match the OCSF ${OCSF_VERSION} schema: ${problems.join('; ')}`,
+      };
     lines += `${JSON.stringify(rec)}\n`;
   }
   return { lines, notExported: null };

@@ -6,7 +6,10 @@ import type { Writable } from 'node:stream';
 export class TextWriter {
   private buf: string[] = [];
   private size = 0;
-  constructor(private readonly stream: Writable, private readonly batchBytes = 64 * 1024) {}
+  constructor(
+    private readonly stream: Writable,
+    private readonly batchBytes = 64 * 1024,
+  ) {}
 
   async write(text: string): Promise<void> {
     this.buf.push(text);
@@ -45,7 +48,8 @@ export class TextWriter {
   /** Flushes and ends the stream (not for stdout/stderr), resolving when it is closed. */
   async end(): Promise<void> {
     await this.flush();
-    if ((this.stream as { isTTY?: boolean }).isTTY || this.stream === process.stdout || this.stream === process.stderr) return;
+    if ((this.stream as { isTTY?: boolean }).isTTY || this.stream === process.stdout || this.stream === process.stderr)
+      return;
     await new Promise<void>((resolve, reject) => {
       this.stream.once('error', reject);
       this.stream.end(() => resolve());

@@ -40,7 +40,11 @@ export function isZip(path: string): boolean {
     fd = openSync(path, 'r');
     const b = Buffer.alloc(4);
     return readSync(fd, b, 0, 4, 0) === 4 && b.readUInt32LE(0) === 0x04034b50;
-  } catch { return false; } finally { if (fd !== null) closeSync(fd); }
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 /** True when the first non-blank line of the head is a JSON object carrying schema_version. */
@@ -66,11 +70,16 @@ async function* readNormalized(input: InputSource): AsyncGenerator<EventItem> {
     const t = line.text.trim();
     if (!t) continue;
     let value: unknown;
-    try { value = JSON.parse(t); } catch (e) {
-      throw new InputError(`${input.name}:${line.line}: not a JSON value (${(e as Error).message}), though the file reads as normalized events`);
+    try {
+      value = JSON.parse(t);
+    } catch (e) {
+      throw new InputError(
+        `${input.name}:${line.line}: not a JSON value (${(e as Error).message}), though the file reads as normalized events`,
+      );
     }
     const problems = validateEvent(value);
-    if (problems) throw new InputError(`${input.name}:${line.line}: not a normalized event (${problems.slice(0, 3).join('; ')})`);
+    if (problems)
+      throw new InputError(`${input.name}:${line.line}: not a normalized event (${problems.slice(0, 3).join('; ')})`);
     yield { kind: 'event', event: value as AuditEvent };
   }
 }
@@ -80,24 +89,41 @@ async function* readNormalized(input: InputSource): AsyncGenerator<EventItem> {
  * pipeline's counts for raw inputs; normalized inputs are counted in `normalized`.
  */
 export async function* readEvents(
-  paths: string[], run: ReadOptions, summary: RunSummary = emptySummary(), normalized = { inputs: 0, events: 0 },
+  paths: string[],
+  run: ReadOptions,
+  summary: RunSummary = emptySummary(),
+  normalized = { inputs: 0, events: 0 },
 ): AsyncGenerator<EventItem> {
   for (const path of paths) {
     if (path !== '-' && isZip(path)) {
       // An evidence bundle: its events.jsonl, read as normalized events (the bundle is not verified here).
       let b;
-      try { b = await openBundle(path); } catch (e) { throw new InputError(`${path}: ${(e as Error).message}`); }
       try {
-        if (!b.entries.has(EVENTS_FILE)) throw new InputError(`${path} is a zip without ${EVENTS_FILE}: not an evidence bundle (give the bundle audit-evidence collect wrote, or its unzipped events.jsonl)`);
+        b = await openBundle(path);
+      } catch (e) {
+        throw new InputError(`${path}: ${(e as Error).message}`);
+      }
+      try {
+        if (!b.entries.has(EVENTS_FILE))
+          throw new InputError(
+            `${path} is a zip without ${EVENTS_FILE}: not an evidence bundle (give the bundle audit-evidence collect wrote, or its unzipped events.jsonl)`,
+          );
         run.onInput?.({ input: `${path}:${EVENTS_FILE}`, format: BUNDLE, how: 'detected' });
         normalized.inputs++;
         const input = await openStream(`${path}:${EVENTS_FILE}`, await b.stream(EVENTS_FILE));
-        for await (const item of readNormalized(input)) { normalized.events++; yield item; }
-      } finally { b.close(); }
+        for await (const item of readNormalized(input)) {
+          normalized.events++;
+          yield item;
+        }
+      } finally {
+        b.close();
+      }
       continue;
     }
     let input;
-    try { input = await openInput(path); } catch (e) {
+    try {
+      input = await openInput(path);
+    } catch (e) {
       // Isolated: the other inputs are still read; the caller reports the failure.
       summary.failed.push({ input: path, reason: (e as Error).message });
       continue;
@@ -105,14 +131,28 @@ export async function* readEvents(
     if (run.format === 'auto' && looksNormalized(input.head)) {
       run.onInput?.({ input: input.name, format: NORMALIZED, how: 'detected' });
       normalized.inputs++;
-      for await (const item of readNormalized(input)) { normalized.events++; yield item; }
+      for await (const item of readNormalized(input)) {
+        normalized.events++;
+        yield item;
+      }
       continue;
     }
     let format = run.format;
-    for await (const o of normalizeInputs([input], {
-      format: run.format, options: run.options, since: run.since, until: run.until, redact: run.redact,
-      onInput: (i) => { format = i.format; run.onInput?.(i); },
-    }, summary)) {
+    for await (const o of normalizeInputs(
+      [input],
+      {
+        format: run.format,
+        options: run.options,
+        since: run.since,
+        until: run.until,
+        redact: run.redact,
+        onInput: (i) => {
+          format = i.format;
+          run.onInput?.(i);
+        },
+      },
+      summary,
+    )) {
       if (o.kind === 'event') yield { kind: 'event', event: o.event };
       else if (o.kind === 'reject') yield { kind: 'reject', location: o.raw.location, reason: o.reason, format };
     }

@@ -30,8 +30,14 @@ export function buildSelector(c: Criteria): (e: AuditEvent) => boolean {
     const m = globsMatcher(c.resources);
     tests.push((e) => m(e.resource.name));
   }
-  if (c.categories?.length) { const set = new Set<string>(c.categories); tests.push((e) => set.has(e.category)); }
-  if (c.outcomes?.length) { const set = new Set<string>(c.outcomes); tests.push((e) => set.has(e.outcome)); }
+  if (c.categories?.length) {
+    const set = new Set<string>(c.categories);
+    tests.push((e) => set.has(e.category));
+  }
+  if (c.outcomes?.length) {
+    const set = new Set<string>(c.outcomes);
+    tests.push((e) => set.has(e.outcome));
+  }
   if (c.privileged !== undefined) tests.push((e) => e.privileged.value === c.privileged);
   const w = c.window;
   if (w && (w.since || w.until)) tests.push((e) => inWindow(e.timestamp, w));

@@ -2,7 +2,10 @@
 // given zone, or the 7 days from a given date). Since is inclusive, until exclusive.
 import { parseZonedLocal } from '../event/time.js';
 
-export interface Window { since: Date | null; until: Date | null }
+export interface Window {
+  since: Date | null;
+  until: Date | null;
+}
 
 const DAY_MS = 86_400_000;
 
@@ -10,7 +13,16 @@ const DAY_MS = 86_400_000;
 function localDate(at: Date, zone: string): [number, number, number] {
   const u = at;
   // The zone's offset at `at`: read the UTC wall clock as if it were local time in the zone.
-  const asLocal = parseZonedLocal(u.getUTCFullYear(), u.getUTCMonth() + 1, u.getUTCDate(), u.getUTCHours(), u.getUTCMinutes(), u.getUTCSeconds(), u.getUTCMilliseconds(), zone);
+  const asLocal = parseZonedLocal(
+    u.getUTCFullYear(),
+    u.getUTCMonth() + 1,
+    u.getUTCDate(),
+    u.getUTCHours(),
+    u.getUTCMinutes(),
+    u.getUTCSeconds(),
+    u.getUTCMilliseconds(),
+    zone,
+  );
   const shifted = new Date(at.getTime() + (at.getTime() - asLocal.getTime()));
   return [shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate()];
 }

@@ -47,7 +47,10 @@ export interface LogObject {
   file?: string;
 }
 
-export interface DigestProblem { file: string; problem: string }
+export interface DigestProblem {
+  file: string;
+  problem: string;
+}
 
 export interface DigestReport {
   /** Digest files examined, valid ones, invalid ones (with why). */
@@ -115,10 +118,22 @@ export function digestStringToSign(d: Record<string, unknown>, uncompressed: Buf
 export function verifySha256Rsa(message: Buffer | string, signatureHex: string, derBase64: string): boolean {
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(signatureHex)) return false;
   const key = createPublicKey({ key: Buffer.from(derBase64, 'base64'), format: 'der', type: 'pkcs1' });
-  return rsaVerify('sha256', typeof message === 'string' ? Buffer.from(message, 'utf8') : message, key, Buffer.from(signatureHex, 'hex'));
+  return rsaVerify(
+    'sha256',
+    typeof message === 'string' ? Buffer.from(message, 'utf8') : message,
+    key,
+    Buffer.from(signatureHex, 'hex'),
+  );
 }
 
-const REQUIRED = ['digestPublicKeyFingerprint', 'digestS3Bucket', 'digestS3Object', 'previousDigestSignature', 'digestEndTime', 'digestStartTime'];
+const REQUIRED = [
+  'digestPublicKeyFingerprint',
+  'digestS3Bucket',
+  'digestS3Object',
+  'previousDigestSignature',
+  'digestEndTime',
+  'digestStartTime',
+];
 
 /** `<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<id>.json.gz` → the delivery time, or null. */
 export function logFileTime(key: string): number | null {
@@ -131,7 +146,10 @@ export function logFileTime(key: string): number | null {
  * must be present (collect reads the period plus an hour either side).
  */
 export function validateDigests(input: {
-  digests: DigestFile[]; publicKeys: PublicKeyEntry[]; logs: LogObject[]; scope: { start: string; end: string };
+  digests: DigestFile[];
+  publicKeys: PublicKeyEntry[];
+  logs: LogObject[];
+  scope: { start: string; end: string };
   /**
    * A local copy of the trail (files as `aws s3 sync` writes them): keys are compared from AWSLogs/
    * on (the bucket is not known), and a digest without a signature is used for the hash checks but
@@ -148,24 +166,76 @@ export function validateDigests(input: {
     const loc = f.file ?? `s3://${f.bucket}/${f.key}`;
     const bytes = Buffer.from(f.digest_base64, 'base64');
     let d: Record<string, unknown>;
-    try { d = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>; } catch { invalid.push({ file: loc, problem: 'not a JSON digest file' }); continue; }
-    if (d === null || typeof d !== 'object' || Array.isArray(d) || REQUIRED.some((k) => !(k in d))) { invalid.push({ file: loc, problem: `not a CloudTrail digest (needs ${REQUIRED.join(', ')})` }); continue; }
+    try {
+      d = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      invalid.push({ file: loc, problem: 'not a JSON digest file' });
+      continue;
+    }
+    if (d === null || typeof d !== 'object' || Array.isArray(d) || REQUIRED.some((k) => !(k in d))) {
+      invalid.push({ file: loc, problem: `not a CloudTrail digest (needs ${REQUIRED.join(', ')})` });
+      continue;
+    }
     // <account>_CloudTrail-Digest_<region>_<trail name>_<home region>_<time>.json.gz
-    const m = /(\d{12})_CloudTrail-Digest_([a-z]{2}(?:-[a-z]+)+-\d)_(.+)_[a-z]{2}(?:-[a-z]+)+-\d_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(f.key);
-    const trail = m ? `trail ${m[3]}, account ${m[1]}, ${m[2]}` : `account ${String(d.awsAccountId ?? '?')}, ${f.key.slice(0, f.key.lastIndexOf('/'))}`;
-    const p: Parsed = { f, loc, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), d, valid: false, unsigned: false, trail };
+    const m =
+      /(\d{12})_CloudTrail-Digest_([a-z]{2}(?:-[a-z]+)+-\d)_(.+)_[a-z]{2}(?:-[a-z]+)+-\d_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(
+        f.key,
+      );
+    const trail = m
+      ? `trail ${m[3]}, account ${m[1]}, ${m[2]}`
+      : `account ${String(d.awsAccountId ?? '?')}, ${f.key.slice(0, f.key.lastIndexOf('/'))}`;
+    const p: Parsed = {
+      f,
+      loc,
+      bytes,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      d,
+      valid: false,
+      unsigned: false,
+      trail,
+    };
     parsed.push(p);
-    const moved = local ? awsLogsKey(String(d.digestS3Object)) !== awsLogsKey(f.key) : (d.digestS3Bucket !== f.bucket || d.digestS3Object !== f.key);
-    if (moved) { invalid.push({ file: loc, problem: `has been moved from its original location (it names s3://${String(d.digestS3Bucket)}/${String(d.digestS3Object)})` }); continue; }
-    if (!f.signature && local) { p.unsigned = true; continue; }
-    if (!f.signature) { invalid.push({ file: loc, problem: 'has no signature (the x-amz-meta-signature object metadata is missing)' }); continue; }
-    if (f.signature_algorithm !== 'SHA256withRSA') { invalid.push({ file: loc, problem: `signature algorithm '${f.signature_algorithm ?? 'none'}' is not SHA256withRSA` }); continue; }
+    const moved = local
+      ? awsLogsKey(String(d.digestS3Object)) !== awsLogsKey(f.key)
+      : d.digestS3Bucket !== f.bucket || d.digestS3Object !== f.key;
+    if (moved) {
+      invalid.push({
+        file: loc,
+        problem: `has been moved from its original location (it names s3://${String(d.digestS3Bucket)}/${String(d.digestS3Object)})`,
+      });
+      continue;
+    }
+    if (!f.signature && local) {
+      p.unsigned = true;
+      continue;
+    }
+    if (!f.signature) {
+      invalid.push({ file: loc, problem: 'has no signature (the x-amz-meta-signature object metadata is missing)' });
+      continue;
+    }
+    if (f.signature_algorithm !== 'SHA256withRSA') {
+      invalid.push({
+        file: loc,
+        problem: `signature algorithm '${f.signature_algorithm ?? 'none'}' is not SHA256withRSA`,
+      });
+      continue;
+    }
     const fp = String(d.digestPublicKeyFingerprint);
     const key = keys.get(fp);
-    if (!key) { invalid.push({ file: loc, problem: `signed by an unknown key: no CloudTrail public key has fingerprint ${fp}` }); continue; }
+    if (!key) {
+      invalid.push({ file: loc, problem: `signed by an unknown key: no CloudTrail public key has fingerprint ${fp}` });
+      continue;
+    }
     let ok = false;
-    try { ok = verifySha256Rsa(digestStringToSign(d, bytes), f.signature, key.value); } catch { ok = false; }
-    if (!ok) { invalid.push({ file: loc, problem: 'signature verification failed (the digest or its signature was changed)' }); continue; }
+    try {
+      ok = verifySha256Rsa(digestStringToSign(d, bytes), f.signature, key.value);
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      invalid.push({ file: loc, problem: 'signature verification failed (the digest or its signature was changed)' });
+      continue;
+    }
     p.valid = true;
   }
 
@@ -188,13 +258,18 @@ export function validateDigests(input: {
       if (prevKey == null || p.d.previousDigestSignature == null) {
         // A new chain: the first digest after logging started or was stopped and started again.
         // Accepted (CloudTrail writes it so, and its signature holds), but never silently.
-        starts.push(`${trail}: ${p.loc} starts a new chain (previousDigestSignature is null: logging started${i > 0 ? ' again after it was stopped' : ''} at ${String(p.d.digestStartTime)})`);
+        starts.push(
+          `${trail}: ${p.loc} starts a new chain (previousDigestSignature is null: logging started${i > 0 ? ' again after it was stopped' : ''} at ${String(p.d.digestStartTime)})`,
+        );
         continue;
       }
       const prev = byLoc.get(at(String(p.d.previousDigestS3Bucket), String(prevKey)));
       if (!prev) {
         // The previous digest is not among those examined: a gap unless it is before the first one examined.
-        if (i > 0) gaps.push(`${trail}: the digest before ${p.loc} (s3://${String(p.d.previousDigestS3Bucket)}/${String(prevKey)}) is missing`);
+        if (i > 0)
+          gaps.push(
+            `${trail}: the digest before ${p.loc} (s3://${String(p.d.previousDigestS3Bucket)}/${String(prevKey)}) is missing`,
+          );
         continue;
       }
       // A local copy has no signature for the previous digest: only its hash can be compared.
@@ -202,15 +277,22 @@ export function validateDigests(input: {
       if (sigDiffers || prev.sha256 !== p.d.previousDigestHashValue) {
         p.valid = false;
         p.unsigned = false;
-        invalid.push({ file: p.loc, problem: `does not chain: previousDigestSignature/previousDigestHashValue do not match ${prev.loc}` });
+        invalid.push({
+          file: p.loc,
+          problem: `does not chain: previousDigestSignature/previousDigestHashValue do not match ${prev.loc}`,
+        });
       }
     }
     // Missing hours between consecutive digests (whatever their validity: a missing file is a gap).
     for (let i = 1; i < list.length; i++) {
       const end = String(list[i - 1].d.digestEndTime);
       const start = String(list[i].d.digestStartTime);
-      const restart = list[i].d.previousDigestSignature == null ? '; it starts a new chain: logging was stopped and started again' : '';
-      if (Date.parse(start) > Date.parse(end) && !gaps.some((g) => g.includes(list[i].loc))) gaps.push(`${trail}: no digest covers ${end} → ${start} (before ${list[i].loc}${restart})`);
+      const restart =
+        list[i].d.previousDigestSignature == null
+          ? '; it starts a new chain: logging was stopped and started again'
+          : '';
+      if (Date.parse(start) > Date.parse(end) && !gaps.some((g) => g.includes(list[i].loc)))
+        gaps.push(`${trail}: no digest covers ${end} → ${start} (before ${list[i].loc}${restart})`);
     }
   }
 
@@ -218,14 +300,14 @@ export function validateDigests(input: {
   const listed = new Map<string, { hash: string; signed: boolean }>();
   for (const p of parsed) {
     if (!p.valid && !p.unsigned) continue;
-    for (const lf of Array.isArray(p.d.logFiles) ? p.d.logFiles as Array<Record<string, unknown>> : []) {
+    for (const lf of Array.isArray(p.d.logFiles) ? (p.d.logFiles as Array<Record<string, unknown>>) : []) {
       const k = at(String(lf.s3Bucket), String(lf.s3Object));
       // A file listed by a checked digest and an unchecked one counts as covered by the checked one.
       if (!listed.get(k)?.signed) listed.set(k, { hash: String(lf.hashValue), signed: p.valid });
     }
   }
   const read = new Map(input.logs.map((l) => [at(l.bucket, l.key), l]));
-  const name = (k: string) => (local ? read.get(k)?.file ?? k : `s3://${k}`);
+  const name = (k: string) => (local ? (read.get(k)?.file ?? k) : `s3://${k}`);
   const s = Date.parse(input.scope.start);
   const e = Date.parse(input.scope.end);
   let covered = 0;
@@ -260,7 +342,10 @@ export function validateDigests(input: {
     const m = local ? /(\d{12})_CloudTrail_([a-z]{2}(?:-[a-z]+)+-\d)_/.exec(loc) : null;
     const t = logFileTime(loc);
     const last = m ? newest.get(`${m[1]} ${m[2]}`) : undefined;
-    if (last !== undefined && t !== null && t > last) { pending++; continue; }
+    if (last !== undefined && t !== null && t > last) {
+      pending++;
+      continue;
+    }
     noDigest.push(name(loc));
   }
   const sort = (a: string[]) => a.sort();
@@ -274,7 +359,18 @@ export function validateDigests(input: {
     files_changed: sort(changed),
     files_missing: sort(missing),
     ...(starts.length ? { chain_starts: sort(starts) } : {}),
-    ...(local ? { digests_signature_unchecked: parsed.filter((p) => p.unsigned).length, files_matched_unsigned: matchedUnsigned, files_after_newest_digest: pending } : {}),
-    pass: invalid.length === 0 && gaps.length === 0 && changed.length === 0 && missing.length === 0 && noDigest.length === 0,
+    ...(local
+      ? {
+          digests_signature_unchecked: parsed.filter((p) => p.unsigned).length,
+          files_matched_unsigned: matchedUnsigned,
+          files_after_newest_digest: pending,
+        }
+      : {}),
+    pass:
+      invalid.length === 0 &&
+      gaps.length === 0 &&
+      changed.length === 0 &&
+      missing.length === 0 &&
+      noDigest.length === 0,
   };
 }

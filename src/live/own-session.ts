@@ -17,7 +17,12 @@ export function asOwnSession(o: Outcome): Outcome {
 }
 
 /** PostgreSQL: the session this run reads over, and the reading role. */
-export interface PgSession { role: string; pid: string; sessionId: string; since: string }
+export interface PgSession {
+  role: string;
+  pid: string;
+  sessionId: string;
+  since: string;
+}
 
 /**
  * Whether a pgaudit event is a record of the collector's session: this run's session (its session
@@ -28,7 +33,14 @@ export function isPgOwnSession(e: AuditEvent, s: PgSession): boolean {
   const d = (e.details ?? {}) as Record<string, unknown>;
   if (typeof d.session_id === 'string' && d.session_id !== '') {
     if (d.session_id === s.sessionId) return true;
-  } else if (d.pid !== undefined && d.pid !== null && String(d.pid) === s.pid && e.timestamp !== null && e.timestamp >= s.since) return true;
+  } else if (
+    d.pid !== undefined &&
+    d.pid !== null &&
+    String(d.pid) === s.pid &&
+    e.timestamp !== null &&
+    e.timestamp >= s.since
+  )
+    return true;
   const user = e.user.name ?? null;
   return e.origin.application === COLLECTOR_APPLICATION && (user === s.role || e.user.session_user === s.role);
 }
@@ -42,7 +54,10 @@ export function isPgOwnSession(e: AuditEvent, s: PgSession): boolean {
  */
 export class MysqlOwnSession {
   private readonly tagged = new Set<string>();
-  constructor(readonly connectionId: string, readonly user: string) {}
+  constructor(
+    readonly connectionId: string,
+    readonly user: string,
+  ) {}
 
   private stream(o: Outcome): string | null {
     if (o.kind !== 'event') return null;
@@ -55,11 +70,17 @@ export class MysqlOwnSession {
     const held = new Map<string, Outcome>();
     for await (const o of outcomes) {
       const conn = this.stream(o);
-      if (o.kind !== 'event' || conn === null) { yield o; continue; }
+      if (o.kind !== 'event' || conn === null) {
+        yield o;
+        continue;
+      }
       const e = o.event;
       if (conn === this.connectionId || this.tagged.has(conn)) {
         const h = held.get(conn);
-        if (h) { held.delete(conn); yield asOwnSession(h); }
+        if (h) {
+          held.delete(conn);
+          yield asOwnSession(h);
+        }
         yield asOwnSession(o);
         continue;
       }
@@ -68,15 +89,25 @@ export class MysqlOwnSession {
         this.tagged.add(conn);
         if (this.tagged.size > 10000) this.tagged.delete(this.tagged.values().next().value!);
         const h = held.get(conn);
-        if (h) { held.delete(conn); yield asOwnSession(h); }
+        if (h) {
+          held.delete(conn);
+          yield asOwnSession(h);
+        }
         yield asOwnSession(o);
         continue;
       }
       const h = held.get(conn);
-      if (h) { held.delete(conn); yield h; }
+      if (h) {
+        held.delete(conn);
+        yield h;
+      }
       if (mine && e.category === 'authentication' && e.action.name === 'login' && e.outcome !== 'failure') {
         held.set(conn, o);
-        if (held.size > 1000) { const [k, v] = held.entries().next().value!; held.delete(k); yield v; }
+        if (held.size > 1000) {
+          const [k, v] = held.entries().next().value!;
+          held.delete(k);
+          yield v;
+        }
         continue;
       }
       yield o;

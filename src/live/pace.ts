@@ -6,7 +6,10 @@
 /** Spaces calls at least `1000 / perSecond` ms apart. */
 export class Pacer {
   private next = 0;
-  constructor(readonly perSecond: number, private readonly sleepFn: (ms: number, signal?: AbortSignal) => Promise<void> = sleep) {}
+  constructor(
+    readonly perSecond: number,
+    private readonly sleepFn: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
+  ) {}
 
   async wait(signal?: AbortSignal): Promise<void> {
     const now = Date.now();
@@ -18,14 +21,27 @@ export class Pacer {
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(abortError()); return; }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(abortError()); };
+    if (signal?.aborted) {
+      reject(abortError());
+      return;
+    }
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortError());
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-function abortError(): Error { const e = new Error('the pull was interrupted'); e.name = 'AbortError'; return e; }
+function abortError(): Error {
+  const e = new Error('the pull was interrupted');
+  e.name = 'AbortError';
+  return e;
+}
 
 export interface RetryPolicy {
   /** Attempts in all, including the first. */
@@ -68,9 +84,22 @@ export async function withRetry<T>(
 }
 
 /** AWS error names that mean "try again later" (throttling, a service hiccup, a timeout), across the SDK clients the live sources use. */
-const AWS_TRANSIENT = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded',
-  'LimitExceededException', 'ServiceUnavailable', 'ServiceUnavailableException', 'InternalError', 'InternalServerError',
-  'InternalFailure', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError']);
+const AWS_TRANSIENT = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalError',
+  'InternalServerError',
+  'InternalFailure',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+]);
 
 /**
  * Why an AWS SDK error is worth retrying (its name, `HTTP 429`/`HTTP 5xx`, or a socket code), or null
@@ -82,6 +111,7 @@ export function awsTransient(e: unknown, extraCodes: readonly string[] = []): st
   if (err.name && AWS_TRANSIENT.has(err.name)) return err.name;
   const status = err.$metadata?.httpStatusCode;
   if (status !== undefined && (status === 429 || status >= 500)) return `HTTP ${status}`;
-  if (err.code && (err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT' || extraCodes.includes(err.code))) return err.code;
+  if (err.code && (err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT' || extraCodes.includes(err.code)))
+    return err.code;
   return null;
 }

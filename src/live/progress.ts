@@ -11,7 +11,10 @@ import type { Retention } from '../retention/types.js';
  * Whether live sources report progress: on a terminal, never in CI or when stderr is not a TTY (a
  * log full of progress lines helps nobody). AUDIT_EVIDENCE_PROGRESS=always|never overrides.
  */
-export function progressEnabled(stream: { isTTY?: boolean } = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
+export function progressEnabled(
+  stream: { isTTY?: boolean } = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   const o = env.AUDIT_EVIDENCE_PROGRESS;
   if (o === 'always') return true;
   if (o === 'never') return false;
@@ -22,7 +25,11 @@ export function progressEnabled(stream: { isTTY?: boolean } = process.stderr, en
 export class ProgressLine {
   private last = 0;
   private readonly sink: ((msg: string) => void) | undefined;
-  constructor(private readonly name: string, sink: ((msg: string) => void) | undefined, private readonly everyMs = 250) {
+  constructor(
+    private readonly name: string,
+    sink: ((msg: string) => void) | undefined,
+    private readonly everyMs = 250,
+  ) {
     this.sink = progressEnabled() ? sink : undefined;
   }
 
@@ -40,7 +47,10 @@ export class ProgressLine {
  * A progress sink that writes one overwriting line to stderr, only on a terminal and never in CI
  * (a log file full of carriage returns helps nobody). Returns undefined when progress is off.
  */
-export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): ((msg: string) => void) | undefined {
+export function terminalProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): ((msg: string) => void) | undefined {
   if (!progressEnabled(stream, env)) return undefined;
   return (msg: string) => {
     const width = Math.max(20, (stream.columns ?? 100) - 1);
@@ -71,10 +81,18 @@ export class LiveResult {
   /** Set when something was read that counts as progress even without records (a page, a file). */
   touched = false;
 
-  warn(msg: string): void { if (!this.warnings.includes(msg)) this.warnings.push(msg); }
-  fail(reason: string): void { if (this.error === null) this.error = reason; }
-  done(): void { this.finished = true; }
-  get failedReason(): string | null { return this.error; }
+  warn(msg: string): void {
+    if (!this.warnings.includes(msg)) this.warnings.push(msg);
+  }
+  fail(reason: string): void {
+    if (this.error === null) this.error = reason;
+  }
+  done(): void {
+    this.finished = true;
+  }
+  get failedReason(): string | null {
+    return this.error;
+  }
 
   /** Counts one outcome of the source. */
   count(o: Outcome): void {

@@ -7,7 +7,8 @@ export class Scrubber {
   constructor(secrets: Array<string | null | undefined>) {
     // Longest first, so a secret that contains another is replaced whole.
     this.secrets = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 3))]
-      .flatMap((s) => [s, encodeURIComponent(s)]).sort((a, b) => b.length - a.length);
+      .flatMap((s) => [s, encodeURIComponent(s)])
+      .sort((a, b) => b.length - a.length);
   }
 
   scrub(text: string): string {

@@ -3,7 +3,10 @@ import { adapters } from '../sources/registry.js';
 import type { FormatAdapter, InputSource } from './types.js';
 
 export class DetectionError extends Error {
-  constructor(message: string) { super(message); this.name = 'DetectionError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'DetectionError';
+  }
 }
 
 /**
@@ -16,9 +19,13 @@ export const EMPTY_INPUT: FormatAdapter = {
   title: 'empty input',
   description: 'an input with no bytes: read as zero records',
   sniff: () => 0,
-  async *records() { /* nothing to frame */ },
+  async *records() {
+    /* nothing to frame */
+  },
   // eslint-disable-next-line require-yield
-  async *normalize(_records, ctx) { ctx.note('the input is empty: no records'); },
+  async *normalize(_records, ctx) {
+    ctx.note('the input is empty: no records');
+  },
 };
 
 const MAX_SKIPPED_LINES = 5;

@@ -11,11 +11,17 @@ export const HEAD_BYTES = 64 * 1024;
 
 /** A problem with what the user asked for (missing file, unreadable path): exit code 2. */
 export class InputError extends Error {
-  constructor(message: string) { super(message); this.name = 'InputError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
 }
 
 /** An input that could not be read or placed, with the reason (one sentence). */
-export interface FailedInput { input: string; reason: string }
+export interface FailedInput {
+  input: string;
+  reason: string;
+}
 
 /**
  * Expands arguments into file paths, in a stable order: each argument in turn; directories are
@@ -26,18 +32,35 @@ export interface FailedInput { input: string; reason: string }
 export async function expandInputs(args: string[], failed?: FailedInput[]): Promise<string[]> {
   const out: string[] = [];
   for (const arg of args) {
-    if (arg === '-') { out.push('-'); continue; }
+    if (arg === '-') {
+      out.push('-');
+      continue;
+    }
     let st;
-    try { st = await stat(arg); } catch { st = null; }
-    if (st?.isDirectory()) { out.push(...(await uniqueFiles(await walk(arg, failed, new Set())))); continue; }
-    if (st?.isFile()) { out.push(arg); continue; }
+    try {
+      st = await stat(arg);
+    } catch {
+      st = null;
+    }
+    if (st?.isDirectory()) {
+      out.push(...(await uniqueFiles(await walk(arg, failed, new Set()))));
+      continue;
+    }
+    if (st?.isFile()) {
+      out.push(arg);
+      continue;
+    }
     if (isDynamicPattern(arg)) {
-      const matches = (await glob(arg, { onlyFiles: true, dot: false, expandDirectories: false, followSymbolicLinks: true })).sort();
+      const matches = (
+        await glob(arg, { onlyFiles: true, dot: false, expandDirectories: false, followSymbolicLinks: true })
+      ).sort();
       if (matches.length === 0) throw new InputError(`no file matches ${arg}`);
       out.push(...matches);
       continue;
     }
-    throw new InputError(st ? `${arg} is not a regular file or directory` : `cannot read ${arg}: no such file or directory`);
+    throw new InputError(
+      st ? `${arg} is not a regular file or directory` : `cannot read ${arg}: no such file or directory`,
+    );
   }
   return out;
 }
@@ -48,7 +71,11 @@ async function uniqueFiles(files: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const f of files) {
     let r = f;
-    try { r = await realpath(f); } catch { /* read it as named */ }
+    try {
+      r = await realpath(f);
+    } catch {
+      /* read it as named */
+    }
     if (seen.has(r)) continue;
     seen.add(r);
     out.push(f);
@@ -63,11 +90,17 @@ async function walk(dir: string, failed: FailedInput[] | undefined, seen: Set<st
     return [];
   };
   let real: string;
-  try { real = await realpath(dir); } catch (e) { return fail(dir, `cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  try {
+    real = await realpath(dir);
+  } catch (e) {
+    return fail(dir, `cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   if (seen.has(real)) return []; // a directory reached again through a symbolic link (or a loop): read once
   seen.add(real);
   let entries;
-  try { entries = await readdir(dir, { withFileTypes: true }); } catch (e) {
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
     return fail(dir, `cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -80,8 +113,15 @@ async function walk(dir: string, failed: FailedInput[] | undefined, seen: Set<st
     else if (e.isSymbolicLink()) {
       // Followed: a link to a file is read as that file, a link to a directory walked (once).
       let st;
-      try { st = await stat(p); } catch (err) {
-        out.push(...fail(p, `cannot read ${p}: a symbolic link to ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'nothing (dangling)' : (err as NodeJS.ErrnoException).code ?? 'an unreadable target'}`));
+      try {
+        st = await stat(p);
+      } catch (err) {
+        out.push(
+          ...fail(
+            p,
+            `cannot read ${p}: a symbolic link to ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'nothing (dangling)' : ((err as NodeJS.ErrnoException).code ?? 'an unreadable target')}`,
+          ),
+        );
         continue;
       }
       if (st.isDirectory()) out.push(...(await walk(p, failed, seen)));
@@ -94,7 +134,9 @@ async function walk(dir: string, failed: FailedInput[] | undefined, seen: Set<st
 /** Opens a file (or '-' for stdin), transparently gunzipping, and reads its head. */
 export async function openInput(name: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<InputSource> {
   if (name === '-') return openStream(name, stdin);
-  return openStream(name, createReadStream(name, { highWaterMark: 256 * 1024 }), { reopen: () => createReadStream(name, { highWaterMark: 256 * 1024 }) });
+  return openStream(name, createReadStream(name, { highWaterMark: 256 * 1024 }), {
+    reopen: () => createReadStream(name, { highWaterMark: 256 * 1024 }),
+  });
 }
 
 export interface OpenStreamOptions {
@@ -106,7 +148,11 @@ export interface OpenStreamOptions {
 }
 
 /** Wraps any byte stream (file, stdin, a live pull) as an InputSource. */
-export async function openStream(name: string, raw: NodeJS.ReadableStream | AsyncIterable<Buffer>, so: OpenStreamOptions = {}): Promise<InputSource> {
+export async function openStream(
+  name: string,
+  raw: NodeJS.ReadableStream | AsyncIterable<Buffer>,
+  so: OpenStreamOptions = {},
+): Promise<InputSource> {
   const it = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   const first: Buffer[] = [];
   let firstLen = 0;
@@ -114,9 +160,13 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
   try {
     while (firstLen < 2) {
       const r = await it.next();
-      if (r.done) { done = true; break; }
+      if (r.done) {
+        done = true;
+        break;
+      }
       const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-      first.push(b); firstLen += b.length;
+      first.push(b);
+      firstLen += b.length;
     }
   } catch (e) {
     throw new InputError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
@@ -135,7 +185,15 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
   // Reading stops at damage (a truncated or corrupt gzip stream, a read error) without throwing:
   // every byte delivered before it is read, and `damage` says where it stopped (the pipeline turns
   // it into one reject). Concatenated gzip members are read in full (zlib goes on after a member).
-  const source: InputSource = { name, head: Buffer.alloc(0), chunks: (async function* () { /* set below */ })(), gzip, damage: null };
+  const source: InputSource = {
+    name,
+    head: Buffer.alloc(0),
+    chunks: (async function* () {
+      /* set below */
+    })(),
+    gzip,
+    damage: null,
+  };
   let delivered = 0;
   // A failure of the stream itself (a file read error, a live pull cut off) is an error of the
   // input, as before; only damage inside the gzip data is salvaged.
@@ -158,13 +216,24 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
         // the end, so a failed check of the last member costs none of the data before it.
         let carry: Buffer | null = null;
         let at = 0;
-        const write = (b: Buffer) => new Promise<void>((res, rej) => {
-          writeAt = at; writeLen = b.length;
-          g.write(b, (e) => { if (e) rej(e); else { at += b.length; res(); } });
-        });
+        const write = (b: Buffer) =>
+          new Promise<void>((res, rej) => {
+            writeAt = at;
+            writeLen = b.length;
+            g.write(b, (e) => {
+              if (e) rej(e);
+              else {
+                at += b.length;
+                res();
+              }
+            });
+          });
         for await (const c of rawChunks()) {
           const b: Buffer = carry ? Buffer.concat([carry, c]) : c;
-          if (b.length <= 8) { carry = b; continue; }
+          if (b.length <= 8) {
+            carry = b;
+            continue;
+          }
           carry = b.subarray(b.length - 8);
           await write(b.subarray(0, b.length - 8));
         }
@@ -180,14 +249,21 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
   }
   const damaged = (e: unknown): void => {
     const err = e as NodeJS.ErrnoException;
-    const what = err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message) ? 'the gzip data is truncated' : `the gzip data is corrupt (${err.message})`;
+    const what =
+      err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message)
+        ? 'the gzip data is truncated'
+        : `the gzip data is corrupt (${err.message})`;
     source.damage = { message: what, compressedOffset: gunzip ? gunzip.bytesWritten : null, offset: delivered };
   };
   /** Bytes recovered after damage (salvageGzip), delivered before the end. */
   let salvaged: Buffer[] = [];
   const decoded: AsyncIterator<Buffer> = {
     async next() {
-      if (salvaged.length > 0) { const value = salvaged.shift()!; delivered += value.length; return { done: false, value }; }
+      if (salvaged.length > 0) {
+        const value = salvaged.shift()!;
+        delivered += value.length;
+        return { done: false, value };
+      }
       if (source.damage) return { done: true, value: undefined };
       try {
         const r = await rawIt.next();
@@ -195,7 +271,9 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
         return r;
       } catch (e) {
         if (!gzip || readError !== null) {
-          throw new InputError(`cannot read ${name}: ${gzip ? 'reading the gzip data failed: ' : ''}${(readError as Error | null)?.message ?? (e as Error).message}`);
+          throw new InputError(
+            `cannot read ${name}: ${gzip ? 'reading the gzip data failed: ' : ''}${(readError as Error | null)?.message ?? (e as Error).message}`,
+          );
         }
         damaged(e);
         // zlib drops what it decompressed in the write that failed: inflate the same bytes again,
@@ -205,7 +283,11 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
           const r = await salvageGzip(so.reopen, writeAt, writeLen, delivered).catch(() => null);
           if (r && r.bufs.length > 0) {
             salvaged = r.bufs;
-            source.damage = { ...dmg, offset: delivered + r.bufs.reduce((a, b) => a + b.length, 0), compressedOffset: r.compressedOffset };
+            source.damage = {
+              ...dmg,
+              offset: delivered + r.bufs.reduce((a, b) => a + b.length, 0),
+              compressedOffset: r.compressedOffset,
+            };
             return this.next();
           }
         }
@@ -219,8 +301,12 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
   try {
     while (headLen < HEAD_BYTES) {
       const r = await decoded.next();
-      if (r.done) { decodedDone = true; break; }
-      headParts.push(r.value); headLen += r.value.length;
+      if (r.done) {
+        decodedDone = true;
+        break;
+      }
+      headParts.push(r.value);
+      headLen += r.value.length;
     }
   } catch (e) {
     throw e instanceof InputError ? e : new InputError(`cannot read ${name}: ${(e as Error).message}`);
@@ -243,10 +329,14 @@ export async function openStream(name: string, raw: NodeJS.ReadableStream | Asyn
 }
 
 /** The sentence for a reject of input damage: the file, what happened, and where. */
-export function describeDamage(name: string, d: { message: string; compressedOffset: number | null; offset: number }): string {
-  const at = d.compressedOffset !== null
-    ? `at compressed byte ${d.compressedOffset}, after ${d.offset} decompressed bytes`
-    : `after ${d.offset} bytes`;
+export function describeDamage(
+  name: string,
+  d: { message: string; compressedOffset: number | null; offset: number },
+): string {
+  const at =
+    d.compressedOffset !== null
+      ? `at compressed byte ${d.compressedOffset}, after ${d.offset} decompressed bytes`
+      : `after ${d.offset} bytes`;
   return `${name}: ${d.message} ${at}; the records before this point were read, the rest of the file could not be`;
 }
 
@@ -260,10 +350,24 @@ function drain(stream: NodeJS.ReadableStream & { pause(): unknown; resume(): unk
   let ended = false;
   let error: Error | null = null;
   let wake: (() => void) | null = null;
-  const poke = (): void => { const w = wake; wake = null; w?.(); };
-  stream.on('data', (c: Buffer) => { queue.push(c); if (queue.length > 16) stream.pause(); poke(); });
-  stream.on('end', () => { ended = true; poke(); });
-  stream.on('error', (e: Error) => { error = e; poke(); });
+  const poke = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  stream.on('data', (c: Buffer) => {
+    queue.push(c);
+    if (queue.length > 16) stream.pause();
+    poke();
+  });
+  stream.on('end', () => {
+    ended = true;
+    poke();
+  });
+  stream.on('error', (e: Error) => {
+    error = e;
+    poke();
+  });
   return {
     async next(): Promise<IteratorResult<Buffer>> {
       for (;;) {
@@ -274,7 +378,9 @@ function drain(stream: NodeJS.ReadableStream & { pause(): unknown; resume(): unk
         }
         if (error) throw error;
         if (ended) return { done: true, value: undefined };
-        await new Promise<void>((r) => { wake = r; });
+        await new Promise<void>((r) => {
+          wake = r;
+        });
       }
     },
   };
@@ -289,20 +395,29 @@ function drain(stream: NodeJS.ReadableStream & { pause(): unknown; resume(): unk
  * damage, and the compressed offset where it was found. Only damaged input pays for this.
  */
 export async function salvageGzip(
-  reopen: () => NodeJS.ReadableStream | AsyncIterable<Buffer>, start: number, len: number, skip: number,
+  reopen: () => NodeJS.ReadableStream | AsyncIterable<Buffer>,
+  start: number,
+  len: number,
+  skip: number,
 ): Promise<{ bufs: Buffer[]; compressedOffset: number } | null> {
   let step = Math.max(1, Math.ceil(len / 64));
   for (let pass = 0; pass < 8; pass++) {
     const r = await inflatePass(reopen, start, len, step, skip);
     if (r === null) return null;
     if (step === 1) return { bufs: r.bufs, compressedOffset: r.failAt };
-    start = r.failAt; len = step; step = Math.max(1, Math.ceil(step / 64));
+    start = r.failAt;
+    len = step;
+    step = Math.max(1, Math.ceil(step / 64));
   }
   return null;
 }
 
 async function inflatePass(
-  reopen: () => NodeJS.ReadableStream | AsyncIterable<Buffer>, start: number, len: number, step: number, skip: number,
+  reopen: () => NodeJS.ReadableStream | AsyncIterable<Buffer>,
+  start: number,
+  len: number,
+  step: number,
+  skip: number,
 ): Promise<{ bufs: Buffer[]; failAt: number } | null> {
   const g = createGunzip();
   const bufs: Buffer[] = [];
@@ -314,14 +429,28 @@ async function inflatePass(
     if (from < c.length) bufs.push(from > 0 ? c.subarray(from) : c);
   });
   let pending: ((ok: boolean) => void) | null = null;
-  const settle = (ok: boolean): void => { const p = pending; pending = null; p?.(ok); };
-  g.on('error', () => { failed = true; settle(false); });
-  // Each write is processed and its output delivered ('data' runs before setImmediate) before the next.
-  const write = (b: Buffer) => new Promise<boolean>((res) => {
-    if (failed) { res(false); return; }
-    pending = res;
-    g.write(b, (e) => { if (e || failed) settle(false); else setImmediate(() => settle(!failed)); });
+  const settle = (ok: boolean): void => {
+    const p = pending;
+    pending = null;
+    p?.(ok);
+  };
+  g.on('error', () => {
+    failed = true;
+    settle(false);
   });
+  // Each write is processed and its output delivered ('data' runs before setImmediate) before the next.
+  const write = (b: Buffer) =>
+    new Promise<boolean>((res) => {
+      if (failed) {
+        res(false);
+        return;
+      }
+      pending = res;
+      g.write(b, (e) => {
+        if (e || failed) settle(false);
+        else setImmediate(() => settle(!failed));
+      });
+    });
   let pos = 0;
   const src = reopen();
   try {
@@ -330,9 +459,16 @@ async function inflatePass(
       let i = 0;
       while (i < c.length) {
         const abs = pos + i;
-        if (abs >= start + len) { g.destroy(); return null; } // no damage found again: give up
-        const n = abs < start ? Math.min(c.length - i, start - abs) : Math.min(c.length - i, step - ((abs - start) % step));
-        if (!(await write(c.subarray(i, i + n)))) { g.destroy(); return abs < start ? null : { bufs, failAt: abs - ((abs - start) % step) }; }
+        if (abs >= start + len) {
+          g.destroy();
+          return null;
+        } // no damage found again: give up
+        const n =
+          abs < start ? Math.min(c.length - i, start - abs) : Math.min(c.length - i, step - ((abs - start) % step));
+        if (!(await write(c.subarray(i, i + n)))) {
+          g.destroy();
+          return abs < start ? null : { bufs, failAt: abs - ((abs - start) % step) };
+        }
         i += n;
       }
       pos += c.length;

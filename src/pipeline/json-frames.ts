@@ -89,7 +89,15 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   let sig: string | null = null;
   let damagedToEnd = false;
   // A damaged stretch being skipped: from `dmgStart` (index in buf) to the next recovery point.
-  let dmg: { reason: string; line: number; byte: number; col: number; hash: Hash | null; head: string; chars: number } | null = null;
+  let dmg: {
+    reason: string;
+    line: number;
+    byte: number;
+    col: number;
+    hash: Hash | null;
+    head: string;
+    chars: number;
+  } | null = null;
   let dmgStart = -1;
 
   // Byte offsets are computed incrementally from the last position asked for, so the cost stays
@@ -101,7 +109,10 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   let cacheByte = 0;
   let asciiFrom = 0;
   const byteAt = (p: number): number => {
-    if (p < cacheChar) { cacheChar = 0; cacheByte = 0; }
+    if (p < cacheChar) {
+      cacheChar = 0;
+      cacheByte = 0;
+    }
     if (cacheChar >= asciiFrom) cacheByte += p - cacheChar;
     else if (p <= asciiFrom) cacheByte += Buffer.byteLength(buf.slice(cacheChar, p));
     else cacheByte += Buffer.byteLength(buf.slice(cacheChar, asciiFrom)) + (p - asciiFrom);
@@ -129,7 +140,15 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
 
   const out: JsonFrame[] = [];
   function strayCloser(c: string, p: number): void {
-    out.push(frame(c, line, byteAt(p), line, `unexpected '${c}' at line ${line}, byte ${byteAt(p)}: the file is not valid JSON here (a hand-concatenated or truncated file?); records before and after it are read`));
+    out.push(
+      frame(
+        c,
+        line,
+        byteAt(p),
+        line,
+        `unexpected '${c}' at line ${line}, byte ${byteAt(p)}: the file is not valid JSON here (a hand-concatenated or truncated file?); records before and after it are read`,
+      ),
+    );
   }
 
   // Inside a string only '"', '\\' and '\n' matter: the scanner jumps to the next of them with
@@ -139,7 +158,8 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   let nextQuote = -2;
   let nextBackslash = -2;
   let nextNewline = -2;
-  const after = (cached: number, ch: string, p: number): number => (cached === -1 || cached >= p ? cached : buf.indexOf(ch, p));
+  const after = (cached: number, ch: string, p: number): number =>
+    cached === -1 || cached >= p ? cached : buf.indexOf(ch, p);
 
   // The quick scan: an object that starts at `p` (a '{' where a record starts) and closes before
   // the next raw newline, as in JSON Lines and in single-line `{"Records":[...]}` files. It only
@@ -196,11 +216,16 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     const nlb = buf.lastIndexOf('\n', c - 1);
     if (nlb >= 0) lineStart = nlb + 1;
     depth = recordDepth;
-    inString = false; escaped = false;
+    inString = false;
+    escaped = false;
     recordStart = -1;
     if (recordDepth === 0) topObjectStart = -1;
-    afterColon = false; lastKey = null; strStart = -1;
-    nextQuote = -2; nextBackslash = -2; nextNewline = -2;
+    afterColon = false;
+    lastKey = null;
+    strStart = -1;
+    nextQuote = -2;
+    nextBackslash = -2;
+    nextNewline = -2;
     pos = c - 1; // the loop's pos++ lands on c
   }
 
@@ -223,7 +248,9 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
       try {
         const v: unknown = JSON.parse(buf.slice(c, end + 1));
         if (v !== null && typeof v === 'object' && !Array.isArray(v)) return c;
-      } catch { /* not a record start */ }
+      } catch {
+        /* not a record start */
+      }
     }
     return -1;
   }
@@ -244,10 +271,19 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   }
 
   /** Yields the damaged stretch [start, end) as one error record saying how far the damage reached. */
-  function damaged(start: number, end: number, ln: number, byte: number, reason: string, resumeLine: number | null, spill: { hash: Hash; head: string; chars: number } | null, spillEndLine = line): void {
+  function damaged(
+    start: number,
+    end: number,
+    ln: number,
+    byte: number,
+    reason: string,
+    resumeLine: number | null,
+    spill: { hash: Hash; head: string; chars: number } | null,
+    spillEndLine = line,
+  ): void {
     let text: string;
     let sha: string;
-    const lnEnd = ln + Math.max(0, (spill ? 0 : countNewlines(start, end)));
+    const lnEnd = ln + Math.max(0, spill ? 0 : countNewlines(start, end));
     if (spill) {
       spill.hash.update(buf.slice(start, end));
       text = spill.head;
@@ -258,8 +294,13 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     }
     const endLine = spill ? spillEndLine : lnEnd;
     if (resumeLine === null) damagedToEnd = true;
-    const reach = resumeLine !== null ? `; the damage reaches ${where(ln, endLine)}, reading resumed at line ${resumeLine}` : `; the damage reaches ${where(ln, endLine)}, the end of the input`;
-    const size = spill ? ` (${spill.chars + (end - start)} characters: the first ${KEPT_HEAD} are kept, the hash covers all of them)` : '';
+    const reach =
+      resumeLine !== null
+        ? `; the damage reaches ${where(ln, endLine)}, reading resumed at line ${resumeLine}`
+        : `; the damage reaches ${where(ln, endLine)}, the end of the input`;
+    const size = spill
+      ? ` (${spill.chars + (end - start)} characters: the first ${KEPT_HEAD} are kept, the hash covers all of them)`
+      : '';
     const f = frame(text, ln, byte, endLine, `${reason}${reach}${size}`);
     f.sha256 = sha;
     out.push(f);
@@ -283,8 +324,12 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     dmgStart = recordStart;
     recordStart = -1;
     if (recordDepth === 0) topObjectStart = -1;
-    depth = recordDepth; inString = false; escaped = false;
-    nextQuote = -2; nextBackslash = -2; nextNewline = -2;
+    depth = recordDepth;
+    inString = false;
+    escaped = false;
+    nextQuote = -2;
+    nextBackslash = -2;
+    nextNewline = -2;
     pos = at; // the damaged-mode loop looks for newlines from `at` on (callers in the scan loop step back one)
     return 'skipping';
   }
@@ -294,20 +339,30 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     const d = dmg!;
     for (;;) {
       const nl = buf.indexOf('\n', pos);
-      if (nl < 0) { pos = buf.length; return 'wait'; }
+      if (nl < 0) {
+        pos = buf.length;
+        return 'wait';
+      }
       const b = lineBoundary(nl + 1, d.col, final);
-      if (b === -2) { pos = nl; return 'wait'; }
-      line++; lineStart = nl + 1; pos = nl + 1;
+      if (b === -2) {
+        pos = nl;
+        return 'wait';
+      }
+      line++;
+      lineStart = nl + 1;
+      pos = nl + 1;
       if (b >= 0) {
         damaged(dmgStart, nl, d.line, d.byte, d.reason, line, spillOf(d), line - 1);
-        dmg = null; dmgStart = -1;
+        dmg = null;
+        dmgStart = -1;
         resetTo(b);
         return 'resumed';
       }
     }
   }
 
-  const spillOf = (d: NonNullable<typeof dmg>): { hash: Hash; head: string; chars: number } | null => (d.hash ? { hash: d.hash, head: d.head, chars: d.chars } : null);
+  const spillOf = (d: NonNullable<typeof dmg>): { hash: Hash; head: string; chars: number } | null =>
+    d.hash ? { hash: d.hash, head: d.head, chars: d.chars } : null;
 
   /** A newline at `p` outside strings while a record is open: a line opening an object at the record's column means the record never closed. */
   function openRecordNewline(p: number, final: boolean): 'ok' | 'wait' | 'resumed' {
@@ -315,7 +370,15 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     if (b === -2) return 'wait';
     if (b === -1) return 'ok';
     const ln = line + 1;
-    damaged(recordStart, p, recordLine, recordByte, `record never closes (a missing '}' or ']', or a stray '{')`, ln, null);
+    damaged(
+      recordStart,
+      p,
+      recordLine,
+      recordByte,
+      `record never closes (a missing '}' or ']', or a stray '{')`,
+      ln,
+      null,
+    );
     pos = p;
     resetTo(b);
     return 'resumed';
@@ -326,7 +389,11 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     const text = buf.slice(start, end + 1);
     let value: unknown;
     let ok = true;
-    try { value = JSON.parse(text); } catch { ok = false; }
+    try {
+      value = JSON.parse(text);
+    } catch {
+      ok = false;
+    }
     if (ok) {
       const f = frame(text, ln, byte, line);
       (f as Parsed)[PARSED_TEXT] = text;
@@ -353,7 +420,9 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
 
   function scan(final: boolean): void {
     const n = buf.length;
-    nextQuote = -2; nextBackslash = -2; nextNewline = -2;
+    nextQuote = -2;
+    nextBackslash = -2;
+    nextNewline = -2;
     for (; pos < n; pos++) {
       if (dmg !== null) {
         const r = skipDamaged(final);
@@ -367,7 +436,9 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
               const f = frame(tail, dmg.line, dmg.byte, line, dmg.reason);
               out.push(f);
             } else damaged(dmgStart, n, dmg.line, dmg.byte, dmg.reason, null, spillOf(dmg));
-            dmg = null; dmgStart = -1; pos = n;
+            dmg = null;
+            dmgStart = -1;
+            pos = n;
           }
           return;
         }
@@ -377,7 +448,13 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
       if (inString) {
         if (c === 0x0a) {
           // A raw newline never occurs inside a JSON string: the record is damaged here.
-          if (recordStart < 0) { inString = false; escaped = false; line++; lineStart = pos + 1; continue; }
+          if (recordStart < 0) {
+            inString = false;
+            escaped = false;
+            line++;
+            lineStart = pos + 1;
+            continue;
+          }
           const r = recordDamaged(`damaged record: a string is not closed before the end of line ${line}`, pos, final);
           if (r === 'wait') return;
           if (r === 'skipping') pos--;
@@ -393,7 +470,8 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
             recordStart = -1;
             continue;
           }
-          if (depth === 1 && recordDepth === 0 && topObjectStart >= 0 && !afterColon) lastKey = buf.slice(strStart + 1, pos);
+          if (depth === 1 && recordDepth === 0 && topObjectStart >= 0 && !afterColon)
+            lastKey = buf.slice(strStart + 1, pos);
         } else {
           nextQuote = after(nextQuote, '"', pos);
           nextBackslash = after(nextBackslash, '\\', pos);
@@ -411,24 +489,52 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
           if (r === 'wait') return;
           if (r === 'resumed') continue;
         }
-        line++; lineStart = pos + 1;
+        line++;
+        lineStart = pos + 1;
         continue;
       }
       if (c === 0x20 || c === 0x0d || c === 0x09 || c === 0xfeff) continue;
       // Between records at record depth: separators, container ends, or a record start.
       if (recordStart < 0 && depth === recordDepth) {
         if (c === 0x2c) continue; // ',' separators (and MySQL's trailing commas)
-        if (c === 0x5d || c === 0x7d) { // ']' or '}'
-          if (recordDepth === 0) { strayCloser(String.fromCharCode(c), pos); continue; }
-          if (recordDepth === 2 && c === 0x5d) { depth = 1; recordDepth = -1; continue; } // wrapper array closed
-          if (recordDepth === 1 && c === 0x5d) { depth = 0; recordDepth = 0; container = 'value'; continue; }
-          strayCloser(String.fromCharCode(c), pos); continue;
+        if (c === 0x5d || c === 0x7d) {
+          // ']' or '}'
+          if (recordDepth === 0) {
+            strayCloser(String.fromCharCode(c), pos);
+            continue;
+          }
+          if (recordDepth === 2 && c === 0x5d) {
+            depth = 1;
+            recordDepth = -1;
+            continue;
+          } // wrapper array closed
+          if (recordDepth === 1 && c === 0x5d) {
+            depth = 0;
+            recordDepth = 0;
+            container = 'value';
+            continue;
+          }
+          strayCloser(String.fromCharCode(c), pos);
+          continue;
         }
-        if (recordDepth === 0 && c === 0x5b) { depth = 1; recordDepth = 1; container = 'array'; continue; } // '[' top array
+        if (recordDepth === 0 && c === 0x5b) {
+          depth = 1;
+          recordDepth = 1;
+          container = 'array';
+          continue;
+        } // '[' top array
         if (c === 0x5b && recordDepth >= 1) {
           // An array where an element starts: a stray (duplicated) '[' line; the elements after it
           // are read as elements of the array they are in.
-          out.push(frame('[', line, byteAt(pos), line, `unexpected '[' at line ${line}, byte ${byteAt(pos)}: an array inside the array of records (a duplicated line?); the records around it are read`));
+          out.push(
+            frame(
+              '[',
+              line,
+              byteAt(pos),
+              line,
+              `unexpected '[' at line ${line}, byte ${byteAt(pos)}: an array inside the array of records (a duplicated line?); the records around it are read`,
+            ),
+          );
           continue;
         }
         if (c === 0x7b && quick) {
@@ -442,29 +548,65 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
         }
         if (recordDepth === 0 && c === 0x7b && unwrap.size > 0) {
           // A top-level object: a record, unless it turns out to be a wrapper.
-          topObjectStart = pos; lastKey = null; afterColon = false;
+          topObjectStart = pos;
+          lastKey = null;
+          afterColon = false;
         }
-        recordStart = pos; recordLine = line; recordByte = byteAt(pos); recordCol = pos - lineStart;
+        recordStart = pos;
+        recordLine = line;
+        recordByte = byteAt(pos);
+        recordCol = pos - lineStart;
         if (recordDepth === 0) container = 'value';
       }
       switch (c) {
-        case 0x22: inString = true; strStart = pos; break;
-        case 0x3a: if (depth === 1 && topObjectStart >= 0) afterColon = true; break;
-        case 0x2c: if (depth === 1 && topObjectStart >= 0) { afterColon = false; lastKey = null; } break;
-        case 0x7b: case 0x5b:
-          if (c === 0x5b && depth === 1 && recordDepth === 0 && topObjectStart >= 0 && afterColon && lastKey !== null && unwrap.has(lastKey)) {
+        case 0x22:
+          inString = true;
+          strStart = pos;
+          break;
+        case 0x3a:
+          if (depth === 1 && topObjectStart >= 0) afterColon = true;
+          break;
+        case 0x2c:
+          if (depth === 1 && topObjectStart >= 0) {
+            afterColon = false;
+            lastKey = null;
+          }
+          break;
+        case 0x7b:
+        case 0x5b:
+          if (
+            c === 0x5b &&
+            depth === 1 &&
+            recordDepth === 0 &&
+            topObjectStart >= 0 &&
+            afterColon &&
+            lastKey !== null &&
+            unwrap.has(lastKey)
+          ) {
             // The top-level object is a wrapper: its array's elements are the records.
-            wrapperKey = lastKey; container = 'wrapper';
-            recordStart = -1; recordDepth = 2; depth = 2; topObjectStart = -1;
+            wrapperKey = lastKey;
+            container = 'wrapper';
+            recordStart = -1;
+            recordDepth = 2;
+            depth = 2;
+            topObjectStart = -1;
             break;
           }
           depth++;
           break;
-        case 0x7d: case 0x5d:
-          if (depth === 0) { strayCloser(String.fromCharCode(c), pos); break; }
+        case 0x7d:
+        case 0x5d:
+          if (depth === 0) {
+            strayCloser(String.fromCharCode(c), pos);
+            break;
+          }
           depth--;
           if (depth === 1 && topObjectStart >= 0) afterColon = false;
-          if (recordDepth === -1 && depth === 0) { recordDepth = 0; container = 'value'; break; }
+          if (recordDepth === -1 && depth === 0) {
+            recordDepth = 0;
+            container = 'value';
+            break;
+          }
           if (recordStart >= 0 && depth === recordDepth) {
             const start = recordStart;
             recordStart = -1;
@@ -482,12 +624,20 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
               if (k >= 0 && k < end) end = k;
             }
             if (end === n && !final) {
-              if (n - pos > maxRecord) { recordDamaged(`text that is not JSON, longer than ${maxRecord} characters`, pos, final, false); pos--; continue; }
+              if (n - pos > maxRecord) {
+                recordDamaged(`text that is not JSON, longer than ${maxRecord} characters`, pos, final, false);
+                pos--;
+                continue;
+              }
               return; // need more input to finish the scalar; resume here
             }
             const text = buf.slice(pos, end).trimEnd();
             let err: string | undefined;
-            try { JSON.parse(text); } catch { err = `not JSON at line ${line}, byte ${recordByte}: ${preview(text)}`; }
+            try {
+              JSON.parse(text);
+            } catch {
+              err = `not JSON at line ${line}, byte ${recordByte}: ${preview(text)}`;
+            }
             out.push(frame(text, recordLine, recordByte, line, err));
             recordStart = -1;
             pos = end - 1;
@@ -517,7 +667,8 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
     const keep = dmg !== null ? dmgStart : recordStart >= 0 ? recordStart : topObjectStart >= 0 ? topObjectStart : pos;
     if (keep <= 0) return;
     baseByte = byteAt(keep);
-    cacheChar = 0; cacheByte = 0;
+    cacheChar = 0;
+    cacheByte = 0;
     asciiFrom = Math.max(0, asciiFrom - keep);
     buf = buf.slice(keep);
     pos -= keep;
@@ -556,10 +707,22 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   out.length = 0;
   if (recordStart >= 0) {
     const text = buf.slice(recordStart);
-    yield frame(text, recordLine, recordByte, line, `truncated record at end of input (line ${recordLine}, byte ${recordByte}): ${inString ? 'a string' : 'an object or array'} is never closed`);
+    yield frame(
+      text,
+      recordLine,
+      recordByte,
+      line,
+      `truncated record at end of input (line ${recordLine}, byte ${recordByte}): ${inString ? 'a string' : 'an object or array'} is never closed`,
+    );
   } else if ((recordDepth === 2 || recordDepth === -1) && !damagedToEnd) {
     // A wrapper object never closed: the records were read, but say the file is cut short.
-    yield frame('', line, byteAt(buf.length), line, `the wrapper object is never closed: the file ends early (line ${line}); the records before the end were read`);
+    yield frame(
+      '',
+      line,
+      byteAt(buf.length),
+      line,
+      `the wrapper object is never closed: the file ends early (line ${line}); the records before the end were read`,
+    );
   }
 }
 
@@ -569,9 +732,15 @@ function preview(s: string): string {
 }
 
 /** Parses a framed record as a JSON object, or returns a reason it is not one. */
-export function parseJsonObject(text: string | { text: string }): { value: Record<string, unknown> } | { error: string } {
+export function parseJsonObject(
+  text: string | { text: string },
+): { value: Record<string, unknown> } | { error: string } {
   let v: unknown;
-  try { v = typeof text === 'string' ? JSON.parse(text) : parseFramed(text); } catch (e) { return { error: `invalid JSON: ${(e as Error).message}` }; }
+  try {
+    v = typeof text === 'string' ? JSON.parse(text) : parseFramed(text);
+  } catch (e) {
+    return { error: `invalid JSON: ${(e as Error).message}` };
+  }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return { error: 'not a JSON object' };
   return { value: v as Record<string, unknown> };
 }

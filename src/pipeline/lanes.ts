@@ -21,17 +21,24 @@ class Lane {
 
   private async *source(): AsyncGenerator<RawRecord> {
     for (;;) {
-      if (this.q.length) { yield this.q.shift()!; continue; }
+      if (this.q.length) {
+        yield this.q.shift()!;
+        continue;
+      }
       if (this.closed) return;
       this.onStarve?.();
-      await new Promise<void>((res) => { this.wake = res; });
+      await new Promise<void>((res) => {
+        this.wake = res;
+      });
     }
   }
 
   /** Outcomes produced until the normalizer waits for more input (or ends). */
   async *pump(): AsyncGenerator<Outcome> {
     for (;;) {
-      const starved = new Promise<'starved'>((res) => { this.onStarve = () => res('starved'); });
+      const starved = new Promise<'starved'>((res) => {
+        this.onStarve = () => res('starved');
+      });
       this.pending ??= this.it.next();
       const r = await Promise.race([this.pending, starved]);
       if (r === 'starved') return;
@@ -43,12 +50,14 @@ class Lane {
 
   push(r: RawRecord): void {
     this.q.push(r);
-    this.wake?.(); this.wake = null;
+    this.wake?.();
+    this.wake = null;
   }
 
   async *close(): AsyncGenerator<Outcome> {
     this.closed = true;
-    this.wake?.(); this.wake = null;
+    this.wake?.();
+    this.wake = null;
     for (;;) {
       this.pending ??= this.it.next();
       const r = await this.pending;
@@ -67,9 +76,16 @@ export class Lanes {
   constructor(private readonly max = 256) {}
 
   /** Feeds `inner` (standing for `outer`) to the lane `key`, started with `adapter` and `ctx` if new. */
-  async *push(key: string, adapter: FormatAdapter, ctx: NormalizeContext, inner: RawRecord, outer: RawRecord): AsyncGenerator<Outcome> {
+  async *push(
+    key: string,
+    adapter: FormatAdapter,
+    ctx: NormalizeContext,
+    inner: RawRecord,
+    outer: RawRecord,
+  ): AsyncGenerator<Outcome> {
     let lane = this.lanes.get(key);
-    if (lane) this.lanes.delete(key); // re-inserted last: Map order is the recency order
+    if (lane)
+      this.lanes.delete(key); // re-inserted last: Map order is the recency order
     else {
       if (this.lanes.size >= this.max) {
         const [oldKey, old] = this.lanes.entries().next().value as [string, Lane];
@@ -95,6 +111,10 @@ export class Lanes {
     if (!outer) return o;
     this.outer.delete(o.raw);
     if (o.kind !== 'event') return { ...o, raw: outer };
-    return { kind: 'event', raw: outer, event: { ...o.event, source: { ...o.event.source, raw_sha256: outer.sha256 } } };
+    return {
+      kind: 'event',
+      raw: outer,
+      event: { ...o.event, source: { ...o.event.source, raw_sha256: outer.sha256 } },
+    };
   }
 }

@@ -52,7 +52,14 @@ export class LineSplitter {
   private bomPending: Buffer | null = null;
   private readonly max: number;
   // Over-long line in progress.
-  private big: { hash: Hash; decoder: StringDecoder; head: string; chars: number; bytes: number; heldCR: boolean } | null = null;
+  private big: {
+    hash: Hash;
+    decoder: StringDecoder;
+    head: string;
+    chars: number;
+    bytes: number;
+    heldCR: boolean;
+  } | null = null;
 
   constructor(opts: SplitOptions = {}) {
     this.max = opts.maxLineBytes != null && opts.maxLineBytes > 0 ? opts.maxLineBytes : Infinity;
@@ -63,11 +70,20 @@ export class LineSplitter {
     let start = 0;
     if (this.first) {
       // A UTF-8 byte order mark (added by an editor) is never part of the first record.
-      if (this.bomPending) { buf = Buffer.concat([this.bomPending, buf]); this.bomPending = null; }
-      if (buf.length < 3 && buf.length > 0 && buf[0] === 0xef) { this.bomPending = buf; return out; }
+      if (this.bomPending) {
+        buf = Buffer.concat([this.bomPending, buf]);
+        this.bomPending = null;
+      }
+      if (buf.length < 3 && buf.length > 0 && buf[0] === 0xef) {
+        this.bomPending = buf;
+        return out;
+      }
       if (buf.length === 0) return out;
       this.first = false;
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) { start = 3; this.offset = 3; }
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+        start = 3;
+        this.offset = 3;
+      }
     }
     let nl: number;
     while ((nl = buf.indexOf(10, start)) !== -1) {
@@ -77,9 +93,12 @@ export class LineSplitter {
       } else if (this.partsLen > 0) {
         this.parts.push(buf.subarray(start, nl));
         const whole = Buffer.concat(this.parts, this.partsLen + nl - start);
-        this.parts = []; this.partsLen = 0;
-        if (whole.length > this.max) { this.bigStart(whole, 0, whole.length); out.push(this.bigEnd(1, true)); }
-        else out.push(this.make(whole, 0, whole.length, whole.length + 1, true));
+        this.parts = [];
+        this.partsLen = 0;
+        if (whole.length > this.max) {
+          this.bigStart(whole, 0, whole.length);
+          out.push(this.bigEnd(1, true));
+        } else out.push(this.make(whole, 0, whole.length, whole.length + 1, true));
       } else if (nl - start > this.max) {
         this.bigStart(buf, start, nl);
         out.push(this.bigEnd(1, true));
@@ -95,7 +114,8 @@ export class LineSplitter {
         this.partsLen += buf.length - start;
         if (this.partsLen > this.max) {
           const whole = Buffer.concat(this.parts, this.partsLen);
-          this.parts = []; this.partsLen = 0;
+          this.parts = [];
+          this.partsLen = 0;
           this.bigStart(whole, 0, whole.length);
         }
       }
@@ -104,11 +124,21 @@ export class LineSplitter {
   }
 
   end(out: Line[] = []): Line[] {
-    if (this.bomPending) { const b = this.bomPending; this.bomPending = null; this.first = false; this.parts.push(b); this.partsLen += b.length; }
-    if (this.big !== null) { out.push(this.bigEnd(0, false)); return out; }
+    if (this.bomPending) {
+      const b = this.bomPending;
+      this.bomPending = null;
+      this.first = false;
+      this.parts.push(b);
+      this.partsLen += b.length;
+    }
+    if (this.big !== null) {
+      out.push(this.bigEnd(0, false));
+      return out;
+    }
     if (this.partsLen > 0) {
       const rest = Buffer.concat(this.parts, this.partsLen);
-      this.parts = []; this.partsLen = 0;
+      this.parts = [];
+      this.partsLen = 0;
       out.push(this.make(rest, 0, rest.length, rest.length, false));
     }
     return out;
@@ -118,13 +148,26 @@ export class LineSplitter {
   private make(buf: Buffer, start: number, end: number, len: number, terminated: boolean): Line {
     const e = end > start && buf[end - 1] === 13 ? end - 1 : end;
     this.lineNo++;
-    const l: Line = { text: buf.toString('utf8', start, e), line: this.lineNo, byteOffset: this.offset, byteLength: len, terminated };
+    const l: Line = {
+      text: buf.toString('utf8', start, e),
+      line: this.lineNo,
+      byteOffset: this.offset,
+      byteLength: len,
+      terminated,
+    };
     this.offset += len;
     return l;
   }
 
   private bigStart(buf: Buffer, start: number, end: number): void {
-    this.big = { hash: createHash('sha256'), decoder: new StringDecoder('utf8'), head: '', chars: 0, bytes: 0, heldCR: false };
+    this.big = {
+      hash: createHash('sha256'),
+      decoder: new StringDecoder('utf8'),
+      head: '',
+      chars: 0,
+      bytes: 0,
+      heldCR: false,
+    };
     this.bigFeed(buf, start, end);
   }
 
@@ -134,8 +177,14 @@ export class LineSplitter {
     b.bytes += end - start;
     if (end <= start) return;
     let text = b.decoder.write(buf.subarray(start, end));
-    if (b.heldCR) { text = `\r${text}`; b.heldCR = false; }
-    if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) { b.heldCR = true; text = text.slice(0, -1); }
+    if (b.heldCR) {
+      text = `\r${text}`;
+      b.heldCR = false;
+    }
+    if (text.length > 0 && text.charCodeAt(text.length - 1) === 13) {
+      b.heldCR = true;
+      text = text.slice(0, -1);
+    }
     if (b.head.length < KEPT_HEAD) b.head += text.slice(0, KEPT_HEAD - b.head.length);
     b.chars += text.length;
     b.hash.update(text);
@@ -147,11 +196,19 @@ export class LineSplitter {
     this.big = null;
     let tail = b.decoder.end();
     if (b.heldCR && !terminated) tail = `\r${tail}`; // a CR that turned out not to end the line
-    if (tail) { b.hash.update(tail); b.chars += tail.length; if (b.head.length < KEPT_HEAD) b.head += tail.slice(0, KEPT_HEAD - b.head.length); }
+    if (tail) {
+      b.hash.update(tail);
+      b.chars += tail.length;
+      if (b.head.length < KEPT_HEAD) b.head += tail.slice(0, KEPT_HEAD - b.head.length);
+    }
     this.lineNo++;
     const len = b.bytes + extra;
     const l: Line = {
-      text: b.head, line: this.lineNo, byteOffset: this.offset, byteLength: len, terminated,
+      text: b.head,
+      line: this.lineNo,
+      byteOffset: this.offset,
+      byteLength: len,
+      terminated,
       oversize: { sha256: b.hash.digest('hex'), chars: b.chars, limit: this.max },
     };
     this.offset += len;
@@ -172,7 +229,10 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, opts: SplitOpti
 }
 
 /** Lines in batches (one array per chunk read): for framers that loop synchronously. */
-export async function* splitLineBatches(chunks: AsyncIterable<Buffer>, opts: SplitOptions = {}): AsyncGenerator<Line[]> {
+export async function* splitLineBatches(
+  chunks: AsyncIterable<Buffer>,
+  opts: SplitOptions = {},
+): AsyncGenerator<Line[]> {
   const s = new LineSplitter(opts);
   for await (const chunk of chunks) {
     const out = s.push(chunk);

@@ -68,7 +68,12 @@ export type ParallelPlan = { kind: 'split'; plan: SplitPlan } | { kind: 'files' 
  * How a run over `files` uses the cores: one large plain JSON Lines file is split into blocks
  * (split.ts); several files are read one per worker; small inputs and stdin stay on this thread.
  */
-export async function planParallel(files: string[], format: string, jobs: number, auto: boolean): Promise<ParallelPlan> {
+export async function planParallel(
+  files: string[],
+  format: string,
+  jobs: number,
+  auto: boolean,
+): Promise<ParallelPlan> {
   if (files.includes('-') || Math.min(jobs, availableParallelism()) < 2) return { kind: 'sequential' };
   if (files.length === 1) {
     const plan = await splitPlan(files[0]!, format);
@@ -78,7 +83,11 @@ export async function planParallel(files: string[], format: string, jobs: number
   if (auto) {
     let total = 0;
     for (const f of files) {
-      try { total += (await stat(f)).size; } catch { /* the run names it as failed */ }
+      try {
+        total += (await stat(f)).size;
+      } catch {
+        /* the run names it as failed */
+      }
       if (total >= AUTO_FILES_MIN_BYTES) break;
     }
     if (total < AUTO_FILES_MIN_BYTES) return { kind: 'sequential' };
@@ -92,20 +101,44 @@ function setupOf(run: RunOptions, opts: ParallelOptions): WorkerSetup {
     // redact: plain settings (a Policy holds RegExps and a Set, which do not cross to a worker intact;
     // the worker makes its own policy from the settings). A Policy was dropped here before, so a library
     // caller's extra names and `parameters: all` did not reach the workers and their secrets were kept.
-    run: { format: run.format, options: run.options, since: run.since ?? null, until: run.until ?? null, redact: run.redact ? ('extraNames' in run.redact ? policyAdditions(run.redact) : run.redact) : null },
-    output: opts.output, rejects: opts.rejects, showRejects: opts.showRejects,
+    run: {
+      format: run.format,
+      options: run.options,
+      since: run.since ?? null,
+      until: run.until ?? null,
+      redact: run.redact ? ('extraNames' in run.redact ? policyAdditions(run.redact) : run.redact) : null,
+    },
+    output: opts.output,
+    rejects: opts.rejects,
+    showRejects: opts.showRejects,
   };
 }
 
 /** normalizeSplit with this module's workers. */
 export async function normalizeOneFileParallel(
-  path: string, plan: SplitPlan, run: RunOptions, opts: ParallelOptions, sinks: ParallelSinks, summary: RunSummary,
+  path: string,
+  plan: SplitPlan,
+  run: RunOptions,
+  opts: ParallelOptions,
+  sinks: ParallelSinks,
+  summary: RunSummary,
 ): Promise<string[]> {
   const setup = setupOf(run, opts);
-  return normalizeSplit(path, plan, run, {
-    jobs: opts.jobs, output: opts.output, formatter: opts.formatter, rejects: opts.rejects, showRejects: opts.showRejects,
-    startWorker: () => new Worker(new URL(import.meta.url), { workerData: setup }),
-  }, sinks, summary);
+  return normalizeSplit(
+    path,
+    plan,
+    run,
+    {
+      jobs: opts.jobs,
+      output: opts.output,
+      formatter: opts.formatter,
+      rejects: opts.rejects,
+      showRejects: opts.showRejects,
+      startWorker: () => new Worker(new URL(import.meta.url), { workerData: setup }),
+    },
+    sinks,
+    summary,
+  );
 }
 
 interface WorkerSetup {
@@ -116,9 +149,19 @@ interface WorkerSetup {
   showRejects: number;
 }
 
-interface FileTask { index: number; path: string; outPath: string; rejPath: string | null }
+interface FileTask {
+  index: number;
+  path: string;
+  outPath: string;
+  rejPath: string | null;
+}
 
-interface SerializedError { name: string; message: string; code?: string; path?: string }
+interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  path?: string;
+}
 
 interface FileDone {
   index: number;
@@ -136,7 +179,11 @@ interface FileDone {
  * `run.onInput` is called for each input in order, just before its rows are written.
  */
 export async function normalizeParallel(
-  files: string[], run: RunOptions, opts: ParallelOptions, sinks: ParallelSinks, summary: RunSummary,
+  files: string[],
+  run: RunOptions,
+  opts: ParallelOptions,
+  sinks: ParallelSinks,
+  summary: RunSummary,
 ): Promise<string[]> {
   const n = workerCount(opts.jobs, files.length);
   const dir = await mkdtemp(join(tmpdir(), 'audit-evidence-jobs-'));
@@ -144,23 +191,48 @@ export async function normalizeParallel(
   // One promise per file, resolved when a worker has finished it.
   const settle: Array<(d: FileDone) => void> = [];
   const fail: Array<(e: Error) => void> = [];
-  const done = files.map((_, i) => new Promise<FileDone>((res, rej) => { settle[i] = res; fail[i] = rej; }));
+  const done = files.map(
+    (_, i) =>
+      new Promise<FileDone>((res, rej) => {
+        settle[i] = res;
+        fail[i] = rej;
+      }),
+  );
   for (const p of done) p.catch(() => undefined); // rejections are awaited in order below
   let nextTask = 0;
   const workers: Worker[] = [];
   const taskOf = (i: number): FileTask => ({
-    index: i, path: files[i]!, outPath: join(dir, `${i}.out`), rejPath: opts.rejects ? join(dir, `${i}.rej`) : null,
+    index: i,
+    path: files[i]!,
+    outPath: join(dir, `${i}.out`),
+    rejPath: opts.rejects ? join(dir, `${i}.rej`) : null,
   });
   const feed = (w: Worker, current: { index: number }) => {
-    if (nextTask < files.length) { current.index = nextTask; w.postMessage(taskOf(nextTask++)); } else { current.index = -1; void w.terminate(); }
+    if (nextTask < files.length) {
+      current.index = nextTask;
+      w.postMessage(taskOf(nextTask++));
+    } else {
+      current.index = -1;
+      void w.terminate();
+    }
   };
   for (let k = 0; k < n; k++) {
     const w = new Worker(new URL(import.meta.url), { workerData: setup });
     const current = { index: -1 };
-    w.on('message', (d: FileDone) => { settle[d.index]!(d); feed(w, current); });
-    w.on('error', (e) => { if (current.index >= 0) fail[current.index]!(e); for (let i = nextTask; i < files.length; i++) fail[i]!(e); nextTask = files.length; });
+    w.on('message', (d: FileDone) => {
+      settle[d.index]!(d);
+      feed(w, current);
+    });
+    w.on('error', (e) => {
+      if (current.index >= 0) fail[current.index]!(e);
+      for (let i = nextTask; i < files.length; i++) fail[i]!(e);
+      nextTask = files.length;
+    });
     w.on('exit', (code) => {
-      if (current.index >= 0) fail[current.index]!(new Error(`a normalize worker stopped (exit code ${code}) while reading ${files[current.index]}`));
+      if (current.index >= 0)
+        fail[current.index]!(
+          new Error(`a normalize worker stopped (exit code ${code}) while reading ${files[current.index]}`),
+        );
     });
     workers.push(w);
     feed(w, current);
@@ -240,7 +312,12 @@ async function normalizeTask(setup: WorkerSetup, t: FileTask): Promise<FileDone>
   const rej = t.rejPath ? new TextWriter(createWriteStream(t.rejPath)) : null;
   const formatter = new EventFormatter(setup.output);
   try {
-    const run: RunOptions = { ...setup.run, onInput: (i) => { info = i; } };
+    const run: RunOptions = {
+      ...setup.run,
+      onInput: (i) => {
+        info = i;
+      },
+    };
     for await (const o of normalizeInputs([t.path], run, summary)) {
       if (o.kind === 'event') await out.write(formatter.format(o.event));
       else if (o.kind === 'reject') {
@@ -254,7 +331,15 @@ async function normalizeTask(setup: WorkerSetup, t: FileTask): Promise<FileDone>
     await out.end();
     await rej?.end();
   }
-  return { index: t.index, info, summary, rejectLines, notExported: [...formatter.notExported], notExportedIds: formatter.notExportedIds, error };
+  return {
+    index: t.index,
+    info,
+    summary,
+    rejectLines,
+    notExported: [...formatter.notExported],
+    notExportedIds: formatter.notExportedIds,
+    error,
+  };
 }
 
 if (!isMainThread && parentPort && (workerData as WorkerSetup | null)?.auditEvidenceNormalizeWorker) {
@@ -263,16 +348,31 @@ if (!isMainThread && parentPort && (workerData as WorkerSetup | null)?.auditEvid
   // Tasks arrive one at a time (the main thread sends the next when this one is done).
   port.on('message', (m: FileTask | BlockTask) => {
     if ('kind' in m) {
-      normalizeBlock(setup, m).then((d) => {
-        // The output buffers (each owns its memory: allocUnsafeSlow) are moved, not copied.
-        const own = [...d.out, ...d.rej].map((b) => b.buffer as ArrayBuffer);
-        port.postMessage(d, own);
-      }, (e) => { throw e; });
+      normalizeBlock(setup, m).then(
+        (d) => {
+          // The output buffers (each owns its memory: allocUnsafeSlow) are moved, not copied.
+          const own = [...d.out, ...d.rej].map((b) => b.buffer as ArrayBuffer);
+          port.postMessage(d, own);
+        },
+        (e) => {
+          throw e;
+        },
+      );
       return;
     }
     const t = m;
-    normalizeTask(setup, t).then((d) => port.postMessage(d), (e) => port.postMessage({
-      index: t.index, info: null, summary: emptySummary(), rejectLines: [], notExported: [], notExportedIds: [], error: serialize(e),
-    } satisfies FileDone));
+    normalizeTask(setup, t).then(
+      (d) => port.postMessage(d),
+      (e) =>
+        port.postMessage({
+          index: t.index,
+          info: null,
+          summary: emptySummary(),
+          rejectLines: [],
+          notExported: [],
+          notExportedIds: [],
+          error: serialize(e),
+        } satisfies FileDone),
+    );
   });
 }

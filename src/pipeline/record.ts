@@ -43,7 +43,12 @@ export function describeLocation(l: LocationInput): string {
  */
 export function oversizeRecord(file: string, l: Line): RawRecord {
   const o = l.oversize!;
-  return { text: l.text, location: { file, line: l.line, line_end: l.line, byte_offset: l.byteOffset }, sha256: o.sha256, error: oversizeReason(o) };
+  return {
+    text: l.text,
+    location: { file, line: l.line, line_end: l.line, byte_offset: l.byteOffset },
+    sha256: o.sha256,
+    error: oversizeReason(o),
+  };
 }
 
 /**
@@ -57,11 +62,18 @@ export class OversizeLines {
   private chars = 0;
   private lastLine: number;
   private readonly first: Line;
-  constructor(private readonly file: string, lines: Line[], private readonly limit: number) {
+  constructor(
+    private readonly file: string,
+    lines: Line[],
+    private readonly limit: number,
+  ) {
     this.first = lines[0]!;
     this.lastLine = this.first.line;
     let sep = false;
-    for (const l of lines) { this.add(l, sep); sep = true; }
+    for (const l of lines) {
+      this.add(l, sep);
+      sep = true;
+    }
   }
   add(l: Line, sep = true): void {
     const t = sep ? `\n${l.text}` : l.text;
@@ -72,8 +84,10 @@ export class OversizeLines {
   }
   record(): RawRecord {
     return {
-      text: this.head, location: { file: this.file, line: this.first.line, line_end: this.lastLine, byte_offset: this.first.byteOffset },
-      sha256: this.hash.digest('hex'), error: oversizeReason({ chars: this.chars, limit: this.limit }),
+      text: this.head,
+      location: { file: this.file, line: this.first.line, line_end: this.lastLine, byte_offset: this.first.byteOffset },
+      sha256: this.hash.digest('hex'),
+      error: oversizeReason({ chars: this.chars, limit: this.limit }),
     };
   }
 }

@@ -11,7 +11,10 @@ import { describeLocation, rawRecord } from './record.js';
 import type { AdapterOptions, FormatAdapter, InputSource, Outcome, RawRecord } from './types.js';
 
 export class UsageError extends Error {
-  constructor(message: string) { super(message); this.name = 'UsageError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
 }
 
 export interface RunOptions {
@@ -76,7 +79,9 @@ export function resolveAdapter(format: string): FormatAdapter | null {
 
 /** Normalizes the given inputs (paths, '-' or opened sources) in order, filling `summary`. */
 export async function* normalizeInputs(
-  inputs: Array<string | InputSource>, run: RunOptions, summary: RunSummary = emptySummary(),
+  inputs: Array<string | InputSource>,
+  run: RunOptions,
+  summary: RunSummary = emptySummary(),
 ): AsyncGenerator<Outcome> {
   const named = resolveAdapter(run.format);
   for (const item of inputs) {
@@ -114,23 +119,43 @@ export function failedLines(sum: RunSummary): string[] {
 
 /** Normalizes one opened input with one adapter (used by live sources too). */
 export async function* normalizeOne(
-  adapter: FormatAdapter, input: InputSource, run: RunOptions, summary: RunSummary, how: 'named' | 'detected' = 'named',
+  adapter: FormatAdapter,
+  input: InputSource,
+  run: RunOptions,
+  summary: RunSummary,
+  how: 'named' | 'detected' = 'named',
 ): AsyncGenerator<Outcome> {
   const s: InputSummary = {
-    input: input.name, format: adapter.id, how, read: 0, events: 0, rejects: 0, skipped: {}, untimed: 0, redacted: 0, redactions: 0,
-    notes: [], firstEvent: null, lastEvent: null, reconciled: true,
+    input: input.name,
+    format: adapter.id,
+    how,
+    read: 0,
+    events: 0,
+    rejects: 0,
+    skipped: {},
+    untimed: 0,
+    redacted: 0,
+    redactions: 0,
+    notes: [],
+    firstEvent: null,
+    lastEvent: null,
+    reconciled: true,
   };
   summary.inputs.push(s);
   const notes = new Set<string>();
   /** Messages as given: adapters repeat the same note per record, redacted and kept once. */
   const given = new Set<string>();
   const ctx = {
-    options: run.options, input: input.name,
+    options: run.options,
+    input: input.name,
     note: (m: string) => {
       if (given.has(m)) return;
       if (given.size < 10_000) given.add(m);
       m = redactSecrets(m);
-      if (!notes.has(m)) { notes.add(m); s.notes.push(m); }
+      if (!notes.has(m)) {
+        notes.add(m);
+        s.notes.push(m);
+      }
     },
   };
   if (run.redact !== undefined) setPolicy(policyOf(run.redact));
@@ -152,7 +177,10 @@ export async function* normalizeOne(
   const settle = (o: Outcome): Outcome => {
     let raw = o.raw;
     if (raw.redactions === undefined) raw = redactTextRecord(raw);
-    if (raw.redactions) { s.redacted++; s.redactions += raw.redactions; }
+    if (raw.redactions) {
+      s.redacted++;
+      s.redactions += raw.redactions;
+    }
     if (o.kind === 'event') return raw === o.raw ? o : { ...o, raw };
     const reason = redactSecrets(o.reason);
     return raw === o.raw && reason === o.reason ? o : { ...o, raw, reason };
@@ -167,7 +195,11 @@ export async function* normalizeOne(
         const problems = validateEvent(o.event);
         if (problems) {
           s.rejects++;
-          yield { kind: 'reject', raw: o.raw, reason: redactSecrets(`normalized event does not match the schema (${problems.slice(0, 3).join('; ')})`) };
+          yield {
+            kind: 'reject',
+            raw: o.raw,
+            reason: redactSecrets(`normalized event does not match the schema (${problems.slice(0, 3).join('; ')})`),
+          };
           continue;
         }
         const ts = o.event.timestamp;
@@ -175,7 +207,11 @@ export async function* normalizeOne(
         else {
           if (windowed) {
             const t = Date.parse(ts);
-            if (t < sinceMs || t >= untilMs) { bump(s.skipped, OUTSIDE_WINDOW); yield { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW }; continue; }
+            if (t < sinceMs || t >= untilMs) {
+              bump(s.skipped, OUTSIDE_WINDOW);
+              yield { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW };
+              continue;
+            }
           }
           if (s.firstEvent === null || ts < s.firstEvent) s.firstEvent = ts;
           if (s.lastEvent === null || ts > s.lastEvent) s.lastEvent = ts;
@@ -184,7 +220,11 @@ export async function* normalizeOne(
       } else if (o.kind === 'reject') s.rejects++;
       else {
         const t = o.timestamp ? Date.parse(o.timestamp) : NaN;
-        if (t < sinceMs || t >= untilMs) { bump(s.skipped, OUTSIDE_WINDOW); yield { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW }; continue; }
+        if (t < sinceMs || t >= untilMs) {
+          bump(s.skipped, OUTSIDE_WINDOW);
+          yield { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW };
+          continue;
+        }
         bump(s.skipped, o.reason);
       }
       yield o;
@@ -193,7 +233,9 @@ export async function* normalizeOne(
       // A truncated or corrupt gzip stream (or a read error): the records before it were read; one
       // reject says where the input stopped.
       const reason = describeDamage(input.name, input.damage);
-      s.read++; outcomes++; s.rejects++;
+      s.read++;
+      outcomes++;
+      s.rejects++;
       s.damage = reason;
       summary.failed.push({ input: input.name, reason: `${reason} (stopped early)` });
       yield { kind: 'reject', raw: rawRecord('', { file: input.name, byte_offset: input.damage.offset }), reason };
@@ -201,12 +243,21 @@ export async function* normalizeOne(
     if (how === 'named' && s.read >= 2 && s.rejects * 2 > s.read) {
       // A forced --format that rejects most records: say which format the file looks like.
       let looks: string | null = null;
-      try { const d = detectFormat(input); if (d.adapter.id !== adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id; } catch { /* matches none */ }
-      ctx.note(`${s.rejects} of ${s.read} records were rejected: the format is probably not ${adapter.id}${looks ? `; the file looks like ${looks} (try --format ${looks}, or auto)` : ' (the file matches none of the formats)'}`);
+      try {
+        const d = detectFormat(input);
+        if (d.adapter.id !== adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id;
+      } catch {
+        /* matches none */
+      }
+      ctx.note(
+        `${s.rejects} of ${s.read} records were rejected: the format is probably not ${adapter.id}${looks ? `; the file looks like ${looks} (try --format ${looks}, or auto)` : ' (the file matches none of the formats)'}`,
+      );
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(redactSecrets(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`));
+    throw new InputError(
+      redactSecrets(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`),
+    );
   } finally {
     finish(s, summary, outcomes);
   }
@@ -215,7 +266,10 @@ export async function* normalizeOne(
 function finish(s: InputSummary, summary: RunSummary, outcomes: number): void {
   const skippedTotal = Object.values(s.skipped).reduce((a, b) => a + b, 0);
   s.reconciled = outcomes === s.read && s.read === s.events + s.rejects + skippedTotal;
-  if (!s.reconciled) s.notes.push(`counts do not reconcile: ${s.read} records read, ${outcomes} outcomes (a bug in the ${s.format} adapter)`);
+  if (!s.reconciled)
+    s.notes.push(
+      `counts do not reconcile: ${s.read} records read, ${outcomes} outcomes (a bug in the ${s.format} adapter)`,
+    );
   summary.read += s.read;
   summary.events += s.events;
   summary.rejects += s.rejects;
@@ -229,21 +283,36 @@ function policyOf(r: RunOptions['redact']): Policy | null {
   return 'extraNames' in r ? r : makePolicy(r);
 }
 
-function bump(m: Record<string, number>, k: string, n = 1): void { m[k] = (m[k] ?? 0) + n; }
+function bump(m: Record<string, number>, k: string, n = 1): void {
+  m[k] = (m[k] ?? 0) + n;
+}
 
 /** One line for the terminal: counts, and whether they reconcile. */
 export function formatSummaryLine(sum: RunSummary): string {
-  const skipped = sum.skippedTotal === 0 ? '0 skipped'
-    : `${sum.skippedTotal} skipped (${Object.entries(sum.skipped).map(([k, v]) => `${v} ${k}`).join(', ')})`;
+  const skipped =
+    sum.skippedTotal === 0
+      ? '0 skipped'
+      : `${sum.skippedTotal} skipped (${Object.entries(sum.skipped)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')})`;
   const files = sum.inputs.length === 1 ? '1 input' : `${sum.inputs.length} inputs`;
-  const failed = sum.failed.length === 0 ? '' : `; ${sum.failed.length} input${sum.failed.length === 1 ? '' : 's'} FAILED or stopped early`;
+  const failed =
+    sum.failed.length === 0
+      ? ''
+      : `; ${sum.failed.length} input${sum.failed.length === 1 ? '' : 's'} FAILED or stopped early`;
   return `read ${sum.read} records from ${files}: ${sum.events} events, ${sum.rejects} rejected, ${skipped}; ${
-    sum.reconciled ? 'counts reconcile' : 'COUNTS DO NOT RECONCILE'}${failed}`;
+    sum.reconciled ? 'counts reconcile' : 'COUNTS DO NOT RECONCILE'
+  }${failed}`;
 }
 
 /** One line per input whose kept text had secrets redacted ('' when none). */
 export function redactionLines(sum: RunSummary): string[] {
-  return sum.inputs.filter((s) => s.redacted > 0).map((s) => `${s.input}: secrets redacted in ${s.redacted} record${s.redacted === 1 ? '' : 's'} (${s.redactions} value${s.redactions === 1 ? '' : 's'})`);
+  return sum.inputs
+    .filter((s) => s.redacted > 0)
+    .map(
+      (s) =>
+        `${s.input}: secrets redacted in ${s.redacted} record${s.redacted === 1 ? '' : 's'} (${s.redactions} value${s.redactions === 1 ? '' : 's'})`,
+    );
 }
 
 export function rejectLine(o: Extract<Outcome, { kind: 'reject' }>): string {

@@ -48,13 +48,22 @@ export const blockBytes = (): number => envNumber('AUDIT_EVIDENCE_BLOCK_BYTES', 
 /** A block that finds no boundary within this many bytes ends the split (the rest is read sequentially). */
 const MAX_BLOCK_FACTOR = 8;
 
-export interface SplitPlan { adapter: FormatAdapter; how: 'named' | 'detected'; head: Buffer; size: number }
+export interface SplitPlan {
+  adapter: FormatAdapter;
+  how: 'named' | 'detected';
+  head: Buffer;
+  size: number;
+}
 
 /** Whether `path` is one large plain JSON Lines file of a splittable format; how to read it if so. */
 export async function splitPlan(path: string, format: string, minBytes = splitMinBytes()): Promise<SplitPlan | null> {
   if (path === '-') return null;
   let fh;
-  try { fh = await open(path, 'r'); } catch { return null; }
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return null;
+  }
   try {
     const st = await fh.stat();
     if (!st.isFile() || st.size < minBytes) return null;
@@ -66,7 +75,11 @@ export async function splitPlan(path: string, format: string, minBytes = splitMi
     const head = raw.subarray(bom);
     if (head[0] !== 0x7b) return null; // JSON Lines start with an object ('[' arrays, wrappers over lines: not split)
     let adapter: FormatAdapter | null;
-    try { adapter = resolveAdapter(format) ?? detectFormat({ name: path, head }).adapter; } catch { return null; }
+    try {
+      adapter = resolveAdapter(format) ?? detectFormat({ name: path, head }).adapter;
+    } catch {
+      return null;
+    }
     if (!SPLITTABLE.has(adapter.id)) return null;
     return { adapter, how: format === 'auto' ? 'detected' : 'named', head, size: st.size };
   } finally {
@@ -134,7 +147,8 @@ export async function normalizeBlock(setup: BlockSetup, t: BlockTask): Promise<B
         if (why === undefined) {
           if (r.error) why = 'a record could not be framed';
           else if (r.container !== undefined && r.container !== 'value') why = 'records inside an array or wrapper';
-          else if (!(b === 0 || (bomAt0 && b === 3) || (b > 0 && bytes[b - 1] === 0x0a))) why = 'a record that does not start a line';
+          else if (!(b === 0 || (bomAt0 && b === 3) || (b > 0 && bytes[b - 1] === 0x0a)))
+            why = 'a record that does not start a line';
         }
         if (l.line != null) l.line += t.linesBefore;
         if (l.line_end != null) l.line_end += t.linesBefore;
@@ -148,7 +162,8 @@ export async function normalizeBlock(setup: BlockSetup, t: BlockTask): Promise<B
     name: t.path,
     head: bytes.subarray(0, HEAD_BYTES),
     chunks: (async function* () {
-      for (let i = 0; i < bytes.length; i += 256 * 1024) yield bytes.subarray(i, Math.min(bytes.length, i + 256 * 1024));
+      for (let i = 0; i < bytes.length; i += 256 * 1024)
+        yield bytes.subarray(i, Math.min(bytes.length, i + 256 * 1024));
     })(),
     gzip: false,
     damage: null,
@@ -174,9 +189,15 @@ export async function normalizeBlock(setup: BlockSetup, t: BlockTask): Promise<B
   if (why === undefined && framed !== t.expected) why = `${framed} records framed where ${t.expected} lines start one`;
   for (const s of summary.inputs) s.notes = s.notes.filter((n) => !WRONG_FORMAT_NOTE.test(n));
   return {
-    seq: t.seq, clean: why === undefined, why,
-    out: out.take(), rej: rej.take(),
-    summary, rejectLines, notExported: [...formatter.notExported], notExportedIds: formatter.notExportedIds,
+    seq: t.seq,
+    clean: why === undefined,
+    why,
+    out: out.take(),
+    rej: rej.take(),
+    summary,
+    rejectLines,
+    notExported: [...formatter.notExported],
+    notExportedIds: formatter.notExportedIds,
   };
 }
 
@@ -202,7 +223,10 @@ class Pieces {
     this.off = 0;
   }
   take(): Uint8Array[] {
-    if (this.off > 0) { this.bufs.push(this.buf.subarray(0, this.off)); this.off = 0; }
+    if (this.off > 0) {
+      this.bufs.push(this.buf.subarray(0, this.off));
+      this.off = 0;
+    }
     return this.bufs;
   }
 }
@@ -221,14 +245,26 @@ export interface SplitOptions {
   blockBytes?: number;
 }
 
-interface Block { seq: number; start: number; bytes: Buffer; linesBefore: number; recordsBefore: number; expected: number }
+interface Block {
+  seq: number;
+  start: number;
+  bytes: Buffer;
+  linesBefore: number;
+  recordsBefore: number;
+  expected: number;
+}
 
 /**
  * Normalizes one large file (see splitPlan) on up to `opts.jobs` workers, writing to `sinks` in
  * file order and adding its counts to `summary`. Returns the reject descriptions for display.
  */
 export async function normalizeSplit(
-  path: string, plan: SplitPlan, run: RunOptions, opts: SplitOptions, sinks: { out: TextWriter; rejects: TextWriter | null }, summary: RunSummary,
+  path: string,
+  plan: SplitPlan,
+  run: RunOptions,
+  opts: SplitOptions,
+  sinks: { out: TextWriter; rejects: TextWriter | null },
+  summary: RunSummary,
 ): Promise<string[]> {
   const size = opts.blockBytes ?? blockBytes();
   const n = Math.max(1, Math.min(opts.jobs, availableParallelism(), Math.ceil(plan.size / size)));
@@ -238,12 +274,19 @@ export async function normalizeSplit(
   const workers: Worker[] = [];
   const idle: Worker[] = [];
   const queue: BlockTask[] = [];
-  const results = new Map<number, { resolve: (d: BlockDone) => void; reject: (e: Error) => void; p: Promise<BlockDone> }>();
+  const results = new Map<
+    number,
+    { resolve: (d: BlockDone) => void; reject: (e: Error) => void; p: Promise<BlockDone> }
+  >();
   const slot = (seq: number) => {
     let r = results.get(seq);
     if (!r) {
-      let resolve!: (d: BlockDone) => void; let reject!: (e: Error) => void;
-      const p = new Promise<BlockDone>((res, rej) => { resolve = res; reject = rej; });
+      let resolve!: (d: BlockDone) => void;
+      let reject!: (e: Error) => void;
+      const p = new Promise<BlockDone>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
       p.catch(() => undefined);
       r = { resolve, reject, p };
       results.set(seq, r);
@@ -261,18 +304,36 @@ export async function normalizeSplit(
   };
   const startWorker = () => {
     const w = opts.startWorker();
-    w.on('message', (d: BlockDone) => { current.delete(w); slot(d.seq).resolve(d); idle.push(w); pump(); });
-    const lost = (e: Error) => { const s = current.get(w); if (s !== undefined) slot(s).reject(e); current.delete(w); };
+    w.on('message', (d: BlockDone) => {
+      current.delete(w);
+      slot(d.seq).resolve(d);
+      idle.push(w);
+      pump();
+    });
+    const lost = (e: Error) => {
+      const s = current.get(w);
+      if (s !== undefined) slot(s).reject(e);
+      current.delete(w);
+    };
     w.on('error', lost);
     w.on('exit', (code) => lost(new Error(`a normalize worker stopped (exit code ${code}) while reading ${path}`)));
-    workers.push(w); idle.push(w);
+    workers.push(w);
+    idle.push(w);
   };
   const starts = new Map<number, number>();
   const dispatch = (b: Block) => {
     starts.set(b.seq, b.start);
     queue.push({
-      kind: 'block', seq: b.seq, path, adapterId: plan.adapter.id, how: plan.how, bytes: b.bytes, start: b.start,
-      linesBefore: b.linesBefore, recordsBefore: b.recordsBefore, expected: b.expected,
+      kind: 'block',
+      seq: b.seq,
+      path,
+      adapterId: plan.adapter.id,
+      how: plan.how,
+      bytes: b.bytes,
+      start: b.start,
+      linesBefore: b.linesBefore,
+      recordsBefore: b.recordsBefore,
+      expected: b.expected,
     });
     slot(b.seq);
     if (workers.length < n && idle.length === 0) startWorker();
@@ -297,7 +358,10 @@ export async function normalizeSplit(
     for (;;) {
       if (!eof) {
         if (len === buf.length) {
-          if (len > size * MAX_BLOCK_FACTOR) { carry = buf.subarray(0, len); return 'stop'; }
+          if (len > size * MAX_BLOCK_FACTOR) {
+            carry = buf.subarray(0, len);
+            return 'stop';
+          }
           const bigger = Buffer.allocUnsafeSlow(len + size);
           buf.copy(bigger, 0, 0, len);
           buf = bigger;
@@ -314,13 +378,20 @@ export async function normalizeSplit(
         if (cut <= 0) continue;
         cut += 1;
       }
-      if (cut === 0) { carry = Buffer.alloc(0); return null; }
+      if (cut === 0) {
+        carry = Buffer.alloc(0);
+        return null;
+      }
       carry = Buffer.from(buf.subarray(cut, len)); // a copy: `buf` goes to the worker
       const bytes = buf.subarray(0, cut);
       const start = carryStart;
       carryStart += cut;
       let lines = 0;
-      let expected = bytes[0] === 0x7b || (start === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf && bytes[3] === 0x7b) ? 1 : 0;
+      let expected =
+        bytes[0] === 0x7b ||
+        (start === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf && bytes[3] === 0x7b)
+          ? 1
+          : 0;
       for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
         lines++;
         if (bytes[i + 1] === 0x7b) expected++;
@@ -342,15 +413,24 @@ export async function normalizeSplit(
       while (stopAt === null && !eofAll() && dispatched - k < limit) {
         const b = await readBlock();
         if (b === null) break;
-        if (b === 'stop') { stopAt = carryStart; break; }
+        if (b === 'stop') {
+          stopAt = carryStart;
+          break;
+        }
         dispatch(b);
         dispatched++;
       }
       if (k >= dispatched) break;
       const d = await slot(k).p;
       results.delete(k);
-      if (!d.clean) { stopAt = startOf(d.seq); break; }
-      if (!onInputCalled) { run.onInput?.({ input: path, format: plan.adapter.id, how: plan.how }); onInputCalled = true; }
+      if (!d.clean) {
+        stopAt = startOf(d.seq);
+        break;
+      }
+      if (!onInputCalled) {
+        run.onInput?.({ input: path, format: plan.adapter.id, how: plan.how });
+        onInputCalled = true;
+      }
       for (const b of d.out) await sinks.out.writeBytes(b);
       if (sinks.rejects) for (const b of d.rej) await sinks.rejects.writeBytes(b);
       for (const s of d.summary.inputs) mergeInput(file, s);
@@ -387,7 +467,12 @@ export async function normalizeSplit(
   // The note a named format gets when it rejects most records (made once, for the whole file).
   if (plan.how === 'named' && file.read >= 2 && file.rejects * 2 > file.read) {
     let looks: string | null = null;
-    try { const d = detectFormat({ name: path, head: plan.head }); if (d.adapter.id !== plan.adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id; } catch { /* matches none */ }
+    try {
+      const d = detectFormat({ name: path, head: plan.head });
+      if (d.adapter.id !== plan.adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id;
+    } catch {
+      /* matches none */
+    }
     const m = `${file.rejects} of ${file.read} records were rejected: the format is probably not ${plan.adapter.id}${looks ? `; the file looks like ${looks} (try --format ${looks}, or auto)` : ' (the file matches none of the formats)'}`;
     if (!file.notes.includes(m)) file.notes.push(m);
   }
@@ -395,24 +480,45 @@ export async function normalizeSplit(
   mergeSummary(summary, part);
   return shown;
 
-  function eofAll(): boolean { return eof && carry.length === 0; }
-  function startOf(s: number): number { return starts.get(s) ?? 0; }
+  function eofAll(): boolean {
+    return eof && carry.length === 0;
+  }
+  function startOf(s: number): number {
+    return starts.get(s) ?? 0;
+  }
 }
 
 function emptyInput(path: string, plan: SplitPlan): InputSummary {
   return {
-    input: path, format: plan.adapter.id, how: plan.how, read: 0, events: 0, rejects: 0, skipped: {}, untimed: 0, redacted: 0, redactions: 0,
-    notes: [], firstEvent: null, lastEvent: null, reconciled: true,
+    input: path,
+    format: plan.adapter.id,
+    how: plan.how,
+    read: 0,
+    events: 0,
+    rejects: 0,
+    skipped: {},
+    untimed: 0,
+    redacted: 0,
+    redactions: 0,
+    notes: [],
+    firstEvent: null,
+    lastEvent: null,
+    reconciled: true,
   };
 }
 
 /** Adds one block's input summary to the file's. */
 function mergeInput(into: InputSummary, s: InputSummary): void {
-  into.read += s.read; into.events += s.events; into.rejects += s.rejects;
+  into.read += s.read;
+  into.events += s.events;
+  into.rejects += s.rejects;
   for (const [k, v] of Object.entries(s.skipped)) into.skipped[k] = (into.skipped[k] ?? 0) + v;
-  into.untimed += s.untimed; into.redacted += s.redacted; into.redactions += s.redactions;
+  into.untimed += s.untimed;
+  into.redacted += s.redacted;
+  into.redactions += s.redactions;
   for (const m of s.notes) if (!into.notes.includes(m)) into.notes.push(m);
-  if (s.firstEvent !== null && (into.firstEvent === null || s.firstEvent < into.firstEvent)) into.firstEvent = s.firstEvent;
+  if (s.firstEvent !== null && (into.firstEvent === null || s.firstEvent < into.firstEvent))
+    into.firstEvent = s.firstEvent;
   if (s.lastEvent !== null && (into.lastEvent === null || s.lastEvent > into.lastEvent)) into.lastEvent = s.lastEvent;
   into.reconciled &&= s.reconciled;
 }

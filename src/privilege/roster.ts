@@ -15,9 +15,13 @@ export interface RosterEntry {
   instance?: string | null;
 }
 
-export interface Roster { entries: RosterEntry[] }
+export interface Roster {
+  entries: RosterEntry[];
+}
 
-export function emptyRoster(): Roster { return { entries: [] }; }
+export function emptyRoster(): Roster {
+  return { entries: [] };
+}
 
 const globs = new Map<string, RegExp>();
 /**
@@ -30,7 +34,12 @@ function matches(principal: string, names: string[]): boolean {
   if (!p.includes('*')) return names.includes(p);
   let re = globs.get(p);
   if (!re) {
-    re = new RegExp(`^${p.split('*').map((x) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('[a-z0-9]+')}$`);
+    re = new RegExp(
+      `^${p
+        .split('*')
+        .map((x) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+        .join('[a-z0-9]+')}$`,
+    );
     globs.set(p, re);
   }
   return names.some((n) => re!.test(n));
@@ -39,9 +48,13 @@ function matches(principal: string, names: string[]): boolean {
 /** Marks an event privileged when its user, session user or role is on the roster. Pure: returns a new event when changed. */
 export function applyRoster(e: AuditEvent, roster: Roster): AuditEvent {
   if (roster.entries.length === 0) return e;
-  const names = [e.user.name, e.user.id, e.user.session_user, e.user.role].filter((x): x is string => !!x).map((x) => x.toLowerCase());
+  const names = [e.user.name, e.user.id, e.user.session_user, e.user.role]
+    .filter((x): x is string => !!x)
+    .map((x) => x.toLowerCase());
   if (names.length === 0) return e;
-  const hits = roster.entries.filter((r) => (r.instance == null || r.instance === e.source.instance) && matches(r.principal, names));
+  const hits = roster.entries.filter(
+    (r) => (r.instance == null || r.instance === e.source.instance) && matches(r.principal, names),
+  );
   if (hits.length === 0) return e;
   const reasons = [...new Set([...e.privileged.reasons, ...hits.map((h) => `roster:${h.reason}`)])];
   return { ...e, privileged: { value: true, reasons } };
@@ -49,7 +62,10 @@ export function applyRoster(e: AuditEvent, roster: Roster): AuditEvent {
 
 /** A roster file that cannot be read as one: the message names the file and line. */
 export class RosterError extends Error {
-  constructor(message: string) { super(message); this.name = 'RosterError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'RosterError';
+  }
 }
 
 /**
@@ -63,7 +79,11 @@ export function parseRoster(text: string, file: string): Roster {
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (trimmed.startsWith('{')) {
     let doc: unknown;
-    try { doc = JSON.parse(trimmed); } catch (e) { throw new RosterError(`${file} is not valid JSON: ${(e as Error).message}`); }
+    try {
+      doc = JSON.parse(trimmed);
+    } catch (e) {
+      throw new RosterError(`${file} is not valid JSON: ${(e as Error).message}`);
+    }
     const list = (doc as { principals?: unknown }).principals;
     if (!Array.isArray(list)) throw new RosterError(`${file}: a JSON roster needs a "principals" array`);
     return {
@@ -71,7 +91,12 @@ export function parseRoster(text: string, file: string): Roster {
         if (typeof p === 'string' && p.trim()) return { principal: p.trim(), reason: `listed in ${file}`, origin };
         const o = p as Partial<RosterEntry> | null;
         if (o && typeof o === 'object' && typeof o.principal === 'string' && o.principal.trim()) {
-          return { principal: o.principal.trim(), reason: typeof o.reason === 'string' && o.reason.trim() ? o.reason.trim() : `listed in ${file}`, origin, instance: typeof o.instance === 'string' ? o.instance : null };
+          return {
+            principal: o.principal.trim(),
+            reason: typeof o.reason === 'string' && o.reason.trim() ? o.reason.trim() : `listed in ${file}`,
+            origin,
+            instance: typeof o.instance === 'string' ? o.instance : null,
+          };
         }
         throw new RosterError(`${file}: principals[${i}] must be a name or an object with a "principal" name`);
       }),

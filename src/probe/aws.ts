@@ -13,8 +13,14 @@
 // (AWS has no access-request API). IAM is a global service: CloudTrail records its calls in
 // us-east-1, and delivers them to LookupEvents and to the trail's files within about 5-15 minutes.
 import {
-  IAMClient, GetRoleCommand, ListRoleTagsCommand, ListRolePoliciesCommand, TagRoleCommand, UntagRoleCommand,
-  PutRolePolicyCommand, DeleteRolePolicyCommand,
+  IAMClient,
+  GetRoleCommand,
+  ListRoleTagsCommand,
+  ListRolePoliciesCommand,
+  TagRoleCommand,
+  UntagRoleCommand,
+  PutRolePolicyCommand,
+  DeleteRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { AuditEvent } from '../event/types.generated.js';
 import type { PlannedProbe, ProbeConfig } from './types.js';
@@ -33,7 +39,10 @@ export interface AwsProbeSource {
   iam_endpoint?: string;
 }
 
-const DENY_ALL = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'AuditEvidenceProbe', Effect: 'Deny', Action: '*', Resource: '*' }] });
+const DENY_ALL = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'AuditEvidenceProbe', Effect: 'Deny', Action: '*', Resource: '*' }],
+});
 
 /** What most likely keeps an IAM call out of what the source reads. */
 export function awsLikelySetting(src: AwsProbeSource): string {
@@ -51,14 +60,23 @@ export async function probeAws(src: AwsProbeSource, probe: ProbeConfig, nonce: s
   const role = probe.iam_role!;
   const iamEndpoint = probe.iam_endpoint ?? src.iam_endpoint;
   if (src.endpoint && !iamEndpoint) {
-    throw new Error('the source\'s endpoint is overridden but no IAM endpoint is given (probe.iam_endpoint): the probe never calls the public IAM endpoint behind a private or test one');
+    throw new Error(
+      "the source's endpoint is overridden but no IAM endpoint is given (probe.iam_endpoint): the probe never calls the public IAM endpoint behind a private or test one",
+    );
   }
-  const iam = new IAMClient({ region: 'us-east-1', ...(src.profile ? { profile: src.profile } : {}), ...(iamEndpoint ? { endpoint: iamEndpoint } : {}) });
+  const iam = new IAMClient({
+    region: 'us-east-1',
+    ...(src.profile ? { profile: src.profile } : {}),
+    ...(iamEndpoint ? { endpoint: iamEndpoint } : {}),
+  });
   const planned: PlannedProbe[] = [];
   const dropped: string[] = [];
   const leftovers: string[] = [];
   const errors: string[] = [];
-  const msg = (e: unknown) => { const x = e as Error; return `${x.name && x.name !== 'Error' ? `${x.name}: ` : ''}${x.message}`; };
+  const msg = (e: unknown) => {
+    const x = e as Error;
+    return `${x.name && x.name !== 'Error' ? `${x.name}: ` : ''}${x.message}`;
+  };
   const likely = awsLikelySetting(src);
   const policyName = `ae-probe-${nonce}`;
   try {
@@ -81,35 +99,95 @@ export async function probeAws(src: AwsProbeSource, probe: ProbeConfig, nonce: s
         await iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: p }));
         leftovers.push(`inline policy ${p} on role ${role}`);
       }
-    } catch (e) { errors.push(`could not check role ${role} for leftovers of an earlier run: ${msg(e)}`); }
+    } catch (e) {
+      errors.push(`could not check role ${role} for leftovers of an earlier run: ${msg(e)}`);
+    }
 
     // CloudTrail's record names the nonce (requestParameters: the tag value, the policy name); the
     // normalized event keeps the role, not the request, so the record is what is matched.
-    const hasNonce = (cat: string) => (e: AuditEvent, raw: string) => e.category === cat && e.resource.name === role && raw.includes(nonce);
-    const step = async (category: PlannedProbe['category'], name: string, action: string, run: () => Promise<void>, undo: () => Promise<string>) => {
+    const hasNonce = (cat: string) => (e: AuditEvent, raw: string) =>
+      e.category === cat && e.resource.name === role && raw.includes(nonce);
+    const step = async (
+      category: PlannedProbe['category'],
+      name: string,
+      action: string,
+      run: () => Promise<void>,
+      undo: () => Promise<string>,
+    ) => {
       const at = new Date();
       try {
         await run();
       } catch (e) {
-        planned.push({ category, name, action, performed_at: at, error: msg(e), matches: hasNonce(category), likely_setting: likely });
+        planned.push({
+          category,
+          name,
+          action,
+          performed_at: at,
+          error: msg(e),
+          matches: hasNonce(category),
+          likely_setting: likely,
+        });
         return;
       }
       planned.push({ category, name, action, performed_at: at, matches: hasNonce(category), likely_setting: likely });
-      try { dropped.push(await undo()); } catch (e) { errors.push(`could not undo ${name} on role ${role}: ${msg(e)}`); }
+      try {
+        dropped.push(await undo());
+      } catch (e) {
+        errors.push(`could not undo ${name} on role ${role}: ${msg(e)}`);
+      }
     };
-    await step('change_execution', 'tag the dedicated role', `iam:TagRole ${role} ${AWS_TAG_KEY}=${nonce}, then iam:UntagRole`,
-      async () => { await iam.send(new TagRoleCommand({ RoleName: role, Tags: [{ Key: AWS_TAG_KEY, Value: nonce }] })); },
-      async () => { await iam.send(new UntagRoleCommand({ RoleName: role, TagKeys: [AWS_TAG_KEY] })); return `tag ${AWS_TAG_KEY}=${nonce} on role ${role}`; });
-    await step('permission_change', 'deny-all inline policy on the dedicated role', `iam:PutRolePolicy ${role} ${policyName} (Deny * on *), then iam:DeleteRolePolicy`,
-      async () => { await iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: policyName, PolicyDocument: DENY_ALL })); },
-      async () => { await iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: policyName })); return `inline policy ${policyName} on role ${role}`; });
+    await step(
+      'change_execution',
+      'tag the dedicated role',
+      `iam:TagRole ${role} ${AWS_TAG_KEY}=${nonce}, then iam:UntagRole`,
+      async () => {
+        await iam.send(new TagRoleCommand({ RoleName: role, Tags: [{ Key: AWS_TAG_KEY, Value: nonce }] }));
+      },
+      async () => {
+        await iam.send(new UntagRoleCommand({ RoleName: role, TagKeys: [AWS_TAG_KEY] }));
+        return `tag ${AWS_TAG_KEY}=${nonce} on role ${role}`;
+      },
+    );
+    await step(
+      'permission_change',
+      'deny-all inline policy on the dedicated role',
+      `iam:PutRolePolicy ${role} ${policyName} (Deny * on *), then iam:DeleteRolePolicy`,
+      async () => {
+        await iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: policyName, PolicyDocument: DENY_ALL }));
+      },
+      async () => {
+        await iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: policyName }));
+        return `inline policy ${policyName} on role ${role}`;
+      },
+    );
   } finally {
     iam.destroy();
   }
-  const no = (category: PlannedProbe['category'], name: string, why: string) => planned.push({ category, name, action: null, performed_at: null, notProbed: why, matches: () => false, likely_setting: '' });
-  no('authentication', 'sign-in', 'console and IAM Identity Center sign-ins cannot be performed through the API (and sts:AssumeRole would need the role to trust the prober)');
-  no('policy_change', 'policy change', 'trails, Config, GuardDuty, bucket and key policies are account-wide controls the probe did not create');
-  no('data_exposure', 'data exposure', 'snapshot sharing and secret or object reads need a resource holding data (object reads are data events, not in LookupEvents)');
+  const no = (category: PlannedProbe['category'], name: string, why: string) =>
+    planned.push({
+      category,
+      name,
+      action: null,
+      performed_at: null,
+      notProbed: why,
+      matches: () => false,
+      likely_setting: '',
+    });
+  no(
+    'authentication',
+    'sign-in',
+    'console and IAM Identity Center sign-ins cannot be performed through the API (and sts:AssumeRole would need the role to trust the prober)',
+  );
+  no(
+    'policy_change',
+    'policy change',
+    'trails, Config, GuardDuty, bucket and key policies are account-wide controls the probe did not create',
+  );
+  no(
+    'data_exposure',
+    'data exposure',
+    'snapshot sharing and secret or object reads need a resource holding data (object reads are data events, not in LookupEvents)',
+  );
   no('access_request', 'access request', 'AWS has no access-request API');
   return { planned, dropped, leftovers, errors };
 }

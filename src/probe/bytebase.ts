@@ -27,17 +27,35 @@ export const BYTEBASE_PROBE_PREFIX = 'aeprobe';
 const LEFTOVER = /^(roles|reviewConfigs)\/aeprobe[0-9a-f]{8,32}$/;
 
 class ApiError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Matches an event of `method` by the probe account at or after `at` (allowing for clock skew). */
-const byAccount = (method: string, user: string | null, at: Date, skewMs = 120_000) => (e: AuditEvent) =>
-  e.action.source_name === `/bytebase.v1.${method}` && e.outcome === 'success' && (!user || e.user.name === user)
-  && !!e.timestamp && Date.parse(e.timestamp) >= at.getTime() - skewMs;
+const byAccount =
+  (method: string, user: string | null, at: Date, skewMs = 120_000) =>
+  (e: AuditEvent) =>
+    e.action.source_name === `/bytebase.v1.${method}` &&
+    e.outcome === 'success' &&
+    (!user || e.user.name === user) &&
+    !!e.timestamp &&
+    Date.parse(e.timestamp) >= at.getTime() - skewMs;
 
-export async function probeBytebase(src: BytebaseSourceConfig, probe: ProbeConfig, nonce: string, env: NodeJS.ProcessEnv = process.env): Promise<PlanRun> {
+export async function probeBytebase(
+  src: BytebaseSourceConfig,
+  probe: ProbeConfig,
+  nonce: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PlanRun> {
   const base = (probe.url ?? src.url)?.replace(/\/+$/, '');
-  if (!base) throw new Error('the probe acts through the Bytebase API: give probe.url (the source reads the metadata database, which the probe never writes)');
+  if (!base)
+    throw new Error(
+      'the probe acts through the Bytebase API: give probe.url (the source reads the metadata database, which the probe never writes)',
+    );
   const id = `${BYTEBASE_PROBE_PREFIX}${nonce}`;
   const planned: PlannedProbe[] = [];
   const dropped: string[] = [];
@@ -51,24 +69,40 @@ export async function probeBytebase(src: BytebaseSourceConfig, probe: ProbeConfi
   const call = async (method: string, path: string, body?: unknown, auth = true): Promise<Record<string, unknown>> => {
     const r = await fetch(`${base}${path}`, {
       method,
-      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        accept: 'application/json',
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(auth ? { authorization: `Bearer ${token}` } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(timeout),
     });
     const text = await r.text();
     if (!r.ok) {
       let msg = text.slice(0, 200);
-      try { const j = JSON.parse(text) as { message?: string }; if (j.message) msg = j.message; } catch { /* not JSON */ }
+      try {
+        const j = JSON.parse(text) as { message?: string };
+        if (j.message) msg = j.message;
+      } catch {
+        /* not JSON */
+      }
       throw new ApiError(r.status, `HTTP ${r.status}: ${msg}`);
     }
-    try { return text ? JSON.parse(text) as Record<string, unknown> : {}; } catch { return {}; }
+    try {
+      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
   };
   const scrub = (m: string) => scrubber().scrub(m);
 
-  const workspaceScoped = src.projects?.length ? `the source reads only ${src.projects.join(', ')}: workspace-level calls are logged under workspaces/<id>, which a project search does not return (drop projects, or read the workspace)` : null;
+  const workspaceScoped = src.projects?.length
+    ? `the source reads only ${src.projects.join(', ')}: workspace-level calls are logged under workspaces/<id>, which a project search does not return (drop projects, or read the workspace)`
+    : null;
   // Authentication: the probe account signs in; its session makes every later call.
   const password = probe.password_env ? env[probe.password_env] : undefined;
-  if (probe.password_env && !password) throw new Error(`environment variable ${probe.password_env} (probe.password_env) is not set`);
+  if (probe.password_env && !password)
+    throw new Error(`environment variable ${probe.password_env} (probe.password_env) is not set`);
   const loginAt = new Date();
   if (password) {
     secrets.push(password);
@@ -81,69 +115,178 @@ export async function probeBytebase(src: BytebaseSourceConfig, probe: ProbeConfi
       throw new Error(scrub(`the probe could not sign in to ${base} as ${probe.user}: ${(e as Error).message}`));
     }
     planned.push({
-      category: 'authentication', name: 'login', action: `AuthService/Login as ${probe.user} (Login has no field for a nonce: matched by account and time)`, performed_at: loginAt,
+      category: 'authentication',
+      name: 'login',
+      action: `AuthService/Login as ${probe.user} (Login has no field for a nonce: matched by account and time)`,
+      performed_at: loginAt,
       matches: byAccount('AuthService/Login', probe.user ?? null, loginAt),
-      likely_setting: workspaceScoped ?? 'AuthService/Login is not audited on this server, or the audit log is not kept by this Bytebase plan',
+      likely_setting:
+        workspaceScoped ??
+        'AuthService/Login is not audited on this server, or the audit log is not kept by this Bytebase plan',
     });
   } else {
     const envName = probe.token_env ?? src.token_env;
     token = envName ? env[envName] : undefined;
-    if (!token) throw new Error(`the probe needs the probe account's password (probe.password_env) or a token (probe.token_env or the source's token_env${envName ? `: ${envName} is not set` : ''})`);
+    if (!token)
+      throw new Error(
+        `the probe needs the probe account's password (probe.password_env) or a token (probe.token_env or the source's token_env${envName ? `: ${envName} is not set` : ''})`,
+      );
     secrets.push(token);
-    planned.push({ category: 'authentication', name: 'login', action: null, performed_at: null, notProbed: 'no probe.password_env: the probe used a token and did not sign in', matches: () => false, likely_setting: '' });
+    planned.push({
+      category: 'authentication',
+      name: 'login',
+      action: null,
+      performed_at: null,
+      notProbed: 'no probe.password_env: the probe used a token and did not sign in',
+      matches: () => false,
+      likely_setting: '',
+    });
   }
   planned.push({
-    category: 'authentication', name: 'failed login', action: null, performed_at: null, matches: () => false, likely_setting: '',
-    notProbed: 'Bytebase writes no audit row for a failed sign-in it cannot tie to a workspace, and failed sign-ins of a real account count towards its lockout',
+    category: 'authentication',
+    name: 'failed login',
+    action: null,
+    performed_at: null,
+    matches: () => false,
+    likely_setting: '',
+    notProbed:
+      'Bytebase writes no audit row for a failed sign-in it cannot tie to a workspace, and failed sign-ins of a real account count towards its lockout',
   });
 
-  const step = async (category: PlannedProbe['category'], name: string, action: string, matches: (e: AuditEvent) => boolean, likely: string, run: () => Promise<void>) => {
+  const step = async (
+    category: PlannedProbe['category'],
+    name: string,
+    action: string,
+    matches: (e: AuditEvent) => boolean,
+    likely: string,
+    run: () => Promise<void>,
+  ) => {
     const at = new Date();
     try {
       await run();
       planned.push({ category, name, action, performed_at: at, matches, likely_setting: workspaceScoped ?? likely });
     } catch (e) {
-      planned.push({ category, name, action, performed_at: at, error: scrub((e as Error).message), matches, likely_setting: likely });
+      planned.push({
+        category,
+        name,
+        action,
+        performed_at: at,
+        error: scrub((e as Error).message),
+        matches,
+        likely_setting: likely,
+      });
     }
   };
   const hasNonce = (cat: string) => (e: AuditEvent) => e.category === cat && JSON.stringify(e).includes(id);
 
   // Leftovers of a run that stopped halfway: only objects named exactly like ours.
-  for (const [kind, list] of [['roles', '/v1/roles'], ['reviewConfigs', '/v1/reviewConfigs']] as const) {
+  for (const [kind, list] of [
+    ['roles', '/v1/roles'],
+    ['reviewConfigs', '/v1/reviewConfigs'],
+  ] as const) {
     try {
       const r = await call('GET', list);
       for (const o of (r[kind] as Array<{ name?: string }> | undefined) ?? []) {
         if (!o.name || !LEFTOVER.test(o.name) || o.name === `${kind}/${id}`) continue;
-        try { await call('DELETE', `/v1/${o.name}`); leftovers.push(o.name); } catch (e) { errors.push(scrub(`could not delete leftover ${o.name}: ${(e as Error).message}`)); }
+        try {
+          await call('DELETE', `/v1/${o.name}`);
+          leftovers.push(o.name);
+        } catch (e) {
+          errors.push(scrub(`could not delete leftover ${o.name}: ${(e as Error).message}`));
+        }
       }
-    } catch (e) { errors.push(scrub(`could not list ${kind} to remove leftovers: ${(e as Error).message}`)); }
+    } catch (e) {
+      errors.push(scrub(`could not list ${kind} to remove leftovers: ${(e as Error).message}`));
+    }
   }
 
-  await step('permission_change', 'custom role created and deleted', `RoleService/CreateRole roles/${id} (permission bb.roles.get, bound to nobody), then DeleteRole`,
-    hasNonce('permission_change'), 'RoleService is not audited on this server, or the audit log is not kept by this Bytebase plan', async () => {
-      await call('POST', `/v1/roles?roleId=${id}`, { title: `audit-evidence probe ${nonce}`, description: 'Created and deleted by audit-evidence probe; bound to nobody.', permissions: ['bb.roles.get'] });
-      try { await call('DELETE', `/v1/roles/${id}`); dropped.push(`roles/${id}`); } catch (e) { errors.push(scrub(`could not delete roles/${id}: ${(e as Error).message}`)); }
-    });
-  await step('policy_change', 'SQL review config created and deleted', `ReviewConfigService/CreateReviewConfig reviewConfigs/${id} (disabled, no rules, attached to nothing), then DeleteReviewConfig`,
-    hasNonce('policy_change'), 'ReviewConfigService is not audited on this server, or the audit log is not kept by this Bytebase plan', async () => {
-      const r = await call('POST', '/v1/reviewConfigs', { name: `reviewConfigs/${id}`, title: `audit-evidence probe ${nonce}`, enabled: false, rules: [], resources: [] });
+  await step(
+    'permission_change',
+    'custom role created and deleted',
+    `RoleService/CreateRole roles/${id} (permission bb.roles.get, bound to nobody), then DeleteRole`,
+    hasNonce('permission_change'),
+    'RoleService is not audited on this server, or the audit log is not kept by this Bytebase plan',
+    async () => {
+      await call('POST', `/v1/roles?roleId=${id}`, {
+        title: `audit-evidence probe ${nonce}`,
+        description: 'Created and deleted by audit-evidence probe; bound to nobody.',
+        permissions: ['bb.roles.get'],
+      });
+      try {
+        await call('DELETE', `/v1/roles/${id}`);
+        dropped.push(`roles/${id}`);
+      } catch (e) {
+        errors.push(scrub(`could not delete roles/${id}: ${(e as Error).message}`));
+      }
+    },
+  );
+  await step(
+    'policy_change',
+    'SQL review config created and deleted',
+    `ReviewConfigService/CreateReviewConfig reviewConfigs/${id} (disabled, no rules, attached to nothing), then DeleteReviewConfig`,
+    hasNonce('policy_change'),
+    'ReviewConfigService is not audited on this server, or the audit log is not kept by this Bytebase plan',
+    async () => {
+      const r = await call('POST', '/v1/reviewConfigs', {
+        name: `reviewConfigs/${id}`,
+        title: `audit-evidence probe ${nonce}`,
+        enabled: false,
+        rules: [],
+        resources: [],
+      });
       const made = typeof r.name === 'string' && r.name ? r.name : `reviewConfigs/${id}`;
-      try { await call('DELETE', `/v1/${made}`); dropped.push(made); } catch (e) { errors.push(scrub(`could not delete ${made}: ${(e as Error).message}`)); }
-    });
+      try {
+        await call('DELETE', `/v1/${made}`);
+        dropped.push(made);
+      } catch (e) {
+        errors.push(scrub(`could not delete ${made}: ${(e as Error).message}`));
+      }
+    },
+  );
   const exportUser = `users/${id}@probe.invalid`;
-  const parent = src.projects?.length ? (src.projects[0]!.startsWith('projects/') ? src.projects[0]! : `projects/${src.projects[0]}`) : null;
-  const me = password ? probe.user ?? null : null;
+  const parent = src.projects?.length
+    ? src.projects[0]!.startsWith('projects/')
+      ? src.projects[0]!
+      : `projects/${src.projects[0]}`
+    : null;
+  const me = password ? (probe.user ?? null) : null;
   let exportAt = new Date();
-  await step('data_exposure', 'audit log export', `AuditLogService/ExportAuditLogs${parent ? ` on ${parent}` : ''} with filter user == "${exportUser}" (exports nothing)`,
+  await step(
+    'data_exposure',
+    'audit log export',
+    `AuditLogService/ExportAuditLogs${parent ? ` on ${parent}` : ''} with filter user == "${exportUser}" (exports nothing)`,
     (e) => byAccount('AuditLogService/ExportAuditLogs', me, exportAt)(e) && e.category === 'data_exposure',
-    'AuditLogService/ExportAuditLogs is not audited on this server, or the audit log is not kept by this Bytebase plan', async () => {
+    'AuditLogService/ExportAuditLogs is not audited on this server, or the audit log is not kept by this Bytebase plan',
+    async () => {
       exportAt = new Date();
-      await call('POST', `/v1/${parent ? `${parent}/` : ''}auditLogs:export`, { ...(parent ? { parent } : {}), filter: `user == "${exportUser}"`, format: 'JSON', pageSize: 1 });
-    });
-  planned.push({ category: 'access_request', name: 'access request', action: null, performed_at: null, matches: () => false, likely_setting: '',
-    notProbed: 'a grant-request issue notifies its approvers and cannot be deleted, only closed: no harmless audited call' });
-  planned.push({ category: 'change_execution', name: 'change execution', action: null, performed_at: null, matches: () => false, likely_setting: '',
-    notProbed: 'plans, rollouts and admin-mode SQL act on a database the probe did not create: no harmless audited call' });
+      await call('POST', `/v1/${parent ? `${parent}/` : ''}auditLogs:export`, {
+        ...(parent ? { parent } : {}),
+        filter: `user == "${exportUser}"`,
+        format: 'JSON',
+        pageSize: 1,
+      });
+    },
+  );
+  planned.push({
+    category: 'access_request',
+    name: 'access request',
+    action: null,
+    performed_at: null,
+    matches: () => false,
+    likely_setting: '',
+    notProbed:
+      'a grant-request issue notifies its approvers and cannot be deleted, only closed: no harmless audited call',
+  });
+  planned.push({
+    category: 'change_execution',
+    name: 'change execution',
+    action: null,
+    performed_at: null,
+    matches: () => false,
+    likely_setting: '',
+    notProbed:
+      'plans, rollouts and admin-mode SQL act on a database the probe did not create: no harmless audited call',
+  });
   if (password && token) {
     // End the probe's session (Logout is audited too; not looked for).
     await call('POST', '/v1/auth/logout', {}).catch(() => undefined);

@@ -22,18 +22,24 @@ import type { PlanRun } from './postgres.js';
 
 export const GCP_LABEL_KEY = 'ae-probe';
 
-const msg = (e: unknown) => { const x = e as Error & { code?: unknown }; return `${typeof x.code === 'number' ? `HTTP ${x.code}: ` : ''}${x.message}`; };
+const msg = (e: unknown) => {
+  const x = e as Error & { code?: unknown };
+  return `${typeof x.code === 'number' ? `HTTP ${x.code}: ` : ''}${x.message}`;
+};
 
 export function gcpLikelySetting(src: GcpLoggingSourceConfig): string {
   const kinds = src.log_kinds;
-  if (kinds && !kinds.includes('activity')) return `log_kinds lacks activity: bucket updates and IAM changes are Admin Activity audit logs (add activity to log_kinds)`;
+  if (kinds && !kinds.includes('activity'))
+    return `log_kinds lacks activity: bucket updates and IAM changes are Admin Activity audit logs (add activity to log_kinds)`;
   return `the source reads ${src.resources.join(', ')}: the bucket's project must be one of them (or under a folder or organization read), and its Admin Activity logs must not be excluded by a _Required/_Default sink exclusion; or delivery took longer than the wait (raise probe.wait)`;
 }
 
 export async function probeGcp(src: GcpLoggingSourceConfig, probe: ProbeConfig, nonce: string): Promise<PlanRun> {
   const name = probe.bucket!;
   if (src.api_endpoint && !probe.storage_endpoint) {
-    throw new Error('the source\'s api_endpoint is overridden but no Cloud Storage endpoint is given (probe.storage_endpoint): the probe never calls the public Cloud Storage API behind a private or test endpoint');
+    throw new Error(
+      "the source's api_endpoint is overridden but no Cloud Storage endpoint is given (probe.storage_endpoint): the probe never calls the public Cloud Storage API behind a private or test endpoint",
+    );
   }
   const storage = new Storage({
     ...(src.key_file ? { keyFilename: src.key_file } : {}),
@@ -59,26 +65,47 @@ export async function probeGcp(src: GcpLoggingSourceConfig, probe: ProbeConfig, 
     try {
       await bucket.setMetadata({ labels: { [GCP_LABEL_KEY]: null } });
       leftovers.push(`label ${GCP_LABEL_KEY}=${labels[GCP_LABEL_KEY]} on bucket ${name}`);
-    } catch (e) { errors.push(`could not remove the leftover label ${GCP_LABEL_KEY} from bucket ${name}: ${msg(e)}`); }
+    } catch (e) {
+      errors.push(`could not remove the leftover label ${GCP_LABEL_KEY} from bucket ${name}: ${msg(e)}`);
+    }
   }
   /** The Admin Activity entry of `method` on the bucket, at or after `at` (allowing for clock skew). */
   const entry = (category: string, method: string, at: () => Date) => (e: AuditEvent) =>
-    e.category === category && e.action.source_name === method && e.resource.name === resource && e.outcome === 'success'
-    && !!e.timestamp && Date.parse(e.timestamp) >= at().getTime() - 120_000;
+    e.category === category &&
+    e.action.source_name === method &&
+    e.resource.name === resource &&
+    e.outcome === 'success' &&
+    !!e.timestamp &&
+    Date.parse(e.timestamp) >= at().getTime() - 120_000;
 
   let labelAt = new Date();
   try {
     labelAt = new Date();
     await bucket.setLabels({ [GCP_LABEL_KEY]: nonce });
-    planned.push({ category: 'change_execution', name: 'label the dedicated bucket', action: `storage.buckets.update ${name}: label ${GCP_LABEL_KEY}=${nonce} set, then removed (matched by method, bucket and time)`,
-      performed_at: labelAt, matches: entry('change_execution', 'storage.buckets.update', () => labelAt), likely_setting: likely });
+    planned.push({
+      category: 'change_execution',
+      name: 'label the dedicated bucket',
+      action: `storage.buckets.update ${name}: label ${GCP_LABEL_KEY}=${nonce} set, then removed (matched by method, bucket and time)`,
+      performed_at: labelAt,
+      matches: entry('change_execution', 'storage.buckets.update', () => labelAt),
+      likely_setting: likely,
+    });
     try {
       await bucket.setMetadata({ labels: { [GCP_LABEL_KEY]: null } });
       dropped.push(`label ${GCP_LABEL_KEY}=${nonce} on bucket ${name}`);
-    } catch (e) { errors.push(`could not remove the label ${GCP_LABEL_KEY} from bucket ${name}: ${msg(e)}`); }
+    } catch (e) {
+      errors.push(`could not remove the label ${GCP_LABEL_KEY} from bucket ${name}: ${msg(e)}`);
+    }
   } catch (e) {
-    planned.push({ category: 'change_execution', name: 'label the dedicated bucket', action: `storage.buckets.update ${name}: label ${GCP_LABEL_KEY}=${nonce}`,
-      performed_at: labelAt, error: msg(e), matches: () => false, likely_setting: likely });
+    planned.push({
+      category: 'change_execution',
+      name: 'label the dedicated bucket',
+      action: `storage.buckets.update ${name}: label ${GCP_LABEL_KEY}=${nonce}`,
+      performed_at: labelAt,
+      error: msg(e),
+      matches: () => false,
+      likely_setting: likely,
+    });
   }
 
   let iamAt = new Date();
@@ -86,16 +113,50 @@ export async function probeGcp(src: GcpLoggingSourceConfig, probe: ProbeConfig, 
     const [policy] = await bucket.iam.getPolicy({ requestedPolicyVersion: 3 });
     iamAt = new Date();
     await bucket.iam.setPolicy(policy); // with its etag: refused, not applied, if it changed in between
-    planned.push({ category: 'permission_change', name: 'IAM policy set to itself', action: `storage.setIamPermissions ${name}: the bucket's IAM policy (${(policy.bindings ?? []).length} bindings, etag ${policy.etag ?? 'none'}) set to itself (matched by method, bucket and time)`,
-      performed_at: iamAt, matches: entry('permission_change', 'storage.setIamPermissions', () => iamAt), likely_setting: likely });
+    planned.push({
+      category: 'permission_change',
+      name: 'IAM policy set to itself',
+      action: `storage.setIamPermissions ${name}: the bucket's IAM policy (${(policy.bindings ?? []).length} bindings, etag ${policy.etag ?? 'none'}) set to itself (matched by method, bucket and time)`,
+      performed_at: iamAt,
+      matches: entry('permission_change', 'storage.setIamPermissions', () => iamAt),
+      likely_setting: likely,
+    });
   } catch (e) {
-    planned.push({ category: 'permission_change', name: 'IAM policy set to itself', action: `storage.setIamPermissions ${name}: the bucket's IAM policy set to itself`,
-      performed_at: iamAt, error: msg(e), matches: () => false, likely_setting: likely });
+    planned.push({
+      category: 'permission_change',
+      name: 'IAM policy set to itself',
+      action: `storage.setIamPermissions ${name}: the bucket's IAM policy set to itself`,
+      performed_at: iamAt,
+      error: msg(e),
+      matches: () => false,
+      likely_setting: likely,
+    });
   }
-  const no = (category: PlannedProbe['category'], n: string, why: string) => planned.push({ category, name: n, action: null, performed_at: null, notProbed: why, matches: () => false, likely_setting: '' });
-  no('authentication', 'sign-in', 'sign-ins are logged by Cloud Identity, not for a project, and minting a token would need the prober to impersonate a service account');
-  no('policy_change', 'policy change', 'audit configs, organization policies, log sinks and exclusions are project-wide controls the probe did not create');
-  no('data_exposure', 'data exposure', 'object reads are Data Access logs and need an object holding data; making the bucket public is the exposure itself');
+  const no = (category: PlannedProbe['category'], n: string, why: string) =>
+    planned.push({
+      category,
+      name: n,
+      action: null,
+      performed_at: null,
+      notProbed: why,
+      matches: () => false,
+      likely_setting: '',
+    });
+  no(
+    'authentication',
+    'sign-in',
+    'sign-ins are logged by Cloud Identity, not for a project, and minting a token would need the prober to impersonate a service account',
+  );
+  no(
+    'policy_change',
+    'policy change',
+    'audit configs, organization policies, log sinks and exclusions are project-wide controls the probe did not create',
+  );
+  no(
+    'data_exposure',
+    'data exposure',
+    'object reads are Data Access logs and need an object holding data; making the bucket public is the exposure itself',
+  );
   no('access_request', 'access request', 'Access Approval requests come from Google, not from the customer');
   return { planned, dropped, leftovers, errors };
 }

@@ -17,7 +17,12 @@ import type { PlanRun } from './postgres.js';
 
 const has = (e: AuditEvent, s: string) => JSON.stringify(e).includes(s);
 
-export async function probeMysql(src: MysqlSourceConfig, probe: ProbeConfig & { user: string }, nonce: string, env: NodeJS.ProcessEnv = process.env): Promise<PlanRun> {
+export async function probeMysql(
+  src: MysqlSourceConfig,
+  probe: ProbeConfig & { user: string },
+  nonce: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PlanRun> {
   const name = `${PROBE_PREFIX}${nonce}`;
   const conn = mysqlConnection({ ...src, user: probe.user, password_env: probe.password_env }, env);
   const planned: PlannedProbe[] = [];
@@ -26,49 +31,113 @@ export async function probeMysql(src: MysqlSourceConfig, probe: ProbeConfig & { 
   const errors: string[] = [];
   const scrub = (m: string) => conn.scrubber.scrub(m);
   // server_audit writes whole seconds: an event of the probe's login is at or after the second it began.
-  const since = (d: Date) => (e: AuditEvent) => !!e.timestamp && Date.parse(e.timestamp) >= Math.floor(d.getTime() / 1000) * 1000 - 1000;
+  const since = (d: Date) => (e: AuditEvent) =>
+    !!e.timestamp && Date.parse(e.timestamp) >= Math.floor(d.getTime() / 1000) * 1000 - 1000;
 
   const loginAt = new Date();
   let c: mysql.Connection;
-  try { c = await mysql.createConnection({ ...conn.options, multipleStatements: false }); } catch (e) {
+  try {
+    c = await mysql.createConnection({ ...conn.options, multipleStatements: false });
+  } catch (e) {
     throw new Error(scrub(`the probe could not log in as ${probe.user} to ${conn.display}: ${(e as Error).message}`));
   }
   planned.push({
-    category: 'authentication', name: 'login', action: `connect as ${probe.user}`, performed_at: loginAt,
-    matches: (e) => e.category === 'authentication' && e.action.name === 'login' && e.outcome !== 'failure' && e.user.name === probe.user && since(loginAt)(e),
+    category: 'authentication',
+    name: 'login',
+    action: `connect as ${probe.user}`,
+    performed_at: loginAt,
+    matches: (e) =>
+      e.category === 'authentication' &&
+      e.action.name === 'login' &&
+      e.outcome !== 'failure' &&
+      e.user.name === probe.user &&
+      since(loginAt)(e),
     likely_setting: 'server_audit_events lacks CONNECT (or the audit_log filter does not log the connection class)',
   });
-  const step = async (category: PlannedProbe['category'], label: string, sql: string, matches: (e: AuditEvent) => boolean, likely: string) => {
+  const step = async (
+    category: PlannedProbe['category'],
+    label: string,
+    sql: string,
+    matches: (e: AuditEvent) => boolean,
+    likely: string,
+  ) => {
     const at = new Date();
-    try { await c.query(sql); planned.push({ category, name: label, action: sql, performed_at: at, matches, likely_setting: likely }); } catch (e) {
-      planned.push({ category, name: label, action: sql, performed_at: at, error: scrub((e as Error).message), matches, likely_setting: likely });
+    try {
+      await c.query(sql);
+      planned.push({ category, name: label, action: sql, performed_at: at, matches, likely_setting: likely });
+    } catch (e) {
+      planned.push({
+        category,
+        name: label,
+        action: sql,
+        performed_at: at,
+        error: scrub((e as Error).message),
+        matches,
+        likely_setting: likely,
+      });
     }
   };
   try {
-    const [old] = await c.query("SELECT User, Host FROM mysql.user WHERE User RLIKE '^ae_probe_[0-9a-f]{8,32}$' AND User <> ?", [name]) as [Array<{ User: string; Host: string }>, unknown];
+    const [old] = (await c.query(
+      "SELECT User, Host FROM mysql.user WHERE User RLIKE '^ae_probe_[0-9a-f]{8,32}$' AND User <> ?",
+      [name],
+    )) as [Array<{ User: string; Host: string }>, unknown];
     for (const r of old) {
-      try { await c.query('DROP USER ?@?', [r.User, r.Host]); leftovers.push(`user '${r.User}'@'${r.Host}'`); } catch (e) { errors.push(scrub(`could not drop leftover user ${r.User}: ${(e as Error).message}`)); }
+      try {
+        await c.query('DROP USER ?@?', [r.User, r.Host]);
+        leftovers.push(`user '${r.User}'@'${r.Host}'`);
+      } catch (e) {
+        errors.push(scrub(`could not drop leftover user ${r.User}: ${(e as Error).message}`));
+      }
     }
-  } catch (e) { errors.push(scrub(`could not look for leftovers (SELECT on mysql.user): ${(e as Error).message}`)); }
+  } catch (e) {
+    errors.push(scrub(`could not look for leftovers (SELECT on mysql.user): ${(e as Error).message}`));
+  }
   try {
     const inQuery = (cat: string) => (e: AuditEvent) => e.category === cat && has(e, name);
-    await step('permission_change', 'create user, grant usage, drop user', `CREATE USER '${name}'@'localhost' ACCOUNT LOCK`, inQuery('permission_change'),
-      'server_audit_events lacks QUERY or QUERY_DCL (CREATE USER, GRANT and DROP USER are logged as queries)');
+    await step(
+      'permission_change',
+      'create user, grant usage, drop user',
+      `CREATE USER '${name}'@'localhost' ACCOUNT LOCK`,
+      inQuery('permission_change'),
+      'server_audit_events lacks QUERY or QUERY_DCL (CREATE USER, GRANT and DROP USER are logged as queries)',
+    );
     if (!planned[planned.length - 1]!.error) {
-      await c.query(`GRANT USAGE ON *.* TO '${name}'@'localhost'`).catch((e) => errors.push(scrub(`GRANT USAGE: ${(e as Error).message}`)));
+      await c
+        .query(`GRANT USAGE ON *.* TO '${name}'@'localhost'`)
+        .catch((e) => errors.push(scrub(`GRANT USAGE: ${(e as Error).message}`)));
     }
     if (src.database) {
-      await step('change_execution', 'temporary table', `CREATE TEMPORARY TABLE ${name} (x INT)`, inQuery('change_execution'),
-        'server_audit_events lacks QUERY or QUERY_DDL');
+      await step(
+        'change_execution',
+        'temporary table',
+        `CREATE TEMPORARY TABLE ${name} (x INT)`,
+        inQuery('change_execution'),
+        'server_audit_events lacks QUERY or QUERY_DDL',
+      );
     } else {
-      await step('change_execution', 'statement', `DO '${name}'`, inQuery('change_execution'), 'server_audit_events lacks QUERY');
+      await step(
+        'change_execution',
+        'statement',
+        `DO '${name}'`,
+        inQuery('change_execution'),
+        'server_audit_events lacks QUERY',
+      );
     }
   } finally {
     try {
-      const [r] = await c.query('SELECT 1 FROM mysql.user WHERE User = ?', [name]) as [unknown[], unknown];
-      if (r.length) { await c.query(`DROP USER '${name}'@'localhost'`); dropped.push(`user '${name}'@'localhost'`); }
+      const [r] = (await c.query('SELECT 1 FROM mysql.user WHERE User = ?', [name])) as [unknown[], unknown];
+      if (r.length) {
+        await c.query(`DROP USER '${name}'@'localhost'`);
+        dropped.push(`user '${name}'@'localhost'`);
+      }
     } catch (e) {
-      try { await c.query(`DROP USER IF EXISTS '${name}'@'localhost'`); dropped.push(`user '${name}'@'localhost'`); } catch { errors.push(scrub(`could not drop user ${name}: ${(e as Error).message}`)); }
+      try {
+        await c.query(`DROP USER IF EXISTS '${name}'@'localhost'`);
+        dropped.push(`user '${name}'@'localhost'`);
+      } catch {
+        errors.push(scrub(`could not drop user ${name}: ${(e as Error).message}`));
+      }
     }
     if (src.database) dropped.push(`temporary table ${name} (with the session)`);
     await c.end().catch(() => undefined);
@@ -76,15 +145,43 @@ export async function probeMysql(src: MysqlSourceConfig, probe: ProbeConfig & { 
   const ghost = `${name}_nologin`;
   const badAt = new Date();
   let badError: string | null = null;
-  try { const b = await mysql.createConnection({ ...conn.options, user: ghost, password: `wrong-${nonce}` }); await b.end(); badError = `the login as ${ghost} unexpectedly succeeded`; } catch { /* expected */ }
+  try {
+    const b = await mysql.createConnection({ ...conn.options, user: ghost, password: `wrong-${nonce}` });
+    await b.end();
+    badError = `the login as ${ghost} unexpectedly succeeded`;
+  } catch {
+    /* expected */
+  }
   planned.push({
-    category: 'authentication', name: 'failed login', action: `connect as ${ghost} (an account that does not exist) with a wrong password`, performed_at: badAt, error: badError,
+    category: 'authentication',
+    name: 'failed login',
+    action: `connect as ${ghost} (an account that does not exist) with a wrong password`,
+    performed_at: badAt,
+    error: badError,
     matches: (e) => e.category === 'authentication' && e.outcome === 'failure' && has(e, ghost),
     likely_setting: 'server_audit_events lacks CONNECT (failed connects are CONNECT events)',
   });
-  const no = (category: PlannedProbe['category'], why: string): PlannedProbe => ({ category, name: category.replace('_', ' '), action: null, performed_at: null, notProbed: why, matches: () => false, likely_setting: '' });
-  planned.push(no('policy_change', 'no harmless policy change exists: SET GLOBAL changes the server for every session, and SET SESSION is not a policy change'));
-  planned.push(no('data_exposure', 'SELECT ... INTO OUTFILE needs the FILE privilege and writes a file on the server: not harmless'));
+  const no = (category: PlannedProbe['category'], why: string): PlannedProbe => ({
+    category,
+    name: category.replace('_', ' '),
+    action: null,
+    performed_at: null,
+    notProbed: why,
+    matches: () => false,
+    likely_setting: '',
+  });
+  planned.push(
+    no(
+      'policy_change',
+      'no harmless policy change exists: SET GLOBAL changes the server for every session, and SET SESSION is not a policy change',
+    ),
+  );
+  planned.push(
+    no(
+      'data_exposure',
+      'SELECT ... INTO OUTFILE needs the FILE privilege and writes a file on the server: not harmless',
+    ),
+  );
   planned.push(no('access_request', 'MySQL and MariaDB have no access-request decisions to perform'));
   return { planned, dropped, leftovers, errors };
 }

@@ -15,11 +15,27 @@ import { PROBE_PREFIX, type PlannedProbe, type ProbeConfig } from './types.js';
 
 const has = (e: AuditEvent, nonce: string) => JSON.stringify(e).includes(nonce);
 
-export interface PlanRun { planned: PlannedProbe[]; dropped: string[]; leftovers: string[]; errors: string[] }
+export interface PlanRun {
+  planned: PlannedProbe[];
+  dropped: string[];
+  leftovers: string[];
+  errors: string[];
+}
 
-export async function probePostgres(src: PostgresSourceConfig, probe: ProbeConfig & { user: string }, nonce: string, env: NodeJS.ProcessEnv = process.env): Promise<PlanRun> {
+export async function probePostgres(
+  src: PostgresSourceConfig,
+  probe: ProbeConfig & { user: string },
+  nonce: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PlanRun> {
   const name = `${PROBE_PREFIX}${nonce}`;
-  const probeCfg: PostgresSourceConfig = { ...src, user: probe.user, password_env: probe.password_env, url: undefined, url_env: undefined };
+  const probeCfg: PostgresSourceConfig = {
+    ...src,
+    user: probe.user,
+    password_env: probe.password_env,
+    url: undefined,
+    url_env: undefined,
+  };
   // host, port and database come from the source (its URL too), the login from the probe section.
   if (src.url || src.url_env) {
     const url = src.url ?? (src.url_env ? env[src.url_env] : undefined);
@@ -29,7 +45,9 @@ export async function probePostgres(src: PostgresSourceConfig, probe: ProbeConfi
         probeCfg.host ??= decodeURIComponent(u.hostname) || undefined;
         probeCfg.port ??= u.port ? Number(u.port) : undefined;
         probeCfg.database ??= decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined;
-      } catch { /* pg reports it */ }
+      } catch {
+        /* pg reports it */
+      }
     }
   }
   const conn = pgConnection(probeCfg, env);
@@ -41,7 +59,9 @@ export async function probePostgres(src: PostgresSourceConfig, probe: ProbeConfi
 
   // Authentication: a successful login (this connection) ...
   const client = new pg.Client({ ...conn.config, application_name: name });
-  client.on('error', () => { /* the next query fails and is reported */ });
+  client.on('error', () => {
+    /* the next query fails and is reported */
+  });
   const loginAt = new Date();
   try {
     await client.connect();
@@ -49,47 +69,107 @@ export async function probePostgres(src: PostgresSourceConfig, probe: ProbeConfi
     throw new Error(scrub(`the probe could not log in as ${probe.user} to ${conn.display}: ${(e as Error).message}`));
   }
   planned.push({
-    category: 'authentication', name: 'login', action: `connect as ${probe.user} (application_name ${name})`, performed_at: loginAt,
-    matches: (e) => e.category === 'authentication' && e.action.name === 'login' && e.outcome !== 'failure' && e.user.name === probe.user && has(e, nonce),
-    likely_setting: 'log_connections = off (PostgreSQL logs logins only with log_connections = on; pgaudit never logs them)',
+    category: 'authentication',
+    name: 'login',
+    action: `connect as ${probe.user} (application_name ${name})`,
+    performed_at: loginAt,
+    matches: (e) =>
+      e.category === 'authentication' &&
+      e.action.name === 'login' &&
+      e.outcome !== 'failure' &&
+      e.user.name === probe.user &&
+      has(e, nonce),
+    likely_setting:
+      'log_connections = off (PostgreSQL logs logins only with log_connections = on; pgaudit never logs them)',
   });
 
-  const step = async (category: PlannedProbe['category'], label: string, sql: string, matches: (e: AuditEvent) => boolean, likely: string) => {
+  const step = async (
+    category: PlannedProbe['category'],
+    label: string,
+    sql: string,
+    matches: (e: AuditEvent) => boolean,
+    likely: string,
+  ) => {
     const at = new Date();
     try {
       await client.query(sql);
       planned.push({ category, name: label, action: sql, performed_at: at, matches, likely_setting: likely });
     } catch (e) {
-      planned.push({ category, name: label, action: sql, performed_at: at, error: scrub((e as Error).message), matches, likely_setting: likely });
+      planned.push({
+        category,
+        name: label,
+        action: sql,
+        performed_at: at,
+        error: scrub((e as Error).message),
+        matches,
+        likely_setting: likely,
+      });
     }
   };
 
   try {
     // Leftovers of an earlier run that stopped halfway: only roles named exactly like ours.
-    const old = await client.query(`SELECT rolname FROM pg_roles WHERE rolname ~ '^ae_probe_[0-9a-f]{8,32}$' AND rolname <> $1`, [name]);
+    const old = await client.query(
+      `SELECT rolname FROM pg_roles WHERE rolname ~ '^ae_probe_[0-9a-f]{8,32}$' AND rolname <> $1`,
+      [name],
+    );
     for (const r of old.rows) {
-      try { await client.query(`DROP ROLE ${r.rolname}`); leftovers.push(`role ${r.rolname}`); } catch (e) { errors.push(scrub(`could not drop leftover role ${r.rolname}: ${(e as Error).message}`)); }
+      try {
+        await client.query(`DROP ROLE ${r.rolname}`);
+        leftovers.push(`role ${r.rolname}`);
+      } catch (e) {
+        errors.push(scrub(`could not drop leftover role ${r.rolname}: ${(e as Error).message}`));
+      }
     }
 
     const inStatement = (cat: string) => (e: AuditEvent) => e.category === cat && has(e, nonce);
-    await step('permission_change', 'create role, grant, revoke', `CREATE ROLE ${name} NOLOGIN`, inStatement('permission_change'),
-      "pgaudit.log lacks 'role' (CREATE/ALTER/DROP ROLE, GRANT and REVOKE are in the role class)");
+    await step(
+      'permission_change',
+      'create role, grant, revoke',
+      `CREATE ROLE ${name} NOLOGIN`,
+      inStatement('permission_change'),
+      "pgaudit.log lacks 'role' (CREATE/ALTER/DROP ROLE, GRANT and REVOKE are in the role class)",
+    );
     if (!planned[planned.length - 1]!.error) {
-      await client.query(`GRANT pg_read_all_settings TO ${name}`).catch((e) => errors.push(scrub(`GRANT: ${(e as Error).message}`)));
-      await client.query(`REVOKE pg_read_all_settings FROM ${name}`).catch((e) => errors.push(scrub(`REVOKE: ${(e as Error).message}`)));
+      await client
+        .query(`GRANT pg_read_all_settings TO ${name}`)
+        .catch((e) => errors.push(scrub(`GRANT: ${(e as Error).message}`)));
+      await client
+        .query(`REVOKE pg_read_all_settings FROM ${name}`)
+        .catch((e) => errors.push(scrub(`REVOKE: ${(e as Error).message}`)));
     }
-    await step('change_execution', 'temporary table', `CREATE TEMPORARY TABLE ${name} (x int)`, inStatement('change_execution'),
-      "pgaudit.log lacks 'ddl' (CREATE, ALTER and DROP of tables are in the ddl class)");
-    await step('policy_change', 'row-level security policy', `CREATE POLICY ${name} ON pg_temp.${name} USING (true)`, inStatement('policy_change'),
-      "pgaudit.log lacks 'ddl' (CREATE POLICY is in the ddl class)");
-    await step('data_exposure', 'copy to client', `COPY (SELECT '${name}') TO STDOUT`, inStatement('data_exposure'),
-      "pgaudit.log lacks 'read' (COPY ... TO is in the read class)");
+    await step(
+      'change_execution',
+      'temporary table',
+      `CREATE TEMPORARY TABLE ${name} (x int)`,
+      inStatement('change_execution'),
+      "pgaudit.log lacks 'ddl' (CREATE, ALTER and DROP of tables are in the ddl class)",
+    );
+    await step(
+      'policy_change',
+      'row-level security policy',
+      `CREATE POLICY ${name} ON pg_temp.${name} USING (true)`,
+      inStatement('policy_change'),
+      "pgaudit.log lacks 'ddl' (CREATE POLICY is in the ddl class)",
+    );
+    await step(
+      'data_exposure',
+      'copy to client',
+      `COPY (SELECT '${name}') TO STDOUT`,
+      inStatement('data_exposure'),
+      "pgaudit.log lacks 'read' (COPY ... TO is in the read class)",
+    );
   } finally {
     // Drop what this run created (the temporary table and its policy go with the session).
     try {
       const r = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
-      if (r.rowCount) { await client.query(`DROP ROLE ${name}`); dropped.push(`role ${name}`); }
-    } catch (e) { errors.push(scrub(`could not drop role ${name}: ${(e as Error).message}`)); }
+      if (r.rowCount) {
+        await client.query(`DROP ROLE ${name}`);
+        dropped.push(`role ${name}`);
+      }
+    } catch (e) {
+      errors.push(scrub(`could not drop role ${name}: ${(e as Error).message}`));
+    }
     dropped.push(`temporary table ${name} and its policy (with the session)`);
     await client.end().catch(() => undefined);
   }
@@ -100,14 +180,31 @@ export async function probePostgres(src: PostgresSourceConfig, probe: ProbeConfi
   const bad = new pg.Client({ ...conn.config, user: ghost, password: `wrong-${nonce}`, application_name: name });
   bad.on('error', () => undefined);
   let badError: string | null = null;
-  try { await bad.connect(); badError = `the login as ${ghost} unexpectedly succeeded`; } catch { /* expected */ }
+  try {
+    await bad.connect();
+    badError = `the login as ${ghost} unexpectedly succeeded`;
+  } catch {
+    /* expected */
+  }
   await bad.end().catch(() => undefined);
   planned.push({
-    category: 'authentication', name: 'failed login', action: `connect as ${ghost} (a role that does not exist) with a wrong password`, performed_at: badAt,
+    category: 'authentication',
+    name: 'failed login',
+    action: `connect as ${ghost} (a role that does not exist) with a wrong password`,
+    performed_at: badAt,
     error: badError,
     matches: (e) => e.category === 'authentication' && e.outcome === 'failure' && has(e, ghost),
-    likely_setting: 'log_connections = off, or failed logins are logged to a file the source does not read (FATAL lines go to the server log)',
+    likely_setting:
+      'log_connections = off, or failed logins are logged to a file the source does not read (FATAL lines go to the server log)',
   });
-  planned.push({ category: 'access_request', name: 'access request', action: null, performed_at: null, notProbed: 'PostgreSQL has no access-request decisions to perform', matches: () => false, likely_setting: '' });
+  planned.push({
+    category: 'access_request',
+    name: 'access request',
+    action: null,
+    performed_at: null,
+    notProbed: 'PostgreSQL has no access-request decisions to perform',
+    matches: () => false,
+    likely_setting: '',
+  });
   return { planned, dropped, leftovers, errors };
 }

@@ -19,7 +19,10 @@ import type { BytebaseSourceConfig } from '../live/bytebase/index.js';
 import type { PlannedProbe, ProbeConfig, ProbeResult, SourceProbeReport } from './types.js';
 
 export class ProbeError extends Error {
-  constructor(message: string) { super(message); this.name = 'ProbeError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProbeError';
+  }
 }
 
 /** Source types the probe can act on. */
@@ -38,18 +41,50 @@ interface Driver {
   reader?(src: SourceConfig): SourceConfig;
 }
 const DRIVERS: Record<string, Driver> = {
-  postgres: { names: 'user', label: (p) => p.user!, waitS: 30, pollMs: 1000, act: (s, p, n) => probePostgres(s as unknown as PostgresSourceConfig, p as ProbeConfig & { user: string }, n) },
-  mysql: { names: 'user', label: (p) => p.user!, waitS: 30, pollMs: 1000, act: (s, p, n) => probeMysql(s as unknown as MysqlSourceConfig, p as ProbeConfig & { user: string }, n) },
-  bytebase: { names: 'user', label: (p) => p.user!, waitS: 30, pollMs: 1000, act: (s, p, n) => probeBytebase(s as unknown as BytebaseSourceConfig, p, n) },
+  postgres: {
+    names: 'user',
+    label: (p) => p.user!,
+    waitS: 30,
+    pollMs: 1000,
+    act: (s, p, n) => probePostgres(s as unknown as PostgresSourceConfig, p as ProbeConfig & { user: string }, n),
+  },
+  mysql: {
+    names: 'user',
+    label: (p) => p.user!,
+    waitS: 30,
+    pollMs: 1000,
+    act: (s, p, n) => probeMysql(s as unknown as MysqlSourceConfig, p as ProbeConfig & { user: string }, n),
+  },
+  bytebase: {
+    names: 'user',
+    label: (p) => p.user!,
+    waitS: 30,
+    pollMs: 1000,
+    act: (s, p, n) => probeBytebase(s as unknown as BytebaseSourceConfig, p, n),
+  },
   cloudtrail: {
-    names: 'iam_role', label: (p) => `IAM role ${p.iam_role}`, waitS: 900, pollMs: 30_000, act: (s, p, n) => probeAws(s as unknown as AwsProbeSource, p, n),
+    names: 'iam_role',
+    label: (p) => `IAM role ${p.iam_role}`,
+    waitS: 900,
+    pollMs: 30_000,
+    act: (s, p, n) => probeAws(s as unknown as AwsProbeSource, p, n),
     reader: (s) => ({ ...s, iam_roster: false }),
   },
   'gcp-logging': {
-    names: 'bucket', label: (p) => `bucket ${p.bucket}`, waitS: 300, pollMs: 10_000, act: (s, p, n) => probeGcp(s as unknown as GcpLoggingSourceConfig, p, n),
+    names: 'bucket',
+    label: (p) => `bucket ${p.bucket}`,
+    waitS: 300,
+    pollMs: 10_000,
+    act: (s, p, n) => probeGcp(s as unknown as GcpLoggingSourceConfig, p, n),
     reader: (s) => ({ ...s, iam_roster: false }),
   },
-  'cloudtrail-s3': { names: 'iam_role', label: (p) => `IAM role ${p.iam_role}`, waitS: 900, pollMs: 30_000, act: (s, p, n) => probeAws(s as unknown as AwsProbeSource, p, n) },
+  'cloudtrail-s3': {
+    names: 'iam_role',
+    label: (p) => `IAM role ${p.iam_role}`,
+    waitS: 900,
+    pollMs: 30_000,
+    act: (s, p, n) => probeAws(s as unknown as AwsProbeSource, p, n),
+  },
 };
 const EXAMPLE = `e.g. under a postgres or mysql source:
   probe:
@@ -79,18 +114,42 @@ export interface ProbeOptions {
 export function probeTargets(sources: SourceConfig[]): SourceConfig[] {
   const withProbe = sources.filter((s) => s['probe'] !== undefined);
   const unsupported = withProbe.filter((s) => !(PROBE_TYPES as readonly string[]).includes(s.type));
-  if (unsupported.length) throw new ProbeError(`the probe cannot act on ${unsupported.map((s) => `${s.name} (type ${s.type})`).join(', ')}: it supports ${PROBE_TYPES.join(', ')} sources`);
+  if (unsupported.length)
+    throw new ProbeError(
+      `the probe cannot act on ${unsupported.map((s) => `${s.name} (type ${s.type})`).join(', ')}: it supports ${PROBE_TYPES.join(', ')} sources`,
+    );
   if (withProbe.length === 0) {
-    throw new ProbeError(`no source has a probe section: the probe is opt-in and acts only as a login, or on a resource, you name, ${EXAMPLE}`);
+    throw new ProbeError(
+      `no source has a probe section: the probe is opt-in and acts only as a login, or on a resource, you name, ${EXAMPLE}`,
+    );
   }
   return withProbe;
 }
 
 function eventFacts(e: AuditEvent): ProbeResult['event'] {
-  return { id: e.id, record_id: e.source.record_id, timestamp: e.timestamp, user: e.user.name, action: e.action.name, resource: e.resource.name, outcome: e.outcome };
+  return {
+    id: e.id,
+    record_id: e.source.record_id,
+    timestamp: e.timestamp,
+    user: e.user.name,
+    action: e.action.name,
+    resource: e.resource.name,
+    outcome: e.outcome,
+  };
 }
 
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((r) => { const t = setTimeout(r, ms); signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        r();
+      },
+      { once: true },
+    );
+  });
 
 export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): Promise<SourceProbeReport> {
   const probe = src['probe'] as ProbeConfig;
@@ -98,9 +157,14 @@ export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): P
   if (!driver) throw new ProbeError(`${src.name}: the probe cannot act on a ${src.type} source`);
   const named = probe?.[driver.names];
   if (!probe || typeof named !== 'string' || !named) {
-    throw new ProbeError(`${src.name}: probe.${driver.names} names the ${driver.names === 'user' ? 'login the probe acts as' : driver.names === 'iam_role' ? 'dedicated IAM role the probe acts on (it never touches another)' : 'dedicated bucket the probe labels (it never touches another)'}`);
+    throw new ProbeError(
+      `${src.name}: probe.${driver.names} names the ${driver.names === 'user' ? 'login the probe acts as' : driver.names === 'iam_role' ? 'dedicated IAM role the probe acts on (it never touches another)' : 'dedicated bucket the probe labels (it never touches another)'}`,
+    );
   }
-  if (driver.names === 'user' && named.startsWith('ae_probe_')) throw new ProbeError(`${src.name}: probe.user must not be named ae_probe_*: the probe drops such accounts as leftovers`);
+  if (driver.names === 'user' && named.startsWith('ae_probe_'))
+    throw new ProbeError(
+      `${src.name}: probe.user must not be named ae_probe_*: the probe drops such accounts as leftovers`,
+    );
   const say = (m: string) => opts.progress?.(`${src.name}: probe: ${m}`);
   const nonce = randomBytes(4).toString('hex');
   const startedAt = new Date();
@@ -123,35 +187,90 @@ export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): P
   const deadline = Date.now() + wait * 1000;
   while (pending.size > 0) {
     reads++;
-    const run = open(readSrc, { since: new Date(startedAt.getTime() - 60_000), until: new Date(Date.now() + 60_000), signal: opts.signal }, emptySummary());
+    const run = open(
+      readSrc,
+      { since: new Date(startedAt.getTime() - 60_000), until: new Date(Date.now() + 60_000), signal: opts.signal },
+      emptySummary(),
+    );
     for await (const o of run.outcomes) {
       if (o.kind !== 'event') continue;
       for (const p of pending) {
-        if (p.matches(o.event, o.raw.text)) { found.set(p, { e: o.event, seenAt: Date.now() }); pending.delete(p); }
+        if (p.matches(o.event, o.raw.text)) {
+          found.set(p, { e: o.event, seenAt: Date.now() });
+          pending.delete(p);
+        }
       }
     }
     const r = run.result();
-    lastReadProblem = r.status === 'failed' || r.status === 'partial' ? r.reason ?? r.status : null;
+    lastReadProblem = r.status === 'failed' || r.status === 'partial' ? (r.reason ?? r.status) : null;
     if (pending.size === 0 || Date.now() >= deadline || opts.signal?.aborted) break;
-    say(`${found.size} of ${found.size + pending.size} actions found in the log after ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s, waiting (up to ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s more, reading every ${pollMs >= 1000 ? Math.round(pollMs / 1000) : (pollMs / 1000).toFixed(1)} s)`);
+    say(
+      `${found.size} of ${found.size + pending.size} actions found in the log after ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s, waiting (up to ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s more, reading every ${pollMs >= 1000 ? Math.round(pollMs / 1000) : (pollMs / 1000).toFixed(1)} s)`,
+    );
     await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), opts.signal);
   }
   const waited = Math.round((Date.now() - startedAt.getTime()) / 1000);
   const results: ProbeResult[] = plan.planned.map((p) => {
-    const base = { category: p.category, name: p.name, action: p.action, performed_at: p.performed_at?.toISOString() ?? null };
-    if (p.notProbed) return { ...base, status: 'not_probed', event: null, delay_ms: null, waited_s: null, reason: p.notProbed, likely_setting: null };
-    if (p.error) return { ...base, status: 'failed', event: null, delay_ms: null, waited_s: null, reason: `the action failed: ${p.error}`, likely_setting: null };
+    const base = {
+      category: p.category,
+      name: p.name,
+      action: p.action,
+      performed_at: p.performed_at?.toISOString() ?? null,
+    };
+    if (p.notProbed)
+      return {
+        ...base,
+        status: 'not_probed',
+        event: null,
+        delay_ms: null,
+        waited_s: null,
+        reason: p.notProbed,
+        likely_setting: null,
+      };
+    if (p.error)
+      return {
+        ...base,
+        status: 'failed',
+        event: null,
+        delay_ms: null,
+        waited_s: null,
+        reason: `the action failed: ${p.error}`,
+        likely_setting: null,
+      };
     const f = found.get(p);
-    if (f) return { ...base, status: 'found', event: eventFacts(f.e), delay_ms: Math.max(0, f.seenAt - p.performed_at!.getTime()), waited_s: null, reason: null, likely_setting: null };
+    if (f)
+      return {
+        ...base,
+        status: 'found',
+        event: eventFacts(f.e),
+        delay_ms: Math.max(0, f.seenAt - p.performed_at!.getTime()),
+        waited_s: null,
+        reason: null,
+        likely_setting: null,
+      };
     return {
-      ...base, status: 'not_found', event: null, delay_ms: null, waited_s: waited,
-      reason: `not found after ${waited} s${lastReadProblem ? ` (the last read of the log: ${lastReadProblem})` : ''}`, likely_setting: p.likely_setting,
+      ...base,
+      status: 'not_found',
+      event: null,
+      delay_ms: null,
+      waited_s: waited,
+      reason: `not found after ${waited} s${lastReadProblem ? ` (the last read of the log: ${lastReadProblem})` : ''}`,
+      likely_setting: p.likely_setting,
     };
   });
-  say(`${results.filter((r) => r.status === 'found').length} found, ${results.filter((r) => r.status === 'not_found').length} not found after ${reads} read(s) of the log`);
+  say(
+    `${results.filter((r) => r.status === 'found').length} found, ${results.filter((r) => r.status === 'not_found').length} not found after ${reads} read(s) of the log`,
+  );
   return {
-    source: src.name, type: src.type, nonce, role: driver.label(probe), started_at: startedAt.toISOString(), finished_at: new Date().toISOString(),
-    results, cleanup: { dropped: plan.dropped, leftovers_removed: plan.leftovers, errors: plan.errors }, reads,
+    source: src.name,
+    type: src.type,
+    nonce,
+    role: driver.label(probe),
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    results,
+    cleanup: { dropped: plan.dropped, leftovers_removed: plan.leftovers, errors: plan.errors },
+    reads,
   };
 }
 
@@ -168,12 +287,16 @@ export function probeLines(reports: SourceProbeReport[]): string[] {
   for (const r of reports) {
     for (const x of r.results) {
       const head = `${r.source} ${x.category.padEnd(17)} ${x.name}:`;
-      if (x.status === 'found') lines.push(`${head} FOUND after ${((x.delay_ms ?? 0) / 1000).toFixed(1)} s: event ${x.event!.id.slice(0, 12)} (user ${x.event!.user ?? '-'}, action ${x.event!.action ?? '-'}, resource ${x.event!.resource ?? '-'}, ${x.event!.timestamp ?? 'no time'})`);
+      if (x.status === 'found')
+        lines.push(
+          `${head} FOUND after ${((x.delay_ms ?? 0) / 1000).toFixed(1)} s: event ${x.event!.id.slice(0, 12)} (user ${x.event!.user ?? '-'}, action ${x.event!.action ?? '-'}, resource ${x.event!.resource ?? '-'}, ${x.event!.timestamp ?? 'no time'})`,
+        );
       else if (x.status === 'not_found') lines.push(`${head} NOT FOUND ${x.reason}; likely: ${x.likely_setting}`);
       else if (x.status === 'failed') lines.push(`${head} FAILED ${x.reason}`);
       else lines.push(`${head} not probed: ${x.reason}`);
     }
-    if (r.cleanup.leftovers_removed.length) lines.push(`${r.source} removed leftovers of an earlier probe: ${r.cleanup.leftovers_removed.join(', ')}`);
+    if (r.cleanup.leftovers_removed.length)
+      lines.push(`${r.source} removed leftovers of an earlier probe: ${r.cleanup.leftovers_removed.join(', ')}`);
     for (const e of r.cleanup.errors) lines.push(`${r.source} note: ${e}`);
   }
   return lines;

@@ -24,8 +24,16 @@ export interface FetchedBundle {
 
 export async function fetchBundle(url: string, o: StoreOptions & { now?: Date } = {}): Promise<FetchedBundle> {
   let u;
-  try { u = parseStorageUrl(url); } catch (e) { if (e instanceof StorageUrlError) throw new PublishError(e.message); throw e; }
-  if (!u.key) throw new PublishError(`${url} names a bucket, not a bundle: give the object, e.g. ${u.scheme}://${u.bucket}/evidence/evidence-2024-05-01_2024-05-08.zip`);
+  try {
+    u = parseStorageUrl(url);
+  } catch (e) {
+    if (e instanceof StorageUrlError) throw new PublishError(e.message);
+    throw e;
+  }
+  if (!u.key)
+    throw new PublishError(
+      `${url} names a bucket, not a bundle: give the object, e.g. ${u.scheme}://${u.bucket}/evidence/evidence-2024-05-01_2024-05-08.zip`,
+    );
   const now = o.now ?? new Date();
   const dir = mkdtempSync(join(tmpdir(), 'audit-evidence-fetch-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
@@ -41,8 +49,13 @@ export async function fetchBundle(url: string, o: StoreOptions & { now?: Date } 
       versions = await s3Versions(c, u);
       if (versions && versions.length > 1) {
         const others = versions.filter((v) => v.version !== object.version);
-        notes.push(`the key has ${versions.length} versions (${others.filter((v) => v.deleteMarker).length} delete markers); this one is ${object.version === versions[0]?.version ? 'the current one' : 'NOT the current one'}`);
-        if (!u.version && !object.protection.active) notes.push(`the current version is not under Object Lock: it may have replaced the published one; verify the published version (${formatUrl({ ...u, version: 'VERSION' })}, the URL publish printed)`);
+        notes.push(
+          `the key has ${versions.length} versions (${others.filter((v) => v.deleteMarker).length} delete markers); this one is ${object.version === versions[0]?.version ? 'the current one' : 'NOT the current one'}`,
+        );
+        if (!u.version && !object.protection.active)
+          notes.push(
+            `the current version is not under Object Lock: it may have replaced the published one; verify the published version (${formatUrl({ ...u, version: 'VERSION' })}, the URL publish printed)`,
+          );
       }
     } else {
       const s = gcsClient(o);
@@ -50,5 +63,8 @@ export async function fetchBundle(url: string, o: StoreOptions & { now?: Date } 
       object = read;
     }
     return { path, object, versions, notes, remove };
-  } catch (e) { remove(); throw e; }
+  } catch (e) {
+    remove();
+    throw e;
+  }
 }

@@ -15,7 +15,10 @@ export interface StorageUrl {
 }
 
 export class StorageUrlError extends Error {
-  constructor(message: string) { super(message); this.name = 'StorageUrlError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageUrlError';
+  }
 }
 
 export const isStorageUrl = (s: string): boolean => /^(s3|gs):\/\//i.test(s);
@@ -25,11 +28,21 @@ export function parseStorageUrl(url: string): StorageUrl {
   if (!m) throw new StorageUrlError(`'${url}' is not a storage URL: give s3://BUCKET/PREFIX or gs://BUCKET/PREFIX`);
   const scheme = m[1].toLowerCase() as Scheme;
   const bucket = m[2];
-  if (scheme === 's3' ? !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) : !/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket)) {
-    throw new StorageUrlError(`'${bucket}' is not a valid ${scheme === 's3' ? 'S3' : 'Cloud Storage'} bucket name (in ${url})`);
+  if (
+    scheme === 's3'
+      ? !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)
+      : !/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket)
+  ) {
+    throw new StorageUrlError(
+      `'${bucket}' is not a valid ${scheme === 's3' ? 'S3' : 'Cloud Storage'} bucket name (in ${url})`,
+    );
   }
   let key: string;
-  try { key = decodeURIComponent(m[3]); } catch { throw new StorageUrlError(`'${url}': the object name is not valid URL encoding`); }
+  try {
+    key = decodeURIComponent(m[3]);
+  } catch {
+    throw new StorageUrlError(`'${url}': the object name is not valid URL encoding`);
+  }
   const q = new URLSearchParams(m[4] ?? '');
   const version = m[5] ?? q.get(scheme === 's3' ? 'versionId' : 'generation');
   return { scheme, bucket, key, version: version || null };

@@ -34,7 +34,10 @@ export interface StoredObject {
 }
 
 export class PublishError extends Error {
-  constructor(message: string) { super(message); this.name = 'PublishError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'PublishError';
+  }
 }
 
 export interface StoreOptions {
@@ -55,12 +58,18 @@ export function describeProtection(p: Omit<Protection, 'summary' | 'active' | 'c
   const active = !!until && until.getTime() > now.getTime();
   const days = until ? Math.floor((until.getTime() - now.getTime()) / DAY) : 0;
   let summary: string;
-  if (p.kind === 'none') summary = 'NOT protected: no Object Lock or retention policy applies, so the object can be deleted or replaced at any time';
-  else if (!active) summary = p.retain_until ? `retention ended at ${p.retain_until}: the object can now be deleted or replaced` : 'no retention date: the object can be deleted or replaced';
+  if (p.kind === 'none')
+    summary =
+      'NOT protected: no Object Lock or retention policy applies, so the object can be deleted or replaced at any time';
+  else if (!active)
+    summary = p.retain_until
+      ? `retention ended at ${p.retain_until}: the object can now be deleted or replaced`
+      : 'no retention date: the object can be deleted or replaced';
   else if (p.kind === 's3-object-lock') {
-    summary = p.mode === 'COMPLIANCE'
-      ? `S3 Object Lock COMPLIANCE until ${p.retain_until} (${days} more days): no one, the root user included, can delete or overwrite this version or shorten its retention before then`
-      : `S3 Object Lock GOVERNANCE until ${p.retain_until} (${days} more days): users granted s3:BypassGovernanceRetention can still delete this version`;
+    summary =
+      p.mode === 'COMPLIANCE'
+        ? `S3 Object Lock COMPLIANCE until ${p.retain_until} (${days} more days): no one, the root user included, can delete or overwrite this version or shorten its retention before then`
+        : `S3 Object Lock GOVERNANCE until ${p.retain_until} (${days} more days): users granted s3:BypassGovernanceRetention can still delete this version`;
   } else {
     summary = p.locked
       ? `GCS bucket retention policy (${p.bucket_retention_days} days), LOCKED: the object cannot be deleted or replaced before ${p.retain_until} (${days} more days), and the policy cannot be removed or shortened`

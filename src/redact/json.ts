@@ -18,11 +18,18 @@ type Obj = Record<string, unknown>;
 
 /** Values that are already not secrets: empty, our marker, AWS's own placeholders, asterisks. */
 function isPlaceholder(s: string): boolean {
-  return s === '' || s === REDACTED || s === 'HIDDEN_DUE_TO_SECURITY_REASONS' || s === '<sensitiveDataRemoved>' || /^\*+$/.test(s);
+  return (
+    s === '' ||
+    s === REDACTED ||
+    s === 'HIDDEN_DUE_TO_SECURITY_REASONS' ||
+    s === '<sensitiveDataRemoved>' ||
+    /^\*+$/.test(s)
+  );
 }
 
 const SQL_GATE = /passw|identified|connection|dblink|mapping|sslkey|secret|token|\bpw\b|pwd/i;
-const STRING_GATE = /pass|pwd|secret|token|key|auth|credential|identified|connection|dblink|mapping|dsn|cookie|:\/\/|bearer|basic|\bpw\b|-p\S/i;
+const STRING_GATE =
+  /pass|pwd|secret|token|key|auth|credential|identified|connection|dblink|mapping|dsn|cookie|:\/\/|bearer|basic|\bpw\b|-p\S/i;
 /** Names a JSON text must mention for the walk to find a secret-named member in it. */
 const NAME_GATE = /pass|pwd|secret|token|credential|key|auth|dsn|conn|cookie|pw"|securestring/i;
 
@@ -30,7 +37,8 @@ const NAME_GATE = /pass|pwd|secret|token|credential|key|auth|dsn|conn|cookie|pw"
 const NEEDS_LOOK = /[\s=@'"(),;&[\]{}<>$\\]/;
 
 /** A string that starts like a SQL statement (after spaces and comments). */
-export const SQL_START = /^\s*(?:\/\*[\s\S]*?\*\/\s*|--[^\n]*\n\s*)*\(?\s*(?:SELECT|INSERT|UPDATE|DELETE|MERGE|UPSERT|CREATE|ALTER|DROP|SET|GRANT|REVOKE|CALL|DO|WITH|COPY|EXECUTE|EXEC|PREPARE|CHANGE|RENAME|IMPORT|BEGIN|START|COMMIT|TRUNCATE|REPLACE|LOAD|INSTALL|UNINSTALL|SHOW|FLUSH|LOCK|USE|DECLARE|VALUES|TABLE|COMMENT|SECURITY|REASSIGN|REFRESH|VACUUM|ANALYZE|EXPLAIN|CLUSTER|REINDEX|LISTEN|NOTIFY|DISCARD|RESET|HANDLER|KILL|PURGE|RESTORE|BACKUP)\b/i;
+export const SQL_START =
+  /^\s*(?:\/\*[\s\S]*?\*\/\s*|--[^\n]*\n\s*)*\(?\s*(?:SELECT|INSERT|UPDATE|DELETE|MERGE|UPSERT|CREATE|ALTER|DROP|SET|GRANT|REVOKE|CALL|DO|WITH|COPY|EXECUTE|EXEC|PREPARE|CHANGE|RENAME|IMPORT|BEGIN|START|COMMIT|TRUNCATE|REPLACE|LOAD|INSTALL|UNINSTALL|SHOW|FLUSH|LOCK|USE|DECLARE|VALUES|TABLE|COMMENT|SECURITY|REASSIGN|REFRESH|VACUUM|ANALYZE|EXPLAIN|CLUSTER|REINDEX|LISTEN|NOTIFY|DISCARD|RESET|HANDLER|KILL|PURGE|RESTORE|BACKUP)\b/i;
 
 const embedded = new WeakMap<object, Map<string, unknown>>();
 
@@ -62,9 +70,20 @@ function redactLeaf(s: string, counter: { n: number }, holder: object | null, ke
   if (!extras && !NEEDS_LOOK.test(s) && s.indexOf(':') < 0) return null;
   if (looksLikeJson(s) && (extras || NAME_GATE.test(s))) {
     let v: unknown;
-    try { v = JSON.parse(s); } catch { v = undefined; }
+    try {
+      v = JSON.parse(s);
+    } catch {
+      v = undefined;
+    }
     if (v !== undefined && v !== null && typeof v === 'object') {
-      if (holder) { let m = embedded.get(holder); if (!m) { m = new Map(); embedded.set(holder, m); } m.set(key, v); }
+      if (holder) {
+        let m = embedded.get(holder);
+        if (!m) {
+          m = new Map();
+          embedded.set(holder, m);
+        }
+        m.set(key, v);
+      }
       const before = counter.n;
       walk(v, false, counter);
       if (counter.n === before) return null;
@@ -78,10 +97,16 @@ function redactLeaf(s: string, counter: { n: number }, holder: object | null, ke
     // A statement goes through the tokenizer; prose (an error message quoting SQL) through the text
     // patterns, which never take a whole message for an unterminated literal.
     const q = SQL_START.test(s) ? redactSqlCounted(out) : redactSecretsCounted(out);
-    if (q.count) { out = q.text; counter.n += q.count; }
+    if (q.count) {
+      out = q.text;
+      counter.n += q.count;
+    }
   }
   const f = redactFreeText(out);
-  if (f.count) { out = f.text; counter.n += f.count; }
+  if (f.count) {
+    out = f.text;
+    counter.n += f.count;
+  }
   return out === s ? null : out;
 }
 
@@ -97,7 +122,12 @@ function walk(v: unknown, inSecret: boolean, counter: { n: number }): void {
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (typeof x === 'string') {
-        if (inSecret) { if (!isPlaceholder(x)) { v[i] = REDACTED; counter.n++; } } else {
+        if (inSecret) {
+          if (!isPlaceholder(x)) {
+            v[i] = REDACTED;
+            counter.n++;
+          }
+        } else {
           const r = redactLeaf(x, counter, v, String(i));
           if (r !== null) v[i] = r;
         }
@@ -110,13 +140,27 @@ function walk(v: unknown, inSecret: boolean, counter: { n: number }): void {
   for (const k in o) {
     const x = o[k];
     if (typeof x === 'string') {
-      if (inSecret ? !isMetadataName(k) : isSecretName(k)) { if (!isPlaceholder(x)) { o[k] = REDACTED; counter.n++; } continue; }
+      if (inSecret ? !isMetadataName(k) : isSecretName(k)) {
+        if (!isPlaceholder(x)) {
+          o[k] = REDACTED;
+          counter.n++;
+        }
+        continue;
+      }
       const r = redactLeaf(x, counter, o, k);
       if (r !== null) o[k] = r;
     } else if (x !== null && typeof x === 'object') walk(x, inSecret || isSecretName(k), counter);
   }
   // SSM PutParameter: {"name": ..., "type": "SecureString", "value": "..."}
-  if (typeof o.value === 'string' && typeof o.type === 'string' && /^securestring$/i.test(o.type) && !isPlaceholder(o.value)) { o.value = REDACTED; counter.n++; }
+  if (
+    typeof o.value === 'string' &&
+    typeof o.type === 'string' &&
+    /^securestring$/i.test(o.type) &&
+    !isPlaceholder(o.value)
+  ) {
+    o.value = REDACTED;
+    counter.n++;
+  }
 }
 
 /** Redacts a parsed JSON value in place; returns the number of values redacted. */
@@ -133,7 +177,10 @@ export function redactJsonValue(v: unknown): number {
  */
 export function redactJsonRecord<R extends RawRecord>(raw: R, value: unknown): R {
   const n = redactJsonValue(value);
-  if (n === 0) { raw.redactions = 0; return raw; }
+  if (n === 0) {
+    raw.redactions = 0;
+    return raw;
+  }
   const text = scanText(raw.text) ?? JSON.stringify(value);
   return { ...raw, text, redactions: n };
 }
@@ -148,7 +195,13 @@ export function scanText(text: string): string | null {
   const edits: Array<[number, number, string]> = [];
   let i = 0;
   const n = text.length;
-  const ws = (): void => { while (i < n) { const c = text.charCodeAt(i); if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++; else break; } };
+  const ws = (): void => {
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+  };
   const str = (): { start: number; end: number; value: string } => {
     if (text[i] !== '"') throw new Fail();
     const start = i;
@@ -157,13 +210,17 @@ export function scanText(text: string): string | null {
     for (;;) {
       if (j >= n) throw new Fail();
       const c = text.charCodeAt(j);
-      if (c === 0x5c) { esc = true; j += 2; continue; }
+      if (c === 0x5c) {
+        esc = true;
+        j += 2;
+        continue;
+      }
       if (c === 0x22) break;
       j++;
     }
     i = j + 1;
     const raw = text.slice(start, i);
-    return { start, end: i, value: esc ? JSON.parse(raw) as string : raw.slice(1, -1) };
+    return { start, end: i, value: esc ? (JSON.parse(raw) as string) : raw.slice(1, -1) };
   };
   const skipScalar = (): void => {
     const m = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
@@ -172,7 +229,10 @@ export function scanText(text: string): string | null {
   };
   const counter = { n: 0 };
   const leaf = (s: { start: number; end: number; value: string }, secret: boolean): void => {
-    if (secret) { if (!isPlaceholder(s.value)) edits.push([s.start, s.end, `"${REDACTED}"`]); return; }
+    if (secret) {
+      if (!isPlaceholder(s.value)) edits.push([s.start, s.end, `"${REDACTED}"`]);
+      return;
+    }
     const r = redactLeaf(s.value, counter, null, '');
     if (r !== null) edits.push([s.start, s.end, JSON.stringify(r)]);
   };
@@ -180,50 +240,78 @@ export function scanText(text: string): string | null {
     ws();
     const c = text[i];
     if (c === '{') {
-      i++; ws();
+      i++;
+      ws();
       let typeSecure = false;
       let valueStr: { start: number; end: number; value: string } | null = null;
       let valueEdit = -1;
-      if (text[i] === '}') { i++; return; }
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
       for (;;) {
         ws();
         const k = str().value;
         ws();
         if (text[i] !== ':') throw new Fail();
-        i++; ws();
+        i++;
+        ws();
         if (text[i] === '"') {
           const s = str();
           const before = edits.length;
           leaf(s, inSecret ? !isMetadataName(k) : isSecretName(k));
           if (k === 'type' && /^securestring$/i.test(s.value)) typeSecure = true;
-          if (k === 'value') { valueStr = s; valueEdit = edits.length > before ? before : -1; }
+          if (k === 'value') {
+            valueStr = s;
+            valueEdit = edits.length > before ? before : -1;
+          }
         } else value(inSecret || isSecretName(k), false);
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === '}') { i++; break; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          break;
+        }
         throw new Fail();
       }
       if (typeSecure && valueStr && !isPlaceholder(valueStr.value)) {
         const e: [number, number, string] = [valueStr.start, valueStr.end, `"${REDACTED}"`];
-        if (valueEdit >= 0) edits[valueEdit] = e; else edits.push(e);
+        if (valueEdit >= 0) edits[valueEdit] = e;
+        else edits.push(e);
       }
       return;
     }
     if (c === '[') {
-      i++; ws();
-      if (text[i] === ']') { i++; return; }
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
       for (;;) {
         ws();
         if (text[i] === '"') leaf(str(), inSecret || secretHere);
         else value(inSecret, false);
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === ']') { i++; break; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          break;
+        }
         throw new Fail();
       }
       return;
     }
-    if (c === '"') { leaf(str(), secretHere); return; }
+    if (c === '"') {
+      leaf(str(), secretHere);
+      return;
+    }
     skipScalar();
   };
   try {
@@ -238,6 +326,9 @@ export function scanText(text: string): string | null {
   edits.sort((a, b) => a[0] - b[0]);
   let out = '';
   let at = 0;
-  for (const [s, e, r] of edits) { out += text.slice(at, s) + r; at = e; }
+  for (const [s, e, r] of edits) {
+    out += text.slice(at, s) + r;
+    at = e;
+  }
   return out + text.slice(at);
 }

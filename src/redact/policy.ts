@@ -15,54 +15,254 @@ export const REDACTED = '<REDACTED>';
  */
 export const POLICY_VERSION = '2';
 
-export interface RuleRow { rule: string; matches: string; examples: string }
+export interface RuleRow {
+  rule: string;
+  matches: string;
+  examples: string;
+}
 
 /** Substrings of a normalized name that make it a secret. */
 export const SECRET_WORDS: readonly string[] = [
-  'password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'credential', 'privatekey', 'apikey',
-  'accesskey', 'secretkey', 'sessionkey', 'signingkey', 'sharedkey', 'masterkey', 'encryptionkey', 'hmackey',
-  'accountkey', 'sslkey', 'connectionstring', 'connstring', 'connstr', 'cookie', 'authkey', 'authstring',
-  'authenticationstring', 'authorization',
+  'password',
+  'passwd',
+  'passphrase',
+  'pwd',
+  'secret',
+  'token',
+  'credential',
+  'privatekey',
+  'apikey',
+  'accesskey',
+  'secretkey',
+  'sessionkey',
+  'signingkey',
+  'sharedkey',
+  'masterkey',
+  'encryptionkey',
+  'hmackey',
+  'accountkey',
+  'sslkey',
+  'connectionstring',
+  'connstring',
+  'connstr',
+  'cookie',
+  'authkey',
+  'authstring',
+  'authenticationstring',
+  'authorization',
 ];
 /** Whole normalized names that are secrets although they contain none of the words. */
 export const EXACT_SECRET_NAMES: readonly string[] = [
-  'auth', 'pass', 'pw', 'dsn', 'databaseurl', 'dburl', 'basicauth', 'httpauth', 'proxyauth',
+  'auth',
+  'pass',
+  'pw',
+  'dsn',
+  'databaseurl',
+  'dburl',
+  'basicauth',
+  'httpauth',
+  'proxyauth',
 ];
 /** Names that look like secrets but hold identifiers or facts auditors need. */
 export const ALLOWED_NAMES: readonly string[] = [
-  'accesskeyid', 'tokentype', 'passwordlastused', 'passwordlastchanged', 'passwordresetrequired', 'passwordpolicy',
-  'clienttoken', 'nexttoken', 'pagetoken', 'nextpagetoken', 'paginationtoken', 'continuationtoken', 'idempotencytoken',
-  'sessioncredentialfromconsole', 'credentialscope', 'authorizationinfo', 'authenticationinfo', 'keyid', 'keyname',
-  'tokenissuer', 'credentialprovider', 'secretsmanager', 'passwordreusepolicy', 'passwordexpired', 'passwordlifetime',
-  'tokencount', 'inputtokens', 'outputtokens', 'totaltokens', 'authorizationmode', 'passwordencryption',
-  'tokenendpoint', 'tokenurl', 'tokenuri', 'credentialprocess',
+  'accesskeyid',
+  'tokentype',
+  'passwordlastused',
+  'passwordlastchanged',
+  'passwordresetrequired',
+  'passwordpolicy',
+  'clienttoken',
+  'nexttoken',
+  'pagetoken',
+  'nextpagetoken',
+  'paginationtoken',
+  'continuationtoken',
+  'idempotencytoken',
+  'sessioncredentialfromconsole',
+  'credentialscope',
+  'authorizationinfo',
+  'authenticationinfo',
+  'keyid',
+  'keyname',
+  'tokenissuer',
+  'credentialprovider',
+  'secretsmanager',
+  'passwordreusepolicy',
+  'passwordexpired',
+  'passwordlifetime',
+  'tokencount',
+  'inputtokens',
+  'outputtokens',
+  'totaltokens',
+  'authorizationmode',
+  'passwordencryption',
+  'tokenendpoint',
+  'tokenurl',
+  'tokenuri',
+  'credentialprocess',
 ];
 /** Endings of a name that describe a secret rather than hold it (`...Id`, `...Arn`, `...Type`, ...). */
 export const METADATA_SUFFIXES: readonly string[] = [
-  'id', 'ids', 'arn', 'arns', 'name', 'names', 'type', 'types', 'version', 'versions', 'versionid', 'stage', 'stages',
-  'expiration', 'expiry', 'expires', 'expiresat', 'expiresin', 'expirationtime', 'expirationdate', 'lastused',
-  'lastuseddate', 'lastchanged', 'lastrotated', 'lastrotateddate', 'lastaccessed', 'lastset', 'createddate',
-  'creationdate', 'count', 'length', 'enabled', 'required', 'policy', 'policies', 'status', 'state', 'kind',
-  'format', 'algorithm', 'age', 'ttl', 'lifetime', 'duration', 'source', 'location', 'path', 'file', 'uri',
-  'present', 'exists', 'rotation', 'rotationenabled', 'rotationrules', 'region', 'issuer', 'scope', 'scopes',
-  'fingerprint', 'label', 'labels', 'mode', 'hint', 'description', 'tags', 'encryption', 'history', 'interval',
-  'reuseinterval', 'requirecurrent', 'minlength', 'maxlength', 'complexity', 'changed', 'changedate', 'reset',
-  'resetrequired', 'verified', 'validuntil', 'lock', 'locked', 'attempts', 'timeout', 'endpoint', 'challenge', 'date',
-  'time', 'timestamp', 'created', 'updated', 'method', 'provider', 'service', 'protocol',
+  'id',
+  'ids',
+  'arn',
+  'arns',
+  'name',
+  'names',
+  'type',
+  'types',
+  'version',
+  'versions',
+  'versionid',
+  'stage',
+  'stages',
+  'expiration',
+  'expiry',
+  'expires',
+  'expiresat',
+  'expiresin',
+  'expirationtime',
+  'expirationdate',
+  'lastused',
+  'lastuseddate',
+  'lastchanged',
+  'lastrotated',
+  'lastrotateddate',
+  'lastaccessed',
+  'lastset',
+  'createddate',
+  'creationdate',
+  'count',
+  'length',
+  'enabled',
+  'required',
+  'policy',
+  'policies',
+  'status',
+  'state',
+  'kind',
+  'format',
+  'algorithm',
+  'age',
+  'ttl',
+  'lifetime',
+  'duration',
+  'source',
+  'location',
+  'path',
+  'file',
+  'uri',
+  'present',
+  'exists',
+  'rotation',
+  'rotationenabled',
+  'rotationrules',
+  'region',
+  'issuer',
+  'scope',
+  'scopes',
+  'fingerprint',
+  'label',
+  'labels',
+  'mode',
+  'hint',
+  'description',
+  'tags',
+  'encryption',
+  'history',
+  'interval',
+  'reuseinterval',
+  'requirecurrent',
+  'minlength',
+  'maxlength',
+  'complexity',
+  'changed',
+  'changedate',
+  'reset',
+  'resetrequired',
+  'verified',
+  'validuntil',
+  'lock',
+  'locked',
+  'attempts',
+  'timeout',
+  'endpoint',
+  'challenge',
+  'date',
+  'time',
+  'timestamp',
+  'created',
+  'updated',
+  'method',
+  'provider',
+  'service',
+  'protocol',
 ];
 
 /** The rules as one table (README "What is redacted"). */
 export const RULES: readonly RuleRow[] = [
-  { rule: 'JSON member (any depth, any source)', matches: 'normalized name contains one of: ' + SECRET_WORDS.join(', ') + '; or is one of: ' + EXACT_SECRET_NAMES.join(', '), examples: '`masterUserPassword`, `DB_PASSWORD`, `SecretString`, `aws_secret_access_key`, `sessionToken`, `privateKeyData`, `Authorization`' },
-  { rule: 'JSON member: not a secret', matches: 'on the allow list (' + ALLOWED_NAMES.slice(0, 8).join(', ') + ', ...) or ending in a metadata word (Id, Arn, Name, Type, Version, Expiration, LastUsed, ...)', examples: '`accessKeyId`, `tokenType`, `passwordLastUsed`, `secretArn`, `clientToken`, `nextToken`' },
-  { rule: 'JSON container under a secret name', matches: 'every string inside is redacted except metadata-named members', examples: '`credentials: {accessKeyId (kept), sessionToken, secretAccessKey}`' },
-  { rule: 'SSM SecureString', matches: '`value` of an object whose `type` is `SecureString`', examples: 'PutParameter requestParameters' },
-  { rule: 'JSON inside a string', matches: 'a string value that holds a JSON object or array is redacted by these rules and re-encoded', examples: 'LookupEvents `CloudTrailEvent`, request/response bodies' },
-  { rule: 'SQL: password literals', matches: 'the string literal after any secret-named word or quoted identifier (PASSWORD, sslpassword, sslkey, MASTER_PASSWORD, a password column in WHERE ... = ...; comments, `=` and `(` between are skipped); every literal after IDENTIFIED (BY, WITH plugin BY|AS, VIA ... USING, REPLACE) but the plugin name; every literal after `=` in SET PASSWORD; the OPTIONS of CREATE/ALTER USER MAPPING but user names; CONNECTION (CREATE/ALTER SUBSCRIPTION); the arguments of dblink_connect(_u); `password=` inside any literal (conninfo)', examples: "`ALTER ROLE a PASSWORD /*c*/ 'x'`, `IDENTIFIED BY 'n' REPLACE 'o'`, `OPTIONS (user 'u', password 'x')`" },
-  { rule: 'SQL: cannot be tokenized', matches: 'every string literal in the statement', examples: "an unterminated quote or dollar quote" },
-  { rule: 'SQL parameters', matches: 'pgaudit PARAMETER values when the statement names a column or function matching the name rules (all of them with `redact.parameters: all`)', examples: '`INSERT INTO users (name, pw) VALUES ($1, $2)`' },
-  { rule: 'Free text', matches: '`NAME=value`, `NAME: value`, `--name value`, `--name=value` where NAME matches the name rules; `-p<value>` after mysql/mysqldump; `scheme://user:secret@`; `Bearer`/`Basic` credentials', examples: '`export PGPASSWORD=x`, `mysql -u root -px`, `--password hunter2`' },
-  { rule: 'Configured', matches: '`redact.extra_names` (normalized like the above), `redact.extra_patterns` (regular expressions over the original member name)', examples: '`extra_names: [pin, otp]`' },
+  {
+    rule: 'JSON member (any depth, any source)',
+    matches:
+      'normalized name contains one of: ' +
+      SECRET_WORDS.join(', ') +
+      '; or is one of: ' +
+      EXACT_SECRET_NAMES.join(', '),
+    examples:
+      '`masterUserPassword`, `DB_PASSWORD`, `SecretString`, `aws_secret_access_key`, `sessionToken`, `privateKeyData`, `Authorization`',
+  },
+  {
+    rule: 'JSON member: not a secret',
+    matches:
+      'on the allow list (' +
+      ALLOWED_NAMES.slice(0, 8).join(', ') +
+      ', ...) or ending in a metadata word (Id, Arn, Name, Type, Version, Expiration, LastUsed, ...)',
+    examples: '`accessKeyId`, `tokenType`, `passwordLastUsed`, `secretArn`, `clientToken`, `nextToken`',
+  },
+  {
+    rule: 'JSON container under a secret name',
+    matches: 'every string inside is redacted except metadata-named members',
+    examples: '`credentials: {accessKeyId (kept), sessionToken, secretAccessKey}`',
+  },
+  {
+    rule: 'SSM SecureString',
+    matches: '`value` of an object whose `type` is `SecureString`',
+    examples: 'PutParameter requestParameters',
+  },
+  {
+    rule: 'JSON inside a string',
+    matches: 'a string value that holds a JSON object or array is redacted by these rules and re-encoded',
+    examples: 'LookupEvents `CloudTrailEvent`, request/response bodies',
+  },
+  {
+    rule: 'SQL: password literals',
+    matches:
+      'the string literal after any secret-named word or quoted identifier (PASSWORD, sslpassword, sslkey, MASTER_PASSWORD, a password column in WHERE ... = ...; comments, `=` and `(` between are skipped); every literal after IDENTIFIED (BY, WITH plugin BY|AS, VIA ... USING, REPLACE) but the plugin name; every literal after `=` in SET PASSWORD; the OPTIONS of CREATE/ALTER USER MAPPING but user names; CONNECTION (CREATE/ALTER SUBSCRIPTION); the arguments of dblink_connect(_u); `password=` inside any literal (conninfo)',
+    examples: "`ALTER ROLE a PASSWORD /*c*/ 'x'`, `IDENTIFIED BY 'n' REPLACE 'o'`, `OPTIONS (user 'u', password 'x')`",
+  },
+  {
+    rule: 'SQL: cannot be tokenized',
+    matches: 'every string literal in the statement',
+    examples: 'an unterminated quote or dollar quote',
+  },
+  {
+    rule: 'SQL parameters',
+    matches:
+      'pgaudit PARAMETER values when the statement names a column or function matching the name rules (all of them with `redact.parameters: all`)',
+    examples: '`INSERT INTO users (name, pw) VALUES ($1, $2)`',
+  },
+  {
+    rule: 'Free text',
+    matches:
+      '`NAME=value`, `NAME: value`, `--name value`, `--name=value` where NAME matches the name rules; `-p<value>` after mysql/mysqldump; `scheme://user:secret@`; `Bearer`/`Basic` credentials',
+    examples: '`export PGPASSWORD=x`, `mysql -u root -px`, `--password hunter2`',
+  },
+  {
+    rule: 'Configured',
+    matches:
+      '`redact.extra_names` (normalized like the above), `redact.extra_patterns` (regular expressions over the original member name)',
+    examples: '`extra_names: [pin, otp]`',
+  },
 ];
 
 export interface RedactionSettings {
@@ -94,33 +294,57 @@ export function makePolicy(s: RedactionSettings | null | undefined): Policy {
   if (!s) return DEFAULT;
   const extraNames = new Set((s.extra_names ?? []).map(normalizeName).filter((n) => n !== ''));
   const extraPatterns = (s.extra_patterns ?? []).map((p) => {
-    try { return new RegExp(p, 'i'); } catch (e) { throw new Error(`redact.extra_patterns: '${p}' is not a valid regular expression (${(e as Error).message})`); }
+    try {
+      return new RegExp(p, 'i');
+    } catch (e) {
+      throw new Error(`redact.extra_patterns: '${p}' is not a valid regular expression (${(e as Error).message})`);
+    }
   });
   const parameters = s.parameters ?? 'matching';
-  if (parameters !== 'matching' && parameters !== 'all') throw new Error(`redact.parameters must be 'matching' or 'all', not '${String(parameters)}'`);
+  if (parameters !== 'matching' && parameters !== 'all')
+    throw new Error(`redact.parameters must be 'matching' or 'all', not '${String(parameters)}'`);
   return { extraNames, extraPatterns, parameters };
 }
 
 /** Makes `p` the policy of the runs that follow (a run sets it at its start). */
 export function setPolicy(p: Policy | null): void {
   const next = p ?? DEFAULT;
-  if (next !== active) { active = next; cache = new Map(); }
+  if (next !== active) {
+    active = next;
+    cache = new Map();
+  }
 }
 
-export function activePolicy(): Policy { return active; }
+export function activePolicy(): Policy {
+  return active;
+}
 
 /** Whether configured names or patterns are in force (then text gates, which know only the built-in words, are bypassed). */
-export function extrasActive(): boolean { return active.extraNames.size > 0 || active.extraPatterns.length > 0; }
+export function extrasActive(): boolean {
+  return active.extraNames.size > 0 || active.extraPatterns.length > 0;
+}
 
 /** A digest of the configured additions, for the manifest (null when none). */
-export function policyAdditions(p: Policy = active): { extra_names: string[]; extra_patterns: string[]; parameters: 'matching' | 'all' } {
-  return { extra_names: [...p.extraNames].sort(), extra_patterns: p.extraPatterns.map((r) => r.source), parameters: p.parameters };
+export function policyAdditions(p: Policy = active): {
+  extra_names: string[];
+  extra_patterns: string[];
+  parameters: 'matching' | 'all';
+} {
+  return {
+    extra_names: [...p.extraNames].sort(),
+    extra_patterns: p.extraPatterns.map((r) => r.source),
+    parameters: p.parameters,
+  };
 }
 
 const WORDS_RE = new RegExp(SECRET_WORDS.join('|'));
 const EXACT = new Set(EXACT_SECRET_NAMES);
 const ALLOWED = new Set(ALLOWED_NAMES);
-const SUFFIX_RE = new RegExp(`(?:${METADATA_SUFFIXES.slice().sort((a, b) => b.length - a.length).join('|')})$`);
+const SUFFIX_RE = new RegExp(
+  `(?:${METADATA_SUFFIXES.slice()
+    .sort((a, b) => b.length - a.length)
+    .join('|')})$`,
+);
 
 function decide(name: string): boolean {
   const n = normalizeName(name);

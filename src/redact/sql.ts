@@ -13,7 +13,12 @@ import { REDACTED, activePolicy, extrasActive, isSecretName } from './policy.js'
 import { redactFreeText } from './text.js';
 
 type Kind = 'word' | 'literal' | 'dliteral' | 'qident' | 'punct' | 'number' | 'param';
-interface Token { kind: Kind; start: number; end: number; text: string }
+interface Token {
+  kind: Kind;
+  start: number;
+  end: number;
+  text: string;
+}
 
 const WORD_START = /[A-Za-z_\u0080-\uffff]/;
 const WORD_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
@@ -26,33 +31,70 @@ function tokenize(sql: string, backslash: boolean): Token[] | { failedAt: number
   let i = 0;
   while (i < n) {
     const c = sql[i]!;
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') { i++; continue; }
-    if (c === '-' && sql[i + 1] === '-') { const e = sql.indexOf('\n', i); i = e < 0 ? n : e + 1; continue; }
-    if (c === '#' && !backslash) { out.push({ kind: 'punct', start: i, end: i + 1, text: c }); i++; continue; }
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') {
+      i++;
+      continue;
+    }
+    if (c === '-' && sql[i + 1] === '-') {
+      const e = sql.indexOf('\n', i);
+      i = e < 0 ? n : e + 1;
+      continue;
+    }
+    if (c === '#' && !backslash) {
+      out.push({ kind: 'punct', start: i, end: i + 1, text: c });
+      i++;
+      continue;
+    }
     if (c === '/' && sql[i + 1] === '*') {
-      let depth = 1; let j = i + 2;
+      let depth = 1;
+      let j = i + 2;
       while (j < n && depth > 0) {
-        if (sql[j] === '/' && sql[j + 1] === '*') { depth++; j += 2; } else if (sql[j] === '*' && sql[j + 1] === '/') { depth--; j += 2; } else j++;
+        if (sql[j] === '/' && sql[j + 1] === '*') {
+          depth++;
+          j += 2;
+        } else if (sql[j] === '*' && sql[j + 1] === '/') {
+          depth--;
+          j += 2;
+        } else j++;
       }
       if (depth > 0) return { failedAt: i, tokens: out };
-      i = j; continue;
+      i = j;
+      continue;
     }
     if (c === "'" || c === '"' || c === '`') {
       // A literal prefix glued to the quote (E'', N'', _utf8mb4'') belongs to the literal.
       let start = i;
       const prev = out[out.length - 1];
       const escapes = backslash || (prev !== undefined && prev.end === i && /^[Ee]$/.test(prev.text));
-      if (c === "'" && prev && prev.kind === 'word' && prev.end === i && LITERAL_PREFIX.test(prev.text)) { out.pop(); start = prev.start; }
+      if (c === "'" && prev && prev.kind === 'word' && prev.end === i && LITERAL_PREFIX.test(prev.text)) {
+        out.pop();
+        start = prev.start;
+      }
       let j = i + 1;
       for (;;) {
         if (j >= n) return { failedAt: start, tokens: out };
         const d = sql[j]!;
-        if (d === '\\' && escapes && c !== '`') { j += 2; continue; }
-        if (d === c) { if (sql[j + 1] === c) { j += 2; continue; } break; }
+        if (d === '\\' && escapes && c !== '`') {
+          j += 2;
+          continue;
+        }
+        if (d === c) {
+          if (sql[j + 1] === c) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
         j++;
       }
-      out.push({ kind: c === "'" ? 'literal' : c === '"' ? 'dliteral' : 'qident', start, end: j + 1, text: sql.slice(start, j + 1) });
-      i = j + 1; continue;
+      out.push({
+        kind: c === "'" ? 'literal' : c === '"' ? 'dliteral' : 'qident',
+        start,
+        end: j + 1,
+        text: sql.slice(start, j + 1),
+      });
+      i = j + 1;
+      continue;
     }
     if (c === '$') {
       const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
@@ -60,22 +102,29 @@ function tokenize(sql: string, backslash: boolean): Token[] | { failedAt: number
         const close = sql.indexOf(m[0], i + m[0].length);
         if (close < 0) return { failedAt: i, tokens: out };
         out.push({ kind: 'literal', start: i, end: close + m[0].length, text: sql.slice(i, close + m[0].length) });
-        i = close + m[0].length; continue;
+        i = close + m[0].length;
+        continue;
       }
       const p = /^\$\d+/.exec(sql.slice(i, i + 12));
-      if (p) { out.push({ kind: 'param', start: i, end: i + p[0].length, text: p[0] }); i += p[0].length; continue; }
+      if (p) {
+        out.push({ kind: 'param', start: i, end: i + p[0].length, text: p[0] });
+        i += p[0].length;
+        continue;
+      }
     }
     if (WORD_START.test(c)) {
       let j = i + 1;
       while (j < n && WORD_CHAR.test(sql[j]!)) j++;
       out.push({ kind: 'word', start: i, end: j, text: sql.slice(i, j) });
-      i = j; continue;
+      i = j;
+      continue;
     }
     if (c >= '0' && c <= '9') {
       let j = i + 1;
       while (j < n && /[0-9.eE]/.test(sql[j]!)) j++;
       out.push({ kind: 'number', start: i, end: j, text: sql.slice(i, j) });
-      i = j; continue;
+      i = j;
+      continue;
     }
     out.push({ kind: 'punct', start: i, end: i + 1, text: c });
     i++;
@@ -85,7 +134,17 @@ function tokenize(sql: string, backslash: boolean): Token[] | { failedAt: number
 
 const isLiteral = (t: Token | undefined): boolean => t !== undefined && (t.kind === 'literal' || t.kind === 'dliteral');
 const upper = (t: Token | undefined): string => (t && t.kind === 'word' ? t.text.toUpperCase() : '');
-const CLAUSE_END = new Set(['REQUIRE', 'COMMENT', 'ATTRIBUTE', 'DEFAULT', 'ACCOUNT', 'FAILED_LOGIN_ATTEMPTS', 'PASSWORD_LOCK_TIME', 'RETAIN', 'DISCARD']);
+const CLAUSE_END = new Set([
+  'REQUIRE',
+  'COMMENT',
+  'ATTRIBUTE',
+  'DEFAULT',
+  'ACCOUNT',
+  'FAILED_LOGIN_ATTEMPTS',
+  'PASSWORD_LOCK_TIME',
+  'RETAIN',
+  'DISCARD',
+]);
 const DBLINK_CONNECT = /^dblink_connect(?:_u)?$/i;
 const DBLINK_ANY = /^dblink(?:_\w+)?$/i;
 
@@ -98,9 +157,17 @@ function secretLiterals(t: Token[]): Set<number> {
     const tok = t[k]!;
     const u = upper(tok);
     // A secret-named word or quoted identifier: the next literal (after = ( := and PASSWORD).
-    if ((tok.kind === 'word' || tok.kind === 'qident' || tok.kind === 'dliteral') && isSecretName(tok.kind === 'word' ? tok.text : tok.text.slice(1, -1))) {
+    if (
+      (tok.kind === 'word' || tok.kind === 'qident' || tok.kind === 'dliteral') &&
+      isSecretName(tok.kind === 'word' ? tok.text : tok.text.slice(1, -1))
+    ) {
       let j = k + 1;
-      while (j < n && ((t[j]!.kind === 'punct' && /^[=(:<>!]$/.test(t[j]!.text)) || /^(?:PASSWORD|OLD_PASSWORD|ENCRYPTED|UNENCRYPTED|LIKE|IS|IN)$/.test(upper(t[j])))) j++;
+      while (
+        j < n &&
+        ((t[j]!.kind === 'punct' && /^[=(:<>!]$/.test(t[j]!.text)) ||
+          /^(?:PASSWORD|OLD_PASSWORD|ENCRYPTED|UNENCRYPTED|LIKE|IS|IN)$/.test(upper(t[j])))
+      )
+        j++;
       if (isLiteral(t[j])) hit.add(j);
       if (u === 'PASSWORD' && upper(t[k - 1]) === 'SET' && (k === 1 || t[k - 2]!.text === ';')) {
         // SET PASSWORD [FOR user[@host]] = '...' | PASSWORD('...'): every literal after the '='.
@@ -132,8 +199,9 @@ function secretLiterals(t: Token[]): Set<number> {
       for (let m = k + 1; m < n; m++) {
         const x = t[m]!;
         if (x.text === '(') depth++;
-        else if (x.text === ')') { if (--depth === 0) break; }
-        else if (isLiteral(x) && !/^(?:USER|USERNAME)$/.test(upper(t[m - 1]))) hit.add(m);
+        else if (x.text === ')') {
+          if (--depth === 0) break;
+        } else if (isLiteral(x) && !/^(?:USER|USERNAME)$/.test(upper(t[m - 1]))) hit.add(m);
       }
     }
     if (tok.kind === 'word' && t[k + 1]?.text === '(' && (DBLINK_CONNECT.test(tok.text) || DBLINK_ANY.test(tok.text))) {
@@ -142,8 +210,9 @@ function secretLiterals(t: Token[]): Set<number> {
       for (let m = k + 1; m < n; m++) {
         const x = t[m]!;
         if (x.text === '(') depth++;
-        else if (x.text === ')') { if (--depth === 0) break; }
-        else if (isLiteral(x) && depth === 1 && (DBLINK_CONNECT.test(tok.text) || /=/.test(x.text))) hit.add(m);
+        else if (x.text === ')') {
+          if (--depth === 0) break;
+        } else if (isLiteral(x) && depth === 1 && (DBLINK_CONNECT.test(tok.text) || /=/.test(x.text))) hit.add(m);
       }
     }
   }
@@ -165,15 +234,22 @@ export function redactSql(sql: string): string {
 export function redactSqlCounted(sql: string): { text: string; count: number } {
   if (!extrasActive() && !GATE.test(sql)) return { text: sql, count: 0 };
   let r = tokenize(sql, true);
-  if (!Array.isArray(r)) { const s = tokenize(sql, false); if (Array.isArray(s)) r = s; }
+  if (!Array.isArray(r)) {
+    const s = tokenize(sql, false);
+    if (Array.isArray(s)) r = s;
+  }
   let tokens: Token[];
   let failedAt = -1;
   let hit: Set<number>;
-  if (Array.isArray(r)) { tokens = r; hit = secretLiterals(tokens); } else {
+  if (Array.isArray(r)) {
+    tokens = r;
+    hit = secretLiterals(tokens);
+  } else {
     // Not tokenizable: every literal goes, and everything from the unterminated quote on.
     const s = tokenize(sql, false);
-    const failed = Array.isArray(s) ? r : (s.failedAt >= r.failedAt ? s : r);
-    tokens = failed.tokens; failedAt = failed.failedAt;
+    const failed = Array.isArray(s) ? r : s.failedAt >= r.failedAt ? s : r;
+    tokens = failed.tokens;
+    failedAt = failed.failedAt;
     hit = new Set(tokens.map((x, k) => (isLiteral(x) ? k : -1)).filter((k) => k >= 0));
   }
   let out = '';
@@ -183,15 +259,28 @@ export function redactSqlCounted(sql: string): { text: string; count: number } {
     const tok = tokens[k]!;
     if (!isLiteral(tok)) continue;
     let rep: string | null = null;
-    if (hit.has(k)) { if (!tok.text.includes(REDACTED)) rep = replacement(tok); } else {
+    if (hit.has(k)) {
+      if (!tok.text.includes(REDACTED)) rep = replacement(tok);
+    } else {
       // Connection strings and URLs inside any literal: password=..., user:secret@host.
       const inner = tok.text;
       const f = redactFreeText(inner);
-      if (f.count > 0) { rep = f.text; count += f.count - 1; }
+      if (f.count > 0) {
+        rep = f.text;
+        count += f.count - 1;
+      }
     }
-    if (rep !== null) { out += sql.slice(at, tok.start) + rep; at = tok.end; count++; }
+    if (rep !== null) {
+      out += sql.slice(at, tok.start) + rep;
+      at = tok.end;
+      count++;
+    }
   }
-  if (failedAt >= 0) { out += sql.slice(at, failedAt) + `'${REDACTED}`; count++; return { text: out, count }; }
+  if (failedAt >= 0) {
+    out += sql.slice(at, failedAt) + `'${REDACTED}`;
+    count++;
+    return { text: out, count };
+  }
   if (at === 0) return { text: sql, count: 0 };
   return { text: out + sql.slice(at), count };
 }
@@ -202,7 +291,9 @@ export function touchesSecretName(sql: string): boolean {
   if (!Array.isArray(r)) r = r.tokens;
   for (const tok of r) {
     if (tok.kind === 'word' && isSecretName(tok.text)) return true;
-    if (tok.kind === 'qident' || tok.kind === 'dliteral') { if (isSecretName(tok.text.slice(1, -1))) return true; }
+    if (tok.kind === 'qident' || tok.kind === 'dliteral') {
+      if (isSecretName(tok.text.slice(1, -1))) return true;
+    }
   }
   return false;
 }
@@ -214,7 +305,13 @@ export function touchesSecretName(sql: string): boolean {
  * applied (a conninfo or URL among them). Null stays null, and pgaudit's <none>/<not logged> stay.
  */
 export function redactParameters(statement: string | null, parameter: string | null): string | null {
-  if (parameter === null || parameter === '<none>' || parameter === '<not logged>' || parameter === '<previously logged>') return parameter;
+  if (
+    parameter === null ||
+    parameter === '<none>' ||
+    parameter === '<not logged>' ||
+    parameter === '<previously logged>'
+  )
+    return parameter;
   if (activePolicy().parameters === 'all' || statement === null || touchesSecretName(statement)) return REDACTED;
   return redactFreeText(parameter).text;
 }

@@ -40,9 +40,16 @@ const FLAG_GATE = /--[\w-]*(?:passw|pwd|secret|token|api-?key)|\s-p\S/i;
 
 // Bytebase's SENSITIVE fields by their JSON (camelCase) names; `code` (an OAuth/OIDC sign-in code)
 // only inside `oauth2Context` / `oidcContext` (a bare `code` is also an error's SQLSTATE).
-const BYTEBASE_KEYS = 'newPassword|bindPassword|sshPassword|masterPassword|clientSecret|appSecret|tempOtpSecret|secretAccessKey|sslKey|vaultSslKey|sshPrivateKey|authenticationPrivateKey|authenticationPrivateKeyPassphrase|serviceKey|keytab|license|otpCode|recoveryCode|emailCode|mfaTempToken|sessionToken|accessToken|apiKey';
-const BYTEBASE_MEMBER = new RegExp(String.raw`(\\"(?:${BYTEBASE_KEYS})\\"\s*:\s*|\\"(?:oauth2Context|oidcContext)\\"\s*:\s*\{[^{}]*?\\"code\\"\s*:\s*)\\"(?:(?!\\")[\s\S])*\\"|("(?:${BYTEBASE_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*"`, 'g');
-const BYTEBASE_LIST = new RegExp(String.raw`(\\"tempRecoveryCodes\\"\s*:\s*)\[[^\]]*\]|("tempRecoveryCodes"\s*:\s*)\[[^\]]*\]`, 'g');
+const BYTEBASE_KEYS =
+  'newPassword|bindPassword|sshPassword|masterPassword|clientSecret|appSecret|tempOtpSecret|secretAccessKey|sslKey|vaultSslKey|sshPrivateKey|authenticationPrivateKey|authenticationPrivateKeyPassphrase|serviceKey|keytab|license|otpCode|recoveryCode|emailCode|mfaTempToken|sessionToken|accessToken|apiKey';
+const BYTEBASE_MEMBER = new RegExp(
+  String.raw`(\\"(?:${BYTEBASE_KEYS})\\"\s*:\s*|\\"(?:oauth2Context|oidcContext)\\"\s*:\s*\{[^{}]*?\\"code\\"\s*:\s*)\\"(?:(?!\\")[\s\S])*\\"|("(?:${BYTEBASE_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*"`,
+  'g',
+);
+const BYTEBASE_LIST = new RegExp(
+  String.raw`(\\"tempRecoveryCodes\\"\s*:\s*)\[[^\]]*\]|("tempRecoveryCodes"\s*:\s*)\[[^\]]*\]`,
+  'g',
+);
 const BYTEBASE_GATE = /password|secret|sslkey|privatekey|servicekey|keytab|license|code|token|apikey|context/i;
 
 const pickQuote = (qs: string[]): string => qs.slice(0, 8).find((x) => x !== undefined) ?? "'";
@@ -52,48 +59,90 @@ const PATTERNS: Array<{ re: RegExp; gate: RegExp; when?: RegExp; replace: (m: st
   // (password '...', sslpassword '...', sslkey '...'); MySQL: SET PASSWORD [FOR u @ h] = '...',
   // = PASSWORD('...'), IDENTIFIED BY [PASSWORD] '...', IDENTIFIED WITH plugin BY|AS '...', a misspelt
   // IDENTIFIED BYY '...', REPLACE '...' (the old password); CREATE SUBSCRIPTION ... CONNECTION '...'.
-  { re: literalAfter(String.raw`\b(?:(?:ssl)?PASSWORD(?:${GAP}*=${GAP}*|${GAP}*\(${GAP}*|${GAP}+)(?:PASSWORD${GAP}*\(${GAP}*)?|SSLKEY${GAP}+|CONNECTION${GAP}+|IDENTIFIED${GAP}+(?:WITH${GAP}+[\w'"\\]+${GAP}+)?\w+${GAP}+(?:PASSWORD${GAP}+)?|SET${GAP}+PASSWORD${GAP}+(?:FOR${GAP}+[^=]{1,200}?)?=${GAP}*(?:PASSWORD${GAP}*\(${GAP}*)?(?:OLD_PASSWORD${GAP}*\(${GAP}*)?)`), gate: SQL_GATE,
+  {
+    re: literalAfter(
+      String.raw`\b(?:(?:ssl)?PASSWORD(?:${GAP}*=${GAP}*|${GAP}*\(${GAP}*|${GAP}+)(?:PASSWORD${GAP}*\(${GAP}*)?|SSLKEY${GAP}+|CONNECTION${GAP}+|IDENTIFIED${GAP}+(?:WITH${GAP}+[\w'"\\]+${GAP}+)?\w+${GAP}+(?:PASSWORD${GAP}+)?|SET${GAP}+PASSWORD${GAP}+(?:FOR${GAP}+[^=]{1,200}?)?=${GAP}*(?:PASSWORD${GAP}*\(${GAP}*)?(?:OLD_PASSWORD${GAP}*\(${GAP}*)?)`,
+    ),
+    gate: SQL_GATE,
     replace: (_m, lead, ...qs) => {
       const q = pickQuote(qs);
       return `${lead}${q}${REDACTED}${q.replace(/^E/, '')}`;
-    } },
+    },
+  },
   // MySQL IDENTIFIED BY 'new' REPLACE 'old': the old password too.
-  { re: literalAfter(String.raw`\bREPLACE${GAP}+`), gate: /identified/i, when: /identified/i,
+  {
+    re: literalAfter(String.raw`\bREPLACE${GAP}+`),
+    gate: /identified/i,
+    when: /identified/i,
     replace: (_m, lead, ...qs) => {
       const q = pickQuote(qs);
       return `${lead}${q}${REDACTED}${q.replace(/^E/, '')}`;
-    } },
+    },
+  },
   // A literal after PASSWORD / IDENTIFIED BY that never closes (a truncated record): redact to the end of the line.
-  { re: /(\b(?:PASSWORD(?:\s*=\s*|\s*\(\s*|\s+)|IDENTIFIED\s+BY\s*))(E?)(')(?![^\n]*\3)[^\n]*/gi, gate: SQL_GATE, replace: (_m, lead, e, q) => `${lead}${e}${q}${REDACTED}` },
+  {
+    re: /(\b(?:PASSWORD(?:\s*=\s*|\s*\(\s*|\s+)|IDENTIFIED\s+BY\s*))(E?)(')(?![^\n]*\3)[^\n]*/gi,
+    gate: SQL_GATE,
+    replace: (_m, lead, e, q) => `${lead}${e}${q}${REDACTED}`,
+  },
   // JSON members named like secrets: "password": "...", and the escaped form inside a JSON string.
-  { re: /("(?:password|passwd|pwd|secret|client_secret|secret_access_key|secretAccessKey|token|access_token|refresh_token|api_key|apiKey|private_key|privateKey|sessionToken)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, gate: KEY_GATE,
-    replace: (_m, a) => `${a}"${REDACTED}"` },
-  { re: /(\\"(?:password|passwd|pwd|secret|client_secret|token|access_token|api_key|private_key|secretAccessKey|sessionToken)\\"\s*:\s*)\\"(?:(?!\\")[\s\S])*\\"/gi, gate: ESCAPED_KEY_GATE,
-    replace: (_m, a) => `${a}\\"${REDACTED}\\"` },
+  {
+    re: /("(?:password|passwd|pwd|secret|client_secret|secret_access_key|secretAccessKey|token|access_token|refresh_token|api_key|apiKey|private_key|privateKey|sessionToken)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,
+    gate: KEY_GATE,
+    replace: (_m, a) => `${a}"${REDACTED}"`,
+  },
+  {
+    re: /(\\"(?:password|passwd|pwd|secret|client_secret|token|access_token|api_key|private_key|secretAccessKey|sessionToken)\\"\s*:\s*)\\"(?:(?!\\")[\s\S])*\\"/gi,
+    gate: ESCAPED_KEY_GATE,
+    replace: (_m, a) => `${a}\\"${REDACTED}\\"`,
+  },
   // Bytebase request/response JSON (escaped inside the audit entry, or plain): the fields its API
   // marks SENSITIVE (proto/v1/v1/*.proto `audit_behavior = SENSITIVE`), which servers before that
   // annotation wrote into the audit log: data-source and IdP credentials, sign-in codes, MFA secrets.
-  { re: BYTEBASE_MEMBER, gate: BYTEBASE_GATE, replace: (_m, a, b) => (a !== undefined ? `${a}\\"${REDACTED}\\"` : `${b}"${REDACTED}"`) },
-  { re: BYTEBASE_LIST, gate: BYTEBASE_GATE, replace: (_m, a, b) => (a !== undefined ? `${a}[\\"${REDACTED}\\"]` : `${b}["${REDACTED}"]`) },
+  {
+    re: BYTEBASE_MEMBER,
+    gate: BYTEBASE_GATE,
+    replace: (_m, a, b) => (a !== undefined ? `${a}\\"${REDACTED}\\"` : `${b}"${REDACTED}"`),
+  },
+  {
+    re: BYTEBASE_LIST,
+    gate: BYTEBASE_GATE,
+    replace: (_m, a, b) => (a !== undefined ? `${a}[\\"${REDACTED}\\"]` : `${b}["${REDACTED}"]`),
+  },
   // URLs with credentials: scheme://user:secret@host
-  { re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"\\]+:)([^\s@'"\\]+)(@)/gi, gate: URL_GATE, replace: (_m, a, _s, c) => `${a}${REDACTED}${c}` },
+  {
+    re: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"\\]+:)([^\s@'"\\]+)(@)/gi,
+    gate: URL_GATE,
+    replace: (_m, a, _s, c) => `${a}${REDACTED}${c}`,
+  },
   // key=value conninfo and config style: password=..., secret=..., token=... (unquoted or quoted)
   // (also prefixed names such as MySQL's CHANGE MASTER TO MASTER_PASSWORD=\'...\' in server_audit quoting)
   // Not after ':' '/' or '.': `arn:aws:secretsmanager:...:secret:name` is a resource name, not a secret.
   // An unquoted value stops before \" and \' (the end of the enclosing JSON string or server_audit literal).
-  { re: /(?<![:/.])\b((?:[a-z0-9]+_)*(?:password|passwd|pwd|secret|secret_access_key|aws_secret_access_key|api_key|apikey|token|access_token)\s*[=:]\s*)(\\'(?:(?!\\')[^\n])*\\'|\\"(?:(?!\\")[^\n])*\\"|&apos;(?:(?!&apos;)[^<\n])*&apos;|&quot;(?:(?!&quot;)[^<\n])*&quot;|'[^']*'|"[^"]*"|(?:[^\s,;'"&)\\]|\\[^"'\s])+)/gi, gate: KEY_VALUE_GATE,
-    replace: (m, a, v) => (v === REDACTED || /^['"]?<REDACTED>/.test(v) || /^['"]?\*+['"]?$/.test(v) ? m : `${a}${REDACTED}`) },
+  {
+    re: /(?<![:/.])\b((?:[a-z0-9]+_)*(?:password|passwd|pwd|secret|secret_access_key|aws_secret_access_key|api_key|apikey|token|access_token)\s*[=:]\s*)(\\'(?:(?!\\')[^\n])*\\'|\\"(?:(?!\\")[^\n])*\\"|&apos;(?:(?!&apos;)[^<\n])*&apos;|&quot;(?:(?!&quot;)[^<\n])*&quot;|'[^']*'|"[^"]*"|(?:[^\s,;'"&)\\]|\\[^"'\s])+)/gi,
+    gate: KEY_VALUE_GATE,
+    replace: (m, a, v) =>
+      v === REDACTED || /^['"]?<REDACTED>/.test(v) || /^['"]?\*+['"]?$/.test(v) ? m : `${a}${REDACTED}`,
+  },
   // --password value, --password=value, mysql -pvalue (command lines in logs).
-  { re: /(--[\w-]*(?:passw(?:or)?d|pwd|secret|token|api-?key)[\w-]*(?:=|[ \t]+))(?!-)(\\'(?:(?!\\')[^\n])*\\'|\\"(?:(?!\\")[^\n])*\\"|'[^']*'|"[^"\n]*"|(?:[^\s,;'"&)\\]|\\[^"'\s])+)/gi, gate: FLAG_GATE,
-    replace: (m, a, v) => (v.includes(REDACTED) ? m : `${a}${REDACTED}`) },
-  { re: /(\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport)\b[^\n]*?\s-p)((?:[^\s'"\\]|\\[^"'\s])+)/g, gate: FLAG_GATE,
-    replace: (m, a, v) => (v.includes(REDACTED) ? m : `${a}${REDACTED}`) },
+  {
+    re: /(--[\w-]*(?:passw(?:or)?d|pwd|secret|token|api-?key)[\w-]*(?:=|[ \t]+))(?!-)(\\'(?:(?!\\')[^\n])*\\'|\\"(?:(?!\\")[^\n])*\\"|'[^']*'|"[^"\n]*"|(?:[^\s,;'"&)\\]|\\[^"'\s])+)/gi,
+    gate: FLAG_GATE,
+    replace: (m, a, v) => (v.includes(REDACTED) ? m : `${a}${REDACTED}`),
+  },
+  {
+    re: /(\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport)\b[^\n]*?\s-p)((?:[^\s'"\\]|\\[^"'\s])+)/g,
+    gate: FLAG_GATE,
+    replace: (m, a, v) => (v.includes(REDACTED) ? m : `${a}${REDACTED}`),
+  },
 ];
 
 // Cheap pre-check so records without any of these words skip the regexes entirely. It runs on every
 // raw record of the line formats: the words alone are one case-insensitive alternation V8 scans
 // quickly; the URL form is looked for only when the text has '://'.
-const MAYBE_SECRET_WORD = /p(?:assw|wd)|identified|secret|token|api_?key|private_?key|connection|sslkey|\s-p\S|servicekey|keytab|license|otpcode|recoverycode|emailcode|oauth2context|oidccontext/i;
+const MAYBE_SECRET_WORD =
+  /p(?:assw|wd)|identified|secret|token|api_?key|private_?key|connection|sslkey|\s-p\S|servicekey|keytab|license|otpcode|recoverycode|emailcode|oauth2context|oidccontext/i;
 const URL_CREDENTIAL = /:\/\/[^\s/]*:/;
 
 /** Returns the raw text (of a line format) with passwords and credentials replaced by <REDACTED>. */
@@ -150,9 +199,15 @@ export function redactFreeText(s: string): { text: string; count: number } {
       return `${lead}${q}${REDACTED}${q}`;
     });
   }
-  if (out.includes('://')) out = out.replace(URL_CRED, (m, a: string, v: string, c: string) => (placeholder(v) ? m : (count++, `${a}${REDACTED}${c}`)));
-  out = out.replace(AUTH_SCHEME, (m, a: string, sp: string, v: string) => (placeholder(v) ? m : (count++, `${a}${sp}${REDACTED}`)));
-  if (out.includes('-p')) out = out.replace(MYSQL_P, (m, a: string, v: string) => (placeholder(v) ? m : (count++, `${a}${REDACTED}`)));
+  if (out.includes('://'))
+    out = out.replace(URL_CRED, (m, a: string, v: string, c: string) =>
+      placeholder(v) ? m : (count++, `${a}${REDACTED}${c}`),
+    );
+  out = out.replace(AUTH_SCHEME, (m, a: string, sp: string, v: string) =>
+    placeholder(v) ? m : (count++, `${a}${sp}${REDACTED}`),
+  );
+  if (out.includes('-p'))
+    out = out.replace(MYSQL_P, (m, a: string, v: string) => (placeholder(v) ? m : (count++, `${a}${REDACTED}`)));
   return { text: count ? out : s, count };
 }
 
@@ -178,6 +233,9 @@ export function redactSecretsCounted(text: string): { text: string; count: numbe
  */
 export function redactTextRecord<R extends { text: string; redactions?: number }>(raw: R): R {
   const r = redactSecretsCounted(raw.text);
-  if (r.count === 0) { raw.redactions = 0; return raw; }
+  if (r.count === 0) {
+    raw.redactions = 0;
+    return raw;
+  }
   return { ...raw, text: r.text, redactions: r.count };
 }

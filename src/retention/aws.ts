@@ -7,7 +7,11 @@
 // A trail's copies count when their retention is stated (expiration) or enforced (Object Lock);
 // a bucket with neither keeps them until someone deletes them, which nothing states: unknown.
 import { type CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
-import { GetBucketLifecycleConfigurationCommand, GetObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketLifecycleConfigurationCommand,
+  GetObjectLockConfigurationCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { retention, type Retention } from './types.js';
 
 export const EVENT_HISTORY_DAYS = 90;
@@ -23,7 +27,12 @@ export interface TrailFacts {
   latest_delivery_error: string | null;
   latest_delivery_time: string | null;
   lifecycle_expiration_days: number | null;
-  lifecycle_rules: Array<{ id: string | null; prefix: string; expiration_days: number | null; noncurrent_days: number | null }>;
+  lifecycle_rules: Array<{
+    id: string | null;
+    prefix: string;
+    expiration_days: number | null;
+    noncurrent_days: number | null;
+  }>;
   object_lock: { mode: string | null; days: number | null } | null;
   days: number | null;
   errors: string[];
@@ -33,11 +42,16 @@ const errName = (e: unknown) => (e as { name?: string }).name ?? 'Error';
 const errText = (e: unknown) => `${errName(e)}: ${(e as Error).message}`;
 
 /** Reads every trail visible in `region` (shadow trails of multi-region trails included once). */
-export async function readTrails(ct: CloudTrailClient, s3For: (region: string | null) => S3Client): Promise<{ trails: TrailFacts[]; error: string | null }> {
+export async function readTrails(
+  ct: CloudTrailClient,
+  s3For: (region: string | null) => S3Client,
+): Promise<{ trails: TrailFacts[]; error: string | null }> {
   let list;
   try {
     list = (await ct.send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? [];
-  } catch (e) { return { trails: [], error: `DescribeTrails: ${errText(e)}` }; }
+  } catch (e) {
+    return { trails: [], error: `DescribeTrails: ${errText(e)}` };
+  }
   const seen = new Set<string>();
   const trails: TrailFacts[] = [];
   for (const t of list) {
@@ -45,17 +59,29 @@ export async function readTrails(ct: CloudTrailClient, s3For: (region: string | 
     if (seen.has(key)) continue;
     seen.add(key);
     const f: TrailFacts = {
-      name: t.Name ?? '?', arn: t.TrailARN ?? null, bucket: t.S3BucketName ?? null, prefix: t.S3KeyPrefix ?? null,
-      multi_region: t.IsMultiRegionTrail === true, log_file_validation: t.LogFileValidationEnabled === true,
-      is_logging: null, latest_delivery_error: null, latest_delivery_time: null,
-      lifecycle_expiration_days: null, lifecycle_rules: [], object_lock: null, days: null, errors: [],
+      name: t.Name ?? '?',
+      arn: t.TrailARN ?? null,
+      bucket: t.S3BucketName ?? null,
+      prefix: t.S3KeyPrefix ?? null,
+      multi_region: t.IsMultiRegionTrail === true,
+      log_file_validation: t.LogFileValidationEnabled === true,
+      is_logging: null,
+      latest_delivery_error: null,
+      latest_delivery_time: null,
+      lifecycle_expiration_days: null,
+      lifecycle_rules: [],
+      object_lock: null,
+      days: null,
+      errors: [],
     };
     try {
       const st = await ct.send(new GetTrailStatusCommand({ Name: t.TrailARN ?? t.Name }));
       f.is_logging = st.IsLogging ?? null;
       f.latest_delivery_error = st.LatestDeliveryError || null;
       f.latest_delivery_time = st.LatestDeliveryTime ? st.LatestDeliveryTime.toISOString() : null;
-    } catch (e) { f.errors.push(`GetTrailStatus: ${errText(e)}`); }
+    } catch (e) {
+      f.errors.push(`GetTrailStatus: ${errText(e)}`);
+    }
     if (f.bucket) {
       const s3 = s3For(t.HomeRegion ?? null);
       const logs = `${f.prefix ? `${f.prefix.replace(/\/+$/, '')}/` : ''}AWSLogs/`;
@@ -67,17 +93,28 @@ export async function readTrails(ct: CloudTrailClient, s3For: (region: string | 
           // A rule applies when its prefix covers the trail's log files (or a part of them).
           if (!(logs.startsWith(prefix) || prefix.startsWith(logs))) continue;
           const exp = r.Expiration?.Days ?? null;
-          f.lifecycle_rules.push({ id: r.ID ?? null, prefix, expiration_days: exp, noncurrent_days: r.NoncurrentVersionExpiration?.NoncurrentDays ?? null });
+          f.lifecycle_rules.push({
+            id: r.ID ?? null,
+            prefix,
+            expiration_days: exp,
+            noncurrent_days: r.NoncurrentVersionExpiration?.NoncurrentDays ?? null,
+          });
           if (exp !== null) f.lifecycle_expiration_days = Math.min(f.lifecycle_expiration_days ?? exp, exp);
         }
-      } catch (e) { if (errName(e) !== 'NoSuchLifecycleConfiguration') f.errors.push(`GetBucketLifecycleConfiguration on ${f.bucket}: ${errText(e)}`); }
+      } catch (e) {
+        if (errName(e) !== 'NoSuchLifecycleConfiguration')
+          f.errors.push(`GetBucketLifecycleConfiguration on ${f.bucket}: ${errText(e)}`);
+      }
       try {
         const ol = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: f.bucket }));
         const d = ol.ObjectLockConfiguration?.Rule?.DefaultRetention;
         if (ol.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled') {
           f.object_lock = { mode: d?.Mode ?? null, days: d?.Days ?? (d?.Years ? d.Years * 365 : null) };
         }
-      } catch (e) { if (errName(e) !== 'ObjectLockConfigurationNotFoundError') f.errors.push(`GetObjectLockConfiguration on ${f.bucket}: ${errText(e)}`); }
+      } catch (e) {
+        if (errName(e) !== 'ObjectLockConfigurationNotFoundError')
+          f.errors.push(`GetObjectLockConfiguration on ${f.bucket}: ${errText(e)}`);
+      }
     }
     const lock = f.object_lock?.days ?? null;
     const exp = f.lifecycle_expiration_days;
@@ -90,8 +127,12 @@ export async function readTrails(ct: CloudTrailClient, s3For: (region: string | 
 function describeTrail(t: TrailFacts): string {
   const where = t.bucket ? `s3://${t.bucket}/${t.prefix ? `${t.prefix}/` : ''}AWSLogs/` : 'no S3 bucket';
   const parts = [
-    t.lifecycle_expiration_days !== null ? `lifecycle expires them after ${t.lifecycle_expiration_days} days` : 'no lifecycle expiration',
-    t.object_lock ? `Object Lock ${t.object_lock.mode ?? 'without default mode'}${t.object_lock.days !== null ? ` ${t.object_lock.days} days` : ''}` : 'no Object Lock',
+    t.lifecycle_expiration_days !== null
+      ? `lifecycle expires them after ${t.lifecycle_expiration_days} days`
+      : 'no lifecycle expiration',
+    t.object_lock
+      ? `Object Lock ${t.object_lock.mode ?? 'without default mode'}${t.object_lock.days !== null ? ` ${t.object_lock.days} days` : ''}`
+      : 'no Object Lock',
     `log file validation ${t.log_file_validation ? 'on' : 'OFF'}`,
     t.is_logging === null ? 'logging state unknown' : t.is_logging ? 'logging' : 'NOT LOGGING',
   ];
@@ -100,14 +141,27 @@ function describeTrail(t: TrailFacts): string {
   return `trail ${t.name} to ${where}: ${parts.join(', ')}${t.days === null ? ' (retention neither stated nor enforced)' : ` (${t.days} days)`}`;
 }
 
-export function awsRetention(read: { trails: TrailFacts[]; error: string | null }, readFrom: string, now = new Date()): Retention {
-  const facts: Record<string, unknown> = { event_history_days: EVENT_HISTORY_DAYS, trails: read.trails, error: read.error };
+export function awsRetention(
+  read: { trails: TrailFacts[]; error: string | null },
+  readFrom: string,
+  now = new Date(),
+): Retention {
+  const facts: Record<string, unknown> = {
+    event_history_days: EVENT_HISTORY_DAYS,
+    trails: read.trails,
+    error: read.error,
+  };
   const stored = read.trails.filter((t) => t.days !== null);
   const best = stored.reduce<TrailFacts | null>((a, t) => (a === null || t.days! > a.days! ? t : a), null);
   const days = Math.max(EVENT_HISTORY_DAYS, best?.days ?? 0);
-  const trailText = read.error ? `trails not read (${read.error})` : read.trails.length ? read.trails.map(describeTrail).join('; ') : 'no trail: nothing keeps the events beyond event history';
-  const basis = best && best.days! > EVENT_HISTORY_DAYS
-    ? `kept ${best.days} days by trail ${best.name}; CloudTrail event history (LookupEvents) keeps ${EVENT_HISTORY_DAYS} days; ${trailText}`
-    : `CloudTrail event history (LookupEvents) keeps ${EVENT_HISTORY_DAYS} days; ${trailText}`;
+  const trailText = read.error
+    ? `trails not read (${read.error})`
+    : read.trails.length
+      ? read.trails.map(describeTrail).join('; ')
+      : 'no trail: nothing keeps the events beyond event history';
+  const basis =
+    best && best.days! > EVENT_HISTORY_DAYS
+      ? `kept ${best.days} days by trail ${best.name}; CloudTrail event history (LookupEvents) keeps ${EVENT_HISTORY_DAYS} days; ${trailText}`
+      : `CloudTrail event history (LookupEvents) keeps ${EVENT_HISTORY_DAYS} days; ${trailText}`;
   return retention(days, basis, readFrom, facts, { now });
 }

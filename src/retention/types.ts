@@ -22,7 +22,13 @@ export interface Retention {
 
 export const DEFAULT_RETENTION_MIN_DAYS = 365;
 
-export function retention(days: number | null, basis: string, readFrom: string, facts: Record<string, unknown>, opts: { estimated?: boolean; now?: Date } = {}): Retention {
+export function retention(
+  days: number | null,
+  basis: string,
+  readFrom: string,
+  facts: Record<string, unknown>,
+  opts: { estimated?: boolean; now?: Date } = {},
+): Retention {
   return {
     days: days === null ? null : Math.round(days * 100) / 100,
     basis,

@@ -16,8 +16,21 @@ type Doc = { Statement?: unknown };
 /** Parses an IAM policy document as the API returns it (URL-encoded JSON). */
 export function parsePolicyDocument(text: string | undefined): Doc | null {
   if (!text) return null;
-  for (const t of [text, (() => { try { return decodeURIComponent(text); } catch { return text; } })()]) {
-    try { return JSON.parse(t) as Doc; } catch { /* try the decoded form */ }
+  for (const t of [
+    text,
+    (() => {
+      try {
+        return decodeURIComponent(text);
+      } catch {
+        return text;
+      }
+    })(),
+  ]) {
+    try {
+      return JSON.parse(t) as Doc;
+    } catch {
+      /* try the decoded form */
+    }
   }
   return null;
 }
@@ -35,27 +48,48 @@ export function adminGrant(doc: Doc | null): string | null {
   return null;
 }
 
-export interface AwsRosterResult { entries: RosterEntry[]; facts: { account: string | null; users: number; roles: number; groups: number; admins: Array<{ principal: string; kind: string; reason: string }> } }
+export interface AwsRosterResult {
+  entries: RosterEntry[];
+  facts: {
+    account: string | null;
+    users: number;
+    roles: number;
+    groups: number;
+    admins: Array<{ principal: string; kind: string; reason: string }>;
+  };
+}
 
-export async function readAwsAdmins(iam: IAMClient, origin: string, instance: string, account: string | null): Promise<AwsRosterResult> {
+export async function readAwsAdmins(
+  iam: IAMClient,
+  origin: string,
+  instance: string,
+  account: string | null,
+): Promise<AwsRosterResult> {
   const users: Array<Record<string, unknown>> = [];
   const roles: Array<Record<string, unknown>> = [];
   const groups: Array<Record<string, unknown>> = [];
   const policies: Array<Record<string, unknown>> = [];
   let marker: string | undefined;
   do {
-    const page = await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['User', 'Role', 'Group', 'LocalManagedPolicy'], Marker: marker }));
-    users.push(...(page.UserDetailList ?? []) as Array<Record<string, unknown>>);
-    roles.push(...(page.RoleDetailList ?? []) as Array<Record<string, unknown>>);
-    groups.push(...(page.GroupDetailList ?? []) as Array<Record<string, unknown>>);
-    policies.push(...(page.Policies ?? []) as Array<Record<string, unknown>>);
+    const page = await iam.send(
+      new GetAccountAuthorizationDetailsCommand({
+        Filter: ['User', 'Role', 'Group', 'LocalManagedPolicy'],
+        Marker: marker,
+      }),
+    );
+    users.push(...((page.UserDetailList ?? []) as Array<Record<string, unknown>>));
+    roles.push(...((page.RoleDetailList ?? []) as Array<Record<string, unknown>>));
+    groups.push(...((page.GroupDetailList ?? []) as Array<Record<string, unknown>>));
+    policies.push(...((page.Policies ?? []) as Array<Record<string, unknown>>));
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
 
   // Customer managed policies that grant admin: by ARN, from their default version's document.
   const localAdmin = new Map<string, string>();
   for (const p of policies) {
-    const def = ((p.PolicyVersionList ?? []) as Array<Record<string, unknown>>).find((v) => v.IsDefaultVersion === true);
+    const def = ((p.PolicyVersionList ?? []) as Array<Record<string, unknown>>).find(
+      (v) => v.IsDefaultVersion === true,
+    );
     const g = adminGrant(parsePolicyDocument(def?.Document as string | undefined));
     if (g) localAdmin.set(String(p.Arn), `policy ${String(p.PolicyName)} ${g}`);
   }
@@ -80,12 +114,16 @@ export async function readAwsAdmins(iam: IAMClient, origin: string, instance: st
   const add = (names: Array<string | undefined>, kind: string, reason: string) => {
     const shown = names.find(Boolean)!;
     admins.push({ principal: shown, kind, reason });
-    for (const n of new Set(names.filter((x): x is string => !!x))) entries.push({ principal: n, reason: `aws ${kind}: ${reason}`, origin, instance });
+    for (const n of new Set(names.filter((x): x is string => !!x)))
+      entries.push({ principal: n, reason: `aws ${kind}: ${reason}`, origin, instance });
   };
   const adminGroups = new Map<string, string>();
   for (const g of groups) {
     const why = attachedReason(g.AttachedManagedPolicies) ?? inlineReason(g.GroupPolicyList);
-    if (why) { adminGroups.set(String(g.GroupName), why); add([String(g.Arn), String(g.GroupName)], 'group', why); }
+    if (why) {
+      adminGroups.set(String(g.GroupName), why);
+      add([String(g.Arn), String(g.GroupName)], 'group', why);
+    }
   }
   for (const u of users) {
     const own = attachedReason(u.AttachedManagedPolicies) ?? inlineReason(u.UserPolicyList);
@@ -97,7 +135,12 @@ export async function readAwsAdmins(iam: IAMClient, origin: string, instance: st
     const why = attachedReason(r.AttachedManagedPolicies) ?? inlineReason(r.RolePolicyList);
     if (why) add([String(r.Arn), String(r.RoleName)], 'role', why);
   }
-  const acct = account ?? [...users, ...roles, ...groups].map((x) => /^arn:aws[\w-]*:iam::(\d{12}):/.exec(String(x.Arn))?.[1]).find(Boolean) ?? null;
+  const acct =
+    account ??
+    [...users, ...roles, ...groups]
+      .map((x) => /^arn:aws[\w-]*:iam::(\d{12}):/.exec(String(x.Arn))?.[1])
+      .find(Boolean) ??
+    null;
   if (acct) add([`arn:aws:iam::${acct}:root`], 'root', 'the account root user');
   return { entries, facts: { account: acct, users: users.length, roles: roles.length, groups: groups.length, admins } };
 }

@@ -13,9 +13,15 @@
 // What cannot be judged is said in the facts: customer managed policy references (their documents
 // live in each member account) and assignees' names (Identity Store ids; identitystore is not read).
 import {
-  DescribePermissionSetCommand, GetInlinePolicyForPermissionSetCommand, ListAccountAssignmentsCommand,
-  ListAccountsForProvisionedPermissionSetCommand, ListCustomerManagedPolicyReferencesInPermissionSetCommand,
-  ListInstancesCommand, ListManagedPoliciesInPermissionSetCommand, ListPermissionSetsCommand, type SSOAdminClient,
+  DescribePermissionSetCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ListAccountAssignmentsCommand,
+  ListAccountsForProvisionedPermissionSetCommand,
+  ListCustomerManagedPolicyReferencesInPermissionSetCommand,
+  ListInstancesCommand,
+  ListManagedPoliciesInPermissionSetCommand,
+  ListPermissionSetsCommand,
+  type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
 import type { RosterEntry } from '../privilege/roster.js';
 import { adminGrant, parsePolicyDocument } from './aws-iam.js';
@@ -30,13 +36,20 @@ export interface SsoRosterResult {
   facts: {
     instances: string[];
     permission_sets: number;
-    admin_permission_sets: Array<{ name: string; arn: string; why: string; accounts: Array<{ account: string; assignments: Array<{ type: string; id: string }> }> }>;
+    admin_permission_sets: Array<{
+      name: string;
+      arn: string;
+      why: string;
+      accounts: Array<{ account: string; assignments: Array<{ type: string; id: string }> }>;
+    }>;
     not_judged: Array<{ permission_set: string; why: string }>;
     assignees_not_named: string;
   };
 }
 
-async function all<T>(fetch: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>): Promise<T[]> {
+async function all<T>(
+  fetch: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>,
+): Promise<T[]> {
   const out: T[] = [];
   let token: string | undefined;
   do {
@@ -47,46 +60,92 @@ async function all<T>(fetch: (token: string | undefined) => Promise<{ items: T[]
   return out;
 }
 
-export async function readSsoAdmins(sso: SSOAdminClient, origin: string, instance: string | null): Promise<SsoRosterResult> {
+export async function readSsoAdmins(
+  sso: SSOAdminClient,
+  origin: string,
+  instance: string | null,
+): Promise<SsoRosterResult> {
   const facts: SsoRosterResult['facts'] = {
-    instances: [], permission_sets: 0, admin_permission_sets: [], not_judged: [],
-    assignees_not_named: 'assignees are Identity Store user and group ids: their names are not read (identitystore:DescribeUser/DescribeGroup), and group members are not expanded',
+    instances: [],
+    permission_sets: 0,
+    admin_permission_sets: [],
+    not_judged: [],
+    assignees_not_named:
+      'assignees are Identity Store user and group ids: their names are not read (identitystore:DescribeUser/DescribeGroup), and group members are not expanded',
   };
   const entries: RosterEntry[] = [];
-  const instances = await all(async (t) => { const r = await sso.send(new ListInstancesCommand({ NextToken: t })); return { items: r.Instances, next: r.NextToken }; });
+  const instances = await all(async (t) => {
+    const r = await sso.send(new ListInstancesCommand({ NextToken: t }));
+    return { items: r.Instances, next: r.NextToken };
+  });
   for (const inst of instances) {
     const InstanceArn = inst.InstanceArn;
     if (!InstanceArn) continue;
     facts.instances.push(InstanceArn);
-    const sets = await all(async (t) => { const r = await sso.send(new ListPermissionSetsCommand({ InstanceArn, NextToken: t })); return { items: r.PermissionSets, next: r.NextToken }; });
+    const sets = await all(async (t) => {
+      const r = await sso.send(new ListPermissionSetsCommand({ InstanceArn, NextToken: t }));
+      return { items: r.PermissionSets, next: r.NextToken };
+    });
     facts.permission_sets += sets.length;
     for (const PermissionSetArn of sets) {
       const d = await sso.send(new DescribePermissionSetCommand({ InstanceArn, PermissionSetArn }));
       const name = d.PermissionSet?.Name ?? PermissionSetArn;
-      const managed = await all(async (t) => { const r = await sso.send(new ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, NextToken: t })); return { items: r.AttachedManagedPolicies, next: r.NextToken }; });
+      const managed = await all(async (t) => {
+        const r = await sso.send(
+          new ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, NextToken: t }),
+        );
+        return { items: r.AttachedManagedPolicies, next: r.NextToken };
+      });
       let why: string | null = null;
-      for (const m of managed) if (!why && m.Arn && ADMIN_MANAGED.has(m.Arn)) why = `${ADMIN_MANAGED.get(m.Arn)} attached`;
+      for (const m of managed)
+        if (!why && m.Arn && ADMIN_MANAGED.has(m.Arn)) why = `${ADMIN_MANAGED.get(m.Arn)} attached`;
       if (!why) {
         const inline = await sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn }));
         const g = adminGrant(parsePolicyDocument(inline.InlinePolicy));
         if (g) why = `inline policy ${g}`;
       }
       if (!why) {
-        const refs = await all(async (t) => { const r = await sso.send(new ListCustomerManagedPolicyReferencesInPermissionSetCommand({ InstanceArn, PermissionSetArn, NextToken: t })); return { items: r.CustomerManagedPolicyReferences, next: r.NextToken }; });
-        if (refs.length) facts.not_judged.push({ permission_set: name, why: `customer managed policies ${refs.map((r) => `${r.Path ?? '/'}${r.Name}`).join(', ')} are defined in each member account; their documents are not read here` });
+        const refs = await all(async (t) => {
+          const r = await sso.send(
+            new ListCustomerManagedPolicyReferencesInPermissionSetCommand({
+              InstanceArn,
+              PermissionSetArn,
+              NextToken: t,
+            }),
+          );
+          return { items: r.CustomerManagedPolicyReferences, next: r.NextToken };
+        });
+        if (refs.length)
+          facts.not_judged.push({
+            permission_set: name,
+            why: `customer managed policies ${refs.map((r) => `${r.Path ?? '/'}${r.Name}`).join(', ')} are defined in each member account; their documents are not read here`,
+          });
         continue;
       }
-      const accounts = await all(async (t) => { const r = await sso.send(new ListAccountsForProvisionedPermissionSetCommand({ InstanceArn, PermissionSetArn, NextToken: t })); return { items: r.AccountIds, next: r.NextToken }; });
+      const accounts = await all(async (t) => {
+        const r = await sso.send(
+          new ListAccountsForProvisionedPermissionSetCommand({ InstanceArn, PermissionSetArn, NextToken: t }),
+        );
+        return { items: r.AccountIds, next: r.NextToken };
+      });
       const perAccount: SsoRosterResult['facts']['admin_permission_sets'][number]['accounts'] = [];
       for (const AccountId of accounts) {
-        const as = await all(async (t) => { const r = await sso.send(new ListAccountAssignmentsCommand({ InstanceArn, AccountId, PermissionSetArn, NextToken: t })); return { items: r.AccountAssignments, next: r.NextToken }; });
+        const as = await all(async (t) => {
+          const r = await sso.send(
+            new ListAccountAssignmentsCommand({ InstanceArn, AccountId, PermissionSetArn, NextToken: t }),
+          );
+          return { items: r.AccountAssignments, next: r.NextToken };
+        });
         const assignments = as.map((a) => ({ type: a.PrincipalType ?? 'UNKNOWN', id: a.PrincipalId ?? '?' }));
         perAccount.push({ account: AccountId, assignments });
-        const who = assignments.length ? assignments.map((a) => `${a.type.toLowerCase()} ${a.id}`).join(', ') : 'nobody assigned';
+        const who = assignments.length
+          ? assignments.map((a) => `${a.type.toLowerCase()} ${a.id}`).join(', ')
+          : 'nobody assigned';
         entries.push({
           principal: `arn:aws:iam::${AccountId}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_${name}_*`,
           reason: `aws sso permission set ${name} (${why}) in account ${AccountId}, assigned to ${who}`,
-          origin, instance,
+          origin,
+          instance,
         });
       }
       facts.admin_permission_sets.push({ name, arn: PermissionSetArn, why, accounts: perAccount });

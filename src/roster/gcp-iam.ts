@@ -12,7 +12,11 @@ import type { RosterEntry } from '../privilege/roster.js';
 export const ADMIN_ROLE = /^roles\/(owner|editor|iam\.securityAdmin|[\w.]+\.admin|[\w.]+Admin)$/;
 const CUSTOM_ROLE = /^(projects|organizations)\/[^/]+\/roles\//;
 
-interface Binding { role?: string | null; members?: string[] | null; condition?: { title?: string | null; expression?: string | null } | null }
+interface Binding {
+  role?: string | null;
+  members?: string[] | null;
+  condition?: { title?: string | null; expression?: string | null } | null;
+}
 type GetPolicy = (resource: string) => Promise<{ bindings?: Binding[] | null }>;
 
 export interface GcpRosterResult {
@@ -20,7 +24,14 @@ export interface GcpRosterResult {
   facts: {
     read: Array<{ resource: string; bindings: number; error: string | null }>;
     admins: Array<{ member: string; role: string; on: string; conditional: string | null }>;
-    custom_roles_judged: Array<{ role: string; admin: boolean; why: string; permissions_from: string; on: string; members: string[] }>;
+    custom_roles_judged: Array<{
+      role: string;
+      admin: boolean;
+      why: string;
+      permissions_from: string;
+      on: string;
+      members: string[];
+    }>;
     custom_roles_not_judged: Array<{ role: string; on: string; members: string[]; why: string }>;
   };
 }
@@ -31,8 +42,14 @@ export type RolePermissions = (role: string) => Promise<{ permissions: string[] 
 const ADMIN_PERMISSIONS: Array<[RegExp, string]> = [
   [/\.setIamPolicy$/, 'can change who has access'],
   [/^iam\.roles\.(create|update)$/, 'can define roles'],
-  [/^iam\.serviceAccount(Keys\.create|s\.(getAccessToken|actAs|implicitDelegation|signBlob|signJwt|getOpenIdToken))$/, 'can act as a service account'],
-  [/^logging\.(sinks\.(delete|update)|buckets\.(delete|update)|logs\.delete|settings\.update)$/, 'can hide or erase audit logs'],
+  [
+    /^iam\.serviceAccount(Keys\.create|s\.(getAccessToken|actAs|implicitDelegation|signBlob|signJwt|getOpenIdToken))$/,
+    'can act as a service account',
+  ],
+  [
+    /^logging\.(sinks\.(delete|update)|buckets\.(delete|update)|logs\.delete|settings\.update)$/,
+    'can hide or erase audit logs',
+  ],
 ];
 
 /** Why a set of permissions makes a role admin, or null. */
@@ -51,13 +68,26 @@ function principalOf(member: string): string {
   return m ? m[2]! : member;
 }
 
-export async function readGcpAdmins(resources: string[], getPolicy: (resource: string) => GetPolicy, origin: string, instance: string, rolePermissions?: RolePermissions): Promise<GcpRosterResult> {
-  const facts: GcpRosterResult['facts'] = { read: [], admins: [], custom_roles_judged: [], custom_roles_not_judged: [] };
+export async function readGcpAdmins(
+  resources: string[],
+  getPolicy: (resource: string) => GetPolicy,
+  origin: string,
+  instance: string,
+  rolePermissions?: RolePermissions,
+): Promise<GcpRosterResult> {
+  const facts: GcpRosterResult['facts'] = {
+    read: [],
+    admins: [],
+    custom_roles_judged: [],
+    custom_roles_not_judged: [],
+  };
   const roleCache = new Map<string, Awaited<ReturnType<RolePermissions>>>();
   const entries: RosterEntry[] = [];
   for (const resource of resources) {
     let policy;
-    try { policy = await getPolicy(resource)(resource); } catch (e) {
+    try {
+      policy = await getPolicy(resource)(resource);
+    } catch (e) {
       facts.read.push({ resource, bindings: 0, error: (e as Error).message });
       continue;
     }
@@ -70,21 +100,51 @@ export async function readGcpAdmins(resources: string[], getPolicy: (resource: s
       if (CUSTOM_ROLE.test(role)) {
         let got = roleCache.get(role);
         if (!got) {
-          try { got = rolePermissions ? await rolePermissions(role) : { permissions: null, from: 'nowhere', why: 'its permissions are not read (set custom_roles in the config, or give the reader iam.roles.get)' }; } catch (e) {
+          try {
+            got = rolePermissions
+              ? await rolePermissions(role)
+              : {
+                  permissions: null,
+                  from: 'nowhere',
+                  why: 'its permissions are not read (set custom_roles in the config, or give the reader iam.roles.get)',
+                };
+          } catch (e) {
             got = { permissions: null, from: 'IAM roles.get', why: `IAM roles.get failed: ${(e as Error).message}` };
           }
           roleCache.set(role, got);
         }
-        if (!got.permissions) { facts.custom_roles_not_judged.push({ role, on: resource, members, why: got.why ?? 'its permissions could not be read' }); continue; }
+        if (!got.permissions) {
+          facts.custom_roles_not_judged.push({
+            role,
+            on: resource,
+            members,
+            why: got.why ?? 'its permissions could not be read',
+          });
+          continue;
+        }
         customWhy = adminPermissions(got.permissions);
-        facts.custom_roles_judged.push({ role, admin: customWhy !== null, why: customWhy ?? `none of its ${got.permissions.length} permissions changes access, acts as a service account or touches audit logs`, permissions_from: got.from, on: resource, members });
+        facts.custom_roles_judged.push({
+          role,
+          admin: customWhy !== null,
+          why:
+            customWhy ??
+            `none of its ${got.permissions.length} permissions changes access, acts as a service account or touches audit logs`,
+          permissions_from: got.from,
+          on: resource,
+          members,
+        });
         if (!customWhy) continue;
       } else if (!ADMIN_ROLE.test(role)) continue;
-      const conditional = b.condition ? (b.condition.title || b.condition.expression || 'a condition') : null;
+      const conditional = b.condition ? b.condition.title || b.condition.expression || 'a condition' : null;
       for (const member of members) {
         facts.admins.push({ member, role, on: resource, conditional });
         const kind = member.startsWith('group:') ? 'group (members not expanded)' : member.split(':')[0];
-        entries.push({ principal: principalOf(member), reason: `gcp ${role}${customWhy ? ` (custom role: ${customWhy})` : ''} on ${resource}${conditional ? ` (conditional: ${conditional})` : ''}${kind === 'group (members not expanded)' ? `, a ${kind}` : ''}`, origin, instance });
+        entries.push({
+          principal: principalOf(member),
+          reason: `gcp ${role}${customWhy ? ` (custom role: ${customWhy})` : ''} on ${resource}${conditional ? ` (conditional: ${conditional})` : ''}${kind === 'group (members not expanded)' ? `, a ${kind}` : ''}`,
+          origin,
+          instance,
+        });
       }
     }
   }

@@ -10,7 +10,16 @@ import { adapter as perconaAudit } from './percona-audit/index.js';
 import { adapter as bytebase } from './bytebase/index.js';
 import { adapter as cloudwatchLogs } from './cloudwatch-logs/index.js';
 
-export const adapters: FormatAdapter[] = [pgaudit, cloudtrail, gcpAudit, mariadbAudit, mysqlEnterpriseAudit, perconaAudit, bytebase, cloudwatchLogs];
+export const adapters: FormatAdapter[] = [
+  pgaudit,
+  cloudtrail,
+  gcpAudit,
+  mariadbAudit,
+  mysqlEnterpriseAudit,
+  perconaAudit,
+  bytebase,
+  cloudwatchLogs,
+];
 
 export function findAdapter(id: string): FormatAdapter | undefined {
   return adapters.find((a) => a.id === id);

@@ -15,7 +15,8 @@ function lines(format: string, n: number, seed = 1): string[] {
 
 describe('bench generators', () => {
   it('the PRNG is deterministic and uniform enough', () => {
-    const a = prng(42); const b = prng(42);
+    const a = prng(42);
+    const b = prng(42);
     const xs = Array.from({ length: 1000 }, () => a.next());
     expect(xs).toEqual(Array.from({ length: 1000 }, () => b.next()));
     const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -47,7 +48,8 @@ describe('bench generators', () => {
 
   it('pgaudit csvlog and stderr carry AUDIT lines of several classes, connections and multi-line statements', () => {
     const csv = lines('pgaudit-csv', 3000).join('');
-    for (const cls of ['ROLE', 'DDL', 'WRITE', 'READ']) expect(csv).toContain(`AUDIT: SESSION,`), expect(csv).toMatch(new RegExp(`AUDIT: SESSION,\\d+,1,${cls},`));
+    for (const cls of ['ROLE', 'DDL', 'WRITE', 'READ'])
+      expect(csv).toContain(`AUDIT: SESSION,`), expect(csv).toMatch(new RegExp(`AUDIT: SESSION,\\d+,1,${cls},`));
     expect(csv).toMatch(/connection authorized: user=/);
     expect(csv).toMatch(/"[^"]*\n[^"]*"/); // a quoted field spanning lines
     const log = lines('pgaudit-stderr', 3000).join('');

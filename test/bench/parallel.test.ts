@@ -21,21 +21,50 @@ beforeAll(async () => {
   // A line that is not JSON, so rejects are written and shown too.
   appendFileSync(join(inputs, 'm-cloudtrail.jsonl'), '{"eventVersion": "1.09", "truncated\n');
   // Formats whose adapters may still be in progress: kept only when this build reads them.
-  const maybe: Array<[string, string]> = [['n-server_audit.log', 'mariadb'], ['o-postgresql.csv', 'pgaudit-csv'], ['p-postgresql.log', 'pgaudit-stderr']];
+  const maybe: Array<[string, string]> = [
+    ['n-server_audit.log', 'mariadb'],
+    ['o-postgresql.csv', 'pgaudit-csv'],
+    ['p-postgresql.log', 'pgaudit-stderr'],
+  ];
   for (const [name, format] of maybe) {
     const p = join(inputs, name);
     await writeFile(p, format, 500, 7);
-    const r = await runCli(['normalize', p, '--log-line-prefix', PGAUDIT_PREFIX, '--timezone', 'UTC', '--out', '/dev/null']);
+    const r = await runCli([
+      'normalize',
+      p,
+      '--log-line-prefix',
+      PGAUDIT_PREFIX,
+      '--timezone',
+      'UTC',
+      '--out',
+      '/dev/null',
+    ]);
     if (r.code !== 0) rmSync(p);
   }
 });
 
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function run(jobs: string, extra: string[] = []) {
   const out = join(dir, `out-${jobs}.${extra.includes('csv') ? 'csv' : 'jsonl'}`);
   const rej = join(dir, `rej-${jobs}.jsonl`);
-  const r = await runCli(['normalize', inputs, '--log-line-prefix', PGAUDIT_PREFIX, '--timezone', 'UTC', '--out', out, '--rejects', rej, '--jobs', jobs, ...extra]);
+  const r = await runCli([
+    'normalize',
+    inputs,
+    '--log-line-prefix',
+    PGAUDIT_PREFIX,
+    '--timezone',
+    'UTC',
+    '--out',
+    out,
+    '--rejects',
+    rej,
+    '--jobs',
+    jobs,
+    ...extra,
+  ]);
   return { ...r, out: readFileSync(out), rej: readFileSync(rej) };
 }
 

@@ -22,7 +22,9 @@ export function tempDir(prefix = 'ae-bundle-'): string {
 /** A config over the shipped samples that have a working adapter in every version of this test. */
 export function writeConfig(dir: string, extra = '', name = 'audit-evidence.yaml'): string {
   const path = join(dir, name);
-  writeFileSync(path, `version: 1
+  writeFileSync(
+    path,
+    `version: 1
 profile: soc2
 sources:
   - name: pg
@@ -39,7 +41,8 @@ sources:
     type: file
     paths: [${join(DEMO, 'cloudtrail')}]
     format: cloudtrail
-${extra}`);
+${extra}`,
+  );
   return path;
 }
 
@@ -60,7 +63,9 @@ export async function readAll(zip: string): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>();
     for (const name of b.names) out.set(name, await b.read(name));
     return out;
-  } finally { b.close(); }
+  } finally {
+    b.close();
+  }
 }
 
 /** Writes files into a new zip with settings unlike collect's (stored, other times and modes, other order). */
@@ -68,7 +73,8 @@ export async function rezip(files: Map<string, Buffer>, out: string, opts: { rev
   const zip = new yazl.ZipFile();
   const names = [...files.keys()];
   if (opts.reverse) names.reverse();
-  for (const n of names) zip.addBuffer(files.get(n)!, n, { compress: false, mtime: new Date(2001, 1, 2), mode: 0o100600 });
+  for (const n of names)
+    zip.addBuffer(files.get(n)!, n, { compress: false, mtime: new Date(2001, 1, 2), mode: 0o100600 });
   zip.end();
   await pipeline(zip.outputStream, createWriteStream(out));
 }
@@ -82,7 +88,13 @@ export function unzipTo(files: Map<string, Buffer>, dir: string): void {
 
 export function listFiles(dir: string): string[] {
   const out: string[] = [];
-  const walk = (d: string) => { for (const e of readdirSync(d)) { const p = join(d, e); if (statSync(p).isDirectory()) walk(p); else out.push(relative(dir, p)); } };
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(relative(dir, p));
+    }
+  };
   walk(dir);
   return out.sort();
 }

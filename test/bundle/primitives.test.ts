@@ -19,27 +19,45 @@ const hex = (s: string) => Buffer.from(s, 'hex');
 describe('RFC 6962 Merkle tree', () => {
   it('matches the Certificate Transparency test vectors', () => {
     expect(new MerkleBuilder().root()).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-    expect(leafHash(Buffer.alloc(0)).toString('hex')).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
-    const leaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(hex);
+    expect(leafHash(Buffer.alloc(0)).toString('hex')).toBe(
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    );
+    const leaves = [
+      '',
+      '00',
+      '10',
+      '2021',
+      '3031',
+      '40414243',
+      '5051525354555657',
+      '606162636465666768696a6b6c6d6e6f',
+    ].map(hex);
     const m = new MerkleBuilder();
     for (const l of leaves) m.add(l);
     expect(m.root()).toBe('5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328');
   });
 
   it('the incremental O(log n) builder equals the recursive definition for any leaves', () => {
-    fc.assert(fc.property(fc.array(fc.string(), { maxLength: 70 }), (leaves) => {
-      const m = new MerkleBuilder();
-      for (const l of leaves) m.add(l);
-      expect(m.count).toBe(leaves.length);
-      expect(m.root()).toBe(merkleRootRecursive(leaves));
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.array(fc.string(), { maxLength: 70 }), (leaves) => {
+        const m = new MerkleBuilder();
+        for (const l of leaves) m.add(l);
+        expect(m.count).toBe(leaves.length);
+        expect(m.root()).toBe(merkleRootRecursive(leaves));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
 describe('DSSE', () => {
   it('builds the pre-authentication encoding of the spec', () => {
-    expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe('DSSEv1 29 http://example.com/HelloWorld 11 hello world');
-    expect(pae('application/vnd.in-toto+json', Buffer.from('é')).toString()).toBe('DSSEv1 28 application/vnd.in-toto+json 2 é');
+    expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe(
+      'DSSEv1 29 http://example.com/HelloWorld 11 hello world',
+    );
+    expect(pae('application/vnd.in-toto+json', Buffer.from('é')).toString()).toBe(
+      'DSSEv1 28 application/vnd.in-toto+json 2 é',
+    );
   });
 
   it('signs with Ed25519 deterministically and verifies only with the same key and bytes', () => {
@@ -62,12 +80,21 @@ describe('the evidence period', () => {
     expect(w.start.toISOString()).toBe('2026-03-22T23:00:00.000Z'); // CET
     expect(w.end.toISOString()).toBe('2026-03-29T22:00:00.000Z'); // CEST
     expect(periodLabel(w)).toBe('2026-03-23_2026-03-30');
-    expect(defaultBundleName(lastWeek(new Date('2026-11-29T00:00:00Z'), 'UTC'), true)).toBe('DEMO-evidence-2026-11-22_2026-11-29.zip');
+    expect(defaultBundleName(lastWeek(new Date('2026-11-29T00:00:00Z'), 'UTC'), true)).toBe(
+      'DEMO-evidence-2026-11-22_2026-11-29.zip',
+    );
     expect(lastWeek(new Date('2026-11-29T00:30:00Z'), '-05:00').end.toISOString()).toBe('2026-11-28T05:00:00.000Z');
   });
 
   it('labels a period that does not start at midnight with times', () => {
-    expect(periodLabel({ start: new Date('2026-01-01T06:00:00Z'), end: new Date('2026-01-02T00:00:00Z'), timezone: 'UTC', how: 'since-until' })).toBe('20260101T060000Z_2026-01-02');
+    expect(
+      periodLabel({
+        start: new Date('2026-01-01T06:00:00Z'),
+        end: new Date('2026-01-02T00:00:00Z'),
+        timezone: 'UTC',
+        how: 'since-until',
+      }),
+    ).toBe('20260101T060000Z_2026-01-02');
   });
 
   it('reads SOURCE_DATE_EPOCH as the clock', () => {
@@ -87,7 +114,15 @@ describe('the evidence period', () => {
 });
 
 describe('configuration', () => {
-  const bad = (v: unknown) => { try { validateConfigValue(v, 'c.yaml'); return null; } catch (e) { expect(e).toBeInstanceOf(ConfigError); return (e as Error).message; } };
+  const bad = (v: unknown) => {
+    try {
+      validateConfigValue(v, 'c.yaml');
+      return null;
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+  };
 
   it('the starter config validates', () => {
     expect(bad(parse(STARTER_CONFIG))).toBeNull();
@@ -97,26 +132,64 @@ describe('configuration', () => {
     expect(bad({ sources: [] })).toBe('c.yaml: sources must not be empty');
     expect(bad({})).toBe('c.yaml: the setting sources is required');
     expect(bad({ sources: [{ name: 'a', type: 'file' }] })).toBe('c.yaml: sources[0]: the setting paths is required');
-    expect(bad({ sources: [{ name: 'a b', type: 'file', paths: 'x' }] })).toMatch(/^c\.yaml: sources\[0\]\.name 'a b' is not allowed/);
-    expect(bad({ sources: [{ name: 'a', type: 'file', paths: 'x', format: 'syslog' }] })).toMatch(/^c\.yaml: sources\[0\]\.format must be one of auto, pgaudit/);
-    expect(bad({ sources: [{ name: 'a', type: 'file', paths: 'x' }, { name: 'a', type: 'file', paths: 'y' }] })).toBe("c.yaml: sources[1].name 'a' is used by another source (names must be unique)");
-    expect(bad({ sources: [{ name: 'a', type: 'file', paths: 'x', timezone: 'Mars/Olympus' }] })).toMatch(/sources\[0\]\.timezone 'Mars\/Olympus' is not a time zone/);
-    expect(bad({ admins: { list: [{ principal: 'x', why: 'y' }] }, sources: [{ name: 'a', type: 'file', paths: 'x' }] })).toMatch(/^c\.yaml: admins\.list\[0\]/);
+    expect(bad({ sources: [{ name: 'a b', type: 'file', paths: 'x' }] })).toMatch(
+      /^c\.yaml: sources\[0\]\.name 'a b' is not allowed/,
+    );
+    expect(bad({ sources: [{ name: 'a', type: 'file', paths: 'x', format: 'syslog' }] })).toMatch(
+      /^c\.yaml: sources\[0\]\.format must be one of auto, pgaudit/,
+    );
+    expect(
+      bad({
+        sources: [
+          { name: 'a', type: 'file', paths: 'x' },
+          { name: 'a', type: 'file', paths: 'y' },
+        ],
+      }),
+    ).toBe("c.yaml: sources[1].name 'a' is used by another source (names must be unique)");
+    expect(bad({ sources: [{ name: 'a', type: 'file', paths: 'x', timezone: 'Mars/Olympus' }] })).toMatch(
+      /sources\[0\]\.timezone 'Mars\/Olympus' is not a time zone/,
+    );
+    expect(
+      bad({ admins: { list: [{ principal: 'x', why: 'y' }] }, sources: [{ name: 'a', type: 'file', paths: 'x' }] }),
+    ).toMatch(/^c\.yaml: admins\.list\[0\]/);
   });
 
   it('leaves room for live sources: their types accept their own settings', () => {
-    expect(bad({ sources: [{ name: 'pg', type: 'postgres', url_env: 'PGURL' }, { name: 'm', type: 'mysql' }, { name: 'f', type: 'file', paths: 'x' }] })).toBeNull();
-    expect(bad({ sources: [{ name: 'pg', type: 'postgres', conection: 'x' }] })).toMatch(/^c\.yaml: sources\[0\]\.conection is not a known setting \(known settings: name, type, url/);
+    expect(
+      bad({
+        sources: [
+          { name: 'pg', type: 'postgres', url_env: 'PGURL' },
+          { name: 'm', type: 'mysql' },
+          { name: 'f', type: 'file', paths: 'x' },
+        ],
+      }),
+    ).toBeNull();
+    expect(bad({ sources: [{ name: 'pg', type: 'postgres', conection: 'x' }] })).toMatch(
+      /^c\.yaml: sources\[0\]\.conection is not a known setting \(known settings: name, type, url/,
+    );
   });
 
   it('loads JSON too, resolves paths from its directory, and reads the admin roster file', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'admins.txt'), '# DBAs\nalice\n  bob  # on call\n\n');
     const path = join(dir, 'c.json');
-    writeFileSync(path, JSON.stringify({ profile: 'pci', admins: { file: 'admins.txt', list: ['carol'] }, identities: { shared: ['svc'] }, bundle: { key: 'k.key', sample_rows: 5 }, sources: [{ name: 'a', type: 'file', paths: ['logs/*.log'] }] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        profile: 'pci',
+        admins: { file: 'admins.txt', list: ['carol'] },
+        identities: { shared: ['svc'] },
+        bundle: { key: 'k.key', sample_rows: 5 },
+        sources: [{ name: 'a', type: 'file', paths: ['logs/*.log'] }],
+      }),
+    );
     const c = loadConfig(path);
     expect(c.profile).toBe('pci');
-    expect(c.roster.entries.map((e) => [e.principal, e.origin])).toEqual([['alice', 'file:admins.txt'], ['bob', 'file:admins.txt'], ['carol', 'config']]);
+    expect(c.roster.entries.map((e) => [e.principal, e.origin])).toEqual([
+      ['alice', 'file:admins.txt'],
+      ['bob', 'file:admins.txt'],
+      ['carol', 'config'],
+    ]);
     expect(c.sharedIdentities).toEqual(['svc']);
     expect(c.bundle).toEqual({ out: undefined, key: join(dir, 'k.key'), sampleRows: 5, ocsf: false });
     expect(c.sources[0]).toMatchObject({ paths: ['logs/*.log'], base: dir, format: 'auto' });

@@ -45,7 +45,10 @@ async function measure(context: BrowserContext, file: string, width: number, sho
     await page.goto(pathToFileURL(file).href);
     const m = await page.evaluate(() => {
       const doc = document.documentElement;
-      const bottom = (sel: string) => { const e = document.querySelector(sel); return e ? Math.round(e.getBoundingClientRect().bottom + window.scrollY) : -1; };
+      const bottom = (sel: string) => {
+        const e = document.querySelector(sel);
+        return e ? Math.round(e.getBoundingClientRect().bottom + window.scrollY) : -1;
+      };
       const total = document.querySelector('svg.chart g.row.total');
       const bars = [...(total?.querySelectorAll('g.day-bar') ?? [])] as Element[];
       const banner = document.querySelector('.banner.bad') as HTMLElement | null;
@@ -58,13 +61,25 @@ async function measure(context: BrowserContext, file: string, width: number, sho
         bannerTop: banner ? Math.round(banner.getBoundingClientRect().top + window.scrollY) : null,
         bannerText: banner ? banner.innerText : null,
         scripts: document.scripts.length,
-        bottoms: { verdict: bottom('table.verdict'), sources: bottom('table.sources'), dayChart: bottom('svg.chart'), heatTable: bottom('table.heat') },
+        bottoms: {
+          verdict: bottom('table.verdict'),
+          sources: bottom('table.sources'),
+          dayChart: bottom('svg.chart'),
+          heatTable: bottom('table.heat'),
+        },
       };
     });
     await page.screenshot({ path: join(SHOTS, `${shot}-${width}.png`), fullPage: true });
-    if (width === 1280) await page.screenshot({ path: join(SHOTS, `${shot}-${width}-first-1500px.png`), clip: { x: 0, y: 0, width, height: Math.min(FIRST_SCREEN, m.height) }, fullPage: true });
+    if (width === 1280)
+      await page.screenshot({
+        path: join(SHOTS, `${shot}-${width}-first-1500px.png`),
+        clip: { x: 0, y: 0, width, height: Math.min(FIRST_SCREEN, m.height) },
+        fullPage: true,
+      });
     return { width, ...m, overflowPx: m.scrollWidth - m.clientWidth, daysInPeriod: 0 };
-  } finally { await page.close(); }
+  } finally {
+    await page.close();
+  }
 }
 
 describe.skipIf(!available)('the report page in a real browser (chromium)', () => {
@@ -77,13 +92,20 @@ describe.skipIf(!available)('the report page in a real browser (chromium)', () =
     mkdirSync(SHOTS, { recursive: true });
     dir = tempDir('ae-browser-');
     // The demo bundle, as a new user makes it.
-    const demo = await runCli(['collect', '--week', '--demo', '--out', join(dir, 'demo.zip')], { env: { SOURCE_DATE_EPOCH: EPOCH } });
+    const demo = await runCli(['collect', '--week', '--demo', '--out', join(dir, 'demo.zip')], {
+      env: { SOURCE_DATE_EPOCH: EPOCH },
+    });
     if (demo.code !== 0) throw new Error(demo.stderr);
     // A bundle with a failed source (its files are missing) and a hostile user name.
     const evil = join(dir, 'evil.log');
-    writeFileSync(evil, '2026-11-24 10:00:00.000 UTC [42] <script>alert(1)</script>@postgres/psql LOG:  AUDIT: SESSION,1,1,ROLE,GRANT,,,"GRANT ALL ON x TO bob",<none>\n');
+    writeFileSync(
+      evil,
+      '2026-11-24 10:00:00.000 UTC [42] <script>alert(1)</script>@postgres/psql LOG:  AUDIT: SESSION,1,1,ROLE,GRANT,,,"GRANT ALL ON x TO bob",<none>\n',
+    );
     const cfg = join(dir, 'failed.yaml');
-    writeFileSync(cfg, `version: 1
+    writeFileSync(
+      cfg,
+      `version: 1
 sources:
   - name: evil
     type: file
@@ -104,9 +126,22 @@ sources:
     type: file
     paths: [${join(dir, `${'a-long-folder-name-that-does-not-exist-'.repeat(5)}nothing-here/*.json`)}]
     format: cloudtrail
-`);
+`,
+    );
     const { key } = await keygen(dir);
-    const failed = await collect(['--config', cfg, '--since', '2026-11-22', '--until', '2026-11-29', '--key', key, '--out', join(dir, 'failed.zip'), '--allow-partial']);
+    const failed = await collect([
+      '--config',
+      cfg,
+      '--since',
+      '2026-11-22',
+      '--until',
+      '2026-11-29',
+      '--key',
+      key,
+      '--out',
+      join(dir, 'failed.zip'),
+      '--allow-partial',
+    ]);
     if (failed.code !== 0) throw new Error(failed.stderr);
     for (const name of ['demo', 'failed-source']) {
       const files = await readAll(join(dir, `${name === 'demo' ? 'demo' : 'failed'}.zip`));
@@ -116,7 +151,8 @@ sources:
       writeFileSync(join(SHOTS, `${name}-summary.html`), html);
       const p = JSON.parse(files.get('manifest.intoto.json')!.toString()).predicate;
       const days: string[] = [];
-      for (let t = Date.parse(p.period.start); t < Date.parse(p.period.end); t += 86400000) days.push(new Date(t).toISOString().slice(0, 10));
+      for (let t = Date.parse(p.period.start); t < Date.parse(p.period.end); t += 86400000)
+        days.push(new Date(t).toISOString().slice(0, 10));
       pages[name] = { file, days };
     }
     browser = await launch();
@@ -124,7 +160,8 @@ sources:
 
   afterAll(async () => {
     await browser?.close();
-    if (Object.keys(results).length) writeFileSync(join(SHOTS, 'metrics.json'), `${JSON.stringify(results, null, 2)}\n`);
+    if (Object.keys(results).length)
+      writeFileSync(join(SHOTS, 'metrics.json'), `${JSON.stringify(results, null, 2)}\n`);
   });
 
   for (const name of ['demo', 'failed-source']) {
@@ -145,7 +182,8 @@ sources:
   it('demo: the verdict, sources and charts fit the first 1,500 px; the page is short; one day is silent', () => {
     const [wide] = results.demo;
     expect(wide.bottoms.verdict).toBeGreaterThan(0);
-    for (const [k, v] of Object.entries(wide.bottoms)) expect(v, `${k} ends at ${v}px`).toBeLessThanOrEqual(FIRST_SCREEN);
+    for (const [k, v] of Object.entries(wide.bottoms))
+      expect(v, `${k} ends at ${v}px`).toBeLessThanOrEqual(FIRST_SCREEN);
     expect(wide.height).toBeLessThan(DEMO_HEIGHT_BOUND);
     expect(wide.bannerTop).toBeNull();
     // The demo week: six days with events and the deliberately silent fourth day.
@@ -163,18 +201,24 @@ sources:
 
   it('both pages are valid HTML (html-validate, recommended rules)', async () => {
     const { readFileSync } = await import('node:fs');
-    for (const name of ['demo', 'failed-source']) expect(await validateHtml(readFileSync(pages[name].file, 'utf8'))).toEqual([]);
+    for (const name of ['demo', 'failed-source'])
+      expect(await validateHtml(readFileSync(pages[name].file, 'utf8'))).toEqual([]);
   });
 
   it('the hostile user name stays text on the page', async () => {
     const page = await browser.context.newPage();
     try {
       let dialogs = 0;
-      page.on('dialog', async (d) => { dialogs++; await d.dismiss(); });
+      page.on('dialog', async (d) => {
+        dialogs++;
+        await d.dismiss();
+      });
       await page.goto(pathToFileURL(pages['failed-source'].file).href);
       expect(await page.locator('table.admin td', { hasText: '<script>alert(1)</script>' }).count()).toBeGreaterThan(0);
       expect(dialogs).toBe(0);
-    } finally { await page.close(); }
+    } finally {
+      await page.close();
+    }
   });
 
   it('Print to PDF gives A4 pages', async () => {
@@ -192,6 +236,8 @@ sources:
       expect(Math.round(Number(box![1]))).toBe(595);
       expect(Math.round(Number(box![2]))).toBe(842);
       results['demo-print'] = [{ pages: pagesCount } as unknown as Measure];
-    } finally { await page.close(); }
+    } finally {
+      await page.close();
+    }
   });
 });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { collect, keygen, readAll, tempDir, unzipTo, writeConfig } from './helpers.js';
 
 const has = (cmd: string, args: string[]) => spawnSync(cmd, args).status === 0;
-const opensslOk = has('openssl', ['version']) && /OpenSSL 3/.test(spawnSync('openssl', ['version'], { encoding: 'utf8' }).stdout);
+const opensslOk =
+  has('openssl', ['version']) && /OpenSSL 3/.test(spawnSync('openssl', ['version'], { encoding: 'utf8' }).stdout);
 
 /** The ```sh blocks under the heading that starts with `## <n>.` */
 function blocks(doc: string, n: number): string {
@@ -20,30 +21,51 @@ const bash = (script: string, cwd: string) => spawnSync('bash', ['-c', script], 
 describe('VERIFY.md recipes', () => {
   let x: string;
   let doc: string;
-  let manifest: { predicate: { events: { count: number; merkle_root: string } }; subject: Array<{ name: string; digest: { sha256: string } }> };
+  let manifest: {
+    predicate: { events: { count: number; merkle_root: string } };
+    subject: Array<{ name: string; digest: { sha256: string } }>;
+  };
   let pub: string;
   beforeAll(async () => {
     const dir = tempDir('ae-doc-');
     const k = await keygen(dir);
     pub = k.pub;
     const zip = join(dir, 'b.zip');
-    expect((await collect(['--config', writeConfig(dir), '--since', '2026-11-22', '--until', '2026-11-29', '--key', k.key, '--out', zip])).code).toBe(0);
+    expect(
+      (
+        await collect([
+          '--config',
+          writeConfig(dir),
+          '--since',
+          '2026-11-22',
+          '--until',
+          '2026-11-29',
+          '--key',
+          k.key,
+          '--out',
+          zip,
+        ])
+      ).code,
+    ).toBe(0);
     x = join(dir, 'bundle');
     if (spawnSync('unzip', ['-q', zip, '-d', x]).status !== 0) unzipTo(await readAll(zip), x);
     doc = readFileSync(join(x, 'VERIFY.md'), 'utf8');
     manifest = JSON.parse(readFileSync(join(x, 'manifest.intoto.json'), 'utf8'));
   });
 
-  it.skipIf(!opensslOk)('step 2 checks the DSSE signature with openssl, with the bundled key and with the signer\'s own copy', () => {
-    const script = blocks(doc, 2);
-    const r = bash(script, x);
-    expect(r.stdout).toContain('payload matches manifest.intoto.json');
-    expect(r.stdout).toContain('Signature Verified Successfully');
-    const keyid = JSON.parse(readFileSync(join(x, 'manifest.dsse.json'), 'utf8')).signatures[0].keyid;
-    expect(r.stdout).toContain(`${keyid}  -`);
-    const own = bash(script.replace('KEY=public-key.pem', `KEY=${pub}`), x);
-    expect(own.stdout).toContain('Signature Verified Successfully');
-  });
+  it.skipIf(!opensslOk)(
+    "step 2 checks the DSSE signature with openssl, with the bundled key and with the signer's own copy",
+    () => {
+      const script = blocks(doc, 2);
+      const r = bash(script, x);
+      expect(r.stdout).toContain('payload matches manifest.intoto.json');
+      expect(r.stdout).toContain('Signature Verified Successfully');
+      const keyid = JSON.parse(readFileSync(join(x, 'manifest.dsse.json'), 'utf8')).signatures[0].keyid;
+      expect(r.stdout).toContain(`${keyid}  -`);
+      const own = bash(script.replace('KEY=public-key.pem', `KEY=${pub}`), x);
+      expect(own.stdout).toContain('Signature Verified Successfully');
+    },
+  );
 
   it.skipIf(!opensslOk)('step 2 fails on a manifest changed after signing', () => {
     const copy = join(x, '..', 'tampered');

@@ -9,11 +9,30 @@ import { ev } from './make-event.js';
 
 test('rule ids are stable and unique', () => {
   expect(RULES.map((r) => r.id)).toEqual([
-    'audit.disabled', 'privileged.break-glass', 'field.missing', 'time.invalid', 'time.outside-window', 'identity.shared',
-    'identity.ambiguous', 'resource.implicit', 'category.empty', 'sequence.gap', 'input.rejected', 'retention.short', 'probe.not-found', 'probe.found',
+    'audit.disabled',
+    'privileged.break-glass',
+    'field.missing',
+    'time.invalid',
+    'time.outside-window',
+    'identity.shared',
+    'identity.ambiguous',
+    'resource.implicit',
+    'category.empty',
+    'sequence.gap',
+    'input.rejected',
+    'retention.short',
+    'probe.not-found',
+    'probe.found',
     'integrity.cloudtrail-digest',
   ]);
-  expect(DEFAULT_FAIL_ON).toEqual(['audit.disabled', 'time.outside-window', 'sequence.gap', 'input.rejected', 'probe.not-found', 'integrity.cloudtrail-digest']);
+  expect(DEFAULT_FAIL_ON).toEqual([
+    'audit.disabled',
+    'time.outside-window',
+    'sequence.gap',
+    'input.rejected',
+    'probe.not-found',
+    'integrity.cloudtrail-digest',
+  ]);
 });
 
 describe('the gate', () => {
@@ -21,7 +40,15 @@ describe('the gate', () => {
     const c = new CompletenessChecker({ profile: 'pci' });
     for (let i = 0; i < 3; i++) c.add(ev({ category: i === 0 ? 'authentication' : 'change_execution' }));
     const r = c.finish();
-    expect(r).toMatchObject({ profile: 'pci', fields: ['user', 'action', 'timestamp', 'resource', 'outcome', 'origin'], rows: 3, completeRows: 3, percentComplete: 100, pass: true, failedBecause: [] });
+    expect(r).toMatchObject({
+      profile: 'pci',
+      fields: ['user', 'action', 'timestamp', 'resource', 'outcome', 'origin'],
+      rows: 3,
+      completeRows: 3,
+      percentComplete: 100,
+      pass: true,
+      failedBecause: [],
+    });
     expect(r.categories.pgaudit).toMatchObject({ authentication: 1, change_execution: 2, data_exposure: 0 });
   });
 
@@ -40,9 +67,11 @@ describe('the gate', () => {
     expect(resolveFailOn(['default', 'identity.shared'])).toEqual([...DEFAULT_FAIL_ON, 'identity.shared']);
     expect(() => resolveFailOn(['no.such'])).toThrow(/unknown rule 'no.such'/);
     const shared = ev({ user: { name: 'postgres' } });
-    const a = new CompletenessChecker(); a.add(shared);
+    const a = new CompletenessChecker();
+    a.add(shared);
     expect(a.finish().pass).toBe(true);
-    const b = new CompletenessChecker({ failOn: ['identity.shared'] }); b.add(shared);
+    const b = new CompletenessChecker({ failOn: ['identity.shared'] });
+    b.add(shared);
     expect(b.finish().failedBecause).toEqual(['1 identity.shared finding (a rule that fails the check)']);
   });
 
@@ -57,7 +86,9 @@ describe('the gate', () => {
   });
 
   test('no events at all fails', () => {
-    expect(new CompletenessChecker().finish().failedBecause).toEqual(['no events were read, so nothing shows the log is captured']);
+    expect(new CompletenessChecker().finish().failedBecause).toEqual([
+      'no events were read, so nothing shows the log is captured',
+    ]);
   });
 });
 
@@ -101,11 +132,23 @@ describe.each(REAL)('real fixture %s', (file) => {
     for (const r of n.rejects) c.reject({ ...(r.location as { file: string }) }, r.reason);
     const rep = c.finish();
     expect(rep.rows).toBe(n.events.length);
-    const incomplete = new Set(perRow.filter((f) => f.rule === 'field.missing' || f.rule === 'time.invalid').map((f) => f.eventId));
+    const incomplete = new Set(
+      perRow.filter((f) => f.rule === 'field.missing' || f.rule === 'time.invalid').map((f) => f.eventId),
+    );
     expect(rep.completeRows).toBe(n.events.length - incomplete.size);
     for (const [field, count] of Object.entries(rep.missing)) {
       expect(perRow.filter((f) => f.rule === 'field.missing' && f.field === field)).toHaveLength(count);
-      expect(count).toBe(n.events.filter((e) => field === 'user' ? !e.user.name : field === 'resource' ? !e.resource.name : field === 'action' ? !e.action.name : !e.timestamp).length);
+      expect(count).toBe(
+        n.events.filter((e) =>
+          field === 'user'
+            ? !e.user.name
+            : field === 'resource'
+              ? !e.resource.name
+              : field === 'action'
+                ? !e.action.name
+                : !e.timestamp,
+        ).length,
+      );
     }
     for (const f of perRow) expect(f.message.startsWith(`${file}:`) || f.message.startsWith(`${file} (`)).toBe(true);
     expect(rep.pass).toBe(rep.failedBecause.length === 0);
@@ -132,6 +175,13 @@ test('real: the MariaDB sample is incomplete where QUERY rows name no object', a
   n.events.forEach((e) => c.add(e));
   const r = c.finish();
   expect(r.missing).toEqual({ resource: n.events.filter((e) => e.resource.name === null).length });
-  expect(r.findingCounts['privileged.break-glass']).toBe(n.events.filter((e) => e.user.type === 'root' || e.privileged.reasons.includes('superuser') || e.privileged.reasons.includes('root_identity')).length);
+  expect(r.findingCounts['privileged.break-glass']).toBe(
+    n.events.filter(
+      (e) =>
+        e.user.type === 'root' ||
+        e.privileged.reasons.includes('superuser') ||
+        e.privileged.reasons.includes('root_identity'),
+    ).length,
+  );
   expect(r.findingCounts['sequence.gap']).toBe(0);
 });

@@ -16,11 +16,17 @@ test('the test parser rejects what is not well formed', () => {
   expect(() => parseXml('<a>&nbsp;</a>')).toThrow(/entity/);
   expect(() => parseXml('<a>1 < 2</a>')).toThrow();
   expect(() => parseXml('<a/><b/>')).toThrow();
-  expect(parseXml('<?xml version="1.0"?>\n<a k="&lt;&amp;&quot;"><b/>t&#x41;</a>')).toMatchObject({ name: 'a', attrs: { k: '<&"' }, text: 'tA' });
+  expect(parseXml('<?xml version="1.0"?>\n<a k="&lt;&amp;&quot;"><b/>t&#x41;</a>')).toMatchObject({
+    name: 'a',
+    attrs: { k: '<&"' },
+    text: 'tA',
+  });
 });
 
 test('xmlEscape escapes markup and replaces characters XML cannot carry', () => {
-  expect(xmlEscape(`<a href="x">'&'</a>\u0001\uD800`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;\uFFFD\uFFFD');
+  expect(xmlEscape(`<a href="x">'&'</a>\u0001\uD800`)).toBe(
+    '&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;\uFFFD\uFFFD',
+  );
 });
 
 test('a failing run: one suite per rule, one case per finding, valid counts', async () => {
@@ -39,7 +45,8 @@ test('a failing run: one suite per rule, one case per finding, valid counts', as
   expect(root.name).toBe('testsuites');
   const suites = root.children;
   expect(suites.map((s) => s.attrs.name)).toEqual(['gate', ...RULES.map((x) => x.id)]);
-  let total = 0; let failures = 0;
+  let total = 0;
+  let failures = 0;
   for (const s of suites) {
     expect(s.name).toBe('testsuite');
     const cases = s.children;
@@ -47,7 +54,8 @@ test('a failing run: one suite per rule, one case per finding, valid counts', as
     expect(Number(s.attrs.tests)).toBe(cases.length);
     const f = cases.filter((k) => k.children.some((x: XmlNode) => x.name === 'failure')).length;
     expect(Number(s.attrs.failures)).toBe(f);
-    total += cases.length; failures += f;
+    total += cases.length;
+    failures += f;
   }
   expect([Number(root.attrs.tests), Number(root.attrs.failures)]).toEqual([total, failures]);
   const byName = Object.fromEntries(suites.map((s) => [s.attrs.name, s]));
@@ -61,6 +69,13 @@ test('a failing run: one suite per rule, one case per finding, valid counts', as
   expect(shared.children[0]!.children[0]).toMatchObject({ name: 'system-out' });
   expect(shared.children[0]!.children[0]!.text).toMatch(/^warning: db\.log:\d+: user 'postgres' is a shared account/);
   // a rule with no findings is one passing case
-  expect(byName['audit.disabled']!.children).toEqual([{ name: 'testcase', attrs: { classname: 'audit.disabled', name: 'Audit logging turned off: no findings' }, children: [], text: '' }]);
+  expect(byName['audit.disabled']!.children).toEqual([
+    {
+      name: 'testcase',
+      attrs: { classname: 'audit.disabled', name: 'Audit logging turned off: no findings' },
+      children: [],
+      text: '',
+    },
+  ]);
   expect(byName.gate!.children[0]!.children[0]!.name).toBe('failure');
 });

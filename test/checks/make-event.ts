@@ -7,14 +7,23 @@ let line = 0;
 
 export function ev(input: Partial<EventInput> = {}, src: Partial<SourceInput> = {}): AuditEvent {
   line++;
-  return buildEvent({
-    timestamp: '2024-05-01T12:00:00.000Z',
-    category: 'change_execution',
-    user: { name: 'alice', type: 'human' },
-    action: { name: 'update', service: 'postgresql' },
-    resource: { type: 'table', name: 'public.accounts' },
-    outcome: 'success',
-    origin: { address: '10.0.0.5' },
-    ...input,
-  }, { kind: 'postgresql', format: 'pgaudit', location: { file: 'db.log', line }, raw_sha256: line.toString(16).padStart(64, '0'), ...src });
+  return buildEvent(
+    {
+      timestamp: '2024-05-01T12:00:00.000Z',
+      category: 'change_execution',
+      user: { name: 'alice', type: 'human' },
+      action: { name: 'update', service: 'postgresql' },
+      resource: { type: 'table', name: 'public.accounts' },
+      outcome: 'success',
+      origin: { address: '10.0.0.5' },
+      ...input,
+    },
+    {
+      kind: 'postgresql',
+      format: 'pgaudit',
+      location: { file: 'db.log', line },
+      raw_sha256: line.toString(16).padStart(64, '0'),
+      ...src,
+    },
+  );
 }

@@ -8,11 +8,16 @@ test('text rosters: one principal per line, # comments, optional reason', () => 
     { principal: 'alice', reason: 'listed in admins.txt', origin: 'file:admins.txt' },
     { principal: 'bob', reason: 'on-call DBA', origin: 'file:admins.txt' },
   ]);
-  expect(() => parseRoster('alice\n,why\n', 'a.txt')).toThrow(new RosterError('a.txt:2: the line names no principal before the comma'));
+  expect(() => parseRoster('alice\n,why\n', 'a.txt')).toThrow(
+    new RosterError('a.txt:2: the line names no principal before the comma'),
+  );
 });
 
 test('JSON rosters', () => {
-  const r = parseRoster('{"principals": ["alice", {"principal": "Bob", "reason": "dba", "instance": "prod"}]}', 'admins.json');
+  const r = parseRoster(
+    '{"principals": ["alice", {"principal": "Bob", "reason": "dba", "instance": "prod"}]}',
+    'admins.json',
+  );
   expect(r.entries[1]).toEqual({ principal: 'Bob', reason: 'dba', origin: 'file:admins.json', instance: 'prod' });
   expect(() => parseRoster('{"admins": []}', 'x.json')).toThrow(/needs a "principals" array/);
   expect(() => parseRoster('{"principals": [3]}', 'x.json')).toThrow(/principals\[0\]/);

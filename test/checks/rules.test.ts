@@ -30,7 +30,8 @@ describe('field.missing', () => {
   });
 
   test('placeholders', () => {
-    for (const p of ['', ' ', '-', 'unknown', 'UNKNOWN', '<not logged>', '<none>', '[unknown]', null]) expect(isPlaceholder(p)).toBe(true);
+    for (const p of ['', ' ', '-', 'unknown', 'UNKNOWN', '<not logged>', '<none>', '[unknown]', null])
+      expect(isPlaceholder(p)).toBe(true);
     for (const v of ['alice', 'postgres', '0', 'none-such']) expect(isPlaceholder(v)).toBe(false);
   });
 
@@ -39,7 +40,13 @@ describe('field.missing', () => {
     expect(rowFindings(e, { profile: 'soc2' }, 'field.missing')).toEqual([]);
     expect(rowFindings(e, { profile: 'pci' }, 'field.missing').map((f) => f.field)).toEqual(['outcome', 'origin']);
     expect(rowFindings(e, { profile: 'iso27001' }, 'field.missing').map((f) => f.field)).toEqual(['system', 'address']);
-    expect(rowFindings(ev({ resource: { name: 't', scope: { account: '123456789012' } } }), { profile: 'iso27001' }, 'field.missing')).toEqual([]);
+    expect(
+      rowFindings(
+        ev({ resource: { name: 't', scope: { account: '123456789012' } } }),
+        { profile: 'iso27001' },
+        'field.missing',
+      ),
+    ).toEqual([]);
     expect(rowFindings(e, { profile: 'hipaa' }, 'field.missing')).toEqual([]);
   });
 
@@ -75,8 +82,12 @@ describe('time rules', () => {
   test('time.outside-window: since inclusive, until exclusive', () => {
     const opts = { since: new Date('2024-05-01T00:00:00Z'), until: new Date('2024-05-02T00:00:00Z') };
     expect(rowFindings(ev({ timestamp: '2024-05-01T00:00:00.000Z' }), opts, 'time.outside-window')).toEqual([]);
-    expect(rowFindings(ev({ timestamp: '2024-04-30T23:59:59.999Z' }), opts, 'time.outside-window')[0]!.message).toContain('before the window start');
-    expect(rowFindings(ev({ timestamp: '2024-05-02T00:00:00.000Z' }), opts, 'time.outside-window')[0]!.message).toContain('at or after the window end');
+    expect(
+      rowFindings(ev({ timestamp: '2024-04-30T23:59:59.999Z' }), opts, 'time.outside-window')[0]!.message,
+    ).toContain('before the window start');
+    expect(
+      rowFindings(ev({ timestamp: '2024-05-02T00:00:00.000Z' }), opts, 'time.outside-window')[0]!.message,
+    ).toContain('at or after the window end');
     expect(rowFindings(ev({ timestamp: '2024-05-09T00:00:00.000Z' }), {}, 'time.outside-window')).toEqual([]);
   });
 });
@@ -85,17 +96,33 @@ describe('identity rules', () => {
   test('identity.shared: default list, ARN tail, configurable list', () => {
     expect(rowFindings(ev({ user: { name: 'postgres', type: 'unknown' } }), {}, 'identity.shared')).toHaveLength(1);
     expect(rowFindings(ev({ user: { name: 'RdsAdmin' } }), {}, 'identity.shared')).toHaveLength(1);
-    expect(rowFindings(ev({ user: { name: 'arn:aws:iam::123456789012:user/admin' } }, { kind: 'aws', format: 'cloudtrail' }), {}, 'identity.shared')).toHaveLength(1);
+    expect(
+      rowFindings(
+        ev({ user: { name: 'arn:aws:iam::123456789012:user/admin' } }, { kind: 'aws', format: 'cloudtrail' }),
+        {},
+        'identity.shared',
+      ),
+    ).toHaveLength(1);
     expect(rowFindings(ev(), {}, 'identity.shared')).toEqual([]);
     expect(rowFindings(ev(), { sharedIdentities: ['alice'] }, 'identity.shared')).toHaveLength(1);
-    expect(rowFindings(ev({ user: { name: 'postgres' } }), { sharedIdentities: ['app'] }, 'identity.shared')).toEqual([]);
+    expect(rowFindings(ev({ user: { name: 'postgres' } }), { sharedIdentities: ['app'] }, 'identity.shared')).toEqual(
+      [],
+    );
   });
 
   test('identity.shared: cloud service identities with no human behind them', () => {
     const gcp = { kind: 'gcp' as const, format: 'gcp-audit' };
     const sa = 'deployer@proj.iam.gserviceaccount.com';
-    expect(rowFindings(ev({ user: { name: sa, type: 'service' } }, gcp), {}, 'identity.shared')[0]!.message).toContain('no person behind it');
-    expect(rowFindings(ev({ user: { name: sa, type: 'service', delegation: ['bob@example.com'] } }, gcp), {}, 'identity.shared')).toEqual([]);
+    expect(rowFindings(ev({ user: { name: sa, type: 'service' } }, gcp), {}, 'identity.shared')[0]!.message).toContain(
+      'no person behind it',
+    );
+    expect(
+      rowFindings(
+        ev({ user: { name: sa, type: 'service', delegation: ['bob@example.com'] } }, gcp),
+        {},
+        'identity.shared',
+      ),
+    ).toEqual([]);
     // a database service account is not a cloud identity: not flagged for that reason
     expect(rowFindings(ev({ user: { name: 'app', type: 'service' } }), {}, 'identity.shared')).toEqual([]);
   });
@@ -119,9 +146,19 @@ test('resource.implicit is a warning on derived names only', () => {
 });
 
 test('audit.disabled and privileged.break-glass', () => {
-  const off = ev({ category: 'policy_change', action: { name: 'alter_system', statement: "ALTER SYSTEM SET pgaudit.log = 'none'" }, details: { audit_logging_disabled: true }, privileged: { value: true, reasons: ['admin_action', 'audit_disabled'] } });
-  expect(rowFindings(off, {}, 'audit.disabled')[0]!.message).toMatch(/audit logging was turned off by 'alice' at 2024-05-01T12:00:00.000Z/);
-  const root = ev({ user: { name: 'root', type: 'root' }, privileged: { value: true, reasons: ['root_identity'] } }, { kind: 'aws', format: 'cloudtrail' });
+  const off = ev({
+    category: 'policy_change',
+    action: { name: 'alter_system', statement: "ALTER SYSTEM SET pgaudit.log = 'none'" },
+    details: { audit_logging_disabled: true },
+    privileged: { value: true, reasons: ['admin_action', 'audit_disabled'] },
+  });
+  expect(rowFindings(off, {}, 'audit.disabled')[0]!.message).toMatch(
+    /audit logging was turned off by 'alice' at 2024-05-01T12:00:00.000Z/,
+  );
+  const root = ev(
+    { user: { name: 'root', type: 'root' }, privileged: { value: true, reasons: ['root_identity'] } },
+    { kind: 'aws', format: 'cloudtrail' },
+  );
   expect(rowFindings(root, {}, 'privileged.break-glass')[0]!.message).toContain("root identity 'root' ran 'update'");
   const su = ev({ privileged: { value: true, reasons: ['superuser'] } });
   expect(rowFindings(su, {}, 'privileged.break-glass')[0]!.message).toContain("superuser 'alice'");
@@ -132,17 +169,22 @@ describe('sequence.gap', () => {
   const seq = (stream: string, number: number, sub = 1) => ev({ sequence: { stream, number, sub } });
   test('consecutive numbers and repeats pass; a jump is a gap naming the missing count', () => {
     const c = new CompletenessChecker();
-    const fs = [seq('s1', 1), seq('s1', 2), seq('s1', 2, 2), seq('s2', 7), seq('s1', 5), seq('s2', 8)].flatMap((e) => c.add(e)).filter((f) => f.rule === 'sequence.gap');
+    const fs = [seq('s1', 1), seq('s1', 2), seq('s1', 2, 2), seq('s2', 7), seq('s1', 5), seq('s2', 8)]
+      .flatMap((e) => c.add(e))
+      .filter((f) => f.rule === 'sequence.gap');
     expect(fs).toHaveLength(1);
     expect(fs[0]!.message).toMatch(/stream 's1' jump from 2 to 5: 2 records are missing/);
   });
   test('a lower number starts the stream over (a recycled pid), not a gap', () => {
     const c = new CompletenessChecker();
-    expect([seq('p', 10), seq('p', 1), seq('p', 2)].flatMap((e) => c.add(e)).filter((f) => f.rule === 'sequence.gap')).toEqual([]);
+    expect(
+      [seq('p', 10), seq('p', 1), seq('p', 2)].flatMap((e) => c.add(e)).filter((f) => f.rule === 'sequence.gap'),
+    ).toEqual([]);
   });
   test('formats whose numbers count unaudited work are not checked', () => {
     const c = new CompletenessChecker();
-    const m = (n: number) => ev({ sequence: { stream: '21', number: n } }, { kind: 'mariadb', format: 'mariadb-audit' });
+    const m = (n: number) =>
+      ev({ sequence: { stream: '21', number: n } }, { kind: 'mariadb', format: 'mariadb-audit' });
     expect([m(1), m(40)].flatMap((e) => c.add(e)).filter((f) => f.rule === 'sequence.gap')).toEqual([]);
   });
 });
@@ -166,14 +208,24 @@ describe('category.empty', () => {
   });
 
   test('known settings refine the advice; a described source with no events is an error', () => {
-    const c = new CompletenessChecker({ sources: [
-      { name: 'pg-prod', kind: 'postgresql', format: 'pgaudit', instance: 'prod', settings: { log_connections: 'on', 'pgaudit.log': 'ddl,role' } },
-      { name: 'pg-empty', kind: 'postgresql', format: 'pgaudit', instance: 'empty' },
-    ] });
+    const c = new CompletenessChecker({
+      sources: [
+        {
+          name: 'pg-prod',
+          kind: 'postgresql',
+          format: 'pgaudit',
+          instance: 'prod',
+          settings: { log_connections: 'on', 'pgaudit.log': 'ddl,role' },
+        },
+        { name: 'pg-empty', kind: 'postgresql', format: 'pgaudit', instance: 'empty' },
+      ],
+    });
     c.add(ev({}, { instance: 'prod' }));
     const r = c.finish();
     const fs = r.findings.filter((f) => f.rule === 'category.empty');
-    expect(fs.find((f) => f.source === 'pg-prod' && f.field === 'authentication')!.message).toContain('log_connections is on');
+    expect(fs.find((f) => f.source === 'pg-prod' && f.field === 'authentication')!.message).toContain(
+      'log_connections is on',
+    );
     expect(fs.find((f) => f.source === 'pg-prod' && f.field === 'permission_change')!.severity).toBe('info');
     expect(fs.find((f) => f.source === 'pg-empty')!.message).toContain('produced no events at all');
     expect(Object.keys(r.categories)).toEqual(['pg-prod', 'pg-empty']);

@@ -2,7 +2,12 @@
 // (one root, balanced tags, quoted attributes, no duplicate attributes, only the five predefined
 // entities or character references, no raw '<' or '&' in text or attributes, no control
 // characters) and to walk the tree. Written without regular expressions over the document.
-export interface XmlNode { name: string; attrs: Record<string, string>; children: XmlNode[]; text: string }
+export interface XmlNode {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlNode[];
+  text: string;
+}
 
 const NAME_START = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c === ':';
 const NAME_CHAR = (c: string) => NAME_START(c) || (c >= '0' && c <= '9') || c === '-' || c === '.';
@@ -10,8 +15,12 @@ const SPACE = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' |
 
 export function parseXml(doc: string): XmlNode {
   let i = 0;
-  const fail = (msg: string): never => { throw new Error(`XML error at ${i}: ${msg}`); };
-  const skipSpace = () => { while (SPACE(doc[i])) i++; };
+  const fail = (msg: string): never => {
+    throw new Error(`XML error at ${i}: ${msg}`);
+  };
+  const skipSpace = () => {
+    while (SPACE(doc[i])) i++;
+  };
   const readName = (): string => {
     if (!NAME_START(doc[i] ?? '')) fail(`expected a name, got ${JSON.stringify(doc[i])}`);
     const s = i;
@@ -26,7 +35,10 @@ export function parseXml(doc: string): XmlNode {
       if (code < 0x20 && c !== '\t' && c !== '\n' && c !== '\r') fail(`control character U+${code.toString(16)}`);
       if (c === '<') fail('raw < in text or attribute');
       if (inAttr && c === '"') fail('raw " in attribute');
-      if (c !== '&') { out += c; continue; }
+      if (c !== '&') {
+        out += c;
+        continue;
+      }
       const end = raw.indexOf(';', k);
       if (end === -1) fail('unterminated entity');
       const ent = raw.slice(k + 1, end);
@@ -58,7 +70,10 @@ export function parseXml(doc: string): XmlNode {
         i++;
         const open = stack.pop();
         if (!open || open.name !== name) fail(`closing </${name}> does not match <${open?.name}>`);
-        if (stack.length === 0) { skipSpace(); if (i < doc.length) fail('content after the root element'); }
+        if (stack.length === 0) {
+          skipSpace();
+          if (i < doc.length) fail('content after the root element');
+        }
         continue;
       }
       i++;
@@ -66,8 +81,15 @@ export function parseXml(doc: string): XmlNode {
       for (;;) {
         const hadSpace = SPACE(doc[i]);
         skipSpace();
-        if (doc[i] === '/' && doc[i + 1] === '>') { i += 2; break; }
-        if (doc[i] === '>') { i++; stack.push(node); break; }
+        if (doc[i] === '/' && doc[i + 1] === '>') {
+          i += 2;
+          break;
+        }
+        if (doc[i] === '>') {
+          i++;
+          stack.push(node);
+          break;
+        }
         if (!hadSpace) fail('attributes must be separated by space');
         const an = readName();
         skipSpace();
@@ -86,13 +108,17 @@ export function parseXml(doc: string): XmlNode {
       if (parent) parent.children.push(node);
       else if (root) fail('second root element');
       else root = node;
-      if (!stack.includes(node) && !parent) { skipSpace(); if (i < doc.length) fail('content after the root element'); }
+      if (!stack.includes(node) && !parent) {
+        skipSpace();
+        if (i < doc.length) fail('content after the root element');
+      }
       continue;
     }
     const next = doc.indexOf('<', i);
     const raw = doc.slice(i, next === -1 ? doc.length : next);
-    if (stack.length === 0) { if (raw.trim()) fail('text outside the root element'); }
-    else stack[stack.length - 1]!.text += decode(raw, false);
+    if (stack.length === 0) {
+      if (raw.trim()) fail('text outside the root element');
+    } else stack[stack.length - 1]!.text += decode(raw, false);
     i = next === -1 ? doc.length : next;
   }
   if (stack.length) fail(`unclosed <${stack[stack.length - 1]!.name}>`);

@@ -26,7 +26,12 @@ describe('exit codes', () => {
     expect(r.code).toBe(1);
     const missing = r.stdout.split('\n').filter((l) => l.startsWith('error field.missing '));
     expect(missing).toHaveLength(3);
-    for (const l of missing) expect(l).toMatch(new RegExp(`^error field\\.missing ${INCOMPLETE.replace(/\./g, '\\.')}:\\d+: resource is missing \\(resource\\.name is null\\)$`));
+    for (const l of missing)
+      expect(l).toMatch(
+        new RegExp(
+          `^error field\\.missing ${INCOMPLETE.replace(/\./g, '\\.')}:\\d+: resource is missing \\(resource\\.name is null\\)$`,
+        ),
+      );
     expect(r.stdout).toContain('3 of 28 rows are incomplete'); // 36 records, 8 TABLE records folded into their QUERY events
     expect(r.stdout).toContain('RESULT: FAIL');
   });
@@ -50,10 +55,26 @@ describe('exit codes', () => {
   });
 
   test('a CI job can gate raw logs by exit code alone (named format, prefix, glob)', async () => {
-    const r = await runCli(['check', '--format', 'pgaudit', '--log-line-prefix', '%m [%p] ', 'fixtures/pgaudit/immudb-log-audit__pgaudit*.log', '--no-rows']);
+    const r = await runCli([
+      'check',
+      '--format',
+      'pgaudit',
+      '--log-line-prefix',
+      '%m [%p] ',
+      'fixtures/pgaudit/immudb-log-audit__pgaudit*.log',
+      '--no-rows',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('lack user: stderr logs carry the user only through log_line_prefix: add %u');
-    const ok = await runCli(['check', '--format', 'pgaudit', '--log-line-prefix', '%m [%p] %q%u@%d/%a ', 'fixtures/pgaudit/pg15-live__postgresql.log', '--no-rows']);
+    const ok = await runCli([
+      'check',
+      '--format',
+      'pgaudit',
+      '--log-line-prefix',
+      '%m [%p] %q%u@%d/%a ',
+      'fixtures/pgaudit/pg15-live__postgresql.log',
+      '--no-rows',
+    ]);
     expect(ok.code).toBe(0);
   });
 });
@@ -67,7 +88,9 @@ test('normalized JSON Lines made by the pipeline check the same as the raw log, 
   const j = JSON.parse(fromStdin.stdout);
   expect(j.report.missing).toEqual(raw.report.missing);
   expect(j.report.findingCounts).toEqual(raw.report.findingCounts);
-  expect(j.rowFindings.map((f: { message: string }) => f.message)).toEqual(raw.rowFindings.map((f: { message: string }) => f.message));
+  expect(j.rowFindings.map((f: { message: string }) => f.message)).toEqual(
+    raw.rowFindings.map((f: { message: string }) => f.message),
+  );
 });
 
 test('an invalid normalized line is an input error naming file:line', async () => {
@@ -102,9 +125,15 @@ test('--json: per-row findings and the report; --junit writes parseable JUnit XM
 
 test('colours: none with NO_COLOR or off a TTY; FORCE_COLOR forces them', async () => {
   expect((await runCli(['check', '--no-rows', INCOMPLETE])).stdout).not.toContain(ESC);
-  expect((await runCli(['check', '--no-rows', INCOMPLETE], { env: { NO_COLOR: '', FORCE_COLOR: undefined } })).stdout).not.toContain(ESC);
-  expect((await runCli(['check', '--no-rows', INCOMPLETE], { env: { NO_COLOR: '', FORCE_COLOR: '1' } })).stdout).toContain(ESC);
-  expect((await runCli(['check', '--json', INCOMPLETE], { env: { NO_COLOR: '', FORCE_COLOR: '1' } })).stdout).not.toContain(ESC);
+  expect(
+    (await runCli(['check', '--no-rows', INCOMPLETE], { env: { NO_COLOR: '', FORCE_COLOR: undefined } })).stdout,
+  ).not.toContain(ESC);
+  expect(
+    (await runCli(['check', '--no-rows', INCOMPLETE], { env: { NO_COLOR: '', FORCE_COLOR: '1' } })).stdout,
+  ).toContain(ESC);
+  expect(
+    (await runCli(['check', '--json', INCOMPLETE], { env: { NO_COLOR: '', FORCE_COLOR: '1' } })).stdout,
+  ).not.toContain(ESC);
 });
 
 test('window: --since/--until rows outside are findings; --week from a date', async () => {
@@ -112,7 +141,9 @@ test('window: --since/--until rows outside are findings; --week from a date', as
   const j = JSON.parse(r.stdout);
   expect(j.report.findingCounts['time.outside-window']).toBeGreaterThan(0);
   expect(j.report.window).toEqual({ since: '2022-01-21T11:13:00.000Z', until: null });
-  const w = JSON.parse((await runCli(['check', '--json', '--week', '2022-01-17', '--timezone', 'Asia/Kolkata', INCOMPLETE])).stdout);
+  const w = JSON.parse(
+    (await runCli(['check', '--json', '--week', '2022-01-17', '--timezone', 'Asia/Kolkata', INCOMPLETE])).stdout,
+  );
   expect(w.report.window).toEqual({ since: '2022-01-16T18:30:00.000Z', until: '2022-01-23T18:30:00.000Z' });
 });
 
@@ -121,7 +152,12 @@ test('--privileged with --admins narrows the report to administrator activity', 
   const admins = join(dir, 'admins.txt');
   writeFileSync(admins, '# our DBAs\nalice,dba\n');
   const file = join(dir, 'e.jsonl');
-  writeFileSync(file, [ev({ user: { name: 'alice' } }), ev({ user: { name: 'carol' }, resource: { name: null } })].map((e) => JSON.stringify(e)).join('\n'));
+  writeFileSync(
+    file,
+    [ev({ user: { name: 'alice' } }), ev({ user: { name: 'carol' }, resource: { name: null } })]
+      .map((e) => JSON.stringify(e))
+      .join('\n'),
+  );
   const all = await runCli(['check', '--no-rows', file]);
   expect(all.code).toBe(1);
   const adm = await runCli(['check', '--json', '--privileged', '--admins', admins, file]);
@@ -135,7 +171,19 @@ test('--shared-identities: default keyword and @file', async () => {
   writeFileSync(list, 'alice # the old team account\n');
   const file = join(dir, 'e.jsonl');
   writeFileSync(file, `${JSON.stringify(ev())}\n`);
-  const r = JSON.parse((await runCli(['check', '--json', '--shared-identities', `default,@${list}`, '--fail-on', 'default,identity.shared', file])).stdout);
+  const r = JSON.parse(
+    (
+      await runCli([
+        'check',
+        '--json',
+        '--shared-identities',
+        `default,@${list}`,
+        '--fail-on',
+        'default,identity.shared',
+        file,
+      ])
+    ).stdout,
+  );
   expect(r.report.findingCounts['identity.shared']).toBe(1);
   expect(r.report.pass).toBe(false);
 });

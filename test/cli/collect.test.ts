@@ -30,25 +30,47 @@ describe('collect', () => {
   it('writes a bundle, records the exact period and counts events outside it', async () => {
     const out = join(dir, 'a.zip');
     const r = await collect(['--config', cfg, ...PERIOD, '--key', key, '--out', out]);
-    expect(r.stderr).toContain('period: 2026-11-22T00:00:00.000Z (inclusive) to 2026-11-29T00:00:00.000Z (exclusive), 7 days, zone UTC');
+    expect(r.stderr).toContain(
+      'period: 2026-11-22T00:00:00.000Z (inclusive) to 2026-11-29T00:00:00.000Z (exclusive), 7 days, zone UTC',
+    );
     expect(r.code).toBe(0);
     const files = await readAll(out);
     const p = JSON.parse(files.get('manifest.intoto.json')!.toString()).predicate;
-    expect(p.period).toEqual({ start: '2026-11-22T00:00:00.000Z', end: '2026-11-29T00:00:00.000Z', timezone: 'UTC', how: 'since-until' });
+    expect(p.period).toEqual({
+      start: '2026-11-22T00:00:00.000Z',
+      end: '2026-11-29T00:00:00.000Z',
+      timezone: 'UTC',
+      how: 'since-until',
+    });
     expect(p.generated_at).toBe('2026-11-29T12:00:00.000Z');
     const aws = p.sources.find((s: { name: string }) => s.name === 'aws');
     // The CloudTrail sample is from another year: read, left out, counted, and the source is empty.
     expect(aws.records_read).toBeGreaterThan(0);
     expect(aws.outside_period).toBe(aws.records_read);
     expect(aws.status).toBe('empty');
-    for (const s of p.sources) expect(s.records_read).toBe(s.events + s.rejects + Object.values(s.skipped as Record<string, number>).reduce((a, b) => a + b, 0));
+    for (const s of p.sources)
+      expect(s.records_read).toBe(
+        s.events + s.rejects + Object.values(s.skipped as Record<string, number>).reduce((a, b) => a + b, 0),
+      );
     expect(p.events.count).toBe(p.sources.reduce((a: number, s: { events: number }) => a + s.events, 0));
     expect(p.events.count).toBeGreaterThan(50);
     expect(p.signer.ephemeral).toBe(false);
     expect(p.demo).toBe(false);
     expect([...files.keys()]).toEqual([
-      'manifest.intoto.json', 'manifest.dsse.json', 'SHA256SUMS', 'VERIFY.md', 'public-key.pem', 'events.jsonl', 'events.csv', 'rejects.jsonl',
-      'report/completeness.json', 'report/summary.html', 'schema/event.schema.json', 'raw/pg/records.jsonl', 'raw/mariadb/records.jsonl', 'raw/aws/records.jsonl',
+      'manifest.intoto.json',
+      'manifest.dsse.json',
+      'SHA256SUMS',
+      'VERIFY.md',
+      'public-key.pem',
+      'events.jsonl',
+      'events.csv',
+      'rejects.jsonl',
+      'report/completeness.json',
+      'report/summary.html',
+      'schema/event.schema.json',
+      'raw/pg/records.jsonl',
+      'raw/mariadb/records.jsonl',
+      'raw/aws/records.jsonl',
     ]);
   });
 
@@ -56,10 +78,18 @@ describe('collect', () => {
     const a = join(dir, 'det-a.zip');
     const b = join(dir, 'det-b.zip');
     expect((await collect(['--config', cfg, '--week', '--key', key, '--out', a])).code).toBe(0);
-    expect((await collect(['--config', cfg, '--week', '--key', key, '--out', b], { TZ: 'America/Los_Angeles' })).code).toBe(0);
+    expect(
+      (await collect(['--config', cfg, '--week', '--key', key, '--out', b], { TZ: 'America/Los_Angeles' })).code,
+    ).toBe(0);
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
     const other = join(dir, 'det-c.zip');
-    expect((await collect(['--config', cfg, '--week', '--key', key, '--out', other], { SOURCE_DATE_EPOCH: String(Number(EPOCH) + 60) })).code).toBe(0);
+    expect(
+      (
+        await collect(['--config', cfg, '--week', '--key', key, '--out', other], {
+          SOURCE_DATE_EPOCH: String(Number(EPOCH) + 60),
+        })
+      ).code,
+    ).toBe(0);
     expect(readFileSync(a).equals(readFileSync(other))).toBe(false);
   });
 
@@ -68,7 +98,9 @@ describe('collect', () => {
     const r = await collect(['--config', cfg, '--week', '--timezone', 'Asia/Tokyo', '--key', key, '--out', out]);
     expect(r.code).toBe(0);
     // 2026-11-29T12:00Z is 21:00 in Tokyo: the week is Nov 22 00:00 to Nov 29 00:00 Tokyo time.
-    expect(r.stderr).toContain('period: 2026-11-21T15:00:00.000Z (inclusive) to 2026-11-28T15:00:00.000Z (exclusive), 7 days, zone Asia/Tokyo');
+    expect(r.stderr).toContain(
+      'period: 2026-11-21T15:00:00.000Z (inclusive) to 2026-11-28T15:00:00.000Z (exclusive), 7 days, zone Asia/Tokyo',
+    );
   });
 
   it('sha256sum -c SHA256SUMS passes on the unzipped bundle', async () => {
@@ -78,7 +110,12 @@ describe('collect', () => {
     spawnSync('unzip', ['-q', out, '-d', x]).status === 0 || unzipTo(await readAll(out), x);
     const r = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: x, encoding: 'utf8' });
     expect(r.status).toBe(0);
-    expect(r.stdout.trim().split('\n').every((l) => l.endsWith(': OK'))).toBe(true);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .every((l) => l.endsWith(': OK')),
+    ).toBe(true);
     expect(r.stdout).toContain('events.jsonl: OK');
     expect(r.stdout).toContain('raw/pg/records.jsonl: OK');
   });
@@ -107,14 +144,30 @@ describe('collect', () => {
   });
 
   it('a source that cannot be read makes collect exit 1 (0 with --allow-partial), and the status is recorded', async () => {
-    const bad = writeConfig(dir, `  - name: missing\n    type: file\n    paths: [${join(dir, 'nothing-here/*.log')}]\n    format: pgaudit\n`, 'partial.yaml');
+    const bad = writeConfig(
+      dir,
+      `  - name: missing\n    type: file\n    paths: [${join(dir, 'nothing-here/*.log')}]\n    format: pgaudit\n`,
+      'partial.yaml',
+    );
     const out = join(dir, 'partial.zip');
     const r = await collect(['--config', bad, ...PERIOD, '--key', key, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/source missing is FAILED: no file matches/);
     const p = JSON.parse((await readAll(out)).get('manifest.intoto.json')!.toString()).predicate;
-    expect(p.sources.find((s: { name: string }) => s.name === 'missing')).toMatchObject({ status: 'failed', records_read: 0 });
-    const ok = await collect(['--config', bad, ...PERIOD, '--key', key, '--out', join(dir, 'partial2.zip'), '--allow-partial']);
+    expect(p.sources.find((s: { name: string }) => s.name === 'missing')).toMatchObject({
+      status: 'failed',
+      records_read: 0,
+    });
+    const ok = await collect([
+      '--config',
+      bad,
+      ...PERIOD,
+      '--key',
+      key,
+      '--out',
+      join(dir, 'partial2.zip'),
+      '--allow-partial',
+    ]);
     expect(ok.code).toBe(0);
   });
 
@@ -124,10 +177,21 @@ describe('collect', () => {
     const stdinCfg = join(sub, 'c.yaml');
     writeFileSync(stdinCfg, 'sources:\n  - name: piped\n    type: file\n    paths: ["-"]\n    format: pgaudit\n');
     const out = join(sub, 'never.zip');
-    const child = spawn(process.execPath, [BIN, 'collect', '--config', stdinCfg, ...PERIOD, '--key', key, '--out', out], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'collect', '--config', stdinCfg, ...PERIOD, '--key', key, '--out', out],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let err = '';
-    await new Promise<void>((resolve) => child.stderr.on('data', (d) => { err += d; if (err.includes('piped: reading -')) resolve(); }));
-    child.stdin.write('2026-11-22 22:18:00.000 UTC [1] postgres@postgres/psql LOG:  AUDIT: SESSION,1,1,DDL,CREATE TABLE,,,create table t(),<none>\n');
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (d) => {
+        err += d;
+        if (err.includes('piped: reading -')) resolve();
+      }),
+    );
+    child.stdin.write(
+      '2026-11-22 22:18:00.000 UTC [1] postgres@postgres/psql LOG:  AUDIT: SESSION,1,1,DDL,CREATE TABLE,,,create table t(),<none>\n',
+    );
     expect(readdirSync(sub).some((f) => f.startsWith('.audit-evidence-partial-'))).toBe(true);
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -144,9 +208,13 @@ describe('collect', () => {
     expect(r.stderr).toMatch(/bad\.yaml: sources\[0\]\.pathz is not a known setting/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     writeFileSync(badCfg, 'profile: sox\nsources:\n  - {name: a, type: file, paths: x}\n');
-    expect((await collect(['--config', badCfg, '--week'])).stderr).toMatch(/bad\.yaml: profile must be one of soc2, pci, iso27001, hipaa/);
+    expect((await collect(['--config', badCfg, '--week'])).stderr).toMatch(
+      /bad\.yaml: profile must be one of soc2, pci, iso27001, hipaa/,
+    );
     writeFileSync(badCfg, 'sources:\n  - {name: a, type: ftp}\n');
-    expect((await collect(['--config', badCfg, '--week'])).stderr).toMatch(/sources\[0\]\.type 'ftp' is not a source type/);
+    expect((await collect(['--config', badCfg, '--week'])).stderr).toMatch(
+      /sources\[0\]\.type 'ftp' is not a source type/,
+    );
   });
 
   it('init writes a commented starter config that validates', async () => {
@@ -168,10 +236,22 @@ describe('collect', () => {
     const html = (await readAll(out)).get('report/summary.html')!.toString();
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
     expect(html).not.toMatch(/<script|<link|@import|url\(/i);
-    expect(html).toContain('<th scope="col">Timestamp (UTC)</th><th scope="col">User</th><th scope="col">Action</th><th scope="col">Resource</th>');
+    expect(html).toContain(
+      '<th scope="col">Timestamp (UTC)</th><th scope="col">User</th><th scope="col">Action</th><th scope="col">Resource</th>',
+    );
     // A sample row from the pg15 run: the superuser creating a role, with its events.jsonl line.
-    expect(html).toMatch(/<td class="num">\d+<\/td><td><span class="tsw"><span>2026-11-22<\/span><span>T22:\d\d:\d\d\.\d{3}Z<\/span><\/span><\/td><td class="wrap">postgres<\/td><td class="wrap">create_role<\/td>/);
-    for (const section of ['Verdict', 'Sources', 'Events per category and source', 'Events per day (UTC)', 'Administrator activity (sample)', 'Findings by rule']) expect(html).toMatch(new RegExp(`<h2[^>]*>${section.replace(/[()]/g, '\\$&')}</h2>`));
+    expect(html).toMatch(
+      /<td class="num">\d+<\/td><td><span class="tsw"><span>2026-11-22<\/span><span>T22:\d\d:\d\d\.\d{3}Z<\/span><\/span><\/td><td class="wrap">postgres<\/td><td class="wrap">create_role<\/td>/,
+    );
+    for (const section of [
+      'Verdict',
+      'Sources',
+      'Events per category and source',
+      'Events per day (UTC)',
+      'Administrator activity (sample)',
+      'Findings by rule',
+    ])
+      expect(html).toMatch(new RegExp(`<h2[^>]*>${section.replace(/[()]/g, '\\$&')}</h2>`));
     expect(html).not.toContain('DEMO');
   });
 });
@@ -198,15 +278,24 @@ describe('collect --demo', () => {
     expect(html).toContain('DEMO BUNDLE');
     // The demo week: the samples spread over six of the seven days, the fourth day deliberately
     // silent, and the page says so.
-    const events = files.get('events.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l));
+    const events = files
+      .get('events.jsonl')!
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const days = [...new Set(events.map((e: { timestamp: string }) => e.timestamp.slice(0, 10)))].sort();
     expect(days).toEqual(['2026-11-22', '2026-11-23', '2026-11-24', '2026-11-26', '2026-11-27', '2026-11-28']);
-    expect(html).toContain('No events from any source on 1 day</b> (hatched, "none"): <span class="ts">2026-11-25</span>');
+    expect(html).toContain(
+      'No events from any source on 1 day</b> (hatched, "none"): <span class="ts">2026-11-25</span>',
+    );
     expect(html).toContain('DEMO: the silent day is deliberate.');
     // Each event carries the shift of its part of the sample; the manifest lists every shift used.
     for (const s of p.sources) {
       const mine = events.filter((e: { source: { instance: string } }) => e.source.instance === s.name);
-      expect(new Set(mine.map((e: { details: { demo_time_shift_days: number } }) => e.details.demo_time_shift_days)).size).toBe(s.settings.demo_time_shifts_days.length);
+      expect(
+        new Set(mine.map((e: { details: { demo_time_shift_days: number } }) => e.details.demo_time_shift_days)).size,
+      ).toBe(s.settings.demo_time_shifts_days.length);
     }
     const v = await runCli(['verify', zip]);
     expect(v.code).toBe(0);

@@ -19,5 +19,7 @@ test('keygen where a file stands in for the folder: exit 2, one sentence', async
   writeFileSync(join(dir, 'afile'), '');
   const r = await runCli(['keygen', '--out', join(dir, 'afile', 'k')]);
   expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(/^audit-evidence: error: cannot create the folder .*afile: a file, not a folder, has that name\n$/);
+  expect(r.stderr).toMatch(
+    /^audit-evidence: error: cannot create the folder .*afile: a file, not a folder, has that name\n$/,
+  );
 });

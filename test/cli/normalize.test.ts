@@ -9,12 +9,18 @@ import { runCli } from '../helpers/cli.js';
 const F = 'fixtures/pgaudit';
 const LIVE = `${F}/pg15-live__postgresql.log`;
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'ae-normalize-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ae-normalize-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const summaryLine = (stderr: string) => stderr.trim().split('\n').at(-1)!;
 function counts(stderr: string) {
-  const m = /read (\d+) records from \d+ inputs?: (\d+) events, (\d+) rejected, (\d+) skipped/.exec(summaryLine(stderr));
+  const m = /read (\d+) records from \d+ inputs?: (\d+) events, (\d+) rejected, (\d+) skipped/.exec(
+    summaryLine(stderr),
+  );
   expect(m, stderr).not.toBeNull();
   return { read: Number(m![1]), events: Number(m![2]), rejects: Number(m![3]), skipped: Number(m![4]) };
 }
@@ -29,20 +35,37 @@ describe('audit-evidence normalize', () => {
     expect(c.read).toBe(c.events + c.rejects + c.skipped);
     expect(lines).toHaveLength(42);
     const first = JSON.parse(lines[1]!);
-    expect(first).toMatchObject({ user: { name: 'postgres' }, action: { name: 'create_role' }, category: 'permission_change', timestamp: '2026-11-22T22:17:35.492Z' });
+    expect(first).toMatchObject({
+      user: { name: 'postgres' },
+      action: { name: 'create_role' },
+      category: 'permission_change',
+      timestamp: '2026-11-22T22:17:35.492Z',
+    });
     expect(summaryLine(r.stderr)).toMatch(/counts reconcile$/);
   });
 
   test('--output csv writes a header and one row per event', async () => {
     const out = join(dir, 'events.csv');
-    const r = await runCli(['normalize', '--format', 'pgaudit', '--output', 'csv', '--out', out, `${F}/pg15-live__postgresql.csv`]);
+    const r = await runCli([
+      'normalize',
+      '--format',
+      'pgaudit',
+      '--output',
+      'csv',
+      '--out',
+      out,
+      `${F}/pg15-live__postgresql.csv`,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     const text = readFileSync(out, 'utf8');
     // Records end at newlines outside quotes (a multi-line statement stays inside its quoted cell).
     let records = 0;
     let quoted = false;
-    for (const ch of text) { if (ch === '"') quoted = !quoted; else if (ch === '\n' && !quoted) records++; }
+    for (const ch of text) {
+      if (ch === '"') quoted = !quoted;
+      else if (ch === '\n' && !quoted) records++;
+    }
     expect(records).toBe(43);
     expect(text.split('\n')[0]).toMatch(/timestamp/);
     expect(text).toContain('alter_system');
@@ -57,11 +80,24 @@ describe('audit-evidence normalize', () => {
   });
 
   test('--since/--until keep a window; the rest are counted as skipped', async () => {
-    const r = await runCli(['normalize', '--format', 'pgaudit', '--since', '2026-11-22T22:17:50Z', '--until', '2026-11-22T22:18:10Z', LIVE]);
+    const r = await runCli([
+      'normalize',
+      '--format',
+      'pgaudit',
+      '--since',
+      '2026-11-22T22:17:50Z',
+      '--until',
+      '2026-11-22T22:18:10Z',
+      LIVE,
+    ]);
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.length).toBeGreaterThan(0);
-    for (const e of events) expect(e.timestamp >= '2026-11-22T22:17:50.000Z' && e.timestamp < '2026-11-22T22:18:10.000Z').toBe(true);
+    for (const e of events)
+      expect(e.timestamp >= '2026-11-22T22:17:50.000Z' && e.timestamp < '2026-11-22T22:18:10.000Z').toBe(true);
     const c = counts(r.stderr);
     expect(c.read).toBe(96);
     expect(c.events + c.rejects + c.skipped).toBe(96);
@@ -70,9 +106,18 @@ describe('audit-evidence normalize', () => {
 
   test('--rejects FILE holds every rejected record with its location and reason, and no secret', async () => {
     const rej = join(dir, 'rejects.jsonl');
-    const r = await runCli(['normalize', '--rejects', rej, `${F}/invented__stderr-session.log`, `${F}/invented__pg17.csv`]);
+    const r = await runCli([
+      'normalize',
+      '--rejects',
+      rej,
+      `${F}/invented__stderr-session.log`,
+      `${F}/invented__pg17.csv`,
+    ]);
     expect(r.code).toBe(0);
-    const rows = readFileSync(rej, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(rej, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(3);
     expect(JSON.stringify(rows)).toMatch(/invented__pg17\.csv/);
     expect(readFileSync(rej, 'utf8') + r.stdout + r.stderr).not.toContain('Sup3rSecret');
@@ -88,12 +133,15 @@ describe('audit-evidence normalize', () => {
 
   test('a malformed file: exit 0 with counted rejects on stderr', async () => {
     const bad = join(dir, 'bad.log');
-    writeFileSync(bad, [
-      '2024-05-01 10:00:00.000 UTC [1] LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,select 1,<none>',
-      '2024-05-01 10:00:01.000 UTC [1] LOG:  AUDIT: SESSION,x,1,READ',
-      '2024-05-01 10:00:02.000 UTC [1] LOG:  AUDIT: SESSION,3,1,READ,SELECT,,,"select 3',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      bad,
+      [
+        '2024-05-01 10:00:00.000 UTC [1] LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,select 1,<none>',
+        '2024-05-01 10:00:01.000 UTC [1] LOG:  AUDIT: SESSION,x,1,READ',
+        '2024-05-01 10:00:02.000 UTC [1] LOG:  AUDIT: SESSION,3,1,READ,SELECT,,,"select 3',
+        '',
+      ].join('\n'),
+    );
     const r = await runCli(['normalize', '--format', 'pgaudit', bad]);
     expect(r.code).toBe(0);
     expect(counts(r.stderr)).toEqual({ read: 3, events: 1, rejects: 2, skipped: 0 });
@@ -102,7 +150,9 @@ describe('audit-evidence normalize', () => {
   });
 
   test('every pgaudit corpus fixture is detected as pgaudit and reconciles', async () => {
-    const files = readdirSync(F).filter((f) => !/\.(expected\.jsonl|expected-summary\.json|options\.json|md|sql)$/.test(f) && !f.startsWith('invented__'));
+    const files = readdirSync(F).filter(
+      (f) => !/\.(expected\.jsonl|expected-summary\.json|options\.json|md|sql)$/.test(f) && !f.startsWith('invented__'),
+    );
     const r = await runCli(['normalize', ...files.map((f) => `${F}/${f}`)]);
     expect(r.code).toBe(0);
     for (const f of files) expect(r.stderr).toContain(`${F}/${f}: read as pgaudit (detected)`);

@@ -19,7 +19,18 @@ describe('output options and bundle inputs', () => {
     dir = tempDir('ae-options-');
     const k = await keygen(dir);
     zip = join(dir, 'b.zip');
-    const c = await collect(['--config', writeConfig(dir), '--since', '2026-11-22', '--until', '2026-11-29', '--key', k.key, '--out', zip]);
+    const c = await collect([
+      '--config',
+      writeConfig(dir),
+      '--since',
+      '2026-11-22',
+      '--until',
+      '2026-11-29',
+      '--key',
+      k.key,
+      '--out',
+      zip,
+    ]);
     expect(c.code, c.stderr).toBe(0);
   });
 
@@ -35,7 +46,16 @@ describe('output options and bundle inputs', () => {
   });
 
   it('a format that contradicts the file name is refused; the old --output still works', async () => {
-    const r = await runCli(['normalize', '--format', 'pgaudit', '--output-format', 'jsonl', '--out', join(dir, 'x.csv'), PG]);
+    const r = await runCli([
+      'normalize',
+      '--format',
+      'pgaudit',
+      '--output-format',
+      'jsonl',
+      '--out',
+      join(dir, 'x.csv'),
+      PG,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error: --out .*x\.csv names a csv file but --output-format is jsonl/);
     const old = await runCli(['normalize', '--format', 'pgaudit', '--output', 'csv', PG]);
@@ -49,20 +69,39 @@ describe('output options and bundle inputs', () => {
   it('check and filter read a bundle\'s events.jsonl (they said "cannot tell the format")', async () => {
     const c = await runCli(['check', zip, '--no-rows']);
     expect(c.stderr).not.toMatch(/cannot tell the format/);
-    expect(c.stderr).toMatch(/b\.zip:events\.jsonl: read as evidence bundle events \(not verified here: audit-evidence verify checks the bundle\)/);
+    expect(c.stderr).toMatch(
+      /b\.zip:events\.jsonl: read as evidence bundle events \(not verified here: audit-evidence verify checks the bundle\)/,
+    );
     expect(c.stdout).toMatch(/rows checked: \d+/);
     expect(c.code).toBe(0);
     const f = await runCli(['filter', zip, '--category', 'permission_change']);
     expect(f.code, f.stderr).toBe(0);
-    const lines = f.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = f.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((e) => e.category === 'permission_change')).toBe(true);
   });
 
   it("collect's hints name the configuration key of the source, not normalize's --timezone", async () => {
     const k = await keygen(dir, 'k2');
-    writeFileSync(join(dir, 'm.yaml'), `sources:\n  - name: maria\n    type: file\n    format: mariadb-audit\n    paths: [${MARIA}]\n`);
-    const r = await collect(['--config', join(dir, 'm.yaml'), '--since', '2026-11-22', '--until', '2026-11-29', '--key', k.key, '--out', join(dir, 'm.zip')]);
+    writeFileSync(
+      join(dir, 'm.yaml'),
+      `sources:\n  - name: maria\n    type: file\n    format: mariadb-audit\n    paths: [${MARIA}]\n`,
+    );
+    const r = await collect([
+      '--config',
+      join(dir, 'm.yaml'),
+      '--since',
+      '2026-11-22',
+      '--until',
+      '2026-11-29',
+      '--key',
+      k.key,
+      '--out',
+      join(dir, 'm.zip'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/give the server's zone with timezone for source maria in the configuration file/);
     expect(r.stderr).not.toMatch(/--timezone/);

@@ -18,7 +18,9 @@ const PERIOD = ['--since', '2026-11-22', '--until', '2026-11-29'];
 /** Rewrites SHA256SUMS and the manifest's digests after a change, and signs again with `keyPath`: an insider with a key. */
 function resign(files: Map<string, Buffer>, keyPath: string): Map<string, Buffer> {
   const st: Statement = JSON.parse(files.get('manifest.intoto.json')!.toString());
-  const others = st.subject.filter((s) => s.name !== 'SHA256SUMS' && files.has(s.name)).map((s) => ({ name: s.name, digest: { sha256: sha256Hex(files.get(s.name)!) } }));
+  const others = st.subject
+    .filter((s) => s.name !== 'SHA256SUMS' && files.has(s.name))
+    .map((s) => ({ name: s.name, digest: { sha256: sha256Hex(files.get(s.name)!) } }));
   const sums = Buffer.from(sumsText(others));
   files.set('SHA256SUMS', sums);
   st.subject = [{ name: 'SHA256SUMS', digest: { sha256: sha256Hex(sums) } }, ...others];
@@ -35,7 +37,10 @@ function flipByte(data: Buffer): Buffer {
   const out = Buffer.from(data);
   for (let i = Math.floor(out.length / 2); i < out.length; i++) {
     const c = out[i];
-    if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a)) { out[i] = c === 0x30 ? 0x31 : c === 0x61 ? 0x62 : c - 1; return out; }
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a)) {
+      out[i] = c === 0x30 ? 0x31 : c === 0x61 ? 0x62 : c - 1;
+      return out;
+    }
   }
   throw new Error('no byte to flip');
 }
@@ -64,7 +69,7 @@ describe('verify', () => {
     return verifyBundle(path, { publicKey: pub });
   };
 
-  it('a fresh bundle is valid with the signer\'s key, and with the bundled key (with a warning)', async () => {
+  it("a fresh bundle is valid with the signer's key, and with the bundled key (with a warning)", async () => {
     const r = await runCli(['verify', zip, '--pubkey', keyA.pub]);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe(`${zip}: VALID, COMPLETE`);
@@ -101,7 +106,10 @@ describe('verify', () => {
       m.set(name, flipByte(files.get(name)!));
       const r = await check(m, `flip-${name.replace(/\//g, '_')}`);
       expect(r.valid, name).toBe(false);
-      expect(r.failures.map((f) => f.file), name).toContain(name);
+      expect(
+        r.failures.map((f) => f.file),
+        name,
+      ).toContain(name);
     }
   });
 
@@ -156,16 +164,35 @@ describe('verify', () => {
 
   it('a signature swapped in from another bundle makes it invalid', async () => {
     const other = join(dir, 'other.zip');
-    expect((await collect(['--config', writeConfig(dir, '', 'o.yaml'), '--since', '2026-11-22', '--until', '2026-11-28', '--key', keyA.key, '--out', other])).code).toBe(0);
+    expect(
+      (
+        await collect([
+          '--config',
+          writeConfig(dir, '', 'o.yaml'),
+          '--since',
+          '2026-11-22',
+          '--until',
+          '2026-11-28',
+          '--key',
+          keyA.key,
+          '--out',
+          other,
+        ])
+      ).code,
+    ).toBe(0);
     const m = new Map(files).set('manifest.dsse.json', (await readAll(other)).get('manifest.dsse.json')!);
     const msgs = (await check(m, 'swapped')).failures.map(formatFailure);
-    expect(msgs).toContain('manifest.intoto.json: differs from the payload signed in manifest.dsse.json (the manifest was changed after signing)');
+    expect(msgs).toContain(
+      'manifest.intoto.json: differs from the payload signed in manifest.dsse.json (the manifest was changed after signing)',
+    );
     // A signature value alone taken from another envelope does not verify either.
     const env = JSON.parse(files.get('manifest.dsse.json')!.toString());
     env.signatures[0].sig = JSON.parse((await readAll(other)).get('manifest.dsse.json')!.toString()).signatures[0].sig;
     const m2 = new Map(files).set('manifest.dsse.json', Buffer.from(envelopeText(env)));
     const msgs2 = (await check(m2, 'swapped-sig')).failures.map(formatFailure);
-    expect(msgs2.some((x) => /^manifest\.dsse\.json: the signature does not verify with the given key/.test(x))).toBe(true);
+    expect(msgs2.some((x) => /^manifest\.dsse\.json: the signature does not verify with the given key/.test(x))).toBe(
+      true,
+    );
   });
 
   it('a bundle signed with another key is invalid against the expected key', async () => {
@@ -182,24 +209,80 @@ describe('verify', () => {
     const w1 = join(dir, 'w1.zip');
     const w2 = join(dir, 'w2.zip');
     const gap = join(dir, 'gap.zip');
-    expect((await collect(['--config', cfg, '--since', '2026-11-15', '--until', '2026-11-22', '--key', keyA.key, '--out', w1])).code).toBe(0);
-    expect((await collect(['--config', cfg, ...PERIOD, '--key', keyA.key, '--out', w2, '--previous', w1])).code).toBe(0);
+    expect(
+      (
+        await collect([
+          '--config',
+          cfg,
+          '--since',
+          '2026-11-15',
+          '--until',
+          '2026-11-22',
+          '--key',
+          keyA.key,
+          '--out',
+          w1,
+        ])
+      ).code,
+    ).toBe(0);
+    expect((await collect(['--config', cfg, ...PERIOD, '--key', keyA.key, '--out', w2, '--previous', w1])).code).toBe(
+      0,
+    );
     // A gap is refused by collect (one sentence, exit 2), and accepted only when told (then recorded).
-    const refused = await collect(['--config', cfg, '--since', '2026-11-23', '--until', '2026-11-29', '--key', keyA.key, '--out', gap, '--previous', w1]);
+    const refused = await collect([
+      '--config',
+      cfg,
+      '--since',
+      '2026-11-23',
+      '--until',
+      '2026-11-29',
+      '--key',
+      keyA.key,
+      '--out',
+      gap,
+      '--previous',
+      w1,
+    ]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/error: the chain would have a gap: --previous w1\.zip ends at 2026-11-22T00:00:00\.000Z, this period starts at 2026-11-23T00:00:00\.000Z/);
+    expect(refused.stderr).toMatch(
+      /error: the chain would have a gap: --previous w1\.zip ends at 2026-11-22T00:00:00\.000Z, this period starts at 2026-11-23T00:00:00\.000Z/,
+    );
     expect(existsSync(gap)).toBe(false);
-    expect((await collect(['--config', cfg, '--since', '2026-11-23', '--until', '2026-11-29', '--key', keyA.key, '--out', gap, '--previous', w1, '--allow-gap'])).code).toBe(0);
+    expect(
+      (
+        await collect([
+          '--config',
+          cfg,
+          '--since',
+          '2026-11-23',
+          '--until',
+          '2026-11-29',
+          '--key',
+          keyA.key,
+          '--out',
+          gap,
+          '--previous',
+          w1,
+          '--allow-gap',
+        ])
+      ).code,
+    ).toBe(0);
     const ok = await runCli(['verify', w2, '--pubkey', keyA.pub, '--previous', w1]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/chain: OK, follows w1\.zip \(manifest sha256 [0-9a-f]{64}\), verified in full/);
     const wrong = await runCli(['verify', w2, '--pubkey', keyA.pub, '--previous', zip]);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/manifest\.intoto\.json: predicate\.previous_bundle names manifest sha256 [0-9a-f]{64}, but .* has [0-9a-f]{64}/);
+    expect(wrong.stderr).toMatch(
+      /manifest\.intoto\.json: predicate\.previous_bundle names manifest sha256 [0-9a-f]{64}, but .* has [0-9a-f]{64}/,
+    );
     const g = await runCli(['verify', gap, '--pubkey', keyA.pub, '--previous', w1]);
     expect(g.code).toBe(0);
-    expect(g.stdout).toMatch(/chain: OK, follows w1\.zip .*; known gap 2026-11-22T00:00:00.000Z to 2026-11-23T00:00:00.000Z \(recorded\)/);
-    expect(g.stderr).toMatch(/known gap from 2026-11-22T00:00:00.000Z to 2026-11-23T00:00:00.000Z: collect accepted it with --allow-gap/);
+    expect(g.stdout).toMatch(
+      /chain: OK, follows w1\.zip .*; known gap 2026-11-22T00:00:00.000Z to 2026-11-23T00:00:00.000Z \(recorded\)/,
+    );
+    expect(g.stderr).toMatch(
+      /known gap from 2026-11-22T00:00:00.000Z to 2026-11-23T00:00:00.000Z: collect accepted it with --allow-gap/,
+    );
     const unchained = await runCli(['verify', zip, '--pubkey', keyA.pub, '--previous', w1]);
     expect(unchained.code).toBe(1);
   });

@@ -4,7 +4,9 @@ import { frameJson } from '../../src/pipeline/json-frames.js';
 
 async function frames(text: string, unwrap: string[] = ['Records'], chunk = 7) {
   const buf = Buffer.from(text);
-  async function* chunks() { for (let i = 0; i < buf.length; i += chunk) yield buf.subarray(i, i + chunk); }
+  async function* chunks() {
+    for (let i = 0; i < buf.length; i += chunk) yield buf.subarray(i, i + chunk);
+  }
   const out = [];
   for await (const f of frameJson(chunks(), { file: 'x', unwrap })) out.push(f);
   return out;
@@ -40,7 +42,11 @@ describe('frameJson', () => {
   });
   test('a stray closer is an error record with its location; the rest is still read', async () => {
     const f = await frames('[{"a":1}]\n,{"a":2}\n]\n');
-    expect(f.map((x) => [x.text, !!x.error])).toEqual([['{"a":1}', false], ['{"a":2}', false], [']', true]]);
+    expect(f.map((x) => [x.text, !!x.error])).toEqual([
+      ['{"a":1}', false],
+      ['{"a":2}', false],
+      [']', true],
+    ]);
     expect(f[2]!.error).toMatch(/line 3, byte 19/);
   });
   test('a string standing alone is its own record, not glued to the next one', async () => {
@@ -57,18 +63,32 @@ describe('frameJson', () => {
     expect(f.map((x) => !!x.error)).toEqual([false, true, false]);
   });
   test('property: any array of objects round-trips at any chunk size, in any layout', async () => {
-    await fc.assert(fc.asyncProperty(
-      fc.array(fc.dictionary(fc.string(), fc.jsonValue()), { maxLength: 8 }),
-      fc.integer({ min: 1, max: 50 }), fc.constantFrom('array', 'wrapper', 'lines', 'pretty'),
-      async (objs, chunk, layout) => {
-        const text = layout === 'array' ? JSON.stringify(objs, null, 1)
-          : layout === 'wrapper' ? JSON.stringify({ Records: objs })
-            : layout === 'lines' ? objs.map((o) => JSON.stringify(o)).join('\n')
-              : objs.map((o) => JSON.stringify(o, null, 2)).join('\n');
-        const f = await frames(text, ['Records'], chunk);
-        expect(f.filter((x) => x.error)).toEqual([]);
-        expect(JSON.stringify(f.map((x) => JSON.parse(x.text)))).toEqual(JSON.stringify(objs));
-        for (const x of f) expect(Buffer.from(text).subarray(x.location.byte_offset!, x.location.byte_offset! + Buffer.byteLength(x.text)).toString()).toBe(x.text);
-      }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.dictionary(fc.string(), fc.jsonValue()), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.constantFrom('array', 'wrapper', 'lines', 'pretty'),
+        async (objs, chunk, layout) => {
+          const text =
+            layout === 'array'
+              ? JSON.stringify(objs, null, 1)
+              : layout === 'wrapper'
+                ? JSON.stringify({ Records: objs })
+                : layout === 'lines'
+                  ? objs.map((o) => JSON.stringify(o)).join('\n')
+                  : objs.map((o) => JSON.stringify(o, null, 2)).join('\n');
+          const f = await frames(text, ['Records'], chunk);
+          expect(f.filter((x) => x.error)).toEqual([]);
+          expect(JSON.stringify(f.map((x) => JSON.parse(x.text)))).toEqual(JSON.stringify(objs));
+          for (const x of f)
+            expect(
+              Buffer.from(text)
+                .subarray(x.location.byte_offset!, x.location.byte_offset! + Buffer.byteLength(x.text))
+                .toString(),
+            ).toBe(x.text);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -21,8 +21,15 @@ test('zoned local times convert to UTC, across DST', () => {
 test('CSV cells a spreadsheet would evaluate are neutralised', () => {
   for (const bad of ['=1+1', '+SUM(A1)', '-2+3', '@cmd', '\tx', '\rx']) expect(formulaSafe(bad)).toBe(`'${bad}`);
   expect(formulaSafe('plain')).toBe('plain');
-  const e = buildEvent({ timestamp: null, category: 'other', user: { name: '=HYPERLINK("http://x","y")' }, action: { statement: 'a,"b"\nc' } },
-    { kind: 'mysql', format: 'x', location: { file: 'f' }, raw_sha256: '0'.repeat(64) });
+  const e = buildEvent(
+    {
+      timestamp: null,
+      category: 'other',
+      user: { name: '=HYPERLINK("http://x","y")' },
+      action: { statement: 'a,"b"\nc' },
+    },
+    { kind: 'mysql', format: 'x', location: { file: 'f' }, raw_sha256: '0'.repeat(64) },
+  );
   const row = eventToCsvRow(e);
   expect(row).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
   expect(row).toContain('"a,""b""\nc"');

@@ -19,7 +19,11 @@ function goldenFiles(dir = 'fixtures'): string[] {
   }
   return out;
 }
-const readEvents = (f: string): AuditEvent[] => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const readEvents = (f: string): AuditEvent[] =>
+  readFileSync(f, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const GOLDEN = goldenFiles();
 const ALL = GOLDEN.flatMap(readEvents);
 const records = (e: AuditEvent): OcsfRecord[] => {
@@ -36,7 +40,9 @@ const find = (pred: (e: AuditEvent) => boolean): AuditEvent => {
 describe('OCSF export', () => {
   it('has golden fixtures of every source kind to export', () => {
     expect(GOLDEN.length).toBeGreaterThan(50);
-    expect(new Set(ALL.map((e) => e.source.kind))).toEqual(new Set(['postgresql', 'mysql', 'mariadb', 'gcp', 'aws', 'bytebase']));
+    expect(new Set(ALL.map((e) => e.source.kind))).toEqual(
+      new Set(['postgresql', 'mysql', 'mariadb', 'gcp', 'aws', 'bytebase']),
+    );
   });
 
   it.each(GOLDEN)('every event of %s becomes OCSF records that validate against their class schema', (file) => {
@@ -63,32 +69,86 @@ describe('OCSF export', () => {
   });
 
   it('maps each category to its class (one event of each, from real fixtures)', () => {
-    const login = records(find((e) => e.category === 'authentication' && e.source.kind === 'aws' && e.action.name === 'console_login' && e.outcome === 'failure'))[0]!;
+    const login = records(
+      find(
+        (e) =>
+          e.category === 'authentication' &&
+          e.source.kind === 'aws' &&
+          e.action.name === 'console_login' &&
+          e.outcome === 'failure',
+      ),
+    )[0]!;
     expect(login).toMatchObject({
-      class_uid: 3002, class_name: 'Authentication', category_uid: 3, activity_id: 1, type_uid: 300201, status_id: 2, status: 'Failure',
-      user: { name: 'alice' }, service: { name: 'signin.amazonaws.com' }, src_endpoint: { ip: '192.0.2.44' }, cloud: { provider: 'AWS', region: 'us-east-1' },
+      class_uid: 3002,
+      class_name: 'Authentication',
+      category_uid: 3,
+      activity_id: 1,
+      type_uid: 300201,
+      status_id: 2,
+      status: 'Failure',
+      user: { name: 'alice' },
+      service: { name: 'signin.amazonaws.com' },
+      src_endpoint: { ip: '192.0.2.44' },
+      cloud: { provider: 'AWS', region: 'us-east-1' },
     });
     expect((login.metadata as { labels: string[] }).labels).toContain('category:authentication');
 
-    const pgGrant = find((e) => e.category === 'permission_change' && e.source.kind === 'postgresql' && e.action.name === 'grant' && e.permission_changes?.length === 1);
+    const pgGrant = find(
+      (e) =>
+        e.category === 'permission_change' &&
+        e.source.kind === 'postgresql' &&
+        e.action.name === 'grant' &&
+        e.permission_changes?.length === 1,
+    );
     const grant = records(pgGrant)[0]!;
-    expect(grant).toMatchObject({ class_uid: 3005, activity_id: 1, activity_name: 'Assign Privileges', user: { name: pgGrant.permission_changes![0]!.principal } });
+    expect(grant).toMatchObject({
+      class_uid: 3005,
+      activity_id: 1,
+      activity_name: 'Assign Privileges',
+      user: { name: pgGrant.permission_changes![0]!.principal },
+    });
     expect(grant.privileges).toEqual([pgGrant.permission_changes![0]!.privilege]);
 
     const revoke = records(find((e) => e.action.name === 'revoke' && e.permission_changes?.length === 1))[0]!;
     expect(revoke).toMatchObject({ class_uid: 3005, activity_id: 2, activity_name: 'Revoke Privileges' });
 
-    const createUser = records(find((e) => e.category === 'permission_change' && e.action.name === 'create_user' && e.source.kind === 'aws'))[0]!;
-    expect(createUser).toMatchObject({ class_uid: 3001, class_name: 'Account Change', activity_id: 1, user: { type: 'AWS::IAM::User' } });
+    const createUser = records(
+      find((e) => e.category === 'permission_change' && e.action.name === 'create_user' && e.source.kind === 'aws'),
+    )[0]!;
+    expect(createUser).toMatchObject({
+      class_uid: 3001,
+      class_name: 'Account Change',
+      activity_id: 1,
+      user: { type: 'AWS::IAM::User' },
+    });
 
     const stop = records(find((e) => e.category === 'policy_change' && e.action.name === 'stop_logging'))[0]!;
-    expect(stop).toMatchObject({ class_uid: 3004, class_name: 'Entity Management', activity_id: 11, entity: { type: 'AWS::CloudTrail::Trail' }, severity_id: 3 });
+    expect(stop).toMatchObject({
+      class_uid: 3004,
+      class_name: 'Entity Management',
+      activity_id: 11,
+      entity: { type: 'AWS::CloudTrail::Trail' },
+      severity_id: 3,
+    });
 
-    const select = find((e) => e.source.kind === 'postgresql' && e.action.name === 'select' && e.timestamp !== null && e.action.statement !== null);
+    const select = find(
+      (e) =>
+        e.source.kind === 'postgresql' &&
+        e.action.name === 'select' &&
+        e.timestamp !== null &&
+        e.action.statement !== null,
+    );
     const ds = records(select)[0]!;
-    expect(ds).toMatchObject({ class_uid: 6005, class_name: 'Datastore Activity', activity_id: 4, query_info: { query_string: select.action.statement } });
+    expect(ds).toMatchObject({
+      class_uid: 6005,
+      class_name: 'Datastore Activity',
+      activity_id: 4,
+      query_info: { query_string: select.action.statement },
+    });
 
-    const api = records(find((e) => e.source.kind === 'gcp' && e.category === 'other' && e.action.statement === null))[0]!;
+    const api = records(
+      find((e) => e.source.kind === 'gcp' && e.category === 'other' && e.action.statement === null),
+    )[0]!;
     expect(api).toMatchObject({ class_uid: 6003, class_name: 'API Activity', cloud: { provider: 'GCP' } });
     expect((api.api as { operation: string }).operation).toBeTruthy();
 
@@ -98,11 +158,17 @@ describe('OCSF export', () => {
 
     const access = records(find((e) => e.category === 'access_request'))[0]!;
     expect(access.class_uid).toBe(6003);
-    expect((access.unmapped as { audit_evidence: { access_request: unknown } }).audit_evidence.access_request).not.toBeNull();
+    expect(
+      (access.unmapped as { audit_evidence: { access_request: unknown } }).audit_evidence.access_request,
+    ).not.toBeNull();
   });
 
   it('splits an IAM policy change with several grantees into one User Access Management record each, all naming the event', () => {
-    const e = find((x) => (x.permission_changes?.length ?? 0) > 1 && new Set(x.permission_changes!.map((p) => `${p.operation}/${p.principal}`)).size > 1);
+    const e = find(
+      (x) =>
+        (x.permission_changes?.length ?? 0) > 1 &&
+        new Set(x.permission_changes!.map((p) => `${p.operation}/${p.principal}`)).size > 1,
+    );
     const recs = records(e);
     const groups = new Set(e.permission_changes!.map((p) => `${p.operation}/${p.principal}`));
     expect(recs).toHaveLength(groups.size);
@@ -113,7 +179,9 @@ describe('OCSF export', () => {
   it('marks privileged events in labels and severity, and keeps the reasons', () => {
     const e = find((x) => x.privileged.value && x.privileged.reasons.includes('superuser') && x.timestamp !== null);
     const r = records(e)[0]!;
-    expect((r.metadata as { labels: string[] }).labels).toEqual(expect.arrayContaining(['privileged', 'privileged:superuser']));
+    expect((r.metadata as { labels: string[] }).labels).toEqual(
+      expect.arrayContaining(['privileged', 'privileged:superuser']),
+    );
     expect(r.severity_id).toBeGreaterThanOrEqual(2);
   });
 
@@ -135,26 +203,39 @@ describe('OCSF export', () => {
   it('real events with fields blanked or odd values still give valid records (property test)', () => {
     const timed = ALL.filter((e) => e.timestamp !== null);
     const nullable = fc.record({
-      user: fc.boolean(), id: fc.boolean(), address: fc.constantFrom<string | null>(null, 'local', '10.0.0.1', '::1', 'host.example', 'private', ''),
-      port: fc.constantFrom<number | null>(null, 0, 5432, 70000, -1), resName: fc.boolean(), resType: fc.boolean(), action: fc.boolean(),
-      statement: fc.constantFrom<string | null | undefined>(undefined, null, 'SELECT 1'), outcome: fc.constantFrom('success', 'failure', 'unknown'),
-      reason: fc.constantFrom<string | null>(null, 'denied'), app: fc.constantFrom<string | null>(null, 'psql'),
+      user: fc.boolean(),
+      id: fc.boolean(),
+      address: fc.constantFrom<string | null>(null, 'local', '10.0.0.1', '::1', 'host.example', 'private', ''),
+      port: fc.constantFrom<number | null>(null, 0, 5432, 70000, -1),
+      resName: fc.boolean(),
+      resType: fc.boolean(),
+      action: fc.boolean(),
+      statement: fc.constantFrom<string | null | undefined>(undefined, null, 'SELECT 1'),
+      outcome: fc.constantFrom('success', 'failure', 'unknown'),
+      reason: fc.constantFrom<string | null>(null, 'denied'),
+      app: fc.constantFrom<string | null>(null, 'psql'),
     });
-    fc.assert(fc.property(fc.integer({ min: 0, max: timed.length - 1 }), nullable, (i, m) => {
-      const e: AuditEvent = structuredClone(timed[i]!);
-      if (m.user) e.user.name = null;
-      if (m.id) e.user.id = null;
-      e.origin.address = m.address;
-      e.origin.port = m.port;
-      e.origin.application = m.app;
-      if (m.resName) e.resource.name = null;
-      if (m.resType) e.resource.type = null;
-      if (m.action) { e.action.name = null; e.action.source_name = null; }
-      if (m.statement !== undefined) e.action.statement = m.statement;
-      e.outcome = m.outcome as AuditEvent['outcome'];
-      e.outcome_reason = m.reason;
-      if (validateEvent(e)) return; // only events our own schema allows
-      for (const r of records(e)) expect(validateOcsf(r)).toBeNull();
-    }), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: timed.length - 1 }), nullable, (i, m) => {
+        const e: AuditEvent = structuredClone(timed[i]!);
+        if (m.user) e.user.name = null;
+        if (m.id) e.user.id = null;
+        e.origin.address = m.address;
+        e.origin.port = m.port;
+        e.origin.application = m.app;
+        if (m.resName) e.resource.name = null;
+        if (m.resType) e.resource.type = null;
+        if (m.action) {
+          e.action.name = null;
+          e.action.source_name = null;
+        }
+        if (m.statement !== undefined) e.action.statement = m.statement;
+        e.outcome = m.outcome as AuditEvent['outcome'];
+        e.outcome_reason = m.reason;
+        if (validateEvent(e)) return; // only events our own schema allows
+        for (const r of records(e)) expect(validateOcsf(r)).toBeNull();
+      }),
+      { numRuns: 400 },
+    );
   });
 });

@@ -9,7 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { S3Server } from './servers/s3.js';
 
-export interface TestKey { privateKey: KeyObject; der: string; fingerprint: string }
+export interface TestKey {
+  privateKey: KeyObject;
+  der: string;
+  fingerprint: string;
+}
 
 export function testKey(): TestKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -19,21 +23,69 @@ export function testKey(): TestKey {
 
 const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const ymd = (t: number) => new Date(t).toISOString().slice(0, 10).replace(/-/g, '/');
-const stamp = (t: number, secs: boolean) => new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z').replace(/(\d{4})Z$/, secs ? '$1Z' : 'Z').replace(/T(\d{4})\d{2}Z$/, secs ? 'T$1' + '00Z' : 'T$1Z');
+const stamp = (t: number, secs: boolean) =>
+  new Date(t)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/(\d{4})Z$/, secs ? '$1Z' : 'Z')
+    .replace(/T(\d{4})\d{2}Z$/, secs ? 'T$1' + '00Z' : 'T$1Z');
 
-function fileStamp(t: number): string { const d = new Date(t).toISOString(); return `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}T${d.slice(11, 13)}${d.slice(14, 16)}Z`; }
-function digestStamp(t: number): string { const d = new Date(t).toISOString(); return `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}T${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}Z`; }
+function fileStamp(t: number): string {
+  const d = new Date(t).toISOString();
+  return `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}T${d.slice(11, 13)}${d.slice(14, 16)}Z`;
+}
+function digestStamp(t: number): string {
+  const d = new Date(t).toISOString();
+  return `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}T${d.slice(11, 13)}${d.slice(14, 16)}${d.slice(17, 19)}Z`;
+}
 void stamp;
 
 export function ctRecord(account: string, region: string, t: number, n: number): Record<string, unknown> {
   const base = {
-    eventVersion: '1.09', eventTime: iso(t), awsRegion: region, sourceIPAddress: '203.0.113.5', userAgent: 'aws-cli/2.15.0',
-    eventID: `${account}-${region}-${t}-${n}`, eventType: 'AwsApiCall', recipientAccountId: account, managementEvent: true, readOnly: false,
-    userIdentity: { type: 'IAMUser', principalId: 'AIDAEXAMPLE', arn: `arn:aws:iam::${account}:user/alice`, accountId: account, userName: 'alice' },
+    eventVersion: '1.09',
+    eventTime: iso(t),
+    awsRegion: region,
+    sourceIPAddress: '203.0.113.5',
+    userAgent: 'aws-cli/2.15.0',
+    eventID: `${account}-${region}-${t}-${n}`,
+    eventType: 'AwsApiCall',
+    recipientAccountId: account,
+    managementEvent: true,
+    readOnly: false,
+    userIdentity: {
+      type: 'IAMUser',
+      principalId: 'AIDAEXAMPLE',
+      arn: `arn:aws:iam::${account}:user/alice`,
+      accountId: account,
+      userName: 'alice',
+    },
   };
-  if (n % 3 === 0) return { ...base, eventSource: 'iam.amazonaws.com', eventName: 'AttachUserPolicy', requestParameters: { userName: 'bob', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }, responseElements: null };
-  if (n % 3 === 1) return { ...base, eventSource: 'iam.amazonaws.com', eventName: 'CreateAccessKey', requestParameters: { userName: `svc-${n}` }, responseElements: null };
-  return { ...base, eventSource: 'iam.amazonaws.com', eventName: 'CreateUser', errorCode: 'AccessDenied', errorMessage: 'not authorized', requestParameters: { userName: 'mallory' }, responseElements: null };
+  if (n % 3 === 0)
+    return {
+      ...base,
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'AttachUserPolicy',
+      requestParameters: { userName: 'bob', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+      responseElements: null,
+    };
+  if (n % 3 === 1)
+    return {
+      ...base,
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'CreateAccessKey',
+      requestParameters: { userName: `svc-${n}` },
+      responseElements: null,
+    };
+  return {
+    ...base,
+    eventSource: 'iam.amazonaws.com',
+    eventName: 'CreateUser',
+    errorCode: 'AccessDenied',
+    errorMessage: 'not authorized',
+    requestParameters: { userName: 'mallory' },
+    responseElements: null,
+  };
 }
 
 export interface Trail {
@@ -82,7 +134,9 @@ export function localTrailStore(dir: string): TrailStore {
   const buckets = new Map<string, never>();
   return {
     buckets: buckets as unknown as S3Server['buckets'],
-    createBucket: ((name: string) => { buckets.set(name, undefined as never); }) as unknown as S3Server['createBucket'],
+    createBucket: ((name: string) => {
+      buckets.set(name, undefined as never);
+    }) as unknown as S3Server['createBucket'],
     putObject: ((_bucket: string, key: string, body: Buffer) => {
       const path = join(dir, ...key.split('/'));
       mkdirSync(dirname(path), { recursive: true });
@@ -113,27 +167,44 @@ export function writeTrail(s3: TrailStore, o: TrailOptions): Trail {
         for (let f = 0; f < filesPerHour; f++) {
           // Events of the hour's f-th slice; delivered 5 minutes after the slice ends.
           const sliceStart = hourStart + f * (3600_000 / filesPerHour);
-          const records = Array.from({ length: eventsPerFile }, (_, n) => ctRecord(account, region, sliceStart + n * 1000, h * 1000 + f * 100 + n));
+          const records = Array.from({ length: eventsPerFile }, (_, n) =>
+            ctRecord(account, region, sliceStart + n * 1000, h * 1000 + f * 100 + n),
+          );
           const delivered = sliceStart + 5 * 60_000;
           const key = `AWSLogs/${org}/${account}/CloudTrail/${region}/${ymd(delivered)}/${account}_CloudTrail_${region}_${fileStamp(delivered)}_${createHash('md5').update(`${account}${region}${h}${f}`).digest('hex').slice(0, 16)}.json.gz`;
           const json = Buffer.from(JSON.stringify({ Records: records }));
-          s3.putObject(bucket, key, gzipSync(json), { contentType: 'application/json', lastModified: new Date(delivered) });
+          s3.putObject(bucket, key, gzipSync(json), {
+            contentType: 'application/json',
+            lastModified: new Date(delivered),
+          });
           trail.logKeys.push(key);
           trail.events += records.length;
           logFiles.push({
-            s3Bucket: bucket, s3Object: key, hashValue: createHash('sha256').update(json).digest('hex'), hashAlgorithm: 'SHA-256',
-            newestEventTime: records[records.length - 1].eventTime, oldestEventTime: records[0].eventTime,
+            s3Bucket: bucket,
+            s3Object: key,
+            hashValue: createHash('sha256').update(json).digest('hex'),
+            hashAlgorithm: 'SHA-256',
+            newestEventTime: records[records.length - 1].eventTime,
+            oldestEventTime: records[0].eventTime,
           });
         }
         const end = hourStart + 3600_000;
         const key = `AWSLogs/${org}/${account}/CloudTrail-Digest/${region}/${ymd(end)}/${account}_CloudTrail-Digest_${region}_${trailName}_${home}_${digestStamp(end)}.json.gz`;
         const signer = o.signWith?.(account, region, h) ?? o.key;
         const digest: Record<string, unknown> = {
-          awsAccountId: account, digestStartTime: iso(hourStart), digestEndTime: iso(end), digestS3Bucket: bucket, digestS3Object: key,
-          digestPublicKeyFingerprint: signer.fingerprint, digestSignatureAlgorithm: 'SHA256withRSA',
-          newestEventTime: logFiles.length ? logFiles[logFiles.length - 1].newestEventTime : null, oldestEventTime: logFiles.length ? logFiles[0].oldestEventTime : null,
-          previousDigestS3Bucket: prev ? bucket : null, previousDigestS3Object: prev ? prev.key : null,
-          previousDigestHashValue: prev ? prev.sha256 : null, previousDigestHashAlgorithm: prev ? 'SHA-256' : null,
+          awsAccountId: account,
+          digestStartTime: iso(hourStart),
+          digestEndTime: iso(end),
+          digestS3Bucket: bucket,
+          digestS3Object: key,
+          digestPublicKeyFingerprint: signer.fingerprint,
+          digestSignatureAlgorithm: 'SHA256withRSA',
+          newestEventTime: logFiles.length ? logFiles[logFiles.length - 1].newestEventTime : null,
+          oldestEventTime: logFiles.length ? logFiles[0].oldestEventTime : null,
+          previousDigestS3Bucket: prev ? bucket : null,
+          previousDigestS3Object: prev ? prev.key : null,
+          previousDigestHashValue: prev ? prev.sha256 : null,
+          previousDigestHashAlgorithm: prev ? 'SHA-256' : null,
           previousDigestSignature: o.previousSignatureOverride?.(account, region, h) ?? (prev ? prev.signature : null),
           logFiles,
         };
@@ -141,7 +212,11 @@ export function writeTrail(s3: TrailStore, o: TrailOptions): Trail {
         const sha = createHash('sha256').update(bytes).digest('hex');
         const toSign = `${String(digest.digestEndTime)}\n${bucket}/${key}\n${sha}\n${digest.previousDigestSignature == null ? 'null' : String(digest.previousDigestSignature)}`;
         const signature = sign('sha256', Buffer.from(toSign), signer.privateKey).toString('hex');
-        s3.putObject(bucket, key, gzipSync(bytes), { contentType: 'application/json', lastModified: new Date(end + 10 * 60_000), meta: { signature, 'signature-algorithm': 'SHA256withRSA' } });
+        s3.putObject(bucket, key, gzipSync(bytes), {
+          contentType: 'application/json',
+          lastModified: new Date(end + 10 * 60_000),
+          meta: { signature, 'signature-algorithm': 'SHA256withRSA' },
+        });
         trail.digestKeys.push(key);
         prev = { key, sha256: sha, signature };
       }
@@ -151,6 +226,10 @@ export function writeTrail(s3: TrailStore, o: TrailOptions): Trail {
 }
 
 /** The ListPublicKeys entry for a test key. */
-export function publicKeyEntry(k: TestKey, from: number, to: number): { Value: string; ValidityStartTime: number; ValidityEndTime: number; Fingerprint: string } {
+export function publicKeyEntry(
+  k: TestKey,
+  from: number,
+  to: number,
+): { Value: string; ValidityStartTime: number; ValidityEndTime: number; Fingerprint: string } {
   return { Value: k.der, ValidityStartTime: from / 1000, ValidityEndTime: to / 1000, Fingerprint: k.fingerprint };
 }

@@ -19,7 +19,11 @@ export interface Normalized {
   summary: ReturnType<typeof emptySummary>;
 }
 
-export async function normalizeFiles(files: string[], format = 'auto', options: AdapterOptions = {}): Promise<Normalized> {
+export async function normalizeFiles(
+  files: string[],
+  format = 'auto',
+  options: AdapterOptions = {},
+): Promise<Normalized> {
   const summary = emptySummary();
   const events: AuditEvent[] = [];
   const rejects: Normalized['rejects'] = [];
@@ -56,8 +60,15 @@ export function fixtureOptions(file: string): { format: string; options: Adapter
 export function summaryForGolden(n: Normalized) {
   const s = n.summary.inputs[0]!;
   return {
-    format: s.format, read: s.read, events: s.events, rejects: n.rejects, skipped: s.skipped, untimed: s.untimed,
-    redacted: s.redacted, notes: s.notes, reconciled: s.reconciled,
+    format: s.format,
+    read: s.read,
+    events: s.events,
+    rejects: n.rejects,
+    skipped: s.skipped,
+    untimed: s.untimed,
+    redacted: s.redacted,
+    notes: s.notes,
+    reconciled: s.reconciled,
   };
 }
 
@@ -69,11 +80,22 @@ export async function golden(file: string) {
   const summaryText = `${JSON.stringify(summaryForGolden(n), null, 2)}\n`;
   const ep = `${file}.expected.jsonl`;
   const sp = `${file}.expected-summary.json`;
-  if (process.env.UPDATE_GOLDEN === '1') { writeFileSync(ep, eventsText); writeFileSync(sp, summaryText); }
+  if (process.env.UPDATE_GOLDEN === '1') {
+    writeFileSync(ep, eventsText);
+    writeFileSync(sp, summaryText);
+  }
   return {
     normalized: n,
-    actualEvents: eventsText.split('\n').filter(Boolean).map((l) => JSON.parse(l)),
-    expectedEvents: existsSync(ep) ? readFileSync(ep, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : null,
+    actualEvents: eventsText
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+    expectedEvents: existsSync(ep)
+      ? readFileSync(ep, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : null,
     actualSummary: JSON.parse(summaryText),
     expectedSummary: existsSync(sp) ? JSON.parse(readFileSync(sp, 'utf8')) : null,
   };

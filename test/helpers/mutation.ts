@@ -21,13 +21,51 @@ export function prng(seed: number): () => number {
   };
 }
 
-export const GARBAGE_LINES = ['{', ']', '"', '},', '<AUDIT_RECORD', 'this is not a log line', '[', '}', '  {', 'NULL', '2026-01-01 00:00:00 UTC', '"a","b"'];
+export const GARBAGE_LINES = [
+  '{',
+  ']',
+  '"',
+  '},',
+  '<AUDIT_RECORD',
+  'this is not a log line',
+  '[',
+  '}',
+  '  {',
+  'NULL',
+  '2026-01-01 00:00:00 UTC',
+  '"a","b"',
+];
 
 export type MutationKind =
-  | 'truncate' | 'delete-line' | 'duplicate-line' | 'join-lines' | 'garbage-line' | 'flip-byte' | 'invalid-utf8'
-  | 'nul' | 'crlf' | 'bom' | 'gzip' | 'gzip-members' | 'truncated-gzip';
+  | 'truncate'
+  | 'delete-line'
+  | 'duplicate-line'
+  | 'join-lines'
+  | 'garbage-line'
+  | 'flip-byte'
+  | 'invalid-utf8'
+  | 'nul'
+  | 'crlf'
+  | 'bom'
+  | 'gzip'
+  | 'gzip-members'
+  | 'truncated-gzip';
 
-export const KINDS: MutationKind[] = ['truncate', 'delete-line', 'duplicate-line', 'join-lines', 'garbage-line', 'flip-byte', 'invalid-utf8', 'nul', 'crlf', 'bom', 'gzip', 'gzip-members', 'truncated-gzip'];
+export const KINDS: MutationKind[] = [
+  'truncate',
+  'delete-line',
+  'duplicate-line',
+  'join-lines',
+  'garbage-line',
+  'flip-byte',
+  'invalid-utf8',
+  'nul',
+  'crlf',
+  'bom',
+  'gzip',
+  'gzip-members',
+  'truncated-gzip',
+];
 
 export interface Mutant {
   kind: MutationKind;
@@ -45,11 +83,19 @@ function lineStarts(b: Buffer): number[] {
   return s;
 }
 const lineOf = (starts: number[], off: number): number => {
-  let lo = 0; let hi = starts.length - 1;
-  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid]! <= off) lo = mid; else hi = mid - 1; }
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= off) lo = mid;
+    else hi = mid - 1;
+  }
   return lo + 1;
 };
-const set = (...ls: number[]) => { const s = new Set(ls); return (l: number) => s.has(l); };
+const set = (...ls: number[]) => {
+  const s = new Set(ls);
+  return (l: number) => s.has(l);
+};
 
 export function mutate(orig: Buffer, kind: MutationKind, rnd: () => number): Mutant {
   const starts = lineStarts(orig);
@@ -61,12 +107,22 @@ export function mutate(orig: Buffer, kind: MutationKind, rnd: () => number): Mut
       const b = 1 + int(orig.length - 1);
       const l = lineOf(starts, b);
       // A cut right after a newline leaves line l untouched only if it is wholly before the cut.
-      return { kind, what: `truncated at byte ${b}`, bytes: orig.subarray(0, b), touched: (x) => x >= (starts[l - 1] === b ? l : l) };
+      return {
+        kind,
+        what: `truncated at byte ${b}`,
+        bytes: orig.subarray(0, b),
+        touched: (x) => x >= (starts[l - 1] === b ? l : l),
+      };
     }
     case 'delete-line': {
       const k = 1 + int(nLines);
       const [s, e] = lineBytes(k);
-      return { kind, what: `deleted line ${k}`, bytes: Buffer.concat([orig.subarray(0, s), orig.subarray(e)]), touched: set(k - 1, k, k + 1) };
+      return {
+        kind,
+        what: `deleted line ${k}`,
+        bytes: Buffer.concat([orig.subarray(0, s), orig.subarray(e)]),
+        touched: set(k - 1, k, k + 1),
+      };
     }
     case 'duplicate-line': {
       const k = 1 + int(nLines);
@@ -76,14 +132,24 @@ export function mutate(orig: Buffer, kind: MutationKind, rnd: () => number): Mut
       const rest = orig.subarray(e);
       const head = orig.subarray(0, e);
       const headNl = head.length && head[head.length - 1] !== 10 ? Buffer.from('\n') : Buffer.alloc(0);
-      return { kind, what: `duplicated line ${k}`, bytes: Buffer.concat([head, headNl, line, rest]), touched: set(k, k + 1) };
+      return {
+        kind,
+        what: `duplicated line ${k}`,
+        bytes: Buffer.concat([head, headNl, line, rest]),
+        touched: set(k, k + 1),
+      };
     }
     case 'join-lines': {
       if (nLines < 2) return mutate(orig, 'flip-byte', rnd);
       const k = 1 + int(nLines - 1);
       const nl = starts[k]! - 1;
       const cr = nl > 0 && orig[nl - 1] === 13 ? 1 : 0;
-      return { kind, what: `joined lines ${k} and ${k + 1}`, bytes: Buffer.concat([orig.subarray(0, nl - cr), orig.subarray(nl + 1)]), touched: set(k, k + 1) };
+      return {
+        kind,
+        what: `joined lines ${k} and ${k + 1}`,
+        bytes: Buffer.concat([orig.subarray(0, nl - cr), orig.subarray(nl + 1)]),
+        touched: set(k, k + 1),
+      };
     }
     case 'garbage-line': {
       const k = 1 + int(nLines + 1); // insert before line k (k = nLines + 1: at the end)
@@ -91,9 +157,16 @@ export function mutate(orig: Buffer, kind: MutationKind, rnd: () => number): Mut
       const at = k <= nLines ? starts[k - 1]! : orig.length;
       const pre = orig.subarray(0, at);
       const sep = pre.length && pre[pre.length - 1] !== 10 ? '\n' : '';
-      return { kind, what: `inserted line ${JSON.stringify(g)} before line ${k}`, bytes: Buffer.concat([pre, Buffer.from(`${sep}${g}\n`), orig.subarray(at)]), touched: set(k - 1, k) };
+      return {
+        kind,
+        what: `inserted line ${JSON.stringify(g)} before line ${k}`,
+        bytes: Buffer.concat([pre, Buffer.from(`${sep}${g}\n`), orig.subarray(at)]),
+        touched: set(k - 1, k),
+      };
     }
-    case 'flip-byte': case 'invalid-utf8': case 'nul': {
+    case 'flip-byte':
+    case 'invalid-utf8':
+    case 'nul': {
       const b = int(orig.length);
       const l = lineOf(starts, b);
       const out = Buffer.from(orig);
@@ -109,34 +182,71 @@ export function mutate(orig: Buffer, kind: MutationKind, rnd: () => number): Mut
       return { kind, what, bytes: Buffer.concat([orig.subarray(0, b), ins, orig.subarray(b)]), touched: set(l) };
     }
     case 'crlf':
-      return { kind, what: 'CRLF line endings', bytes: Buffer.from(orig.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1'), touched: () => false };
+      return {
+        kind,
+        what: 'CRLF line endings',
+        bytes: Buffer.from(orig.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1'),
+        touched: () => false,
+      };
     case 'bom':
-      return { kind, what: 'UTF-8 BOM added', bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), orig]), touched: () => false };
+      return {
+        kind,
+        what: 'UTF-8 BOM added',
+        bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), orig]),
+        touched: () => false,
+      };
     case 'gzip':
       return { kind, what: 'gzip', bytes: gzipSync(orig), touched: () => false };
     case 'gzip-members': {
       const k = 1 + int(nLines);
       const at = starts[k - 1]!;
-      return { kind, what: `two gzip members split before line ${k}`, bytes: Buffer.concat([gzipSync(orig.subarray(0, at)), gzipSync(orig.subarray(at))]), touched: () => false };
+      return {
+        kind,
+        what: `two gzip members split before line ${k}`,
+        bytes: Buffer.concat([gzipSync(orig.subarray(0, at)), gzipSync(orig.subarray(at))]),
+        touched: () => false,
+      };
     }
     case 'truncated-gzip': {
       const z = gzipSync(orig);
       const b = 10 + int(Math.max(1, z.length - 18)); // cut inside the deflate data
       const cut = z.subarray(0, b);
       let got = 0;
-      try { got = gunzipSync(cut, { finishFlush: zc.Z_SYNC_FLUSH }).length; } catch { got = 0; }
+      try {
+        got = gunzipSync(cut, { finishFlush: zc.Z_SYNC_FLUSH }).length;
+      } catch {
+        got = 0;
+      }
       const l = got >= orig.length ? nLines + 1 : lineOf(starts, got);
-      return { kind, what: `gzip truncated at compressed byte ${b} (${got} bytes decompress)`, bytes: cut, touched: (x) => x >= l };
+      return {
+        kind,
+        what: `gzip truncated at compressed byte ${b} (${got} bytes decompress)`,
+        bytes: cut,
+        touched: (x) => x >= l,
+      };
     }
   }
 }
 
-export interface RunResult { outcomes: Outcome[]; summary: RunSummary; error: Error | null }
+export interface RunResult {
+  outcomes: Outcome[];
+  summary: RunSummary;
+  error: Error | null;
+}
 
-export async function runBytes(name: string, bytes: Buffer, format: string, options: AdapterOptions, chunk = 65536, reopen = true): Promise<RunResult> {
+export async function runBytes(
+  name: string,
+  bytes: Buffer,
+  format: string,
+  options: AdapterOptions,
+  chunk = 65536,
+  reopen = true,
+): Promise<RunResult> {
   const summary = emptySummary();
   const outcomes: Outcome[] = [];
-  async function* chunks() { for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk); }
+  async function* chunks() {
+    for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
+  }
   try {
     // Like a file (openInput), the bytes can be read again: gzip damage salvages every byte before it.
     const input = await openStream(name, chunks(), reopen ? { reopen: chunks } : {});
@@ -162,9 +272,13 @@ export async function loadOriginal(file: string, options: AdapterOptions, format
   const r = await runBytes(file, bytes, format, options);
   if (r.error) throw r.error;
   const fmt = r.summary.inputs[0]?.format ?? format;
-  const events = r.outcomes.filter((o) => o.kind === 'event').map((o) => ({
-    text: o.raw.text, line: o.raw.location.line ?? 0, lineEnd: o.raw.location.line_end ?? o.raw.location.line ?? 0,
-  }));
+  const events = r.outcomes
+    .filter((o) => o.kind === 'event')
+    .map((o) => ({
+      text: o.raw.text,
+      line: o.raw.location.line ?? 0,
+      lineEnd: o.raw.location.line_end ?? o.raw.location.line ?? 0,
+    }));
   return { file, format: fmt, options, bytes, events };
 }
 
@@ -192,15 +306,30 @@ export async function check(o: Original, m: Mutant, chunk: number): Promise<Verd
   if (r.error) problems.push(`threw ${r.error.name}: ${r.error.message}`);
   if (!r.summary.reconciled) problems.push('counts do not reconcile');
   const got = new Map<string, number>();
-  for (const x of r.outcomes) if (x.kind === 'event') { const k = norm(x.raw.text); got.set(k, (got.get(k) ?? 0) + 1); }
+  for (const x of r.outcomes)
+    if (x.kind === 'event') {
+      const k = norm(x.raw.text);
+      got.set(k, (got.get(k) ?? 0) + 1);
+    }
   const origTexts = new Set(o.events.map((e) => norm(e.text)));
-  let checked = 0; let lost = 0; let touched = 0; let touchedSurvived = 0;
+  let checked = 0;
+  let lost = 0;
+  let touched = 0;
+  let touchedSurvived = 0;
   const need = new Map<string, number>();
   for (const e of o.events) {
     let hit = false;
-    for (let l = e.line; l <= e.lineEnd; l++) if (m.touched(l)) { hit = true; break; }
+    for (let l = e.line; l <= e.lineEnd; l++)
+      if (m.touched(l)) {
+        hit = true;
+        break;
+      }
     const k = norm(e.text);
-    if (hit) { touched++; if ((got.get(k) ?? 0) > 0) touchedSurvived++; continue; }
+    if (hit) {
+      touched++;
+      if ((got.get(k) ?? 0) > 0) touchedSurvived++;
+      continue;
+    }
     checked++;
     need.set(k, (need.get(k) ?? 0) + 1);
   }
@@ -214,7 +343,12 @@ export async function check(o: Original, m: Mutant, chunk: number): Promise<Verd
   let changedEvents = 0;
   for (const x of r.outcomes) if (x.kind === 'event' && !origTexts.has(norm(x.raw.text))) changedEvents++;
   return {
-    ok: problems.length === 0, problems, checked, lost, touched, touchedSurvived,
+    ok: problems.length === 0,
+    problems,
+    checked,
+    lost,
+    touched,
+    touchedSurvived,
     rejects: r.outcomes.filter((x) => x.kind === 'reject').length,
     skips: r.outcomes.filter((x) => x.kind === 'skip').length,
     changedEvents,

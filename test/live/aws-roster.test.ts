@@ -17,22 +17,80 @@ const ACCOUNT: IamAccount = {
   users: [
     { UserName: 'alice', UserId: 'AIDAALICE', Arn: `arn:aws:iam::${A}:user/alice`, AttachedManagedPolicies: [admin] },
     { UserName: 'bob', UserId: 'AIDABOB', Arn: `arn:aws:iam::${A}:user/bob`, GroupList: ['ops-admins'] },
-    { UserName: 'carol', UserId: 'AIDACAROL', Arn: `arn:aws:iam::${A}:user/carol`, UserPolicyList: [{ PolicyName: 'star', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }] },
-    { UserName: 'dave', UserId: 'AIDADAVE', Arn: `arn:aws:iam::${A}:user/dave`, UserPolicyList: [{ PolicyName: 'read', PolicyDocument: { Statement: { Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' } } }] },
-    { UserName: 'erin', UserId: 'AIDAERIN', Arn: `arn:aws:iam::${A}:user/erin`, AttachedManagedPolicies: [{ PolicyName: 'iam-boss', PolicyArn: `arn:aws:iam::${A}:policy/iam-boss` }] },
+    {
+      UserName: 'carol',
+      UserId: 'AIDACAROL',
+      Arn: `arn:aws:iam::${A}:user/carol`,
+      UserPolicyList: [
+        {
+          PolicyName: 'star',
+          PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+        },
+      ],
+    },
+    {
+      UserName: 'dave',
+      UserId: 'AIDADAVE',
+      Arn: `arn:aws:iam::${A}:user/dave`,
+      UserPolicyList: [
+        {
+          PolicyName: 'read',
+          PolicyDocument: { Statement: { Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' } },
+        },
+      ],
+    },
+    {
+      UserName: 'erin',
+      UserId: 'AIDAERIN',
+      Arn: `arn:aws:iam::${A}:user/erin`,
+      AttachedManagedPolicies: [{ PolicyName: 'iam-boss', PolicyArn: `arn:aws:iam::${A}:policy/iam-boss` }],
+    },
   ],
-  groups: [{ GroupName: 'ops-admins', GroupId: 'AGPAOPS', Arn: `arn:aws:iam::${A}:group/ops-admins`, AttachedManagedPolicies: [{ PolicyName: 'IAMFullAccess', PolicyArn: 'arn:aws:iam::aws:policy/IAMFullAccess' }] }],
+  groups: [
+    {
+      GroupName: 'ops-admins',
+      GroupId: 'AGPAOPS',
+      Arn: `arn:aws:iam::${A}:group/ops-admins`,
+      AttachedManagedPolicies: [{ PolicyName: 'IAMFullAccess', PolicyArn: 'arn:aws:iam::aws:policy/IAMFullAccess' }],
+    },
+  ],
   roles: [
-    { RoleName: 'BreakGlass', RoleId: 'AROABG', Arn: `arn:aws:iam::${A}:role/BreakGlass`, AttachedManagedPolicies: [admin] },
-    { RoleName: 'Reader', RoleId: 'AROAR', Arn: `arn:aws:iam::${A}:role/Reader`, AttachedManagedPolicies: [{ PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }] },
+    {
+      RoleName: 'BreakGlass',
+      RoleId: 'AROABG',
+      Arn: `arn:aws:iam::${A}:role/BreakGlass`,
+      AttachedManagedPolicies: [admin],
+    },
+    {
+      RoleName: 'Reader',
+      RoleId: 'AROAR',
+      Arn: `arn:aws:iam::${A}:role/Reader`,
+      AttachedManagedPolicies: [{ PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }],
+    },
   ],
-  policies: [{ PolicyName: 'iam-boss', PolicyId: 'ANPAIAM', Arn: `arn:aws:iam::${A}:policy/iam-boss`, Document: { Statement: [{ Effect: 'Allow', Action: ['iam:*'], Resource: '*' }] } }],
+  policies: [
+    {
+      PolicyName: 'iam-boss',
+      PolicyId: 'ANPAIAM',
+      Arn: `arn:aws:iam::${A}:policy/iam-boss`,
+      Document: { Statement: [{ Effect: 'Allow', Action: ['iam:*'], Resource: '*' }] },
+    },
+  ],
 };
 
 let iam: IamServer | null = null;
 let ct: CtServer | null = null;
-beforeAll(() => { process.env.AWS_ACCESS_KEY_ID = 'AKIDTESTONLY'; process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-not-real'; delete process.env.AWS_PROFILE; });
-afterEach(async () => { await iam?.stop(); await ct?.stop(); iam = null; ct = null; });
+beforeAll(() => {
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDTESTONLY';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-not-real';
+  delete process.env.AWS_PROFILE;
+});
+afterEach(async () => {
+  await iam?.stop();
+  await ct?.stop();
+  iam = null;
+  ct = null;
+});
 
 describe('AWS IAM admin roster', () => {
   test('policy documents: "*" and "iam:*" allowed are admin; Deny, NotAction and narrower actions are not', () => {
@@ -60,7 +118,14 @@ describe('AWS IAM admin roster', () => {
       `root arn:aws:iam::${A}:root: the account root user`,
     ]);
     const principals = r.entries.map((e) => e.principal);
-    expect(principals).toEqual(expect.arrayContaining(['alice', `arn:aws:iam::${A}:user/alice`, 'AIDAALICE', `arn:aws:iam::${A}:role/BreakGlass`]));
+    expect(principals).toEqual(
+      expect.arrayContaining([
+        'alice',
+        `arn:aws:iam::${A}:user/alice`,
+        'AIDAALICE',
+        `arn:aws:iam::${A}:role/BreakGlass`,
+      ]),
+    );
     expect(principals.some((p) => /dave|Reader/.test(p))).toBe(false);
   });
 
@@ -68,8 +133,18 @@ describe('AWS IAM admin roster', () => {
     iam = await startIam(ACCOUNT);
     const day = new Date(Date.now() - 2 * 86400_000).toISOString().slice(0, 10);
     ct = await startCloudTrail({ pages: [ctRecords(3, 0, day)] });
-    const d = await drain(openCloudTrail, { name: 'aws', type: 'cloudtrail', regions: ['us-east-1'], endpoint: ct.endpoint, iam_endpoint: iam.endpoint, requests_per_second: 50 },
-      { since: new Date(Date.now() - 7 * 86400_000), until: new Date() });
+    const d = await drain(
+      openCloudTrail,
+      {
+        name: 'aws',
+        type: 'cloudtrail',
+        regions: ['us-east-1'],
+        endpoint: ct.endpoint,
+        iam_endpoint: iam.endpoint,
+        requests_per_second: 50,
+      },
+      { since: new Date(Date.now() - 7 * 86400_000), until: new Date() },
+    );
     expect(d.result.status, d.result.reason ?? '').toBe('complete');
     expect(d.result.roster!.length).toBeGreaterThan(5);
     expect(d.result.roster![0]!.origin).toMatch(/^live:aws IAM GetAccountAuthorizationDetails, read \d{4}-\d\d-\d\dT/);
@@ -83,13 +158,26 @@ describe('AWS IAM admin roster', () => {
     iam = await startIam({ ...ACCOUNT, denied: true });
     const day = new Date(Date.now() - 2 * 86400_000).toISOString().slice(0, 10);
     ct = await startCloudTrail({ pages: [ctRecords(1, 0, day)] });
-    const cfg = { name: 'aws', type: 'cloudtrail', regions: ['us-east-1'], endpoint: ct.endpoint, requests_per_second: 50 };
-    const d = await drain(openCloudTrail, { ...cfg, iam_endpoint: iam.endpoint }, { since: new Date(Date.now() - 7 * 86400_000), until: new Date() });
+    const cfg = {
+      name: 'aws',
+      type: 'cloudtrail',
+      regions: ['us-east-1'],
+      endpoint: ct.endpoint,
+      requests_per_second: 50,
+    };
+    const d = await drain(
+      openCloudTrail,
+      { ...cfg, iam_endpoint: iam.endpoint },
+      { since: new Date(Date.now() - 7 * 86400_000), until: new Date() },
+    );
     expect(d.result.status).toBe('complete');
     expect(d.result.warnings.join('\n')).toMatch(/the IAM admin roster could not be read \(AccessDenied/);
     const n = iam.requests.length;
     const e = await drain(openCloudTrail, cfg, { since: new Date(Date.now() - 7 * 86400_000), until: new Date() });
     expect(iam.requests.length).toBe(n);
-    expect((e.result.settings as { iam_roster: unknown }).iam_roster).toEqual({ read: false, why: 'endpoint is overridden and iam_endpoint is not set' });
+    expect((e.result.settings as { iam_roster: unknown }).iam_roster).toEqual({
+      read: false,
+      why: 'endpoint is overridden and iam_endpoint is not set',
+    });
   });
 });

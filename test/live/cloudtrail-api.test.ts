@@ -18,10 +18,19 @@ beforeAll(() => {
   process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-not-real';
   delete process.env.AWS_PROFILE;
 });
-afterEach(async () => { await server?.stop(); server = null; });
+afterEach(async () => {
+  await server?.stop();
+  server = null;
+});
 const cfg = (s: CtServer, extra: Record<string, unknown> = {}) => ({
-  name: 'ct-test', type: 'cloudtrail', regions: ['us-east-1'], endpoint: s.endpoint, max_results: 3, requests_per_second: 50,
-  retry: { baseDelayMs: 20, maxDelayMs: 50 }, ...extra,
+  name: 'ct-test',
+  type: 'cloudtrail',
+  regions: ['us-east-1'],
+  endpoint: s.endpoint,
+  max_results: 3,
+  requests_per_second: 50,
+  retry: { baseDelayMs: 20, maxDelayMs: 50 },
+  ...extra,
 });
 
 describe('cloudtrail live source', () => {
@@ -34,17 +43,26 @@ describe('cloudtrail live source', () => {
   });
 
   test('every page, paced to 2 requests/s, throttling retried, events with all four fields', async () => {
-    server = await startCloudTrail({ pages: [ctRecords(3, 0, day), ctRecords(3, 3, day), ctRecords(2, 6, day)], throttleOnPages: [2] });
+    server = await startCloudTrail({
+      pages: [ctRecords(3, 0, day), ctRecords(3, 3, day), ctRecords(2, 6, day)],
+      throttleOnPages: [2],
+    });
     const progress: string[] = [];
     process.env.AUDIT_EVIDENCE_PROGRESS = 'always'; // progress is off when stderr is not a terminal
-    const d = await drain(openCloudTrail, cfg(server, { requests_per_second: 2 }), { since, until, progress: (m) => progress.push(m) });
+    const d = await drain(openCloudTrail, cfg(server, { requests_per_second: 2 }), {
+      since,
+      until,
+      progress: (m) => progress.push(m),
+    });
     delete process.env.AUDIT_EVIDENCE_PROGRESS;
     console.log(`cloudtrail live pull: ${d.events.length} events in ${d.ms} ms`);
     expect(d.result.status, d.result.reason ?? '').toBe('complete');
     expect(d.events).toHaveLength(8);
     expect(server.requests.map((r) => r.body.NextToken ?? '')).toEqual(['', 'tok-2', 'tok-2', 'tok-3']);
     expect(server.requests[0].target).toBe('CloudTrail_20131101.LookupEvents');
-    expect(server.requests[0].body.StartTime).toBe(Math.floor(since.getTime() / 1000) + (since.getTime() % 1000) / 1000);
+    expect(server.requests[0].body.StartTime).toBe(
+      Math.floor(since.getTime() / 1000) + (since.getTime() % 1000) / 1000,
+    );
     expect(server.requests[0].auth).toMatch(/AWS4-HMAC-SHA256 Credential=AKIDTESTONLY\//);
     // Paced: 4 requests at 2/s take at least 1.5 s. Measured from the start of the pull, not from the first
     // request the server sees: under load the first request arrives late (connect, signing) while the
@@ -61,12 +79,20 @@ describe('cloudtrail live source', () => {
     expect(stop?.privileged.reasons).toContain('audit_disabled');
     const denied = d.events.find((e) => e.source.record_id === 'evt-2');
     expect(denied?.outcome).toBe('failure');
-    for (const e of d.events) { expect(e.timestamp).toBeTruthy(); expect(e.action.name).toBeTruthy(); expect(e.source.instance).toBe('ct-test'); }
+    for (const e of d.events) {
+      expect(e.timestamp).toBeTruthy();
+      expect(e.action.name).toBeTruthy();
+      expect(e.source.instance).toBe('ct-test');
+    }
     expect(JSON.stringify(d.result)).not.toContain('test-secret-not-real');
   });
 
   test('errors from page 3 on: partial, with the reason and the page reached', async () => {
-    server = await startCloudTrail({ pages: [ctRecords(3, 0, day), ctRecords(3, 3, day), ctRecords(3, 6, day), ctRecords(3, 9, day)], failFromPage: 3, errorType: 'InvalidNextTokenException' });
+    server = await startCloudTrail({
+      pages: [ctRecords(3, 0, day), ctRecords(3, 3, day), ctRecords(3, 6, day), ctRecords(3, 9, day)],
+      failFromPage: 3,
+      errorType: 'InvalidNextTokenException',
+    });
     const d = await drain(openCloudTrail, cfg(server), { since, until });
     expect(d.result.status).toBe('partial');
     expect(d.events).toHaveLength(6);
@@ -75,8 +101,15 @@ describe('cloudtrail live source', () => {
   });
 
   test('throttling that never clears: retried with backoff, then partial', async () => {
-    server = await startCloudTrail({ pages: [ctRecords(3, 0, day), ctRecords(3, 3, day)], failFromPage: 2, errorType: 'ThrottlingException' });
-    const d = await drain(openCloudTrail, cfg(server, { retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20 } }), { since, until });
+    server = await startCloudTrail({
+      pages: [ctRecords(3, 0, day), ctRecords(3, 3, day)],
+      failFromPage: 2,
+      errorType: 'ThrottlingException',
+    });
+    const d = await drain(openCloudTrail, cfg(server, { retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20 } }), {
+      since,
+      until,
+    });
     expect(d.result.status).toBe('partial');
     expect(server.requests).toHaveLength(4);
     expect(d.result.warnings.join('\n')).toMatch(/2 × ThrottlingException/);

@@ -29,43 +29,75 @@ beforeAll(async () => {
   process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-not-real';
   delete process.env.AWS_PROFILE;
   key = testKey();
-  ct = await startCloudTrail({ pages: [], publicKeys: [publicKeyEntry(key, START - 30 * 86400_000, START + 30 * 86400_000)] });
+  ct = await startCloudTrail({
+    pages: [],
+    publicKeys: [publicKeyEntry(key, START - 30 * 86400_000, START + 30 * 86400_000)],
+  });
 });
-afterAll(async () => { await ct.stop(); });
+afterAll(async () => {
+  await ct.stop();
+});
 let trail: Trail;
-beforeEach(async () => { await s3?.stop(); s3 = await startS3(); });
+beforeEach(async () => {
+  await s3?.stop();
+  s3 = await startS3();
+});
 
 const cfg = (extra: Record<string, unknown> = {}) => ({
-  name: 'org-trail', type: 'cloudtrail-s3', bucket: 'org-trail-bucket', organization_id: 'o-exampleorgid', regions: ['us-east-1', 'eu-west-1'],
-  endpoint: s3.endpoint, cloudtrail_endpoint: ct.endpoint, concurrency: 4, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...extra,
+  name: 'org-trail',
+  type: 'cloudtrail-s3',
+  bucket: 'org-trail-bucket',
+  organization_id: 'o-exampleorgid',
+  regions: ['us-east-1', 'eu-west-1'],
+  endpoint: s3.endpoint,
+  cloudtrail_endpoint: ct.endpoint,
+  concurrency: 4,
+  retry: { baseDelayMs: 5, maxDelayMs: 20 },
+  ...extra,
 });
 /** A bundle file the source made: bytes, or a file it streamed compressed (raw DEFLATE) to its work folder. */
 type Made = { name: string; data: Buffer } | { name: string; deflated: { file: string } };
 const text = (f: Made): string => ('deflated' in f ? inflateRawSync(readFileSync(f.deflated.file)) : f.data).toString();
-const fileNamed = (d: { result: { files?: Made[] } }, end: string): string => text(d.result.files!.find((f) => f.name.endsWith(end))!);
-const report = (d: { result: { files?: Made[] } }): DigestReport => JSON.parse(fileNamed(d, 'cloudtrail-digest-report.json')).report;
+const fileNamed = (d: { result: { files?: Made[] } }, end: string): string =>
+  text(d.result.files!.find((f) => f.name.endsWith(end))!);
+const report = (d: { result: { files?: Made[] } }): DigestReport =>
+  JSON.parse(fileNamed(d, 'cloudtrail-digest-report.json')).report;
 
 describe('cloudtrail-s3 live source', () => {
   test('an untouched org trail: every file read in key order, events in the period, the digest chain valid', async () => {
     trail = writeTrail(s3, { start: START, hours: HOURS, key });
     // Noise outside the period's date prefixes: never listed.
-    s3.putObject('org-trail-bucket', 'AWSLogs/o-exampleorgid/111122223333/CloudTrail/us-east-1/2024/04/20/111122223333_CloudTrail_us-east-1_20240420T1000Z_x.json.gz', gzipSync('{"Records":[]}'));
+    s3.putObject(
+      'org-trail-bucket',
+      'AWSLogs/o-exampleorgid/111122223333/CloudTrail/us-east-1/2024/04/20/111122223333_CloudTrail_us-east-1_20240420T1000Z_x.json.gz',
+      gzipSync('{"Records":[]}'),
+    );
     s3.slowDown(2);
     const d = await drain(openCloudTrailS3, cfg(), { since, until });
     expect(d.result.status, d.result.reason ?? '').toBe('complete');
     // 2 accounts × 2 regions × 6 hours × 2 files × 3 events, of which the 4 middle hours are in the period.
     expect(d.outcomes).toHaveLength(trail.events);
     expect(d.events).toHaveLength(2 * 2 * 4 * 2 * 3);
-    expect(d.outcomes.filter((o) => o.kind === 'skip' && o.reason === 'outside the time window')).toHaveLength(2 * 2 * 2 * 2 * 3);
+    expect(d.outcomes.filter((o) => o.kind === 'skip' && o.reason === 'outside the time window')).toHaveLength(
+      2 * 2 * 2 * 2 * 3,
+    );
     // Listing: only the day prefixes 2024/05/01 and 2024/05/02 of each account and region (and the digests').
     const lists = s3.requests.filter((r) => r.query['list-type'] === '2').map((r) => r.query.prefix);
     expect(lists.filter((p) => p.includes('/CloudTrail/'))).toEqual([
-      ...['111122223333', '444455556666'].flatMap((a) => ['us-east-1', 'eu-west-1'].flatMap((r) => ['2024/05/01', '2024/05/02'].map((day) => `AWSLogs/o-exampleorgid/${a}/CloudTrail/${r}/${day}/`))),
+      ...['111122223333', '444455556666'].flatMap((a) =>
+        ['us-east-1', 'eu-west-1'].flatMap((r) =>
+          ['2024/05/01', '2024/05/02'].map((day) => `AWSLogs/o-exampleorgid/${a}/CloudTrail/${r}/${day}/`),
+        ),
+      ),
     ]);
     expect(lists.some((p) => p.includes('2024/04/20'))).toBe(false);
     // Outcomes come out in listing order (accounts, then regions as configured, then keys), whatever the reads' order.
     const files = [...new Set(d.outcomes.map((o) => o.raw.location.file))];
-    const listed = ['111122223333', '444455556666'].flatMap((a) => ['us-east-1', 'eu-west-1'].flatMap((r) => trail.logKeys.filter((k) => k.includes(`/${a}/CloudTrail/${r}/`)).sort()));
+    const listed = ['111122223333', '444455556666'].flatMap((a) =>
+      ['us-east-1', 'eu-west-1'].flatMap((r) =>
+        trail.logKeys.filter((k) => k.includes(`/${a}/CloudTrail/${r}/`)).sort(),
+      ),
+    );
     expect(files).toEqual(listed.map((k) => `s3://org-trail-bucket/${k}`));
     expect(d.result.warnings.join('\n')).toMatch(/2 × SlowDown/);
     const ev = d.events.find((e) => e.action.source_name === 'AttachUserPolicy')!;
@@ -73,7 +105,10 @@ describe('cloudtrail-s3 live source', () => {
     expect(ev.timestamp).toBeTruthy();
     expect(ev.source.location.file).toMatch(/^s3:\/\/org-trail-bucket\/AWSLogs\/o-exampleorgid\//);
     // Per-object records.
-    const objects = fileNamed(d, 'raw/org-trail/objects.jsonl').trim().split('\n').map((l) => JSON.parse(l));
+    const objects = fileNamed(d, 'raw/org-trail/objects.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(objects).toHaveLength(trail.logKeys.length);
     for (const o of objects) {
       const v = s3.getObject('org-trail-bucket', o.key)!;
@@ -85,7 +120,17 @@ describe('cloudtrail-s3 live source', () => {
       expect(o.error).toBeNull();
     }
     const r = report(d);
-    expect(r).toMatchObject({ pass: true, digests: 2 * 2 * HOURS, digests_valid: 2 * 2 * HOURS, files_covered: trail.logKeys.length, files_changed: [], files_missing: [], files_without_digest: [], digest_gaps: [], invalid_digests: [] });
+    expect(r).toMatchObject({
+      pass: true,
+      digests: 2 * 2 * HOURS,
+      digests_valid: 2 * 2 * HOURS,
+      files_covered: trail.logKeys.length,
+      files_changed: [],
+      files_missing: [],
+      files_without_digest: [],
+      digest_gaps: [],
+      invalid_digests: [],
+    });
     expect(d.result.settings?.cloudtrail_digests).toMatchObject({ pass: true, files_covered: trail.logKeys.length });
     expect(d.result.settings?.public_keys).toEqual([key.fingerprint]);
     expect(JSON.stringify(d.result)).not.toContain('test-secret-not-real');
@@ -94,15 +139,26 @@ describe('cloudtrail-s3 live source', () => {
   test('tampering: an edited log file, a deleted log file, a deleted digest, an unknown key, a broken chain — each named', async () => {
     const other = testKey();
     trail = writeTrail(s3, {
-      start: START, hours: HOURS, key,
+      start: START,
+      hours: HOURS,
+      key,
       signWith: (a, r, h) => (a === '444455556666' && r === 'us-east-1' && h === 3 ? other : undefined),
-      previousSignatureOverride: (a, r, h) => (a === '444455556666' && r === 'eu-west-1' && h === 2 ? 'ab'.repeat(256) : undefined),
+      previousSignatureOverride: (a, r, h) =>
+        a === '444455556666' && r === 'eu-west-1' && h === 2 ? 'ab'.repeat(256) : undefined,
     });
     const acct1 = trail.logKeys.filter((k) => k.includes('/111122223333/CloudTrail/us-east-1/'));
     // Edited after delivery: one event's user changed, re-gzipped in place.
     const edited = acct1[4];
     const v = s3.getObject('org-trail-bucket', edited)!;
-    s3.putObject('org-trail-bucket', edited, gzipSync(gunzipSync(v.body).toString().replace(/"userName":"alice"/, '"userName":"eve"')));
+    s3.putObject(
+      'org-trail-bucket',
+      edited,
+      gzipSync(
+        gunzipSync(v.body)
+          .toString()
+          .replace(/"userName":"alice"/, '"userName":"eve"'),
+      ),
+    );
     // Deleted log file.
     const deleted = acct1[6];
     s3.removeObject('org-trail-bucket', deleted);
@@ -116,14 +172,20 @@ describe('cloudtrail-s3 live source', () => {
     expect(r.files_changed).toEqual([`s3://org-trail-bucket/${edited}`]);
     expect(r.files_missing).toEqual([`s3://org-trail-bucket/${deleted}`]);
     expect(r.digest_gaps).toHaveLength(1);
-    expect(r.digest_gaps[0]).toMatch(/^trail org-trail, account 111122223333, eu-west-1: the digest before .* is missing$/);
+    expect(r.digest_gaps[0]).toMatch(
+      /^trail org-trail, account 111122223333, eu-west-1: the digest before .* is missing$/,
+    );
     expect(r.invalid_digests.map((p) => p.problem)).toEqual([
       expect.stringMatching(/does not chain/),
-      expect.stringMatching(new RegExp(`signed by an unknown key: no CloudTrail public key has fingerprint ${other.fingerprint}`)),
+      expect.stringMatching(
+        new RegExp(`signed by an unknown key: no CloudTrail public key has fingerprint ${other.fingerprint}`),
+      ),
     ]);
     // The files of the deleted, unknown-key and broken-chain digests have no valid digest.
     expect(r.files_without_digest).toHaveLength(3 * 2);
-    expect(d.result.warnings.join('\n')).toMatch(/CloudTrail digest validation FAILED: 1 log file\(s\) CHANGED after delivery .*1 log file\(s\) MISSING/);
+    expect(d.result.warnings.join('\n')).toMatch(
+      /CloudTrail digest validation FAILED: 1 log file\(s\) CHANGED after delivery .*1 log file\(s\) MISSING/,
+    );
   });
 
   test('a GetObject that keeps failing: partial, with the last key reached; a cut body is resumed', async () => {
@@ -132,13 +194,24 @@ describe('cloudtrail-s3 live source', () => {
     const bad = trail.logKeys[10];
     s3.failOn((r) => {
       if (r.method !== 'GET' || !r.key.includes('/CloudTrail/')) return undefined;
-      if (r.key === trail.logKeys[3] && !cut.has(r.key)) { cut.add(r.key); return { cutAfterBytes: 500 }; }
-      if (r.key === bad) return { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' };
+      if (r.key === trail.logKeys[3] && !cut.has(r.key)) {
+        cut.add(r.key);
+        return { cutAfterBytes: 500 };
+      }
+      if (r.key === bad)
+        return { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' };
       return undefined;
     });
-    const d = await drain(openCloudTrailS3, cfg({ retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10 } }), { since, until });
+    const d = await drain(openCloudTrailS3, cfg({ retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10 } }), {
+      since,
+      until,
+    });
     expect(d.result.status).toBe('partial');
-    expect(d.result.reason).toMatch(new RegExp(`reading s3://org-trail-bucket/${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed after 10 objects had been read \\(InternalError`));
+    expect(d.result.reason).toMatch(
+      new RegExp(
+        `reading s3://org-trail-bucket/${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed after 10 objects had been read \\(InternalError`,
+      ),
+    );
     expect(d.result.lastPosition).toBe(`s3://org-trail-bucket/${bad}`);
     // The cut object was resumed with a Range request and read whole.
     const ranged = s3.requests.filter((r) => r.key === trail.logKeys[3]);
@@ -151,7 +224,10 @@ describe('cloudtrail-s3 live source', () => {
   test('a damaged object costs its own records only: partial, the rest read', async () => {
     trail = writeTrail(s3, { start: START, hours: 2, key, accounts: ['111122223333'], regions: ['us-east-1'] });
     s3.putObject('org-trail-bucket', trail.logKeys[1], Buffer.from('not gzip at all'));
-    const d = await drain(openCloudTrailS3, cfg({ regions: ['us-east-1'], accounts: ['111122223333'] }), { since: new Date(START), until: new Date(START + 2 * H) });
+    const d = await drain(openCloudTrailS3, cfg({ regions: ['us-east-1'], accounts: ['111122223333'] }), {
+      since: new Date(START),
+      until: new Date(START + 2 * H),
+    });
     expect(d.result.status).toBe('partial');
     expect(d.result.reason).toMatch(/1 of 4 objects could not be read whole \(first: s3:\/\/org-trail-bucket\/.*: /);
     expect(d.events).toHaveLength(3 * 3);
@@ -162,17 +238,35 @@ describe('cloudtrail-s3 live source', () => {
     s3.createBucket('org-trail-bucket');
     const d = await drain(openCloudTrailS3, cfg(), { since, until });
     expect(d.result.status).toBe('failed');
-    expect(d.result.reason).toBe('no account folders (12 digits) under s3://org-trail-bucket/AWSLogs/o-exampleorgid/: check bucket, prefix and organization_id');
+    expect(d.result.reason).toBe(
+      'no account folders (12 digits) under s3://org-trail-bucket/AWSLogs/o-exampleorgid/: check bucket, prefix and organization_id',
+    );
   });
 
   test('validateDigests is deterministic and order-independent (verify re-runs it)', async () => {
     trail = writeTrail(s3, { start: START, hours: 3, key, accounts: ['111122223333'], regions: ['us-east-1'] });
-    const d = await drain(openCloudTrailS3, cfg({ regions: ['us-east-1'], accounts: ['111122223333'] }), { since, until });
+    const d = await drain(openCloudTrailS3, cfg({ regions: ['us-east-1'], accounts: ['111122223333'] }), {
+      since,
+      until,
+    });
     const file = (n: string) => fileNamed(d, n);
-    const digests = file('cloudtrail-digests.jsonl').trim().split('\n').map((l) => JSON.parse(l));
+    const digests = file('cloudtrail-digests.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const keys = JSON.parse(file('cloudtrail-public-keys.json'));
-    const logs = file('objects.jsonl').trim().split('\n').map((l) => JSON.parse(l));
+    const logs = file('objects.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const saved = JSON.parse(file('cloudtrail-digest-report.json'));
-    expect(validateDigests({ digests: [...digests].reverse(), publicKeys: keys, logs: [...logs].reverse(), scope: saved.scope })).toEqual(saved.report);
+    expect(
+      validateDigests({
+        digests: [...digests].reverse(),
+        publicKeys: keys,
+        logs: [...logs].reverse(),
+        scope: saved.scope,
+      }),
+    ).toEqual(saved.report);
   });
 });

@@ -23,29 +23,53 @@ const run = shouldRun(postgresAvailability()) && shouldRun(mariadbAvailability()
 const PG_PW = 'E2e-pg-reader-pw';
 const MY_PW = 'E2e-my-reader-pw';
 
-interface Bundle { sources: Array<Record<string, unknown> & { name: string; status: string; settings: Record<string, unknown>; roster: unknown[] }>; events: AuditEvent[] }
+interface Bundle {
+  sources: Array<
+    Record<string, unknown> & { name: string; status: string; settings: Record<string, unknown>; roster: unknown[] }
+  >;
+  events: AuditEvent[];
+}
 
 async function readBundle(zip: string): Promise<Bundle> {
   const b = await openBundle(zip);
   try {
     const st = JSON.parse((await b.read('manifest.intoto.json')).toString());
-    const events = (await b.read('events.jsonl')).toString().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
+    const events = (await b.read('events.jsonl'))
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditEvent);
     return { sources: st.predicate.sources, events };
-  } finally { b.close(); }
+  } finally {
+    b.close();
+  }
 }
 
 describe.runIf(run)('collect with four live sources', () => {
-  let pgs: PgServer; let my: MariaServer; let gcp: GcpServer; let ct: CtServer;
+  let pgs: PgServer;
+  let my: MariaServer;
+  let gcp: GcpServer;
+  let ct: CtServer;
   let dir: string;
   const today = new Date().toISOString().slice(0, 10);
   // The clock: tomorrow, so that --week (seven full days ending at midnight) includes today's actions.
   const epoch = String(Math.floor(Date.now() / 1000) + 86400);
-  const env = () => ({ SOURCE_DATE_EPOCH: epoch, AE_PG_PW: PG_PW, AE_MY_PW: MY_PW, AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'e2e-not-a-real-secret', AWS_PROFILE: '', CI: 'true' });
+  const env = () => ({
+    SOURCE_DATE_EPOCH: epoch,
+    AE_PG_PW: PG_PW,
+    AE_MY_PW: MY_PW,
+    AWS_ACCESS_KEY_ID: 'AKIDTESTONLY',
+    AWS_SECRET_ACCESS_KEY: 'e2e-not-a-real-secret',
+    AWS_PROFILE: '',
+    CI: 'true',
+  });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ae-e2e-'));
     [pgs, my, gcp, ct] = await Promise.all([
-      startPostgres(), startMariaDB(),
+      startPostgres(),
+      startMariaDB(),
       startGcpLogging({ pages: [auditEntries(2, 0, today), auditEntries(2, 2, today)] }),
       startCloudTrail({ pages: [ctRecords(3, 0, today), ctRecords(1, 3, today)] }),
     ]);
@@ -54,10 +78,20 @@ describe.runIf(run)('collect with four live sources', () => {
     await pgs.sql('CREATE ROLE e2e_bob LOGIN');
     await pgs.sql('GRANT pg_write_all_data TO e2e_bob');
     await pgs.sql("ALTER SYSTEM SET log_min_duration_statement = '2s'");
-    const bad = new pg.Client({ host: '127.0.0.1', port: pgs.port, user: 'alice', password: 'nope', database: 'postgres' });
+    const bad = new pg.Client({
+      host: '127.0.0.1',
+      port: pgs.port,
+      user: 'alice',
+      password: 'nope',
+      database: 'postgres',
+    });
     await bad.connect().catch(() => undefined);
     await bad.end().catch(() => undefined);
-    await my.sql([`CREATE USER auditreader@'127.0.0.1' IDENTIFIED BY '${MY_PW}'`, `GRANT PROCESS ON *.* TO auditreader@'127.0.0.1'`, `GRANT SELECT ON mysql.* TO auditreader@'127.0.0.1'`]);
+    await my.sql([
+      `CREATE USER auditreader@'127.0.0.1' IDENTIFIED BY '${MY_PW}'`,
+      `GRANT PROCESS ON *.* TO auditreader@'127.0.0.1'`,
+      `GRANT SELECT ON mysql.* TO auditreader@'127.0.0.1'`,
+    ]);
     const admin = await mysql.createConnection(my.admin());
     await admin.query("CREATE USER e2e_carol@'%' IDENTIFIED BY 'carol-pw-123'");
     await admin.query("GRANT RELOAD ON *.* TO e2e_carol@'%'");
@@ -70,14 +104,36 @@ describe.runIf(run)('collect with four live sources', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const config = (ctEndpoint: string) => [
-    'sources:',
-    `  - name: pg-e2e`, `    type: postgres`, `    host: 127.0.0.1`, `    port: ${pgs.port}`, `    user: auditreader`, `    database: postgres`, `    password_env: AE_PG_PW`,
-    `  - name: maria-e2e`, `    type: mysql`, `    host: 127.0.0.1`, `    port: ${my.port}`, `    user: auditreader`, `    password_env: AE_MY_PW`,
-    `  - name: gcp-e2e`, `    type: gcp-logging`, `    resources: [projects/acme-prod]`, `    api_endpoint: 127.0.0.1`, `    port: ${gcp.port}`, `    insecure: true`, `    page_size: 2`,
-    `  - name: ct-e2e`, `    type: cloudtrail`, `    regions: [us-east-1]`, `    endpoint: ${ctEndpoint}`, `    max_results: 3`,
-    '',
-  ].join('\n');
+  const config = (ctEndpoint: string) =>
+    [
+      'sources:',
+      `  - name: pg-e2e`,
+      `    type: postgres`,
+      `    host: 127.0.0.1`,
+      `    port: ${pgs.port}`,
+      `    user: auditreader`,
+      `    database: postgres`,
+      `    password_env: AE_PG_PW`,
+      `  - name: maria-e2e`,
+      `    type: mysql`,
+      `    host: 127.0.0.1`,
+      `    port: ${my.port}`,
+      `    user: auditreader`,
+      `    password_env: AE_MY_PW`,
+      `  - name: gcp-e2e`,
+      `    type: gcp-logging`,
+      `    resources: [projects/acme-prod]`,
+      `    api_endpoint: 127.0.0.1`,
+      `    port: ${gcp.port}`,
+      `    insecure: true`,
+      `    page_size: 2`,
+      `  - name: ct-e2e`,
+      `    type: cloudtrail`,
+      `    regions: [us-east-1]`,
+      `    endpoint: ${ctEndpoint}`,
+      `    max_results: 3`,
+      '',
+    ].join('\n');
 
   test('the bundle holds the actions with all four fields; the manifest holds settings, roster and status', async () => {
     const cfg = join(dir, 'cfg.yaml');
@@ -93,20 +149,48 @@ describe.runIf(run)('collect with four live sources', () => {
       expect(by[n]?.status, `${n}: ${by[n]?.status_reason}`).toBe('complete');
       expect(Object.keys(by[n].settings).length).toBeGreaterThan(0);
     }
-    expect(by['pg-e2e'].settings).toMatchObject({ 'pgaudit.log': expect.stringContaining('role'), log_connections: 'on' });
+    expect(by['pg-e2e'].settings).toMatchObject({
+      'pgaudit.log': expect.stringContaining('role'),
+      log_connections: 'on',
+    });
     expect(by['maria-e2e'].settings).toMatchObject({ flavor: 'mariadb' });
-    expect(by['pg-e2e'].roster).toEqual(expect.arrayContaining([expect.objectContaining({ principal: 'e2e_bob', reason: 'member of pg_write_all_data' })]));
-    expect(by['maria-e2e'].roster).toEqual(expect.arrayContaining([expect.objectContaining({ principal: 'e2e_carol' })]));
+    expect(by['pg-e2e'].roster).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ principal: 'e2e_bob', reason: 'member of pg_write_all_data' }),
+      ]),
+    );
+    expect(by['maria-e2e'].roster).toEqual(
+      expect.arrayContaining([expect.objectContaining({ principal: 'e2e_carol' })]),
+    );
     const has = (instance: string, pred: (e: AuditEvent) => boolean) => {
       const e = b.events.find((x) => x.source.instance === instance && pred(x));
       expect(e, `${instance}: expected event`).toBeDefined();
-      expect(e!.user.name).toBeTruthy(); expect(e!.action.name).toBeTruthy(); expect(e!.timestamp).toBeTruthy(); expect(e!.resource.name ?? e!.resource.type).toBeTruthy();
+      expect(e!.user.name).toBeTruthy();
+      expect(e!.action.name).toBeTruthy();
+      expect(e!.timestamp).toBeTruthy();
+      expect(e!.resource.name ?? e!.resource.type).toBeTruthy();
       return e!;
     };
-    expect(has('pg-e2e', (e) => /grant/.test(String(e.action.name)) && JSON.stringify(e).includes('pg_write_all_data')).category).toBe('permission_change');
+    expect(
+      has('pg-e2e', (e) => /grant/.test(String(e.action.name)) && JSON.stringify(e).includes('pg_write_all_data'))
+        .category,
+    ).toBe('permission_change');
     expect(has('pg-e2e', (e) => /alter_system/.test(String(e.action.name))).category).toBe('policy_change');
-    expect(b.events.some((e) => e.source.instance === 'pg-e2e' && e.category === 'authentication' && e.outcome === 'failure' && e.user.name === 'alice')).toBe(true);
-    expect(has('maria-e2e', (e) => /create_user/.test(String(e.action.name)) && JSON.stringify(e.resource).includes('e2e_carol')).category).toBe('permission_change');
+    expect(
+      b.events.some(
+        (e) =>
+          e.source.instance === 'pg-e2e' &&
+          e.category === 'authentication' &&
+          e.outcome === 'failure' &&
+          e.user.name === 'alice',
+      ),
+    ).toBe(true);
+    expect(
+      has(
+        'maria-e2e',
+        (e) => /create_user/.test(String(e.action.name)) && JSON.stringify(e.resource).includes('e2e_carol'),
+      ).category,
+    ).toBe('permission_change');
     expect(has('maria-e2e', (e) => JSON.stringify(e).includes('max_connections')).category).toBe('policy_change');
     expect(has('gcp-e2e', (e) => e.action.name === 'set_iam_policy').user.name).toBe('alice@acme.example');
     expect(has('ct-e2e', (e) => e.source.record_id === 'evt-1').category).toBe('policy_change');
@@ -117,7 +201,11 @@ describe.runIf(run)('collect with four live sources', () => {
   });
 
   test('an API failing from page 3: partial, last position, non-zero exit; never a complete bundle', async () => {
-    const failing = await startCloudTrail({ pages: [ctRecords(3, 0, today), ctRecords(3, 3, today), ctRecords(3, 6, today)], failFromPage: 3, errorType: 'InvalidNextTokenException' });
+    const failing = await startCloudTrail({
+      pages: [ctRecords(3, 0, today), ctRecords(3, 3, today), ctRecords(3, 6, today)],
+      failFromPage: 3,
+      errorType: 'InvalidNextTokenException',
+    });
     try {
       const cfg = join(dir, 'cfg-partial.yaml');
       writeFileSync(cfg, config(failing.endpoint));
@@ -134,6 +222,8 @@ describe.runIf(run)('collect with four live sources', () => {
       expect(ctSrc.last_position).toMatch(/page 3/);
       expect(b.events.filter((e) => e.source.instance === 'ct-e2e')).toHaveLength(6);
       expect(b.sources.filter((s) => s.name !== 'ct-e2e').every((s) => s.status === 'complete')).toBe(true);
-    } finally { await failing.stop(); }
+    } finally {
+      await failing.stop();
+    }
   });
 });

@@ -11,19 +11,34 @@ const since = new Date('2024-05-01T00:00:00Z');
 const until = new Date('2024-05-08T00:00:00Z');
 
 let server: GcpServer | null = null;
-afterEach(async () => { await server?.stop(); server = null; });
+afterEach(async () => {
+  await server?.stop();
+  server = null;
+});
 const cfg = (s: GcpServer, extra: Record<string, unknown> = {}) => ({
-  name: 'gcp-test', type: 'gcp-logging', resources: ['projects/acme-prod', 'folders/123456'], api_endpoint: '127.0.0.1', port: s.port, insecure: true,
-  page_size: 3, retry: { baseDelayMs: 20, maxDelayMs: 50 }, ...extra,
+  name: 'gcp-test',
+  type: 'gcp-logging',
+  resources: ['projects/acme-prod', 'folders/123456'],
+  api_endpoint: '127.0.0.1',
+  port: s.port,
+  insecure: true,
+  page_size: 3,
+  retry: { baseDelayMs: 20, maxDelayMs: 50 },
+  ...extra,
 });
 
 describe('gcp-logging live source', () => {
   test('the period is always in the filter', () => {
-    expect(buildFilter(['activity', 'policy'], since, until)).toBe('(log_id("cloudaudit.googleapis.com/activity") OR log_id("cloudaudit.googleapis.com/policy")) AND timestamp >= "2024-05-01T00:00:00.000Z" AND timestamp < "2024-05-08T00:00:00.000Z"');
+    expect(buildFilter(['activity', 'policy'], since, until)).toBe(
+      '(log_id("cloudaudit.googleapis.com/activity") OR log_id("cloudaudit.googleapis.com/policy")) AND timestamp >= "2024-05-01T00:00:00.000Z" AND timestamp < "2024-05-08T00:00:00.000Z"',
+    );
   });
 
   test('follows every page, decodes protoPayload, retries a transient error', async () => {
-    server = await startGcpLogging({ pages: [auditEntries(3, 0), auditEntries(3, 3), auditEntries(2, 6)], transientOnPages: [2] });
+    server = await startGcpLogging({
+      pages: [auditEntries(3, 0), auditEntries(3, 3), auditEntries(2, 6)],
+      transientOnPages: [2],
+    });
     const d = await drain(openGcpLogging, cfg(server), { since, until });
     console.log(`gcp-logging live pull: ${d.events.length} events in ${d.ms} ms`);
     expect(d.result.status, d.result.reason ?? '').toBe('complete');
@@ -44,11 +59,18 @@ describe('gcp-logging live source', () => {
     expect(denied?.outcome).toBe('failure');
     expect(denied?.user.name).toBe('bob@acme.example');
     expect(JSON.stringify(denied?.resource)).toContain('vm-1');
-    for (const e of d.events) { expect(e.timestamp).toBeTruthy(); expect(e.source.instance).toBe('gcp-test'); }
+    for (const e of d.events) {
+      expect(e.timestamp).toBeTruthy();
+      expect(e.source.instance).toBe('gcp-test');
+    }
   });
 
   test('errors from page 3 on: partial, with the reason and the page reached', async () => {
-    server = await startGcpLogging({ pages: [auditEntries(3, 0), auditEntries(3, 3), auditEntries(3, 6), auditEntries(3, 9)], failFromPage: 3, errorCode: grpc.status.PERMISSION_DENIED });
+    server = await startGcpLogging({
+      pages: [auditEntries(3, 0), auditEntries(3, 3), auditEntries(3, 6), auditEntries(3, 9)],
+      failFromPage: 3,
+      errorCode: grpc.status.PERMISSION_DENIED,
+    });
     const d = await drain(openGcpLogging, cfg(server), { since, until });
     expect(d.result.status).toBe('partial');
     expect(d.events).toHaveLength(6);
@@ -57,8 +79,15 @@ describe('gcp-logging live source', () => {
   });
 
   test('quota errors that do not clear: retried, then partial', async () => {
-    server = await startGcpLogging({ pages: [auditEntries(3, 0), auditEntries(3, 3)], failFromPage: 2, errorCode: grpc.status.RESOURCE_EXHAUSTED });
-    const d = await drain(openGcpLogging, cfg(server, { retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20 } }), { since, until });
+    server = await startGcpLogging({
+      pages: [auditEntries(3, 0), auditEntries(3, 3)],
+      failFromPage: 2,
+      errorCode: grpc.status.RESOURCE_EXHAUSTED,
+    });
+    const d = await drain(openGcpLogging, cfg(server, { retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20 } }), {
+      since,
+      until,
+    });
     expect(d.result.status).toBe('partial');
     expect(server.requests.length).toBe(4);
     expect(d.result.warnings.join('\n')).toMatch(/2 × RESOURCE_EXHAUSTED/);

@@ -15,7 +15,9 @@ beforeAll(async () => {
   gcs.onMutation((e) => mutations.push(e));
   storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: 'evidence-project', retryOptions: { maxRetries: 0 } });
 });
-afterAll(async () => { await gcs?.stop(); });
+afterAll(async () => {
+  await gcs?.stop();
+});
 
 const apiReason = (e: unknown) => (e as { errors?: Array<{ reason?: string }> }).errors?.[0]?.reason;
 const code = (e: unknown) => (e as { code?: number }).code;
@@ -50,12 +52,18 @@ describe('local GCS server with the real @google-cloud/storage client', () => {
   it('uploads multipart (resumable:false), resumable single-request and resumable in chunks; downloads validated', async () => {
     const bucket = storage.bucket('evidence-a');
     const small = Buffer.from('{"hello":"world"}\n');
-    await bucket.file('a/simple.json').save(small, { resumable: false, contentType: 'application/json', metadata: { metadata: { sha256: 'x' } } });
+    await bucket
+      .file('a/simple.json')
+      .save(small, { resumable: false, contentType: 'application/json', metadata: { metadata: { sha256: 'x' } } });
     const big = Buffer.alloc(3 * 256 * 1024 + 123, 7);
     for (let i = 0; i < big.length; i += 97) big[i] = i % 251;
     await bucket.file('a/resumable.bin').save(big, { resumable: true });
     await bucket.file('a/chunked.bin').save(big, { resumable: true, chunkSize: 256 * 1024 });
-    for (const [name, body] of [['a/simple.json', small], ['a/resumable.bin', big], ['a/chunked.bin', big]] as const) {
+    for (const [name, body] of [
+      ['a/simple.json', small],
+      ['a/resumable.bin', big],
+      ['a/chunked.bin', big],
+    ] as const) {
       const [got] = await bucket.file(name).download(); // validation: crc32c + md5 against x-goog-hash
       expect(createHash('sha256').update(got).digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
       const [meta] = await bucket.file(name).getMetadata();
@@ -75,9 +83,15 @@ describe('local GCS server with the real @google-cloud/storage client', () => {
   it('refuses delete and overwrite under retention with 403 retentionPolicyNotMet, and tells the hook', async () => {
     const bucket = storage.bucket('evidence-a');
     mutations.length = 0;
-    await expect(bucket.file('a/simple.json').delete()).rejects.toSatisfy((e) => code(e) === 403 && apiReason(e) === 'retentionPolicyNotMet');
-    await expect(bucket.file('a/simple.json').save('tampered', { resumable: false })).rejects.toSatisfy((e) => code(e) === 403);
-    await expect(bucket.file('a/resumable.bin').save(Buffer.alloc(10), { resumable: true })).rejects.toSatisfy((e) => code(e) === 403 || /403|retention/i.test(String(e)));
+    await expect(bucket.file('a/simple.json').delete()).rejects.toSatisfy(
+      (e) => code(e) === 403 && apiReason(e) === 'retentionPolicyNotMet',
+    );
+    await expect(bucket.file('a/simple.json').save('tampered', { resumable: false })).rejects.toSatisfy(
+      (e) => code(e) === 403,
+    );
+    await expect(bucket.file('a/resumable.bin').save(Buffer.alloc(10), { resumable: true })).rejects.toSatisfy(
+      (e) => code(e) === 403 || /403|retention/i.test(String(e)),
+    );
     const [got] = await bucket.file('a/simple.json').download();
     expect(got.toString()).toBe('{"hello":"world"}\n');
     expect(mutations.map((m) => [m.methodName, m.status, m.reason])).toEqual([
@@ -105,10 +119,17 @@ describe('local GCS server with the real @google-cloud/storage client', () => {
       expect(meta.labels).toEqual({ env: 'test' });
       await s.bucket('plain').file('y').save('one', { resumable: false });
       await s.bucket('plain').file('y').save('two', { resumable: false });
-      await expect(s.bucket('plain').file('y').save('three', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } })).rejects.toSatisfy((e) => code(e) === 412);
+      await expect(
+        s
+          .bucket('plain')
+          .file('y')
+          .save('three', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }),
+      ).rejects.toSatisfy((e) => code(e) === 412);
       expect(clocked.getObject('plain', 'y')?.body.toString()).toBe('two');
       await s.bucket('plain').file('y').delete();
-    } finally { await clocked.stop(); }
+    } finally {
+      await clocked.stop();
+    }
   });
 
   it('a temporary hold refuses delete until released', async () => {
@@ -116,7 +137,9 @@ describe('local GCS server with the real @google-cloud/storage client', () => {
     gcs.createBucket('held');
     await bucket.file('h').save('x', { resumable: false });
     await bucket.file('h').setMetadata({ temporaryHold: true });
-    await expect(bucket.file('h').delete()).rejects.toSatisfy((e) => code(e) === 403 && apiReason(e) === 'objectUnderActiveHold');
+    await expect(bucket.file('h').delete()).rejects.toSatisfy(
+      (e) => code(e) === 403 && apiReason(e) === 'objectUnderActiveHold',
+    );
     await bucket.file('h').setMetadata({ temporaryHold: false });
     await bucket.file('h').delete();
   });

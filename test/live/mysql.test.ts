@@ -19,11 +19,16 @@ const run = shouldRun(mariadbAvailability());
 
 describe('pure parts', () => {
   test('server_audit_events QUERY_DDL,QUERY_DCL: says what goes unrecorded', () => {
-    const w = mariadbWarnings({ server_audit_logging: 'ON', server_audit_events: 'QUERY_DDL,QUERY_DCL' }, { Server_audit_writes_failed: '3' }).join('\n');
+    const w = mariadbWarnings(
+      { server_audit_logging: 'ON', server_audit_events: 'QUERY_DDL,QUERY_DCL' },
+      { Server_audit_writes_failed: '3' },
+    ).join('\n');
     expect(w).toMatch(/SET GLOBAL .*ALTER USER ... IDENTIFIED BY and SET PASSWORD go unrecorded/);
     expect(w).toMatch(/lacks CONNECT: no authentication/);
     expect(w).toMatch(/Server_audit_writes_failed is 3/);
-    expect(mariadbWarnings({ server_audit_logging: 'ON', server_audit_events: '' }, { Server_audit_writes_failed: '0' })).toEqual([]);
+    expect(
+      mariadbWarnings({ server_audit_logging: 'ON', server_audit_events: '' }, { Server_audit_writes_failed: '0' }),
+    ).toEqual([]);
   });
   test('grantee parsing', () => {
     expect(splitGrantee("'admin'@'127.0.0.1'")).toEqual(['admin', '127.0.0.1']);
@@ -33,7 +38,9 @@ describe('pure parts', () => {
     expect(parseReadResult(null).end).toBe(true);
     expect(parseReadResult('null').end).toBe(true);
     expect(parseReadResult('[]').end).toBe(true);
-    const r = parseReadResult('[{"timestamp":"2024-05-01 10:00:00","id":0,"class":"connection"},{"timestamp":"2024-05-01 10:00:01","id":1,"class":"general"},null]');
+    const r = parseReadResult(
+      '[{"timestamp":"2024-05-01 10:00:00","id":0,"class":"connection"},{"timestamp":"2024-05-01 10:00:01","id":1,"class":"general"},null]',
+    );
     expect(r.items).toHaveLength(2);
     expect(r.end).toBe(true);
     expect(r.bookmark).toEqual({ timestamp: '2024-05-01 10:00:01', id: 1 });
@@ -41,7 +48,12 @@ describe('pure parts', () => {
     expect(() => parseReadResult('[{')).toThrow(/not JSON/);
   });
   test('audit_log_read() batches follow bookmarks, drop the repeated event, stop at the period end', async () => {
-    const ev = (s: number, id: number) => ({ timestamp: `2024-05-01 10:00:${String(s).padStart(2, '0')}`, id, class: 'general', event: 'status' });
+    const ev = (s: number, id: number) => ({
+      timestamp: `2024-05-01 10:00:${String(s).padStart(2, '0')}`,
+      id,
+      class: 'general',
+      event: 'status',
+    });
     const all = [ev(1, 0), ev(2, 0), ev(3, 0), ev(4, 0), ev(5, 0), ev(59, 0)];
     const args: string[] = [];
     // The documented server behaviour: a start or a bookmark position, then max_array_length events
@@ -49,14 +61,27 @@ describe('pure parts', () => {
     const call = async (arg: string) => {
       args.push(arg);
       const a = JSON.parse(arg);
-      const from = a.start ? all.findIndex((e) => e.timestamp >= a.start.timestamp) : all.findIndex((e) => e.timestamp === a.timestamp && e.id === a.id);
+      const from = a.start
+        ? all.findIndex((e) => e.timestamp >= a.start.timestamp)
+        : all.findIndex((e) => e.timestamp === a.timestamp && e.id === a.id);
       const slice = all.slice(from, from + a.max_array_length);
       return JSON.stringify(from + a.max_array_length >= all.length ? [...slice, null] : slice);
     };
     const positions: string[] = [];
     const out: string[] = [];
-    for await (const b of readAuditLog(call, new Date('2024-05-01T10:00:02Z'), new Date('2024-05-01T10:00:30Z'), 2, (bm, n) => positions.push(`${n}:${JSON.stringify(bm)}`))) out.push(b.toString());
-    const lines = out.join('').trim().split('\n').map((l) => JSON.parse(l).timestamp);
+    for await (const b of readAuditLog(
+      call,
+      new Date('2024-05-01T10:00:02Z'),
+      new Date('2024-05-01T10:00:30Z'),
+      2,
+      (bm, n) => positions.push(`${n}:${JSON.stringify(bm)}`),
+    ))
+      out.push(b.toString());
+    const lines = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).timestamp);
     expect(lines).toEqual(['2024-05-01 10:00:02', '2024-05-01 10:00:03', '2024-05-01 10:00:04', '2024-05-01 10:00:05']);
     expect(JSON.parse(args[0])).toEqual({ start: { timestamp: '2024-05-01 10:00:02' }, max_array_length: 2 });
     expect(JSON.parse(args[1])).toEqual({ timestamp: '2024-05-01 10:00:03', id: 0, max_array_length: 2 });
@@ -74,7 +99,9 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
       `CREATE USER auditreader@'127.0.0.1' IDENTIFIED BY '${READER_PW}'`,
       `GRANT PROCESS ON *.* TO auditreader@'127.0.0.1'`,
       `GRANT SELECT ON mysql.* TO auditreader@'127.0.0.1'`,
-      'CREATE DATABASE shop', 'CREATE TABLE shop.cards (id int, pan varchar(20))', "INSERT INTO shop.cards VALUES (1, '4111')",
+      'CREATE DATABASE shop',
+      'CREATE TABLE shop.cards (id int, pan varchar(20))',
+      "INSERT INTO shop.cards VALUES (1, '4111')",
     ]);
     const admin = await mysql.createConnection(s.admin());
     for (const q of [
@@ -87,14 +114,23 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
       // Secrets the pull must not carry anywhere (issue 11): unique markers.
       "SET PASSWORD FOR 'carol'@'%' = PASSWORD('ZQlivemaria01x')",
       "ALTER USER carol@'%' IDENTIFIED BY 'ZQlivemaria02x'",
-    ]) await admin.query(q);
+    ])
+      await admin.query(q);
     await admin.end();
     await expect(mysql.createConnection({ ...s.admin(), password: 'wrong-pw' })).rejects.toThrow(/Access denied/);
   });
-  afterAll(async () => { await s?.stop(); });
+  afterAll(async () => {
+    await s?.stop();
+  });
   process.env.AE_TEST_MY_PASSWORD = READER_PW;
   const cfg = (extra: Record<string, unknown> = {}) => ({
-    name: 'maria-test', type: 'mysql', host: '127.0.0.1', port: s.port, user: 'auditreader', password_env: 'AE_TEST_MY_PASSWORD', ...extra,
+    name: 'maria-test',
+    type: 'mysql',
+    host: '127.0.0.1',
+    port: s.port,
+    user: 'auditreader',
+    password_env: 'AE_TEST_MY_PASSWORD',
+    ...extra,
   });
 
   test('configuration, health and roster over SQL; records from the paired audit file', async () => {
@@ -102,13 +138,22 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
     console.log(`mariadb live pull: ${d.outcomes.length} outcomes, ${d.events.length} events in ${d.ms} ms`);
     expect(d.result.status, d.result.reason ?? '').toBe('complete');
     expect(d.result.settings).toMatchObject({ flavor: 'mariadb', audit_file: s.auditFile, timestamp_zone: 'UTC' });
-    expect((d.result.settings as Record<string, Record<string, string>>).server_audit_variables).toMatchObject({ server_audit_events: 'CONNECT,QUERY,TABLE', server_audit_logging: 'ON' });
-    expect((d.result.settings as Record<string, Record<string, string>>).server_audit_status).toMatchObject({ Server_audit_writes_failed: '0' });
-    expect(d.result.warnings).toEqual(['server_audit_query_log_limit is 1024: longer statements are truncated in the audit log']);
-    expect(d.result.roster).toEqual(expect.arrayContaining([
-      expect.objectContaining({ principal: 'admin', origin: 'live:maria-test' }),
-      expect.objectContaining({ principal: 'carol', reason: expect.stringContaining('FILE') }),
-    ]));
+    expect((d.result.settings as Record<string, Record<string, string>>).server_audit_variables).toMatchObject({
+      server_audit_events: 'CONNECT,QUERY,TABLE',
+      server_audit_logging: 'ON',
+    });
+    expect((d.result.settings as Record<string, Record<string, string>>).server_audit_status).toMatchObject({
+      Server_audit_writes_failed: '0',
+    });
+    expect(d.result.warnings).toEqual([
+      'server_audit_query_log_limit is 1024: longer statements are truncated in the audit log',
+    ]);
+    expect(d.result.roster).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ principal: 'admin', origin: 'live:maria-test' }),
+        expect.objectContaining({ principal: 'carol', reason: expect.stringContaining('FILE') }),
+      ]),
+    );
     expect(d.summary.reconciled).toBe(true);
     const byAction = (re: RegExp) => d.events.filter((e) => re.test(String(e.action.name)));
     const create = byAction(/create_user/).find((e) => JSON.stringify(e.resource).includes('carol'));
@@ -124,7 +169,9 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
     expect(setGlobal, 'SET GLOBAL max_connections').toBeDefined();
     const outfile = d.events.find((e) => e.category === 'data_exposure' && /cards/.test(JSON.stringify(e.resource)));
     expect(outfile, 'SELECT ... INTO OUTFILE').toBeDefined();
-    const failed = d.events.find((e) => e.category === 'authentication' && e.outcome === 'failure' && e.user.name === 'admin');
+    const failed = d.events.find(
+      (e) => e.category === 'authentication' && e.outcome === 'failure' && e.user.name === 'admin',
+    );
     expect(failed, 'failed login').toBeDefined();
     for (const e of [create!, grant!, revoke!, setGlobal!, outfile!, failed!]) {
       expect(e.user.name).toBeTruthy();
@@ -146,11 +193,15 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
     const tables = (g.details as { tables?: Array<{ operation: string; table: string }> }).tables ?? [];
     expect(tables).toEqual(expect.arrayContaining([{ operation: 'WRITE', table: 'mysql.global_priv' }]));
     // None of its TABLE records is an event of its own.
-    const sameStatement = d.events.filter((e) => e.sequence?.stream === g.sequence?.stream && e.sequence?.number === g.sequence?.number);
+    const sameStatement = d.events.filter(
+      (e) => e.sequence?.stream === g.sequence?.stream && e.sequence?.number === g.sequence?.number,
+    );
     expect(sameStatement).toEqual([g]);
     const folded = d.outcomes.filter((o) => o.kind === 'skip' && o.reason === FOLDED);
     expect(folded.length).toBeGreaterThanOrEqual(tables.length);
-    expect(d.events.filter((e) => e.action.source_name === 'WRITE' && e.resource.name?.startsWith('mysql.'))).toEqual([]);
+    expect(d.events.filter((e) => e.action.source_name === 'WRITE' && e.resource.name?.startsWith('mysql.'))).toEqual(
+      [],
+    );
     expect(d.summary.reconciled).toBe(true);
   });
 
@@ -158,7 +209,9 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
     const d = await drain(openMysql, cfg(), { since: t0, until: new Date(Date.now() + 60_000) });
     const cs = (d.result.settings as Record<string, Record<string, string>>).collector_session;
     expect(cs).toMatchObject({ skipped_as: OWN_SESSION, user: 'auditreader' });
-    expect(d.events.filter((e) => e.user.name === 'auditreader').map((e) => `${e.action.name} ${e.action.statement ?? ''}`)).toEqual([]);
+    expect(
+      d.events.filter((e) => e.user.name === 'auditreader').map((e) => `${e.action.name} ${e.action.statement ?? ''}`),
+    ).toEqual([]);
     expect(d.events.filter((e) => String(e.sequence?.stream) === cs.connection_id)).toEqual([]);
     const skipped = d.outcomes.filter((o) => o.kind === 'skip' && o.reason === OWN_SESSION);
     // This run's session and the earlier runs' (the two pulls above), each at least a login and a statement.
@@ -168,7 +221,13 @@ describe.runIf(run)('mysql live source against a real MariaDB with server_audit'
 
   test('SET PASSWORD and IDENTIFIED BY on the real server: no password in any event or raw record', async () => {
     const d = await drain(openMysql, cfg(), { since: t0, until: new Date(Date.now() + 60_000) });
-    const all = JSON.stringify(d.outcomes.map((o) => ({ raw: o.raw.text, ev: o.kind === 'event' ? o.event : null, reason: o.kind === 'event' ? null : o.reason })));
+    const all = JSON.stringify(
+      d.outcomes.map((o) => ({
+        raw: o.raw.text,
+        ev: o.kind === 'event' ? o.event : null,
+        reason: o.kind === 'event' ? null : o.reason,
+      })),
+    );
     expect(all).toMatch(/SET PASSWORD/i);
     for (const m of ['ZQlivemaria01x', 'ZQlivemaria02x']) expect(all).not.toContain(m);
     expect(JSON.stringify(d.result)).not.toContain('ZQlivemaria');

@@ -21,30 +21,68 @@ describe('pure parts', () => {
     expect(pgauditClasses('none').size).toBe(0);
   });
   test('warnings name the categories a configuration cannot capture', () => {
-    const w = settingWarnings({ log_connections: 'off', log_disconnections: 'on', 'pgaudit.log': 'ddl', log_line_prefix: '%m ' }, 'stderr');
+    const w = settingWarnings(
+      { log_connections: 'off', log_disconnections: 'on', 'pgaudit.log': 'ddl', log_line_prefix: '%m ' },
+      'stderr',
+    );
     expect(w.join('\n')).toMatch(/log_connections is off: no authentication/);
     expect(w.join('\n')).toMatch(/lacks role: GRANT, REVOKE/);
     expect(w.join('\n')).toMatch(/lacks %u/);
     expect(w.join('\n')).not.toMatch(/lacks ddl/);
   });
   test('files chosen for the window by modification time', () => {
-    const f = (name: string, iso: string): LogFile => ({ name, size: 1, modification: new Date(iso), format: 'jsonlog' });
-    const files = [f('a.json', '2024-05-01T00:00:00Z'), f('b.json', '2024-05-08T00:00:00Z'), f('c.json', '2024-05-15T00:00:00Z'), f('d.json', '2024-05-22T00:00:00Z')];
-    const got = filesForWindow(files, 'jsonlog', new Date('2024-05-09T00:00:00Z'), new Date('2024-05-16T00:00:00Z')).map((x) => x.name);
+    const f = (name: string, iso: string): LogFile => ({
+      name,
+      size: 1,
+      modification: new Date(iso),
+      format: 'jsonlog',
+    });
+    const files = [
+      f('a.json', '2024-05-01T00:00:00Z'),
+      f('b.json', '2024-05-08T00:00:00Z'),
+      f('c.json', '2024-05-15T00:00:00Z'),
+      f('d.json', '2024-05-22T00:00:00Z'),
+    ];
+    const got = filesForWindow(
+      files,
+      'jsonlog',
+      new Date('2024-05-09T00:00:00Z'),
+      new Date('2024-05-16T00:00:00Z'),
+    ).map((x) => x.name);
     expect(got).toEqual(['c.json', 'd.json']);
   });
   test('the time a file was opened, from its name and log_filename', () => {
-    expect(nameTime('postgresql-2024-05-09_101500.json', 'postgresql-%Y-%m-%d_%H%M%S.log', 'UTC')?.toISOString()).toBe('2024-05-09T10:15:00.000Z');
-    expect(nameTime('postgresql-2024-05-09_101500.csv', 'postgresql-%Y-%m-%d_%H%M%S.log', 'Europe/Berlin')?.toISOString()).toBe('2024-05-09T08:15:00.000Z');
+    expect(nameTime('postgresql-2024-05-09_101500.json', 'postgresql-%Y-%m-%d_%H%M%S.log', 'UTC')?.toISOString()).toBe(
+      '2024-05-09T10:15:00.000Z',
+    );
+    expect(
+      nameTime('postgresql-2024-05-09_101500.csv', 'postgresql-%Y-%m-%d_%H%M%S.log', 'Europe/Berlin')?.toISOString(),
+    ).toBe('2024-05-09T08:15:00.000Z');
     expect(nameTime('postgresql-Thu.log', 'postgresql-%a.log', 'UTC')).toBeNull();
-    const f = (name: string, iso: string): LogFile => ({ name, size: 1, modification: new Date(iso), format: 'jsonlog' });
+    const f = (name: string, iso: string): LogFile => ({
+      name,
+      size: 1,
+      modification: new Date(iso),
+      format: 'jsonlog',
+    });
     // The first file was opened on 2024-05-02: a window in April no longer picks it.
     const files = [f('postgresql-2024-05-02_000000.json', '2024-05-08T00:00:00Z')];
-    expect(filesForWindow(files, 'jsonlog', new Date('2024-04-01Z'), new Date('2024-04-08Z'), 'postgresql-%Y-%m-%d_%H%M%S.log', 'UTC')).toEqual([]);
+    expect(
+      filesForWindow(
+        files,
+        'jsonlog',
+        new Date('2024-04-01Z'),
+        new Date('2024-04-08Z'),
+        'postgresql-%Y-%m-%d_%H%M%S.log',
+        'UTC',
+      ),
+    ).toEqual([]);
     expect(filesForWindow(files, 'jsonlog', new Date('2024-04-01Z'), new Date('2024-04-08Z'))).toHaveLength(1);
   });
   test('privilege advice is the exact least-privilege grant', () => {
-    expect(privilegeAdvice('audit_reader')).toBe('GRANT pg_monitor TO audit_reader; GRANT EXECUTE ON FUNCTION pg_read_binary_file(text,bigint,bigint,boolean), pg_stat_file(text,boolean), pg_current_logfile(text) TO audit_reader;');
+    expect(privilegeAdvice('audit_reader')).toBe(
+      'GRANT pg_monitor TO audit_reader; GRANT EXECUTE ON FUNCTION pg_read_binary_file(text,bigint,bigint,boolean), pg_stat_file(text,boolean), pg_current_logfile(text) TO audit_reader;',
+    );
   });
 });
 
@@ -73,16 +111,30 @@ describe.runIf(run)('postgres live source against a real server', () => {
     await s.sql("ALTER ROLE bob PASSWORD 'ZQlivepg01x'");
     await s.sql("ALTER ROLE bob WITH ENCRYPTED PASSWORD /*c*/ 'ZQlivepg02x'");
     await expect(s.sql("ALTER ROLE bob PASSWORD 'ZQlivepg03x' VALID UNTIL")).rejects.toThrow();
-    const bad = new pg.Client({ host: '127.0.0.1', port: s.port, user: 'alice', password: 'wrong-password', database: 'postgres' });
+    const bad = new pg.Client({
+      host: '127.0.0.1',
+      port: s.port,
+      user: 'alice',
+      password: 'wrong-password',
+      database: 'postgres',
+    });
     await expect(bad.connect()).rejects.toThrow(/password authentication failed/);
     await bad.end().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300)); // let the collector flush
   });
-  afterAll(async () => { await s?.stop(); });
+  afterAll(async () => {
+    await s?.stop();
+  });
 
   const cfg = (extra: Record<string, unknown> = {}) => ({
-    name: 'pg-test', type: 'postgres', host: '127.0.0.1', port: s.port, user: 'auditreader', database: 'postgres',
-    password_env: 'AE_TEST_PG_PASSWORD', ...extra,
+    name: 'pg-test',
+    type: 'postgres',
+    host: '127.0.0.1',
+    port: s.port,
+    user: 'auditreader',
+    database: 'postgres',
+    password_env: 'AE_TEST_PG_PASSWORD',
+    ...extra,
   });
   process.env.AE_TEST_PG_PASSWORD = READER_PW;
 
@@ -91,15 +143,25 @@ describe.runIf(run)('postgres live source against a real server', () => {
     console.log(`postgres live pull: ${d.outcomes.length} outcomes, ${d.events.length} events in ${d.ms} ms`);
     expect(d.result.status, d.result.reason ?? '').toBe('complete');
     expect(d.result.how).toMatch(/jsonlog/);
-    expect(d.result.settings).toMatchObject({ 'pgaudit.log': 'role,ddl,write,misc_set,read', log_connections: 'on', logging_collector: 'on', log_format_read: 'jsonlog' });
+    expect(d.result.settings).toMatchObject({
+      'pgaudit.log': 'role,ddl,write,misc_set,read',
+      log_connections: 'on',
+      logging_collector: 'on',
+      log_format_read: 'jsonlog',
+    });
     expect(d.summary.reconciled).toBe(true);
     const find = (re: RegExp) => d.events.find((e) => re.test(e.action.raw ?? '') || re.test(e.action.name ?? ''));
-    const createRole = d.events.find((e) => /create role/i.test(String(e.action.name).replace(/_/g, ' ')) && JSON.stringify(e.resource).includes('bob'));
+    const createRole = d.events.find(
+      (e) =>
+        /create role/i.test(String(e.action.name).replace(/_/g, ' ')) && JSON.stringify(e.resource).includes('bob'),
+    );
     expect(createRole, 'CREATE ROLE bob').toBeDefined();
     expect(createRole!.user.name).toBe('postgres');
     expect(createRole!.category).toBe('permission_change');
     expect(createRole!.outcome).toBe('success');
-    const grant = d.events.find((e) => /^grant/i.test(String(e.action.name)) && JSON.stringify(e).includes('pg_read_all_data'));
+    const grant = d.events.find(
+      (e) => /^grant/i.test(String(e.action.name)) && JSON.stringify(e).includes('pg_read_all_data'),
+    );
     expect(grant, 'GRANT pg_read_all_data TO bob').toBeDefined();
     expect(grant!.category).toBe('permission_change');
     const revoke = d.events.find((e) => /^revoke/i.test(String(e.action.name)));
@@ -112,7 +174,9 @@ describe.runIf(run)('postgres live source against a real server', () => {
     const copy = d.events.find((e) => /copy/i.test(String(e.action.name)) && e.category === 'data_exposure');
     expect(copy, 'COPY payroll TO').toBeDefined();
     expect(JSON.stringify(copy!.resource)).toMatch(/payroll/);
-    const failed = d.events.find((e) => e.category === 'authentication' && e.outcome === 'failure' && e.user.name === 'alice');
+    const failed = d.events.find(
+      (e) => e.category === 'authentication' && e.outcome === 'failure' && e.user.name === 'alice',
+    );
     expect(failed, 'failed login of alice').toBeDefined();
     for (const e of [createRole!, grant!, revoke!, alter!, copy!, failed!]) {
       expect(e.user.name).toBeTruthy();
@@ -122,11 +186,13 @@ describe.runIf(run)('postgres live source against a real server', () => {
     }
     expect(find(/./)).toBeDefined();
     // The roster: the bootstrap superuser and bob through pg_read_all_data.
-    expect(d.result.roster).toEqual(expect.arrayContaining([
-      expect.objectContaining({ principal: 'postgres', reason: 'superuser', origin: 'live:pg-test' }),
-      expect.objectContaining({ principal: 'bob', reason: 'member of pg_read_all_data' }),
-      expect.objectContaining({ principal: 'auditreader', reason: 'member of pg_monitor' }),
-    ]));
+    expect(d.result.roster).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ principal: 'postgres', reason: 'superuser', origin: 'live:pg-test' }),
+        expect.objectContaining({ principal: 'bob', reason: 'member of pg_read_all_data' }),
+        expect.objectContaining({ principal: 'auditreader', reason: 'member of pg_monitor' }),
+      ]),
+    );
     // No secret anywhere in what the source produced.
     expect(JSON.stringify([d.result, d.progress])).not.toContain(READER_PW);
   });
@@ -147,12 +213,20 @@ describe.runIf(run)('postgres live source against a real server', () => {
     expect(cs.recognized_by).toMatch(/session id [0-9a-f]+\.[0-9a-f]+/);
     expect(sessions).toContain(cs.session_id);
     // The admin's actions are all still there.
-    expect(d.events.some((e) => /^grant/i.test(String(e.action.name)) && JSON.stringify(e).includes('pg_read_all_data'))).toBe(true);
+    expect(
+      d.events.some((e) => /^grant/i.test(String(e.action.name)) && JSON.stringify(e).includes('pg_read_all_data')),
+    ).toBe(true);
   });
 
   test('ALTER ROLE ... PASSWORD on the real server: no password in any event or raw record', async () => {
     const d = await drain(openPostgres, cfg(), { since: t0, until: new Date(Date.now() + 60_000) });
-    const all = JSON.stringify(d.outcomes.map((o) => ({ raw: o.raw.text, ev: o.kind === 'event' ? o.event : null, reason: o.kind === 'event' ? null : o.reason })));
+    const all = JSON.stringify(
+      d.outcomes.map((o) => ({
+        raw: o.raw.text,
+        ev: o.kind === 'event' ? o.event : null,
+        reason: o.kind === 'event' ? null : o.reason,
+      })),
+    );
     expect(all).toMatch(/ALTER ROLE bob/);
     for (const m of ['ZQlivepg01x', 'ZQlivepg02x', 'ZQlivepg03x']) expect(all).not.toContain(m);
     expect(JSON.stringify(d.result)).not.toContain('ZQlivepg');
@@ -175,7 +249,11 @@ describe.runIf(run)('postgres live source against a real server', () => {
 
   test('a URL with a password: scrubbed from how and settings', async () => {
     const url = `postgresql://auditreader:${encodeURIComponent(READER_PW)}@127.0.0.1:${s.port}/postgres`;
-    const d = await drain(openPostgres, { name: 'pg-url', type: 'postgres', url }, { since: new Date('2001-01-01'), until: new Date('2001-01-08') });
+    const d = await drain(
+      openPostgres,
+      { name: 'pg-url', type: 'postgres', url },
+      { since: new Date('2001-01-01'), until: new Date('2001-01-08') },
+    );
     expect(d.result.status, d.result.reason ?? '').toBe('empty');
     expect(JSON.stringify(d.result)).not.toContain(READER_PW);
     expect(d.result.how).toContain('postgresql://auditreader@127.0.0.1');
@@ -187,9 +265,17 @@ describe.runIf(run)('postgres live source against a real server', () => {
     for (let i = 0; i < 12; i++) await s.sql(`INSERT INTO payroll VALUES (${i}, 0) -- ${pad}`);
     await new Promise((r) => setTimeout(r, 300));
     let stopped = false;
-    const d = await drain(openPostgres, cfg({ log_format: 'csvlog' }), { since: t0, until: new Date(Date.now() + 60_000) }, async (o, n) => {
-      if (n === 1 && !stopped) { stopped = true; await s.halt(); }
-    });
+    const d = await drain(
+      openPostgres,
+      cfg({ log_format: 'csvlog' }),
+      { since: t0, until: new Date(Date.now() + 60_000) },
+      async (o, n) => {
+        if (n === 1 && !stopped) {
+          stopped = true;
+          await s.halt();
+        }
+      },
+    );
     expect(d.result.status).toBe('partial');
     expect(d.result.reason).toMatch(/PostgreSQL pull failed|terminat|connection/i);
     expect(d.outcomes.length).toBeGreaterThan(0);

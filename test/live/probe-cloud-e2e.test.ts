@@ -16,8 +16,12 @@ import { runCli } from '../helpers/cli.js';
 import { openBundle } from '../../src/bundle/zip-reader.js';
 
 const env = {
-  AE_E2E_BB_TOKEN: 'bb-e2e-reader-token', AE_E2E_BB_KEY: 'bbs_e2e-probe-key-not-real', AUDIT_EVIDENCE_PROGRESS: 'never',
-  AWS_ACCESS_KEY_ID: 'AKIDTESTONLY', AWS_SECRET_ACCESS_KEY: 'e2e-not-a-real-secret', AWS_PROFILE: '',
+  AE_E2E_BB_TOKEN: 'bb-e2e-reader-token',
+  AE_E2E_BB_KEY: 'bbs_e2e-probe-key-not-real',
+  AUDIT_EVIDENCE_PROGRESS: 'never',
+  AWS_ACCESS_KEY_ID: 'AKIDTESTONLY',
+  AWS_SECRET_ACCESS_KEY: 'e2e-not-a-real-secret',
+  AWS_PROFILE: '',
 };
 const PROBER = 'ae-prober@service.bytebase.com';
 
@@ -33,17 +37,32 @@ describe('collect --probe on the cloud test servers (Bytebase API, AWS IAM + Clo
   beforeAll(async () => {
     bb = await startBytebaseApi([], env.AE_E2E_BB_TOKEN, { accounts: { [PROBER]: env.AE_E2E_BB_KEY }, delayMs: 800 });
     ct = await startCloudTrail({ pages: [[]] });
-    iam = await startIam({
-      users: [], groups: [], policies: [],
-      roles: [{ RoleName: 'ae-probe-target', RoleId: 'AROAPROBE', Arn: 'arn:aws:iam::111122223333:role/ae-probe-target' }],
-    }, { onWrite: (r) => { if (r.eventName === 'TagRole' || r.eventName === 'UntagRole') timers.push(deliverLater(ct, r, 1500)); } });
+    iam = await startIam(
+      {
+        users: [],
+        groups: [],
+        policies: [],
+        roles: [
+          { RoleName: 'ae-probe-target', RoleId: 'AROAPROBE', Arn: 'arn:aws:iam::111122223333:role/ae-probe-target' },
+        ],
+      },
+      {
+        onWrite: (r) => {
+          if (r.eventName === 'TagRole' || r.eventName === 'UntagRole') timers.push(deliverLater(ct, r, 1500));
+        },
+      },
+    );
     logging = await startGcpLogging({ pages: [[]] });
     gcs = await startGcs();
     gcs.createBucket('acme-ae-probe');
-    gcs.onMutation((m) => { timers.push(setTimeout(() => logging.script.pages[0]!.push(gcsAuditEntry(m)), 1000)); });
+    gcs.onMutation((m) => {
+      timers.push(setTimeout(() => logging.script.pages[0]!.push(gcsAuditEntry(m)), 1000));
+    });
     dir = mkdtempSync(join(tmpdir(), 'ae-probe-cloud-'));
     cfg = join(dir, 'audit-evidence.yaml');
-    writeFileSync(cfg, `sources:
+    writeFileSync(
+      cfg,
+      `sources:
   - name: bytebase-live
     type: bytebase
     url: ${bb.url}
@@ -63,23 +82,42 @@ describe('collect --probe on the cloud test servers (Bytebase API, AWS IAM + Clo
     insecure: true
     iam_roster: false
     probe: { bucket: acme-ae-probe, storage_endpoint: ${gcs.endpoint}, wait: 10, poll: 1 }
-`);
+`,
+    );
   }, 60_000);
-  afterAll(async () => { timers.forEach(clearTimeout); await Promise.all([bb?.stop(), iam?.stop(), ct?.stop(), gcs?.stop(), logging?.stop()]); });
+  afterAll(async () => {
+    timers.forEach(clearTimeout);
+    await Promise.all([bb?.stop(), iam?.stop(), ct?.stop(), gcs?.stop(), logging?.stop()]);
+  });
 
   test('the bundle records each probe, completeness fails on the undelivered permission change, the page shows it, verify accepts it', async () => {
     const zip = join(dir, 'probe.zip');
     const since = new Date(Date.now() - 3600_000).toISOString();
     const until = new Date(Date.now() - 1000).toISOString();
-    const r = await runCli(['collect', '--since', since, '--until', until, '--config', cfg, '--out', zip, '--probe'], { env });
-    console.log(r.stderr.split('\n').filter((l) => l.includes('probe')).join('\n'));
+    const r = await runCli(['collect', '--since', since, '--until', until, '--config', cfg, '--out', zip, '--probe'], {
+      env,
+    });
+    console.log(
+      r.stderr
+        .split('\n')
+        .filter((l) => l.includes('probe'))
+        .join('\n'),
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/probe: bytebase-live permission_change +custom role created and deleted: FOUND after \d+\.\d s: event [0-9a-f]{12} \(user ae-prober@service\.bytebase\.com, action create_role, resource roles\/aeprobe[0-9a-f]{8}/);
+    expect(r.stderr).toMatch(
+      /probe: bytebase-live permission_change +custom role created and deleted: FOUND after \d+\.\d s: event [0-9a-f]{12} \(user ae-prober@service\.bytebase\.com, action create_role, resource roles\/aeprobe[0-9a-f]{8}/,
+    );
     expect(r.stderr).toMatch(/probe: bytebase-live authentication +login: FOUND after/);
-    expect(r.stderr).toMatch(/probe: aws-live change_execution +tag the dedicated role: FOUND after \d+\.\d s: event [0-9a-f]{12} \(user ae-prober, action tag_role, resource ae-probe-target/);
-    expect(r.stderr).toMatch(/probe: aws-live permission_change +deny-all inline policy on the dedicated role: NOT FOUND not found after \d+ s; likely: CloudTrail had not delivered the event/);
+    expect(r.stderr).toMatch(
+      /probe: aws-live change_execution +tag the dedicated role: FOUND after \d+\.\d s: event [0-9a-f]{12} \(user ae-prober, action tag_role, resource ae-probe-target/,
+    );
+    expect(r.stderr).toMatch(
+      /probe: aws-live permission_change +deny-all inline policy on the dedicated role: NOT FOUND not found after \d+ s; likely: CloudTrail had not delivered the event/,
+    );
     expect(r.stderr).toMatch(/aws-live: probe: 1 of 2 actions found in the log after \d+ s, waiting/);
-    expect(r.stderr).toMatch(/probe: gcp-live change_execution +label the dedicated bucket: FOUND after \d+\.\d s: event [0-9a-f]{12} \(user ae-prober@acme-prod\.iam\.gserviceaccount\.com, action update, resource projects\/_\/buckets\/acme-ae-probe/);
+    expect(r.stderr).toMatch(
+      /probe: gcp-live change_execution +label the dedicated bucket: FOUND after \d+\.\d s: event [0-9a-f]{12} \(user ae-prober@acme-prod\.iam\.gserviceaccount\.com, action update, resource projects\/_\/buckets\/acme-ae-probe/,
+    );
     expect(r.stderr).toMatch(/probe: gcp-live permission_change +IAM policy set to itself: FOUND after/);
     expect(r.stderr).toMatch(/completeness \(soc2\): FAIL/);
     expect(JSON.stringify(r)).not.toContain(env.AE_E2E_BB_KEY);
@@ -87,26 +125,61 @@ describe('collect --probe on the cloud test servers (Bytebase API, AWS IAM + Clo
     const b = await openBundle(zip);
     try {
       const st = JSON.parse((await b.read('manifest.intoto.json')).toString());
-      const probes = st.predicate.probes as Array<{ source: string; type: string; role: string; results: Array<{ category: string; status: string }> }>;
-      expect(probes.map((p) => [p.source, p.type, p.role])).toEqual([['bytebase-live', 'bytebase', PROBER], ['aws-live', 'cloudtrail', 'IAM role ae-probe-target'], ['gcp-live', 'gcp-logging', 'bucket acme-ae-probe']]);
-      const status = (s: string, c: string) => probes.find((p) => p.source === s)!.results.filter((x) => x.category === c).map((x) => x.status);
+      const probes = st.predicate.probes as Array<{
+        source: string;
+        type: string;
+        role: string;
+        results: Array<{ category: string; status: string }>;
+      }>;
+      expect(probes.map((p) => [p.source, p.type, p.role])).toEqual([
+        ['bytebase-live', 'bytebase', PROBER],
+        ['aws-live', 'cloudtrail', 'IAM role ae-probe-target'],
+        ['gcp-live', 'gcp-logging', 'bucket acme-ae-probe'],
+      ]);
+      const status = (s: string, c: string) =>
+        probes
+          .find((p) => p.source === s)!
+          .results.filter((x) => x.category === c)
+          .map((x) => x.status);
       expect(status('bytebase-live', 'policy_change')).toEqual(['found']);
       expect(status('bytebase-live', 'access_request')).toEqual(['not_probed']);
       expect(status('aws-live', 'permission_change')).toEqual(['not_found']);
       expect(st.predicate.completeness.failed_because.join(' ')).toMatch(/probe\.not-found/);
       const report = JSON.parse((await b.read('report/completeness.json')).toString()).report;
       const nf = report.findings.filter((f: { rule: string }) => f.rule === 'probe.not-found');
-      expect(nf.map((f: { source: string; message: string }) => f.message)).toEqual([expect.stringMatching(/^probe on aws-live: permission change \(deny-all inline policy on the dedicated role\): iam:PutRolePolicy ae-probe-target ae-probe-[0-9a-f]{8} \(Deny \* on \*\), then iam:DeleteRolePolicy at \S+ was not found after \d+ s; likely: CloudTrail had not delivered/)]);
-      console.log(report.findings.filter((f: { rule: string }) => f.rule.startsWith('probe.')).map((f: { rule: string; message: string }) => `${f.rule}: ${f.message}`).join('\n'));
+      expect(nf.map((f: { source: string; message: string }) => f.message)).toEqual([
+        expect.stringMatching(
+          /^probe on aws-live: permission change \(deny-all inline policy on the dedicated role\): iam:PutRolePolicy ae-probe-target ae-probe-[0-9a-f]{8} \(Deny \* on \*\), then iam:DeleteRolePolicy at \S+ was not found after \d+ s; likely: CloudTrail had not delivered/,
+        ),
+      ]);
+      console.log(
+        report.findings
+          .filter((f: { rule: string }) => f.rule.startsWith('probe.'))
+          .map((f: { rule: string; message: string }) => `${f.rule}: ${f.message}`)
+          .join('\n'),
+      );
       const html = (await b.read('report/summary.html')).toString();
       const at = html.indexOf('<h2 id="probes">');
       expect(at).toBeGreaterThan(0);
       const section = html.slice(at, html.indexOf('</section>', at));
-      expect(section).toMatch(/bytebase-live \(bytebase\): as <code>ae-prober@service\.bytebase\.com<\/code>.*<b class="badge ok">4 proven, 0 not proven<\/b>/);
-      expect(section).toMatch(/aws-live \(cloudtrail\): as <code>IAM role ae-probe-target<\/code>.*<b class="badge bad">1 proven, 1 not proven<\/b>/);
-      expect(section).toMatch(/gcp-live \(gcp-logging\): as <code>bucket acme-ae-probe<\/code>.*<b class="badge ok">2 proven, 0 not proven<\/b>/);
-      console.log(section.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 6000));
-    } finally { b.close(); }
+      expect(section).toMatch(
+        /bytebase-live \(bytebase\): as <code>ae-prober@service\.bytebase\.com<\/code>.*<b class="badge ok">4 proven, 0 not proven<\/b>/,
+      );
+      expect(section).toMatch(
+        /aws-live \(cloudtrail\): as <code>IAM role ae-probe-target<\/code>.*<b class="badge bad">1 proven, 1 not proven<\/b>/,
+      );
+      expect(section).toMatch(
+        /gcp-live \(gcp-logging\): as <code>bucket acme-ae-probe<\/code>.*<b class="badge ok">2 proven, 0 not proven<\/b>/,
+      );
+      console.log(
+        section
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .slice(0, 6000),
+      );
+    } finally {
+      b.close();
+    }
 
     const v = await runCli(['verify', zip], { env });
     expect(v.stdout + v.stderr).toMatch(/VALID/);

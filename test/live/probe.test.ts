@@ -24,14 +24,22 @@ async function pgWithProber(conf: string[] = []): Promise<PgServer> {
   return s;
 }
 const pgSource = (s: PgServer, wait = 8) => ({
-  name: 'pg-probe', type: 'postgres', host: '127.0.0.1', port: s.port, user: 'auditreader', database: 'postgres', password_env: 'AE_PROBE_READER_PW',
+  name: 'pg-probe',
+  type: 'postgres',
+  host: '127.0.0.1',
+  port: s.port,
+  user: 'auditreader',
+  database: 'postgres',
+  password_env: 'AE_PROBE_READER_PW',
   probe: { user: 'ae_prober', password_env: 'AE_PROBE_PW', wait },
 });
 
 test('the probe is opt-in: no probe section, no probe; an unsupported type is named', () => {
   expect(() => probeTargets([{ name: 'a', type: 'postgres' }])).toThrow(ProbeError);
   expect(() => probeTargets([{ name: 'a', type: 'postgres' }])).toThrow(/opt-in/);
-  expect(() => probeTargets([{ name: 'w', type: 'cloudwatch-logs', probe: { user: 'x' } }])).toThrow(/cannot act on w \(type cloudwatch-logs\)/);
+  expect(() => probeTargets([{ name: 'w', type: 'cloudwatch-logs', probe: { user: 'x' } }])).toThrow(
+    /cannot act on w \(type cloudwatch-logs\)/,
+  );
 });
 
 describe.runIf(shouldRun(postgresAvailability()))('probe on PostgreSQL + pgaudit', () => {
@@ -45,14 +53,24 @@ describe.runIf(shouldRun(postgresAvailability()))('probe on PostgreSQL + pgaudit
       pgWithProber(['log_connections = off']),
     ]);
   }, 120_000);
-  afterAll(async () => { await Promise.all([full?.stop(), noRole?.stop(), noConn?.stop()]); });
+  afterAll(async () => {
+    await Promise.all([full?.stop(), noRole?.stop(), noConn?.stop()]);
+  });
 
-  test('every category PostgreSQL can log is found, with the event\'s four fields and the delay; everything is dropped', async () => {
+  test("every category PostgreSQL can log is found, with the event's four fields and the delay; everything is dropped", async () => {
     const r = await probeSource(pgSource(full), { pollMs: 300 });
-    console.log(JSON.stringify(r.results.map((x) => [x.category, x.name, x.status, x.delay_ms, x.event?.action, x.reason])));
+    console.log(
+      JSON.stringify(r.results.map((x) => [x.category, x.name, x.status, x.delay_ms, x.event?.action, x.reason])),
+    );
     const c = byCat(r);
-    for (const k of ['authentication:login', 'authentication:failed login', 'permission_change:create role, grant, revoke', 'policy_change:row-level security policy',
-      'change_execution:temporary table', 'data_exposure:copy to client']) {
+    for (const k of [
+      'authentication:login',
+      'authentication:failed login',
+      'permission_change:create role, grant, revoke',
+      'policy_change:row-level security policy',
+      'change_execution:temporary table',
+      'data_exposure:copy to client',
+    ]) {
       expect(c[k]?.status, `${k}: ${c[k]?.reason}`).toBe('found');
       expect(c[k]!.event!.id).toMatch(/^[0-9a-f]{64}$/);
       expect(c[k]!.event!.timestamp).toBeTruthy();
@@ -63,7 +81,9 @@ describe.runIf(shouldRun(postgresAvailability()))('probe on PostgreSQL + pgaudit
     expect(c['access_request:access request']!.status).toBe('not_probed');
     expect(c['permission_change:create role, grant, revoke']!.action).toBe(`CREATE ROLE ae_probe_${r.nonce} NOLOGIN`);
     expect(r.cleanup.dropped).toContain(`role ae_probe_${r.nonce}`);
-    expect((await full.sql(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname LIKE 'ae\\_probe\\_%'`)).rows[0].n).toBe(0);
+    expect(
+      (await full.sql(`SELECT count(*)::int AS n FROM pg_roles WHERE rolname LIKE 'ae\\_probe\\_%'`)).rows[0].n,
+    ).toBe(0);
     expect(JSON.stringify(r)).not.toContain(process.env.AE_PROBE_PW);
   });
 
@@ -72,7 +92,9 @@ describe.runIf(shouldRun(postgresAvailability()))('probe on PostgreSQL + pgaudit
     await full.sql('CREATE ROLE ae_probe_keep_me NOLOGIN'); // not a probe name: left alone
     const r = await probeSource(pgSource(full, 5), { pollMs: 300 });
     expect(r.cleanup.leftovers_removed).toEqual(['role ae_probe_0badc0de']);
-    const left = (await full.sql(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'ae\\_probe\\_%' ORDER BY 1`)).rows.map((x) => x.rolname);
+    const left = (
+      await full.sql(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'ae\\_probe\\_%' ORDER BY 1`)
+    ).rows.map((x) => x.rolname);
     expect(left).toEqual(['ae_probe_keep_me']);
   });
 
@@ -107,15 +129,31 @@ describe.runIf(shouldRun(mariadbAvailability()))('probe on MariaDB + server_audi
       `GRANT CREATE USER, SELECT ON *.* TO ae_prober@'127.0.0.1' WITH GRANT OPTION`,
     ]);
   }, 120_000);
-  afterAll(async () => { await s?.stop(); });
+  afterAll(async () => {
+    await s?.stop();
+  });
 
   test('login, failed login, create user and a statement are found; the rest is named as not probed', async () => {
-    const src = { name: 'maria-probe', type: 'mysql', host: '127.0.0.1', port: s.port, user: 'auditreader', password_env: 'AE_PROBE_READER_PW',
-      probe: { user: 'ae_prober', password_env: 'AE_PROBE_PW', wait: 8 } };
+    const src = {
+      name: 'maria-probe',
+      type: 'mysql',
+      host: '127.0.0.1',
+      port: s.port,
+      user: 'auditreader',
+      password_env: 'AE_PROBE_READER_PW',
+      probe: { user: 'ae_prober', password_env: 'AE_PROBE_PW', wait: 8 },
+    };
     const r = await probeSource(src, { pollMs: 300 });
-    console.log(JSON.stringify(r.results.map((x) => [x.category, x.name, x.status, x.delay_ms, x.event?.action, x.reason])));
+    console.log(
+      JSON.stringify(r.results.map((x) => [x.category, x.name, x.status, x.delay_ms, x.event?.action, x.reason])),
+    );
     const c = byCat(r);
-    for (const k of ['authentication:login', 'authentication:failed login', 'permission_change:create user, grant usage, drop user', 'change_execution:statement']) {
+    for (const k of [
+      'authentication:login',
+      'authentication:failed login',
+      'permission_change:create user, grant usage, drop user',
+      'change_execution:statement',
+    ]) {
       expect(c[k]?.status, `${k}: ${c[k]?.reason}`).toBe('found');
     }
     expect(c['policy_change:policy change']!.status).toBe('not_probed');

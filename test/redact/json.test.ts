@@ -11,14 +11,51 @@ afterEach(() => setPolicy(null));
 
 describe('member names', () => {
   it.each([
-    'password', 'masterUserPassword', 'MasterUserPassword', 'oldPassword', 'newPassword', 'SecretString', 'PASSWORD', 'Password',
-    'DB_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'aws_secret_access_key', 'SecretAccessKey', 'authToken', 'privateKeyData', 'rootPassword',
-    'secretData', 'sessionToken', 'x-amz-security-token', 'Authorization', 'api-key', 'client_secret', 'connectionString', 'dsn', 'pw',
-    'sslpassword', 'credentials', 'tokenValue',
+    'password',
+    'masterUserPassword',
+    'MasterUserPassword',
+    'oldPassword',
+    'newPassword',
+    'SecretString',
+    'PASSWORD',
+    'Password',
+    'DB_PASSWORD',
+    'AWS_SECRET_ACCESS_KEY',
+    'aws_secret_access_key',
+    'SecretAccessKey',
+    'authToken',
+    'privateKeyData',
+    'rootPassword',
+    'secretData',
+    'sessionToken',
+    'x-amz-security-token',
+    'Authorization',
+    'api-key',
+    'client_secret',
+    'connectionString',
+    'dsn',
+    'pw',
+    'sslpassword',
+    'credentials',
+    'tokenValue',
   ])('%s is a secret', (n) => expect(isSecretName(n)).toBe(true));
   it.each([
-    'passwordLastUsed', 'tokenType', 'accessKeyId', 'secretId', 'secretArn', 'clientToken', 'nextToken', 'userName', 'keyId',
-    'authenticationInfo', 'authorizationInfo', 'passwordResetRequired', 'key', 'bucketName', 'CredentialChallenge', 'password_encryption',
+    'passwordLastUsed',
+    'tokenType',
+    'accessKeyId',
+    'secretId',
+    'secretArn',
+    'clientToken',
+    'nextToken',
+    'userName',
+    'keyId',
+    'authenticationInfo',
+    'authorizationInfo',
+    'passwordResetRequired',
+    'key',
+    'bucketName',
+    'CredentialChallenge',
+    'password_encryption',
   ])('%s is not', (n) => expect(isSecretName(n)).toBe(false));
   it('extra names and patterns from the config', () => {
     expect(isSecretName('pin')).toBe(false);
@@ -33,10 +70,13 @@ describe('member names', () => {
 describe('records', () => {
   const rec = (o: unknown, spacing?: number) => JSON.stringify(o, null, spacing);
   it('rewrites only the secret values; everything else keeps its bytes', () => {
-    const text = '{"b":1.50,"n":12345678901234567890,"requestParameters":{"masterUserPassword":"hunter2","x":"\\u00e9"},"e":[1e3]}';
+    const text =
+      '{"b":1.50,"n":12345678901234567890,"requestParameters":{"masterUserPassword":"hunter2","x":"\\u00e9"},"e":[1e3]}';
     const v = JSON.parse(text);
     const raw = redactJsonRecord(rawRecord(text, { file: 'f' }), v);
-    expect(raw.text).toBe('{"b":1.50,"n":12345678901234567890,"requestParameters":{"masterUserPassword":"<REDACTED>","x":"\\u00e9"},"e":[1e3]}');
+    expect(raw.text).toBe(
+      '{"b":1.50,"n":12345678901234567890,"requestParameters":{"masterUserPassword":"<REDACTED>","x":"\\u00e9"},"e":[1e3]}',
+    );
     expect(raw.sha256).toBe(sha256Hex(text));
     expect(raw.redactions).toBe(1);
     expect(v.requestParameters.masterUserPassword).toBe(REDACTED);
@@ -48,17 +88,32 @@ describe('records', () => {
     expect(r.redactions).toBe(0);
   });
   it('JSON inside a string (LookupEvents CloudTrailEvent), containers under secret names, SSM SecureString', () => {
-    const inner = { responseElements: { credentials: { accessKeyId: 'ASIA1', secretAccessKey: 'S1', sessionToken: 'T1', expiration: 'E' } } };
-    const o = { CloudTrailEvent: JSON.stringify(inner), requestParameters: { name: '/p', type: 'SecureString', value: 'V1' } };
+    const inner = {
+      responseElements: {
+        credentials: { accessKeyId: 'ASIA1', secretAccessKey: 'S1', sessionToken: 'T1', expiration: 'E' },
+      },
+    };
+    const o = {
+      CloudTrailEvent: JSON.stringify(inner),
+      requestParameters: { name: '/p', type: 'SecureString', value: 'V1' },
+    };
     const text = rec(o);
     const v = JSON.parse(text);
     const out = redactJsonRecord(rawRecord(text, { file: 'f' }), v).text;
     for (const s of ['S1', 'T1', 'V1']) expect(out).not.toContain(s);
     for (const s of ['ASIA1', '"E\\"', '/p']) expect(out).toContain(s);
-    expect(JSON.parse(JSON.parse(out).CloudTrailEvent)).toEqual({ responseElements: { credentials: { accessKeyId: 'ASIA1', secretAccessKey: REDACTED, sessionToken: REDACTED, expiration: 'E' } } });
+    expect(JSON.parse(JSON.parse(out).CloudTrailEvent)).toEqual({
+      responseElements: {
+        credentials: { accessKeyId: 'ASIA1', secretAccessKey: REDACTED, sessionToken: REDACTED, expiration: 'E' },
+      },
+    });
   });
   it('regressions: free text next to \\" and a message ending in `password "` stay valid JSON', () => {
-    const o = { requestParameters: { commands: ['echo "password=abc" > f'] }, errorMessage: 'bad password "', next: 'kept' };
+    const o = {
+      requestParameters: { commands: ['echo "password=abc" > f'] },
+      errorMessage: 'bad password "',
+      next: 'kept',
+    };
     const text = rec(o);
     const v = JSON.parse(text);
     const out = redactJsonRecord(rawRecord(text, { file: 'f' }), v).text;
@@ -68,7 +123,10 @@ describe('records', () => {
     expect(back.next).toBe('kept');
   });
   it('free text: PGPASSWORD=, --password value, mysql -p, URL credentials', () => {
-    const o = { userData: 'export PGPASSWORD=s3cr3t\npg_dump --password hunter22 -h db\nmysql -u root -pTopSecret1\npsql postgres://u:pw9@h/db' };
+    const o = {
+      userData:
+        'export PGPASSWORD=s3cr3t\npg_dump --password hunter22 -h db\nmysql -u root -pTopSecret1\npsql postgres://u:pw9@h/db',
+    };
     const v = JSON.parse(rec(o));
     redactJsonValue(v);
     for (const s of ['s3cr3t', 'hunter22', 'TopSecret1', 'pw9']) expect(v.userData).not.toContain(s);
@@ -76,44 +134,89 @@ describe('records', () => {
 });
 
 // Random records with secrets at random depths under random spellings of secret names.
-const SECRET_NAMES = fc.constantFrom('password', 'Password', 'PASSWORD', 'db_password', 'dbPassword', 'DB-PASSWORD', 'masterUserPassword', 'secretAccessKey',
-  'AWS_SECRET_ACCESS_KEY', 'sessionToken', 'api_key', 'ApiKey', 'privateKeyData', 'client.secret', 'authToken', 'Authorization');
-const PLAIN_NAMES = fc.constantFrom('userName', 'eventName', 'accessKeyId', 'tokenType', 'passwordLastUsed', 'region', 'x', 'items', 'count', 'secretArn');
+const SECRET_NAMES = fc.constantFrom(
+  'password',
+  'Password',
+  'PASSWORD',
+  'db_password',
+  'dbPassword',
+  'DB-PASSWORD',
+  'masterUserPassword',
+  'secretAccessKey',
+  'AWS_SECRET_ACCESS_KEY',
+  'sessionToken',
+  'api_key',
+  'ApiKey',
+  'privateKeyData',
+  'client.secret',
+  'authToken',
+  'Authorization',
+);
+const PLAIN_NAMES = fc.constantFrom(
+  'userName',
+  'eventName',
+  'accessKeyId',
+  'tokenType',
+  'passwordLastUsed',
+  'region',
+  'x',
+  'items',
+  'count',
+  'secretArn',
+);
 const SECRET = fc.stringMatching(/^[A-Za-z0-9]{6,12}$/).map((s) => `SEC${s}`);
-const plain = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.stringMatching(/^[a-z ]{0,10}$/), fc.double({ noNaN: true, noDefaultInfinity: true }));
+const plain = fc.oneof(
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.stringMatching(/^[a-z ]{0,10}$/),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+);
 const tree: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' }, plain, fc.array(tie('node'), { maxLength: 3 }), tie('obj')),
-  obj: fc.array(fc.oneof(fc.tuple(PLAIN_NAMES, tie('node')), fc.tuple(SECRET_NAMES, SECRET)), { maxLength: 4 })
+  obj: fc
+    .array(fc.oneof(fc.tuple(PLAIN_NAMES, tie('node')), fc.tuple(SECRET_NAMES, SECRET)), { maxLength: 4 })
     .map((pairs) => Object.fromEntries(pairs as Array<[string, unknown]>)),
 })).obj;
 
 /** The original with every secret-named member's string replaced (what redaction must give). */
 function expected(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(expected);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' && isSecretName(k) ? REDACTED : expected(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [k, typeof x === 'string' && isSecretName(k) ? REDACTED : expected(x)]),
+    );
   return v;
 }
 
 describe('property', () => {
   it('the redacted record is valid JSON, equal to the original but at secret values, stable, and holds no secret', () => {
-    fc.assert(fc.property(tree, fc.constantFrom(undefined, 2), (o, sp) => {
-      const text = JSON.stringify(o, null, sp);
-      const v = JSON.parse(text);
-      const raw = redactJsonRecord(rawRecord(text, { file: 'f' }), v);
-      const back = JSON.parse(raw.text);
-      expect(back).toEqual(expected(JSON.parse(text)));
-      expect(v).toEqual(back);
-      expect(redactJsonRecord(rawRecord(text, { file: 'f' }), JSON.parse(text)).text).toBe(raw.text);
-      expect(raw.text).not.toMatch(/SEC[A-Za-z0-9]{6}/);
-      expect(raw.sha256).toBe(sha256Hex(text));
-      // Embedded in a string (a request body), the same.
-      const outer = JSON.stringify({ body: text });
-      const ov = JSON.parse(outer);
-      const or = redactJsonRecord(rawRecord(outer, { file: 'f' }), ov);
-      expect(JSON.parse(JSON.parse(or.text).body)).toEqual(expected(JSON.parse(text)));
-    }), { numRuns: 1500 });
+    fc.assert(
+      fc.property(tree, fc.constantFrom(undefined, 2), (o, sp) => {
+        const text = JSON.stringify(o, null, sp);
+        const v = JSON.parse(text);
+        const raw = redactJsonRecord(rawRecord(text, { file: 'f' }), v);
+        const back = JSON.parse(raw.text);
+        expect(back).toEqual(expected(JSON.parse(text)));
+        expect(v).toEqual(back);
+        expect(redactJsonRecord(rawRecord(text, { file: 'f' }), JSON.parse(text)).text).toBe(raw.text);
+        expect(raw.text).not.toMatch(/SEC[A-Za-z0-9]{6}/);
+        expect(raw.sha256).toBe(sha256Hex(text));
+        // Embedded in a string (a request body), the same.
+        const outer = JSON.stringify({ body: text });
+        const ov = JSON.parse(outer);
+        const or = redactJsonRecord(rawRecord(outer, { file: 'f' }), ov);
+        expect(JSON.parse(JSON.parse(or.text).body)).toEqual(expected(JSON.parse(text)));
+      }),
+      { numRuns: 1500 },
+    );
   });
   it('the scanner reads what JSON.parse reads', () => {
-    fc.assert(fc.property(fc.json(), (t) => { expect(scanText(t)).not.toBeNull(); }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.json(), (t) => {
+        expect(scanText(t)).not.toBeNull();
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -22,7 +22,10 @@ describe('normalize --jobs: the redaction policy reaches the workers', () => {
       const record = JSON.parse(readFileSync(FIXTURE, 'utf8').split('\n')[0]!);
       const files = [1, 2, 3].map((i) => {
         const f = join(dir, `trail-${i}.jsonl`);
-        writeFileSync(f, `${JSON.stringify({ ...record, eventID: `${record.eventID}-${i}`, eventTime: '2024-02-30T09:00:00Z', requestParameters: { acmeVaultPhrase: `ZQPARALLEL00${i}x`, roleArn: 'arn:aws:iam::123456789012:role/r' } })}\n`);
+        writeFileSync(
+          f,
+          `${JSON.stringify({ ...record, eventID: `${record.eventID}-${i}`, eventTime: '2024-02-30T09:00:00Z', requestParameters: { acmeVaultPhrase: `ZQPARALLEL00${i}x`, roleArn: 'arn:aws:iam::123456789012:role/r' } })}\n`,
+        );
         return f;
       });
       const run = async (redact: ReturnType<typeof makePolicy>, name: string) => {
@@ -31,10 +34,20 @@ describe('normalize --jobs: the redaction policy reaches the workers', () => {
         const out = new TextWriter(createWriteStream(outPath));
         const rejects = new TextWriter(createWriteStream(rejPath));
         const summary = emptySummary();
-        await normalizeParallel(files, { format: 'cloudtrail', options: {}, redact }, { jobs: 2, output: 'jsonl', rejects: true, showRejects: 0 }, { out, rejects }, summary);
+        await normalizeParallel(
+          files,
+          { format: 'cloudtrail', options: {}, redact },
+          { jobs: 2, output: 'jsonl', rejects: true, showRejects: 0 },
+          { out, rejects },
+          summary,
+        );
         await out.end();
         await rejects.end();
-        return { text: readFileSync(outPath, 'utf8') + readFileSync(rejPath, 'utf8'), rejects: summary.rejects, redactions: summary.inputs.reduce((n, s) => n + s.redactions, 0) };
+        return {
+          text: readFileSync(outPath, 'utf8') + readFileSync(rejPath, 'utf8'),
+          rejects: summary.rejects,
+          redactions: summary.inputs.reduce((n, s) => n + s.redactions, 0),
+        };
       };
       // Without the extra name the member is not a secret (the default policy still redacts the
       // record's STS credentials); with it, each worker redacts it too.

@@ -6,6 +6,7 @@ import { RULES, POLICY_VERSION } from '../../src/redact/policy.js';
 it('README lists every rule of the policy, and its version', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const section = readme.slice(readme.indexOf('## What is redacted'), readme.indexOf('## Verifying'));
-  for (const r of RULES) expect(section).toContain(`| ${r.rule} | ${r.matches.replace(/\|/g, '\\|')} | ${r.examples} |`);
+  for (const r of RULES)
+    expect(section).toContain(`| ${r.rule} | ${r.matches.replace(/\|/g, '\\|')} | ${r.examples} |`);
   expect(section).toContain(`policy version ${POLICY_VERSION}`);
 });

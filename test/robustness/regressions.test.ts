@@ -1,7 +1,7 @@
 // Issue 10's list of damaged-input failures, one named test each, on copies of the real fixtures
 // with one small defect. Each checks that the damage costs the damaged record and nothing else.
 import { describe, expect, test, beforeAll, afterAll, vi } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, symlinkSync, rmSync,} from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, symlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync, constants as zc } from 'node:zlib';
@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import type { Outcome } from '../../src/pipeline/types.js';
 
 const CT_LINES = 'fixtures/cloudtrail/Security-Datasets__ec2_proxy_s3_exfiltration_2020-09-14011940.json'; // 103 JSON Lines
-const CT_S3 = 'fixtures/cloudtrail/AWSLogs/123456789012/CloudTrail/us-east-1/2024/05/01/123456789012_CloudTrail_us-east-1_20240501T1010Z_Ab12Cd34Ef56Gh78.json.gz';
+const CT_S3 =
+  'fixtures/cloudtrail/AWSLogs/123456789012/CloudTrail/us-east-1/2024/05/01/123456789012_CloudTrail_us-east-1_20240501T1010Z_Ab12Cd34Ef56Gh78.json.gz';
 const CT_JSONL = 'fixtures/cloudtrail/federation-saml-web-identity.jsonl';
 const GCP_ARRAY = 'fixtures/gcp-audit/iam-policy-changes.json';
 const MARIADB = 'fixtures/mariadb-audit/mariadb10.11-live__server_audit.log'; // 166 records
@@ -44,7 +45,10 @@ describe('JSON framing resynchronizes', () => {
     expect(rejects(r.outcomes)[0]!.raw.location.line).toBe(56);
     expect(r.summary.reconciled).toBe(true);
   });
-  for (const [name, junk] of [['a line holding only {', '{'], ['a lone "', '"']] as const) {
+  for (const [name, junk] of [
+    ['a line holding only {', '{'],
+    ['a lone "', '"'],
+  ] as const) {
     test(`${name} in JSON Lines is one reject, every record read`, async () => {
       const base = await clean(CT_LINES);
       const ls = lines(CT_LINES);
@@ -66,7 +70,9 @@ describe('JSON framing resynchronizes', () => {
   });
   test('a duplicated { at the top of a {"Records":[...]} file costs no record', async () => {
     const base = await clean(CT_S3);
-    const text = gzipSync(Buffer.concat([Buffer.from('{\n'), (await import('node:zlib')).gunzipSync(readFileSync(CT_S3))]));
+    const text = gzipSync(
+      Buffer.concat([Buffer.from('{\n'), (await import('node:zlib')).gunzipSync(readFileSync(CT_S3))]),
+    );
     const r = await runBytes('x.json.gz', text, 'cloudtrail', {});
     expect(events(r.outcomes)).toHaveLength(events(base.outcomes).length);
     expect(rejects(r.outcomes)).toHaveLength(1);
@@ -84,20 +90,34 @@ describe('JSON framing resynchronizes', () => {
     expect(rj[0]!.reason).toMatch(/the damage reaches lines \d+-\d+, reading resumed at line \d+/);
   });
   test('a single-line {"Records":[...]} with a damaged record resumes at the next record on the line', async () => {
-    const recs = [1, 2, 3, 4].map((n) => ({ eventVersion: '1.09', eventTime: `2024-05-01T10:0${n}:00Z`, eventSource: 'iam.amazonaws.com', eventName: 'CreateUser', userIdentity: { type: 'Root', arn: 'arn:aws:iam::1:root' }, requestParameters: { userName: `u${n}` } }));
+    const recs = [1, 2, 3, 4].map((n) => ({
+      eventVersion: '1.09',
+      eventTime: `2024-05-01T10:0${n}:00Z`,
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'CreateUser',
+      userIdentity: { type: 'Root', arn: 'arn:aws:iam::1:root' },
+      requestParameters: { userName: `u${n}` },
+    }));
     const text = JSON.stringify({ Records: recs }).replace('"u2"', '"u2'); // record 2 damaged
     const r = await runBytes('x.json', Buffer.from(text), 'cloudtrail', {});
     expect(r.error).toBeNull();
-    expect(events(r.outcomes).map((o) => JSON.parse(o.raw.text).requestParameters.userName)).toEqual(['u1', 'u3', 'u4']);
+    expect(events(r.outcomes).map((o) => JSON.parse(o.raw.text).requestParameters.userName)).toEqual([
+      'u1',
+      'u3',
+      'u4',
+    ]);
     expect(rejects(r.outcomes)).toHaveLength(1);
   });
   test('a record over the size limit is rejected in bounded memory, keeping its first bytes and its hash', async () => {
     const big = `{"a":"${'x'.repeat(2_000_000)}`; // never closes, 2 MB on one line
     const text = `{"ok":1}\n${big}\n{"ok":2}\n`;
     const frames = [];
-    async function* chunks() { const b = Buffer.from(text); for (let i = 0; i < b.length; i += 65536) yield b.subarray(i, i + 65536); }
+    async function* chunks() {
+      const b = Buffer.from(text);
+      for (let i = 0; i < b.length; i += 65536) yield b.subarray(i, i + 65536);
+    }
     for await (const f of frameJson(chunks(), { file: 'x', maxRecordBytes: 100_000 })) frames.push(f);
-    expect(frames.map((f) => f.error ? 'E' : f.text)).toEqual(['{"ok":1}', 'E', '{"ok":2}']);
+    expect(frames.map((f) => (f.error ? 'E' : f.text))).toEqual(['{"ok":1}', 'E', '{"ok":2}']);
     expect(frames[1]!.text.length).toBe(4096);
     expect(frames[1]!.sha256).toBe((await import('node:crypto')).createHash('sha256').update(big).digest('hex'));
     expect(frames[1]!.error).toMatch(/longer than the limit/);
@@ -111,7 +131,9 @@ describe('salvaging compressed input', () => {
     expect(r.error).toBeNull();
     expect(events(r.outcomes).length).toBeGreaterThan(20);
     const last = rejects(r.outcomes).at(-1)!;
-    expect(last.reason).toMatch(/^audit\.log\.gz: the gzip data is truncated at compressed byte \d+, after \d+ decompressed bytes/);
+    expect(last.reason).toMatch(
+      /^audit\.log\.gz: the gzip data is truncated at compressed byte \d+, after \d+ decompressed bytes/,
+    );
     expect(r.summary.failed).toHaveLength(1);
     expect(r.summary.reconciled).toBe(true);
   });
@@ -129,13 +151,25 @@ describe('salvaging compressed input', () => {
     let p = Math.floor(z.length / 2);
     let bad: Buffer | null = null;
     for (; p < z.length - 20 && !bad; p++) {
-      const b = Buffer.from(z); b[p] ^= 0xff;
-      try { gunzipSync(b); } catch (e) { if (!/check/i.test((e as Error).message)) { bad = b; p--; } }
+      const b = Buffer.from(z);
+      b[p] ^= 0xff;
+      try {
+        gunzipSync(b);
+      } catch (e) {
+        if (!/check/i.test((e as Error).message)) {
+          bad = b;
+          p--;
+        }
+      }
     }
     expect(bad).not.toBeNull();
     // What zlib can produce from the bytes before the flipped one: its complete lines are records that must be kept.
     const before = gunzipSync(z.subarray(0, p), { finishFlush: zc.Z_SYNC_FLUSH });
-    const complete = before.subarray(0, before.lastIndexOf(10) + 1).toString().split('\n').filter(Boolean).length;
+    const complete = before
+      .subarray(0, before.lastIndexOf(10) + 1)
+      .toString()
+      .split('\n')
+      .filter(Boolean).length;
     expect(complete).toBeGreaterThan(20);
     // The whole file is one chunk: before the salvage, zlib's failing call dropped all of it.
     const r = await runBytes('audit.log.gz', bad!, 'mariadb-audit', {}, 1 << 20);
@@ -154,7 +188,12 @@ describe('salvaging compressed input', () => {
   test('concatenated gzip members are read in full', async () => {
     const t = readFileSync(MARIADB);
     const cut = t.indexOf(10, t.length >> 1) + 1;
-    const r = await runBytes('audit.log.gz', Buffer.concat([gzipSync(t.subarray(0, cut)), gzipSync(t.subarray(cut))]), 'mariadb-audit', {});
+    const r = await runBytes(
+      'audit.log.gz',
+      Buffer.concat([gzipSync(t.subarray(0, cut)), gzipSync(t.subarray(cut))]),
+      'mariadb-audit',
+      {},
+    );
     expect(events(r.outcomes)).toHaveLength(MARIADB_EVENTS);
     expect(rejects(r.outcomes)).toHaveLength(0);
   });
@@ -162,7 +201,12 @@ describe('salvaging compressed input', () => {
 
 describe('detection from a sample', () => {
   test('a garbage first line does not refuse a 166-record MariaDB file', async () => {
-    const r = await runBytes(MARIADB, Buffer.concat([Buffer.from('### exported by logrotate\n'), readFileSync(MARIADB)]), 'auto', {});
+    const r = await runBytes(
+      MARIADB,
+      Buffer.concat([Buffer.from('### exported by logrotate\n'), readFileSync(MARIADB)]),
+      'auto',
+      {},
+    );
     expect(r.error).toBeNull();
     expect(r.summary.inputs[0]!.format).toBe('mariadb-audit');
     expect(events(r.outcomes)).toHaveLength(MARIADB_EVENTS);
@@ -170,7 +214,12 @@ describe('detection from a sample', () => {
   });
   test('a UTF-8 BOM is never part of a record (auto and --format)', async () => {
     for (const fmt of ['auto', 'mariadb-audit']) {
-      const r = await runBytes(MARIADB, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(MARIADB)]), fmt, {});
+      const r = await runBytes(
+        MARIADB,
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(MARIADB)]),
+        fmt,
+        {},
+      );
       expect(events(r.outcomes)).toHaveLength(MARIADB_EVENTS);
       expect(rejects(r.outcomes)).toHaveLength(0);
       expect(r.outcomes[0]!.raw.text.charCodeAt(0)).not.toBe(0xfeff);
@@ -187,7 +236,9 @@ describe('pgaudit multi-line records', () => {
     const r = await runBytes(PG_STDERR, join_(ls), 'pgaudit', {});
     expect(events(r.outcomes)).toHaveLength(events(base.outcomes).length - 1);
     expect(rejects(r.outcomes)).toHaveLength(rejects(base.outcomes).length + 1);
-    expect(rejects(r.outcomes).some((o) => o.raw.text.includes('CREATE ROLE') && o.raw.location.line === k + 1)).toBe(true);
+    expect(rejects(r.outcomes).some((o) => o.raw.text.includes('CREATE ROLE') && o.raw.location.line === k + 1)).toBe(
+      true,
+    );
   });
   test('a half-written last line is a reject, not glued to the record before', async () => {
     const text = readFileSync(PG_STDERR, 'utf8');
@@ -205,14 +256,19 @@ describe('pgaudit multi-line records', () => {
       const r = await runBytes(PG_CSV, join_(ls), fmt, {});
       expect(r.error).toBeNull();
       expect(r.outcomes.length).toBe(base.outcomes.length);
-      expect(rejects(r.outcomes).some((o) => /log_time '2026-02-30.*February 30, 2026 does not exist/.test(o.reason))).toBe(true);
+      expect(
+        rejects(r.outcomes).some((o) => /log_time '2026-02-30.*February 30, 2026 does not exist/.test(o.reason)),
+      ).toBe(true);
     }
   });
 });
 
 describe('impossible dates are rejects naming the field, never rolled over', () => {
   test('pgaudit prefix: February 30 and hour 25', async () => {
-    for (const [from, to, why] of [[/^2026-11-22 22/, '2026-02-30 22', /February 30, 2026 does not exist/], [/^2026-11-22 22/, '2026-11-22 25', /hour 25 does not exist/]] as const) {
+    for (const [from, to, why] of [
+      [/^2026-11-22 22/, '2026-02-30 22', /February 30, 2026 does not exist/],
+      [/^2026-11-22 22/, '2026-11-22 25', /hour 25 does not exist/],
+    ] as const) {
       const ls = lines(PG_STDERR);
       const k = ls.findIndex((l) => l.includes('AUDIT: SESSION,3,1'));
       ls[k] = ls[k]!.replace(from, to);
@@ -228,7 +284,10 @@ describe('impossible dates are rejects naming the field, never rolled over', () 
     ct[0] = ct[0]!.replace(/"eventTime":\s*"\d{4}-\d\d-\d\d/, '"eventTime":"2026-02-30');
     const r1 = await runBytes(CT_JSONL, Buffer.from(ct.join('\n')), 'cloudtrail', {});
     expect(rejects(r1.outcomes)[0]!.reason).toMatch(/^eventTime '2026-02-30.*February 30, 2026 does not exist/);
-    const g = readFileSync(GCP_ARRAY, 'utf8').replace(/"timestamp": "\d{4}-\d\d-\d\dT\d\d/, '"timestamp": "2024-05-01T25');
+    const g = readFileSync(GCP_ARRAY, 'utf8').replace(
+      /"timestamp": "\d{4}-\d\d-\d\dT\d\d/,
+      '"timestamp": "2024-05-01T25',
+    );
     const r2 = await runBytes(GCP_ARRAY, Buffer.from(g), 'gcp-audit', {});
     expect(rejects(r2.outcomes)[0]!.reason).toMatch(/^timestamp '2024-05-01T25.*hour 25 does not exist/);
   });
@@ -269,7 +328,8 @@ describe('input isolation (CLI)', () => {
     const trails = join(dir, 'trails');
     mkdirSync(trails);
     const good = readFileSync(CT_LINES, 'utf8').split('\n').filter(Boolean);
-    for (let i = 0; i < 6; i++) writeFileSync(join(trails, `trail-${i}.jsonl`), `${good.slice(i * 10, i * 10 + 10).join('\n')}\n`);
+    for (let i = 0; i < 6; i++)
+      writeFileSync(join(trails, `trail-${i}.jsonl`), `${good.slice(i * 10, i * 10 + 10).join('\n')}\n`);
     const z = gzipSync(Buffer.from(`${good.slice(60, 80).join('\n')}\n`));
     writeFileSync(join(trails, 'trail-6.jsonl.gz'), z.subarray(0, z.length - 40)); // a corrupt gzip
     writeFileSync(join(trails, 'README'), 'These are the trail files of account 1.\nDo not edit.\n');
@@ -363,7 +423,10 @@ describe('over-long lines and records in line formats are rejected in bounded me
     expect(rj[0]!.raw.sha256).toBe(sha(single));
     expect(rj[1]!.raw.sha256).toBe(sha([multiHead, ...cont, `\t",<not logged>`].join('\n')));
     expect(rj[1]!.raw.location).toMatchObject({ line: k + 2, line_end: k + 2 + cont.length + 1 });
-    for (const x of rj) { expect(x.raw.text.length).toBe(4096); expect(x.reason).toMatch(/--max-record-bytes/); }
+    for (const x of rj) {
+      expect(x.raw.text.length).toBe(4096);
+      expect(x.reason).toMatch(/--max-record-bytes/);
+    }
     expect(r.summary.reconciled).toBe(true);
   });
   test('pgaudit csvlog: an over-long quoted field is one reject, reading resumes at the next row', async () => {
@@ -390,14 +453,20 @@ describe('over-long lines and records in line formats are rejected in bounded me
     ls.splice(k, 0, long);
     const r = await runBytes(f, join_(ls), 'percona-audit', { maxRecordBytes: LIMIT });
     expect(events(r.outcomes)).toHaveLength(events(base.outcomes).length);
-    expect(rejects(r.outcomes).map((x) => x.raw.sha256).sort()).toEqual([...rejects(base.outcomes).map((x) => x.raw.sha256), sha(long)].sort());
+    expect(
+      rejects(r.outcomes)
+        .map((x) => x.raw.sha256)
+        .sort(),
+    ).toEqual([...rejects(base.outcomes).map((x) => x.raw.sha256), sha(long)].sort());
 
     const x = 'fixtures/percona-audit/audit-new.xml';
     const xb = await clean(x);
     const t = readFileSync(x, 'utf8');
     const at = t.indexOf('<AUDIT_RECORD>');
     const rec = `<AUDIT_RECORD>\n<NAME>Query</NAME>\n<SQLTEXT>${'q'.repeat(300_000)}</SQLTEXT>\n</AUDIT_RECORD>\n`;
-    const rx = await runBytes(x, Buffer.from(t.slice(0, at) + rec + t.slice(at)), 'percona-audit', { maxRecordBytes: LIMIT });
+    const rx = await runBytes(x, Buffer.from(t.slice(0, at) + rec + t.slice(at)), 'percona-audit', {
+      maxRecordBytes: LIMIT,
+    });
     expect(events(rx.outcomes)).toHaveLength(events(xb.outcomes).length);
     const xr = rejects(rx.outcomes).filter((o) => /--max-record-bytes/.test(o.reason));
     expect(rejects(rx.outcomes)).toHaveLength(rejects(xb.outcomes).length + 1);
@@ -425,11 +494,22 @@ describe('one JSON parse per record, redaction on the parsed value', () => {
         const calls = spy.mock.calls.length;
         expect(r.summary.read).toBeGreaterThan(3);
         expect(calls).toBeLessThanOrEqual(r.summary.read);
-      } finally { spy.mockRestore(); }
+      } finally {
+        spy.mockRestore();
+      }
     });
   }
   test('pgaudit jsonlog: a password in the statement is redacted in the event and the kept text, which stays valid JSON', async () => {
-    const line = JSON.stringify({ timestamp: '2026-11-22 22:20:04.000 UTC', user: 'postgres', dbname: 'postgres', pid: 1, session_id: 's', error_severity: 'LOG', message: "AUDIT: SESSION,1,1,ROLE,ALTER ROLE,,,ALTER ROLE bob PASSWORD 'ZQjsonlogSECRETx',<not logged>", backend_type: 'client backend' });
+    const line = JSON.stringify({
+      timestamp: '2026-11-22 22:20:04.000 UTC',
+      user: 'postgres',
+      dbname: 'postgres',
+      pid: 1,
+      session_id: 's',
+      error_severity: 'LOG',
+      message: "AUDIT: SESSION,1,1,ROLE,ALTER ROLE,,,ALTER ROLE bob PASSWORD 'ZQjsonlogSECRETx',<not logged>",
+      backend_type: 'client backend',
+    });
     const r = await runBytes('x.json', Buffer.from(`${line}\n`), 'pgaudit', {});
     expect(r.error).toBeNull();
     expect(events(r.outcomes)).toHaveLength(1);

@@ -7,8 +7,23 @@ import { q, rowFinding } from '../rule.js';
 
 /** Accounts that are shared by design on common databases and clouds (case-insensitive). */
 export const DEFAULT_SHARED_IDENTITIES: readonly string[] = [
-  'postgres', 'root', 'admin', 'administrator', 'rdsadmin', 'cloudsqladmin', 'cloudsqlsuperuser', 'azure_superuser',
-  'azure_pg_admin', 'sa', 'sys', 'system', 'dba', 'dbadmin', 'master', 'superuser', 'guest',
+  'postgres',
+  'root',
+  'admin',
+  'administrator',
+  'rdsadmin',
+  'cloudsqladmin',
+  'cloudsqlsuperuser',
+  'azure_superuser',
+  'azure_pg_admin',
+  'sa',
+  'sys',
+  'system',
+  'dba',
+  'dbadmin',
+  'master',
+  'superuser',
+  'guest',
 ];
 
 /** The names an identity is known by, lower-cased: name, id, and the last path segment of an ARN. */
@@ -38,18 +53,38 @@ export const identityShared: Rule = {
   id: 'identity.shared',
   severity: 'warning',
   title: 'Shared or non-personal identity',
-  description: 'The action was done by a shared account (postgres, root, admin, rdsadmin, ...) or by a cloud service identity with no person behind it, so who acted is unknown.',
+  description:
+    'The action was done by a shared account (postgres, root, admin, rdsadmin, ...) or by a cloud service identity with no person behind it, so who acted is unknown.',
   start(ctx) {
     return {
       row(e, source) {
         const names = identityNames(e);
         const hit = names.find((n) => ctx.shared.has(n));
         if (hit) {
-          const behind = e.user.session_user && e.user.session_user.toLowerCase() !== hit ? ` (session user ${q(e.user.session_user)})` : '';
-          return [rowFinding(identityShared, e, source, `user ${q(e.user.name ?? e.user.id)} is a shared account${behind}, so the person who acted is unknown`, 'user')];
+          const behind =
+            e.user.session_user && e.user.session_user.toLowerCase() !== hit
+              ? ` (session user ${q(e.user.session_user)})`
+              : '';
+          return [
+            rowFinding(
+              identityShared,
+              e,
+              source,
+              `user ${q(e.user.name ?? e.user.id)} is a shared account${behind}, so the person who acted is unknown`,
+              'user',
+            ),
+          ];
         }
         if ((e.source.kind === 'aws' || e.source.kind === 'gcp') && e.user.type === 'service' && !humanBehind(e)) {
-          return [rowFinding(identityShared, e, source, `service identity ${q(e.user.name ?? e.user.id)} acted with no person behind it (no human session user or delegation)`, 'user')];
+          return [
+            rowFinding(
+              identityShared,
+              e,
+              source,
+              `service identity ${q(e.user.name ?? e.user.id)} acted with no person behind it (no human session user or delegation)`,
+              'user',
+            ),
+          ];
         }
         return [];
       },

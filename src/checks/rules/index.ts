@@ -16,8 +16,20 @@ import { probeNotFound, probeFound } from './probe.js';
 import { integrityCloudTrailDigest } from './integrity-cloudtrail-digest.js';
 
 export const RULES: readonly Rule[] = [
-  auditDisabled, privilegedBreakGlass, fieldMissing, timeInvalid, timeOutsideWindow, identityShared,
-  identityAmbiguous, resourceImplicit, categoryEmpty, sequenceGap, inputRejected, retentionShort, probeNotFound, probeFound,
+  auditDisabled,
+  privilegedBreakGlass,
+  fieldMissing,
+  timeInvalid,
+  timeOutsideWindow,
+  identityShared,
+  identityAmbiguous,
+  resourceImplicit,
+  categoryEmpty,
+  sequenceGap,
+  inputRejected,
+  retentionShort,
+  probeNotFound,
+  probeFound,
   integrityCloudTrailDigest,
 ];
 
@@ -28,11 +40,28 @@ export const PROMINENT: readonly string[] = [auditDisabled.id, privilegedBreakGl
  * Rules whose findings fail the gate unless --fail-on says otherwise: the error-severity rules
  * that do not already count against --min-complete.
  */
-export const DEFAULT_FAIL_ON: readonly string[] = RULES.filter((r) => r.severity === 'error' && !r.incomplete).map((r) => r.id);
+export const DEFAULT_FAIL_ON: readonly string[] = RULES.filter((r) => r.severity === 'error' && !r.incomplete).map(
+  (r) => r.id,
+);
 
-export function findRule(id: string): Rule | undefined { return RULES.find((r) => r.id === id); }
+export function findRule(id: string): Rule | undefined {
+  return RULES.find((r) => r.id === id);
+}
 
 export {
-  auditDisabled, privilegedBreakGlass, fieldMissing, timeInvalid, timeOutsideWindow, identityShared, identityAmbiguous,
-  resourceImplicit, categoryEmpty, sequenceGap, inputRejected, retentionShort, probeNotFound, probeFound, integrityCloudTrailDigest,
+  auditDisabled,
+  privilegedBreakGlass,
+  fieldMissing,
+  timeInvalid,
+  timeOutsideWindow,
+  identityShared,
+  identityAmbiguous,
+  resourceImplicit,
+  categoryEmpty,
+  sequenceGap,
+  inputRejected,
+  retentionShort,
+  probeNotFound,
+  probeFound,
+  integrityCloudTrailDigest,
 };

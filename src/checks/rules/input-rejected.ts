@@ -12,11 +12,22 @@ export const inputRejected: Rule = {
   id: 'input.rejected',
   severity: 'error',
   title: 'Record could not be read',
-  description: 'A raw record could not be turned into an event (truncated, malformed or not understood); it is reported with its location and reason.',
-  start() { return {}; },
+  description:
+    'A raw record could not be turned into an event (truncated, malformed or not understood); it is reported with its location and reason.',
+  start() {
+    return {};
+  },
 };
 
 export function rejectFinding(location: LocationInput | Location, reason: string, source: string | null): Finding {
   const loc = fullLocation(location);
-  return { rule: inputRejected.id, severity: inputRejected.severity, message: `${describeLocation(loc)}: record rejected: ${reason}`, location: loc, eventId: null, source, field: null };
+  return {
+    rule: inputRejected.id,
+    severity: inputRejected.severity,
+    message: `${describeLocation(loc)}: record rejected: ${reason}`,
+    location: loc,
+    eventId: null,
+    source,
+    field: null,
+  };
 }

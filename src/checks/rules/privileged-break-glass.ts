@@ -9,15 +9,23 @@ export const privilegedBreakGlass: Rule = {
   id: 'privileged.break-glass',
   severity: 'warning',
   title: 'Break-glass (root / superuser) activity',
-  description: 'An account root or a database superuser acted directly; such use should be rare and each instance explained.',
+  description:
+    'An account root or a database superuser acted directly; such use should be rare and each instance explained.',
   start() {
     return {
       row(e, source) {
         const why = e.privileged.reasons.filter((r) => REASONS.includes(r));
         if (e.user.type !== 'root' && why.length === 0) return [];
         const kind = e.user.type === 'root' || why.includes('root_identity') ? 'root identity' : 'superuser';
-        return [rowFinding(privilegedBreakGlass, e, source,
-          `${kind} ${q(e.user.name ?? e.user.id)} ran ${q(e.action.name ?? e.action.source_name)}${e.resource.name ? ` on ${q(e.resource.name)}` : ''} at ${e.timestamp ?? 'an unknown time'}`, 'user')];
+        return [
+          rowFinding(
+            privilegedBreakGlass,
+            e,
+            source,
+            `${kind} ${q(e.user.name ?? e.user.id)} ran ${q(e.action.name ?? e.action.source_name)}${e.resource.name ? ` on ${q(e.resource.name)}` : ''} at ${e.timestamp ?? 'an unknown time'}`,
+            'user',
+          ),
+        ];
       },
     };
   },

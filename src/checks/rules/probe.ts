@@ -10,7 +10,8 @@ export const probeNotFound: Rule = {
   id: 'probe.not-found',
   severity: 'error',
   title: 'Probe action not found in the log',
-  description: 'An admin action the probe performed on purpose did not appear in the source\'s log within the wait: that category is not logged (the finding names the likely setting).',
+  description:
+    "An admin action the probe performed on purpose did not appear in the source's log within the wait: that category is not logged (the finding names the likely setting).",
   start(ctx) {
     return {
       finish() {
@@ -18,9 +19,24 @@ export const probeNotFound: Rule = {
         for (const r of ctx.options.probes ?? []) {
           for (const x of r.results) {
             if (x.status === 'not_found') {
-              out.push({ ...sourceFinding(probeNotFound, r.source, `probe on ${r.source}: ${x.category.replace('_', ' ')} (${x.name}): ${x.action} at ${x.performed_at} was ${x.reason}; likely: ${x.likely_setting}`), field: x.category });
+              out.push({
+                ...sourceFinding(
+                  probeNotFound,
+                  r.source,
+                  `probe on ${r.source}: ${x.category.replace('_', ' ')} (${x.name}): ${x.action} at ${x.performed_at} was ${x.reason}; likely: ${x.likely_setting}`,
+                ),
+                field: x.category,
+              });
             } else if (x.status === 'failed') {
-              out.push({ ...sourceFinding(probeNotFound, r.source, `probe on ${r.source}: ${x.category.replace('_', ' ')} (${x.name}) could not be performed, so it proves nothing: ${x.reason}`, 'warning'), field: x.category });
+              out.push({
+                ...sourceFinding(
+                  probeNotFound,
+                  r.source,
+                  `probe on ${r.source}: ${x.category.replace('_', ' ')} (${x.name}) could not be performed, so it proves nothing: ${x.reason}`,
+                  'warning',
+                ),
+                field: x.category,
+              });
             }
           }
         }
@@ -34,7 +50,8 @@ export const probeFound: Rule = {
   id: 'probe.found',
   severity: 'info',
   title: 'Probe action found in the log (proof)',
-  description: 'An admin action the probe performed on purpose was found in the source\'s log with its four fields: proof that the category is logged.',
+  description:
+    "An admin action the probe performed on purpose was found in the source's log with its four fields: proof that the category is logged.",
   start(ctx) {
     return {
       finish() {
@@ -42,7 +59,14 @@ export const probeFound: Rule = {
         for (const r of ctx.options.probes ?? []) {
           for (const x of r.results) {
             if (x.status !== 'found' || !x.event) continue;
-            out.push({ ...sourceFinding(probeFound, r.source, `probe on ${r.source}: ${x.category.replace('_', ' ')} (${x.name}) is logged: ${x.action} at ${x.performed_at} was found as event ${x.event.id.slice(0, 12)} after ${((x.delay_ms ?? 0) / 1000).toFixed(1)} s (user ${x.event.user}, action ${x.event.action}, resource ${x.event.resource}, ${x.event.timestamp})`), field: x.category });
+            out.push({
+              ...sourceFinding(
+                probeFound,
+                r.source,
+                `probe on ${r.source}: ${x.category.replace('_', ' ')} (${x.name}) is logged: ${x.action} at ${x.performed_at} was found as event ${x.event.id.slice(0, 12)} after ${((x.delay_ms ?? 0) / 1000).toFixed(1)} s (user ${x.event.user}, action ${x.event.action}, resource ${x.event.resource}, ${x.event.timestamp})`,
+              ),
+              field: x.category,
+            });
           }
         }
         return out;

@@ -8,12 +8,21 @@ export const resourceImplicit: Rule = {
   id: 'resource.implicit',
   severity: 'warning',
   title: 'Resource derived, not stated',
-  description: 'The affected resource was derived (parsed from the statement, the session database or request parameters) rather than stated by the source.',
+  description:
+    'The affected resource was derived (parsed from the statement, the session database or request parameters) rather than stated by the source.',
   start() {
     return {
       row(e, source) {
         if (!e.resource.implicit || e.resource.name === null) return [];
-        return [rowFinding(resourceImplicit, e, source, `resource ${q(e.resource.name)} was derived from the record, not stated by the source`, 'resource')];
+        return [
+          rowFinding(
+            resourceImplicit,
+            e,
+            source,
+            `resource ${q(e.resource.name)} was derived from the record, not stated by the source`,
+            'resource',
+          ),
+        ];
       },
     };
   },

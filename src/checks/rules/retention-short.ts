@@ -12,7 +12,8 @@ export const retentionShort: Rule = {
   id: 'retention.short',
   severity: 'warning',
   title: 'Retention shorter than required, or unknown',
-  description: 'A source keeps its records for less than the required days (default 365, config retention.minimum_days), or its retention cannot be read: records older than that are gone from the source.',
+  description:
+    'A source keeps its records for less than the required days (default 365, config retention.minimum_days), or its retention cannot be read: records older than that are gone from the source.',
   start(ctx) {
     const min = ctx.options.retentionMinDays ?? DEFAULT_RETENTION_MIN_DAYS;
     return {
@@ -22,11 +23,30 @@ export const retentionShort: Rule = {
           const r = s.retention;
           if (r === undefined) continue; // not read (check over files): nothing to say
           if (r === null || r.days === null) {
-            out.push(sourceFinding(retentionShort, s.name, `retention unknown: ${r?.basis ?? 'the source did not say how long it keeps its records'} (required: ${min} days)`));
+            out.push(
+              sourceFinding(
+                retentionShort,
+                s.name,
+                `retention unknown: ${r?.basis ?? 'the source did not say how long it keeps its records'} (required: ${min} days)`,
+              ),
+            );
           } else if (r.days < min) {
-            out.push(sourceFinding(retentionShort, s.name, `keeps its records ${r.estimated ? 'about ' : ''}${formatDays(r.days)}, less than the required ${min} days: ${r.basis}`));
+            out.push(
+              sourceFinding(
+                retentionShort,
+                s.name,
+                `keeps its records ${r.estimated ? 'about ' : ''}${formatDays(r.days)}, less than the required ${min} days: ${r.basis}`,
+              ),
+            );
           } else {
-            out.push(sourceFinding(retentionShort, s.name, `keeps its records ${r.estimated ? 'about ' : ''}${formatDays(r.days)} (required: ${min} days): ${r.basis}`, 'info'));
+            out.push(
+              sourceFinding(
+                retentionShort,
+                s.name,
+                `keeps its records ${r.estimated ? 'about ' : ''}${formatDays(r.days)} (required: ${min} days): ${r.basis}`,
+                'info',
+              ),
+            );
           }
         }
         return out;

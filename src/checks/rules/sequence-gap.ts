@@ -18,7 +18,8 @@ export const sequenceGap: Rule = {
   id: 'sequence.gap',
   severity: 'error',
   title: 'Gap in record numbering',
-  description: "The source's own record numbers (pgaudit statement ids within a session) skip values, so records were dropped.",
+  description:
+    "The source's own record numbers (pgaudit statement ids within a session) skip values, so records were dropped.",
   start() {
     const last = new Map<string, number>();
     return {
@@ -32,8 +33,15 @@ export const sequenceGap: Rule = {
         if (last.size > MAX_STREAMS) last.delete(last.keys().next().value!);
         if (prev === undefined || s.number <= prev + 1) return [];
         const missing = s.number - prev - 1;
-        return [rowFinding(sequenceGap, e, source,
-          `record numbers in stream ${q(s.stream)} jump from ${prev} to ${s.number}: ${missing} record${missing === 1 ? ' is' : 's are'} missing before this one`, null)];
+        return [
+          rowFinding(
+            sequenceGap,
+            e,
+            source,
+            `record numbers in stream ${q(s.stream)} jump from ${prev} to ${s.number}: ${missing} record${missing === 1 ? ' is' : 's are'} missing before this one`,
+            null,
+          ),
+        ];
       },
     };
   },

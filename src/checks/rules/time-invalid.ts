@@ -13,7 +13,8 @@ export function timestampProblem(ts: string, now: Date): string | null {
   const t = Date.parse(ts);
   if (!Number.isFinite(t) || new Date(t).toISOString().slice(0, 19) !== ts.slice(0, 19)) return 'is not a real date';
   if (t < EARLIEST) return 'is before 1990, which suggests an unset clock or a zero epoch';
-  if (t > now.getTime() + DAY_MS) return 'is more than a day in the future, which suggests a wrong clock or a wrong --timezone';
+  if (t > now.getTime() + DAY_MS)
+    return 'is more than a day in the future, which suggests a wrong clock or a wrong --timezone';
   return null;
 }
 
@@ -21,7 +22,8 @@ export const timeInvalid: Rule = {
   id: 'time.invalid',
   severity: 'error',
   title: 'Timestamp invalid',
-  description: 'A timestamp is present but is not a real RFC 3339 UTC time, or is implausible (before 1990, or in the future).',
+  description:
+    'A timestamp is present but is not a real RFC 3339 UTC time, or is implausible (before 1990, or in the future).',
   incomplete: true,
   start(ctx) {
     return {

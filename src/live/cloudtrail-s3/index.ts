@@ -26,7 +26,14 @@ import { findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { DEFAULT_RETRY, backoffDelay, sleep, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
 import { HOUR, accountsRoot, daysBetween, fileTime } from './layout.js';
-import { validateDigests, keyFingerprint, type DigestFile, type DigestReport, type LogObject, type PublicKeyEntry } from '../../integrity/cloudtrail-digest.js';
+import {
+  validateDigests,
+  keyFingerprint,
+  type DigestFile,
+  type DigestReport,
+  type LogObject,
+  type PublicKeyEntry,
+} from '../../integrity/cloudtrail-digest.js';
 import { digestsFileName, integrityFiles, objectsFileName } from '../../integrity/files.js';
 import { DeflatedFile, type DeflatedEntry } from '../../bundle/deflated-file.js';
 import { mkdtempSync } from 'node:fs';
@@ -67,12 +74,24 @@ function describe(e: unknown): string {
 }
 
 /** An object as listed. */
-interface Listed { key: string; etag: string; size: number; lastModified: string | null }
+interface Listed {
+  key: string;
+  etag: string;
+  size: number;
+  lastModified: string | null;
+}
 
 /** What collect keeps of each log object read (raw/<source>/objects.jsonl). */
 export interface ObjectRecord {
-  bucket: string; key: string; etag: string; size: number; last_modified: string | null;
-  sha256: string | null; uncompressed_sha256: string | null; records: number; error: string | null;
+  bucket: string;
+  key: string;
+  etag: string;
+  size: number;
+  last_modified: string | null;
+  sha256: string | null;
+  uncompressed_sha256: string | null;
+  records: number;
+  error: string | null;
 }
 
 /** Pulls an async iterable into a bounded buffer ahead of its reader (bytes, not chunks, bound it). */
@@ -90,25 +109,49 @@ function prefetch(src: AsyncIterable<Buffer>, maxBytes: number): AsyncIterable<B
         if (cancelled) break;
         const r = await it.next();
         if (r.done) break;
-        q.push(r.value); bytes += r.value.length;
-        wake.reader?.(); wake.reader = null;
-        while (bytes > maxBytes && !cancelled) await new Promise<void>((res) => { wake.writer = res; });
+        q.push(r.value);
+        bytes += r.value.length;
+        wake.reader?.();
+        wake.reader = null;
+        while (bytes > maxBytes && !cancelled)
+          await new Promise<void>((res) => {
+            wake.writer = res;
+          });
       }
       if (cancelled) await it.return?.();
-    } catch (e) { error = e; } finally { done = true; wake.reader?.(); wake.reader = null; }
+    } catch (e) {
+      error = e;
+    } finally {
+      done = true;
+      wake.reader?.();
+      wake.reader = null;
+    }
   })();
   return {
-    cancel() { cancelled = true; wake.writer?.(); wake.writer = null; },
+    cancel() {
+      cancelled = true;
+      wake.writer?.();
+      wake.writer = null;
+    },
     async *[Symbol.asyncIterator]() {
       for (;;) {
         if (q.length) {
-          const b = q.shift()!; bytes -= b.length;
-          if (bytes <= maxBytes) { wake.writer?.(); wake.writer = null; }
+          const b = q.shift()!;
+          bytes -= b.length;
+          if (bytes <= maxBytes) {
+            wake.writer?.();
+            wake.writer = null;
+          }
           yield b;
           continue;
         }
-        if (done) { if (error) throw error; return; }
-        await new Promise<void>((res) => { wake.reader = res; });
+        if (done) {
+          if (error) throw error;
+          return;
+        }
+        await new Promise<void>((res) => {
+          wake.reader = res;
+        });
       }
     },
   };
@@ -148,23 +191,41 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
 
   async function* run(): AsyncGenerator<Outcome> {
     const regions = c.regions ?? [];
-    if (!c.bucket) { res.fail('bucket is empty: name the trail\'s S3 bucket'); return; }
-    if (regions.length === 0) { res.fail('regions is empty: name at least one AWS region the trail logs'); return; }
+    if (!c.bucket) {
+      res.fail("bucket is empty: name the trail's S3 bucket");
+      return;
+    }
+    if (regions.length === 0) {
+      res.fail('regions is empty: name at least one AWS region the trail logs');
+      return;
+    }
     const adapter = findAdapter('cloudtrail');
-    if (!adapter) { res.fail('the cloudtrail adapter is not registered'); return; }
+    if (!adapter) {
+      res.fail('the cloudtrail adapter is not registered');
+      return;
+    }
     const from = new Date(ctx.since.getTime() - HOUR);
     const to = new Date(ctx.until.getTime() + HOUR);
     const root = accountsRoot(c.prefix, c.organization_id);
     const validate = c.validate_digests !== false;
-    res.how = `CloudTrail log files in s3://${c.bucket}/${root}<account>/CloudTrail/<region>/YYYY/MM/DD/ for ${regions.join(', ')}, delivered from ${from.toISOString()} to ${to.toISOString()} (the period plus an hour either side), ${concurrency} objects read at once`
-      + (validate ? '; CloudTrail digest files (CloudTrail-Digest/) and their signatures checked' : '; digest validation turned off (validate_digests: false)');
+    res.how =
+      `CloudTrail log files in s3://${c.bucket}/${root}<account>/CloudTrail/<region>/YYYY/MM/DD/ for ${regions.join(', ')}, delivered from ${from.toISOString()} to ${to.toISOString()} (the period plus an hour either side), ${concurrency} objects read at once` +
+      (validate
+        ? '; CloudTrail digest files (CloudTrail-Digest/) and their signatures checked'
+        : '; digest validation turned off (validate_digests: false)');
     res.settings = {
-      bucket: c.bucket, prefix: c.prefix ?? null, organization_id: c.organization_id ?? null, regions,
-      credentials: c.profile ? `profile ${c.profile}` : 'standard AWS credential chain', concurrency, validate_digests: validate,
+      bucket: c.bucket,
+      prefix: c.prefix ?? null,
+      organization_id: c.organization_id ?? null,
+      regions,
+      credentials: c.profile ? `profile ${c.profile}` : 'standard AWS credential chain',
+      concurrency,
+      validate_digests: validate,
       ...(c.endpoint ? { endpoint: c.endpoint } : {}),
     };
     const s3 = new S3Client({
-      region: c.bucket_region ?? 'us-east-1', maxAttempts: 1, // retries are ours: counted and reported
+      region: c.bucket_region ?? 'us-east-1',
+      maxAttempts: 1, // retries are ours: counted and reported
       ...(c.profile ? { profile: c.profile } : {}),
       ...(c.endpoint ? { endpoint: c.endpoint, forcePathStyle: true } : {}),
     });
@@ -174,8 +235,15 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
       let accounts = c.accounts ?? [];
       if (accounts.length === 0) {
         res.position = `listing accounts under s3://${c.bucket}/${root}`;
-        accounts = (await listPrefixes(s3, root)).map((p) => p.slice(root.length).replace(/\/$/, '')).filter((a) => /^\d{12}$/.test(a));
-        if (accounts.length === 0) { res.fail(`no account folders (12 digits) under s3://${c.bucket}/${root}: check bucket, prefix and organization_id`); return; }
+        accounts = (await listPrefixes(s3, root))
+          .map((p) => p.slice(root.length).replace(/\/$/, ''))
+          .filter((a) => /^\d{12}$/.test(a));
+        if (accounts.length === 0) {
+          res.fail(
+            `no account folders (12 digits) under s3://${c.bucket}/${root}: check bucket, prefix and organization_id`,
+          );
+          return;
+        }
       }
       res.settings.accounts = accounts;
 
@@ -190,7 +258,9 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
       let index = 0;
       res.touched = true;
       if (validate) scope = { start: from.toISOString(), end: to.toISOString() };
-      const groups: Array<{ account: string; region: string }> = accounts.flatMap((account) => regions.map((region) => ({ account, region })));
+      const groups: Array<{ account: string; region: string }> = accounts.flatMap((account) =>
+        regions.map((region) => ({ account, region })),
+      );
       for (const [g, { account, region }] of groups.entries()) {
         const logs: Listed[] = [];
         for (const day of daysBetween(from, to)) {
@@ -202,12 +272,18 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
           }
         }
         listedTotal += logs.length;
-        progress.update(`account ${account}, ${region}: ${logs.length} log files to read (${g + 1} of ${groups.length} account-regions)`, true);
+        progress.update(
+          `account ${account}, ${region}: ${logs.length} log files to read (${g + 1} of ${groups.length} account-regions)`,
+          true,
+        );
 
         // Read them: `concurrency` objects run ahead, outcomes in key order.
         const read: LogObject[] = [];
         let next = 0;
-        const start = () => { while (pending.length < concurrency && next < logs.length) pending.push(prefetch(objectBytes(s3, logs[next++]), MAX_AHEAD_BYTES)); };
+        const start = () => {
+          while (pending.length < concurrency && next < logs.length)
+            pending.push(prefetch(objectBytes(s3, logs[next++]), MAX_AHEAD_BYTES));
+        };
         for (let i = 0; i < logs.length; i++) {
           start();
           const o = logs[i];
@@ -215,13 +291,29 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
           start();
           const where = `s3://${c.bucket}/${o.key}`;
           res.position = where;
-          const rec: ObjectRecord = { bucket: c.bucket, key: o.key, etag: o.etag, size: o.size, last_modified: o.lastModified, sha256: null, uncompressed_sha256: null, records: 0, error: null };
+          const rec: ObjectRecord = {
+            bucket: c.bucket,
+            key: o.key,
+            etag: o.etag,
+            size: o.size,
+            last_modified: o.lastModified,
+            sha256: null,
+            uncompressed_sha256: null,
+            records: 0,
+            error: null,
+          };
           const hc = createHash('sha256');
           const hu = createHash('sha256');
           let size = 0;
           let s3Failure: (Error & { cause?: unknown }) | null = null;
           async function* tapped(): AsyncGenerator<Buffer> {
-            try { for await (const b of body) { hc.update(b); size += b.length; yield b; } } catch (e) {
+            try {
+              for await (const b of body) {
+                hc.update(b);
+                size += b.length;
+                yield b;
+              }
+            } catch (e) {
               if ((e as { s3?: boolean }).s3) s3Failure = e as Error;
               throw e;
             }
@@ -231,17 +323,33 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
               const src = Readable.from(tapped(), { objectMode: false });
               const gz = createGunzip();
               src.on('error', (e) => gz.destroy(e));
-              for await (const d of src.pipe(gz) as AsyncIterable<Buffer>) { hu.update(d); yield d; }
-            } else for await (const d of tapped()) { hu.update(d); yield d; }
+              for await (const d of src.pipe(gz) as AsyncIterable<Buffer>) {
+                hu.update(d);
+                yield d;
+              }
+            } else
+              for await (const d of tapped()) {
+                hu.update(d);
+                yield d;
+              }
           }
           try {
             const input = await openStream(where, inflated());
-            for await (const out of normalizeOne(adapter, input, { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary)) {
+            for await (const out of normalizeOne(
+              adapter,
+              input,
+              { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until },
+              summary,
+            )) {
               rec.records++;
               res.count(out);
               if (out.kind === 'event') events++;
               yield out;
-              if (ctx.signal?.aborted) { await record(rec); res.fail('the pull was interrupted'); return; }
+              if (ctx.signal?.aborted) {
+                await record(rec);
+                res.fail('the pull was interrupted');
+                return;
+              }
             }
             rec.sha256 = hc.digest('hex');
             rec.uncompressed_sha256 = hu.digest('hex');
@@ -249,13 +357,24 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
           } catch (e) {
             const err = e as Error;
             const f = s3Failure as (Error & { cause?: unknown }) | null;
-            if (f) { rec.error = describe(f.cause ?? f); await record(rec); res.fail(`reading ${where} failed after ${index} objects had been read (${rec.error}); ${listedTotal} listed so far${g + 1 < groups.length ? `, ${groups.length - g - 1} more account-regions not listed yet` : ''}`); return; }
+            if (f) {
+              rec.error = describe(f.cause ?? f);
+              await record(rec);
+              res.fail(
+                `reading ${where} failed after ${index} objects had been read (${rec.error}); ${listedTotal} listed so far${g + 1 < groups.length ? `, ${groups.length - g - 1} more account-regions not listed yet` : ''}`,
+              );
+              return;
+            }
             // The object is damaged (not gzip, truncated, not JSON): what it held so far is kept.
             rec.error = err.message;
             unreadable.push(`${where}: ${err.message}`);
           }
           await record(rec);
-          read.push({ bucket: rec.bucket, key: rec.key, uncompressed_sha256: rec.error ? null : rec.uncompressed_sha256 });
+          read.push({
+            bucket: rec.bucket,
+            key: rec.key,
+            uncompressed_sha256: rec.error ? null : rec.uncompressed_sha256,
+          });
           index++;
           progress.update(`${index}/${listedTotal}${g + 1 < groups.length ? '+' : ''} objects, ${events} events`);
         }
@@ -273,7 +392,8 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
       res.settings.objects_listed = listedTotal;
       res.settings.objects_read = objectsRead;
       res.settings.bytes_read = bytesRead;
-      if (unreadable.length) res.fail(`${unreadable.length} of ${listedTotal} objects could not be read whole (first: ${unreadable[0]})`);
+      if (unreadable.length)
+        res.fail(`${unreadable.length} of ${listedTotal} objects could not be read whole (first: ${unreadable[0]})`);
       if (validate) {
         res.settings.digest_files = digestCount;
         res.settings.public_keys = publicKeys.map((k) => k.fingerprint);
@@ -282,7 +402,10 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
         validated = true;
         if (!report.pass) res.warn(`CloudTrail digest validation FAILED: ${problems(report)}`);
       }
-      if (res.failedReason === null) { res.position = null; res.done(); }
+      if (res.failedReason === null) {
+        res.position = null;
+        res.done();
+      }
     } catch (e) {
       res.fail(`${describe(e)}${res.position ? ` (at ${res.position})` : ''}`);
     } finally {
@@ -290,7 +413,11 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
       s3.destroy();
       if (Object.keys(retries).length) {
         res.settings.retries = retries;
-        res.warn(`transient errors were retried with backoff: ${Object.entries(retries).map(([k, v]) => `${v} × ${k}`).join(', ')}`);
+        res.warn(
+          `transient errors were retried with backoff: ${Object.entries(retries)
+            .map(([k, v]) => `${v} × ${k}`)
+            .join(', ')}`,
+        );
       }
       objectsEntry = await objectsOut.close();
       digestsEntry = await digestsOut.close();
@@ -302,9 +429,24 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
     const out: Listed[] = [];
     let token: string | undefined;
     do {
-      const page: ListObjectsV2CommandOutput = await withRetry(() => s3.send(new ListObjectsV2Command({ Bucket: c.bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: ctx.signal as never }),
-        transient, onRetry(`listing ${prefix}`), policy, ctx.signal);
-      for (const o of page.Contents ?? []) if (o.Key) out.push({ key: o.Key, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ? o.LastModified.toISOString() : null });
+      const page: ListObjectsV2CommandOutput = await withRetry(
+        () =>
+          s3.send(new ListObjectsV2Command({ Bucket: c.bucket, Prefix: prefix, ContinuationToken: token }), {
+            abortSignal: ctx.signal as never,
+          }),
+        transient,
+        onRetry(`listing ${prefix}`),
+        policy,
+        ctx.signal,
+      );
+      for (const o of page.Contents ?? [])
+        if (o.Key)
+          out.push({
+            key: o.Key,
+            etag: o.ETag ?? '',
+            size: o.Size ?? 0,
+            lastModified: o.LastModified ? o.LastModified.toISOString() : null,
+          });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return out;
@@ -314,8 +456,17 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
     const out: string[] = [];
     let token: string | undefined;
     do {
-      const page = await withRetry(() => s3.send(new ListObjectsV2Command({ Bucket: c.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }), { abortSignal: ctx.signal as never }),
-        transient, onRetry(`listing ${prefix}`), policy, ctx.signal);
+      const page = await withRetry(
+        () =>
+          s3.send(
+            new ListObjectsV2Command({ Bucket: c.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+            { abortSignal: ctx.signal as never },
+          ),
+        transient,
+        onRetry(`listing ${prefix}`),
+        policy,
+        ctx.signal,
+      );
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -332,14 +483,36 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
     for (let attempt = 1; ; attempt++) {
       let out;
       try {
-        out = await withRetry(() => s3.send(new GetObjectCommand({ Bucket: c.bucket, Key: o.key, ...(o.etag ? { IfMatch: o.etag } : {}), ...(offset ? { Range: `bytes=${offset}-` } : {}) }), { abortSignal: ctx.signal as never }),
-          transient, onRetry(o.key), policy, ctx.signal);
-      } catch (e) { throw Object.assign(new Error(describe(e)), { s3: true, cause: e }); }
+        out = await withRetry(
+          () =>
+            s3.send(
+              new GetObjectCommand({
+                Bucket: c.bucket,
+                Key: o.key,
+                ...(o.etag ? { IfMatch: o.etag } : {}),
+                ...(offset ? { Range: `bytes=${offset}-` } : {}),
+              }),
+              { abortSignal: ctx.signal as never },
+            ),
+          transient,
+          onRetry(o.key),
+          policy,
+          ctx.signal,
+        );
+      } catch (e) {
+        throw Object.assign(new Error(describe(e)), { s3: true, cause: e });
+      }
       try {
-        for await (const chunk of out.Body as Readable) { offset += (chunk as Buffer).length; yield chunk as Buffer; }
+        for await (const chunk of out.Body as Readable) {
+          offset += (chunk as Buffer).length;
+          yield chunk as Buffer;
+        }
         return;
       } catch (e) {
-        if (attempt >= policy.attempts || ctx.signal?.aborted) throw Object.assign(new Error(`the connection failed mid-object after ${offset} bytes: ${describe(e)}`), { s3: true });
+        if (attempt >= policy.attempts || ctx.signal?.aborted)
+          throw Object.assign(new Error(`the connection failed mid-object after ${offset} bytes: ${describe(e)}`), {
+            s3: true,
+          });
         retries['body cut, resumed'] = (retries['body cut, resumed'] ?? 0) + 1;
         await sleep(backoffDelay(attempt, policy), ctx.signal);
       }
@@ -347,7 +520,14 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
   }
 
   /** One account and region's digest files of the period (small: one per hour), with their signatures. */
-  async function readDigests(s3: S3Client, root: string, account: string, region: string, from: Date, to: Date): Promise<DigestFile[]> {
+  async function readDigests(
+    s3: S3Client,
+    root: string,
+    account: string,
+    region: string,
+    from: Date,
+    to: Date,
+  ): Promise<DigestFile[]> {
     // A digest covers the hour before its name's time and is delivered up to an hour later.
     const dTo = new Date(to.getTime() + 2 * HOUR);
     const keys: string[] = [];
@@ -365,12 +545,28 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
       while (i < keys.length) {
         const key = keys[i++];
         res.position = `s3://${c.bucket}/${key}`;
-        const out = await withRetry(() => s3.send(new GetObjectCommand({ Bucket: c.bucket, Key: key }), { abortSignal: ctx.signal as never }), transient, onRetry(key), policy, ctx.signal);
+        const out = await withRetry(
+          () => s3.send(new GetObjectCommand({ Bucket: c.bucket, Key: key }), { abortSignal: ctx.signal as never }),
+          transient,
+          onRetry(key),
+          policy,
+          ctx.signal,
+        );
         const gz = Buffer.from(await out.Body!.transformToByteArray());
         let bytes: Buffer;
-        try { bytes = /\.gz$/.test(key) ? await gunzipAll(gz) : gz; } catch { bytes = gz; }
+        try {
+          bytes = /\.gz$/.test(key) ? await gunzipAll(gz) : gz;
+        } catch {
+          bytes = gz;
+        }
         const meta = out.Metadata ?? {};
-        digests.push({ bucket: c.bucket, key, signature: meta.signature ?? null, signature_algorithm: meta['signature-algorithm'] ?? null, digest_base64: bytes.toString('base64') });
+        digests.push({
+          bucket: c.bucket,
+          key,
+          signature: meta.signature ?? null,
+          signature_algorithm: meta['signature-algorithm'] ?? null,
+          digest_base64: bytes.toString('base64'),
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
@@ -380,41 +576,76 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
   /** ListPublicKeys in each trail's home region (the last region in the digest file name), once per region. */
   async function readPublicKeys(digests: DigestFile[]): Promise<void> {
     const homes = new Set<string>();
-    for (const d of digests) { const m = /_([a-z]{2}(?:-[a-z]+)+-\d)_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(d.key); if (m && !keyRegions.has(m[1])) homes.add(m[1]); }
+    for (const d of digests) {
+      const m = /_([a-z]{2}(?:-[a-z]+)+-\d)_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(d.key);
+      if (m && !keyRegions.has(m[1])) homes.add(m[1]);
+    }
     if (homes.size === 0) return;
     const start = new Date(ctx.since.getTime() - 2 * 86400_000);
     const end = new Date(ctx.until.getTime() + 2 * 86400_000);
     const byFp = new Map<string, PublicKeyEntry>(publicKeys.map((k) => [k.fingerprint, k]));
     for (const region of homes) {
       keyRegions.add(region);
-      const ct = new CloudTrailClient({ region, maxAttempts: 1, ...(c.profile ? { profile: c.profile } : {}), ...(c.cloudtrail_endpoint ? { endpoint: c.cloudtrail_endpoint } : {}) });
+      const ct = new CloudTrailClient({
+        region,
+        maxAttempts: 1,
+        ...(c.profile ? { profile: c.profile } : {}),
+        ...(c.cloudtrail_endpoint ? { endpoint: c.cloudtrail_endpoint } : {}),
+      });
       try {
         let token: string | undefined;
         do {
           res.position = `cloudtrail:ListPublicKeys in ${region}`;
-          const out = await withRetry(() => ct.send(new ListPublicKeysCommand({ StartTime: start, EndTime: end, NextToken: token }), { abortSignal: ctx.signal as never }), transient, onRetry(`ListPublicKeys ${region}`), policy, ctx.signal);
+          const out = await withRetry(
+            () =>
+              ct.send(new ListPublicKeysCommand({ StartTime: start, EndTime: end, NextToken: token }), {
+                abortSignal: ctx.signal as never,
+              }),
+            transient,
+            onRetry(`ListPublicKeys ${region}`),
+            policy,
+            ctx.signal,
+          );
           for (const k of out.PublicKeyList ?? []) {
             if (!k.Value) continue;
             const value = Buffer.from(k.Value).toString('base64');
             const fp = keyFingerprint(value);
             // The fingerprint is recomputed from the key itself (MD5 of the DER), not taken from the answer.
-            if (k.Fingerprint && k.Fingerprint !== fp) res.warn(`ListPublicKeys in ${region} gave fingerprint ${k.Fingerprint} for a key whose MD5 is ${fp}: the key is used under its MD5`);
-            byFp.set(fp, { fingerprint: fp, value, validity_start: k.ValidityStartTime?.toISOString() ?? null, validity_end: k.ValidityEndTime?.toISOString() ?? null });
+            if (k.Fingerprint && k.Fingerprint !== fp)
+              res.warn(
+                `ListPublicKeys in ${region} gave fingerprint ${k.Fingerprint} for a key whose MD5 is ${fp}: the key is used under its MD5`,
+              );
+            byFp.set(fp, {
+              fingerprint: fp,
+              value,
+              validity_start: k.ValidityStartTime?.toISOString() ?? null,
+              validity_end: k.ValidityEndTime?.toISOString() ?? null,
+            });
           }
           token = out.NextToken || undefined;
         } while (token);
-      } finally { ct.destroy(); }
+      } finally {
+        ct.destroy();
+      }
     }
     publicKeys = [...byFp.values()].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
   }
 
   return {
     outcomes: run(),
-    result: () => ({ ...res.result(), files: [
-      ...(objectsEntry ? [{ name: objectsFileName(c.name), deflated: objectsEntry }] : []),
-      // The digest material only with the check's result (a run that stopped early has neither).
-      ...(validated && digestsEntry ? [{ name: digestsFileName(c.name), deflated: digestsEntry }, ...integrityFiles(c.name, { publicKeys, report, scope })] : []),
-    ] }),
+    result: () => ({
+      ...res.result(),
+      files: [
+        ...(objectsEntry ? [{ name: objectsFileName(c.name), deflated: objectsEntry }] : []),
+        // The digest material only with the check's result (a run that stopped early has neither).
+        ...(validated && digestsEntry
+          ? [
+              { name: digestsFileName(c.name), deflated: digestsEntry },
+              ...integrityFiles(c.name, { publicKeys, report, scope }),
+            ]
+          : []),
+      ],
+    }),
   };
 };
 
@@ -426,22 +657,44 @@ async function gunzipAll(buf: Buffer): Promise<Buffer> {
 
 export function problems(r: DigestReport): string {
   const parts: string[] = [];
-  if (r.files_changed.length) parts.push(`${r.files_changed.length} log file(s) CHANGED after delivery (first: ${r.files_changed[0]})`);
-  if (r.files_missing.length) parts.push(`${r.files_missing.length} log file(s) MISSING (first: ${r.files_missing[0]})`);
-  if (r.invalid_digests.length) parts.push(`${r.invalid_digests.length} invalid digest(s) (first: ${r.invalid_digests[0].file}: ${r.invalid_digests[0].problem})`);
-  if (r.digest_gaps.length) parts.push(`${r.digest_gaps.length} gap(s) in the digest chain (first: ${r.digest_gaps[0]})`);
-  if (r.files_without_digest.length) parts.push(`${r.files_without_digest.length} log file(s) with no valid digest (first: ${r.files_without_digest[0]})`);
+  if (r.files_changed.length)
+    parts.push(`${r.files_changed.length} log file(s) CHANGED after delivery (first: ${r.files_changed[0]})`);
+  if (r.files_missing.length)
+    parts.push(`${r.files_missing.length} log file(s) MISSING (first: ${r.files_missing[0]})`);
+  if (r.invalid_digests.length)
+    parts.push(
+      `${r.invalid_digests.length} invalid digest(s) (first: ${r.invalid_digests[0].file}: ${r.invalid_digests[0].problem})`,
+    );
+  if (r.digest_gaps.length)
+    parts.push(`${r.digest_gaps.length} gap(s) in the digest chain (first: ${r.digest_gaps[0]})`);
+  if (r.files_without_digest.length)
+    parts.push(
+      `${r.files_without_digest.length} log file(s) with no valid digest (first: ${r.files_without_digest[0]})`,
+    );
   return parts.join('; ');
 }
 
 /** Adds one account and region's digest report to the run's (null: none yet). Lists are sorted by finishReport. */
 export function mergeReports(a: DigestReport | null, b: DigestReport): DigestReport {
-  if (!a) return { ...b, ...(b.chain_starts ? { chain_starts: [...b.chain_starts] } : {}), invalid_digests: [...b.invalid_digests], digest_gaps: [...b.digest_gaps], files_without_digest: [...b.files_without_digest], files_changed: [...b.files_changed], files_missing: [...b.files_missing] };
+  if (!a)
+    return {
+      ...b,
+      ...(b.chain_starts ? { chain_starts: [...b.chain_starts] } : {}),
+      invalid_digests: [...b.invalid_digests],
+      digest_gaps: [...b.digest_gaps],
+      files_without_digest: [...b.files_without_digest],
+      files_changed: [...b.files_changed],
+      files_missing: [...b.files_missing],
+    };
   return {
-    digests: a.digests + b.digests, digests_valid: a.digests_valid + b.digests_valid,
-    invalid_digests: a.invalid_digests.concat(b.invalid_digests), digest_gaps: a.digest_gaps.concat(b.digest_gaps),
-    files_covered: a.files_covered + b.files_covered, files_without_digest: a.files_without_digest.concat(b.files_without_digest),
-    files_changed: a.files_changed.concat(b.files_changed), files_missing: a.files_missing.concat(b.files_missing),
+    digests: a.digests + b.digests,
+    digests_valid: a.digests_valid + b.digests_valid,
+    invalid_digests: a.invalid_digests.concat(b.invalid_digests),
+    digest_gaps: a.digest_gaps.concat(b.digest_gaps),
+    files_covered: a.files_covered + b.files_covered,
+    files_without_digest: a.files_without_digest.concat(b.files_without_digest),
+    files_changed: a.files_changed.concat(b.files_changed),
+    files_missing: a.files_missing.concat(b.files_missing),
     ...(a.chain_starts || b.chain_starts ? { chain_starts: (a.chain_starts ?? []).concat(b.chain_starts ?? []) } : {}),
     pass: a.pass && b.pass,
   };
@@ -450,8 +703,12 @@ export function mergeReports(a: DigestReport | null, b: DigestReport): DigestRep
 /** The merged report in the order validateDigests gives over the whole trail (verify re-runs it so and compares). */
 export function finishReport(r: DigestReport): DigestReport {
   return {
-    ...r, invalid_digests: [...r.invalid_digests].sort((a, b) => a.file.localeCompare(b.file)), digest_gaps: [...r.digest_gaps].sort(),
-    files_without_digest: [...r.files_without_digest].sort(), files_changed: [...r.files_changed].sort(), files_missing: [...r.files_missing].sort(),
+    ...r,
+    invalid_digests: [...r.invalid_digests].sort((a, b) => a.file.localeCompare(b.file)),
+    digest_gaps: [...r.digest_gaps].sort(),
+    files_without_digest: [...r.files_without_digest].sort(),
+    files_changed: [...r.files_changed].sort(),
+    files_missing: [...r.files_missing].sort(),
     ...(r.chain_starts ? { chain_starts: [...r.chain_starts].sort() } : {}),
   };
 }

@@ -14,7 +14,9 @@ export function daysBetween(from: Date, to: Date): string[] {
   const out: string[] = [];
   const d = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()));
   while (d.getTime() <= to.getTime()) {
-    out.push(`${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`);
+    out.push(
+      `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`,
+    );
     d.setUTCDate(d.getUTCDate() + 1);
   }
   return out;

@@ -40,13 +40,24 @@ export function auditRoot(): protobuf.Root {
   const dirs = [ownProtoDir(), loggingApiProtoDir(), gaxProtoDir()];
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => dirs.map((d) => join(d, target)).find((p) => existsSync(p)) ?? target;
-  root.loadSync(['google/cloud/audit/audit_log.proto', 'google/iam/v1/logging/audit_data.proto', 'google/logging/v2/log_entry.proto'], { keepCase: false });
+  root.loadSync(
+    [
+      'google/cloud/audit/audit_log.proto',
+      'google/iam/v1/logging/audit_data.proto',
+      'google/logging/v2/log_entry.proto',
+    ],
+    { keepCase: false },
+  );
   root.resolveAll();
   cached = root;
   return root;
 }
 
-export interface AnyLike { type_url?: string; typeUrl?: string; value?: Uint8Array | Buffer | string | null }
+export interface AnyLike {
+  type_url?: string;
+  typeUrl?: string;
+  value?: Uint8Array | Buffer | string | null;
+}
 
 /** Decodes an Any to proto3 JSON with "@type" first. Throws when the type is unknown. */
 export function anyToJson(any: AnyLike): Record<string, unknown> {
@@ -54,8 +65,12 @@ export function anyToJson(any: AnyLike): Record<string, unknown> {
   const typeName = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
   if (!typeName) throw new Error('protoPayload has no type_url');
   let type: protobuf.Type;
-  try { type = auditRoot().lookupType(typeName); } catch { throw new Error(`protoPayload type ${typeName} is not known`); }
-  const bytes = typeof any.value === 'string' ? Buffer.from(any.value, 'base64') : any.value ?? new Uint8Array();
+  try {
+    type = auditRoot().lookupType(typeName);
+  } catch {
+    throw new Error(`protoPayload type ${typeName} is not known`);
+  }
+  const bytes = typeof any.value === 'string' ? Buffer.from(any.value, 'base64') : (any.value ?? new Uint8Array());
   const msg = type.decode(bytes);
   const json = toProto3JSON(msg as unknown as protobuf.Message) as Record<string, unknown>;
   return { '@type': typeUrl, ...json };
@@ -63,7 +78,12 @@ export function anyToJson(any: AnyLike): Record<string, unknown> {
 
 /** Drops what the gRPC decoder fills in for unset fields (null messages, empty strings, empty maps). */
 function unset(v: unknown): boolean {
-  return v === null || v === undefined || v === '' || (typeof v === 'object' && !Buffer.isBuffer(v) && !Array.isArray(v) && Object.keys(v as object).length === 0);
+  return (
+    v === null ||
+    v === undefined ||
+    v === '' ||
+    (typeof v === 'object' && !Buffer.isBuffer(v) && !Array.isArray(v) && Object.keys(v as object).length === 0)
+  );
 }
 
 /**
@@ -76,7 +96,10 @@ export function entryToRestJson(entry: Record<string, unknown>): Record<string, 
   for (const [k, v] of Object.entries(entry)) if (!unset(v) && k !== 'payload') clean[k] = v;
   const pp = clean.protoPayload as AnyLike | undefined;
   let payload: Record<string, unknown> | undefined;
-  if (pp) { payload = anyToJson(pp); delete clean.protoPayload; }
+  if (pp) {
+    payload = anyToJson(pp);
+    delete clean.protoPayload;
+  }
   const LogEntry = auditRoot().lookupType('google.logging.v2.LogEntry');
   const json = toProto3JSON(LogEntry.fromObject(clean) as unknown as protobuf.Message) as Record<string, unknown>;
   if (payload) json.protoPayload = payload;

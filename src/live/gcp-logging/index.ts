@@ -21,7 +21,7 @@ import { withRetry, DEFAULT_RETRY, type RetryPolicy } from '../pace.js';
 import { entryToRestJson } from './decode.js';
 
 export const LOG_KINDS = ['activity', 'data_access', 'system_event', 'policy'] as const;
-export type GcpLogKind = typeof LOG_KINDS[number];
+export type GcpLogKind = (typeof LOG_KINDS)[number];
 
 export interface GcpLoggingSourceConfig {
   name: string;
@@ -58,7 +58,13 @@ export interface GcpLoggingSourceConfig {
 const RESOURCE = /^(projects|folders|organizations|billingAccounts)\/[^/\s]+$/;
 
 /** The entries.list filter: the chosen audit logs AND the period (always), AND the user's extra filter. */
-export function buildFilter(kinds: readonly GcpLogKind[], since: Date, until: Date, extra?: string, cloudSqlPostgres = false): string {
+export function buildFilter(
+  kinds: readonly GcpLogKind[],
+  since: Date,
+  until: Date,
+  extra?: string,
+  cloudSqlPostgres = false,
+): string {
   const ids = kinds.map((k) => `log_id("cloudaudit.googleapis.com/${k}")`);
   if (cloudSqlPostgres) ids.push('log_id("cloudsql.googleapis.com/postgres.log")');
   const logs = ids.join(' OR ');
@@ -68,8 +74,10 @@ export function buildFilter(kinds: readonly GcpLogKind[], since: Date, until: Da
 }
 
 const TRANSIENT = new Map<number, string>([
-  [grpc.status.UNAVAILABLE, 'UNAVAILABLE'], [grpc.status.RESOURCE_EXHAUSTED, 'RESOURCE_EXHAUSTED (quota)'],
-  [grpc.status.DEADLINE_EXCEEDED, 'DEADLINE_EXCEEDED'], [grpc.status.INTERNAL, 'INTERNAL'],
+  [grpc.status.UNAVAILABLE, 'UNAVAILABLE'],
+  [grpc.status.RESOURCE_EXHAUSTED, 'RESOURCE_EXHAUSTED (quota)'],
+  [grpc.status.DEADLINE_EXCEEDED, 'DEADLINE_EXCEEDED'],
+  [grpc.status.INTERNAL, 'INTERNAL'],
 ]);
 
 function grpcCode(e: unknown): number | null {
@@ -82,29 +90,50 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
   const res = new LiveResult();
 
   /** A custom role's permissions: from the config's custom_roles, else IAM roles.get (REST). */
-  async function customRolePermissions(role: string): Promise<{ permissions: string[] | null; from: string; why?: string }> {
+  async function customRolePermissions(
+    role: string,
+  ): Promise<{ permissions: string[] | null; from: string; why?: string }> {
     const given = c.custom_roles?.[role];
     if (given) return { permissions: given, from: 'config custom_roles' };
-    if (c.api_endpoint && !c.iam_endpoint) return { permissions: null, from: 'nowhere', why: 'not in custom_roles, and IAM is not read: api_endpoint is overridden and iam_endpoint is not set' };
+    if (c.api_endpoint && !c.iam_endpoint)
+      return {
+        permissions: null,
+        from: 'nowhere',
+        why: 'not in custom_roles, and IAM is not read: api_endpoint is overridden and iam_endpoint is not set',
+      };
     const base = (c.iam_endpoint ?? 'https://iam.googleapis.com').replace(/\/+$/, '');
     const url = `${base}/v1/${role}`;
     try {
       let body: { includedPermissions?: string[] };
       if (c.iam_endpoint) {
         const r = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-        if (!r.ok) return { permissions: null, from: `IAM roles.get ${url}`, why: `IAM roles.get answered HTTP ${r.status}${r.status === 403 ? ' (grant iam.roles.get, or list the role in custom_roles)' : ''}` };
-        body = await r.json() as { includedPermissions?: string[] };
+        if (!r.ok)
+          return {
+            permissions: null,
+            from: `IAM roles.get ${url}`,
+            why: `IAM roles.get answered HTTP ${r.status}${r.status === 403 ? ' (grant iam.roles.get, or list the role in custom_roles)' : ''}`,
+          };
+        body = (await r.json()) as { includedPermissions?: string[] };
       } else {
         const { GoogleAuth } = await import('google-auth-library');
-        const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'], ...(c.key_file ? { keyFile: c.key_file } : {}) });
+        const auth = new GoogleAuth({
+          scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+          ...(c.key_file ? { keyFile: c.key_file } : {}),
+        });
         const client = await auth.getClient();
         const r = await client.request<{ includedPermissions?: string[] }>({ url, timeout: 30_000 });
         body = r.data;
       }
       return { permissions: body.includedPermissions ?? [], from: `IAM roles.get ${url}` };
     } catch (e) {
-      const status = (e as { status?: number; response?: { status?: number } }).response?.status ?? (e as { status?: number }).status;
-      return { permissions: null, from: `IAM roles.get ${url}`, why: `IAM roles.get failed: ${status ? `HTTP ${status}` : (e as Error).message}${status === 403 ? ' (grant iam.roles.get, or list the role in custom_roles)' : ''}` };
+      const status =
+        (e as { status?: number; response?: { status?: number } }).response?.status ??
+        (e as { status?: number }).status;
+      return {
+        permissions: null,
+        from: `IAM roles.get ${url}`,
+        why: `IAM roles.get failed: ${status ? `HTTP ${status}` : (e as Error).message}${status === 403 ? ' (grant iam.roles.get, or list the role in custom_roles)' : ''}`,
+      };
     }
   }
 
@@ -116,24 +145,49 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
       ...(c.insecure ? { sslCreds: grpc.credentials.createInsecure() } : {}),
       universeDomain: 'googleapis.com',
     };
-    const clients = { projects: new ProjectsClient(opts), folders: new FoldersClient(opts), organizations: new OrganizationsClient(opts) };
+    const clients = {
+      projects: new ProjectsClient(opts),
+      folders: new FoldersClient(opts),
+      organizations: new OrganizationsClient(opts),
+    };
     const at = new Date().toISOString();
     const policyOf = (resource: string) => async (r: string) => {
-      const client = r.startsWith('folders/') ? clients.folders : r.startsWith('organizations/') ? clients.organizations : clients.projects;
-      const [p] = await (client as unknown as { getIamPolicy(req: object, o: object): Promise<[{ bindings?: [] }]> }).getIamPolicy({ resource: r, options: { requestedPolicyVersion: 3 } }, { retry: null, timeout: 30_000 });
+      const client = r.startsWith('folders/')
+        ? clients.folders
+        : r.startsWith('organizations/')
+          ? clients.organizations
+          : clients.projects;
+      const [p] = await (
+        client as unknown as { getIamPolicy(req: object, o: object): Promise<[{ bindings?: [] }]> }
+      ).getIamPolicy({ resource: r, options: { requestedPolicyVersion: 3 } }, { retry: null, timeout: 30_000 });
       void resource;
       return p;
     };
     try {
       const resources = (c.resources ?? []).filter((r) => !r.startsWith('billingAccounts/'));
-      const r = await readGcpAdmins(resources, policyOf, `live:${c.name} Resource Manager getIamPolicy, read ${at}`, c.name, customRolePermissions);
+      const r = await readGcpAdmins(
+        resources,
+        policyOf,
+        `live:${c.name} Resource Manager getIamPolicy, read ${at}`,
+        c.name,
+        customRolePermissions,
+      );
       res.roster = r.entries;
-      res.settings.iam_roster = { read_from: 'Resource Manager getIamPolicy (policy version 3)', read_at: at, ...r.facts };
+      res.settings.iam_roster = {
+        read_from: 'Resource Manager getIamPolicy (policy version 3)',
+        read_at: at,
+        ...r.facts,
+      };
       const failed = r.facts.read.filter((x) => x.error);
-      if (failed.length) res.warn(`IAM policies not read for ${failed.map((x) => `${x.resource} (${x.error})`).join(', ')}: the admin roster misses their administrators; grant resourcemanager.projects/folders/organizations.getIamPolicy`);
+      if (failed.length)
+        res.warn(
+          `IAM policies not read for ${failed.map((x) => `${x.resource} (${x.error})`).join(', ')}: the admin roster misses their administrators; grant resourcemanager.projects/folders/organizations.getIamPolicy`,
+        );
       if (r.facts.custom_roles_not_judged.length) {
         const byRole = new Map(r.facts.custom_roles_not_judged.map((x) => [x.role, x.why]));
-        res.warn(`custom roles not judged for the admin roster (their permissions could not be had): ${[...byRole].map(([role, why]) => `${role} (${why})`).join('; ')}`);
+        res.warn(
+          `custom roles not judged for the admin roster (their permissions could not be had): ${[...byRole].map(([role, why]) => `${role} (${why})`).join('; ')}`,
+        );
       }
     } finally {
       await Promise.all(Object.values(clients).map((x) => x.close().catch(() => undefined)));
@@ -144,17 +198,37 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
   async function* run(): AsyncGenerator<Outcome> {
     const resources = c.resources ?? [];
     const bad = resources.filter((r) => !RESOURCE.test(r));
-    if (resources.length === 0 || bad.length) { res.fail(`resources must be projects/ID, folders/ID or organizations/ID${bad.length ? `: not ${bad.join(', ')}` : ''}`); return; }
+    if (resources.length === 0 || bad.length) {
+      res.fail(
+        `resources must be projects/ID, folders/ID or organizations/ID${bad.length ? `: not ${bad.join(', ')}` : ''}`,
+      );
+      return;
+    }
     const kinds = c.log_kinds && c.log_kinds.length ? c.log_kinds : [...LOG_KINDS];
     const filter = buildFilter(kinds, ctx.since, ctx.until, c.filter, c.cloudsql_postgres_log === true);
     const pageSize = c.page_size ?? 1000;
     const policy = { ...DEFAULT_RETRY, ...c.retry };
     res.how = `Cloud Logging entries.list on ${resources.join(', ')} with filter ${filter}, ordered by timestamp, ${pageSize} entries per page, every page followed`;
-    res.settings = { resources, log_kinds: kinds, cloudsql_postgres_log: c.cloudsql_postgres_log === true, filter, page_size: pageSize, credentials: c.key_file ? 'service account key file' : 'Application Default Credentials', ...(c.api_endpoint ? { api_endpoint: `${c.api_endpoint}${c.port ? ':' + c.port : ''}` } : {}) };
-    if (!kinds.includes('data_access')) res.warn('data_access logs are not selected: reads of data and configuration are not collected');
-    else res.warn('Data Access audit logs are off by default in Google Cloud: an empty data_access log may mean they are not enabled for a service, not that nothing was read');
+    res.settings = {
+      resources,
+      log_kinds: kinds,
+      cloudsql_postgres_log: c.cloudsql_postgres_log === true,
+      filter,
+      page_size: pageSize,
+      credentials: c.key_file ? 'service account key file' : 'Application Default Credentials',
+      ...(c.api_endpoint ? { api_endpoint: `${c.api_endpoint}${c.port ? ':' + c.port : ''}` } : {}),
+    };
+    if (!kinds.includes('data_access'))
+      res.warn('data_access logs are not selected: reads of data and configuration are not collected');
+    else
+      res.warn(
+        'Data Access audit logs are off by default in Google Cloud: an empty data_access log may mean they are not enabled for a service, not that nothing was read',
+      );
     const adapter = findAdapter('gcp-audit');
-    if (!adapter) { res.fail('the gcp-audit adapter is not registered'); return; }
+    if (!adapter) {
+      res.fail('the gcp-audit adapter is not registered');
+      return;
+    }
     const retries: Record<string, number> = {};
     let logging: Logging;
     try {
@@ -167,13 +241,24 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
         // Without a universe domain the client first probes the metadata server (seconds, or a hang).
         universeDomain: 'googleapis.com',
       });
-    } catch (e) { res.fail(`cannot create the Cloud Logging client: ${(e as Error).message}`); return; }
+    } catch (e) {
+      res.fail(`cannot create the Cloud Logging client: ${(e as Error).message}`);
+      return;
+    }
     // Who administers these resources (IAM policies), before the first event; never fails the pull.
     if (c.iam_roster === false) res.settings.iam_roster = { read: false, why: 'iam_roster: false in the config' };
-    else if (c.api_endpoint && !c.resource_manager_endpoint) res.settings.iam_roster = { read: false, why: 'api_endpoint is overridden and resource_manager_endpoint is not set' };
+    else if (c.api_endpoint && !c.resource_manager_endpoint)
+      res.settings.iam_roster = {
+        read: false,
+        why: 'api_endpoint is overridden and resource_manager_endpoint is not set',
+      };
     else await readIamRoster();
     // Where these audit logs are kept and for how long (buckets and sinks); never fails the pull.
-    res.retention = gcpRetention(kinds, await readGcpRouting(logging, resources), `Cloud Logging ListBuckets and ListSinks on ${resources.join(', ')}`);
+    res.retention = gcpRetention(
+      kinds,
+      await readGcpRouting(logging, resources),
+      `Cloud Logging ListBuckets and ListSinks on ${resources.join(', ')}`,
+    );
     let page = 0;
     let token = '';
     let entries = 0;
@@ -186,11 +271,23 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
         let got: [unknown[], unknown, { nextPageToken?: string | null }];
         try {
           got = await withRetry(
-          // gax's own retries are off so that each one is counted and reported here.
-          () => logging.loggingService.listLogEntries(request, { autoPaginate: false, retry: null as never, timeout: 60_000 }) as Promise<[unknown[], unknown, { nextPageToken?: string | null }]>,
-          (e) => { const code = grpcCode(e); return code !== null && TRANSIENT.has(code) ? TRANSIENT.get(code)! : null; },
-          (what, attempt, delay) => { retries[what] = (retries[what] ?? 0) + 1; progress.update(`page ${page}: ${what}, retry ${attempt} in ${delay} ms`, true); },
-          policy, ctx.signal,
+            // gax's own retries are off so that each one is counted and reported here.
+            () =>
+              logging.loggingService.listLogEntries(request, {
+                autoPaginate: false,
+                retry: null as never,
+                timeout: 60_000,
+              }) as Promise<[unknown[], unknown, { nextPageToken?: string | null }]>,
+            (e) => {
+              const code = grpcCode(e);
+              return code !== null && TRANSIENT.has(code) ? TRANSIENT.get(code)! : null;
+            },
+            (what, attempt, delay) => {
+              retries[what] = (retries[what] ?? 0) + 1;
+              progress.update(`page ${page}: ${what}, retry ${attempt} in ${delay} ms`, true);
+            },
+            policy,
+            ctx.signal,
           );
         } catch (e) {
           // Ending the stream here (instead of throwing) keeps the pages already read: the framer
@@ -214,16 +311,29 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
     const failPage = (e: unknown) => {
       const code = grpcCode(e);
       const name = code !== null ? Object.entries(grpc.status).find(([, v]) => v === code)?.[0] : null;
-      res.fail(`Cloud Logging entries.list failed on page ${page} after ${entries} entries${name ? ` (${name})` : ''}: ${(e as Error).message ?? String(e)}`);
+      res.fail(
+        `Cloud Logging entries.list failed on page ${page} after ${entries} entries${name ? ` (${name})` : ''}: ${(e as Error).message ?? String(e)}`,
+      );
     };
     try {
       const input = await openStream(`${c.name}:entries.list`, pages());
-      for await (const o of normalizeOne(adapter, input, { format: 'gcp-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary)) {
+      for await (const o of normalizeOne(
+        adapter,
+        input,
+        { format: 'gcp-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until },
+        summary,
+      )) {
         res.count(o);
         yield withRoster(o, res.roster);
-        if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); return; }
+        if (ctx.signal?.aborted) {
+          res.fail('the pull was interrupted');
+          return;
+        }
       }
-      if (res.failedReason === null) { res.position = null; res.done(); }
+      if (res.failedReason === null) {
+        res.position = null;
+        res.done();
+      }
     } catch (e) {
       failPage(e);
     } finally {
@@ -231,7 +341,11 @@ export const openGcpLogging: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
       res.settings.entries = entries;
       if (Object.keys(retries).length) {
         res.settings.retries = retries;
-        res.warn(`transient errors were retried with backoff: ${Object.entries(retries).map(([k, v]) => `${v} × ${k}`).join(', ')}`);
+        res.warn(
+          `transient errors were retried with backoff: ${Object.entries(retries)
+            .map(([k, v]) => `${v} × ${k}`)
+            .join(', ')}`,
+        );
       }
       progress.update(`done: ${entries} entries in ${page} page(s)`, true);
       await logging.loggingService.close().catch(() => undefined);

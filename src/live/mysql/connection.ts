@@ -26,23 +26,41 @@ export interface MysqlSourceConfig {
   connect_timeout?: number;
 }
 
-export interface MysqlConnection { options: ConnectionOptions; display: string; scrubber: Scrubber }
+export interface MysqlConnection {
+  options: ConnectionOptions;
+  display: string;
+  scrubber: Scrubber;
+}
 
 export function mysqlConnection(cfg: MysqlSourceConfig, env: NodeJS.ProcessEnv = process.env): MysqlConnection {
   const url = cfg.url ?? (cfg.url_env ? env[cfg.url_env] : undefined);
   if (cfg.url_env && !url) throw new Error(`environment variable ${cfg.url_env} (url_env) is not set`);
   const password = cfg.password_env ? env[cfg.password_env] : undefined;
-  if (cfg.password_env && password === undefined) throw new Error(`environment variable ${cfg.password_env} (password_env) is not set`);
-  const options: ConnectionOptions = { connectTimeout: (cfg.connect_timeout ?? 15) * 1000, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true };
+  if (cfg.password_env && password === undefined)
+    throw new Error(`environment variable ${cfg.password_env} (password_env) is not set`);
+  const options: ConnectionOptions = {
+    connectTimeout: (cfg.connect_timeout ?? 15) * 1000,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  };
   let urlPassword: string | undefined;
   let display: string;
   if (url) {
     const u = new URL(url);
     urlPassword = decodeURIComponent(u.password) || undefined;
-    Object.assign(options, { host: u.hostname, port: u.port ? Number(u.port) : 3306, user: decodeURIComponent(u.username), password: urlPassword, database: u.pathname.slice(1) || undefined });
+    Object.assign(options, {
+      host: u.hostname,
+      port: u.port ? Number(u.port) : 3306,
+      user: decodeURIComponent(u.username),
+      password: urlPassword,
+      database: u.pathname.slice(1) || undefined,
+    });
     display = urlWithoutPassword(url);
   } else {
-    display = cfg.socket ? `mysql://${cfg.user ?? ''}@localhost (socket ${cfg.socket})` : `mysql://${cfg.user ?? ''}@${cfg.host ?? 'localhost'}:${cfg.port ?? 3306}/${cfg.database ?? ''}`;
+    display = cfg.socket
+      ? `mysql://${cfg.user ?? ''}@localhost (socket ${cfg.socket})`
+      : `mysql://${cfg.user ?? ''}@${cfg.host ?? 'localhost'}:${cfg.port ?? 3306}/${cfg.database ?? ''}`;
   }
   if (cfg.host !== undefined) options.host = cfg.host;
   if (cfg.port !== undefined) options.port = cfg.port;

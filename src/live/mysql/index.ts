@@ -33,7 +33,12 @@ async function vars(conn: mysql.Connection, sql: string): Promise<Vars> {
 async function auditFileStats(path: string, rotations: number): Promise<AuditFileStat[]> {
   const out: AuditFileStat[] = [];
   for (const p of [path, ...Array.from({ length: Math.min(rotations, 999) }, (_, i) => `${path}.${i + 1}`)]) {
-    try { const st = await stat(p); out.push({ path: p, size: st.size, modified: st.mtime }); } catch { /* not there */ }
+    try {
+      const st = await stat(p);
+      out.push({ path: p, size: st.size, modified: st.mtime });
+    } catch {
+      /* not there */
+    }
   }
   return out;
 }
@@ -47,7 +52,9 @@ export async function mariadbAuditFiles(path: string, rotations: number, since: 
       const st = await stat(p);
       // A rotated file last written before the period holds nothing in it.
       if (st.mtime.getTime() + 1000 >= since.getTime()) out.push(p);
-    } catch { /* not there */ }
+    } catch {
+      /* not there */
+    }
   }
   out.push(path);
   return out;
@@ -61,33 +68,62 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
 
   async function* run(): AsyncGenerator<Outcome> {
     let conn;
-    try { conn = mysqlConnection(c); } catch (e) { res.fail((e as Error).message); return; }
+    try {
+      conn = mysqlConnection(c);
+    } catch (e) {
+      res.fail((e as Error).message);
+      return;
+    }
     const scrub = (m: string) => conn.scrubber.scrub(m);
     let db: mysql.Connection | null = null;
     try {
       progress.update(`connecting to ${conn.display}`, true);
       db = await mysql.createConnection(conn.options);
-      db.on('error', () => { /* surfaced by the next query */ });
+      db.on('error', () => {
+        /* surfaced by the next query */
+      });
       // The first statement of the session carries the collector's tag, so that this session and
       // the sessions of earlier runs can be told apart from everyone else's in the audit log.
-      const [[info]] = await db.query(`SELECT /* ${SESSION_TAG} */ @@version AS version, @@version_comment AS comment, @@datadir AS datadir,
-        @@system_time_zone AS system_tz, @@time_zone AS tz, CURRENT_USER() AS me, USER() AS login, CONNECTION_ID() AS conn_id`) as unknown as [[Record<string, string>]];
+      const [[info]] =
+        (await db.query(`SELECT /* ${SESSION_TAG} */ @@version AS version, @@version_comment AS comment, @@datadir AS datadir,
+        @@system_time_zone AS system_tz, @@time_zone AS tz, CURRENT_USER() AS me, USER() AS login, CONNECTION_ID() AS conn_id`)) as unknown as [
+          [Record<string, string>],
+        ];
       const own = new MysqlOwnSession(String(info.conn_id), String(info.login ?? '').replace(/@.*$/, ''));
       const sa = await vars(db, "SHOW GLOBAL VARIABLES LIKE 'server\\_audit%'");
       const al = await vars(db, "SHOW GLOBAL VARIABLES LIKE 'audit\\_log%'");
-      const flavor = c.flavor && c.flavor !== 'auto' ? c.flavor
-        : Object.keys(sa).length > 0 ? 'mariadb'
-          : Object.keys(al).length > 0 ? 'mysql-enterprise'
-            : /mariadb/i.test(info.version) ? 'mariadb' : 'mysql-enterprise';
-      res.settings = { connection: conn.display, reading_account: info.me, version: info.version, version_comment: info.comment, flavor,
-        system_time_zone: info.system_tz, time_zone: info.tz };
+      const flavor =
+        c.flavor && c.flavor !== 'auto'
+          ? c.flavor
+          : Object.keys(sa).length > 0
+            ? 'mariadb'
+            : Object.keys(al).length > 0
+              ? 'mysql-enterprise'
+              : /mariadb/i.test(info.version)
+                ? 'mariadb'
+                : 'mysql-enterprise';
+      res.settings = {
+        connection: conn.display,
+        reading_account: info.me,
+        version: info.version,
+        version_comment: info.comment,
+        flavor,
+        system_time_zone: info.system_tz,
+        time_zone: info.tz,
+      };
       res.settings.collector_session = {
         recognized_by: `this run's session by its connection id ${own.connectionId}; earlier runs' sessions by the comment /* ${SESSION_TAG} */ in their first statement, as the user ${own.user} (from that statement on, with the login just before it)`,
-        skipped_as: OWN_SESSION, connection_id: own.connectionId, user: own.user, tag: SESSION_TAG,
+        skipped_as: OWN_SESSION,
+        connection_id: own.connectionId,
+        user: own.user,
+        tag: SESSION_TAG,
       };
       const roster = await readRoster(db, `live:${c.name}`, c.name);
       res.roster = roster.entries;
-      if (roster.onlySelf) res.warn(`the account ${info.me} sees only its own privileges, so the admin roster is incomplete: GRANT SELECT ON mysql.* TO ${info.me}`);
+      if (roster.onlySelf)
+        res.warn(
+          `the account ${info.me} sees only its own privileges, so the admin roster is incomplete: GRANT SELECT ON mysql.* TO ${info.me}`,
+        );
 
       if (flavor === 'mariadb') {
         const st = await vars(db, "SHOW GLOBAL STATUS LIKE 'server\\_audit%'");
@@ -98,17 +134,34 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
         const named = c.audit_file ?? (st.Server_audit_current_log || sa.server_audit_file_path || 'server_audit.log');
         const path = isAbsolute(named) ? named : join(datadir, named);
         const zone = c.timezone ?? (isValidZone(info.system_tz) ? info.system_tz : ctx.timezone);
-        if (!zone) res.warn(`server_audit writes server local time without a zone and the server's system_time_zone ('${info.system_tz}') is not a zone name: set timezone in the source's config`);
+        if (!zone)
+          res.warn(
+            `server_audit writes server local time without a zone and the server's system_time_zone ('${info.system_tz}') is not a zone name: set timezone in the source's config`,
+          );
         res.settings.audit_file = path;
         res.settings.timestamp_zone = zone ?? null;
-        res.settings.timestamp_zone_from = c.timezone ? 'config' : zone === info.system_tz ? 'server @@system_time_zone' : zone ? 'collect --timezone' : null;
+        res.settings.timestamp_zone_from = c.timezone
+          ? 'config'
+          : zone === info.system_tz
+            ? 'server @@system_time_zone'
+            : zone
+              ? 'collect --timezone'
+              : null;
         await db.end().catch(() => undefined);
         db = null;
         const files = await mariadbAuditFiles(path, Number(sa.server_audit_file_rotations ?? '0'), ctx.since);
-        res.retention = mariadbRetention(sa, await auditFileStats(path, Number(sa.server_audit_file_rotations ?? '0')), `SHOW GLOBAL VARIABLES on ${conn.display} and the audit files at ${path}`);
+        res.retention = mariadbRetention(
+          sa,
+          await auditFileStats(path, Number(sa.server_audit_file_rotations ?? '0')),
+          `SHOW GLOBAL VARIABLES on ${conn.display} and the audit files at ${path}`,
+        );
         res.how = `SQL on ${conn.display} for the server_audit configuration and admin roster; records from the audit file paired with the connection: ${files.join(', ')}`;
-        try { await stat(path); } catch {
-          res.fail(`cannot read the MariaDB audit file ${path} on this machine: the server writes it on its own host; mount or copy it here and give its path as audit_file in the source's config`);
+        try {
+          await stat(path);
+        } catch {
+          res.fail(
+            `cannot read the MariaDB audit file ${path} on this machine: the server writes it on its own host; mount or copy it here and give its path as audit_file in the source's config`,
+          );
           return;
         }
         const adapter = findAdapter('mariadb-audit');
@@ -116,14 +169,27 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
         for (const f of files) {
           res.position = `file ${f} at its start`;
           const input = await openInput(f);
-          const outcomes = normalizeOne(adapter, input, { format: 'mariadb-audit', options: { instance: c.name, timezone: zone ?? undefined }, since: ctx.since, until: ctx.until }, summary);
+          const outcomes = normalizeOne(
+            adapter,
+            input,
+            {
+              format: 'mariadb-audit',
+              options: { instance: c.name, timezone: zone ?? undefined },
+              since: ctx.since,
+              until: ctx.until,
+            },
+            summary,
+          );
           for await (let o of own.filter(outcomes)) {
             res.count(o);
             o = withRoster(o, res.roster);
             res.position = `file ${describeLocation(o.raw.location)}`;
             if (res.records % 500 === 0) progress.update(`${f}: ${res.records} records`);
             yield o;
-            if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); return; }
+            if (ctx.signal?.aborted) {
+              res.fail('the pull was interrupted');
+              return;
+            }
           }
         }
       } else {
@@ -132,7 +198,12 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
         res.retention = enterpriseRetention(al, `SHOW GLOBAL VARIABLES on ${conn.display}`);
         res.settings.audit_log_status = st;
         for (const w of [...enterpriseWarnings(al), ...enterpriseStatusWarnings(st)]) res.warn(w);
-        if (Object.keys(al).length === 0) { res.fail(`MySQL Enterprise Audit (the audit_log plugin) is not loaded on ${conn.display}: there is nothing to read`); return; }
+        if (Object.keys(al).length === 0) {
+          res.fail(
+            `MySQL Enterprise Audit (the audit_log plugin) is not loaded on ${conn.display}: there is nothing to read`,
+          );
+          return;
+        }
         const max = c.max_array_length ?? 1000;
         res.how = `SQL on ${conn.display}: audit_log_read() from ${ctx.since.toISOString()} in batches of ${max} events, following bookmarks, up to ${ctx.until.toISOString()}`;
         const adapter = findAdapter('mysql-enterprise-audit');
@@ -149,10 +220,20 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
           progress.update(`batch ${batch}: ${res.records} records`);
         });
         const input = await openStream(`${c.name}:audit_log_read()`, chunks);
-        for await (const o of own.filter(normalizeOne(adapter, input, { format: 'mysql-enterprise-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until }, summary))) {
+        for await (const o of own.filter(
+          normalizeOne(
+            adapter,
+            input,
+            { format: 'mysql-enterprise-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until },
+            summary,
+          ),
+        )) {
           res.count(o);
           yield o;
-          if (ctx.signal?.aborted) { res.fail('the pull was interrupted'); return; }
+          if (ctx.signal?.aborted) {
+            res.fail('the pull was interrupted');
+            return;
+          }
         }
       }
       res.position = null;
@@ -160,9 +241,12 @@ export const openMysql: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => 
       res.done();
     } catch (e) {
       const err = e as Error & { code?: string; errno?: number };
-      const hint = err.code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || err.code === 'ER_TABLEACCESS_DENIED_ERROR' || err.errno === 1227
-        ? ' (the reading account needs: GRANT PROCESS ON *.* TO the account, GRANT SELECT ON mysql.* (for the roster), and for MySQL Enterprise GRANT AUDIT_ADMIN)'
-        : '';
+      const hint =
+        err.code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' ||
+        err.code === 'ER_TABLEACCESS_DENIED_ERROR' ||
+        err.errno === 1227
+          ? ' (the reading account needs: GRANT PROCESS ON *.* TO the account, GRANT SELECT ON mysql.* (for the roster), and for MySQL Enterprise GRANT AUDIT_ADMIN)'
+          : '';
       res.fail(scrub(`MySQL pull failed: ${err.message}${hint}`));
     } finally {
       await db?.end().catch(() => undefined);

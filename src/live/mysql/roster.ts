@@ -7,9 +7,26 @@ import type { Connection } from 'mysql2/promise';
 import type { RosterEntry } from '../../privilege/roster.js';
 
 export const ADMIN_PRIVILEGES = [
-  'SUPER', 'CREATE USER', 'FILE', 'SHUTDOWN', 'RELOAD', 'PROCESS', 'GRANT OPTION', 'CREATE TABLESPACE', 'REPLICATION SLAVE ADMIN',
-  'BINLOG ADMIN', 'CONNECTION ADMIN', 'READ_ONLY ADMIN', 'SET USER', 'FEDERATED ADMIN', 'SYSTEM_VARIABLES_ADMIN', 'AUDIT_ADMIN',
-  'ROLE_ADMIN', 'SYSTEM_USER', 'ENCRYPTION_KEY_ADMIN', 'SERVICE_CONNECTION_ADMIN',
+  'SUPER',
+  'CREATE USER',
+  'FILE',
+  'SHUTDOWN',
+  'RELOAD',
+  'PROCESS',
+  'GRANT OPTION',
+  'CREATE TABLESPACE',
+  'REPLICATION SLAVE ADMIN',
+  'BINLOG ADMIN',
+  'CONNECTION ADMIN',
+  'READ_ONLY ADMIN',
+  'SET USER',
+  'FEDERATED ADMIN',
+  'SYSTEM_VARIABLES_ADMIN',
+  'AUDIT_ADMIN',
+  'ROLE_ADMIN',
+  'SYSTEM_USER',
+  'ENCRYPTION_KEY_ADMIN',
+  'SERVICE_CONNECTION_ADMIN',
 ];
 
 /** 'user'@'host' → [user, host]. */
@@ -18,10 +35,16 @@ export function splitGrantee(g: string): [string, string] {
   return m ? [m[1].replace(/''/g, "'"), m[2].replace(/''/g, "'")] : [g, ''];
 }
 
-export async function readRoster(conn: Connection, origin: string, instance: string): Promise<{ entries: RosterEntry[]; onlySelf: boolean }> {
+export async function readRoster(
+  conn: Connection,
+  origin: string,
+  instance: string,
+): Promise<{ entries: RosterEntry[]; onlySelf: boolean }> {
   const [rows] = await conn.query(
     `SELECT GRANTEE AS grantee, PRIVILEGE_TYPE AS priv, IS_GRANTABLE AS grantable FROM information_schema.USER_PRIVILEGES
-      WHERE PRIVILEGE_TYPE IN (?) OR IS_GRANTABLE = 'YES' ORDER BY GRANTEE, PRIVILEGE_TYPE`, [ADMIN_PRIVILEGES]);
+      WHERE PRIVILEGE_TYPE IN (?) OR IS_GRANTABLE = 'YES' ORDER BY GRANTEE, PRIVILEGE_TYPE`,
+    [ADMIN_PRIVILEGES],
+  );
   const byAccount = new Map<string, Set<string>>();
   const seen = new Set<string>();
   for (const r of rows as Array<{ grantee: string; priv: string; grantable: string }>) {
@@ -37,7 +60,7 @@ export async function readRoster(conn: Connection, origin: string, instance: str
     if (!user) continue;
     entries.push({ principal: user, reason: `${[...privs].sort().join(', ')} (${grantee})`, origin, instance });
   }
-  const [[me]] = await conn.query('SELECT CURRENT_USER() AS u') as unknown as [[{ u: string }]];
+  const [[me]] = (await conn.query('SELECT CURRENT_USER() AS u')) as unknown as [[{ u: string }]];
   const [meUser, meHost] = me.u.split('@');
   const self = `'${meUser}'@'${meHost}'`;
   const onlySelf = seen.size <= 1 && (seen.size === 0 || seen.has(self));

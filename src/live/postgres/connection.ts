@@ -37,9 +37,16 @@ export function pgConnection(cfg: PostgresSourceConfig, env: NodeJS.ProcessEnv =
   const url = cfg.url ?? (cfg.url_env ? env[cfg.url_env] : undefined);
   if (cfg.url_env && !url) throw new Error(`environment variable ${cfg.url_env} (url_env) is not set`);
   const password = cfg.password_env ? env[cfg.password_env] : undefined;
-  if (cfg.password_env && password === undefined) throw new Error(`environment variable ${cfg.password_env} (password_env) is not set`);
+  if (cfg.password_env && password === undefined)
+    throw new Error(`environment variable ${cfg.password_env} (password_env) is not set`);
   let urlPassword: string | undefined;
-  if (url) { try { urlPassword = decodeURIComponent(new URL(url).password) || undefined; } catch { /* reported by pg */ } }
+  if (url) {
+    try {
+      urlPassword = decodeURIComponent(new URL(url).password) || undefined;
+    } catch {
+      /* reported by pg */
+    }
+  }
   const config: pg.ClientConfig = {
     ...(url ? { connectionString: url } : {}),
     ...(cfg.host !== undefined ? { host: cfg.host } : {}),
@@ -54,7 +61,11 @@ export function pgConnection(cfg: PostgresSourceConfig, env: NodeJS.ProcessEnv =
   let display: string;
   if (url) {
     display = urlWithoutPassword(url);
-    try { user ||= decodeURIComponent(new URL(url).username); } catch { /* keep */ }
+    try {
+      user ||= decodeURIComponent(new URL(url).username);
+    } catch {
+      /* keep */
+    }
   } else {
     const host = cfg.host ?? env.PGHOST ?? 'localhost';
     const port = cfg.port ?? (env.PGPORT ? Number(env.PGPORT) : 5432);

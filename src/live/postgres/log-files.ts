@@ -7,7 +7,12 @@ import { isValidZone, parseZonedLocal } from '../../event/time.js';
 
 export type LogFormat = 'jsonlog' | 'csvlog' | 'stderr';
 
-export interface LogFile { name: string; size: number; modification: Date; format: LogFormat }
+export interface LogFile {
+  name: string;
+  size: number;
+  modification: Date;
+  format: LogFormat;
+}
 
 export const CHUNK = 1024 * 1024;
 
@@ -18,8 +23,15 @@ export function formatOf(name: string): LogFormat {
 }
 
 export async function listLogFiles(client: pg.Client): Promise<LogFile[]> {
-  const r = await client.query<{ name: string; size: string; modification: Date }>('SELECT name, size, modification FROM pg_ls_logdir()');
-  return r.rows.map((x) => ({ name: x.name, size: Number(x.size), modification: x.modification, format: formatOf(x.name) }));
+  const r = await client.query<{ name: string; size: string; modification: Date }>(
+    'SELECT name, size, modification FROM pg_ls_logdir()',
+  );
+  return r.rows.map((x) => ({
+    name: x.name,
+    size: Number(x.size),
+    modification: x.modification,
+    format: formatOf(x.name),
+  }));
 }
 
 /** The format to read: the configured one, else the first of jsonlog, csvlog, stderr that has files. */
@@ -42,7 +54,10 @@ export function nameTime(name: string, logFilename: string | null, zone: string 
     const ch = logFilename[i];
     if (ch === '%' && i + 1 < logFilename.length) {
       const f = logFilename[++i];
-      if (f === '%') { re += '%'; continue; }
+      if (f === '%') {
+        re += '%';
+        continue;
+      }
       if (!'YmdHMS'.includes(f)) return null;
       fields.push(f);
       re += f === 'Y' ? '(\\d{4})' : '(\\d{2})';
@@ -54,7 +69,9 @@ export function nameTime(name: string, logFilename: string | null, zone: string 
   const m = new RegExp(`^${re.replace(/\\\.log$/, '')}(?:\\.log)?$`).exec(base);
   if (!m) return null;
   const v: Record<string, number> = { Y: 0, m: 1, d: 1, H: 0, M: 0, S: 0 };
-  fields.forEach((f, i) => { v[f] = Number(m[i + 1]); });
+  fields.forEach((f, i) => {
+    v[f] = Number(m[i + 1]);
+  });
   return parseZonedLocal(v.Y, v.m, v.d, v.H, v.M, v.S, 0, zone);
 }
 
@@ -64,10 +81,19 @@ export function nameTime(name: string, logFilename: string | null, zone: string 
  * log_filename gives one, else the previous file's last write) up to its own modification time.
  * One second of slack covers the whole-second resolution of both.
  */
-export function filesForWindow(files: LogFile[], format: LogFormat, since: Date, until: Date,
-  logFilename: string | null = null, zone: string | null = null): LogFile[] {
-  const same = files.filter((f) => f.format === format)
-    .sort((a, b) => a.modification.getTime() - b.modification.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export function filesForWindow(
+  files: LogFile[],
+  format: LogFormat,
+  since: Date,
+  until: Date,
+  logFilename: string | null = null,
+  zone: string | null = null,
+): LogFile[] {
+  const same = files
+    .filter((f) => f.format === format)
+    .sort(
+      (a, b) => a.modification.getTime() - b.modification.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
   const out: LogFile[] = [];
   let prevEnd = -Infinity;
   for (const f of same) {
@@ -81,13 +107,26 @@ export function filesForWindow(files: LogFile[], format: LogFormat, since: Date,
 }
 
 /** Streams one log file in chunks; `onChunk` hears of each chunk's end offset (the position reached). */
-export async function* readLogFile(client: pg.Client, path: string, onChunk: (offset: number) => void, chunk = CHUNK): AsyncGenerator<Buffer> {
+export async function* readLogFile(
+  client: pg.Client,
+  path: string,
+  onChunk: (offset: number) => void,
+  chunk = CHUNK,
+): AsyncGenerator<Buffer> {
   let offset = 0;
   for (;;) {
-    const r = await client.query<{ data: Buffer | null }>('SELECT pg_read_binary_file($1, $2, $3, true) AS data', [path, offset, chunk]);
+    const r = await client.query<{ data: Buffer | null }>('SELECT pg_read_binary_file($1, $2, $3, true) AS data', [
+      path,
+      offset,
+      chunk,
+    ]);
     const data = r.rows[0]?.data ?? null;
     if (data === null) return; // removed (rotated away) since it was listed
-    if (data.length > 0) { offset += data.length; onChunk(offset); yield data; }
+    if (data.length > 0) {
+      offset += data.length;
+      onChunk(offset);
+      yield data;
+    }
     if (data.length < chunk) return;
   }
 }

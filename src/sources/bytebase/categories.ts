@@ -118,7 +118,11 @@ export function classify(c: ClassifyInput): Classification {
   if (c.key === 'UserService/UpdateUser') {
     // updateMask "mfa_enabled", "password", "otp_code", "recovery_codes": sign-in factors (2FA).
     const mask = String(req?.['updateMask'] ?? '').toLowerCase();
-    if (/mfa|otp|recovery|password/.test(mask) || req?.['otpCode'] !== undefined || req?.['regenerateRecoveryCodes'] !== undefined) {
+    if (
+      /mfa|otp|recovery|password/.test(mask) ||
+      req?.['otpCode'] !== undefined ||
+      req?.['regenerateRecoveryCodes'] !== undefined
+    ) {
       out.category = 'authentication';
       out.reason = `user sign-in factors changed (updateMask ${mask || 'not given'})`;
       return out;
@@ -128,7 +132,8 @@ export function classify(c: ClassifyInput): Classification {
   if (c.key === 'AuthService/Login') {
     const idp = str(req?.['idpName']);
     if (idp) out.details['identity_provider'] = idp; // SSO sign-in
-    if (req?.['otpCode'] !== undefined || req?.['recoveryCode'] !== undefined || req?.['mfaTempToken'] !== undefined) out.details['mfa'] = true;
+    if (req?.['otpCode'] !== undefined || req?.['recoveryCode'] !== undefined || req?.['mfaTempToken'] !== undefined)
+      out.details['mfa'] = true;
   }
 
   if (c.key === 'IssueService/CreateIssue') {
@@ -142,14 +147,18 @@ export function classify(c: ClassifyInput): Classification {
         state: 'requested',
         requester: c.actor,
         justification: str(issue?.['description']) ?? str(issue?.['title']),
-        entitlement: type === 'GRANT_REQUEST' ? str(at(issue, 'grantRequest', 'role')) ?? type : type,
+        entitlement: type === 'GRANT_REQUEST' ? (str(at(issue, 'grantRequest', 'role')) ?? type) : type,
         expires: str(at(issue, 'grantRequest', 'expiration')) ?? str(at(issue, 'grantRequest', 'expireTime')),
       };
       return out;
     }
   }
 
-  if (c.key === 'IssueService/ApproveIssue' || c.key === 'IssueService/RejectIssue' || c.key === 'IssueService/RequestIssue') {
+  if (
+    c.key === 'IssueService/ApproveIssue' ||
+    c.key === 'IssueService/RejectIssue' ||
+    c.key === 'IssueService/RequestIssue'
+  ) {
     const state = c.key.endsWith('ApproveIssue') ? 'approved' : c.key.endsWith('RejectIssue') ? 'denied' : 'requested';
     const type = str(res?.['type']);
     if (type) out.details['issue_type'] = type;
@@ -157,25 +166,35 @@ export function classify(c: ClassifyInput): Classification {
     out.access_request = {
       state,
       approver: state === 'requested' ? null : c.actor,
-      requester: state === 'requested' ? c.actor : str(res?.['creator'])?.replace(/^users\//, '') ?? null,
+      requester: state === 'requested' ? c.actor : (str(res?.['creator'])?.replace(/^users\//, '') ?? null),
       justification: str(req?.['comment']),
-      entitlement: type === 'GRANT_REQUEST' ? str(at(res, 'grantRequest', 'role')) ?? type : type,
+      entitlement: type === 'GRANT_REQUEST' ? (str(at(res, 'grantRequest', 'role')) ?? type) : type,
     };
     return out;
   }
 
   if (c.key?.startsWith('AccessGrantService/') && fixed) {
     const grant = obj(req?.['accessGrant']) ?? res;
-    const state = c.key.endsWith('CreateAccessGrant') ? 'requested' : c.key.endsWith('ActivateAccessGrant') ? 'activated' : 'revoked';
+    const state = c.key.endsWith('CreateAccessGrant')
+      ? 'requested'
+      : c.key.endsWith('ActivateAccessGrant')
+        ? 'activated'
+        : 'revoked';
     out.category = 'access_request';
     out.access_request = {
       state,
-      requester: state === 'requested' ? c.actor : str(grant?.['creator'])?.replace(/^users\//, '') ?? null,
+      requester: state === 'requested' ? c.actor : (str(grant?.['creator'])?.replace(/^users\//, '') ?? null),
       approver: state === 'requested' ? null : c.actor,
       justification: str(grant?.['reason']),
       expires: str(grant?.['expireTime']) ?? str(grant?.['ttl']),
-      entitlement: [grant?.['unmask'] === true ? 'unmask' : null, grant?.['export'] === true ? 'export' : null, str(grant?.['query']) ? 'query' : null]
-        .filter(Boolean).join('+') || null,
+      entitlement:
+        [
+          grant?.['unmask'] === true ? 'unmask' : null,
+          grant?.['export'] === true ? 'export' : null,
+          str(grant?.['query']) ? 'query' : null,
+        ]
+          .filter(Boolean)
+          .join('+') || null,
     };
     if (grant?.['unmask'] === true || grant?.['export'] === true) out.details['grants_data_access'] = true;
     return out;
@@ -217,7 +236,9 @@ export function classify(c: ClassifyInput): Classification {
       const names = arr(ro?.['columnNames']);
       const sensitive = arr(ro?.['sensitive']);
       const masked = arr(ro?.['masked']);
-      sensitive.forEach((s, i) => { if (s === true && masked[i] !== true) unmasked.push(String(names[i] ?? `#${i + 1}`)); });
+      sensitive.forEach((s, i) => {
+        if (s === true && masked[i] !== true) unmasked.push(String(names[i] ?? `#${i + 1}`));
+      });
     }
     const cmd = sqlCommand(c.statement ?? '');
     if (cmd) out.details['sql_command'] = cmd;
@@ -246,10 +267,22 @@ export function classify(c: ClassifyInput): Classification {
     return out;
   }
 
-  if (fixed) { out.category = fixed; return out; }
-  if (!c.leaf) { out.reason = 'no method'; return out; }
-  if (!c.key) { out.reason = 'not a /bytebase.v1. API method'; return out; }
-  if (READ_ONLY.test(c.leaf)) { out.reason = 'read-only method'; return out; }
+  if (fixed) {
+    out.category = fixed;
+    return out;
+  }
+  if (!c.leaf) {
+    out.reason = 'no method';
+    return out;
+  }
+  if (!c.key) {
+    out.reason = 'not a /bytebase.v1. API method';
+    return out;
+  }
+  if (READ_ONLY.test(c.leaf)) {
+    out.reason = 'read-only method';
+    return out;
+  }
   out.category = 'change_execution';
   out.reason = 'other administrative write';
   return out;

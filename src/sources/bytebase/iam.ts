@@ -10,7 +10,10 @@
 import type { PermissionChange } from '../../event/types.generated.js';
 import { arr, at, obj, str, type Json } from '../gcp-audit/payload.js';
 
-export interface PolicySnapshot { etag: string | null; bindings: Set<string> }
+export interface PolicySnapshot {
+  etag: string | null;
+  bindings: Set<string>;
+}
 
 const SEP = '\u0000';
 
@@ -32,7 +35,8 @@ export function policyBindings(policy: unknown): Set<string> | null {
     const bo = obj(b);
     const role = str(bo?.['role']);
     if (!role) continue;
-    for (const m of arr(bo?.['members'])) if (typeof m === 'string' && m) out.add(bindingKey(role, conditionText(bo?.['condition']), m));
+    for (const m of arr(bo?.['members']))
+      if (typeof m === 'string' && m) out.add(bindingKey(role, conditionText(bo?.['condition']), m));
   }
   return out;
 }
@@ -52,10 +56,18 @@ export interface IamFacts {
   publicMembers: string[];
 }
 
-export function iamFacts(request: Json | null, response: Json | null, serviceData: unknown, on: string | null, previous: PolicySnapshot | undefined): IamFacts {
+export function iamFacts(
+  request: Json | null,
+  response: Json | null,
+  serviceData: unknown,
+  on: string | null,
+  previous: PolicySnapshot | undefined,
+): IamFacts {
   const afterSet = policyBindings(response) ?? policyBindings(request?.['policy']);
   const after = afterSet ? { etag: str(response?.['etag']) ?? null, bindings: afterSet } : null;
-  const publicMembers = afterSet ? [...new Set([...afterSet].map((k) => k.split(SEP)[2]!).filter((m) => m === 'allUsers'))] : [];
+  const publicMembers = afterSet
+    ? [...new Set([...afterSet].map((k) => k.split(SEP)[2]!).filter((m) => m === 'allUsers'))]
+    : [];
 
   const deltas = arr(at(serviceData, 'policyDelta', 'bindingDeltas'));
   if (deltas.length) {
@@ -66,7 +78,12 @@ export function iamFacts(request: Json | null, response: Json | null, serviceDat
       if (action !== 'ADD' && action !== 'REMOVE') continue;
       const role = str(o?.['role']);
       const cond = conditionText(o?.['condition']);
-      changes.push({ operation: action === 'ADD' ? 'grant' : 'revoke', principal: str(o?.['member']), privilege: role && cond ? `${role} (condition: ${cond})` : role, on });
+      changes.push({
+        operation: action === 'ADD' ? 'grant' : 'revoke',
+        principal: str(o?.['member']),
+        privilege: role && cond ? `${role} (condition: ${cond})` : role,
+        on,
+      });
     }
     if (changes.length) return { changes, basis: 'service_data', after, publicMembers };
   }

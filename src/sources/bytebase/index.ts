@@ -16,7 +16,8 @@ import type { PolicySnapshot } from './iam.js';
 
 export { mapAuditLog } from './map.js';
 
-const MALFORMED_NOTE = 'this input is not valid JSON throughout: the bytes that could not be framed are rejected with their line and byte offset, and the entries before and after them were read';
+const MALFORMED_NOTE =
+  'this input is not valid JSON throughout: the bytes that could not be framed are rejected with their line and byte offset, and the entries before and after them were read';
 
 function variantOf(raw: RawRecord, fallback: string | null): string | null {
   const f = raw as JsonFrame;
@@ -28,7 +29,8 @@ export const adapter: FormatAdapter = {
   id: FORMAT_ID,
   kind: 'bytebase',
   title: 'Bytebase audit log',
-  description: 'Bytebase AuditLog JSON: `auditLogs:search` responses (`{"auditLogs": [...]}`), AuditLog objects one per line, and rows of the metadata database\'s audit_log table as JSON (`{"id", "created_at", "payload"}`)',
+  description:
+    'Bytebase AuditLog JSON: `auditLogs:search` responses (`{"auditLogs": [...]}`), AuditLog objects one per line, and rows of the metadata database\'s audit_log table as JSON (`{"id", "created_at", "payload"}`)',
   sniff(head: string): number {
     if (/"method"\s*:\s*"\/bytebase\.v1\./.test(head)) return 0.95;
     if (/"auditLogs"\s*:\s*\[/.test(head) && /\/auditLogs\//.test(head)) return 0.9;
@@ -47,8 +49,16 @@ export const adapter: FormatAdapter = {
         continue;
       }
       const parsed = parseJsonObject(raw);
-      if ('error' in parsed) { yield reject(raw, parsed.error); continue; }
-      yield mapAuditLog(parsed.value, raw, { note: ctx.note, instance: ctx.options.instance ?? null, variant: variantOf(raw, live), policies });
+      if ('error' in parsed) {
+        yield reject(raw, parsed.error);
+        continue;
+      }
+      yield mapAuditLog(parsed.value, raw, {
+        note: ctx.note,
+        instance: ctx.options.instance ?? null,
+        variant: variantOf(raw, live),
+        policies,
+      });
     }
   },
 };

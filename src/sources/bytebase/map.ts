@@ -32,12 +32,17 @@ export interface MapContext {
 }
 
 export const NOTES = {
-  noUser: 'rows without a user: Bytebase records no user for calls made before anyone signed in (the first account\'s own sign-up) and for some system calls; user.name is null, never guessed (check reports it as field.missing)',
-  numericUser: 'some rows name the user by numeric id (users/<id>), as older servers stored it; user.id keeps it and user.name is null (the search API resolves it to an e-mail address)',
-  noTime: 'entries without a time: a stored payload carries no time (the row\'s created_at holds it); export the rows with id and created_at, or use the API',
+  noUser:
+    "rows without a user: Bytebase records no user for calls made before anyone signed in (the first account's own sign-up) and for some system calls; user.name is null, never guessed (check reports it as field.missing)",
+  numericUser:
+    'some rows name the user by numeric id (users/<id>), as older servers stored it; user.id keeps it and user.name is null (the search API resolves it to an e-mail address)',
+  noTime:
+    "entries without a time: a stored payload carries no time (the row's created_at holds it); export the rows with id and created_at, or use the API",
   badTime: 'entries whose time has no zone or is not a valid time: their timestamp is null, never guessed',
-  noDelta: 'SetIamPolicy entries without binding deltas: request and response both hold the policy after the change; the deltas are computed only from serviceData.policyDelta or from the previous SetIamPolicy of the same resource in the same input when its etag matches (the full policy set is counted in details.bindings_after)',
-  validateOnly: 'validate-only calls (validateOnly: true, e.g. testing an instance\'s connection) changed nothing: they are category other, with details.validate_only',
+  noDelta:
+    'SetIamPolicy entries without binding deltas: request and response both hold the policy after the change; the deltas are computed only from serviceData.policyDelta or from the previous SetIamPolicy of the same resource in the same input when its etag matches (the full policy set is counted in details.bindings_after)',
+  validateOnly:
+    "validate-only calls (validateOnly: true, e.g. testing an instance's connection) changed nothing: they are category other, with details.validate_only",
 };
 
 const MAX_POLICIES = 10_000;
@@ -50,24 +55,53 @@ function placeholder(name: string | null): boolean {
 function parseJsonText(v: unknown): Json | null {
   if (obj(v)) return v as Json;
   if (typeof v !== 'string' || v === '') return null;
-  try { return obj(JSON.parse(v)); } catch { return null; }
+  try {
+    return obj(JSON.parse(v));
+  } catch {
+    return null;
+  }
 }
 
 /** Plural collection → resource type. */
 const TYPES: Record<string, string> = {
-  instances: 'instance', databases: 'database', projects: 'project', workspaces: 'workspace', settings: 'setting',
-  policies: 'policy', roles: 'role', users: 'user', groups: 'group', plans: 'plan', issues: 'issue', rollouts: 'rollout',
-  stages: 'stage', tasks: 'task', taskRuns: 'task_run', risks: 'risk', environments: 'environment', reviewConfigs: 'review_config',
-  identityProviders: 'identity_provider', serviceAccounts: 'service_account', workloadIdentities: 'workload_identity',
-  accessGrants: 'access_grant', worksheets: 'worksheet', sheets: 'sheet', databaseGroups: 'database_group',
-  changelogs: 'changelog', revisions: 'revision', releases: 'release', webhooks: 'webhook', auditLogs: 'audit_log',
+  instances: 'instance',
+  databases: 'database',
+  projects: 'project',
+  workspaces: 'workspace',
+  settings: 'setting',
+  policies: 'policy',
+  roles: 'role',
+  users: 'user',
+  groups: 'group',
+  plans: 'plan',
+  issues: 'issue',
+  rollouts: 'rollout',
+  stages: 'stage',
+  tasks: 'task',
+  taskRuns: 'task_run',
+  risks: 'risk',
+  environments: 'environment',
+  reviewConfigs: 'review_config',
+  identityProviders: 'identity_provider',
+  serviceAccounts: 'service_account',
+  workloadIdentities: 'workload_identity',
+  accessGrants: 'access_grant',
+  worksheets: 'worksheet',
+  sheets: 'sheet',
+  databaseGroups: 'database_group',
+  changelogs: 'changelog',
+  revisions: 'revision',
+  releases: 'release',
+  webhooks: 'webhook',
+  auditLogs: 'audit_log',
 };
 
 export function resourceType(name: string | null): string | null {
   if (!name) return null;
   if (!name.includes('/')) return name.includes('@') ? 'user' : null;
   const parts = name.split('/');
-  if (parts.length % 2 === 1) { // instances/x/databases/y/catalog
+  if (parts.length % 2 === 1) {
+    // instances/x/databases/y/catalog
     const last = parts[parts.length - 1]!;
     const parent = TYPES[parts[parts.length - 3] ?? ''] ?? null;
     return parent ? `${parent}_${snakeCase(last)}` : snakeCase(last);
@@ -77,13 +111,44 @@ export function resourceType(name: string | null): string | null {
 }
 
 /** Nested request messages whose `name` is the resource (UpdateSetting's setting, UpdatePolicy's policy, ...). */
-const NESTED = ['setting', 'policy', 'role', 'group', 'user', 'risk', 'instance', 'database', 'catalog', 'plan', 'issue', 'rollout',
-  'project', 'reviewConfig', 'identityProvider', 'serviceAccount', 'workloadIdentity', 'accessGrant', 'worksheet', 'sheet',
-  'databaseGroup', 'webhook', 'environment'];
+const NESTED = [
+  'setting',
+  'policy',
+  'role',
+  'group',
+  'user',
+  'risk',
+  'instance',
+  'database',
+  'catalog',
+  'plan',
+  'issue',
+  'rollout',
+  'project',
+  'reviewConfig',
+  'identityProvider',
+  'serviceAccount',
+  'workloadIdentity',
+  'accessGrant',
+  'worksheet',
+  'sheet',
+  'databaseGroup',
+  'webhook',
+  'environment',
+];
 
-interface ResourceFacts { name: string | null; implicit: boolean; others: string[] }
+interface ResourceFacts {
+  name: string | null;
+  implicit: boolean;
+  others: string[];
+}
 
-function resourceOf(stated: string | null, request: Json | null, response: Json | null, parent: string | null): ResourceFacts {
+function resourceOf(
+  stated: string | null,
+  request: Json | null,
+  response: Json | null,
+  parent: string | null,
+): ResourceFacts {
   const userName = (o: Json | null): string | null => {
     const email = str(o?.['email']);
     return email ? `users/${email}` : null;
@@ -95,19 +160,32 @@ function resourceOf(stated: string | null, request: Json | null, response: Json 
     if (u) return { name: u, implicit: true, others: [] };
   }
   const candidates: string[] = [];
-  for (const k of ['name', 'resource']) { const v = str(request?.[k]); if (v && v !== '-') candidates.push(v); }
-  for (const k of NESTED) { const v = str(at(request, k, 'name')); if (v) candidates.push(v); }
+  for (const k of ['name', 'resource']) {
+    const v = str(request?.[k]);
+    if (v && v !== '-') candidates.push(v);
+  }
+  for (const k of NESTED) {
+    const v = str(at(request, k, 'name'));
+    if (v) candidates.push(v);
+  }
   // Batch requests: {requests: [{database: {name}}, ...]}
   const batch: string[] = [];
   for (const r of arr(request?.['requests'])) {
-    for (const k of NESTED) { const v = str(at(r, k, 'name')); if (v) { batch.push(v); break; } }
+    for (const k of NESTED) {
+      const v = str(at(r, k, 'name'));
+      if (v) {
+        batch.push(v);
+        break;
+      }
+    }
   }
   const real = candidates.find((c) => !placeholder(c));
   if (real) return { name: real, implicit: true, others: [] };
   const created = str(response?.['name']);
   if (created && !placeholder(created)) return { name: created, implicit: true, others: [] };
   // BatchRunTasks and friends: {tasks: ["projects/p/rollouts/1/stages/2/tasks/3", ...]}
-  for (const k of ['tasks', 'taskRuns', 'names']) for (const t of arr(request?.[k])) if (typeof t === 'string' && t) batch.push(t);
+  for (const k of ['tasks', 'taskRuns', 'names'])
+    for (const t of arr(request?.[k])) if (typeof t === 'string' && t) batch.push(t);
   if (batch.length) return { name: batch[0]!, implicit: true, others: batch.slice(1) };
   const reqParent = str(request?.['parent']);
   if (reqParent && !placeholder(reqParent)) return { name: reqParent, implicit: true, others: [] };
@@ -123,14 +201,27 @@ export function splitAddress(v: string | null): { address: string | null; port: 
   return { address: v.replace(/^\[|\]$/g, ''), port: null };
 }
 
-function userOf(u: string | null, ctx: MapContext): { name: string | null; id: string | null; type: 'human' | 'service' | 'system' | 'unknown' } {
-  if (!u) { ctx.note(NOTES.noUser); return { name: null, id: null, type: 'unknown' }; }
+function userOf(
+  u: string | null,
+  ctx: MapContext,
+): { name: string | null; id: string | null; type: 'human' | 'service' | 'system' | 'unknown' } {
+  if (!u) {
+    ctx.note(NOTES.noUser);
+    return { name: null, id: null, type: 'unknown' };
+  }
   const v = u.replace(/^users\//, '');
-  if (/^\d+$/.test(v)) { ctx.note(NOTES.numericUser); return { name: null, id: u, type: 'unknown' }; }
+  if (/^\d+$/.test(v)) {
+    ctx.note(NOTES.numericUser);
+    return { name: null, id: u, type: 'unknown' };
+  }
   const lower = v.toLowerCase();
   // Service accounts and workload identities live in these reserved domains; support@bytebase.com
   // is the built-in system bot.
-  const type = /@(?:service|workload)\.bytebase\.com$/.test(lower) ? 'service' : lower === 'support@bytebase.com' ? 'system' : 'human';
+  const type = /@(?:service|workload)\.bytebase\.com$/.test(lower)
+    ? 'service'
+    : lower === 'support@bytebase.com'
+      ? 'system'
+      : 'human';
   return { name: v, id: null, type };
 }
 
@@ -160,13 +251,27 @@ export function entryOf(v: unknown): Entry | { error: string } {
     const p = parseJsonText(o['payload']);
     if (!p) return { error: 'payload is not a JSON object (an audit_log row holds the entry in its payload column)' };
     const id = o['id'] ?? o['resource_id'];
-    return { shape: 'rows', p, time: o['created_at'] ?? o['createdAt'], recordId: id === undefined || id === null ? null : String(id), logName: null, parent: str(p['parent']) };
+    return {
+      shape: 'rows',
+      p,
+      time: o['created_at'] ?? o['createdAt'],
+      recordId: id === undefined || id === null ? null : String(id),
+      logName: null,
+      parent: str(p['parent']),
+    };
   }
   if (typeof o['method'] !== 'string') return { error: 'not a Bytebase audit log entry: no method' };
   const name = str(o['name']);
   if (name || o['createTime'] !== undefined) {
     const m = name ? /^(.*)\/auditLogs\/([^/]+)$/.exec(name) : null;
-    return { shape: 'api', p: o, time: o['createTime'], recordId: m?.[2] ?? null, logName: name, parent: m?.[1] ?? str(o['parent']) };
+    return {
+      shape: 'api',
+      p: o,
+      time: o['createTime'],
+      recordId: m?.[2] ?? null,
+      logName: name,
+      parent: m?.[1] ?? str(o['parent']),
+    };
   }
   return { shape: 'payload', p: o, time: null, recordId: null, logName: null, parent: str(o['parent']) };
 }
@@ -179,7 +284,7 @@ export function mapAuditLog(value: unknown, raw: RawRecord, ctx: MapContext): Ou
   if (!method) return reject(raw, 'not a Bytebase audit log entry: method is empty');
   const m = /^\/bytebase\.v1\.([A-Za-z]+)\/([A-Za-z]+)$/.exec(method);
   const key = m ? `${m[1]}/${m[2]}` : null;
-  const leaf = m ? m[2]! : method.split(/[./]/).filter(Boolean).pop() ?? null;
+  const leaf = m ? m[2]! : (method.split(/[./]/).filter(Boolean).pop() ?? null);
   const service = m ? `bytebase.${snakeCase(m[1]!.replace(/Service$/, ''))}` : 'bytebase';
 
   const timestamp = timeOf(en.time);
@@ -218,7 +323,11 @@ export function mapAuditLog(value: unknown, raw: RawRecord, ctx: MapContext): Ou
   let reason = cls.reason;
   if (request?.['validateOnly'] === true) {
     details['validate_only'] = true;
-    if (category !== 'other') { category = 'other'; reason = 'validate-only call: nothing was changed'; ctx.note(NOTES.validateOnly); }
+    if (category !== 'other') {
+      category = 'other';
+      reason = 'validate-only call: nothing was changed';
+      ctx.note(NOTES.validateOnly);
+    }
   }
   if (reason) details['category_reason'] = reason;
 
@@ -234,7 +343,8 @@ export function mapAuditLog(value: unknown, raw: RawRecord, ctx: MapContext): Ou
     if (f.after) {
       details['bindings_after'] = f.after.bindings.size;
       if (on && cls.category !== 'other' && !(p['status'] && obj(p['status'])?.['code'])) {
-        if (!ctx.policies.has(on) && ctx.policies.size >= MAX_POLICIES) ctx.policies.delete(ctx.policies.keys().next().value!);
+        if (!ctx.policies.has(on) && ctx.policies.size >= MAX_POLICIES)
+          ctx.policies.delete(ctx.policies.keys().next().value!);
         ctx.policies.set(on, f.after);
       }
     }
@@ -242,53 +352,79 @@ export function mapAuditLog(value: unknown, raw: RawRecord, ctx: MapContext): Ou
   } else if (key === 'GroupService/CreateGroup') {
     const g = obj(request?.['group']);
     const on = str(response?.['name']) ?? str(g?.['name']);
-    const members = arr(g?.['members']).map(obj).filter((x): x is Json => !!x);
-    if (members.length) permissionChanges = members.map((x) => ({ operation: 'grant', principal: str(x['member']), privilege: str(x['role']) ? `group ${str(x['role'])!.toLowerCase()}` : 'group member', on }));
+    const members = arr(g?.['members'])
+      .map(obj)
+      .filter((x): x is Json => !!x);
+    if (members.length)
+      permissionChanges = members.map((x) => ({
+        operation: 'grant',
+        principal: str(x['member']),
+        privilege: str(x['role']) ? `group ${str(x['role'])!.toLowerCase()}` : 'group member',
+        on,
+      }));
   } else if (key === 'RoleService/CreateRole') {
     const r = obj(request?.['role']);
     const on = str(response?.['name']) ?? str(r?.['name']);
     const perms = arr(r?.['permissions']).filter((x): x is string => typeof x === 'string');
-    if (perms.length) permissionChanges = perms.map((x) => ({ operation: 'grant', principal: on, privilege: x, on: null }));
+    if (perms.length)
+      permissionChanges = perms.map((x) => ({ operation: 'grant', principal: on, privilege: x, on: null }));
   } else if (key === 'RoleService/UpdateRole') {
-    const perms = arr(at(response, 'permissions')).length ? arr(at(response, 'permissions')) : arr(at(request, 'role', 'permissions'));
+    const perms = arr(at(response, 'permissions')).length
+      ? arr(at(response, 'permissions'))
+      : arr(at(request, 'role', 'permissions'));
     details['permissions_after'] = perms.length;
   }
 
   // Outcome: google.rpc.Status; absent or code 0 is success.
   const status = obj(p['status']);
-  const code = typeof status?.['code'] === 'number' ? status['code'] as number : Number(status?.['code'] ?? 0) || 0;
+  const code = typeof status?.['code'] === 'number' ? (status['code'] as number) : Number(status?.['code'] ?? 0) || 0;
   const message = str(status?.['message']);
-  const codeName = code ? STATUS_CODE_NAMES[code] ?? `code ${code}` : null;
+  const codeName = code ? (STATUS_CODE_NAMES[code] ?? `code ${code}`) : null;
   const origin = splitAddress(str(at(p, 'requestMetadata', 'callerIp')) ?? str(at(p, 'request_metadata', 'caller_ip')));
 
   const scopeFrom = res.name ?? '';
-  const project = /(?:^|\/)projects\/([^/]+)/.exec(scopeFrom)?.[1] ?? /(?:^|\/)projects\/([^/]+)/.exec(en.parent ?? '')?.[1] ?? null;
+  const project =
+    /(?:^|\/)projects\/([^/]+)/.exec(scopeFrom)?.[1] ?? /(?:^|\/)projects\/([^/]+)/.exec(en.parent ?? '')?.[1] ?? null;
   const src: SourceInput = {
-    kind: 'bytebase', format: FORMAT_ID, variant: ctx.variant ?? en.shape, instance: ctx.instance ?? null,
-    location: raw.location, raw_sha256: raw.sha256, record_id: en.recordId,
+    kind: 'bytebase',
+    format: FORMAT_ID,
+    variant: ctx.variant ?? en.shape,
+    instance: ctx.instance ?? null,
+    location: raw.location,
+    raw_sha256: raw.sha256,
+    record_id: en.recordId,
   };
-  const ev = buildEvent({
-    timestamp,
-    user: { name: user.name, id: user.id, type: user.type },
-    action: { name: leaf ? snakeCase(leaf) : null, source_name: method, service, statement },
-    resource: {
-      type: resourceType(res.name),
-      name: res.name,
-      implicit: res.implicit,
-      scope: {
-        project,
-        instance: /(?:^|\/)instances\/([^/]+)/.exec(scopeFrom)?.[1] ?? ctx.instance ?? null,
-        database: /(?:^|\/)databases\/([^/]+)/.exec(scopeFrom)?.[1] ?? null,
+  const ev = buildEvent(
+    {
+      timestamp,
+      user: { name: user.name, id: user.id, type: user.type },
+      action: { name: leaf ? snakeCase(leaf) : null, source_name: method, service, statement },
+      resource: {
+        type: resourceType(res.name),
+        name: res.name,
+        implicit: res.implicit,
+        scope: {
+          project,
+          instance: /(?:^|\/)instances\/([^/]+)/.exec(scopeFrom)?.[1] ?? ctx.instance ?? null,
+          database: /(?:^|\/)databases\/([^/]+)/.exec(scopeFrom)?.[1] ?? null,
+        },
       },
+      category,
+      outcome: code ? 'failure' : 'success',
+      outcome_reason: codeName ? (message ? `${codeName}: ${message}` : codeName) : null,
+      origin: {
+        address: origin.address,
+        port: origin.port,
+        application:
+          str(at(p, 'requestMetadata', 'callerSuppliedUserAgent')) ??
+          str(at(p, 'request_metadata', 'caller_supplied_user_agent')),
+      },
+      privileged: privilegeFor({ category, extra: category === 'other' ? [] : cls.extra }),
+      permission_changes: permissionChanges,
+      access_request: category === 'access_request' ? cls.access_request : null,
+      details,
     },
-    category,
-    outcome: code ? 'failure' : 'success',
-    outcome_reason: codeName ? (message ? `${codeName}: ${message}` : codeName) : null,
-    origin: { address: origin.address, port: origin.port, application: str(at(p, 'requestMetadata', 'callerSuppliedUserAgent')) ?? str(at(p, 'request_metadata', 'caller_supplied_user_agent')) },
-    privileged: privilegeFor({ category, extra: category === 'other' ? [] : cls.extra }),
-    permission_changes: permissionChanges,
-    access_request: category === 'access_request' ? cls.access_request : null,
-    details,
-  }, src);
+    src,
+  );
   return event(ev, raw);
 }

@@ -34,27 +34,84 @@ function build(t: Partial<Record<Category, Table>>): Map<string, Category> {
 }
 
 const IAM_PRINCIPALS = [
-  'CreateUser', 'DeleteUser', 'UpdateUser', 'CreateRole', 'DeleteRole', 'UpdateRole', 'UpdateRoleDescription',
-  'CreateGroup', 'DeleteGroup', 'UpdateGroup', 'AddUserToGroup', 'RemoveUserFromGroup',
-  'AttachUserPolicy', 'DetachUserPolicy', 'AttachRolePolicy', 'DetachRolePolicy', 'AttachGroupPolicy', 'DetachGroupPolicy',
-  'PutUserPolicy', 'DeleteUserPolicy', 'PutRolePolicy', 'DeleteRolePolicy', 'PutGroupPolicy', 'DeleteGroupPolicy',
-  'PutUserPermissionsBoundary', 'DeleteUserPermissionsBoundary', 'PutRolePermissionsBoundary', 'DeleteRolePermissionsBoundary',
-  'CreateAccessKey', 'DeleteAccessKey', 'UpdateAccessKey', 'CreateLoginProfile', 'DeleteLoginProfile', 'UpdateLoginProfile',
-  'ChangePassword', 'UpdateAssumeRolePolicy', 'CreateInstanceProfile', 'DeleteInstanceProfile',
-  'AddRoleToInstanceProfile', 'RemoveRoleFromInstanceProfile', 'CreateServiceLinkedRole', 'DeleteServiceLinkedRole',
-  'EnableMFADevice', 'DeactivateMFADevice', 'CreateVirtualMFADevice', 'DeleteVirtualMFADevice', 'ResyncMFADevice',
-  'UploadSSHPublicKey', 'UpdateSSHPublicKey', 'DeleteSSHPublicKey', 'UploadSigningCertificate', 'UpdateSigningCertificate',
-  'DeleteSigningCertificate', 'CreateServiceSpecificCredential', 'ResetServiceSpecificCredential',
-  'UpdateServiceSpecificCredential', 'DeleteServiceSpecificCredential',
-  'CreateSAMLProvider', 'UpdateSAMLProvider', 'DeleteSAMLProvider', 'CreateOpenIDConnectProvider',
-  'DeleteOpenIDConnectProvider', 'AddClientIDToOpenIDConnectProvider', 'RemoveClientIDFromOpenIDConnectProvider',
+  'CreateUser',
+  'DeleteUser',
+  'UpdateUser',
+  'CreateRole',
+  'DeleteRole',
+  'UpdateRole',
+  'UpdateRoleDescription',
+  'CreateGroup',
+  'DeleteGroup',
+  'UpdateGroup',
+  'AddUserToGroup',
+  'RemoveUserFromGroup',
+  'AttachUserPolicy',
+  'DetachUserPolicy',
+  'AttachRolePolicy',
+  'DetachRolePolicy',
+  'AttachGroupPolicy',
+  'DetachGroupPolicy',
+  'PutUserPolicy',
+  'DeleteUserPolicy',
+  'PutRolePolicy',
+  'DeleteRolePolicy',
+  'PutGroupPolicy',
+  'DeleteGroupPolicy',
+  'PutUserPermissionsBoundary',
+  'DeleteUserPermissionsBoundary',
+  'PutRolePermissionsBoundary',
+  'DeleteRolePermissionsBoundary',
+  'CreateAccessKey',
+  'DeleteAccessKey',
+  'UpdateAccessKey',
+  'CreateLoginProfile',
+  'DeleteLoginProfile',
+  'UpdateLoginProfile',
+  'ChangePassword',
+  'UpdateAssumeRolePolicy',
+  'CreateInstanceProfile',
+  'DeleteInstanceProfile',
+  'AddRoleToInstanceProfile',
+  'RemoveRoleFromInstanceProfile',
+  'CreateServiceLinkedRole',
+  'DeleteServiceLinkedRole',
+  'EnableMFADevice',
+  'DeactivateMFADevice',
+  'CreateVirtualMFADevice',
+  'DeleteVirtualMFADevice',
+  'ResyncMFADevice',
+  'UploadSSHPublicKey',
+  'UpdateSSHPublicKey',
+  'DeleteSSHPublicKey',
+  'UploadSigningCertificate',
+  'UpdateSigningCertificate',
+  'DeleteSigningCertificate',
+  'CreateServiceSpecificCredential',
+  'ResetServiceSpecificCredential',
+  'UpdateServiceSpecificCredential',
+  'DeleteServiceSpecificCredential',
+  'CreateSAMLProvider',
+  'UpdateSAMLProvider',
+  'DeleteSAMLProvider',
+  'CreateOpenIDConnectProvider',
+  'DeleteOpenIDConnectProvider',
+  'AddClientIDToOpenIDConnectProvider',
+  'RemoveClientIDFromOpenIDConnectProvider',
   'UpdateOpenIDConnectProviderThumbprint',
 ];
 
 const TABLE = build({
   authentication: {
     // sts: credentials for a session (AssumeRole* and tokens); GetCallerIdentity is a plain read.
-    sts: ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity', 'AssumeRoot', 'GetSessionToken', 'GetFederationToken'],
+    sts: [
+      'AssumeRole',
+      'AssumeRoleWithSAML',
+      'AssumeRoleWithWebIdentity',
+      'AssumeRoot',
+      'GetSessionToken',
+      'GetFederationToken',
+    ],
     // IAM Identity Center portal and OIDC sign-in.
     sso: ['Authenticate', 'Federate', 'GetRoleCredentials', 'Logout'],
     'sso-oauth': ['CreateToken', 'CreateTokenWithIAM', 'RegisterClient', 'StartDeviceAuthorization'],
@@ -64,60 +121,168 @@ const TABLE = build({
     iam: IAM_PRINCIPALS,
     // Identity Center users, groups, permission sets and account assignments.
     sso: [
-      'CreatePermissionSet', 'UpdatePermissionSet', 'DeletePermissionSet', 'ProvisionPermissionSet',
-      'AttachManagedPolicyToPermissionSet', 'DetachManagedPolicyFromPermissionSet',
-      'AttachCustomerManagedPolicyReferenceToPermissionSet', 'DetachCustomerManagedPolicyReferenceFromPermissionSet',
-      'PutInlinePolicyToPermissionSet', 'DeleteInlinePolicyFromPermissionSet',
-      'PutPermissionsBoundaryToPermissionSet', 'DeletePermissionsBoundaryFromPermissionSet',
-      'CreateAccountAssignment', 'DeleteAccountAssignment',
+      'CreatePermissionSet',
+      'UpdatePermissionSet',
+      'DeletePermissionSet',
+      'ProvisionPermissionSet',
+      'AttachManagedPolicyToPermissionSet',
+      'DetachManagedPolicyFromPermissionSet',
+      'AttachCustomerManagedPolicyReferenceToPermissionSet',
+      'DetachCustomerManagedPolicyReferenceFromPermissionSet',
+      'PutInlinePolicyToPermissionSet',
+      'DeleteInlinePolicyFromPermissionSet',
+      'PutPermissionsBoundaryToPermissionSet',
+      'DeletePermissionsBoundaryFromPermissionSet',
+      'CreateAccountAssignment',
+      'DeleteAccountAssignment',
     ],
-    'sso-directory': ['CreateUser', 'DeleteUser', 'UpdateUser', 'CreateGroup', 'DeleteGroup', 'AddMemberToGroup', 'RemoveMemberFromGroup', 'UpdatePassword', 'DisableUser', 'EnableUser'],
-    identitystore: ['CreateUser', 'DeleteUser', 'UpdateUser', 'CreateGroup', 'DeleteGroup', 'UpdateGroup', 'CreateGroupMembership', 'DeleteGroupMembership'],
+    'sso-directory': [
+      'CreateUser',
+      'DeleteUser',
+      'UpdateUser',
+      'CreateGroup',
+      'DeleteGroup',
+      'AddMemberToGroup',
+      'RemoveMemberFromGroup',
+      'UpdatePassword',
+      'DisableUser',
+      'EnableUser',
+    ],
+    identitystore: [
+      'CreateUser',
+      'DeleteUser',
+      'UpdateUser',
+      'CreateGroup',
+      'DeleteGroup',
+      'UpdateGroup',
+      'CreateGroupMembership',
+      'DeleteGroupMembership',
+    ],
     kms: ['CreateGrant', 'RetireGrant', 'RevokeGrant'],
     lambda: ['AddPermission', 'RemovePermission', 'AddLayerVersionPermission', 'RemoveLayerVersionPermission'],
   },
   policy_change: {
     iam: [
-      'CreatePolicy', 'DeletePolicy', 'CreatePolicyVersion', 'DeletePolicyVersion', 'SetDefaultPolicyVersion',
-      'UpdateAccountPasswordPolicy', 'DeleteAccountPasswordPolicy', 'SetSecurityTokenServicePreferences',
+      'CreatePolicy',
+      'DeletePolicy',
+      'CreatePolicyVersion',
+      'DeletePolicyVersion',
+      'SetDefaultPolicyVersion',
+      'UpdateAccountPasswordPolicy',
+      'DeleteAccountPasswordPolicy',
+      'SetSecurityTokenServicePreferences',
     ],
     organizations: [
-      'AttachPolicy', 'DetachPolicy', 'CreatePolicy', 'UpdatePolicy', 'DeletePolicy', 'EnablePolicyType', 'DisablePolicyType',
-      'LeaveOrganization', 'RemoveAccountFromOrganization', 'DeleteOrganization', 'EnableAWSServiceAccess',
-      'DisableAWSServiceAccess', 'RegisterDelegatedAdministrator', 'DeregisterDelegatedAdministrator',
+      'AttachPolicy',
+      'DetachPolicy',
+      'CreatePolicy',
+      'UpdatePolicy',
+      'DeletePolicy',
+      'EnablePolicyType',
+      'DisablePolicyType',
+      'LeaveOrganization',
+      'RemoveAccountFromOrganization',
+      'DeleteOrganization',
+      'EnableAWSServiceAccess',
+      'DisableAWSServiceAccess',
+      'RegisterDelegatedAdministrator',
+      'DeregisterDelegatedAdministrator',
     ],
     cloudtrail: [
-      'StopLogging', 'StartLogging', 'CreateTrail', 'UpdateTrail', 'DeleteTrail', 'PutEventSelectors', 'PutInsightSelectors',
-      'CreateEventDataStore', 'UpdateEventDataStore', 'DeleteEventDataStore', 'StopEventDataStoreIngestion',
-      'PutResourcePolicy', 'DeleteResourcePolicy',
+      'StopLogging',
+      'StartLogging',
+      'CreateTrail',
+      'UpdateTrail',
+      'DeleteTrail',
+      'PutEventSelectors',
+      'PutInsightSelectors',
+      'CreateEventDataStore',
+      'UpdateEventDataStore',
+      'DeleteEventDataStore',
+      'StopEventDataStoreIngestion',
+      'PutResourcePolicy',
+      'DeleteResourcePolicy',
     ],
     s3: [
-      'PutBucketPolicy', 'DeleteBucketPolicy', 'PutBucketEncryption', 'DeleteBucketEncryption', 'PutBucketLogging',
-      'PutBucketVersioning', 'PutObjectLockConfiguration', 'PutBucketOwnershipControls', 'DeleteBucketOwnershipControls',
+      'PutBucketPolicy',
+      'DeleteBucketPolicy',
+      'PutBucketEncryption',
+      'DeleteBucketEncryption',
+      'PutBucketLogging',
+      'PutBucketVersioning',
+      'PutObjectLockConfiguration',
+      'PutBucketOwnershipControls',
+      'DeleteBucketOwnershipControls',
     ],
-    kms: ['PutKeyPolicy', 'DisableKey', 'EnableKey', 'ScheduleKeyDeletion', 'CancelKeyDeletion', 'DisableKeyRotation', 'EnableKeyRotation'],
+    kms: [
+      'PutKeyPolicy',
+      'DisableKey',
+      'EnableKey',
+      'ScheduleKeyDeletion',
+      'CancelKeyDeletion',
+      'DisableKeyRotation',
+      'EnableKeyRotation',
+    ],
     secretsmanager: ['PutResourcePolicy', 'DeleteResourcePolicy', 'ValidateResourcePolicy'],
     config: [
-      'StopConfigurationRecorder', 'DeleteConfigurationRecorder', 'PutConfigurationRecorder', 'DeleteDeliveryChannel',
-      'PutDeliveryChannel', 'PutConfigRule', 'DeleteConfigRule', 'DeleteConformancePack', 'PutConformancePack',
+      'StopConfigurationRecorder',
+      'DeleteConfigurationRecorder',
+      'PutConfigurationRecorder',
+      'DeleteDeliveryChannel',
+      'PutDeliveryChannel',
+      'PutConfigRule',
+      'DeleteConfigRule',
+      'DeleteConformancePack',
+      'PutConformancePack',
     ],
     guardduty: [
-      'DeleteDetector', 'UpdateDetector', 'CreateFilter', 'UpdateFilter', 'DeleteFilter', 'CreateIPSet', 'UpdateIPSet',
-      'DeleteIPSet', 'DisassociateFromMasterAccount', 'DisassociateFromAdministratorAccount', 'DisassociateMembers',
-      'DeleteMembers', 'StopMonitoringMembers', 'UpdateMalwareScanSettings',
+      'DeleteDetector',
+      'UpdateDetector',
+      'CreateFilter',
+      'UpdateFilter',
+      'DeleteFilter',
+      'CreateIPSet',
+      'UpdateIPSet',
+      'DeleteIPSet',
+      'DisassociateFromMasterAccount',
+      'DisassociateFromAdministratorAccount',
+      'DisassociateMembers',
+      'DeleteMembers',
+      'StopMonitoringMembers',
+      'UpdateMalwareScanSettings',
     ],
-    securityhub: ['DisableSecurityHub', 'BatchDisableStandards', 'DisableImportFindingsForProduct', 'DisableOrganizationAdminAccount'],
+    securityhub: [
+      'DisableSecurityHub',
+      'BatchDisableStandards',
+      'DisableImportFindingsForProduct',
+      'DisableOrganizationAdminAccount',
+    ],
     'access-analyzer': ['DeleteAnalyzer', 'CreateArchiveRule', 'UpdateArchiveRule', 'DeleteArchiveRule'],
     ec2: [
-      'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress',
-      'CreateNetworkAclEntry', 'ReplaceNetworkAclEntry', 'DeleteNetworkAclEntry', 'DeleteFlowLogs',
-      'DisableEbsEncryptionByDefault', 'EnableEbsEncryptionByDefault', 'ModifyInstanceMetadataOptions',
+      'AuthorizeSecurityGroupIngress',
+      'AuthorizeSecurityGroupEgress',
+      'RevokeSecurityGroupIngress',
+      'RevokeSecurityGroupEgress',
+      'CreateNetworkAclEntry',
+      'ReplaceNetworkAclEntry',
+      'DeleteNetworkAclEntry',
+      'DeleteFlowLogs',
+      'DisableEbsEncryptionByDefault',
+      'EnableEbsEncryptionByDefault',
+      'ModifyInstanceMetadataOptions',
     ],
     s3control: ['PutAccessPointPolicy', 'DeleteAccessPointPolicy'],
   },
   data_exposure: {
     // Public or cross-account exposure, and reads of secret material.
-    s3: ['PutBucketAcl', 'PutObjectAcl', 'DeletePublicAccessBlock', 'DeleteBucketPublicAccessBlock', 'GetObject', 'SelectObjectContent'],
+    s3: [
+      'PutBucketAcl',
+      'PutObjectAcl',
+      'DeletePublicAccessBlock',
+      'DeleteBucketPublicAccessBlock',
+      'GetObject',
+      'SelectObjectContent',
+    ],
     s3control: ['DeletePublicAccessBlock'],
     ec2: ['GetPasswordData', 'CreateInstanceExportTask', 'ModifyImageAttribute'],
     rds: ['StartExportTask'],
@@ -127,7 +292,14 @@ const TABLE = build({
     ram: ['CreateResourceShare', 'AssociateResourceShare'],
   },
   change_execution: {
-    lambda: ['UpdateFunctionCode', 'UpdateFunctionConfiguration', 'CreateFunction', 'DeleteFunction', 'PublishVersion', 'Invoke'],
+    lambda: [
+      'UpdateFunctionCode',
+      'UpdateFunctionConfiguration',
+      'CreateFunction',
+      'DeleteFunction',
+      'PublishVersion',
+      'Invoke',
+    ],
     ec2: ['RunInstances', 'StartInstances', 'StopInstances', 'TerminateInstances'],
     ssm: ['StartSession', 'ResumeSession', 'TerminateSession', 'SendCommand', 'StartAutomationExecution'],
   },
@@ -138,8 +310,16 @@ const AUTH_SOURCES = new Set(['signin']);
 
 /** The error codes that mean "not allowed" (the caller lacked permission), after a `Client.` prefix. */
 const DENIED = new Set([
-  'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess', 'UnauthorizedException',
-  'AuthorizationError', 'AuthorizationErrorException', 'Forbidden', 'ForbiddenException', 'AccessDeniedError',
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'UnauthorizedException',
+  'AuthorizationError',
+  'AuthorizationErrorException',
+  'Forbidden',
+  'ForbiddenException',
+  'AccessDeniedError',
 ]);
 
 export function isDenied(errorCode: string): boolean {
@@ -150,17 +330,40 @@ export function isDenied(errorCode: string): boolean {
 
 /** Turning audit logging off (or blinding it): flagged as audit_disabled. */
 const AUDIT_OFF = new Set([
-  'cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:PutEventSelectors',
-  'cloudtrail:StopEventDataStoreIngestion', 'cloudtrail:DeleteEventDataStore',
-  'config:StopConfigurationRecorder', 'config:DeleteConfigurationRecorder', 'config:DeleteDeliveryChannel',
+  'cloudtrail:StopLogging',
+  'cloudtrail:DeleteTrail',
+  'cloudtrail:PutEventSelectors',
+  'cloudtrail:StopEventDataStoreIngestion',
+  'cloudtrail:DeleteEventDataStore',
+  'config:StopConfigurationRecorder',
+  'config:DeleteConfigurationRecorder',
+  'config:DeleteDeliveryChannel',
 ]);
 
 /** Read-style name prefixes, for old records (eventVersion < 1.01 style exports) without `readOnly`. */
-const READ_PREFIXES = ['Describe', 'Get', 'List', 'Head', 'Lookup', 'Search', 'Scan', 'Query', 'BatchGet', 'Check', 'Preview', 'View', 'Select'];
+const READ_PREFIXES = [
+  'Describe',
+  'Get',
+  'List',
+  'Head',
+  'Lookup',
+  'Search',
+  'Scan',
+  'Query',
+  'BatchGet',
+  'Check',
+  'Preview',
+  'View',
+  'Select',
+];
 
 export function looksReadOnly(name: string): boolean {
   for (const p of READ_PREFIXES) {
-    if (name.startsWith(p) && (name.length === p.length || (name.charCodeAt(p.length) >= 65 && name.charCodeAt(p.length) <= 90))) return true;
+    if (
+      name.startsWith(p) &&
+      (name.length === p.length || (name.charCodeAt(p.length) >= 65 && name.charCodeAt(p.length) <= 90))
+    )
+      return true;
   }
   return false;
 }
@@ -188,7 +391,9 @@ function refine(key: string, rp: Obj | null): Category | null {
     case 'rds:ModifyDBClusterSnapshotAttribute': {
       // requestParameters.attributeName 'restore', valuesToAdd: the accounts (or 'all') given restore rights
       const add = rp?.valuesToAdd;
-      return rp?.attributeName === 'restore' && Array.isArray(add) && add.length > 0 ? 'data_exposure' : 'policy_change';
+      return rp?.attributeName === 'restore' && Array.isArray(add) && add.length > 0
+        ? 'data_exposure'
+        : 'policy_change';
     }
     case 'ec2:ModifySnapshotAttribute': {
       // requestParameters.createVolumePermission.add.items: accounts/groups given the snapshot
@@ -217,9 +422,15 @@ function refine(key: string, rp: Obj | null): Category | null {
   }
 }
 const REFINED = new Set([
-  'rds:ModifyDBSnapshotAttribute', 'rds:ModifyDBClusterSnapshotAttribute', 'ec2:ModifySnapshotAttribute',
-  's3:PutBucketPublicAccessBlock', 's3control:PutPublicAccessBlock', 's3:PutAccountPublicAccessBlock',
-  'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath',
+  'rds:ModifyDBSnapshotAttribute',
+  'rds:ModifyDBClusterSnapshotAttribute',
+  'ec2:ModifySnapshotAttribute',
+  's3:PutBucketPublicAccessBlock',
+  's3control:PutPublicAccessBlock',
+  's3:PutAccountPublicAccessBlock',
+  'ssm:GetParameter',
+  'ssm:GetParameters',
+  'ssm:GetParametersByPath',
 ]);
 
 /**
@@ -236,6 +447,7 @@ export function classify(service: string, name: string, readOnly: boolean | unde
   const t = TABLE.get(key);
   if (t) return { category: t, auditOff, basis: 'table' };
   if (AUTH_SOURCES.has(service)) return { category: 'authentication', auditOff, basis: 'table' };
-  if (readOnly === undefined) return { category: looksReadOnly(name) ? 'other' : 'change_execution', auditOff, basis: 'read_only_inferred' };
+  if (readOnly === undefined)
+    return { category: looksReadOnly(name) ? 'other' : 'change_execution', auditOff, basis: 'read_only_inferred' };
   return { category: readOnly ? 'other' : 'change_execution', auditOff, basis: 'read_only' };
 }

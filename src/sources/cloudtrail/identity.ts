@@ -47,7 +47,12 @@ export function mapIdentity(rec: Obj, eventName: string): IdentityResult {
   const ui = obj(rec.userIdentity);
   const details: Record<string, unknown> = {};
   if (!ui) {
-    return { user: undefined, root: false, details, missing: 'the record has no userIdentity element (AWS service events, Insights events)' };
+    return {
+      user: undefined,
+      root: false,
+      details,
+      missing: 'the record has no userIdentity element (AWS service events, Insights events)',
+    };
   }
   const type = str(ui.type);
   details.user_identity_type = type;
@@ -97,7 +102,10 @@ export function mapIdentity(rec: Obj, eventName: string): IdentityResult {
   let role: string | null = null;
   let sessionUser: string | null = null;
   const delegation: string[] = [];
-  if (invokedBy) { delegation.push(invokedBy); details.invoked_by = invokedBy; }
+  if (invokedBy) {
+    delegation.push(invokedBy);
+    details.invoked_by = invokedBy;
+  }
   let root = false;
   let missing: string | null = null;
 
@@ -124,7 +132,10 @@ export function mapIdentity(rec: Obj, eventName: string): IdentityResult {
       // The person behind the session when STS recorded one: source identity, or the Identity Center user.
       sessionUser = str(sc?.sourceIdentity) ?? str(ui.sourceIdentity) ?? obUser;
       // EC2 instance-profile credentials: the caller is the workload on the instance.
-      if (sc && sc.ec2RoleDelivery !== undefined) { userType = 'service'; details.ec2_role_delivery = sc.ec2RoleDelivery; }
+      if (sc && sc.ec2RoleDelivery !== undefined) {
+        userType = 'service';
+        details.ec2_role_delivery = sc.ec2RoleDelivery;
+      }
       // A service-linked role (sessionIssuer.arn under role/aws-service-role/) is only ever assumed by
       // the AWS service it belongs to: the caller is that service, as for userIdentity.type AWSService.
       else if (issuerArn && issuerArn.includes(':role/aws-service-role/')) userType = 'service';

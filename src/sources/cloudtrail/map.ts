@@ -27,10 +27,17 @@ export function isDigest(o: Obj): boolean {
 
 /** Calls whose target is the account as a whole (no request parameter names it). */
 const ACCOUNT_LEVEL = new Set([
-  'organizations:LeaveOrganization', 'iam:UpdateAccountPasswordPolicy', 'iam:DeleteAccountPasswordPolicy',
-  'iam:CreateAccountAlias', 'iam:DeleteAccountAlias', 'iam:SetSecurityTokenServicePreferences',
-  'ec2:EnableEbsEncryptionByDefault', 'ec2:DisableEbsEncryptionByDefault',
-  's3:PutAccountPublicAccessBlock', 's3control:PutPublicAccessBlock', 's3control:DeletePublicAccessBlock',
+  'organizations:LeaveOrganization',
+  'iam:UpdateAccountPasswordPolicy',
+  'iam:DeleteAccountPasswordPolicy',
+  'iam:CreateAccountAlias',
+  'iam:DeleteAccountAlias',
+  'iam:SetSecurityTokenServicePreferences',
+  'ec2:EnableEbsEncryptionByDefault',
+  'ec2:DisableEbsEncryptionByDefault',
+  's3:PutAccountPublicAccessBlock',
+  's3control:PutPublicAccessBlock',
+  's3control:DeletePublicAccessBlock',
   'securityhub:DisableSecurityHub',
 ]);
 
@@ -57,7 +64,8 @@ export function outcomeReason(code: string | null, message: string | null): stri
 
 /** Logstash's CloudTrail pipeline writes the user agent as `[agent]`. */
 function cleanAgent(ua: string | null): string | null {
-  if (ua && ua.length > 1 && ua.charCodeAt(0) === 0x5b && ua.charCodeAt(ua.length - 1) === 0x5d) return ua.slice(1, -1) || null;
+  if (ua && ua.length > 1 && ua.charCodeAt(0) === 0x5b && ua.charCodeAt(ua.length - 1) === 0x5d)
+    return ua.slice(1, -1) || null;
   return ua;
 }
 
@@ -69,7 +77,10 @@ export function toIso(s: string | null): string | null {
   const q = quickIso(s);
   if (q !== null) return q;
   if (timestampProblem(s) !== null) return null;
-  if (isLeapSecond(s)) { const d = parseTimestampWithZone(s); return d ? d.toISOString() : null; }
+  if (isLeapSecond(s)) {
+    const d = parseTimestampWithZone(s);
+    return d ? d.toISOString() : null;
+  }
   const t = Date.parse(s);
   return Number.isFinite(t) ? new Date(t).toISOString() : null;
 }
@@ -80,7 +91,11 @@ export function toIso(s: string | null): string | null {
  */
 function quickIso(s: string): string | null {
   if (s.length === 20 && s.charCodeAt(19) === 0x5a && s.charCodeAt(16) === 0x3a && ISO_SECONDS.test(s)) {
-    const mo = two(s, 5); const d = two(s, 8); const h = two(s, 11); const mi = two(s, 14); const sec = two(s, 17);
+    const mo = two(s, 5);
+    const d = two(s, 8);
+    const h = two(s, 11);
+    const mi = two(s, 14);
+    const sec = two(s, 17);
     if (mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h < 24 && mi < 60 && sec < 60) return `${s.slice(0, 19)}.000Z`;
   }
   return null;
@@ -92,7 +107,10 @@ export interface MapContext {
   variant: string;
 }
 
-export type MapResult = { kind: 'event'; event: AuditEvent } | { kind: 'reject'; reason: string } | { kind: 'skip'; reason: string };
+export type MapResult =
+  | { kind: 'event'; event: AuditEvent }
+  | { kind: 'reject'; reason: string }
+  | { kind: 'skip'; reason: string };
 
 export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult {
   if (isDigest(rec)) return { kind: 'skip', reason: DIGEST_SKIP };
@@ -112,9 +130,16 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
   let leap = false;
   if (timestamp === null && eventTime !== null) {
     const impossible = timestampProblem(eventTime);
-    if (impossible !== null) return { kind: 'reject', reason: `eventTime '${eventTime.slice(0, 40)}' is not a time that exists: ${impossible}` };
+    if (impossible !== null)
+      return {
+        kind: 'reject',
+        reason: `eventTime '${eventTime.slice(0, 40)}' is not a time that exists: ${impossible}`,
+      };
     leap = isLeapSecond(eventTime);
-    if (leap) ctx.note('some eventTime values carry a leap second (:60): kept as the last millisecond of that minute (details.leap_second)');
+    if (leap)
+      ctx.note(
+        'some eventTime values carry a leap second (:60): kept as the last millisecond of that minute (details.leap_second)',
+      );
     timestamp = toIso(eventTime);
   }
   // Facts decided along the way; appended after the record's own facts so key order is stable.
@@ -128,7 +153,10 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
         ctx.note('timestamps come from Logstash @timestamp: the Logstash cloudtrail codec moves eventTime there');
       }
     }
-    if (timestamp === null) ctx.note(`some records have no usable eventTime (${rec.eventTime === undefined ? 'absent' : JSON.stringify(rec.eventTime)}): their timestamp is null`);
+    if (timestamp === null)
+      ctx.note(
+        `some records have no usable eventTime (${rec.eventTime === undefined ? 'absent' : JSON.stringify(rec.eventTime)}): their timestamp is null`,
+      );
   }
 
   const id = mapIdentity(rec, base ?? '');
@@ -141,7 +169,9 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
   const cls = classify(service, base ?? '', readOnly, rp);
   if (cls.basis === 'read_only_inferred') {
     flags.read_only_inferred = true;
-    ctx.note('records without readOnly (older eventVersion exports) are classed by their name: Describe/Get/List... as reads, others as writes');
+    ctx.note(
+      'records without readOnly (older eventVersion exports) are classed by their name: Describe/Get/List... as reads, others as writes',
+    );
   }
 
   // Outcome: errorCode (absent = success); sign-in events answer in responseElements.<eventName>.
@@ -153,7 +183,7 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
   // ConsoleLogin / CheckMfa: responseElements.<eventName>; Identity Center sign-in steps:
   // serviceEventDetails.<eventName>. Both "Success" | "Failure".
   const sed = obj(rec.serviceEventDetails);
-  const signinResult = base ? str(re?.[base]) ?? str(sed?.[base]) : null;
+  const signinResult = base ? (str(re?.[base]) ?? str(sed?.[base])) : null;
   if (errorCode) {
     outcome = 'failure';
     reason = outcomeReason(errorCode, errorMessage);
@@ -166,10 +196,19 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
   }
 
   const res = mapResource(rec, service);
-  if (!res.resource.name && res.resource.scope?.account && (cls.category === 'authentication' || ACCOUNT_LEVEL.has(`${service}:${base}`))) {
+  if (
+    !res.resource.name &&
+    res.resource.scope?.account &&
+    (cls.category === 'authentication' || ACCOUNT_LEVEL.has(`${service}:${base}`))
+  ) {
     // A sign-in, a session request or an account-wide setting acts on the account itself (the one
     // that received the event), which the record names in recipientAccountId.
-    res.resource = { type: 'AWS::::Account', name: res.resource.scope.account, implicit: true, scope: res.resource.scope };
+    res.resource = {
+      type: 'AWS::::Account',
+      name: res.resource.scope.account,
+      implicit: true,
+      scope: res.resource.scope,
+    };
   }
 
   const extra: string[] = [];
@@ -183,22 +222,26 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
   // one keyed store site shared by every key is megamorphic (and the closure was made per record).
   let v: unknown;
   if (leap) details.leap_second = eventTime;
-  if (given(v = rec.eventType)) details.event_type = v;
-  if (given(v = rec.eventCategory)) details.event_category = v;
-  if (given(v = rec.eventVersion)) details.event_version = v;
+  if (given((v = rec.eventType))) details.event_type = v;
+  if (given((v = rec.eventCategory))) details.event_category = v;
+  if (given((v = rec.eventVersion))) details.event_version = v;
   if (given(readOnly)) details.read_only = readOnly;
-  if (given(v = rec.managementEvent)) details.management_event = v;
-  if (given(v = rec.recipientAccountId)) details.recipient_account_id = v;
-  if (given(v = rec.requestID)) details.request_id = v;
-  if (given(v = rec.sharedEventID)) details.shared_event_id = v;
-  if (given(v = rec.vpcEndpointId)) details.vpc_endpoint_id = v;
-  if (given(v = rec.sessionCredentialFromConsole)) details.session_credential_from_console = v;
+  if (given((v = rec.managementEvent))) details.management_event = v;
+  if (given((v = rec.recipientAccountId))) details.recipient_account_id = v;
+  if (given((v = rec.requestID))) details.request_id = v;
+  if (given((v = rec.sharedEventID))) details.shared_event_id = v;
+  if (given((v = rec.vpcEndpointId))) details.vpc_endpoint_id = v;
+  if (given((v = rec.sessionCredentialFromConsole))) details.session_credential_from_console = v;
   if (errorCode) details.error_code = errorCode;
   Object.assign(details, id.details, res.details, flags);
   // Sessions and identities created by the call, to follow them into later events.
-  if (given(v = str(obj(re?.assumedRoleUser)?.arn))) details.assumed_role_user = v;
-  if (given(v = str(obj(re?.federatedUser)?.arn))) details.federated_user = v;
-  if ((base === 'ModifyDBSnapshotAttribute' || base === 'ModifyDBClusterSnapshotAttribute') && given(v = rp?.valuesToAdd)) details.shared_with = v;
+  if (given((v = str(obj(re?.assumedRoleUser)?.arn)))) details.assumed_role_user = v;
+  if (given((v = str(obj(re?.federatedUser)?.arn)))) details.federated_user = v;
+  if (
+    (base === 'ModifyDBSnapshotAttribute' || base === 'ModifyDBClusterSnapshotAttribute') &&
+    given((v = rp?.valuesToAdd))
+  )
+    details.shared_with = v;
   if (cls.basis === 'refined') details.category_basis = 'request_parameters';
 
   // Insights events report unusual call rates of eventName; they are not that call.
@@ -209,26 +252,34 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
     category = 'other';
     outcome = 'unknown';
     const ins = obj(rec.insightDetails);
-    if (given(v = ins?.insightType)) details.insight_type = v;
-    if (given(v = ins?.state)) details.insight_state = v;
+    if (given((v = ins?.insightType))) details.insight_type = v;
+    if (given((v = ins?.state))) details.insight_state = v;
   }
 
-  const ev = buildEvent({
-    timestamp,
-    user: id.user,
-    action: { name: action, source_name: eventName, service: eventSource, statement: null },
-    resource: res.resource,
-    category,
-    outcome,
-    outcome_reason: reason,
-    origin: { address: str(rec.sourceIPAddress), application: cleanAgent(str(rec.userAgent)) },
-    privileged: privilegeFor({ category, root: id.root, extra }),
-    // requestParameters.userName/roleName/groupName + policyArn/policyName of IAM grants
-    permission_changes: category === 'permission_change' ? iamPermissionChanges(service, base, rp) : null,
-    details,
-  }, {
-    kind: 'aws', format: 'cloudtrail', variant: ctx.variant, instance: ctx.instance,
-    location: raw.location, raw_sha256: raw.sha256, record_id: str(rec.eventID),
-  });
+  const ev = buildEvent(
+    {
+      timestamp,
+      user: id.user,
+      action: { name: action, source_name: eventName, service: eventSource, statement: null },
+      resource: res.resource,
+      category,
+      outcome,
+      outcome_reason: reason,
+      origin: { address: str(rec.sourceIPAddress), application: cleanAgent(str(rec.userAgent)) },
+      privileged: privilegeFor({ category, root: id.root, extra }),
+      // requestParameters.userName/roleName/groupName + policyArn/policyName of IAM grants
+      permission_changes: category === 'permission_change' ? iamPermissionChanges(service, base, rp) : null,
+      details,
+    },
+    {
+      kind: 'aws',
+      format: 'cloudtrail',
+      variant: ctx.variant,
+      instance: ctx.instance,
+      location: raw.location,
+      raw_sha256: raw.sha256,
+      record_id: str(rec.eventID),
+    },
+  );
   return { kind: 'event', event: ev };
 }

@@ -32,7 +32,11 @@ const IAM_DELTAS: Record<string, ['grant' | 'revoke', string, string]> = {
  * not one of the above or the record omits the parameters (failed calls may keep them: the delta
  * is what was asked for; the event's outcome says whether it happened).
  */
-export function iamPermissionChanges(service: string, eventName: string | null, rp: Obj | null): PermissionChange[] | null {
+export function iamPermissionChanges(
+  service: string,
+  eventName: string | null,
+  rp: Obj | null,
+): PermissionChange[] | null {
   if (service !== 'iam' || !eventName || !rp) return null;
   const d = IAM_DELTAS[eventName];
   if (!d) return null;

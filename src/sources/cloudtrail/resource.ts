@@ -14,7 +14,11 @@ export interface ResourceResult {
 }
 
 /** A request parameter naming the target, checked in order (the most specific first). */
-export interface Param { key: string; type: string; sources?: ReadonlySet<string> }
+export interface Param {
+  key: string;
+  type: string;
+  sources?: ReadonlySet<string>;
+}
 const only = (...s: string[]) => new Set(s);
 
 export const PARAMS: readonly Param[] = [
@@ -64,7 +68,8 @@ export const PARAMS: readonly Param[] = [
 const PARAMS_BY_KEY = new Map<string, number[]>();
 PARAMS.forEach((p, i) => {
   const list = PARAMS_BY_KEY.get(p.key);
-  if (list) list.push(i); else PARAMS_BY_KEY.set(p.key, [i]);
+  if (list) list.push(i);
+  else PARAMS_BY_KEY.set(p.key, [i]);
 });
 
 /** The first PARAMS entry (in order) that applies to the service and names a non-empty string in rp; -1 when none. */
@@ -91,7 +96,10 @@ function instancesFromSet(rp: Obj): string[] {
   const items = set ? (Array.isArray(set.items) ? set.items : Array.isArray(set.item) ? set.item : null) : null;
   if (!items) return [];
   const out: string[] = [];
-  for (const it of items) { const id = str(obj(it)?.instanceId); if (id) out.push(id); }
+  for (const it of items) {
+    const id = str(obj(it)?.instanceId);
+    if (id) out.push(id);
+  }
   return out;
 }
 
@@ -115,7 +123,15 @@ export function mapResource(rec: Obj, service: string): ResourceResult {
     const first = all.find((r) => r.arn && r.type !== 'AWS::IAM::AccessKey') ?? all.find((r) => r.arn);
     if (first) {
       if (all.length > 1) details.resources = all;
-      return { resource: { type: first.type, name: first.arn, implicit: false, scope: { account: first.account ?? account, region } }, details };
+      return {
+        resource: {
+          type: first.type,
+          name: first.arn,
+          implicit: false,
+          scope: { account: first.account ?? account, region },
+        },
+        details,
+      };
     }
   }
 
@@ -129,7 +145,10 @@ export function mapResource(rec: Obj, service: string): ResourceResult {
       let type = p.type;
       if (p.key === 'bucketName') {
         const key = str(rp.key); // S3 object key
-        if (key) { name = `${v}/${key}`; type = 'AWS::S3::Object'; }
+        if (key) {
+          name = `${v}/${key}`;
+          type = 'AWS::S3::Object';
+        }
       }
       if (p.key !== 'policyArn' && str(rp.policyArn)) details.policy_arn = rp.policyArn;
       return { resource: { type, name, implicit: true, scope }, details };

@@ -19,7 +19,14 @@
 import { frameJson, parseJsonObject } from '../../pipeline/json-frames.js';
 import { Lanes } from '../../pipeline/lanes.js';
 import { rawRecord, reject, skip } from '../../pipeline/record.js';
-import type { AdapterOptions, FormatAdapter, InputSource, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
+import type {
+  AdapterOptions,
+  FormatAdapter,
+  InputSource,
+  NormalizeContext,
+  Outcome,
+  RawRecord,
+} from '../../pipeline/types.js';
 import { adapter as pgaudit } from '../pgaudit/index.js';
 import { adapter as mariadbAudit } from '../mariadb-audit/index.js';
 
@@ -27,7 +34,9 @@ import { adapter as mariadbAudit } from '../mariadb-audit/index.js';
 export const RDS_PG_PREFIX = '%t:%r:%u@%d:[%p]:';
 
 const GROUP = Symbol('cloudwatch.group');
-type Tagged = RawRecord & { [GROUP]?: { group: string | null; stream: string | null; kind: 'event' | 'control' | 'other' } };
+type Tagged = RawRecord & {
+  [GROUP]?: { group: string | null; stream: string | null; kind: 'event' | 'control' | 'other' };
+};
 
 type Target = { adapter: FormatAdapter; options: Partial<AdapterOptions>; id: string | null } | { skip: string };
 
@@ -40,11 +49,18 @@ export function targetFor(group: string | null, message: string): Target {
     return { skip: `not an audit log (CloudWatch log group ${group}: the RDS ${m[2]} log)` };
   }
   // Unknown group (or none, as in filter-log-events output): recognise the message.
-  if (pgaudit.sniff(message, '') >= 0.5 || /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]{2,5}:[^:]*:[^@]*@[^:]*:\[\d+\]:/.test(message)) {
+  if (
+    pgaudit.sniff(message, '') >= 0.5 ||
+    /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]{2,5}:[^:]*:[^@]*@[^:]*:\[\d+\]:/.test(message)
+  ) {
     return { adapter: pgaudit, options: { logLinePrefix: RDS_PG_PREFIX }, id: null };
   }
   if (mariadbAudit.sniff(message, '') >= 0.5) return { adapter: mariadbAudit, options: {}, id: null };
-  return { skip: group ? `not an audit log (CloudWatch log group ${group})` : 'CloudWatch log event whose message is not an audit record' };
+  return {
+    skip: group
+      ? `not an audit log (CloudWatch log group ${group})`
+      : 'CloudWatch log event whose message is not an audit record',
+  };
 }
 
 export function sniffCloudWatch(head: string): number {
@@ -56,19 +72,29 @@ export function sniffCloudWatch(head: string): number {
   return 0;
 }
 
-async function* once(b: Buffer): AsyncGenerator<Buffer> { yield b; }
+async function* once(b: Buffer): AsyncGenerator<Buffer> {
+  yield b;
+}
 
 export const adapter: FormatAdapter = {
   id: 'cloudwatch-logs',
   kind: 'aws',
   title: 'Amazon CloudWatch Logs (RDS / Aurora audit logs)',
-  description: 'CloudWatch Logs subscription payloads ({"messageType":"DATA_MESSAGE","logGroup",...,"logEvents":[...]}, back to back, gzip or not) and aws logs filter-log-events output; '
-    + 'each message read by its log group: RDS PostgreSQL (pgaudit), RDS/Aurora MySQL and MariaDB audit logs',
+  description:
+    'CloudWatch Logs subscription payloads ({"messageType":"DATA_MESSAGE","logGroup",...,"logEvents":[...]}, back to back, gzip or not) and aws logs filter-log-events output; ' +
+    'each message read by its log group: RDS PostgreSQL (pgaudit), RDS/Aurora MySQL and MariaDB audit logs',
   sniff: sniffCloudWatch,
   async *records(input: InputSource, options: AdapterOptions): AsyncGenerator<RawRecord> {
     const fixedGroup = typeof options.logGroup === 'string' ? options.logGroup : null;
-    for await (const f of frameJson(input.chunks, { file: input.name, unwrap: ['events'], maxRecordBytes: options.maxRecordBytes })) {
-      if (f.error) { yield f; continue; }
+    for await (const f of frameJson(input.chunks, {
+      file: input.name,
+      unwrap: ['events'],
+      maxRecordBytes: options.maxRecordBytes,
+    })) {
+      if (f.error) {
+        yield f;
+        continue;
+      }
       const baseLine = f.location.line ?? 1;
       const baseByte = f.location.byte_offset ?? 0;
       if (f.container === 'wrapper') {
@@ -78,9 +104,16 @@ export const adapter: FormatAdapter = {
         continue;
       }
       const parsed = parseJsonObject(f);
-      if ('error' in parsed) { yield { ...f, error: `not a JSON object (${parsed.error})` }; continue; }
+      if ('error' in parsed) {
+        yield { ...f, error: `not a JSON object (${parsed.error})` };
+        continue;
+      }
       const v = parsed.value;
-      if (v.messageType === 'CONTROL_MESSAGE') { (f as Tagged)[GROUP] = { group: null, stream: null, kind: 'control' }; yield f; continue; }
+      if (v.messageType === 'CONTROL_MESSAGE') {
+        (f as Tagged)[GROUP] = { group: null, stream: null, kind: 'control' };
+        yield f;
+        continue;
+      }
       if (v.messageType === 'DATA_MESSAGE' && Array.isArray(v.logEvents)) {
         const group = typeof v.logGroup === 'string' ? v.logGroup : fixedGroup;
         const stream = typeof v.logStream === 'string' ? v.logStream : null;
@@ -88,17 +121,35 @@ export const adapter: FormatAdapter = {
         for await (const e of frameJson(once(Buffer.from(f.text)), { file: input.name, unwrap: ['logEvents'] })) {
           if (e.container !== 'wrapper') continue; // the payload's other keys
           n++;
-          const r: Tagged = rawRecord(e.text, {
-            file: input.name, line: baseLine + (e.location.line ?? 1) - 1, line_end: baseLine + (e.location.line_end ?? e.location.line ?? 1) - 1,
-            byte_offset: baseByte + (e.location.byte_offset ?? 0), index: e.location.index ?? null,
-          }, e.error);
+          const r: Tagged = rawRecord(
+            e.text,
+            {
+              file: input.name,
+              line: baseLine + (e.location.line ?? 1) - 1,
+              line_end: baseLine + (e.location.line_end ?? e.location.line ?? 1) - 1,
+              byte_offset: baseByte + (e.location.byte_offset ?? 0),
+              index: e.location.index ?? null,
+            },
+            e.error,
+          );
           r[GROUP] = { group, stream, kind: 'event' };
           yield r;
         }
-        if (n === 0) { (f as Tagged)[GROUP] = { group, stream, kind: 'other' }; yield { ...f, error: 'a DATA_MESSAGE payload with no log events' }; }
+        if (n === 0) {
+          (f as Tagged)[GROUP] = { group, stream, kind: 'other' };
+          yield { ...f, error: 'a DATA_MESSAGE payload with no log events' };
+        }
         continue;
       }
-      if (typeof v.message === 'string') { (f as Tagged)[GROUP] = { group: typeof v.logGroup === 'string' ? v.logGroup : fixedGroup, stream: null, kind: 'event' }; yield f; continue; }
+      if (typeof v.message === 'string') {
+        (f as Tagged)[GROUP] = {
+          group: typeof v.logGroup === 'string' ? v.logGroup : fixedGroup,
+          stream: null,
+          kind: 'event',
+        };
+        yield f;
+        continue;
+      }
       (f as Tagged)[GROUP] = { group: null, stream: null, kind: 'other' };
       yield f;
     }
@@ -108,22 +159,45 @@ export const adapter: FormatAdapter = {
     const contexts = new Map<string, NormalizeContext>();
     for await (const raw of records) {
       const tag = (raw as Tagged)[GROUP];
-      if (raw.error) { yield reject(raw, raw.error); continue; }
-      if (tag?.kind === 'control') { yield skip(raw, 'CloudWatch Logs control message (no log events)'); continue; }
-      if (!tag || tag.kind !== 'event') { yield reject(raw, 'not a CloudWatch Logs payload, log event or filter-log-events output'); continue; }
+      if (raw.error) {
+        yield reject(raw, raw.error);
+        continue;
+      }
+      if (tag?.kind === 'control') {
+        yield skip(raw, 'CloudWatch Logs control message (no log events)');
+        continue;
+      }
+      if (!tag || tag.kind !== 'event') {
+        yield reject(raw, 'not a CloudWatch Logs payload, log event or filter-log-events output');
+        continue;
+      }
       const parsed = parseJsonObject(raw);
-      if ('error' in parsed) { yield reject(raw, `log event is not a JSON object (${parsed.error})`); continue; }
+      if ('error' in parsed) {
+        yield reject(raw, `log event is not a JSON object (${parsed.error})`);
+        continue;
+      }
       const ev = parsed.value;
-      if (typeof ev.message !== 'string') { yield reject(raw, 'log event without a message string'); continue; }
+      if (typeof ev.message !== 'string') {
+        yield reject(raw, 'log event without a message string');
+        continue;
+      }
       const stream = tag.stream ?? (typeof ev.logStreamName === 'string' ? ev.logStreamName : null);
       const target = targetFor(tag.group, ev.message);
-      if ('skip' in target) { yield skip(raw, target.skip); continue; }
+      if ('skip' in target) {
+        yield skip(raw, target.skip);
+        continue;
+      }
       const key = `${target.adapter.id}\u0000${tag.group ?? ''}\u0000${stream ?? ''}`;
       let sub = contexts.get(key);
       if (!sub) {
-        sub = { options: { ...ctx.options, ...target.options, instance: ctx.options.instance ?? target.id }, input: ctx.input, note: ctx.note };
+        sub = {
+          options: { ...ctx.options, ...target.options, instance: ctx.options.instance ?? target.id },
+          input: ctx.input,
+          note: ctx.note,
+        };
         contexts.set(key, sub);
-        if (target.adapter === pgaudit) ctx.note(`RDS PostgreSQL messages read with RDS's log_line_prefix '${RDS_PG_PREFIX}'`);
+        if (target.adapter === pgaudit)
+          ctx.note(`RDS PostgreSQL messages read with RDS's log_line_prefix '${RDS_PG_PREFIX}'`);
       }
       // The inner record: the message as the database wrote it, at the log event's location.
       let text = ev.message.replace(/\n$/, '');
@@ -131,7 +205,12 @@ export const adapter: FormatAdapter = {
         // log_error_verbosity = verbose adds a 'LOCATION:' line (PostgreSQL's source file and line)
         // after each message; it stays in the raw record and is not part of the event.
         const cut = text.replace(/\n[^\n]*:LOCATION: {2}[^\n]*$/, '');
-        if (cut !== text) { text = cut; ctx.note('verbose LOCATION: lines (PostgreSQL source locations, log_error_verbosity = verbose) are kept in the raw records, not in the events'); }
+        if (cut !== text) {
+          text = cut;
+          ctx.note(
+            'verbose LOCATION: lines (PostgreSQL source locations, log_error_verbosity = verbose) are kept in the raw records, not in the events',
+          );
+        }
       }
       const inner = rawRecord(text, raw.location);
       yield* lanes.push(key, target.adapter, sub, inner, raw);

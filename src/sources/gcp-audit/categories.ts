@@ -43,13 +43,20 @@ export interface Classification {
 /** Read-only API verbs: their entries are reads, whatever log holds them. */
 // (CamelCase gRPC verbs, and the legacy lowercase ones such as `jobservice.getqueryresults`,
 // `storage.objects.list`, `compute.instances.aggregatedList`.)
-const READ_VERB = /^(Get|List|Search|Query|Lookup|Check|Test|BatchGet|Read|Fetch|Describe|Aggregated|Watch|Validate)|^(get|list|search|lookup|read|watch|aggregatedlist|testiampermissions)/i;
+const READ_VERB =
+  /^(Get|List|Search|Query|Lookup|Check|Test|BatchGet|Read|Fetch|Describe|Aggregated|Watch|Validate)|^(get|list|search|lookup|read|watch|aggregatedlist|testiampermissions)/i;
 
 const PAM_DECISIONS: Record<string, AccessRequest['state']> = {
-  CreateGrant: 'requested', ApproveGrant: 'approved', DenyGrant: 'denied', RevokeGrant: 'revoked', WithdrawGrant: 'withdrawn',
+  CreateGrant: 'requested',
+  ApproveGrant: 'approved',
+  DenyGrant: 'denied',
+  RevokeGrant: 'revoked',
+  WithdrawGrant: 'withdrawn',
 };
 const ACCESS_APPROVAL_DECISIONS: Record<string, AccessRequest['state']> = {
-  ApproveApprovalRequest: 'approved', DismissApprovalRequest: 'denied', InvalidateApprovalRequest: 'revoked',
+  ApproveApprovalRequest: 'approved',
+  DismissApprovalRequest: 'denied',
+  InvalidateApprovalRequest: 'revoked',
 };
 
 /** An entitlement name from a grant name (`.../entitlements/<e>/grants/<g>` -> `.../entitlements/<e>`). */
@@ -66,13 +73,17 @@ function pamGrant(i: ClassifyInput, state: AccessRequest['state']): Pick<Classif
   const grant = obj(at(p, 'response')) ?? obj(at(p, 'request', 'grant')) ?? {};
   const reqGrant = obj(at(p, 'request', 'grant')) ?? {};
   const grantName = str(at(p, 'request', 'name')) ?? str(grant['name']) ?? i.resourceName;
-  const justification = str(at(reqGrant, 'justification', 'unstructuredJustification'))
-    ?? str(at(grant, 'justification', 'unstructuredJustification'));
-  const requester = state === 'requested' || state === 'withdrawn' ? i.actor ?? str(grant['requester']) : str(grant['requester']);
+  const justification =
+    str(at(reqGrant, 'justification', 'unstructuredJustification')) ??
+    str(at(grant, 'justification', 'unstructuredJustification'));
+  const requester =
+    state === 'requested' || state === 'withdrawn' ? (i.actor ?? str(grant['requester'])) : str(grant['requester']);
   const approver = state === 'approved' || state === 'denied' || state === 'revoked' ? i.actor : null;
   // Expiry as the Grant gives it: the requested duration (e.g. "3600s").
   const duration = str(reqGrant['requestedDuration']) ?? str(grant['requestedDuration']);
-  const roles = arr(at(grant, 'privilegedAccess', 'gcpIamAccess', 'roleBindings')).map((b) => str(obj(b)?.['role'])).filter(Boolean);
+  const roles = arr(at(grant, 'privilegedAccess', 'gcpIamAccess', 'roleBindings'))
+    .map((b) => str(obj(b)?.['role']))
+    .filter(Boolean);
   const details: Json = {};
   const grantState = str(grant['state']);
   if (grantState) details['grant_state'] = grantState;
@@ -93,7 +104,10 @@ function pamGrant(i: ClassifyInput, state: AccessRequest['state']): Pick<Classif
   };
 }
 
-function accessApproval(i: ClassifyInput, state: AccessRequest['state']): Pick<Classification, 'access_request' | 'details'> {
+function accessApproval(
+  i: ClassifyInput,
+  state: AccessRequest['state'],
+): Pick<Classification, 'access_request' | 'details'> {
   const r = obj(i.payload['response']) ?? {};
   // ApprovalRequest: requestedResourceName, requestedReason {type, detail}, requestedExpiration.
   const reason = obj(r['requestedReason']);
@@ -103,7 +117,10 @@ function accessApproval(i: ClassifyInput, state: AccessRequest['state']): Pick<C
       requester: null, // Google personnel asking for access are not named in the log
       approver: i.actor,
       justification: reason ? [str(reason['type']), str(reason['detail'])].filter(Boolean).join(': ') || null : null,
-      expires: str(at(r, 'approve', 'expireTime')) ?? str(r['requestedExpiration']) ?? str(at(i.payload, 'request', 'expireTime')),
+      expires:
+        str(at(r, 'approve', 'expireTime')) ??
+        str(r['requestedExpiration']) ??
+        str(at(i.payload, 'request', 'expireTime')),
       entitlement: str(r['requestedResourceName']),
     },
     details: {},
@@ -117,15 +134,20 @@ function loggingDisablesAudit(i: ClassifyInput): boolean {
   if (leaf === 'DeleteSink') return true;
   const sink = obj(req['sink']);
   if (sink && sink['disabled'] === true) return true;
-  const exclusions = [obj(req['exclusion']), ...arr(sink?.['exclusions']).map(obj), ...arr(at(req, 'bucket', 'exclusions')).map(obj)];
-  if (/Exclusion$/.test(leaf) && leaf !== 'DeleteExclusion' || sink) {
+  const exclusions = [
+    obj(req['exclusion']),
+    ...arr(sink?.['exclusions']).map(obj),
+    ...arr(at(req, 'bucket', 'exclusions')).map(obj),
+  ];
+  if ((/Exclusion$/.test(leaf) && leaf !== 'DeleteExclusion') || sink) {
     for (const ex of exclusions) {
       if (!ex || ex['disabled'] === true) continue;
       if (/cloudaudit\.googleapis\.com|protoPayload|LOG_ID\(/i.test(str(ex['filter']) ?? '')) return true;
     }
   }
   // DeleteLog on an audit log removes the audit records themselves.
-  if (leaf === 'DeleteLog' && /cloudaudit\.googleapis\.com/.test(str(req['logName']) ?? i.resourceName ?? '')) return true;
+  if (leaf === 'DeleteLog' && /cloudaudit\.googleapis\.com/.test(str(req['logName']) ?? i.resourceName ?? ''))
+    return true;
   return false;
 }
 
@@ -144,7 +166,15 @@ function cloudSqlDisablesAudit(p: Json): boolean {
 }
 
 function base(category: Category): Classification {
-  return { category, permission_changes: null, access_request: null, auditDisabled: false, ddl: false, details: {}, notes: [] };
+  return {
+    category,
+    permission_changes: null,
+    access_request: null,
+    auditDisabled: false,
+    ddl: false,
+    details: {},
+    notes: [],
+  };
 }
 
 export function classify(i: ClassifyInput): Classification {
@@ -176,7 +206,11 @@ export function classify(i: ClassifyInput): Classification {
   }
 
   // Service-account impersonation and token exchange: authentication.
-  if (service === 'iamcredentials.googleapis.com' && /^(GenerateAccessToken|GenerateIdToken|SignJwt|SignBlob)$/.test(leaf)) return base('authentication');
+  if (
+    service === 'iamcredentials.googleapis.com' &&
+    /^(GenerateAccessToken|GenerateIdToken|SignJwt|SignBlob)$/.test(leaf)
+  )
+    return base('authentication');
   if (service === 'sts.googleapis.com') return base('authentication');
   if (service === 'login.googleapis.com') return base('authentication');
 
@@ -194,7 +228,10 @@ export function classify(i: ClassifyInput): Classification {
       const pub = publicMembersInPolicy(p);
       c = base(pub.length ? 'data_exposure' : audit ? 'policy_change' : 'permission_change');
       if (pub.length) c.details['public_access'] = pub;
-      if (!audit) c.notes.push('some SetIamPolicy entries log no binding deltas (serviceData.policyDelta): their permission_changes are null');
+      if (!audit)
+        c.notes.push(
+          'some SetIamPolicy entries log no binding deltas (serviceData.policyDelta): their permission_changes are null',
+        );
     }
     if (audit) {
       c.details['audit_config_deltas'] = audit.deltas;
@@ -204,13 +241,18 @@ export function classify(i: ClassifyInput): Classification {
   }
 
   // Logging configuration: sinks, buckets, views, exclusions, settings.
-  if (service === 'logging.googleapis.com' && !isRead && /ConfigServiceV2|LoggingServiceV2\.DeleteLog|Sink|Bucket|Exclusion|Settings|CmekSettings/.test(method)) {
+  if (
+    service === 'logging.googleapis.com' &&
+    !isRead &&
+    /ConfigServiceV2|LoggingServiceV2\.DeleteLog|Sink|Bucket|Exclusion|Settings|CmekSettings/.test(method)
+  ) {
     const c = base('policy_change');
     c.auditDisabled = loggingDisablesAudit(i);
     return c;
   }
   // Organization policy (v2 API, and the v1 Resource Manager methods).
-  if ((service === 'orgpolicy.googleapis.com' && !isRead) || /^(SetOrgPolicy|ClearOrgPolicy)$/.test(leaf)) return base('policy_change');
+  if ((service === 'orgpolicy.googleapis.com' && !isRead) || /^(SetOrgPolicy|ClearOrgPolicy)$/.test(leaf))
+    return base('policy_change');
   // Audit configuration changed through UpdateSettings-like calls carrying auditConfigDeltas.
   const audit = auditConfigDeltas(p);
   if (audit) {
@@ -254,10 +296,14 @@ export function classify(i: ClassifyInput): Classification {
 
   // What is left: by log kind.
   switch (i.kind) {
-    case 'activity': return base('change_execution');
-    case 'system_event': return base('change_execution');
-    case 'data_access': return base('other');
-    case 'policy': return base(isRead ? 'other' : 'change_execution');
+    case 'activity':
+      return base('change_execution');
+    case 'system_event':
+      return base('change_execution');
+    case 'data_access':
+      return base('other');
+    case 'policy':
+      return base(isRead ? 'other' : 'change_execution');
     default: {
       // Log kind unknown (no cloudaudit logName): use the permission types checked, if any.
       const types = arr(p['authorizationInfo']).map((a) => str(obj(a)?.['permissionType']));
@@ -282,14 +328,28 @@ function exportOrExtract(i: ClassifyInput): Classification | null {
   const legacyExtract = obj(at(legacyJob, 'job', 'jobConfiguration', 'extract'));
   const newJob = at(p, 'metadata', 'jobChange', 'job') ?? at(p, 'metadata', 'jobInsertion', 'job');
   const newType = str(at(newJob, 'jobConfig', 'type'));
-  const statementType = str(at(legacyJob, 'job', 'jobConfiguration', 'query', 'statementType')) ?? str(at(newJob, 'jobConfig', 'queryConfig', 'statementType'));
-  if (legacyName === 'extract_job_completed' || legacyExtract || newType === 'EXPORT' || obj(at(newJob, 'jobConfig', 'extractConfig')) || statementType === 'EXPORT_DATA') {
+  const statementType =
+    str(at(legacyJob, 'job', 'jobConfiguration', 'query', 'statementType')) ??
+    str(at(newJob, 'jobConfig', 'queryConfig', 'statementType'));
+  if (
+    legacyName === 'extract_job_completed' ||
+    legacyExtract ||
+    newType === 'EXPORT' ||
+    obj(at(newJob, 'jobConfig', 'extractConfig')) ||
+    statementType === 'EXPORT_DATA'
+  ) {
     const c = base('data_exposure');
-    const dest = arr(legacyExtract?.['destinationUris']).concat(arr(at(newJob, 'jobConfig', 'extractConfig', 'destinationUris')));
+    const dest = arr(legacyExtract?.['destinationUris']).concat(
+      arr(at(newJob, 'jobConfig', 'extractConfig', 'destinationUris')),
+    );
     if (dest.length) c.details['destination_uris'] = dest;
     return c;
   }
   if (i.method === 'storage.objects.get' && i.kind === 'data_access') return base('data_exposure');
-  if (/^(ExportDocuments|ExportEntities|ExportDatabase)$/.test(leaf) || /^cloudsql\.instances\.export$/.test(i.method ?? '')) return base('data_exposure');
+  if (
+    /^(ExportDocuments|ExportEntities|ExportDatabase)$/.test(leaf) ||
+    /^cloudsql\.instances\.export$/.test(i.method ?? '')
+  )
+    return base('data_exposure');
   return null;
 }

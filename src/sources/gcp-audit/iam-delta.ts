@@ -76,7 +76,12 @@ export function publicMembersInPolicy(p: Json): string[] {
 }
 
 export interface AuditConfigDeltas {
-  deltas: Array<{ action: string | null; service: string | null; log_type: string | null; exempted_member: string | null }>;
+  deltas: Array<{
+    action: string | null;
+    service: string | null;
+    log_type: string | null;
+    exempted_member: string | null;
+  }>;
   /** True when a delta reduces audit logging: a log type removed, or a member exempted. */
   reducesLogging: boolean;
 }
@@ -95,6 +100,8 @@ export function auditConfigDeltas(p: Json): AuditConfigDeltas | null {
       exempted_member: str(o['exemptedMember']),
     };
   });
-  const reducesLogging = deltas.some((d) => (d.action === 'REMOVE' && !d.exempted_member) || (d.action === 'ADD' && d.exempted_member !== null));
+  const reducesLogging = deltas.some(
+    (d) => (d.action === 'REMOVE' && !d.exempted_member) || (d.action === 'ADD' && d.exempted_member !== null),
+  );
   return { deltas, reducesLogging };
 }

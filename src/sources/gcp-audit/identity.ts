@@ -22,7 +22,12 @@ export function principalType(p: string | null): User['type'] {
   if (/^serviceAccount:/.test(p) || /@[\w.-]*gserviceaccount\.com$/i.test(s)) return 'service';
   // Kubernetes and Google infrastructure identities (GKE `system:...`, `system@google.com` on
   // Compute Engine system events) are the platform itself.
-  if (/^system:/i.test(p) || /^system@google\.com$/i.test(s) || /^(cloud-?)?(system|internal)@[\w.-]*google\.com$/i.test(s)) return 'system';
+  if (
+    /^system:/i.test(p) ||
+    /^system@google\.com$/i.test(s) ||
+    /^(cloud-?)?(system|internal)@[\w.-]*google\.com$/i.test(s)
+  )
+    return 'system';
   // Workforce / workload identity federation subjects.
   if (/^principal(set)?:\/\/iam\.googleapis\.com\/.*\/workloadIdentityPools\//.test(p)) return 'service';
   if (/^principal(set)?:\/\/iam\.googleapis\.com\/.*\/workforcePools\//.test(p)) return 'human';
@@ -36,9 +41,11 @@ function delegationStep(d: unknown): string | null {
   if (!o) return null;
   const first = obj(o['firstPartyPrincipal']);
   const third = obj(o['thirdPartyPrincipal']);
-  return str(first?.['principalEmail']) // firstPartyPrincipal.principalEmail
-    ?? str(o['principalSubject']) // principalSubject (newer entries)
-    ?? (third ? `third-party:${JSON.stringify(third['thirdPartyClaims'] ?? third)}` : null); // thirdPartyPrincipal.thirdPartyClaims
+  return (
+    str(first?.['principalEmail']) ?? // firstPartyPrincipal.principalEmail
+    str(o['principalSubject']) ?? // principalSubject (newer entries)
+    (third ? `third-party:${JSON.stringify(third['thirdPartyClaims'] ?? third)}` : null)
+  ); // thirdPartyPrincipal.thirdPartyClaims
 }
 
 export function identityOf(authInfo: unknown, kind: LogKind | null): Identity {
@@ -49,7 +56,9 @@ export function identityOf(authInfo: unknown, kind: LogKind | null): Identity {
   const keyName = str(a?.['serviceAccountKeyName']); // authenticationInfo.serviceAccountKeyName
   // serviceAccountDelegationInfo[]: "sorted based on the original ordering of the identity
   // delegation events", so the first element is the first principal (the human behind it).
-  const delegation = arr(a?.['serviceAccountDelegationInfo']).map(delegationStep).filter((x): x is string => x !== null);
+  const delegation = arr(a?.['serviceAccountDelegationInfo'])
+    .map(delegationStep)
+    .filter((x): x is string => x !== null);
   const thirdParty = obj(a?.['thirdPartyPrincipal']); // authenticationInfo.thirdPartyPrincipal
   if (thirdParty) details['third_party_principal'] = thirdParty;
   const selector = str(a?.['authoritySelector']);

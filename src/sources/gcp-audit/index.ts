@@ -38,7 +38,8 @@ import { redactJsonRecord } from '../../redact/json.js';
 
 export { mapLogEntry } from './map.js';
 
-const MALFORMED_NOTE = 'this input is not valid JSON throughout: the bytes that could not be framed are rejected with their line and byte offset, and the entries before and after them were read';
+const MALFORMED_NOTE =
+  'this input is not valid JSON throughout: the bytes that could not be framed are rejected with their line and byte offset, and the entries before and after them were read';
 
 /** How the record was contained, from the framer (kept on the RawRecord through redaction). */
 function variantOf(raw: RawRecord): string {
@@ -50,13 +51,15 @@ function variantOf(raw: RawRecord): string {
 }
 
 /** Head of a Cloud SQL for PostgreSQL pgaudit export: belongs to the pgaudit adapter. */
-const PGAUDIT_ENTRY = /"methodName"\s*:\s*"cloudsql\.instances\.query"[\s\S]*"auditClass"|"auditClass"[\s\S]*"methodName"\s*:\s*"cloudsql\.instances\.query"/;
+const PGAUDIT_ENTRY =
+  /"methodName"\s*:\s*"cloudsql\.instances\.query"[\s\S]*"auditClass"|"auditClass"[\s\S]*"methodName"\s*:\s*"cloudsql\.instances\.query"/;
 
 export const adapter: FormatAdapter = {
   id: FORMAT_ID,
   kind: 'gcp',
   title: 'GCP Cloud Audit Logs',
-  description: 'Cloud Logging LogEntry JSON with an AuditLog protoPayload: `gcloud logging read --format=json` arrays, Cloud Storage sink exports (JSON Lines), single entries, `{"entries": [...]}` API responses',
+  description:
+    'Cloud Logging LogEntry JSON with an AuditLog protoPayload: `gcloud logging read --format=json` arrays, Cloud Storage sink exports (JSON Lines), single entries, `{"entries": [...]}` API responses',
   redaction: 'json',
   sniff(head: string): number {
     if (PGAUDIT_ENTRY.test(head)) return 0.6;
@@ -79,15 +82,28 @@ export const adapter: FormatAdapter = {
         continue;
       }
       const parsed = parseJsonObject(raw);
-      if ('error' in parsed) { yield reject(raw, parsed.error); continue; }
+      if ('error' in parsed) {
+        yield reject(raw, parsed.error);
+        continue;
+      }
       const e = parsed.value;
       // Secrets out of the value (a server log line's text too) and, when any, out of the kept text.
       const kept = redactJsonRecord(raw, e);
       if (isCloudSqlPostgresLog(e)) {
         const labels = (e.resource as { labels?: Record<string, unknown> } | undefined)?.labels ?? {};
         const dbId = typeof labels.database_id === 'string' ? labels.database_id : '';
-        ctx.note(`Cloud SQL for PostgreSQL server log entries (postgres.log) read as PostgreSQL log lines with Cloud SQL's log_line_prefix '${CLOUDSQL_PG_PREFIX}' and the entry's timestamp`);
-        const sub = { options: { ...ctx.options, logLinePrefix: CLOUDSQL_WITH_TIME, instance: ctx.options.instance ?? (dbId.split(':')[1] || dbId || null) }, input: ctx.input, note: ctx.note };
+        ctx.note(
+          `Cloud SQL for PostgreSQL server log entries (postgres.log) read as PostgreSQL log lines with Cloud SQL's log_line_prefix '${CLOUDSQL_PG_PREFIX}' and the entry's timestamp`,
+        );
+        const sub = {
+          options: {
+            ...ctx.options,
+            logLinePrefix: CLOUDSQL_WITH_TIME,
+            instance: ctx.options.instance ?? (dbId.split(':')[1] || dbId || null),
+          },
+          input: ctx.input,
+          note: ctx.note,
+        };
         yield* lanes.push(`cloudsql\u0000${dbId}`, pgaudit, sub, rawRecord(cloudSqlLine(e), raw.location), kept);
         continue;
       }

@@ -15,7 +15,17 @@ import { redactSql } from '../../sql/redact.js';
 import { classify } from './categories.js';
 import { identityOf } from './identity.js';
 import {
-  AUDIT_LOG_TYPE, STATUS_CODE_NAMES, arr, at, logKindOf, logParentOf, methodLeaf, obj, str, type Json, type LogKind,
+  AUDIT_LOG_TYPE,
+  STATUS_CODE_NAMES,
+  arr,
+  at,
+  logKindOf,
+  logParentOf,
+  methodLeaf,
+  obj,
+  str,
+  type Json,
+  type LogKind,
 } from './payload.js';
 
 export const FORMAT_ID = 'gcp-audit';
@@ -30,13 +40,17 @@ export interface MapContext {
 }
 
 export const NOTES = {
-  noUser: 'events without a user: their authenticationInfo names no principal (Cloud Audit Logs redacts some callers, and System Event entries are written by Google systems); user.name is null, never guessed',
-  noTimestamp: 'events without a timestamp: the LogEntry has no valid `timestamp`; receiveTimestamp (when Cloud Logging received it) is kept in details, not used in its place',
-  noKind: 'some entries are not in a Cloud Audit Logs log (logName is not cloudaudit.googleapis.com/activity, data_access, system_event or policy): their details.log_kind is null and their category comes from the method alone',
-  pgaudit: 'Cloud SQL pgaudit entries (cloudsql.instances.query with request.auditClass) were mapped as generic audit entries (user and database from request.user / request.database); --format pgaudit reads their class, statement ids and outcome',
-  impliedResource: 'some entries have no resourceName: their resource is taken from authorizationInfo[0] and marked implicit',
+  noUser:
+    'events without a user: their authenticationInfo names no principal (Cloud Audit Logs redacts some callers, and System Event entries are written by Google systems); user.name is null, never guessed',
+  noTimestamp:
+    'events without a timestamp: the LogEntry has no valid `timestamp`; receiveTimestamp (when Cloud Logging received it) is kept in details, not used in its place',
+  noKind:
+    'some entries are not in a Cloud Audit Logs log (logName is not cloudaudit.googleapis.com/activity, data_access, system_event or policy): their details.log_kind is null and their category comes from the method alone',
+  pgaudit:
+    'Cloud SQL pgaudit entries (cloudsql.instances.query with request.auditClass) were mapped as generic audit entries (user and database from request.user / request.database); --format pgaudit reads their class, statement ids and outcome',
+  impliedResource:
+    'some entries have no resourceName: their resource is taken from authorizationInfo[0] and marked implicit',
 };
-
 
 /** The SQL the request carries, redacted: Spanner, BigQuery (legacy and newer metadata), Cloud SQL pgaudit. */
 export function statementOf(p: Json): string | null {
@@ -59,7 +73,10 @@ export function statementOf(p: Json): string | null {
   return list.length ? redactSql(list.join(';\n')) : null;
 }
 
-interface OutcomeFacts { outcome: 'success' | 'failure'; reason: string | null }
+interface OutcomeFacts {
+  outcome: 'success' | 'failure';
+  reason: string | null;
+}
 
 /** status.code (absent or 0 = ok), then authorizationInfo[].granted === false, then BigQuery job errors. */
 function outcomeOf(p: Json, kind: LogKind | null): OutcomeFacts {
@@ -70,17 +87,20 @@ function outcomeOf(p: Json, kind: LogKind | null): OutcomeFacts {
     const name = STATUS_CODE_NAMES[code] ?? `code ${code}`;
     return { outcome: 'failure', reason: message && message !== name ? `${name}: ${message}` : name };
   }
-  const denied = arr(p['authorizationInfo']).map(obj).filter((a): a is Json => !!a && a['granted'] === false);
+  const denied = arr(p['authorizationInfo'])
+    .map(obj)
+    .filter((a): a is Json => !!a && a['granted'] === false);
   if (denied.length) {
     const what = denied.map((a) => [str(a['permission']), str(a['resource'])].filter(Boolean).join(' on ')).join('; ');
     return { outcome: 'failure', reason: `PERMISSION_DENIED: ${what || 'authorization not granted'}` };
   }
-  const jobError = obj(at(p, 'serviceData', 'jobCompletedEvent', 'job', 'jobStatus', 'error'))
-    ?? obj(at(p, 'metadata', 'jobChange', 'job', 'jobStatus', 'errorResult'));
+  const jobError =
+    obj(at(p, 'serviceData', 'jobCompletedEvent', 'job', 'jobStatus', 'error')) ??
+    obj(at(p, 'metadata', 'jobChange', 'job', 'jobStatus', 'errorResult'));
   const jobMessage = str(jobError?.['message']);
   if (jobMessage) {
     const c = jobError?.['code'];
-    const name = typeof c === 'number' ? STATUS_CODE_NAMES[c] ?? `code ${c}` : null;
+    const name = typeof c === 'number' ? (STATUS_CODE_NAMES[c] ?? `code ${c}`) : null;
     return { outcome: 'failure', reason: name ? `${name}: ${jobMessage}` : jobMessage };
   }
   if (kind === 'policy') {
@@ -101,9 +121,18 @@ function resourceScope(e: Json, p: Json, resourceName: string | null, logName: s
   return {
     scope: {
       project: str(labels['project_id']) ?? logParentOf(logName), // resource.labels.project_id, else logName
-      region: str(labels['location']) ?? str(labels['region']) ?? str(labels['zone']) ?? (locs.length === 1 ? locs[0]! : null),
+      region:
+        str(labels['location']) ??
+        str(labels['region']) ??
+        str(labels['zone']) ??
+        (locs.length === 1 ? locs[0]! : null),
       // The instance name in resourceName first (resource.labels.instance_id is a numeric id on Compute Engine).
-      instance: /(?:^|\/)instances\/([^/]+)/.exec(rn)?.[1] ?? str(labels['instance_id']) ?? cloudSqlInstance ?? ctx.instance ?? null,
+      instance:
+        /(?:^|\/)instances\/([^/]+)/.exec(rn)?.[1] ??
+        str(labels['instance_id']) ??
+        cloudSqlInstance ??
+        ctx.instance ??
+        null,
       database: /(?:^|\/)databases\/([^/]+)/.exec(rn)?.[1] ?? /(?:^|\/)datasets\/([^/]+)/.exec(rn)?.[1] ?? null,
     },
     locations: locs,
@@ -122,7 +151,8 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   if (payload === undefined || payload === null) {
     if (e['jsonPayload'] !== undefined) return skip(raw, 'not an audit log entry (jsonPayload)');
     if (e['textPayload'] !== undefined) return skip(raw, 'not an audit log entry (textPayload)');
-    if (e['logName'] !== undefined || e['insertId'] !== undefined) return skip(raw, 'not an audit log entry (no protoPayload)');
+    if (e['logName'] !== undefined || e['insertId'] !== undefined)
+      return skip(raw, 'not an audit log entry (no protoPayload)');
     return reject(raw, 'not a Cloud Logging LogEntry: no protoPayload, logName or insertId');
   }
   const p = obj(payload);
@@ -141,7 +171,8 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   // timestamp: RFC 3339 with up to nanoseconds, always UTC ("Z").
   const tsText = str(e['timestamp']);
   const impossible = tsText ? timestampProblem(tsText) : null;
-  if (impossible !== null) return reject(raw, `timestamp '${tsText!.slice(0, 40)}' is not a time that exists: ${impossible}`);
+  if (impossible !== null)
+    return reject(raw, `timestamp '${tsText!.slice(0, 40)}' is not a time that exists: ${impossible}`);
   const ts = tsText ? parseTimestampWithZone(tsText) : null;
   const timestamp = ts && Number.isFinite(ts.getTime()) ? ts.toISOString() : null;
   if (!timestamp) ctx.note(NOTES.noTimestamp);
@@ -151,7 +182,10 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   // database user is protoPayload.request.user, the database request.database.
   const sqlRequest = method === 'cloudsql.instances.query' ? obj(p['request']) : null;
   const sqlUser = str(sqlRequest?.['user']);
-  if (!id.user.name && sqlUser) { id.user.name = sqlUser; id.missing = null; }
+  if (!id.user.name && sqlUser) {
+    id.user.name = sqlUser;
+    id.missing = null;
+  }
   if (!id.user.name) ctx.note(NOTES.noUser);
 
   // resourceName; else the first authorization check's resource (implicit).
@@ -160,13 +194,25 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   if (!resourceName) {
     const a0 = obj(arr(p['authorizationInfo'])[0]);
     resourceName = str(at(a0, 'resourceAttributes', 'name')) ?? str(a0?.['resource']);
-    if (resourceName) { implicit = true; ctx.note(NOTES.impliedResource); }
+    if (resourceName) {
+      implicit = true;
+      ctx.note(NOTES.impliedResource);
+    }
   }
   const where = resourceScope(e, p, resourceName, logName, ctx);
   if (!where.scope.database) where.scope.database = str(sqlRequest?.['database']); // request.database
 
   const statement = statementOf(p);
-  const cls = classify({ payload: p, kind, service, method, leaf, statement, resourceName, actor: id.user.name ?? null });
+  const cls = classify({
+    payload: p,
+    kind,
+    service,
+    method,
+    leaf,
+    statement,
+    resourceName,
+    actor: id.user.name ?? null,
+  });
   for (const n of cls.notes) ctx.note(n);
   const result = outcomeOf(p, kind);
 
@@ -178,12 +224,15 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   const received = str(e['receiveTimestamp']);
   if (received) details['receive_timestamp'] = received;
   if (tsText && isLeapSecond(tsText)) details['leap_second'] = tsText;
-  const authz = arr(p['authorizationInfo']).map(obj).filter((a): a is Json => !!a).map((a) => ({
-    permission: str(a['permission']),
-    resource: str(a['resource']),
-    granted: typeof a['granted'] === 'boolean' ? a['granted'] : null,
-    permission_type: str(a['permissionType']),
-  }));
+  const authz = arr(p['authorizationInfo'])
+    .map(obj)
+    .filter((a): a is Json => !!a)
+    .map((a) => ({
+      permission: str(a['permission']),
+      resource: str(a['resource']),
+      granted: typeof a['granted'] === 'boolean' ? a['granted'] : null,
+      permission_type: str(a['permissionType']),
+    }));
   if (authz.length) details['authorization'] = authz;
   if (Object.keys(where.labels).length) details['resource_labels'] = where.labels;
   if (where.locations.length > 1) details['resource_locations'] = where.locations;
@@ -207,30 +256,33 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   // A public IAM binding is exposure, and still an IAM administration action.
   if (cls.details['public_access'] && cls.permission_changes) extra.push('admin_action');
 
-  const ev = buildEvent({
-    timestamp,
-    user: id.user,
-    action: { name: leaf ? snakeCase(leaf) : null, source_name: method, service, statement },
-    resource: { type: str(at(e, 'resource', 'type')), name: resourceName, implicit, scope: where.scope },
-    category: cls.category,
-    outcome: result.outcome,
-    outcome_reason: result.reason,
-    origin: {
-      address: str(at(p, 'requestMetadata', 'callerIp')),
-      application: str(at(p, 'requestMetadata', 'callerSuppliedUserAgent')),
+  const ev = buildEvent(
+    {
+      timestamp,
+      user: id.user,
+      action: { name: leaf ? snakeCase(leaf) : null, source_name: method, service, statement },
+      resource: { type: str(at(e, 'resource', 'type')), name: resourceName, implicit, scope: where.scope },
+      category: cls.category,
+      outcome: result.outcome,
+      outcome_reason: result.reason,
+      origin: {
+        address: str(at(p, 'requestMetadata', 'callerIp')),
+        application: str(at(p, 'requestMetadata', 'callerSuppliedUserAgent')),
+      },
+      privileged: privilegeFor({ category: cls.category, ddl: cls.ddl, extra }),
+      permission_changes: cls.permission_changes,
+      access_request: cls.access_request,
+      details,
     },
-    privileged: privilegeFor({ category: cls.category, ddl: cls.ddl, extra }),
-    permission_changes: cls.permission_changes,
-    access_request: cls.access_request,
-    details,
-  }, {
-    kind: 'gcp',
-    format: FORMAT_ID,
-    variant: ctx.variant ?? null,
-    instance: ctx.instance ?? null,
-    location: raw.location,
-    raw_sha256: raw.sha256,
-    record_id: str(e['insertId']),
-  });
+    {
+      kind: 'gcp',
+      format: FORMAT_ID,
+      variant: ctx.variant ?? null,
+      instance: ctx.instance ?? null,
+      location: raw.location,
+      raw_sha256: raw.sha256,
+      record_id: str(e['insertId']),
+    },
+  );
   return event(ev, raw);
 }

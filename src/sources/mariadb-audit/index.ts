@@ -13,9 +13,12 @@ import { mapServerAudit, FORMAT } from './map.js';
 export { parseServerAuditLine, encodeServerAuditString } from './parse.js';
 export { mapServerAudit } from './map.js';
 
-const OPERATIONS = 'CONNECT|DISCONNECT|FAILED_CONNECT|CHANGE_USER|CHANGE_USER_DONE|QUERY|QUERY_DDL|QUERY_DML|QUERY_DCL|QUERY_DML_NO_SELECT|READ|WRITE|CREATE|ALTER|RENAME|DROP|AUDIT_CONFIG';
+const OPERATIONS =
+  'CONNECT|DISCONNECT|FAILED_CONNECT|CHANGE_USER|CHANGE_USER_DONE|QUERY|QUERY_DDL|QUERY_DML|QUERY_DCL|QUERY_DML_NO_SELECT|READ|WRITE|CREATE|ALTER|RENAME|DROP|AUDIT_CONFIG';
 // Only the start of a line is matched (bounded), so detection stays cheap on long SQL lines.
-const LINE_START = new RegExp(String.raw`^(?:\d{8} \d\d:\d\d:\d\d|\d{10}|\d{13}|\d{16}),[^,\n]*,[^,\n]*,[^,\n]*,\d+,\d+,(?:${OPERATIONS}),`);
+const LINE_START = new RegExp(
+  String.raw`^(?:\d{8} \d\d:\d\d:\d\d|\d{10}|\d{13}|\d{16}),[^,\n]*,[^,\n]*,[^,\n]*,\d+,\d+,(?:${OPERATIONS}),`,
+);
 
 function sniff(head: string): number {
   const lines = head.split('\n', 6).filter((l) => l.trim() !== '');
@@ -41,11 +44,21 @@ function digits(s: string, from: number, n: number): number {
 }
 
 /** Converts a record's timestamp field: local time with the configured (or assumed) zone, or epoch. */
-export function recordTime(rec: ServerAuditRecord, local: LocalTimeConverter): { timestamp: string | null; zoneAssumed: string | null; epoch: boolean } {
+export function recordTime(
+  rec: ServerAuditRecord,
+  local: LocalTimeConverter,
+): { timestamp: string | null; zoneAssumed: string | null; epoch: boolean } {
   const ts = rec.timestamp;
   if (isEpoch(ts)) return { timestamp: new Date(epochMillis(ts)).toISOString(), zoneAssumed: null, epoch: true };
   // YYYYMMDD HH:MM:SS, digits checked by the parser (isLocalTimestamp): read without slicing.
-  const iso = local.toIso(digits(ts, 0, 4), digits(ts, 4, 2), digits(ts, 6, 2), digits(ts, 9, 2), digits(ts, 12, 2), digits(ts, 15, 2));
+  const iso = local.toIso(
+    digits(ts, 0, 4),
+    digits(ts, 4, 2),
+    digits(ts, 6, 2),
+    digits(ts, 9, 2),
+    digits(ts, 12, 2),
+    digits(ts, 15, 2),
+  );
   return { timestamp: iso, zoneAssumed: local.zone, epoch: false };
 }
 
@@ -57,7 +70,13 @@ const TABLE_OPS = new Set(['READ', 'WRITE', 'CREATE', 'ALTER', 'RENAME', 'DROP']
 const MAX_HELD_PER_CONNECTION = 1000;
 const MAX_HELD = 20000;
 
-interface Held { raw: RawRecord; rec: ServerAuditRecord; timestamp: string; zoneAssumed: string | null; epoch: boolean }
+interface Held {
+  raw: RawRecord;
+  rec: ServerAuditRecord;
+  timestamp: string;
+  zoneAssumed: string | null;
+  epoch: boolean;
+}
 
 /**
  * One event per audited action. server_audit writes a TABLE record (READ, WRITE, ...) for every
@@ -71,7 +90,8 @@ interface Held { raw: RawRecord; rec: ServerAuditRecord; timestamp: string; zone
 async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncGenerator<Outcome> {
   const zoneGiven = typeof ctx.options.timezone === 'string' && ctx.options.timezone !== '';
   const local = new LocalTimeConverter(zoneGiven ? ctx.options.timezone! : 'UTC');
-  const instance = typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
+  const instance =
+    typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
   // Exact duplicates (same bytes on another line) are kept as separate events and reported.
   const seen = new Map<string, number>();
   const duplicates: string[] = [];
@@ -79,7 +99,12 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
   const held = new Map<string, { queryId: string; items: Held[] }>();
   let heldCount = 0;
   const toEvent = (h: Held, extra?: Record<string, unknown>): Outcome => {
-    const ev = mapServerAudit(h.rec, h.raw, { instance, timestamp: h.timestamp, zoneAssumed: h.zoneAssumed, variant: h.epoch ? 'aurora' : 'server_audit' });
+    const ev = mapServerAudit(h.rec, h.raw, {
+      instance,
+      timestamp: h.timestamp,
+      zoneAssumed: h.zoneAssumed,
+      variant: h.epoch ? 'aurora' : 'server_audit',
+    });
     if (extra) ev.details = { ...ev.details, ...extra };
     return event(ev, h.raw);
   };
@@ -91,13 +116,24 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
     for (const h of g.items) yield toEvent(h);
   }
   for await (const raw of records) {
-    if (raw.error) { yield reject(raw, raw.error); continue; }
+    if (raw.error) {
+      yield reject(raw, raw.error);
+      continue;
+    }
     const parsed = parseServerAuditLine(raw.text);
-    if (!parsed.ok) { yield reject(raw, parsed.error); continue; }
+    if (!parsed.ok) {
+      yield reject(raw, parsed.error);
+      continue;
+    }
     const t = recordTime(parsed.record, local);
-    if (t.timestamp === null) { yield reject(raw, `timestamp '${parsed.record.timestamp}' is not a valid date`); continue; }
+    if (t.timestamp === null) {
+      yield reject(raw, `timestamp '${parsed.record.timestamp}' is not a valid date`);
+      continue;
+    }
     if (!t.epoch && !zoneGiven) {
-      ctx.note(`server_audit timestamps carry no time zone: assumed UTC (events say so in timestamp_zone_assumed); give the server's zone with --timezone`);
+      ctx.note(
+        `server_audit timestamps carry no time zone: assumed UTC (events say so in timestamp_zone_assumed); give the server's zone with --timezone`,
+      );
     }
     const line = raw.location.line ?? 0;
     const first = seen.get(raw.sha256);
@@ -128,7 +164,10 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
       heldCount -= g.items.length;
       for (const x of g.items) yield { kind: 'skip', raw: x.raw, reason: FOLDED, timestamp: x.timestamp };
       yield toEvent(h, {
-        tables: g.items.map((x) => ({ operation: x.rec.operation, table: x.rec.database && x.rec.object ? `${x.rec.database}.${x.rec.object}` : x.rec.object || null })),
+        tables: g.items.map((x) => ({
+          operation: x.rec.operation,
+          table: x.rec.database && x.rec.object ? `${x.rec.database}.${x.rec.object}` : x.rec.object || null,
+        })),
         folded_records: g.items.length,
       });
       continue;
@@ -138,7 +177,9 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
   }
   for (const conn of [...held.keys()]) yield* release(conn);
   if (duplicateCount > 0) {
-    ctx.note(`${duplicateCount} record${duplicateCount === 1 ? ' is an exact duplicate' : 's are exact duplicates'} of an earlier record (${duplicates.join(', ')}${duplicateCount > duplicates.length ? ', ...' : ''}): each is kept as its own event, not merged`);
+    ctx.note(
+      `${duplicateCount} record${duplicateCount === 1 ? ' is an exact duplicate' : 's are exact duplicates'} of an earlier record (${duplicates.join(', ')}${duplicateCount > duplicates.length ? ', ...' : ''}): each is kept as its own event, not merged`,
+    );
   }
 }
 
@@ -146,13 +187,15 @@ export const adapter: FormatAdapter = {
   id: FORMAT,
   kind: 'mariadb',
   title: 'MariaDB server_audit',
-  description: 'MariaDB / MySQL server_audit plugin files (server_audit.log, rotated .1 .2 files, Amazon RDS and Aurora audit logs): lines of timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode',
+  description:
+    'MariaDB / MySQL server_audit plugin files (server_audit.log, rotated .1 .2 files, Amazon RDS and Aurora audit logs): lines of timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode',
   sniff: (head) => sniff(head),
   async *records(input, options) {
-    for await (const batch of splitLineBatches(input.chunks, { maxLineBytes: recordLimit(options) })) for (const l of batch) {
-      if (l.text.trim() === '') continue; // blank lines carry no record
-      yield rawFromLines(input.name, [l]);
-    }
+    for await (const batch of splitLineBatches(input.chunks, { maxLineBytes: recordLimit(options) }))
+      for (const l of batch) {
+        if (l.text.trim() === '') continue; // blank lines carry no record
+        yield rawFromLines(input.name, [l]);
+      }
   },
   normalize,
 };

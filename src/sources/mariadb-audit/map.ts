@@ -66,12 +66,19 @@ export function mapServerAudit(rec: ServerAuditRecord, raw: RawRecord, mc: MapCo
   let privileged: EventInput['privileged'];
   if (CONNECTION_OPS.has(op)) {
     // CONNECT / FAILED_CONNECT (retcode = the error, e.g. 1045) / DISCONNECT / CHANGE_USER.
-    action = op === 'FAILED_CONNECT' || (op === 'CONNECT' && status.outcome === 'failure') ? 'login_failed'
-      : op === 'CONNECT' ? 'login' : op === 'DISCONNECT' ? 'logout' : snakeCase(op);
+    action =
+      op === 'FAILED_CONNECT' || (op === 'CONNECT' && status.outcome === 'failure')
+        ? 'login_failed'
+        : op === 'CONNECT'
+          ? 'login'
+          : op === 'DISCONNECT'
+            ? 'logout'
+            : snakeCase(op);
     if (op.startsWith('CHANGE_USER') && rec.object) details.new_user = rec.object.replace(/^`|`$/g, '');
     category = 'authentication';
     // The login's target: the database named at connect time, else the server itself.
-    resource = database ? { type: 'database', name: database, scope: { database, instance } }
+    resource = database
+      ? { type: 'database', name: database, scope: { database, instance } }
       : { type: 'server', name: instance, implicit: true, scope: { database, instance } };
     if (op === 'FAILED_CONNECT' && status.outcome !== 'failure') outcome = 'failure';
     privileged = privilegeFor({ category: 'authentication', root });
@@ -83,22 +90,37 @@ export function mapServerAudit(rec: ServerAuditRecord, raw: RawRecord, mc: MapCo
     category = f.category;
     action = f.action ?? 'query';
     statement = f.statement;
-    resource = f.resource ? { type: f.resource.type, name: f.resource.name, implicit: true, scope: { database, instance } }
-      : database ? { type: 'database', name: database, implicit: true, scope: { database, instance } } : { scope: { database, instance } };
+    resource = f.resource
+      ? { type: f.resource.type, name: f.resource.name, implicit: true, scope: { database, instance } }
+      : database
+        ? { type: 'database', name: database, implicit: true, scope: { database, instance } }
+        : { scope: { database, instance } };
     permissionChanges = f.permissionChanges;
-    privileged = privilegeFor({ category: f.category, ddl: f.ddl, root, extra: f.auditDisabled ? ['audit_disabled'] : [] });
+    privileged = privilegeFor({
+      category: f.category,
+      ddl: f.ddl,
+      root,
+      extra: f.auditDisabled ? ['audit_disabled'] : [],
+    });
   } else if (TABLE_OPS.has(op)) {
     // TABLE events: database,object = db,table; RENAME: object = table|new_db.new_table.
     let table = rec.object;
     if (op === 'RENAME') {
       const bar = table.indexOf('|');
-      if (bar >= 0) { details.renamed_to = table.slice(bar + 1); table = table.slice(0, bar); }
+      if (bar >= 0) {
+        details.renamed_to = table.slice(bar + 1);
+        table = table.slice(0, bar);
+      }
     }
     const t = tableFacts(op, database, table);
     if (t.grantTable) details.grant_table = true;
     category = t.category;
     action = t.action;
-    resource = { type: 'table', name: database && table ? `${database}.${table}` : table || null, scope: { database, instance } };
+    resource = {
+      type: 'table',
+      name: database && table ? `${database}.${table}` : table || null,
+      scope: { database, instance },
+    };
     privileged = privilegeFor({ category: t.category, ddl: t.ddl, root });
   } else if (op === 'AUDIT_CONFIG') {
     // The plugin's own settings changed: object = variable=value (server_audit_ prefix omitted).
@@ -117,7 +139,9 @@ export function mapServerAudit(rec: ServerAuditRecord, raw: RawRecord, mc: MapCo
     if (rec.object) details.object = rec.object;
     category = 'other';
     action = snakeCase(op);
-    resource = database ? { type: 'database', name: database, scope: { database, instance } } : { scope: { database, instance } };
+    resource = database
+      ? { type: 'database', name: database, scope: { database, instance } }
+      : { scope: { database, instance } };
     privileged = privilegeFor({ category: 'other', root });
   }
 

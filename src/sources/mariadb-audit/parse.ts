@@ -41,7 +41,16 @@ export type ParseResult = { ok: true; record: ServerAuditRecord } | { ok: false;
 const FIELD_NAMES = 'timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode';
 const MAX_FIELDS = 12;
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', "'": "'", '\\': '\\', '0': '\0' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  b: '\b',
+  f: '\f',
+  "'": "'",
+  '\\': '\\',
+  '0': '\0',
+};
 
 /** Parses one line. Never throws. */
 export function parseServerAuditLine(line: string): ParseResult {
@@ -58,7 +67,8 @@ export function parseServerAuditLine(line: string): ParseResult {
       let closed = false;
       while (j < n) {
         const c = line.charCodeAt(j);
-        if (c === 0x5c) { // backslash escape
+        if (c === 0x5c) {
+          // backslash escape
           if (j + 1 >= n) break;
           const e = line[j + 1]!;
           out += line.slice(seg, j) + (ESCAPES[e] ?? e);
@@ -66,11 +76,17 @@ export function parseServerAuditLine(line: string): ParseResult {
           seg = j;
           continue;
         }
-        if (c === 0x27) { closed = true; break; }
+        if (c === 0x27) {
+          closed = true;
+          break;
+        }
         j++;
       }
       if (!closed) {
-        return { ok: false, error: `the quoted object (SQL text) starting at column ${i + 1} never closes: the record is truncated` };
+        return {
+          ok: false,
+          error: `the quoted object (SQL text) starting at column ${i + 1} never closes: the record is truncated`,
+        };
       }
       out += line.slice(seg, j);
       fields.push(out);
@@ -84,7 +100,10 @@ export function parseServerAuditLine(line: string): ParseResult {
       continue;
     }
     const comma = line.indexOf(',', i);
-    if (comma < 0) { fields.push(line.slice(i)); break; }
+    if (comma < 0) {
+      fields.push(line.slice(i));
+      break;
+    }
     fields.push(line.slice(i, comma));
     i = comma + 1;
     if (fields.length > 64) break;
@@ -97,7 +116,10 @@ export function parseServerAuditLine(line: string): ParseResult {
     fields.splice(8, fields.length - 8, fields.slice(8, -1).join(','), last);
   }
   if (fields.length < 10 || fields.length > MAX_FIELDS) {
-    return { ok: false, error: `expected 10 comma-separated fields (${FIELD_NAMES}; Aurora / RDS add up to 2), found ${fields.length}` };
+    return {
+      ok: false,
+      error: `expected 10 comma-separated fields (${FIELD_NAMES}; Aurora / RDS add up to 2), found ${fields.length}`,
+    };
   }
   const ts = fields[0]!;
   if (!isLocalTimestamp(ts) && !isEpoch(ts)) {
@@ -161,14 +183,29 @@ export function encodeServerAuditString(s: string): string {
   let out = "'";
   for (const ch of s) {
     switch (ch) {
-      case '\b': out += '\\b'; break;
-      case '\t': out += '\\t'; break;
-      case '\n': out += '\\n'; break;
-      case '\f': out += '\\f'; break;
-      case '\r': out += '\\r'; break;
-      case "'": out += "\\'"; break;
-      case '\\': out += '\\\\'; break;
-      default: out += ch;
+      case '\b':
+        out += '\\b';
+        break;
+      case '\t':
+        out += '\\t';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\f':
+        out += '\\f';
+        break;
+      case '\r':
+        out += '\\r';
+        break;
+      case "'":
+        out += "\\'";
+        break;
+      case '\\':
+        out += '\\\\';
+        break;
+      default:
+        out += ch;
     }
   }
   return `${out}'`;

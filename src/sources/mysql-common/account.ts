@@ -28,7 +28,10 @@ export function splitAccount(text: string): Account {
   let at = -1;
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (q) { if (c === q) q = null; continue; }
+    if (q) {
+      if (c === q) q = null;
+      continue;
+    }
     if (c === "'" || c === '"' || c === '`') q = c;
     else if (c === '@') at = i;
   }

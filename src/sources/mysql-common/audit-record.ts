@@ -24,7 +24,12 @@ export interface RecordSource {
   service: string;
 }
 
-const TABLE_NAMES: Record<string, string> = { tableread: 'read', tableinsert: 'insert', tableupdate: 'update', tabledelete: 'delete' };
+const TABLE_NAMES: Record<string, string> = {
+  tableread: 'read',
+  tableinsert: 'insert',
+  tableupdate: 'update',
+  tabledelete: 'delete',
+};
 
 /** `N_YYYY-MM-DDThh:mm:ss` (RECORD / RECORD_ID): a sequence number within the log file opened at that time. */
 export function recordSequence(id: string | undefined): { stream: string; number: number } | null {
@@ -37,13 +42,17 @@ export function recordSequence(id: string | undefined): { stream: string; number
 
 /** Returns null when the record has no NAME (then it is not an audit record of these formats). */
 export function mapAuditRecord(
-  f: Record<string, string | undefined>, attributes: Record<string, string> | null, raw: RawRecord, src: RecordSource,
+  f: Record<string, string | undefined>,
+  attributes: Record<string, string> | null,
+  raw: RawRecord,
+  src: RecordSource,
 ): AuditEvent | { error: string } {
   const name = f.NAME ?? '';
   if (!name) return { error: 'the record has no NAME' };
   const key = name.toLowerCase().replace(/\s+/g, ' ');
   const timestamp = f.TIMESTAMP ? parseUtcTimestamp(f.TIMESTAMP) : null; // TIMESTAMP: UTC
-  if (f.TIMESTAMP && timestamp === null) return { error: `TIMESTAMP '${f.TIMESTAMP.slice(0, 40)}' is not a time this format writes` };
+  if (f.TIMESTAMP && timestamp === null)
+    return { error: `TIMESTAMP '${f.TIMESTAMP.slice(0, 40)}' is not a time this format writes` };
 
   // USER: `user[priv_user] @ host [ip]` on query records, the login name on connect records.
   const qu = parseQueryUser(f.USER ?? '');
@@ -69,16 +78,26 @@ export function mapAuditRecord(
     for (const k of ['SERVER_ID', 'MYSQL_VERSION', 'OS_VERSION', 'VERSION']) if (f[k]) details[k.toLowerCase()] = f[k];
     if (key === 'noaudit') details.audit_stopped = true;
     input = {
-      timestamp, category: 'other', action: { name: key === 'audit' ? 'audit_start' : 'audit_stop' },
-      user: { name: null, type: 'system' }, outcome: 'success',
+      timestamp,
+      category: 'other',
+      action: { name: key === 'audit' ? 'audit_start' : 'audit_stop' },
+      user: { name: null, type: 'system' },
+      outcome: 'success',
       resource: instance ? { type: 'server', name: instance, implicit: true } : undefined,
     };
   } else if (key === 'connect' || key === 'quit' || key === 'change user') {
     const failed = status.outcome === 'failure';
     input = {
-      timestamp, category: 'authentication',
-      action: { name: key === 'connect' ? (failed ? 'login_failed' : 'login') : key === 'quit' ? 'logout' : 'change_user' },
-      resource: database ? { type: 'database', name: database } : instance ? { type: 'server', name: instance, implicit: true } : undefined,
+      timestamp,
+      category: 'authentication',
+      action: {
+        name: key === 'connect' ? (failed ? 'login_failed' : 'login') : key === 'quit' ? 'logout' : 'change_user',
+      },
+      resource: database
+        ? { type: 'database', name: database }
+        : instance
+          ? { type: 'server', name: instance, implicit: true }
+          : undefined,
       outcome: status.outcome,
       privileged: privilegeFor({ category: 'authentication', root }),
     };
@@ -87,7 +106,9 @@ export function mapAuditRecord(
     const t = tableFacts(TABLE_NAMES[key.replace(/ /g, '')]!, database, f.TABLE ?? null);
     if (t.grantTable) details.grant_table = true;
     input = {
-      timestamp, category: t.category, action: { name: t.action, statement: f.SQLTEXT ? sqlFacts(f.SQLTEXT).statement : null },
+      timestamp,
+      category: t.category,
+      action: { name: t.action, statement: f.SQLTEXT ? sqlFacts(f.SQLTEXT).statement : null },
       resource: { type: 'table', name: database && f.TABLE ? `${database}.${f.TABLE}` : f.TABLE || null },
       outcome: status.outcome,
       privileged: privilegeFor({ category: t.category, ddl: t.ddl, root }),
@@ -97,27 +118,45 @@ export function mapAuditRecord(
     const s = sqlFacts(f.SQLTEXT, f.COMMAND_CLASS);
     if (s.auditDisabled) details.audit_logging_disabled = true;
     input = {
-      timestamp, category: s.category,
+      timestamp,
+      category: s.category,
       action: { name: s.action ?? actionName(name), statement: s.statement },
-      resource: s.resource ? { ...s.resource, implicit: true } : database ? { type: 'database', name: database, implicit: true } : undefined,
+      resource: s.resource
+        ? { ...s.resource, implicit: true }
+        : database
+          ? { type: 'database', name: database, implicit: true }
+          : undefined,
       outcome: status.outcome,
       permission_changes: s.permissionChanges,
-      privileged: privilegeFor({ category: s.category, ddl: s.ddl, root, extra: s.auditDisabled ? ['audit_disabled'] : [] }),
+      privileged: privilegeFor({
+        category: s.category,
+        ddl: s.ddl,
+        root,
+        extra: s.auditDisabled ? ['audit_disabled'] : [],
+      }),
     };
   } else {
     // Other commands (Init DB, Ping, Shutdown, Close stmt, ...): kept as what they say.
     input = {
-      timestamp, category: 'other', action: { name: f.COMMAND_CLASS ? actionName(f.COMMAND_CLASS) : actionName(name) },
+      timestamp,
+      category: 'other',
+      action: { name: f.COMMAND_CLASS ? actionName(f.COMMAND_CLASS) : actionName(name) },
       resource: database ? { type: 'database', name: database, implicit: true } : undefined,
       outcome: status.outcome,
       privileged: privilegeFor({ category: 'other', root }),
     };
   }
 
-  if (!input.user) input.user = { name: account, type: root ? 'root' : 'unknown', session_user: login && login !== account ? login : null };
+  if (!input.user)
+    input.user = {
+      name: account,
+      type: root ? 'root' : 'unknown',
+      session_user: login && login !== account ? login : null,
+    };
   // Literal objects rather than spreads of the per-kind ones (copying objects of several shapes is
   // slow); buildEvent reads these keys only.
-  const a = input.action, r = input.resource;
+  const a = input.action,
+    r = input.resource;
   input.action = { name: a?.name, statement: a?.statement, source_name: name, service: src.service }; // NAME
   input.resource = { type: r?.type, name: r?.name, implicit: r?.implicit, scope: { database, instance } }; // DB
   input.outcome_reason = status.reason;
@@ -127,7 +166,12 @@ export function mapAuditRecord(
   if (attributes && Object.keys(attributes).length) details.connection_attributes = attributes;
   input.details = details;
   return buildEvent(input, {
-    kind: src.kind, format: src.format, variant: src.variant, instance: src.instance,
-    location: raw.location, raw_sha256: raw.sha256, record_id: f.RECORD_ID ?? f.RECORD ?? null,
+    kind: src.kind,
+    format: src.format,
+    variant: src.variant,
+    instance: src.instance,
+    location: raw.location,
+    raw_sha256: raw.sha256,
+    record_id: f.RECORD_ID ?? f.RECORD ?? null,
   });
 }

@@ -37,7 +37,8 @@ export interface StatusFacts {
 
 /** Reads a status / retcode field: '' or absent = unknown, 0 = success, other = failure. */
 export function statusFacts(value: string | number | null | undefined): StatusFacts {
-  if (value === null || value === undefined || value === '') return { outcome: 'unknown', reason: null, error: null, denied: false };
+  if (value === null || value === undefined || value === '')
+    return { outcome: 'unknown', reason: null, error: null, denied: false };
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(n)) return { outcome: 'unknown', reason: String(value), error: null, denied: false };
   if (n === 0) return { outcome: 'success', reason: null, error: null, denied: false };

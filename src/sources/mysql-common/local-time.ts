@@ -11,7 +11,10 @@ export class LocalTimeConverter {
   private readonly cache = new Map<number, number>();
 
   constructor(zone: string) {
-    if (!isValidZone(zone)) throw new Error(`unknown time zone '${zone}': use an IANA name such as Europe/Berlin or an offset such as +02:00`);
+    if (!isValidZone(zone))
+      throw new Error(
+        `unknown time zone '${zone}': use an IANA name such as Europe/Berlin or an offset such as +02:00`,
+      );
     this.zone = zone;
     this.utc = zone === 'UTC' || zone === 'Etc/UTC' || zone === 'Z' || zone === '+00:00';
   }
@@ -32,9 +35,19 @@ export class LocalTimeConverter {
       // minutes; a few historic LMT offsets have seconds) and the year has four digits.
       this.lastMinute = key;
       // The key is unique for whole numbers in range (convert checked the ranges when iso is not null).
-      this.lastPrefix = iso !== null && iso.length === 24 && iso.endsWith(`${s < 10 ? '0' : ''}${s}.000Z`)
-        && Number.isInteger(y) && Number.isInteger(mo) && Number.isInteger(d) && Number.isInteger(h) && Number.isInteger(mi) && h >= 0 && mi >= 0
-        ? iso.slice(0, 17) : null;
+      this.lastPrefix =
+        iso !== null &&
+        iso.length === 24 &&
+        iso.endsWith(`${s < 10 ? '0' : ''}${s}.000Z`) &&
+        Number.isInteger(y) &&
+        Number.isInteger(mo) &&
+        Number.isInteger(d) &&
+        Number.isInteger(h) &&
+        Number.isInteger(mi) &&
+        h >= 0 &&
+        mi >= 0
+          ? iso.slice(0, 17)
+          : null;
       return iso;
     }
     return this.convert(y, mo, d, h, mi, s, ms);
@@ -68,8 +81,12 @@ export function parseUtcTimestamp(text: string): string | null {
   const rest = s.slice(19).trim();
   if (rest !== '' && rest !== 'Z' && rest !== 'UTC' && rest !== '+00:00') return null;
   if (s[4] !== '-' || s[7] !== '-' || (s[10] !== ' ' && s[10] !== 'T') || s[13] !== ':' || s[16] !== ':') return null;
-  const y = Number(s.slice(0, 4)), mo = Number(s.slice(5, 7)), d = Number(s.slice(8, 10));
-  const h = Number(s.slice(11, 13)), mi = Number(s.slice(14, 16)), sec = Number(s.slice(17, 19));
+  const y = Number(s.slice(0, 4)),
+    mo = Number(s.slice(5, 7)),
+    d = Number(s.slice(8, 10));
+  const h = Number(s.slice(11, 13)),
+    mi = Number(s.slice(14, 16)),
+    sec = Number(s.slice(17, 19));
   if (![y, mo, d, h, mi, sec].every(Number.isInteger)) return null;
   return UTC.toIso(y, mo, d, h, mi, sec);
 }

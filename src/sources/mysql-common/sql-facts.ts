@@ -6,7 +6,13 @@
 import type { Category } from '../../event/build.js';
 import { snakeCase } from '../../event/build.js';
 import type { PermissionChange } from '../../event/types.generated.js';
-import { disablesAuditLogging, parsePermissionChanges, sqlCategory, sqlCommand, statementResource } from '../../sql/classify.js';
+import {
+  disablesAuditLogging,
+  parsePermissionChanges,
+  sqlCategory,
+  sqlCommand,
+  statementResource,
+} from '../../sql/classify.js';
 import { redactSql } from '../../sql/redact.js';
 
 export interface SqlFacts {
@@ -53,8 +59,18 @@ export function sqlFacts(sql: string, sourceCommand?: string | null): SqlFacts {
  * mysql.global_priv (see fixtures/mariadb-audit/PROVENANCE.md).
  */
 export const GRANT_TABLES: ReadonlySet<string> = new Set([
-  'user', 'global_priv', 'db', 'tables_priv', 'columns_priv', 'procs_priv', 'proxies_priv', 'roles_mapping',
-  'default_roles', 'role_edges', 'global_grants', 'password_history',
+  'user',
+  'global_priv',
+  'db',
+  'tables_priv',
+  'columns_priv',
+  'procs_priv',
+  'proxies_priv',
+  'roles_mapping',
+  'default_roles',
+  'role_edges',
+  'global_grants',
+  'password_history',
 ]);
 /** Grant tables that hold credentials (password hashes): reading them exposes secrets. */
 export const CREDENTIAL_TABLES: ReadonlySet<string> = new Set(['user', 'global_priv', 'password_history']);
@@ -77,10 +93,21 @@ export function tableFacts(op: string, db: string | null, table: string | null):
   switch (o) {
     case 'read':
       return { action: 'read', category: credentials ? 'data_exposure' : 'other', ddl: false, grantTable };
-    case 'write': case 'insert': case 'update': case 'delete':
+    case 'write':
+    case 'insert':
+    case 'update':
+    case 'delete':
       return { action: o, category: grantTable ? 'permission_change' : 'change_execution', ddl: false, grantTable };
-    case 'create': case 'alter': case 'drop': case 'rename':
-      return { action: `${o}_table`, category: grantTable ? 'permission_change' : 'change_execution', ddl: true, grantTable };
+    case 'create':
+    case 'alter':
+    case 'drop':
+    case 'rename':
+      return {
+        action: `${o}_table`,
+        category: grantTable ? 'permission_change' : 'change_execution',
+        ddl: true,
+        grantTable,
+      };
     default:
       return { action: snakeCase(o), category: 'other', ddl: false, grantTable };
   }

@@ -25,7 +25,10 @@ const CLOSE = '</AUDIT_RECORD>';
 
 /** Text allowed between records: white space, the XML declaration and the <AUDIT> root tags. */
 function isFiller(text: string): boolean {
-  const t = text.replace(/<\?xml[^>]*\?>/g, '').replace(/<\/?AUDIT>/g, '').trim();
+  const t = text
+    .replace(/<\?xml[^>]*\?>/g, '')
+    .replace(/<\/?AUDIT>/g, '')
+    .trim();
   return t === '';
 }
 
@@ -57,7 +60,11 @@ export function recordEnd(buf: string, start: number): number {
  * Text between records that is not XML filler, and a record cut off at the end of the input,
  * become records with `error` set.
  */
-export async function* splitXmlRecords(chunks: AsyncIterable<Buffer>, file: string, maxChars = DEFAULT_MAX_RECORD_BYTES): AsyncGenerator<RawRecord> {
+export async function* splitXmlRecords(
+  chunks: AsyncIterable<Buffer>,
+  file: string,
+  maxChars = DEFAULT_MAX_RECORD_BYTES,
+): AsyncGenerator<RawRecord> {
   const MAX_RECORD_CHARS = maxChars;
   const decoder = new StringDecoder('utf8');
   /** An over-long record being skipped up to the next <AUDIT_RECORD: its head, hash and where it began. */
@@ -79,13 +86,18 @@ export async function* splitXmlRecords(chunks: AsyncIterable<Buffer>, file: stri
     for (let i = pre.indexOf('\n'); i >= 0; i = pre.indexOf('\n', i + 1)) l++;
     let lineEnd = l;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineEnd++;
-    return rawRecord(text, { file, line: l, line_end: lineEnd, byte_offset: byte + Buffer.byteLength(pre), index: index++ }, error);
+    return rawRecord(
+      text,
+      { file, line: l, line_end: lineEnd, byte_offset: byte + Buffer.byteLength(pre), index: index++ },
+      error,
+    );
   };
   const skipped = (): RawRecord => {
     const k = skip!;
     skip = null;
     return {
-      text: k.head, sha256: k.hash.digest('hex'),
+      text: k.head,
+      sha256: k.hash.digest('hex'),
       location: { file, line: k.line, line_end: line, byte_offset: k.byte, index: k.index },
       error: `<AUDIT_RECORD> longer than the limit of ${MAX_RECORD_CHARS} characters (--max-record-bytes) without closing: ${k.chars} characters up to the next record; the first ${KEPT_HEAD} are kept, the hash covers all of them`,
     };
@@ -115,12 +127,18 @@ export async function* splitXmlRecords(chunks: AsyncIterable<Buffer>, file: stri
         // No record start yet: wait for more input (the text may be a record's first bytes),
         // unless this is the end or a large run of text that cannot be filler.
         if (!final && buf.length < 1 << 20) return;
-        if (buf.length > 0 && !isFiller(buf)) yield make(0, buf.length, 'text that is not an <AUDIT_RECORD> (not an audit log in XML format, or a damaged file)');
+        if (buf.length > 0 && !isFiller(buf))
+          yield make(
+            0,
+            buf.length,
+            'text that is not an <AUDIT_RECORD> (not an audit log in XML format, or a damaged file)',
+          );
         consume(buf.length);
         return;
       }
       if (start > 0) {
-        if (!isFiller(buf.slice(0, start))) yield make(0, start, 'text between audit records that is not an <AUDIT_RECORD>');
+        if (!isFiller(buf.slice(0, start)))
+          yield make(0, start, 'text between audit records that is not an <AUDIT_RECORD>');
         consume(start);
       }
       let end = recordEnd(buf, 0);
@@ -132,7 +150,11 @@ export async function* splitXmlRecords(chunks: AsyncIterable<Buffer>, file: stri
         let cut = next;
         while (cut > 0 && /\s/.test(buf[cut - 1]!)) cut--;
         const nextLine = line + countLines(buf, 0, next);
-        yield make(0, cut, `damaged <AUDIT_RECORD>: it does not close before the next record starts at line ${nextLine}`);
+        yield make(
+          0,
+          cut,
+          `damaged <AUDIT_RECORD>: it does not close before the next record starts at line ${nextLine}`,
+        );
         consume(cut);
         continue;
       }
@@ -213,7 +235,11 @@ export function parseXmlRecord(text: string): XmlRecord | { error: string } {
       const gt = s.indexOf('>', lt);
       if (gt < 0) return { error: 'an element of the record never closes' };
       const tag = s.slice(lt + 1, gt);
-      if (tag.endsWith('/')) { fields[tag.slice(0, -1).trim().toUpperCase()] = ''; i = gt + 1; continue; }
+      if (tag.endsWith('/')) {
+        fields[tag.slice(0, -1).trim().toUpperCase()] = '';
+        i = gt + 1;
+        continue;
+      }
       if (!/^[A-Za-z_][\w.-]*$/.test(tag)) return { error: `unexpected markup <${tag.slice(0, 40)}> in the record` };
       const close = `</${tag}>`;
       const end = s.indexOf(close, gt + 1);
@@ -231,12 +257,14 @@ export function parseXmlRecord(text: string): XmlRecord | { error: string } {
   let m: RegExpExecArray | null;
   let last = 0;
   while ((m = re.exec(body)) !== null) {
-    if (body.slice(last, m.index).trim() !== '') return { error: `unexpected text '${body.slice(last, m.index).trim().slice(0, 40)}' between attributes` };
+    if (body.slice(last, m.index).trim() !== '')
+      return { error: `unexpected text '${body.slice(last, m.index).trim().slice(0, 40)}' between attributes` };
     fields[m[1]!.toUpperCase()] = decodeXml(m[2]!);
     last = re.lastIndex;
   }
   const rest = body.slice(last).trim();
-  if (rest !== '/>' && rest !== '>') return { error: `unexpected text '${rest.slice(0, 40)}' at the end of the record` };
+  if (rest !== '/>' && rest !== '>')
+    return { error: `unexpected text '${rest.slice(0, 40)}' at the end of the record` };
   return { style: 'old', fields, attributes: null };
 }
 

@@ -28,8 +28,14 @@ function sniff(head: string): number {
   if (c === '[' || c === '{') {
     // MySQL Enterprise JSON: "class" and "connection_id" keys (Percona's JSON is {"audit_record":...}).
     if (/"audit_record"\s*:/.test(h)) return 0.05;
-    if (/"class"\s*:\s*"(audit|connection|general|table_access|global_variable|authentication|command|query|message)"/.test(h)
-      && /"connection_id"\s*:/.test(h) && /"timestamp"\s*:\s*"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"/.test(h)) return 0.95;
+    if (
+      /"class"\s*:\s*"(audit|connection|general|table_access|global_variable|authentication|command|query|message)"/.test(
+        h,
+      ) &&
+      /"connection_id"\s*:/.test(h) &&
+      /"timestamp"\s*:\s*"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"/.test(h)
+    )
+      return 0.95;
     return 0;
   }
   if (c === '<') {
@@ -46,22 +52,39 @@ export function source(variant: string, instance: string | null): RecordSource {
 }
 
 async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncGenerator<Outcome> {
-  const instance = typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
+  const instance =
+    typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
   for await (const raw0 of records) {
-    if (raw0.error) { yield reject(raw0, raw0.error); continue; }
+    if (raw0.error) {
+      yield reject(raw0, raw0.error);
+      continue;
+    }
     if (raw0.text.trimStart().startsWith('<')) {
       const raw = redactTextRecord(raw0);
       const x = parseXmlRecord(raw.text.trimStart());
-      if ('error' in x) { yield reject(raw, x.error); continue; }
-      const e = mapAuditRecord(x.fields, x.attributes, raw, source(x.style === 'old' ? 'xml-old' : 'xml-new', instance));
-      if ('error' in e) yield reject(raw, e.error); else yield event(e, raw);
+      if ('error' in x) {
+        yield reject(raw, x.error);
+        continue;
+      }
+      const e = mapAuditRecord(
+        x.fields,
+        x.attributes,
+        raw,
+        source(x.style === 'old' ? 'xml-old' : 'xml-new', instance),
+      );
+      if ('error' in e) yield reject(raw, e.error);
+      else yield event(e, raw);
       continue;
     }
     const p = parseJsonObject(raw0); // the framer's parse, reused (one parse per record)
-    if ('error' in p) { yield reject(raw0, p.error); continue; }
+    if ('error' in p) {
+      yield reject(raw0, p.error);
+      continue;
+    }
     const raw = redactJsonRecord(raw0, p.value);
     const e = mapEnterpriseJson(p.value, raw, source('json', instance));
-    if ('error' in e) yield reject(raw, e.error); else yield event(e, raw);
+    if ('error' in e) yield reject(raw, e.error);
+    else yield event(e, raw);
   }
 }
 
@@ -69,7 +92,8 @@ export const adapter: FormatAdapter = {
   id: FORMAT,
   kind: 'mysql',
   title: 'MySQL Enterprise Audit',
-  description: 'MySQL Enterprise Audit log files (audit.log / audit.json): JSON format (objects with "class", "event", "connection_id"), old-style and new-style XML (<AUDIT_RECORD> with RECORD_ID)',
+  description:
+    'MySQL Enterprise Audit log files (audit.log / audit.json): JSON format (objects with "class", "event", "connection_id"), old-style and new-style XML (<AUDIT_RECORD> with RECORD_ID)',
   sniff: (head) => sniff(head),
   redaction: 'json',
   async *records(input, options) {

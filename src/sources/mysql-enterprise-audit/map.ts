@@ -14,10 +14,16 @@ import { actionName, sqlFacts, tableFacts } from '../mysql-common/sql-facts.js';
 import type { RecordSource } from '../mysql-common/audit-record.js';
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? v as Obj : {});
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
+const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const str = (v: unknown): string | null =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null;
 
-const AUTHID_CHANGES = new Set(['auth_authid_create', 'auth_authid_drop', 'auth_authid_rename', 'auth_credential_change']);
+const AUTHID_CHANGES = new Set([
+  'auth_authid_create',
+  'auth_authid_drop',
+  'auth_authid_rename',
+  'auth_credential_change',
+]);
 
 export function mapEnterpriseJson(o: Obj, raw: RawRecord, src: RecordSource): AuditEvent | { error: string } {
   const cls = str(o.class);
@@ -53,7 +59,14 @@ export function mapEnterpriseJson(o: Obj, raw: RawRecord, src: RecordSource): Au
     const d = obj(o.startup_data ?? o.shutdown_data);
     for (const k of ['server_id', 'mysql_version', 'os_version']) if (d[k] !== undefined) details[k] = d[k];
     if (ev !== 'startup') details.audit_stopped = true;
-    input = { timestamp, category: 'other', action: { name: ev === 'startup' ? 'audit_start' : 'audit_stop' }, user: { name: null, type: 'system' }, outcome: 'success', resource: server };
+    input = {
+      timestamp,
+      category: 'other',
+      action: { name: ev === 'startup' ? 'audit_start' : 'audit_stop' },
+      user: { name: null, type: 'system' },
+      outcome: 'success',
+      resource: server,
+    };
   } else if (cls === 'connection') {
     const d = obj(o.connection_data);
     const s = withStatus(d.status); // connection_data.status: 0 ok, 1045 access denied, ...
@@ -64,10 +77,21 @@ export function mapEnterpriseJson(o: Obj, raw: RawRecord, src: RecordSource): Au
     if (Object.keys(attrs).length) details.connection_attributes = attrs;
     const db = str(d.db);
     input = {
-      timestamp, category: 'authentication',
-      action: { name: ev === 'connect' ? (s.outcome === 'failure' ? 'login_failed' : 'login') : ev === 'disconnect' ? 'logout' : actionName(ev ?? 'connection') },
+      timestamp,
+      category: 'authentication',
+      action: {
+        name:
+          ev === 'connect'
+            ? s.outcome === 'failure'
+              ? 'login_failed'
+              : 'login'
+            : ev === 'disconnect'
+              ? 'logout'
+              : actionName(ev ?? 'connection'),
+      },
       resource: db ? { type: 'database', name: db } : server,
-      outcome: s.outcome, outcome_reason: s.reason,
+      outcome: s.outcome,
+      outcome_reason: s.reason,
       privileged: privilegeFor({ category: 'authentication', root }),
     };
     if (db) input.resource = { ...input.resource, scope: { database: db } };
@@ -81,28 +105,45 @@ export function mapEnterpriseJson(o: Obj, raw: RawRecord, src: RecordSource): Au
       const f = sqlFacts(query, str(d.sql_command));
       if (f.auditDisabled) details.audit_logging_disabled = true;
       input = {
-        timestamp, category: f.category, action: { name: f.action ?? actionName(str(d.sql_command) ?? 'query'), statement: f.statement },
+        timestamp,
+        category: f.category,
+        action: { name: f.action ?? actionName(str(d.sql_command) ?? 'query'), statement: f.statement },
         resource: f.resource ? { ...f.resource, implicit: true } : undefined,
-        outcome: s.outcome, outcome_reason: s.reason, permission_changes: f.permissionChanges,
-        privileged: privilegeFor({ category: f.category, ddl: f.ddl, root, extra: f.auditDisabled ? ['audit_disabled'] : [] }),
+        outcome: s.outcome,
+        outcome_reason: s.reason,
+        permission_changes: f.permissionChanges,
+        privileged: privilegeFor({
+          category: f.category,
+          ddl: f.ddl,
+          root,
+          extra: f.auditDisabled ? ['audit_disabled'] : [],
+        }),
       };
     } else {
       input = {
-        timestamp, category: 'other', action: { name: actionName(str(d.sql_command) ?? str(d.command) ?? ev ?? 'general') },
-        outcome: s.outcome, outcome_reason: s.reason, privileged: privilegeFor({ category: 'other', root }),
+        timestamp,
+        category: 'other',
+        action: { name: actionName(str(d.sql_command) ?? str(d.command) ?? ev ?? 'general') },
+        outcome: s.outcome,
+        outcome_reason: s.reason,
+        privileged: privilegeFor({ category: 'other', root }),
       };
     }
   } else if (cls === 'table_access') {
     const d = obj(o.table_access_data);
-    const db = str(d.db), table = str(d.table);
+    const db = str(d.db),
+      table = str(d.table);
     const t = tableFacts(ev ?? 'read', db, table); // event: read / insert / update / delete
     if (t.grantTable) details.grant_table = true;
     if (str(d.sql_command)) details.sql_command = str(d.sql_command);
     const query = str(d.query);
     input = {
-      timestamp, category: t.category, action: { name: t.action, statement: query ? sqlFacts(query).statement : null },
+      timestamp,
+      category: t.category,
+      action: { name: t.action, statement: query ? sqlFacts(query).statement : null },
       resource: { type: 'table', name: db && table ? `${db}.${table}` : table, scope: { database: db } },
-      outcome: 'unknown', privileged: privilegeFor({ category: t.category, ddl: t.ddl, root }),
+      outcome: 'unknown',
+      privileged: privilegeFor({ category: t.category, ddl: t.ddl, root }),
     };
   } else if (cls === 'global_variable') {
     const d = obj(o.global_variable_data);
@@ -110,14 +151,19 @@ export function mapEnterpriseJson(o: Obj, raw: RawRecord, src: RecordSource): Au
     const value = str(d.variable_value);
     details.value = value;
     const set = ev === 'set';
-    const disabled = set && /^(server_audit_logging|audit_log_disable)$/i.test(variable ?? '')
-      && (variable === 'audit_log_disable' ? /^(ON|1|TRUE)$/i.test(value ?? '') : /^(OFF|0|FALSE)$/i.test(value ?? ''));
+    const disabled =
+      set &&
+      /^(server_audit_logging|audit_log_disable)$/i.test(variable ?? '') &&
+      (variable === 'audit_log_disable' ? /^(ON|1|TRUE)$/i.test(value ?? '') : /^(OFF|0|FALSE)$/i.test(value ?? ''));
     if (disabled) details.audit_logging_disabled = true;
     const category: Category = set ? 'policy_change' : 'other';
     input = {
-      timestamp, category, action: { name: set ? 'set_global' : 'get_global' },
+      timestamp,
+      category,
+      action: { name: set ? 'set_global' : 'get_global' },
       resource: variable ? { type: 'parameter', name: variable } : undefined,
-      outcome: 'unknown', privileged: privilegeFor({ category, root, extra: disabled ? ['audit_disabled'] : [] }),
+      outcome: 'unknown',
+      privileged: privilegeFor({ category, root, extra: disabled ? ['audit_disabled'] : [] }),
     };
   } else {
     // authentication, command, query, stored_program, message, parse: kept as class_event.
@@ -125,23 +171,49 @@ export function mapEnterpriseJson(o: Obj, raw: RawRecord, src: RecordSource): Au
     const d = obj(o[`${cls}_data`]);
     const s = withStatus(d.status);
     input = {
-      timestamp, category, action: { name: actionName(`${cls}_${ev ?? ''}`) },
-      outcome: s.outcome, outcome_reason: s.reason, privileged: privilegeFor({ category, root }),
+      timestamp,
+      category,
+      action: { name: actionName(`${cls}_${ev ?? ''}`) },
+      outcome: s.outcome,
+      outcome_reason: s.reason,
+      privileged: privilegeFor({ category, root }),
     };
     if (Object.keys(d).length) details[`${cls}_data`] = d;
   }
 
-  if (!input.user) input.user = { name: user, type: root ? 'root' : 'unknown', session_user: loginUser && loginUser !== user ? loginUser : null, id: user && str(account.host) ? `${user}@${str(account.host)}` : null };
+  if (!input.user)
+    input.user = {
+      name: user,
+      type: root ? 'root' : 'unknown',
+      session_user: loginUser && loginUser !== user ? loginUser : null,
+      id: user && str(account.host) ? `${user}@${str(account.host)}` : null,
+    };
   // Literal objects rather than spreads of the per-class ones (copying objects of several shapes
   // was the largest part of this function's time); buildEvent reads these keys only.
-  const a = input.action, r = input.resource;
-  input.action = { name: a?.name, statement: a?.statement, source_name: ev ? `${cls}.${ev}` : cls, service: src.service }; // class + event
-  input.resource = { type: r?.type, name: r?.name, implicit: r?.implicit, scope: { database: r?.scope?.database, instance } };
+  const a = input.action,
+    r = input.resource;
+  input.action = {
+    name: a?.name,
+    statement: a?.statement,
+    source_name: ev ? `${cls}.${ev}` : cls,
+    service: src.service,
+  }; // class + event
+  input.resource = {
+    type: r?.type,
+    name: r?.name,
+    implicit: r?.implicit,
+    scope: { database: r?.scope?.database, instance },
+  };
   input.origin = { address: str(login.ip) ?? str(account.host), application }; // login.ip, else account.host
   input.details = details;
   const id = o.id !== undefined ? String(o.id) : null;
   return buildEvent(input, {
-    kind: src.kind, format: src.format, variant: src.variant, instance,
-    location: raw.location, raw_sha256: raw.sha256, record_id: id !== null && tsText ? `${id}_${tsText}` : id,
+    kind: src.kind,
+    format: src.format,
+    variant: src.variant,
+    instance,
+    location: raw.location,
+    raw_sha256: raw.sha256,
+    record_id: id !== null && tsText ? `${id}_${tsText}` : id,
   });
 }

@@ -25,7 +25,8 @@ function firstChar(head: string): string {
   return m ? m[0] : '';
 }
 
-const CSV_START = /^"(Audit|NoAudit|Connect|Quit|Change user|Query|Execute|Prepare|Init DB|Field List|Close stmt|Ping|Shutdown|[A-Z][A-Za-z ]{1,30})","\d+_\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d","\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d( UTC|Z)?",/;
+const CSV_START =
+  /^"(Audit|NoAudit|Connect|Quit|Change user|Query|Execute|Prepare|Init DB|Field List|Close stmt|Ping|Shutdown|[A-Z][A-Za-z ]{1,30})","\d+_\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d","\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d( UTC|Z)?",/;
 
 function sniff(head: string): number {
   const h = head.slice(0, 16384);
@@ -47,7 +48,10 @@ function sniff(head: string): number {
  * <AUDIT_RECORD, a CSV record start, or a JSON object.
  */
 function variantOf(head: string): 'xml' | 'csv' | 'json' {
-  const at = (re: RegExp): number => { const m = re.exec(head); return m ? m.index : Infinity; };
+  const at = (re: RegExp): number => {
+    const m = re.exec(head);
+    return m ? m.index : Infinity;
+  };
   const xml = at(/<AUDIT_RECORD\b/);
   const csv = at(/^"[A-Za-z][A-Za-z ]{0,30}","\d+_\d{4}-\d\d-\d\dT/m);
   const json = at(/\{\s*"(?:audit_record|class|timestamp)"\s*:/);
@@ -65,36 +69,51 @@ function source(variant: string, instance: string | null): RecordSource {
 
 const upperKeys = (o: Record<string, unknown>): Record<string, string> => {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== null && v !== undefined && typeof v !== 'object') out[k.toUpperCase()] = String(v);
+  for (const [k, v] of Object.entries(o))
+    if (v !== null && v !== undefined && typeof v !== 'object') out[k.toUpperCase()] = String(v);
   return out;
 };
 
 async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncGenerator<Outcome> {
-  const instance = typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
+  const instance =
+    typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
   for await (const raw0 of records) {
-    if (raw0.error) { yield reject(raw0, raw0.error); continue; }
+    if (raw0.error) {
+      yield reject(raw0, raw0.error);
+      continue;
+    }
     let raw = raw0;
     let out: AuditEvent | { error: string };
     if (!raw0.text.trimStart().startsWith('{')) raw = redactTextRecord(raw0);
     const t = raw.text.trimStart();
     if (t.startsWith('<')) {
       const x = parseXmlRecord(t);
-      out = 'error' in x ? x : mapAuditRecord(x.fields, x.attributes, raw, source(x.style === 'old' ? 'xml-old' : 'xml-new', instance));
+      out =
+        'error' in x
+          ? x
+          : mapAuditRecord(x.fields, x.attributes, raw, source(x.style === 'old' ? 'xml-old' : 'xml-new', instance));
     } else if (t.startsWith('{')) {
       const p = parseJsonObject(raw); // the framer's parse, reused (one parse per record)
       if (!('error' in p)) raw = redactJsonRecord(raw, p.value);
       if ('error' in p) out = p;
       else if (p.value.audit_record && typeof p.value.audit_record === 'object') {
         // {"audit_record":{"name":..,"record":..,...}}: the XML field names in lower case.
-        out = mapAuditRecord(upperKeys(p.value.audit_record as Record<string, unknown>), null, raw, source('json', instance));
-      } else if (typeof p.value.class === 'string') out = mapEnterpriseJson(p.value, raw, source('filter-json', instance));
+        out = mapAuditRecord(
+          upperKeys(p.value.audit_record as Record<string, unknown>),
+          null,
+          raw,
+          source('json', instance),
+        );
+      } else if (typeof p.value.class === 'string')
+        out = mapEnterpriseJson(p.value, raw, source('filter-json', instance));
       else out = { error: 'a JSON object without "audit_record": not a Percona audit_log record' };
     } else {
       const f = parseCsvRecord(raw.text);
       const m = 'error' in f ? f : csvFieldMap(f);
       out = 'error' in m ? { error: m.error } : mapAuditRecord(m, null, raw, source('csv', instance));
     }
-    if ('error' in out) yield reject(raw, out.error); else yield event(out, raw);
+    if ('error' in out) yield reject(raw, out.error);
+    else yield event(out, raw);
   }
 }
 
@@ -102,7 +121,8 @@ export const adapter: FormatAdapter = {
   id: FORMAT,
   kind: 'mysql',
   title: 'Percona audit_log',
-  description: 'Percona Server audit_log plugin files (audit.log) in OLD / NEW XML (<AUDIT_RECORD> with RECORD), JSON ({"audit_record":...}) or CSV format',
+  description:
+    'Percona Server audit_log plugin files (audit.log) in OLD / NEW XML (<AUDIT_RECORD> with RECORD), JSON ({"audit_record":...}) or CSV format',
   sniff: (head) => sniff(head),
   redaction: 'json',
   async *records(input, options) {

@@ -41,19 +41,28 @@ export function parseAuditCsv(text: string): CsvResult {
       let start = i + 1;
       for (;;) {
         const q = text.indexOf('"', start);
-        if (q < 0) return { error: `field ${fields.length + 1} opens a quote that never closes (the record is truncated)` };
-        if (text.charCodeAt(q + 1) === 34) { value += text.slice(start, q + 1); start = q + 2; continue; }
+        if (q < 0)
+          return { error: `field ${fields.length + 1} opens a quote that never closes (the record is truncated)` };
+        if (text.charCodeAt(q + 1) === 34) {
+          value += text.slice(start, q + 1);
+          start = q + 2;
+          continue;
+        }
         value += text.slice(start, q);
         i = q + 1;
         break;
       }
       fields.push(value);
       if (i === n) return { fields };
-      if (text.charCodeAt(i) !== 44 /* , */) return { error: `unexpected text after the closing quote of field ${fields.length}` };
+      if (text.charCodeAt(i) !== 44 /* , */)
+        return { error: `unexpected text after the closing quote of field ${fields.length}` };
       i++;
     } else {
       const c = text.indexOf(',', i);
-      if (c < 0) { fields.push(text.slice(i)); return { fields }; }
+      if (c < 0) {
+        fields.push(text.slice(i));
+        return { fields };
+      }
       fields.push(text.slice(i, c));
       i = c + 1;
     }
@@ -77,11 +86,26 @@ export function parseAuditMessage(message: string): { record: AuditRecord } | { 
   const csv = parseAuditCsv(message.slice(7));
   if ('error' in csv) return { error: `pgaudit record: ${csv.error}` };
   const f = csv.fields;
-  if (f.length !== 9 && f.length !== 10) return { error: `pgaudit record has ${f.length} fields, expected 9 (or 10 with pgaudit.log_rows)` };
-  const [auditType, sid, subid, auditClass, command, objectType, objectName, statement, parameter, rows] = f as [string, string, string, string, string, string, string, string, string, string | undefined];
-  if (auditType !== 'SESSION' && auditType !== 'OBJECT') return { error: `pgaudit AUDIT_TYPE is '${auditType.slice(0, 40)}', expected SESSION or OBJECT` };
-  if (!/^\d+$/.test(sid) || !/^\d+$/.test(subid)) return { error: 'pgaudit STATEMENT_ID / SUBSTATEMENT_ID are not numbers' };
-  if (rows !== undefined && rows !== '' && !/^-?\d+$/.test(rows)) return { error: `pgaudit ROWS is '${rows.slice(0, 40)}', expected a number` };
+  if (f.length !== 9 && f.length !== 10)
+    return { error: `pgaudit record has ${f.length} fields, expected 9 (or 10 with pgaudit.log_rows)` };
+  const [auditType, sid, subid, auditClass, command, objectType, objectName, statement, parameter, rows] = f as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
+  if (auditType !== 'SESSION' && auditType !== 'OBJECT')
+    return { error: `pgaudit AUDIT_TYPE is '${auditType.slice(0, 40)}', expected SESSION or OBJECT` };
+  if (!/^\d+$/.test(sid) || !/^\d+$/.test(subid))
+    return { error: 'pgaudit STATEMENT_ID / SUBSTATEMENT_ID are not numbers' };
+  if (rows !== undefined && rows !== '' && !/^-?\d+$/.test(rows))
+    return { error: `pgaudit ROWS is '${rows.slice(0, 40)}', expected a number` };
   const marker = NOT_LOGGED.has(statement) ? statement : null;
   return {
     record: {

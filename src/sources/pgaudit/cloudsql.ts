@@ -18,8 +18,10 @@ import { auditCategory, functionNotTable, roleAttributeChanges, userType, BOOTST
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
-const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
+const str = (v: unknown): string | null =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null;
+const int = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isInteger(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null;
 
 export const NOT_PGAUDIT_ENTRY = 'Cloud Logging entry that is not a Cloud SQL pgaudit record';
 
@@ -35,22 +37,35 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
   const e = parsed.value;
   const pp = obj(e.protoPayload);
   const req = obj(pp?.request);
-  if (!pp || !req || pp.methodName !== 'cloudsql.instances.query' || typeof req.auditClass !== 'string') return skip(raw, NOT_PGAUDIT_ENTRY);
+  if (!pp || !req || pp.methodName !== 'cloudsql.instances.query' || typeof req.auditClass !== 'string')
+    return skip(raw, NOT_PGAUDIT_ENTRY);
   const sid = int(req.statementId);
   const sub = int(req.substatementId);
   const command = str(req.command);
   if (sid === null || !command) return reject(raw, 'Cloud SQL pgaudit entry has no statementId or command');
   const ts = str(e.timestamp); // timestamp
   const impossible = ts ? timestampProblem(ts) : null;
-  if (impossible !== null) return reject(raw, `timestamp '${ts!.slice(0, 40)}' is not a time that exists: ${impossible}`);
-  const t = ts ? parseTimestampWithZone(ts) ?? new Date(ts) : null;
+  if (impossible !== null)
+    return reject(raw, `timestamp '${ts!.slice(0, 40)}' is not a time that exists: ${impossible}`);
+  const t = ts ? (parseTimestampWithZone(ts) ?? new Date(ts)) : null;
   const timestamp = t && Number.isFinite(t.getTime()) ? t.toISOString() : null;
   const rawStatement = str(req.statement); // request.statement
-  const statement = rawStatement === null || rawStatement === '<not logged>' || rawStatement === '<previously logged>' ? null : redactSql(rawStatement);
+  const statement =
+    rawStatement === null || rawStatement === '<not logged>' || rawStatement === '<previously logged>'
+      ? null
+      : redactSql(rawStatement);
   const a: AuditRecord = {
-    auditType: str(req.auditType) ?? 'SESSION', statementId: sid, substatementId: sub ?? 1, auditClass: req.auditClass as string, command,
-    objectType: str(req.objectType), objectName: str(req.object), statement, statementMarker: statement === null ? rawStatement : null,
-    parameter: str(req.parameter), rows: int(req.rows),
+    auditType: str(req.auditType) ?? 'SESSION',
+    statementId: sid,
+    substatementId: sub ?? 1,
+    auditClass: req.auditClass as string,
+    command,
+    objectType: str(req.objectType),
+    objectName: str(req.object),
+    statement,
+    statementMarker: statement === null ? rawStatement : null,
+    parameter: str(req.parameter),
+    rows: int(req.rows),
   };
   const category = auditCategory(a);
   const user = str(req.user); // request.user
@@ -61,36 +76,75 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
   const stream = req.databaseSessionId !== undefined ? str(req.databaseSessionId) : null;
   const disables = disablesAuditLogging(statement);
   const chunkCount = int(req.chunkCount);
-  if (chunkCount !== null && chunkCount > 1) ctx.note('Cloud SQL split long statements into chunks (chunkIndex/chunkCount): each chunk is its own event with part of the statement');
-  if (user === BOOTSTRAP_SUPERUSER) ctx.note(`'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`);
+  if (chunkCount !== null && chunkCount > 1)
+    ctx.note(
+      'Cloud SQL split long statements into chunks (chunkIndex/chunkCount): each chunk is its own event with part of the statement',
+    );
+  if (user === BOOTSTRAP_SUPERUSER)
+    ctx.note(
+      `'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`,
+    );
   const status = obj(pp.status);
   const code = status ? int(status.code) : null;
   const details: Record<string, unknown> = {
-    audit_type: a.auditType, class: a.auditClass, object_type: a.objectType, parameter: redactParameters(rawStatement, a.parameter),
-    rows: a.rows, session_id: stream, pid: null, backend_type: null, sqlstate: null,
-    chunk_index: int(req.chunkIndex), chunk_count: chunkCount, insert_id: str(e.insertId), log_name: str(e.logName),
+    audit_type: a.auditType,
+    class: a.auditClass,
+    object_type: a.objectType,
+    parameter: redactParameters(rawStatement, a.parameter),
+    rows: a.rows,
+    session_id: stream,
+    pid: null,
+    backend_type: null,
+    sqlstate: null,
+    chunk_index: int(req.chunkIndex),
+    chunk_count: chunkCount,
+    insert_id: str(e.insertId),
+    log_name: str(e.logName),
   };
   if (a.statementMarker) details.statement_not_logged = a.statementMarker;
   if (disables) details.audit_logging_disabled = true;
-  const ev = buildEvent({
-    timestamp,
-    user: { name: user, type: userType(user, null) },
-    action: { name: snakeCase(command), source_name: command, service: 'postgresql', statement },
-    resource: {
-      ...(a.objectName ? { type: a.objectType ? a.objectType.toLowerCase().replace(/\s+/g, '_') : null, name: a.objectName, implicit: false }
-        : fromSql ? { ...fromSql, implicit: true } : {}),
-      scope: { database, instance, project: str(labels.project_id), region: str(labels.region) },
+  const ev = buildEvent(
+    {
+      timestamp,
+      user: { name: user, type: userType(user, null) },
+      action: { name: snakeCase(command), source_name: command, service: 'postgresql', statement },
+      resource: {
+        ...(a.objectName
+          ? {
+              type: a.objectType ? a.objectType.toLowerCase().replace(/\s+/g, '_') : null,
+              name: a.objectName,
+              implicit: false,
+            }
+          : fromSql
+            ? { ...fromSql, implicit: true }
+            : {}),
+        scope: { database, instance, project: str(labels.project_id), region: str(labels.region) },
+      },
+      category,
+      outcome: code === null ? 'unknown' : code === 0 ? 'success' : 'failure',
+      outcome_reason: code ? (str(status?.message) ?? `status ${code}`) : null,
+      privileged: privilegeFor({
+        category,
+        ddl: a.auditClass === 'DDL',
+        superuser: user === BOOTSTRAP_SUPERUSER,
+        extra: disables ? ['audit_disabled'] : [],
+      }),
+      permission_changes:
+        category === 'permission_change'
+          ? (parsePermissionChanges(statement) ?? roleAttributeChanges(statement))
+          : null,
+      sequence: stream ? { stream, number: sid, sub } : null,
+      details,
     },
-    category,
-    outcome: code === null ? 'unknown' : code === 0 ? 'success' : 'failure',
-    outcome_reason: code ? str(status?.message) ?? `status ${code}` : null,
-    privileged: privilegeFor({ category, ddl: a.auditClass === 'DDL', superuser: user === BOOTSTRAP_SUPERUSER, extra: disables ? ['audit_disabled'] : [] }),
-    permission_changes: category === 'permission_change' ? parsePermissionChanges(statement) ?? roleAttributeChanges(statement) : null,
-    sequence: stream ? { stream, number: sid, sub } : null,
-    details,
-  }, {
-    kind: 'postgresql', format: 'pgaudit', variant: 'cloudsql', instance: ctx.options.instance ?? null,
-    location: raw.location, raw_sha256: raw.sha256, record_id: stream ? `${stream}/${sid}/${sub ?? ''}` : str(e.insertId),
-  });
+    {
+      kind: 'postgresql',
+      format: 'pgaudit',
+      variant: 'cloudsql',
+      instance: ctx.options.instance ?? null,
+      location: raw.location,
+      raw_sha256: raw.sha256,
+      record_id: stream ? `${stream}/${sid}/${sub ?? ''}` : str(e.insertId),
+    },
+  );
   return event(ev, raw);
 }

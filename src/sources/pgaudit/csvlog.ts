@@ -21,7 +21,11 @@ export const CSVLOG_ROW_START = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [^
  * a new row obviously starts (a time stamp and a comma at the start of a line) was truncated: it is
  * yielded as it is and the reader rejects it, so it never swallows the rows after it.
  */
-export async function* frameCsvlog(chunks: AsyncIterable<Buffer>, file: string, maxBytes = DEFAULT_MAX_RECORD_BYTES): AsyncGenerator<RawRecord> {
+export async function* frameCsvlog(
+  chunks: AsyncIterable<Buffer>,
+  file: string,
+  maxBytes = DEFAULT_MAX_RECORD_BYTES,
+): AsyncGenerator<RawRecord> {
   let cur: Line[] = [];
   let open = false;
   let bytes = 0;
@@ -29,63 +33,110 @@ export async function* frameCsvlog(chunks: AsyncIterable<Buffer>, file: string, 
   let big: OversizeLines | null = null;
   /** Line number of an over-long line: the lines after it up to the next row start are what is left of its row. */
   let tailOf: number | null = null;
-  const tooLong = (n: number): string => `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its line ${n} is rejected on its own`;
-  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes })) for (const line of batch) {
-    if (line.oversize) {
-      if (big) { yield big.record(); big = null; }
-      else if (cur.length > 0) yield rawFromLines(file, cur, open || tailOf !== null ? tooLong(line.line) : undefined);
-      cur = []; bytes = 0; open = false;
-      yield oversizeRecord(file, line);
-      tailOf = line.line; // its quote may still be open: what follows up to the next row start is the rest of it
-      continue;
-    }
-    const rowStart = CSVLOG_ROW_START.test(line.text);
-    if (tailOf !== null) {
-      if (!rowStart) {
-        if (big) big.add(line);
-        else {
-          cur.push(line); bytes += line.byteLength;
-          if (bytes > maxBytes) { big = new OversizeLines(file, cur, maxBytes); cur = []; bytes = 0; }
-        }
-        continue;
-      }
-      if (big) { yield big.record(); big = null; }
-      else if (cur.length > 0) yield rawFromLines(file, cur, `the rest of the over-long record at line ${tailOf} (record longer than the limit of ${maxBytes} bytes, --max-record-bytes)`);
-      cur = []; bytes = 0; tailOf = null;
-    }
-    if (big) {
-      // An over-long row: its lines are hashed until its quote closes or a new row starts.
-      if (!rowStart) {
-        big.add(line);
-        if (quoteCount(line.text) % 2 === 1) { yield big.record(); big = null; open = false; }
-        continue;
-      }
-      yield big.record(); big = null; open = false;
-    }
-    if (cur.length > 0 && open) {
-      if (rowStart) {
-        yield rawFromLines(file, cur);
+  const tooLong = (n: number): string =>
+    `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its line ${n} is rejected on its own`;
+  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes }))
+    for (const line of batch) {
+      if (line.oversize) {
+        if (big) {
+          yield big.record();
+          big = null;
+        } else if (cur.length > 0)
+          yield rawFromLines(file, cur, open || tailOf !== null ? tooLong(line.line) : undefined);
         cur = [];
+        bytes = 0;
         open = false;
-      } else if (bytes + line.byteLength > maxBytes) {
-        big = new OversizeLines(file, cur, maxBytes);
-        big.add(line);
-        cur = []; bytes = 0;
-        if (quoteCount(line.text) % 2 === 1) { yield big.record(); big = null; open = false; }
-        continue;
-      } else {
-        cur.push(line);
-        bytes += line.byteLength;
-        if (quoteCount(line.text) % 2 === 1) open = false;
-        if (!open) { yield rawFromLines(file, cur); cur = []; }
+        yield oversizeRecord(file, line);
+        tailOf = line.line; // its quote may still be open: what follows up to the next row start is the rest of it
         continue;
       }
+      const rowStart = CSVLOG_ROW_START.test(line.text);
+      if (tailOf !== null) {
+        if (!rowStart) {
+          if (big) big.add(line);
+          else {
+            cur.push(line);
+            bytes += line.byteLength;
+            if (bytes > maxBytes) {
+              big = new OversizeLines(file, cur, maxBytes);
+              cur = [];
+              bytes = 0;
+            }
+          }
+          continue;
+        }
+        if (big) {
+          yield big.record();
+          big = null;
+        } else if (cur.length > 0)
+          yield rawFromLines(
+            file,
+            cur,
+            `the rest of the over-long record at line ${tailOf} (record longer than the limit of ${maxBytes} bytes, --max-record-bytes)`,
+          );
+        cur = [];
+        bytes = 0;
+        tailOf = null;
+      }
+      if (big) {
+        // An over-long row: its lines are hashed until its quote closes or a new row starts.
+        if (!rowStart) {
+          big.add(line);
+          if (quoteCount(line.text) % 2 === 1) {
+            yield big.record();
+            big = null;
+            open = false;
+          }
+          continue;
+        }
+        yield big.record();
+        big = null;
+        open = false;
+      }
+      if (cur.length > 0 && open) {
+        if (rowStart) {
+          yield rawFromLines(file, cur);
+          cur = [];
+          open = false;
+        } else if (bytes + line.byteLength > maxBytes) {
+          big = new OversizeLines(file, cur, maxBytes);
+          big.add(line);
+          cur = [];
+          bytes = 0;
+          if (quoteCount(line.text) % 2 === 1) {
+            yield big.record();
+            big = null;
+            open = false;
+          }
+          continue;
+        } else {
+          cur.push(line);
+          bytes += line.byteLength;
+          if (quoteCount(line.text) % 2 === 1) open = false;
+          if (!open) {
+            yield rawFromLines(file, cur);
+            cur = [];
+          }
+          continue;
+        }
+      }
+      if (quoteCount(line.text) % 2 === 1) {
+        cur = [line];
+        bytes = line.byteLength;
+        open = true;
+        continue;
+      }
+      yield rawFromLines(file, [line]);
     }
-    if (quoteCount(line.text) % 2 === 1) { cur = [line]; bytes = line.byteLength; open = true; continue; }
-    yield rawFromLines(file, [line]);
-  }
   if (big) yield big.record();
-  else if (cur.length > 0) yield rawFromLines(file, cur, tailOf !== null ? `the rest of the over-long record at line ${tailOf} (record longer than the limit of ${maxBytes} bytes, --max-record-bytes)` : undefined);
+  else if (cur.length > 0)
+    yield rawFromLines(
+      file,
+      cur,
+      tailOf !== null
+        ? `the rest of the over-long record at line ${tailOf} (record longer than the limit of ${maxBytes} bytes, --max-record-bytes)`
+        : undefined,
+    );
 }
 
 /** Parses one CSV row (RFC 4180 quoting, as PostgreSQL writes it). */
@@ -99,19 +150,28 @@ export function parseCsvRow(text: string): string[] | { error: string } {
       let start = i + 1;
       for (;;) {
         const q = text.indexOf('"', start);
-        if (q < 0) return { error: `csvlog column ${out.length + 1} opens a quote that never closes (the row is truncated)` };
-        if (text.charCodeAt(q + 1) === 34) { value += text.slice(start, q + 1); start = q + 2; continue; }
+        if (q < 0)
+          return { error: `csvlog column ${out.length + 1} opens a quote that never closes (the row is truncated)` };
+        if (text.charCodeAt(q + 1) === 34) {
+          value += text.slice(start, q + 1);
+          start = q + 2;
+          continue;
+        }
         value += text.slice(start, q);
         i = q + 1;
         break;
       }
       out.push(value);
       if (i >= n) return out;
-      if (text.charCodeAt(i) !== 44) return { error: `unexpected text after the closing quote of csvlog column ${out.length}` };
+      if (text.charCodeAt(i) !== 44)
+        return { error: `unexpected text after the closing quote of csvlog column ${out.length}` };
       i++;
     } else {
       const c = text.indexOf(',', i);
-      if (c < 0) { out.push(text.slice(i)); return out; }
+      if (c < 0) {
+        out.push(text.slice(i));
+        return out;
+      }
       out.push(text.slice(i, c));
       i = c + 1;
     }
@@ -120,10 +180,30 @@ export function parseCsvRow(text: string): string[] | { error: string } {
 
 /** Backend types PostgreSQL writes (pg_stat_activity.backend_type), to tell the 23-column layouts apart. */
 export const BACKEND_TYPES = new Set([
-  'client backend', 'autovacuum launcher', 'autovacuum worker', 'background worker', 'background writer', 'checkpointer',
-  'logical replication launcher', 'logical replication worker', 'parallel worker', 'postmaster', 'startup', 'walreceiver',
-  'walsender', 'walwriter', 'archiver', 'stats collector', 'not initialized', 'standalone backend', 'slotsync worker',
-  'walsummarizer', 'io worker', 'logger', 'wal sender', 'wal receiver',
+  'client backend',
+  'autovacuum launcher',
+  'autovacuum worker',
+  'background worker',
+  'background writer',
+  'checkpointer',
+  'logical replication launcher',
+  'logical replication worker',
+  'parallel worker',
+  'postmaster',
+  'startup',
+  'walreceiver',
+  'walsender',
+  'walwriter',
+  'archiver',
+  'stats collector',
+  'not initialized',
+  'standalone backend',
+  'slotsync worker',
+  'walsummarizer',
+  'io worker',
+  'logger',
+  'wal sender',
+  'wal receiver',
 ]);
 
 export type CsvlogLayout = 'pg12' | 'pg12-no-application' | 'pg13' | 'pg14';
@@ -135,17 +215,25 @@ export function csvlogLayout(cols: string[]): CsvlogLayout | null {
   return null;
 }
 
-export function parseCsvlogRecord(text: string, times: TimeReader): { line: LogLine; layout: CsvlogLayout } | { error: string } {
+export function parseCsvlogRecord(
+  text: string,
+  times: TimeReader,
+): { line: LogLine; layout: CsvlogLayout } | { error: string } {
   const cols = parseCsvRow(text);
   if (!Array.isArray(cols)) return cols;
   const layout = csvlogLayout(cols);
-  if (!layout) return { error: `csvlog row has ${cols.length} columns, expected 23 (PostgreSQL 12), 24 (13) or 26 (14 to 17)` };
+  if (!layout)
+    return { error: `csvlog row has ${cols.length} columns, expected 23 (PostgreSQL 12), 24 (13) or 26 (14 to 17)` };
   const t = times.read(cols[0]); // log_time
   if (t.invalid) return { error: `csvlog log_time '${cols[0]!.slice(0, 40)}' is not a time that exists: ${t.invalid}` };
-  if (!t.iso) return { error: `csvlog log_time '${cols[0]!.slice(0, 40)}' is not a time stamp this tool can read (pass --timezone)` };
+  if (!t.iso)
+    return {
+      error: `csvlog log_time '${cols[0]!.slice(0, 40)}' is not a time stamp this tool can read (pass --timezone)`,
+    };
   const from = splitConnectionFrom(cols[4]); // connection_from
   const application = layout === 'pg12-no-application' ? null : pgValue(cols[22]); // application_name
-  const backendType = layout === 'pg12-no-application' ? pgValue(cols[22]) : layout === 'pg12' ? null : pgValue(cols[23]); // backend_type
+  const backendType =
+    layout === 'pg12-no-application' ? pgValue(cols[22]) : layout === 'pg12' ? null : pgValue(cols[23]); // backend_type
   return {
     layout,
     line: {

@@ -31,7 +31,10 @@ export function chooseDialect(head: string, prefix?: string | null): Dialect {
   // The first line that starts like a csvlog row or a jsonlog object, among the first few: a stray
   // or damaged first line (or a BOM) must not decide the format of the whole file.
   const sample = nonEmpty.slice(0, 8);
-  const first = sample.find((l) => CSVLOG_ROW_START.test(l) || (l.startsWith('{"') && /"error_severity"\s*:/.test(l))) ?? nonEmpty[0] ?? '';
+  const first =
+    sample.find((l) => CSVLOG_ROW_START.test(l) || (l.startsWith('{"') && /"error_severity"\s*:/.test(l))) ??
+    nonEmpty[0] ??
+    '';
   const hasAudit = head.includes('AUDIT: SESSION,') || head.includes('AUDIT: OBJECT,');
   if (looksCloudSql(head)) return { variant: 'cloudsql', score: 0.95 };
   if (first.startsWith('{"') && /"error_severity"\s*:/.test(first) && /"message"\s*:/.test(first)) {
@@ -46,19 +49,37 @@ export function chooseDialect(head: string, prefix?: string | null): Dialect {
     const inner = wrapped.map(unwrapLine).flatMap((u) => (u && 'text' in u ? [u.text] : []));
     const auditInside = inner.some((l) => AUDIT_LINE.test(l));
     const score = auditInside ? 0.9 : 0.3;
-    if (prefix !== undefined && prefix !== null) return { variant: 'wrapped-stderr', prefix: compilePrefix(prefix), prefixHow: 'given', score };
+    if (prefix !== undefined && prefix !== null)
+      return { variant: 'wrapped-stderr', prefix: compilePrefix(prefix), prefixHow: 'given', score };
     const d = detectPrefix(inner);
     return { variant: 'wrapped-stderr', prefix: d.prefix, prefixHow: d.fallback ? 'fallback' : 'detected', score };
   }
   const transcriptAudits = lines.filter((l) => TRANSCRIPT_AUDIT.test(l)).length;
-  if (transcriptAudits > 0 && lines.filter((l) => /^\d{4}-\d\d-\d\d/.test(l)).length * 10 < transcriptAudits) return { variant: 'psql-transcript', score: 0.9 };
+  if (transcriptAudits > 0 && lines.filter((l) => /^\d{4}-\d\d-\d\d/.test(l)).length * 10 < transcriptAudits)
+    return { variant: 'psql-transcript', score: 0.9 };
   if (prefix !== undefined && prefix !== null) {
     const p = compilePrefix(prefix);
     const matched = nonEmpty.filter((l) => p.regex.test(l)).length;
-    return { variant: 'stderr', prefix: p, prefixHow: 'given', score: matched > 0 && hasAudit ? 0.95 : matched > 0 ? 0.6 : 0.2 };
+    return {
+      variant: 'stderr',
+      prefix: p,
+      prefixHow: 'given',
+      score: matched > 0 && hasAudit ? 0.95 : matched > 0 ? 0.6 : 0.2,
+    };
   }
   const d = detectPrefix(lines);
   const auditLines = nonEmpty.filter((l) => AUDIT_LINE.test(l) && d.prefix.regex.test(l)).length;
-  const score = d.matched === 0 ? 0 : auditLines > 0 ? (d.fallback ? 0.7 : 0.95) : d.matched * 2 >= d.sampled ? (d.fallback ? 0.3 : 0.6) : 0.1;
+  const score =
+    d.matched === 0
+      ? 0
+      : auditLines > 0
+        ? d.fallback
+          ? 0.7
+          : 0.95
+        : d.matched * 2 >= d.sampled
+          ? d.fallback
+            ? 0.3
+            : 0.6
+          : 0.1;
   return { variant: 'stderr', prefix: d.prefix, prefixHow: d.fallback ? 'fallback' : 'detected', score };
 }

@@ -8,7 +8,14 @@
 import { recordLimit, splitLineBatches } from '../../pipeline/lines.js';
 import { frameJson } from '../../pipeline/json-frames.js';
 import { rawFromLines, reject } from '../../pipeline/record.js';
-import type { AdapterOptions, FormatAdapter, InputSource, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
+import type {
+  AdapterOptions,
+  FormatAdapter,
+  InputSource,
+  NormalizeContext,
+  Outcome,
+  RawRecord,
+} from '../../pipeline/types.js';
 import { chooseDialect, type Dialect } from './detect.js';
 import { frameStderr, parseStderrRecord } from './stderr.js';
 import { frameCsvlog, parseCsvlogRecord } from './csvlog.js';
@@ -26,29 +33,41 @@ const DIALECT = Symbol('pgaudit.dialect');
 type Tagged = RawRecord & { [DIALECT]?: Dialect };
 
 async function* lineRecords(input: InputSource, max: number): AsyncGenerator<RawRecord> {
-  for await (const batch of splitLineBatches(input.chunks, { maxLineBytes: max })) for (const line of batch) yield rawFromLines(input.name, [line]);
+  for await (const batch of splitLineBatches(input.chunks, { maxLineBytes: max }))
+    for (const line of batch) yield rawFromLines(input.name, [line]);
 }
 
 function framer(input: InputSource, d: Dialect, options: AdapterOptions): AsyncIterable<RawRecord> {
   const max = recordLimit(options);
   switch (d.variant) {
-    case 'cloudsql': return frameJson(input.chunks, { file: input.name, unwrap: ['entries'], maxRecordBytes: max });
-    case 'csvlog': return frameCsvlog(input.chunks, input.name, max);
-    case 'psql-transcript': return frameTranscript(input.chunks, input.name, max);
-    case 'stderr': return frameStderr(input.chunks, input.name, d.prefix!, max);
-    default: return lineRecords(input, max); // jsonlog, wrapped-stderr: one record per line
+    case 'cloudsql':
+      return frameJson(input.chunks, { file: input.name, unwrap: ['entries'], maxRecordBytes: max });
+    case 'csvlog':
+      return frameCsvlog(input.chunks, input.name, max);
+    case 'psql-transcript':
+      return frameTranscript(input.chunks, input.name, max);
+    case 'stderr':
+      return frameStderr(input.chunks, input.name, d.prefix!, max);
+    default:
+      return lineRecords(input, max); // jsonlog, wrapped-stderr: one record per line
   }
 }
 
 function dialectNotes(d: Dialect, ctx: NormalizeContext): void {
   if (d.variant === 'stderr' || d.variant === 'wrapped-stderr') {
     const src = d.prefix!.source;
-    if (d.prefixHow === 'detected') ctx.note(`log_line_prefix '${src}' was detected from the log (pass --log-line-prefix to set it)`);
-    if (d.prefixHow === 'fallback') ctx.note('the log_line_prefix matches none of the common ones: only a leading time stamp is read (pass --log-line-prefix)');
+    if (d.prefixHow === 'detected')
+      ctx.note(`log_line_prefix '${src}' was detected from the log (pass --log-line-prefix to set it)`);
+    if (d.prefixHow === 'fallback')
+      ctx.note(
+        'the log_line_prefix matches none of the common ones: only a leading time stamp is read (pass --log-line-prefix)',
+      );
     if (d.variant === 'wrapped-stderr') ctx.note('stderr lines were unwrapped from syslog / JSON log-shipper lines');
   }
   if (d.variant === 'psql-transcript') {
-    ctx.note('a psql transcript (pgaudit.log_client): its audit lines carry no time, user, database or session, so timestamp and user are null; an ERROR right after an audit line marks it failed');
+    ctx.note(
+      'a psql transcript (pgaudit.log_client): its audit lines carry no time, user, database or session, so timestamp and user are null; an ERROR right after an audit line marks it failed',
+    );
   }
 }
 
@@ -61,10 +80,17 @@ function redactInPlace(raw: RawRecord, d: Dialect): void {
   if (raw.redactions !== undefined) return;
   if (d.variant === 'jsonlog') {
     let v: unknown;
-    try { v = JSON.parse(raw.text); } catch { v = undefined; }
+    try {
+      v = JSON.parse(raw.text);
+    } catch {
+      v = undefined;
+    }
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const r = redactJsonRecord(raw, v);
-      if (r !== raw) { raw.text = r.text; raw.redactions = r.redactions; }
+      if (r !== raw) {
+        raw.text = r.text;
+        raw.redactions = r.redactions;
+      }
       parsedJsonlog.set(raw, v as Record<string, unknown>);
       return;
     }
@@ -87,7 +113,10 @@ function parse(d: Dialect, raw: RawRecord, times: TimeReader, ctx: NormalizeCont
     case 'csvlog': {
       const r = parseCsvlogRecord(raw.text, times);
       if ('error' in r) return { reject: r.error };
-      if (r.layout === 'pg12-no-application') ctx.note('csvlog rows have 23 columns ending with backend_type (application_name missing, as some collectors write them): application is null');
+      if (r.layout === 'pg12-no-application')
+        ctx.note(
+          'csvlog rows have 23 columns ending with backend_type (application_name missing, as some collectors write them): application is null',
+        );
       line = r.line;
       break;
     }
@@ -106,17 +135,24 @@ function parse(d: Dialect, raw: RawRecord, times: TimeReader, ctx: NormalizeCont
       if (u === null) return { skip: 'text line that is not a log entry (a title or banner)' };
       if ('error' in u) return { reject: u.error };
       line = parseStderrRecord(u.text, d.prefix!, times);
-      if (!line) return { reject: `the wrapped log line does not start with the log_line_prefix '${d.prefix!.source}'` };
+      if (!line)
+        return { reject: `the wrapped log line does not start with the log_line_prefix '${d.prefix!.source}'` };
       break;
     }
     default:
       line = parseStderrRecord(raw.text, d.prefix!, times);
-      if (!line) return { reject: `line does not start with the log_line_prefix '${d.prefix!.source}' (a continuation of a record that began before this input, or another prefix: pass --log-line-prefix)` };
+      if (!line)
+        return {
+          reject: `line does not start with the log_line_prefix '${d.prefix!.source}' (a continuation of a record that began before this input, or another prefix: pass --log-line-prefix)`,
+        };
   }
   if (line.invalidTime) return { reject: line.invalidTime };
-  if (line.leapSecond) ctx.note('some time stamps carry a leap second (:60): kept as the last millisecond of that minute');
+  if (line.leapSecond)
+    ctx.note('some time stamps carry a leap second (:60): kept as the last millisecond of that minute');
   if (line.timestamp === null && d.variant !== 'psql-transcript') {
-    ctx.note('some time stamps could not be read (a time zone this tool does not know, or no time in the prefix): their events have a null timestamp; pass --timezone, or add %m to log_line_prefix');
+    ctx.note(
+      'some time stamps could not be read (a time zone this tool does not know, or no time in the prefix): their events have a null timestamp; pass --timezone, or add %m to log_line_prefix',
+    );
   }
   return { line };
 }
@@ -125,9 +161,14 @@ export const adapter: FormatAdapter = {
   id: 'pgaudit',
   kind: 'postgresql',
   title: 'PostgreSQL pgaudit logs',
-  description: 'PostgreSQL server logs with pgaudit "AUDIT:" records: stderr (log_line_prefix detected or --log-line-prefix), csvlog, jsonlog, psql transcripts, wrapped stderr lines, Cloud SQL pgaudit LogEntries',
+  description:
+    'PostgreSQL server logs with pgaudit "AUDIT:" records: stderr (log_line_prefix detected or --log-line-prefix), csvlog, jsonlog, psql transcripts, wrapped stderr lines, Cloud SQL pgaudit LogEntries',
   sniff(head: string): number {
-    try { return chooseDialect(head).score; } catch { return 0; }
+    try {
+      return chooseDialect(head).score;
+    } catch {
+      return 0;
+    }
   },
   // normalize redacts each record itself: jsonlog on the parsed value, the other shapes by text.
   redaction: 'json',
@@ -150,8 +191,14 @@ export const adapter: FormatAdapter = {
         dialectNotes(d, ctx);
       }
       redactInPlace(raw, d);
-      if (d.variant === 'cloudsql') { yield normalizeCloudSql(raw, ctx); continue; }
-      if (raw.error) { yield reject(raw, raw.error); continue; }
+      if (d.variant === 'cloudsql') {
+        yield normalizeCloudSql(raw, ctx);
+        continue;
+      }
+      if (raw.error) {
+        yield reject(raw, raw.error);
+        continue;
+      }
       n.handle(raw, parse(d, raw, times, ctx), out);
       for (let i = 0; i < out.length; i++) yield out[i]!;
       out.length = 0;

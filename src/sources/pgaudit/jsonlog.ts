@@ -7,10 +7,14 @@
 import { parseJsonObject } from '../../pipeline/json-frames.js';
 import { pgValue, hostValue, type LogLine, type TimeReader } from './log-line.js';
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? pgValue(v) : typeof v === 'number' ? String(v) : null);
+const str = (v: unknown): string | null =>
+  typeof v === 'string' ? pgValue(v) : typeof v === 'number' ? String(v) : null;
 
 /** A jsonlog record from its text, or from the object the adapter parsed (and redacted) once. */
-export function parseJsonlogRecord(input: string | Record<string, unknown>, times: TimeReader): { line: LogLine } | { error: string } {
+export function parseJsonlogRecord(
+  input: string | Record<string, unknown>,
+  times: TimeReader,
+): { line: LogLine } | { error: string } {
   let o: Record<string, unknown>;
   if (typeof input === 'string') {
     const parsed = parseJsonObject(input);
@@ -21,8 +25,14 @@ export function parseJsonlogRecord(input: string | Record<string, unknown>, time
     return { error: 'jsonlog object has no message or error_severity' };
   }
   const t = times.read(str(o.timestamp)); // timestamp
-  if (t.invalid) return { error: `jsonlog timestamp '${String(o.timestamp).slice(0, 40)}' is not a time that exists: ${t.invalid}` };
-  const port = typeof o.remote_port === 'number' ? o.remote_port : typeof o.remote_port === 'string' && /^\d+$/.test(o.remote_port) ? Number(o.remote_port) : null;
+  if (t.invalid)
+    return { error: `jsonlog timestamp '${String(o.timestamp).slice(0, 40)}' is not a time that exists: ${t.invalid}` };
+  const port =
+    typeof o.remote_port === 'number'
+      ? o.remote_port
+      : typeof o.remote_port === 'string' && /^\d+$/.test(o.remote_port)
+        ? Number(o.remote_port)
+        : null;
   return {
     line: {
       timestamp: t.iso,

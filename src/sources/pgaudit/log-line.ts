@@ -2,7 +2,15 @@
 // log_line_prefix, csvlog, jsonlog, a psql transcript, a wrapper around a stderr line). The
 // adapter maps this, not the formats, to events.
 // Fields: https://www.postgresql.org/docs/current/runtime-config-logging.html
-import { daysInMonth, isLeapSecond, parseTimestampWithZone, parseZonedLocal, parseOffset, timestampProblem, ZONE_ABBREVIATIONS } from '../../event/time.js';
+import {
+  daysInMonth,
+  isLeapSecond,
+  parseTimestampWithZone,
+  parseZonedLocal,
+  parseOffset,
+  timestampProblem,
+  ZONE_ABBREVIATIONS,
+} from '../../event/time.js';
 
 export interface LogLine {
   /** UTC ISO time, null when the line has none (or its zone is unknown). */
@@ -62,7 +70,8 @@ export function splitConnectionFrom(v: string | null | undefined): { host: strin
   if (s === '[local]') return { host: 'local', port: null };
   // /^(.*):(\d+)$/ without the regex: the port is the digits after the last colon.
   const c = s.lastIndexOf(':');
-  if (c >= 0 && c < s.length - 1 && allDigits(s, c + 1) && !LINE_TERMINATOR.test(s.slice(0, c))) return { host: s.slice(0, c), port: Number(s.slice(c + 1)) };
+  if (c >= 0 && c < s.length - 1 && allDigits(s, c + 1) && !LINE_TERMINATOR.test(s.slice(0, c)))
+    return { host: s.slice(0, c), port: Number(s.slice(c + 1)) };
   return { host: s, port: null };
 }
 
@@ -116,10 +125,26 @@ export class TimeReader {
     if (text.charCodeAt(i) !== 32) return NaN;
     const off = this.fixedOffset(text.slice(i + 1));
     if (off === null) return NaN;
-    const y = digits(text, 0, 4); const mo = digits(text, 5, 2); const d = digits(text, 8, 2);
-    const h = digits(text, 11, 2); const mi = digits(text, 14, 2); const sec = digits(text, 17, 2);
+    const y = digits(text, 0, 4);
+    const mo = digits(text, 5, 2);
+    const d = digits(text, 8, 2);
+    const h = digits(text, 11, 2);
+    const mi = digits(text, 14, 2);
+    const sec = digits(text, 17, 2);
     // Only days that exist (no roll-over of February 30); a leap second goes the slow way.
-    if (!(mo >= 1 && mo <= 12 && d >= 1 && (d <= 28 || d <= daysInMonth(y, mo)) && h <= 23 && mi <= 59 && sec <= 59 && ms >= 0)) return NaN;
+    if (
+      !(
+        mo >= 1 &&
+        mo <= 12 &&
+        d >= 1 &&
+        (d <= 28 || d <= daysInMonth(y, mo)) &&
+        h <= 23 &&
+        mi <= 59 &&
+        sec <= 59 &&
+        ms >= 0
+      )
+    )
+      return NaN;
     const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
     return t - off * 60000;
   }
@@ -145,7 +170,12 @@ export class TimeReader {
     return `${this.isoPrefix}${sec < 10 ? '0' : ''}${sec}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
   }
 
-  read(text: string | null | undefined): { iso: string | null; assumed: string | null; invalid?: string; leap?: boolean } {
+  read(text: string | null | undefined): {
+    iso: string | null;
+    assumed: string | null;
+    invalid?: string;
+    leap?: boolean;
+  } {
     if (!text) return { iso: null, assumed: null };
     const f = this.fast(text);
     if (Number.isFinite(f)) return { iso: this.isoOf(f), assumed: null };
@@ -166,7 +196,8 @@ export class TimeReader {
       const sp = text.indexOf(' ', dot);
       const frac = sp < 0 ? text.slice(dot + 1) : text.slice(dot + 1, sp);
       ms = Number(frac.slice(0, 3).padEnd(3, '0'));
-      if (!Number.isFinite(ms)) return { iso: null, assumed: null, invalid: `the fraction of a second '${frac.slice(0, 12)}' is not a number` };
+      if (!Number.isFinite(ms))
+        return { iso: null, assumed: null, invalid: `the fraction of a second '${frac.slice(0, 12)}' is not a number` };
       key = text.slice(0, 19) + (sp < 0 ? '' : text.slice(sp));
     }
     if (key === this.cacheKey && !Number.isNaN(this.cacheMs)) return { iso: safeIso(this.cacheMs + ms), assumed: null };
@@ -174,13 +205,25 @@ export class TimeReader {
     if (d && Number.isFinite(d.getTime())) {
       this.cacheKey = key;
       this.cacheMs = d.getTime();
-      if (isLeapSecond(text)) { this.cacheKey = ''; return { iso: safeIso(this.cacheMs), assumed: null }; } // 59.999
+      if (isLeapSecond(text)) {
+        this.cacheKey = '';
+        return { iso: safeIso(this.cacheMs), assumed: null };
+      } // 59.999
       return { iso: safeIso(this.cacheMs + ms), assumed: null };
     }
     const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(text);
     if (m && this.fallbackZone) {
       const leap = m[6] === '60';
-      const t = parseZonedLocal(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), leap ? 59 : Number(m[6]), leap ? 999 : ms, this.fallbackZone);
+      const t = parseZonedLocal(
+        Number(m[1]),
+        Number(m[2]),
+        Number(m[3]),
+        Number(m[4]),
+        Number(m[5]),
+        leap ? 59 : Number(m[6]),
+        leap ? 999 : ms,
+        this.fallbackZone,
+      );
       if (Number.isFinite(t.getTime())) return { iso: t.toISOString(), assumed: this.fallbackZone };
     }
     return { iso: null, assumed: null };

@@ -5,7 +5,13 @@
 // Field map and category signals: design/sources.md (pgaudit row).
 import { snakeCase, type Category, type EventInput, type UserType } from '../../event/build.js';
 import { privilegeFor } from '../../event/privilege.js';
-import { sqlCategory, sqlCommand, parsePermissionChanges, statementResource, disablesAuditLogging } from '../../sql/classify.js';
+import {
+  sqlCategory,
+  sqlCommand,
+  parsePermissionChanges,
+  statementResource,
+  disablesAuditLogging,
+} from '../../sql/classify.js';
 import { redactSql } from '../../sql/redact.js';
 import { redactParameters } from '../../redact/sql.js';
 import type { PermissionChange } from '../../event/types.generated.js';
@@ -17,8 +23,20 @@ export const BOOTSTRAP_SUPERUSER = 'postgres';
 
 /** Backend types that are the server itself, not a client session. */
 const SYSTEM_BACKENDS = new Set([
-  'autovacuum launcher', 'autovacuum worker', 'background writer', 'checkpointer', 'logical replication launcher',
-  'postmaster', 'startup', 'walreceiver', 'walwriter', 'archiver', 'stats collector', 'walsummarizer', 'io worker', 'logger',
+  'autovacuum launcher',
+  'autovacuum worker',
+  'background writer',
+  'checkpointer',
+  'logical replication launcher',
+  'postmaster',
+  'startup',
+  'walreceiver',
+  'walwriter',
+  'archiver',
+  'stats collector',
+  'walsummarizer',
+  'io worker',
+  'logger',
 ]);
 
 export function userType(name: string | null, backendType: string | null): UserType {
@@ -44,8 +62,10 @@ function categoryOf(auditClass: string, command: string, statement: string | nul
     case 'READ':
       // Only COPY ... TO (and SELECT ... INTO OUTFILE) expose data; skip the classifier otherwise.
       if (!statement || !/\b(?:COPY|OUTFILE|DUMPFILE)\b/i.test(statement)) return 'other';
-      return sqlCategory(command, statement) === 'data_exposure' || sqlCategory(sqlCommand(statement), statement) === 'data_exposure'
-        ? 'data_exposure' : 'other';
+      return sqlCategory(command, statement) === 'data_exposure' ||
+        sqlCategory(sqlCommand(statement), statement) === 'data_exposure'
+        ? 'data_exposure'
+        : 'other';
     default:
   }
   const c = sqlCategory(command, statement);
@@ -76,7 +96,13 @@ export const actionName = snakeCase;
 export function auditActionName(command: string, statement: string | null): string {
   if (command === 'GRANT ROLE') return 'grant';
   if (command === 'REVOKE ROLE') return 'revoke';
-  if ((command === 'SELECT' || command === 'INSERT') && statement !== null && /^\s*COPY\b/i.test(statement) && sqlCommand(statement) === 'COPY') return 'copy';
+  if (
+    (command === 'SELECT' || command === 'INSERT') &&
+    statement !== null &&
+    /^\s*COPY\b/i.test(statement) &&
+    sqlCommand(statement) === 'COPY'
+  )
+    return 'copy';
   return actionName(command);
 }
 
@@ -86,7 +112,8 @@ export function turnsAuditOff(statement: string | null): boolean {
 }
 
 const SET_ROLE = /^\s*SET\s+(?:SESSION\s+|LOCAL\s+)?ROLE\s+(?:TO\s+|=\s*)?("(?:[^"]|"")+"|'[^']*'|[^\s;]+)/i;
-const RESET_ROLE = /^\s*(?:RESET\s+ROLE|SET\s+(?:SESSION\s+|LOCAL\s+)?ROLE\s+(?:TO\s+|=\s*)?(?:NONE|DEFAULT)\b|RESET\s+ALL|DISCARD\s+ALL)/i;
+const RESET_ROLE =
+  /^\s*(?:RESET\s+ROLE|SET\s+(?:SESSION\s+|LOCAL\s+)?ROLE\s+(?:TO\s+|=\s*)?(?:NONE|DEFAULT)\b|RESET\s+ALL|DISCARD\s+ALL)/i;
 
 /** What a statement does to the session's role: a role set, 'reset', or nothing. */
 export function roleChange(statement: string | null): string | 'reset' | null {
@@ -126,13 +153,32 @@ export function roleAttributeChanges(statement: string | null): PermissionChange
     const t = tokens[k]!;
     const up = t.toUpperCase();
     const attr = ROLE_ATTRIBUTE.exec(t);
-    if (attr) { list = null; out.push({ operation: attr[1] ? 'revoke' : 'grant', principal, privilege: attr[2]!.toUpperCase(), on: null }); continue; }
-    if (verb === 'CREATE' && up === 'IN' && /^(ROLE|GROUP)$/i.test(tokens[k + 1] ?? '')) { list = 'in'; k++; continue; }
-    if (verb === 'CREATE' && (up === 'ROLE' || up === 'ADMIN' || up === 'USER')) { list = 'member'; continue; }
+    if (attr) {
+      list = null;
+      out.push({ operation: attr[1] ? 'revoke' : 'grant', principal, privilege: attr[2]!.toUpperCase(), on: null });
+      continue;
+    }
+    if (verb === 'CREATE' && up === 'IN' && /^(ROLE|GROUP)$/i.test(tokens[k + 1] ?? '')) {
+      list = 'in';
+      k++;
+      continue;
+    }
+    if (verb === 'CREATE' && (up === 'ROLE' || up === 'ADMIN' || up === 'USER')) {
+      list = 'member';
+      continue;
+    }
     if (t === ',') continue;
-    if (list && /^[\w$"]/.test(t) && !/^(WITH|PASSWORD|ENCRYPTED|VALID|CONNECTION|SYSID|INHERIT|NOINHERIT)$/i.test(up)) {
+    if (
+      list &&
+      /^[\w$"]/.test(t) &&
+      !/^(WITH|PASSWORD|ENCRYPTED|VALID|CONNECTION|SYSID|INHERIT|NOINHERIT)$/i.test(up)
+    ) {
       const other = unquoteIdent(t);
-      out.push(list === 'in' ? { operation: 'grant', principal, privilege: other, on: null } : { operation: 'grant', principal: other, privilege: principal, on: null });
+      out.push(
+        list === 'in'
+          ? { operation: 'grant', principal, privilege: other, on: null }
+          : { operation: 'grant', principal: other, privilege: principal, on: null },
+      );
       continue;
     }
     list = null;
@@ -144,10 +190,14 @@ export function roleAttributeChanges(statement: string | null): PermissionChange
  * statementResource reads `SELECT ... FROM f()` as the table f; a set-returning function call in
  * FROM (pg_control_system(), generate_series()) is a function. (Reported to the classify.ts owner.)
  */
-export function functionNotTable(r: { type: string; name: string } | null, statement: string | null): { type: string; name: string } | null {
+export function functionNotTable(
+  r: { type: string; name: string } | null,
+  statement: string | null,
+): { type: string; name: string } | null {
   if (!r || r.type !== 'table' || !statement) return r;
   const i = statement.indexOf(r.name);
-  if (i >= 0 && /^\s*\(/.test(statement.slice(i + r.name.length)) && /\bFROM\s+$/i.test(statement.slice(0, i))) return { type: 'function', name: r.name };
+  if (i >= 0 && /^\s*\(/.test(statement.slice(i + r.name.length)) && /\bFROM\s+$/i.test(statement.slice(0, i)))
+    return { type: 'function', name: r.name };
   return r;
 }
 
@@ -164,7 +214,12 @@ export interface SessionFacts {
 }
 
 /** The event input for a pgaudit record read from a server log line. */
-export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, stream: string | null): { input: EventInput; recordId: string | null } {
+export function auditEventInput(
+  a: AuditRecord,
+  l: LogLine,
+  s: SessionFacts,
+  stream: string | null,
+): { input: EventInput; recordId: string | null } {
   const statement = a.statement === null ? null : redactSql(a.statement);
   const category = categoryOf(a.auditClass, a.command, statement);
   const user = l.user ?? s.user;
@@ -172,10 +227,17 @@ export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, str
   let resource: EventInput['resource'];
   if (a.objectName) {
     // OBJECT_TYPE + OBJECT_NAME, as pgaudit states them
-    resource = { type: a.objectType ? a.objectType.toLowerCase().replace(/\s+/g, '_') : null, name: a.objectName, implicit: false };
+    resource = {
+      type: a.objectType ? a.objectType.toLowerCase().replace(/\s+/g, '_') : null,
+      name: a.objectName,
+      implicit: false,
+    };
   } else {
     const role = roleChange(statement);
-    const fromSql = role && role !== 'reset' ? { type: 'role', name: role } : functionNotTable(statementResource(statement), statement);
+    const fromSql =
+      role && role !== 'reset'
+        ? { type: 'role', name: role }
+        : functionNotTable(statementResource(statement), statement);
     resource = fromSql ? { type: fromSql.type, name: fromSql.name, implicit: true } : {};
   }
   resource.scope = { database };
@@ -210,9 +272,21 @@ export function auditEventInput(a: AuditRecord, l: LogLine, s: SessionFacts, str
       resource,
       category,
       outcome: 'unknown',
-      origin: { address: l.host ?? s.host, port: l.port ?? (l.host ? null : s.port), application: l.application ?? s.application },
-      privileged: privilegeFor({ category, ddl: a.auditClass === 'DDL', superuser, extra: disables ? ['audit_disabled'] : [] }),
-      permission_changes: category === 'permission_change' ? parsePermissionChanges(statement) ?? roleAttributeChanges(statement) : null,
+      origin: {
+        address: l.host ?? s.host,
+        port: l.port ?? (l.host ? null : s.port),
+        application: l.application ?? s.application,
+      },
+      privileged: privilegeFor({
+        category,
+        ddl: a.auditClass === 'DDL',
+        superuser,
+        extra: disables ? ['audit_disabled'] : [],
+      }),
+      permission_changes:
+        category === 'permission_change'
+          ? (parsePermissionChanges(statement) ?? roleAttributeChanges(statement))
+          : null,
       sequence: stream ? { stream, number: a.statementId, sub: a.substatementId } : null,
       details,
     },
@@ -235,11 +309,19 @@ export function failedLogin(l: LogLine): { user: string | null; database: string
   if (l.severity !== 'FATAL') return null;
   const msg = l.message;
   const byCode = l.sqlstate === '28P01' || l.sqlstate === '28000';
-  let m = /^(?:password|Ident|Peer|LDAP|RADIUS|certificate|GSSAPI|SSPI|PAM|BSD) authentication failed for user "((?:[^"]|"")*)"/.exec(msg);
+  let m =
+    /^(?:password|Ident|Peer|LDAP|RADIUS|certificate|GSSAPI|SSPI|PAM|BSD) authentication failed for user "((?:[^"]|"")*)"/.exec(
+      msg,
+    );
   if (m) return { user: m[1]!, database: null, host: null };
-  m = /^no pg_hba\.conf entry for (?:replication connection from )?host "([^"]*)", user "((?:[^"]|"")*)"(?:, database "((?:[^"]|"")*)")?/.exec(msg);
+  m =
+    /^no pg_hba\.conf entry for (?:replication connection from )?host "([^"]*)", user "((?:[^"]|"")*)"(?:, database "((?:[^"]|"")*)")?/.exec(
+      msg,
+    );
   if (m) return { user: m[2]!, database: m[3] ?? null, host: m[1]! };
-  m = /^pg_hba\.conf rejects connection for host "([^"]*)", user "((?:[^"]|"")*)"(?:, database "((?:[^"]|"")*)")?/.exec(msg);
+  m = /^pg_hba\.conf rejects connection for host "([^"]*)", user "((?:[^"]|"")*)"(?:, database "((?:[^"]|"")*)")?/.exec(
+    msg,
+  );
   if (m) return { user: m[2]!, database: m[3] ?? null, host: m[1]! };
   m = /^role "((?:[^"]|"")*)" does not exist/.exec(msg);
   if (m && (byCode || l.sqlstate === null)) return { user: m[1]!, database: null, host: null };
@@ -261,7 +343,12 @@ export interface AuthFacts {
 
 /** The event input of a login, logout or failed login. */
 export function authEventInput(f: AuthFacts, l: LogLine, sourceName: string, outcomeReason: string | null): EventInput {
-  const details: Record<string, unknown> = { session_id: l.sessionId, pid: l.pid, backend_type: l.backendType, sqlstate: l.sqlstate };
+  const details: Record<string, unknown> = {
+    session_id: l.sessionId,
+    pid: l.pid,
+    backend_type: l.backendType,
+    sqlstate: l.sqlstate,
+  };
   if (f.method) details.authentication_method = f.method;
   if (f.identity) details.authenticated_identity = f.identity;
   if (f.sessionTime) details.session_time = f.sessionTime;
@@ -270,7 +357,9 @@ export function authEventInput(f: AuthFacts, l: LogLine, sourceName: string, out
     timestamp_zone_assumed: l.zoneAssumed,
     user: { name: f.user, type: userType(f.user, l.backendType), authenticated_by: f.method ?? null },
     action: { name: f.kind, source_name: sourceName, service: 'postgresql', statement: null },
-    resource: f.database ? { type: 'database', name: f.database, implicit: false, scope: { database: f.database } } : {},
+    resource: f.database
+      ? { type: 'database', name: f.database, implicit: false, scope: { database: f.database } }
+      : {},
     category: 'authentication',
     outcome: f.kind === 'login_failed' ? 'failure' : 'success',
     outcome_reason: outcomeReason,

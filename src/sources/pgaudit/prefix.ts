@@ -25,7 +25,8 @@ export interface PrefixMatch {
 }
 
 /** Severities PostgreSQL writes after the prefix, and the detail lines that follow a message. */
-export const SEVERITY = 'DEBUG[1-5]?|INFO|NOTICE|WARNING|ERROR|LOG|FATAL|PANIC|DETAIL|HINT|QUERY|CONTEXT|STATEMENT|LOCATION';
+export const SEVERITY =
+  'DEBUG[1-5]?|INFO|NOTICE|WARNING|ERROR|LOG|FATAL|PANIC|DETAIL|HINT|QUERY|CONTEXT|STATEMENT|LOCATION';
 
 const ZONE = String.raw`(?:[A-Za-z][A-Za-z0-9_/+-]*|[+-]\d{2}(?::?\d{2})?)`;
 /** Pattern of each escape's value. Unknown escapes match lazily anything. */
@@ -56,7 +57,8 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Removes quotes a user may have copied from postgresql.conf: '%m [%p] ' -> %m [%p] . */
 export function cleanPrefix(prefix: string): string {
   const t = prefix.trim();
-  if (t.length >= 2 && ((t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"')))) return prefix.trim().slice(1, -1);
+  if (t.length >= 2 && ((t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"'))))
+    return prefix.trim().slice(1, -1);
   return prefix;
 }
 
@@ -75,21 +77,31 @@ export function compilePrefix(prefixIn: string): CompiledPrefix {
       // %[-]NN<letter>: padded to NN characters (left-aligned when negative).
       let j = i + 1;
       let padded = false;
-      if (source[j] === '-') { j++; padded = true; }
-      while (j < source.length && /[0-9]/.test(source[j]!)) { j++; padded = true; }
+      if (source[j] === '-') {
+        j++;
+        padded = true;
+      }
+      while (j < source.length && /[0-9]/.test(source[j]!)) {
+        j++;
+        padded = true;
+      }
       const letter = source[j];
       i = j;
-      if (letter === undefined) { piece = '%'; }
-      else if (letter === '%') piece = '%';
-      else if (letter === 'q') { inTail = true; continue; }
-      else {
+      if (letter === undefined) {
+        piece = '%';
+      } else if (letter === '%') piece = '%';
+      else if (letter === 'q') {
+        inTail = true;
+        continue;
+      } else {
         has.add(letter);
         letters.push(letter);
         const pat = ESCAPES[letter] ?? '(.*?)';
         piece = padded ? ` *${pat} *` : pat;
       }
     }
-    if (inTail) tail += piece; else head += piece;
+    if (inTail) tail += piece;
+    else head += piece;
   }
   // %q: non-session processes (postmaster, checkpointer) stop the prefix there.
   const body = inTail ? `${head}(?:${tail})?` : head;
@@ -182,7 +194,10 @@ export function detectPrefix(lines: string[]): DetectedPrefix {
     }
     if (matched === 0) continue;
     const key = matched * 1e6 + (captured / matched) * 1e3 - p.letters.length;
-    if (key > bestKey) { bestKey = key; best = { prefix: p, matched, sampled: sample.length, fallback: false }; }
+    if (key > bestKey) {
+      bestKey = key;
+      best = { prefix: p, matched, sampled: sample.length, fallback: false };
+    }
   }
   if (best && best.matched * 2 >= sample.length) return best;
   const fb = fallbackPrefix();

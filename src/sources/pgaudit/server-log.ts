@@ -14,7 +14,14 @@ import { parseAuditMessage, type AuditRecord } from './audit-payload.js';
 import type { LogLine } from './log-line.js';
 import { splitRemote } from './log-line.js';
 import {
-  auditEventInput, authEventInput, failedLogin, keyValues, roleChange, BOOTSTRAP_SUPERUSER, type AuthFacts, type SessionFacts,
+  auditEventInput,
+  authEventInput,
+  failedLogin,
+  keyValues,
+  roleChange,
+  BOOTSTRAP_SUPERUSER,
+  type AuthFacts,
+  type SessionFacts,
 } from './map.js';
 
 export const MAX_SESSIONS = 100_000;
@@ -37,7 +44,8 @@ const AUX = new Set(['DETAIL', 'HINT', 'QUERY', 'CONTEXT', 'STATEMENT', 'LOCATIO
 const ERRORS = new Set(['ERROR', 'FATAL', 'PANIC']);
 const STATEMENT_LOG = /^(?:statement|duration|execute [^:]*|bind [^:]*|parse [^:]*): /;
 const CHECKPOINT = /^(?:checkpoint|restartpoint)s? (?:starting|complete|are occurring)/;
-const LIFECYCLE = /^(?:starting PostgreSQL|listening on|database system (?:is|was)|received (?:fast|smart|immediate) shutdown|received SIGHUP|parameter "[^"]*" (?:changed|cannot be changed)|configuration file|shutting down|aborting any active|background worker|autovacuum launcher|logical replication|redo (?:starts|done)|consistent recovery|entering standby|selected new timeline|archive recovery|server process|terminating any other active|all server processes terminated|could not receive data from client|unexpected EOF on client connection)/;
+const LIFECYCLE =
+  /^(?:starting PostgreSQL|listening on|database system (?:is|was)|received (?:fast|smart|immediate) shutdown|received SIGHUP|parameter "[^"]*" (?:changed|cannot be changed)|configuration file|shutting down|aborting any active|background worker|autovacuum launcher|logical replication|redo (?:starts|done)|consistent recovery|entering standby|selected new timeline|archive recovery|server process|terminating any other active|all server processes terminated|could not receive data from client|unexpected EOF on client connection)/;
 
 /** An audit event held until its session's next line tells its outcome. */
 interface Pending {
@@ -54,23 +62,26 @@ interface Pending {
  */
 function buildPending(p: Pending, outcome: EventOutcome, reason: string | null, sqlstate: string | null): AuditEvent {
   const i = p.input;
-  return buildEvent({
-    timestamp: i.timestamp,
-    timestamp_zone_assumed: i.timestamp_zone_assumed,
-    user: i.user,
-    action: i.action,
-    resource: i.resource,
-    category: i.category,
-    outcome,
-    outcome_reason: reason,
-    origin: i.origin,
-    privileged: i.privileged,
-    permission_changes: i.permission_changes,
-    access_request: i.access_request,
-    sequence: i.sequence,
-    // details already holds sqlstate (null): replacing the value keeps its key order.
-    details: sqlstate ? { ...i.details, sqlstate } : i.details,
-  }, p.src);
+  return buildEvent(
+    {
+      timestamp: i.timestamp,
+      timestamp_zone_assumed: i.timestamp_zone_assumed,
+      user: i.user,
+      action: i.action,
+      resource: i.resource,
+      category: i.category,
+      outcome,
+      outcome_reason: reason,
+      origin: i.origin,
+      privileged: i.privileged,
+      permission_changes: i.permission_changes,
+      access_request: i.access_request,
+      sequence: i.sequence,
+      // details already holds sqlstate (null): replacing the value keeps its key order.
+      details: sqlstate ? { ...i.details, sqlstate } : i.details,
+    },
+    p.src,
+  );
 }
 
 interface SessionState extends SessionFacts {
@@ -78,7 +89,16 @@ interface SessionState extends SessionFacts {
   identity: string | null;
 }
 
-const newState = (): SessionState => ({ role: null, user: null, database: null, host: null, port: null, application: null, method: null, identity: null });
+const newState = (): SessionState => ({
+  role: null,
+  user: null,
+  database: null,
+  host: null,
+  port: null,
+  application: null,
+  method: null,
+  identity: null,
+});
 
 export interface ServerLogOptions {
   variant: string;
@@ -92,12 +112,20 @@ export type Parsed = { line: LogLine } | { skip: string } | { reject: string } |
 export class ServerLogNormalizer {
   private pending = new Map<string, Pending>();
   private sessions = new Map<string, SessionState>();
-  constructor(private readonly ctx: NormalizeContext, private readonly opts: ServerLogOptions) {}
+  constructor(
+    private readonly ctx: NormalizeContext,
+    private readonly opts: ServerLogOptions,
+  ) {}
 
   private source(raw: RawRecord, recordId: string | null) {
     return {
-      kind: 'postgresql' as const, format: 'pgaudit', variant: this.opts.variant, instance: this.ctx.options.instance ?? null,
-      location: raw.location, raw_sha256: raw.sha256, record_id: recordId,
+      kind: 'postgresql' as const,
+      format: 'pgaudit',
+      variant: this.opts.variant,
+      instance: this.ctx.options.instance ?? null,
+      location: raw.location,
+      raw_sha256: raw.sha256,
+      record_id: recordId,
     };
   }
 
@@ -116,8 +144,14 @@ export class ServerLogNormalizer {
    * (An array, not a generator: two generator objects per record were ~5% of csvlog time.)
    */
   handle(raw: RawRecord, parsed: Parsed, out: Outcome[]): void {
-    if ('skip' in parsed) { out.push(skip(raw, parsed.skip)); return; }
-    if ('reject' in parsed) { out.push(reject(raw, parsed.reject)); return; }
+    if ('skip' in parsed) {
+      out.push(skip(raw, parsed.skip));
+      return;
+    }
+    if ('reject' in parsed) {
+      out.push(reject(raw, parsed.reject));
+      return;
+    }
     if ('text' in parsed) {
       // Transcript text (a result row, echoed SQL): the client moved on, so the held statement ended without an error.
       this.resolve('psql', out);
@@ -125,7 +159,7 @@ export class ServerLogNormalizer {
       return;
     }
     const l = parsed.line;
-    const key = this.opts.transcript ? 'psql' : l.sessionId ?? (l.pid ? `pid:${l.pid}` : null);
+    const key = this.opts.transcript ? 'psql' : (l.sessionId ?? (l.pid ? `pid:${l.pid}` : null));
     const audit = l.message.startsWith('AUDIT: ') ? parseAuditMessage(l.message) : null;
 
     if (key) {
@@ -146,7 +180,10 @@ export class ServerLogNormalizer {
     }
 
     if (audit) {
-      if ('error' in audit) { out.push(reject(raw, audit.error)); return; }
+      if ('error' in audit) {
+        out.push(reject(raw, audit.error));
+        return;
+      }
       this.auditRecord(raw, l, audit.record, key, out);
       return;
     }
@@ -154,7 +191,10 @@ export class ServerLogNormalizer {
       out.push(skip(raw, ERRORS.has(l.severity) ? SKIP.errorAlone : SKIP.transcriptText));
       return;
     }
-    if (AUX.has(l.severity)) { out.push(skip(raw, SKIP.detailLine)); return; }
+    if (AUX.has(l.severity)) {
+      out.push(skip(raw, SKIP.detailLine));
+      return;
+    }
     const msg = l.message;
     if (msg.startsWith('connection received:')) {
       if (key) {
@@ -184,10 +224,18 @@ export class ServerLogNormalizer {
       const kv = keyValues(msg);
       const s = key ? this.state(key) : newState();
       const f: AuthFacts = {
-        kind: 'login', user: kv.user ?? l.user, database: kv.database ?? l.database, application: kv.application_name ?? l.application,
-        host: l.host ?? s.host, port: l.port ?? (l.host ? null : s.port), method: s.method, identity: s.identity,
+        kind: 'login',
+        user: kv.user ?? l.user,
+        database: kv.database ?? l.database,
+        application: kv.application_name ?? l.application,
+        host: l.host ?? s.host,
+        port: l.port ?? (l.host ? null : s.port),
+        method: s.method,
+        identity: s.identity,
       };
-      s.user = f.user; s.database = f.database; s.application = f.application;
+      s.user = f.user;
+      s.database = f.database;
+      s.application = f.application;
       out.push(this.auth(raw, l, f, 'connection authorized', null));
       return;
     }
@@ -196,8 +244,12 @@ export class ServerLogNormalizer {
       const s = key ? this.sessions.get(key) : undefined;
       const r = kv.host ? splitRemote(kv.host) : { host: null, port: null };
       const f: AuthFacts = {
-        kind: 'logout', user: kv.user ?? l.user, database: kv.database ?? l.database, application: l.application ?? s?.application ?? null,
-        host: l.host ?? r.host ?? s?.host ?? null, port: l.port ?? (kv.port ? Number(kv.port) : r.port ?? s?.port ?? null),
+        kind: 'logout',
+        user: kv.user ?? l.user,
+        database: kv.database ?? l.database,
+        application: l.application ?? s?.application ?? null,
+        host: l.host ?? r.host ?? s?.host ?? null,
+        port: l.port ?? (kv.port ? Number(kv.port) : (r.port ?? s?.port ?? null)),
         sessionTime: /session time: (\S+)/.exec(msg)?.[1] ?? null,
       };
       if (key) this.sessions.delete(key);
@@ -208,17 +260,42 @@ export class ServerLogNormalizer {
     if (failed) {
       const s = key ? this.sessions.get(key) : undefined;
       const f: AuthFacts = {
-        kind: 'login_failed', user: failed.user ?? l.user, database: l.database ?? failed.database, application: l.application,
-        host: l.host ?? failed.host ?? s?.host ?? null, port: l.port ?? s?.port ?? null, method: s?.method ?? null,
+        kind: 'login_failed',
+        user: failed.user ?? l.user,
+        database: l.database ?? failed.database,
+        application: l.application,
+        host: l.host ?? failed.host ?? s?.host ?? null,
+        port: l.port ?? s?.port ?? null,
+        method: s?.method ?? null,
       };
       if (key) this.sessions.delete(key);
-      out.push(this.auth(raw, l, f, l.message.split(' for ')[0] ?? 'authentication failed', l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message));
+      out.push(
+        this.auth(
+          raw,
+          l,
+          f,
+          l.message.split(' for ')[0] ?? 'authentication failed',
+          l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message,
+        ),
+      );
       return;
     }
-    if (ERRORS.has(l.severity)) { out.push(skip(raw, SKIP.errorAlone)); return; }
-    if (STATEMENT_LOG.test(msg)) { out.push(skip(raw, SKIP.statementLog)); return; }
-    if (CHECKPOINT.test(msg)) { out.push(skip(raw, SKIP.checkpoint)); return; }
-    if (LIFECYCLE.test(msg)) { out.push(skip(raw, SKIP.lifecycle)); return; }
+    if (ERRORS.has(l.severity)) {
+      out.push(skip(raw, SKIP.errorAlone));
+      return;
+    }
+    if (STATEMENT_LOG.test(msg)) {
+      out.push(skip(raw, SKIP.statementLog));
+      return;
+    }
+    if (CHECKPOINT.test(msg)) {
+      out.push(skip(raw, SKIP.checkpoint));
+      return;
+    }
+    if (LIFECYCLE.test(msg)) {
+      out.push(skip(raw, SKIP.lifecycle));
+      return;
+    }
     out.push(skip(raw, SKIP.otherServer));
   }
 
@@ -228,17 +305,21 @@ export class ServerLogNormalizer {
   }
 
   private noteSuperuser(): void {
-    this.ctx.note(`'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`);
+    this.ctx.note(
+      `'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`,
+    );
   }
 
   private auditRecord(raw0: RawRecord, l: LogLine, a: AuditRecord, key: string | null, out: Outcome[]): void {
     const raw = redactParameterText(raw0, a);
-    const s = key ? this.sessions.get(key) ?? newState() : newState();
+    const s = key ? (this.sessions.get(key) ?? newState()) : newState();
     const stream = this.opts.transcript ? null : key;
     const { input, recordId } = auditEventInput(a, l, s, stream);
     if (input.user?.name === BOOTSTRAP_SUPERUSER) this.noteSuperuser();
     if (!input.user?.name && !l.userKnowable && !this.opts.transcript) {
-      this.ctx.note('the log_line_prefix has no %u, so audit records carry no user: users are taken from the session\'s "connection authorized" line (log_connections) where there is one, else left null; add %u (and %d, %c) to log_line_prefix');
+      this.ctx.note(
+        'the log_line_prefix has no %u, so audit records carry no user: users are taken from the session\'s "connection authorized" line (log_connections) where there is one, else left null; add %u (and %d, %c) to log_line_prefix',
+      );
     }
     // SET ROLE / RESET ROLE change the role of the session's later events, not of this one.
     if (key && a.auditClass === 'MISC') {
@@ -246,7 +327,10 @@ export class ServerLogNormalizer {
       if (rc) this.state(key).role = rc === 'reset' ? null : rc;
     }
     const p: Pending = { statementId: a.statementId, vxid: l.vxid, raw, input, src: this.source(raw, recordId) };
-    if (!key) { out.push(event(buildPending(p, 'unknown', null, null), raw)); return; }
+    if (!key) {
+      out.push(event(buildPending(p, 'unknown', null, null), raw));
+      return;
+    }
     this.pending.set(key, p);
     if (this.pending.size > MAX_SESSIONS) this.flushOldest(out);
   }

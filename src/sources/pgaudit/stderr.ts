@@ -25,7 +25,8 @@ export function lineShape(text: string, n = 8): string {
   return out;
 }
 
-const DAMAGED_PREFIX = 'damaged record: the line starts like the log_line_prefix but does not match it (a damaged time stamp or prefix, or a half-written line); it is not joined to the record before it';
+const DAMAGED_PREFIX =
+  'damaged record: the line starts like the log_line_prefix but does not match it (a damaged time stamp or prefix, or a half-written line); it is not joined to the record before it';
 
 /**
  * Frames a stderr log into records: a prefixed line and its continuation lines. PostgreSQL starts
@@ -34,56 +35,98 @@ const DAMAGED_PREFIX = 'damaged record: the line starts like the log_line_prefix
  * damaged time stamp cannot hide an audited statement inside the record before it). A record
  * whose last continuation line is cut by the end of the input is flagged as truncated.
  */
-export async function* frameStderr(chunks: AsyncIterable<Buffer>, file: string, prefix: CompiledPrefix, maxBytes = DEFAULT_MAX_RECORD_BYTES): AsyncGenerator<RawRecord> {
+export async function* frameStderr(
+  chunks: AsyncIterable<Buffer>,
+  file: string,
+  prefix: CompiledPrefix,
+  maxBytes = DEFAULT_MAX_RECORD_BYTES,
+): AsyncGenerator<RawRecord> {
   let cur: Line[] = [];
   let bytes = 0;
   /** The open record once it grew past the limit: hashed as it goes, never held whole. */
   let big: OversizeLines | null = null;
   let shape: string | null = null;
-  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes })) for (const line of batch) {
-    if (line.oversize) {
-      // A line longer than the limit: rejected on its own (its head and hash kept). When it
-      // continues an open record, that record is rejected too, saying why.
-      const c = line.text.charCodeAt(0);
-      if (big) { yield big.record(); big = null; }
-      else if (cur.length > 0) yield rawFromLines(file, cur, (c === 0x09 || c === 0x20) ? `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its continuation line ${line.line} is rejected on its own` : undefined);
-      cur = []; bytes = 0;
-      yield oversizeRecord(file, line);
-      continue;
-    }
-    const starts = line.text.length > 0 && prefix.regex.test(line.text);
-    if (starts) shape = lineShape(line.text);
-    // PostgreSQL starts every continuation line with a tab: any other line that does not match the
-    // prefix is a record of its own (a damaged prefix, a half-written line, another program's
-    // output), never glued to the record before it.
-    const c0 = line.text.charCodeAt(0);
-    const continuation = !starts && (c0 === 0x09 || c0 === 0x20);
-    if (continuation && big) {
-      big.add(line);
-      if (!line.terminated) { yield big.record(); big = null; }
-      continue;
-    }
-    const damagedStart = !starts && !continuation && line.text.length > 0 && shape !== null
-      && (lineShape(line.text) === shape || (shape.startsWith(lineShape(line.text)) && line.text.length < 24) || /^\d{2,4}[-/]\d/.test(line.text) || !line.terminated);
-    if (continuation && cur.length > 0) {
-      if (bytes + line.byteLength > maxBytes) {
-        // The record passes the limit: rejected, hashed from here on without being held.
-        big = new OversizeLines(file, cur, maxBytes);
-        big.add(line);
-        cur = []; bytes = 0;
-        if (!line.terminated) { yield big.record(); big = null; }
+  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes }))
+    for (const line of batch) {
+      if (line.oversize) {
+        // A line longer than the limit: rejected on its own (its head and hash kept). When it
+        // continues an open record, that record is rejected too, saying why.
+        const c = line.text.charCodeAt(0);
+        if (big) {
+          yield big.record();
+          big = null;
+        } else if (cur.length > 0)
+          yield rawFromLines(
+            file,
+            cur,
+            c === 0x09 || c === 0x20
+              ? `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its continuation line ${line.line} is rejected on its own`
+              : undefined,
+          );
+        cur = [];
+        bytes = 0;
+        yield oversizeRecord(file, line);
         continue;
       }
-      cur.push(line);
-      bytes += line.byteLength;
-      if (!line.terminated) { yield rawFromLines(file, cur, 'truncated record: the input ends in the middle of its last line'); cur = []; }
-      continue;
+      const starts = line.text.length > 0 && prefix.regex.test(line.text);
+      if (starts) shape = lineShape(line.text);
+      // PostgreSQL starts every continuation line with a tab: any other line that does not match the
+      // prefix is a record of its own (a damaged prefix, a half-written line, another program's
+      // output), never glued to the record before it.
+      const c0 = line.text.charCodeAt(0);
+      const continuation = !starts && (c0 === 0x09 || c0 === 0x20);
+      if (continuation && big) {
+        big.add(line);
+        if (!line.terminated) {
+          yield big.record();
+          big = null;
+        }
+        continue;
+      }
+      const damagedStart =
+        !starts &&
+        !continuation &&
+        line.text.length > 0 &&
+        shape !== null &&
+        (lineShape(line.text) === shape ||
+          (shape.startsWith(lineShape(line.text)) && line.text.length < 24) ||
+          /^\d{2,4}[-/]\d/.test(line.text) ||
+          !line.terminated);
+      if (continuation && cur.length > 0) {
+        if (bytes + line.byteLength > maxBytes) {
+          // The record passes the limit: rejected, hashed from here on without being held.
+          big = new OversizeLines(file, cur, maxBytes);
+          big.add(line);
+          cur = [];
+          bytes = 0;
+          if (!line.terminated) {
+            yield big.record();
+            big = null;
+          }
+          continue;
+        }
+        cur.push(line);
+        bytes += line.byteLength;
+        if (!line.terminated) {
+          yield rawFromLines(file, cur, 'truncated record: the input ends in the middle of its last line');
+          cur = [];
+        }
+        continue;
+      }
+      if (big) {
+        yield big.record();
+        big = null;
+      }
+      if (cur.length > 0) yield rawFromLines(file, cur);
+      if (starts) {
+        cur = [line];
+        bytes = line.byteLength;
+      } else {
+        cur = [];
+        bytes = 0;
+        yield rawFromLines(file, [line], damagedStart ? DAMAGED_PREFIX : undefined);
+      }
     }
-    if (big) { yield big.record(); big = null; }
-    if (cur.length > 0) yield rawFromLines(file, cur);
-    if (starts) { cur = [line]; bytes = line.byteLength; }
-    else { cur = []; bytes = 0; yield rawFromLines(file, [line], damagedStart ? DAMAGED_PREFIX : undefined); }
-  }
   if (big) yield big.record();
   if (cur.length > 0) yield rawFromLines(file, cur);
 }
@@ -105,11 +148,20 @@ export function parseStderrRecord(text: string, prefix: CompiledPrefix, times: T
   // log_error_verbosity = verbose (RDS's default) writes the SQLSTATE after the severity:
   // "LOG:  00000: AUDIT: ..." (a SQLSTATE has a digit: 'AUDIT: ' is not one).
   const v = /^([0-9A-Z]{5}): /.exec(line.message);
-  if (v && /\d/.test(v[1]!)) { line.message = line.message.slice(7); line.sqlstate ??= v[1]!; }
+  if (v && /\d/.test(v[1]!)) {
+    line.message = line.message.slice(7);
+    line.sqlstate ??= v[1]!;
+  }
   return line;
 }
 
-export function lineFromValues(v: PrefixValues, severity: string, message: string, prefix: CompiledPrefix, times: TimeReader): LogLine {
+export function lineFromValues(
+  v: PrefixValues,
+  severity: string,
+  message: string,
+  prefix: CompiledPrefix,
+  times: TimeReader,
+): LogLine {
   const t = times.read(v.m ?? v.t ?? v.n ?? null);
   const remote = v.r !== undefined ? splitRemote(v.r) : { host: hostValue(v.h), port: null };
   return {
@@ -128,7 +180,11 @@ export function lineFromValues(v: PrefixValues, severity: string, message: strin
     sqlstate: pgValue(v.e), // %e
     message,
     userKnowable: prefix.has.has('u'),
-    ...(t.invalid ? { invalidTime: `the prefix time stamp '${(v.m ?? v.t ?? v.n ?? '').slice(0, 40)}' is not a time that exists: ${t.invalid}` } : {}),
+    ...(t.invalid
+      ? {
+          invalidTime: `the prefix time stamp '${(v.m ?? v.t ?? v.n ?? '').slice(0, 40)}' is not a time that exists: ${t.invalid}`,
+        }
+      : {}),
     ...(t.leap ? { leapSecond: true } : {}),
   };
 }

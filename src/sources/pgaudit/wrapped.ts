@@ -14,7 +14,8 @@ export type Unwrapped = { text: string } | { error: string } | null;
 function messageIn(o: Record<string, unknown>): string | null {
   const m = o.message;
   if (typeof m === 'string') return m;
-  if (m && typeof m === 'object' && typeof (m as Record<string, unknown>).message === 'string') return (m as Record<string, string>).message!;
+  if (m && typeof m === 'object' && typeof (m as Record<string, unknown>).message === 'string')
+    return (m as Record<string, string>).message!;
   const data = o.data;
   if (data && typeof data === 'object') return messageIn(data as Record<string, unknown>);
   if (typeof o.log === 'string') return o.log;
@@ -23,7 +24,11 @@ function messageIn(o: Record<string, unknown>): string | null {
 
 /** True when the line looks like a wrapper this module reads (for detection). */
 export function looksWrapped(line: string): boolean {
-  return (SYSLOG_HEAD.test(line) && line.includes('{')) || line.startsWith('{\\"') || (line.startsWith('{') && line.includes('"message"'));
+  return (
+    (SYSLOG_HEAD.test(line) && line.includes('{')) ||
+    line.startsWith('{\\"') ||
+    (line.startsWith('{') && line.includes('"message"'))
+  );
 }
 
 /**
@@ -33,7 +38,11 @@ export function looksWrapped(line: string): boolean {
 export function unwrapLine(line: string): Unwrapped {
   let body: string | null = null;
   if (line.startsWith('{\\"')) {
-    try { body = JSON.parse(`"${line.trimEnd()}"`) as string; } catch { return { error: 'backslash-escaped JSON line cannot be unescaped' }; }
+    try {
+      body = JSON.parse(`"${line.trimEnd()}"`) as string;
+    } catch {
+      return { error: 'backslash-escaped JSON line cannot be unescaped' };
+    }
   } else if (line.startsWith('{')) body = line;
   else if (SYSLOG_HEAD.test(line)) {
     const brace = line.indexOf('{');
@@ -41,7 +50,11 @@ export function unwrapLine(line: string): Unwrapped {
     body = line.slice(brace);
   } else return null;
   let o: unknown;
-  try { o = JSON.parse(body); } catch (e) { return { error: `wrapped line is not valid JSON (${(e as Error).message})` }; }
+  try {
+    o = JSON.parse(body);
+  } catch (e) {
+    return { error: `wrapped line is not valid JSON (${(e as Error).message})` };
+  }
   if (!o || typeof o !== 'object' || Array.isArray(o)) return { error: 'wrapped line is not a JSON object' };
   const msg = messageIn(o as Record<string, unknown>);
   if (msg === null) return { error: 'wrapped line has no message field holding a log line' };

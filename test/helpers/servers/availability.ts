@@ -9,7 +9,10 @@ export function inCI(): boolean {
   return process.env.CI === 'true' || process.env.CI === '1';
 }
 
-export interface Availability { ok: boolean; why: string }
+export interface Availability {
+  ok: boolean;
+  why: string;
+}
 
 export function checkFiles(what: string, files: string[]): Availability {
   const missing = files.filter((f) => !existsSync(f));

@@ -6,9 +6,15 @@ export function haltOnce(c: ChildProcess, signal: NodeJS.Signals): () => Promise
   let halted: Promise<void> | null = null;
   return () => {
     halted ??= new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) { resolve(); return; }
+      if (c.exitCode !== null || c.signalCode !== null) {
+        resolve();
+        return;
+      }
       const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
-      c.once('exit', () => { clearTimeout(t); resolve(); });
+      c.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
       c.kill(signal);
     });
     return halted;

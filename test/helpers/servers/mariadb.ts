@@ -36,7 +36,9 @@ export interface MariaServer {
 }
 
 const live = new Set<ChildProcess>();
-process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
 
 export async function startMariaDB(): Promise<MariaServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ae-maria-'));
@@ -50,28 +52,66 @@ export async function startMariaDB(): Promise<MariaServer> {
     const port = await freePort();
     const root = process.getuid?.() === 0;
     const cnf = join(dir, 'my.cnf');
-    writeFileSync(cnf, [
-      '[mariadbd]', ...(root ? ['user=root'] : []), `datadir=${datadir}`, `socket=${socket}`, `port=${port}`,
-      `pid-file=${join(dir, 'mariadbd.pid')}`, `log-error=${join(dir, 'error.log')}`, 'bind-address=127.0.0.1',
-      'skip-name-resolve', 'skip-log-bin', `secure-file-priv=${files}`, 'innodb_buffer_pool_size=16M',
-      'innodb_log_file_size=8M', 'performance_schema=OFF', '',
-    ].join('\n'));
-    const init = spawnSync(INSTALL_DB, [`--defaults-file=${cnf}`, '--auth-root-authentication-method=socket', '--skip-test-db'],
-      { encoding: 'utf8', cwd: dir });
-    if (init.status !== 0) throw new Error(`mariadb-install-db failed: ${(init.stderr || init.stdout || String(init.error)).trim().slice(-500)}`);
+    writeFileSync(
+      cnf,
+      [
+        '[mariadbd]',
+        ...(root ? ['user=root'] : []),
+        `datadir=${datadir}`,
+        `socket=${socket}`,
+        `port=${port}`,
+        `pid-file=${join(dir, 'mariadbd.pid')}`,
+        `log-error=${join(dir, 'error.log')}`,
+        'bind-address=127.0.0.1',
+        'skip-name-resolve',
+        'skip-log-bin',
+        `secure-file-priv=${files}`,
+        'innodb_buffer_pool_size=16M',
+        'innodb_log_file_size=8M',
+        'performance_schema=OFF',
+        '',
+      ].join('\n'),
+    );
+    const init = spawnSync(
+      INSTALL_DB,
+      [`--defaults-file=${cnf}`, '--auth-root-authentication-method=socket', '--skip-test-db'],
+      { encoding: 'utf8', cwd: dir },
+    );
+    if (init.status !== 0)
+      throw new Error(
+        `mariadb-install-db failed: ${(init.stderr || init.stdout || String(init.error)).trim().slice(-500)}`,
+      );
     let stderr = '';
-    child = spawn(MARIADBD, [`--defaults-file=${cnf}`, '--plugin-load-add=server_audit', '--server-audit=FORCE_PLUS_PERMANENT',
-      '--server-audit-logging=ON', '--server-audit-events=CONNECT,QUERY,TABLE', '--server-audit-output-type=file',
-      `--server-audit-file-path=${auditFile}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(
+      MARIADBD,
+      [
+        `--defaults-file=${cnf}`,
+        '--plugin-load-add=server_audit',
+        '--server-audit=FORCE_PLUS_PERMANENT',
+        '--server-audit-logging=ON',
+        '--server-audit-events=CONNECT,QUERY,TABLE',
+        '--server-audit-output-type=file',
+        `--server-audit-file-path=${auditFile}`,
+      ],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     live.add(child);
     const c = child;
-    c.stderr?.on('data', (b: Buffer) => { if (stderr.length < 20_000) stderr += b.toString(); });
+    c.stderr?.on('data', (b: Buffer) => {
+      if (stderr.length < 20_000) stderr += b.toString();
+    });
     c.once('exit', () => live.delete(c));
-    const viaSocket = async () => mysql.createConnection({ socketPath: socket, user: 'root', multipleStatements: false });
+    const viaSocket = async () =>
+      mysql.createConnection({ socketPath: socket, user: 'root', multipleStatements: false });
     const deadline = Date.now() + 30_000;
     for (;;) {
-      if (c.exitCode !== null || c.signalCode !== null) throw new Error(`mariadbd exited during start: ${stderr.trim().slice(-800)}`);
-      try { const conn = await viaSocket(); await conn.end(); break; } catch {
+      if (c.exitCode !== null || c.signalCode !== null)
+        throw new Error(`mariadbd exited during start: ${stderr.trim().slice(-800)}`);
+      try {
+        const conn = await viaSocket();
+        await conn.end();
+        break;
+      } catch {
         if (Date.now() > deadline) throw new Error(`mariadbd did not answer in 30 s: ${stderr.trim().slice(-800)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -82,14 +122,27 @@ export async function startMariaDB(): Promise<MariaServer> {
         const out: unknown[] = [];
         for (const s of statements) out.push((await conn.query(s))[0]);
         return out;
-      } finally { await conn.end(); }
+      } finally {
+        await conn.end();
+      }
     };
-    await sql([`CREATE USER admin@'127.0.0.1' IDENTIFIED BY '${ADMIN_PASSWORD}'`, `GRANT ALL ON *.* TO admin@'127.0.0.1' WITH GRANT OPTION`]);
+    await sql([
+      `CREATE USER admin@'127.0.0.1' IDENTIFIED BY '${ADMIN_PASSWORD}'`,
+      `GRANT ALL ON *.* TO admin@'127.0.0.1' WITH GRANT OPTION`,
+    ]);
     const halt = haltOnce(c, 'SIGTERM');
     return {
-      port, dir, socket, auditFile, sql, halt,
+      port,
+      dir,
+      socket,
+      auditFile,
+      sql,
+      halt,
       admin: () => ({ host: '127.0.0.1', port, user: 'admin', password: ADMIN_PASSWORD }),
-      async stop() { await halt(); rmSync(dir, { recursive: true, force: true }); },
+      async stop() {
+        await halt();
+        rmSync(dir, { recursive: true, force: true });
+      },
     };
   } catch (e) {
     if (child && child.exitCode === null) child.kill('SIGKILL');

@@ -12,10 +12,16 @@ describe('audit-evidence normalize, AWS CloudTrail', () => {
   test('reads a whole AWSLogs tree: gzip log files detected, digest files skipped', async () => {
     // Copy the tree without the golden side files that sit beside the fixtures.
     const dir = mkdtempSync(join(tmpdir(), 'ct-cli-'));
-    cpSync(`${FX}/AWSLogs`, join(dir, 'AWSLogs'), { recursive: true, filter: (src) => !/\.(expected\.jsonl|expected-summary\.json)$/.test(src) });
+    cpSync(`${FX}/AWSLogs`, join(dir, 'AWSLogs'), {
+      recursive: true,
+      filter: (src) => !/\.(expected\.jsonl|expected-summary\.json)$/.test(src),
+    });
     const r = await runCli(['normalize', join(dir, 'AWSLogs')]);
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events).toHaveLength(10);
     expect(events.every((e) => e.source.format === 'cloudtrail' && e.source.variant === 'records')).toBe(true);
     expect(events.map((e) => e.action.name)).toContain('stop_configuration_recorder');
@@ -35,7 +41,10 @@ describe('audit-evidence normalize, AWS CloudTrail', () => {
   test('lookup-events output from standard input', async () => {
     const r = await runCli(['normalize', '-'], { input: readFileSync(`${FX}/lookup-events.json`) });
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => [e.action.source_name, e.category, e.outcome])).toEqual([
       ['UpdateTrail', 'policy_change', 'success'],
       ['GetSecretValue', 'data_exposure', 'success'],

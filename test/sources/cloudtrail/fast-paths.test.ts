@@ -13,7 +13,10 @@ function instancesFromSet(rp: Obj): string[] {
   const items = set ? (Array.isArray(set.items) ? set.items : Array.isArray(set.item) ? set.item : null) : null;
   if (!items) return [];
   const out: string[] = [];
-  for (const it of items) { const id = str(obj(it)?.instanceId); if (id) out.push(id); }
+  for (const it of items) {
+    const id = str(obj(it)?.instanceId);
+    if (id) out.push(id);
+  }
   return out;
 }
 
@@ -37,7 +40,15 @@ function oldMapResource(rec: Obj, service: string): ResourceResult {
     const first = all.find((r) => r.arn && r.type !== 'AWS::IAM::AccessKey') ?? all.find((r) => r.arn);
     if (first) {
       if (all.length > 1) details.resources = all;
-      return { resource: { type: first.type, name: first.arn, implicit: false, scope: { account: first.account ?? account, region } }, details };
+      return {
+        resource: {
+          type: first.type,
+          name: first.arn,
+          implicit: false,
+          scope: { account: first.account ?? account, region },
+        },
+        details,
+      };
     }
   }
 
@@ -51,7 +62,10 @@ function oldMapResource(rec: Obj, service: string): ResourceResult {
       let type = p.type;
       if (p.key === 'bucketName') {
         const key = str(rp.key); // S3 object key
-        if (key) { name = `${v}/${key}`; type = 'AWS::S3::Object'; }
+        if (key) {
+          name = `${v}/${key}`;
+          type = 'AWS::S3::Object';
+        }
       }
       if (p.key !== 'policyArn' && str(rp.policyArn)) details.policy_arn = rp.policyArn;
       return { resource: { type, name, implicit: true, scope }, details };
@@ -77,8 +91,25 @@ function oldMapResource(rec: Obj, service: string): ResourceResult {
   return { resource: { scope }, details };
 }
 
-const keys = [...new Set(PARAMS.map((p) => p.key)), 'key', 'policyArn', 'instancesSet', 'other', '__proto__', 'constructor', 'toString', '0'];
-const services = [...new Set(PARAMS.flatMap((p) => (p.sources ? [...p.sources] : [])))].concat(['ec2', 'iam', 's3', 'kms', 'lambda', 'x']);
+const keys = [
+  ...new Set(PARAMS.map((p) => p.key)),
+  'key',
+  'policyArn',
+  'instancesSet',
+  'other',
+  '__proto__',
+  'constructor',
+  'toString',
+  '0',
+];
+const services = [...new Set(PARAMS.flatMap((p) => (p.sources ? [...p.sources] : [])))].concat([
+  'ec2',
+  'iam',
+  's3',
+  'kms',
+  'lambda',
+  'x',
+]);
 const value = fc.oneof(
   fc.constantFrom('', 'v', 'arn:aws:iam::1:policy/p', 'i-1', null, 0, true, [], {}),
   fc.constant({ items: [{ instanceId: 'i-1' }, { instanceId: 'i-2' }] }),
@@ -86,20 +117,36 @@ const value = fc.oneof(
 );
 const params = fc.array(fc.tuple(fc.constantFrom(...keys), value), { maxLength: 6 }).map((pairs) => {
   const o: Obj = {};
-  for (const [k, v] of pairs) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of pairs)
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   return o;
 });
-const record = fc.record({
-  recipientAccountId: fc.constantFrom(undefined, '', '111122223333'),
-  userIdentity: fc.constantFrom(undefined, { accountId: '444455556666' }),
-  awsRegion: fc.constantFrom(undefined, 'us-east-1'),
-  resources: fc.constantFrom(undefined, [], [{ ARN: 'arn:aws:s3:::b', type: 'AWS::S3::Bucket' }], [{ ARN: 'k', type: 'AWS::IAM::AccessKey' }, { ARNPrefix: 'p', accountId: '1' }], [null, {}]),
-  requestParameters: fc.oneof(params, fc.constantFrom(undefined, null, 'x', [])),
-  responseElements: fc.oneof(params, fc.constantFrom(undefined, null, { accessKey: { accessKeyId: 'AKIA1' } })),
-}, { requiredKeys: [] });
+const record = fc.record(
+  {
+    recipientAccountId: fc.constantFrom(undefined, '', '111122223333'),
+    userIdentity: fc.constantFrom(undefined, { accountId: '444455556666' }),
+    awsRegion: fc.constantFrom(undefined, 'us-east-1'),
+    resources: fc.constantFrom(
+      undefined,
+      [],
+      [{ ARN: 'arn:aws:s3:::b', type: 'AWS::S3::Bucket' }],
+      [
+        { ARN: 'k', type: 'AWS::IAM::AccessKey' },
+        { ARNPrefix: 'p', accountId: '1' },
+      ],
+      [null, {}],
+    ),
+    requestParameters: fc.oneof(params, fc.constantFrom(undefined, null, 'x', [])),
+    responseElements: fc.oneof(params, fc.constantFrom(undefined, null, { accessKey: { accessKeyId: 'AKIA1' } })),
+  },
+  { requiredKeys: [] },
+);
 
 it('mapResource equals trying PARAMS in order', () => {
-  fc.assert(fc.property(record, fc.constantFrom(...services), (rec, service) => {
-    expect(mapResource(rec as Obj, service)).toEqual(oldMapResource(rec as Obj, service));
-  }), { numRuns: 5000 });
+  fc.assert(
+    fc.property(record, fc.constantFrom(...services), (rec, service) => {
+      expect(mapResource(rec as Obj, service)).toEqual(oldMapResource(rec as Obj, service));
+    }),
+    { numRuns: 5000 },
+  );
 });

@@ -9,9 +9,16 @@ const FX = 'fixtures/gcp-audit';
 
 describe('audit-evidence normalize, GCP Cloud Audit Logs', () => {
   test('detects the format; a malformed file still yields its events and one located reject', async () => {
-    const r = await runCli(['normalize', `${FX}/universal-connectors__firestore_logs.json`, `${FX}/entries-list-response.json`]);
+    const r = await runCli([
+      'normalize',
+      `${FX}/universal-connectors__firestore_logs.json`,
+      `${FX}/entries-list-response.json`,
+    ]);
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events).toHaveLength(10);
     expect(events.every((e) => e.source.format === 'gcp-audit')).toBe(true);
     expect(r.stderr).toContain('read as gcp-audit (detected)');
@@ -25,8 +32,17 @@ describe('audit-evidence normalize, GCP Cloud Audit Logs', () => {
     const gz = gzipSync(readFileSync(`${FX}/sink-export.jsonl`));
     const r = await runCli(['normalize', '--format', 'gcp-audit', '-'], { input: gz });
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(events.map((e) => e.category)).toEqual(['data_exposure', 'data_exposure', 'permission_change', 'policy_change', 'permission_change']);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events.map((e) => e.category)).toEqual([
+      'data_exposure',
+      'data_exposure',
+      'permission_change',
+      'policy_change',
+      'permission_change',
+    ]);
     expect(events[3].details.audit_logging_disabled).toBe(true);
   });
 

@@ -5,7 +5,10 @@ import { expect, test } from 'vitest';
 import { normalizeFiles } from '../../helpers/golden.js';
 
 test('a Cloud SQL pgaudit entry read as gcp-audit takes its user and database from protoPayload.request', async () => {
-  const { events } = await normalizeFiles(['fixtures/gcp-audit/universal-connectors__cloudsql-pgaudit-a.log'], 'gcp-audit');
+  const { events } = await normalizeFiles(
+    ['fixtures/gcp-audit/universal-connectors__cloudsql-pgaudit-a.log'],
+    'gcp-audit',
+  );
   expect(events).toHaveLength(1);
   expect(events[0]!.user.name).toBe('postgres');
   expect(events[0]!.resource.scope.database).toBe('postgres');

@@ -5,7 +5,12 @@ import { expect, test } from 'vitest';
 import { statusFacts } from '../../../src/sources/mysql-common/errors.js';
 
 test('a known MySQL error number is stated with its name', () => {
-  expect(statusFacts('1045')).toEqual({ outcome: 'failure', reason: '1045: ER_ACCESS_DENIED_ERROR', error: 'ER_ACCESS_DENIED_ERROR', denied: true });
+  expect(statusFacts('1045')).toEqual({
+    outcome: 'failure',
+    reason: '1045: ER_ACCESS_DENIED_ERROR',
+    error: 'ER_ACCESS_DENIED_ERROR',
+    denied: true,
+  });
   expect(statusFacts(1064).reason).toBe('1064: ER_PARSE_ERROR');
 });
 

@@ -72,7 +72,10 @@ describe('session correlation', () => {
     ].join('\n');
     const { events } = await run(log);
     expect(events.map((e) => [e.user.name, e.user.role, e.user.session_user])).toEqual([
-      ['dba', null, null], ['dba', 'App Owner', 'dba'], ['dba', 'App Owner', 'dba'], ['dba', null, null],
+      ['dba', null, null],
+      ['dba', 'App Owner', 'dba'],
+      ['dba', 'App Owner', 'dba'],
+      ['dba', null, null],
     ]);
     expect(events[0]!.resource).toMatchObject({ type: 'role', name: 'App Owner', implicit: true });
   });
@@ -88,7 +91,9 @@ describe('authentication lines', () => {
       `${P(8, 'postgres@db')}LOG:  disconnection: session time: 0:00:01.000 user=postgres database=db host=[local]`,
     ].join('\n');
     const { events, s } = await run(log);
-    expect(events.map((e) => [e.action.name, e.user.name, e.user.type, e.outcome, e.origin.address, e.origin.port])).toEqual([
+    expect(
+      events.map((e) => [e.action.name, e.user.name, e.user.type, e.outcome, e.origin.address, e.origin.port]),
+    ).toEqual([
       ['login_failed', 'eve', 'unknown', 'failure', '10.9.8.7', 5000],
       ['login', 'postgres', 'root', 'success', 'local', null],
       ['logout', 'postgres', 'root', 'success', 'local', null],
@@ -135,9 +140,14 @@ describe('framing', () => {
   });
 
   test('gzip input and a given prefix', async () => {
-    const text = '2024-05-01 10:00:00 UTC|alice|shop|LOG:  AUDIT: SESSION,1,1,WRITE,UPDATE,TABLE,public.t,UPDATE t SET a = 1,<none>\n';
+    const text =
+      '2024-05-01 10:00:00 UTC|alice|shop|LOG:  AUDIT: SESSION,1,1,WRITE,UPDATE,TABLE,public.t,UPDATE t SET a = 1,<none>\n';
     const { events } = await run(gzipSync(Buffer.from(text)), { logLinePrefix: '%t|%u|%d|' }, 'x.log.gz');
-    expect(events[0]).toMatchObject({ timestamp: '2024-05-01T10:00:00.000Z', user: { name: 'alice' }, resource: { scope: { database: 'shop' } } });
+    expect(events[0]).toMatchObject({
+      timestamp: '2024-05-01T10:00:00.000Z',
+      user: { name: 'alice' },
+      resource: { scope: { database: 'shop' } },
+    });
   });
 
   test('an unknown zone abbreviation uses --timezone and says so', async () => {
@@ -152,9 +162,15 @@ describe('detection', () => {
     const cloudsql = '{"protoPayload":{"methodName":"cloudsql.instances.query","request":{"auditClass":"WRITE"}}}';
     expect(adapter.sniff(cloudsql, 'a.log')).toBeGreaterThanOrEqual(0.9);
     expect(detectFormat({ name: 'a.log', head: Buffer.from(cloudsql) }).adapter.id).toBe('pgaudit');
-    expect(adapter.sniff('NOTICE:  AUDIT: SESSION,1,1,MISC,SET,,,SET x = 1,<none>\n', 'x.out')).toBeGreaterThanOrEqual(0.9);
-    expect(adapter.sniff('2023-02-03 20:29:44.139 GMT [143] LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,x,<none>\n', 'p.log')).toBeGreaterThanOrEqual(0.9);
+    expect(adapter.sniff('NOTICE:  AUDIT: SESSION,1,1,MISC,SET,,,SET x = 1,<none>\n', 'x.out')).toBeGreaterThanOrEqual(
+      0.9,
+    );
+    expect(
+      adapter.sniff('2023-02-03 20:29:44.139 GMT [143] LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,x,<none>\n', 'p.log'),
+    ).toBeGreaterThanOrEqual(0.9);
     expect(adapter.sniff('{"eventVersion":"1.08","eventSource":"iam.amazonaws.com"}\n', 'c.json')).toBeLessThan(0.5);
-    expect(adapter.sniff('20240501 10:00:00,host,user,10.0.0.1,1,2,QUERY,db,\'select 1\',0\n', 'server_audit.log')).toBeLessThan(0.5);
+    expect(
+      adapter.sniff("20240501 10:00:00,host,user,10.0.0.1,1,2,QUERY,db,'select 1',0\n", 'server_audit.log'),
+    ).toBeLessThan(0.5);
   });
 });

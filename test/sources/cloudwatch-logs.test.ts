@@ -99,12 +99,14 @@ describe('cloudwatch-logs', () => {
       ),
     ]);
     expect(mixed.skips.map((s) => s.reason)).toContain('CloudWatch Logs control message (no log events)');
-    // The last payload is cut inside its second log event: the payload cannot be framed and is one
-    // reject with its location (its first, complete event goes with it); everything before it is read.
-    expect(mixed.events).toHaveLength(1);
-    expect(mixed.events[0]!.action.name).toBe('delete');
+    // The last payload is cut inside its second log event: its first, complete log event is still
+    // read (a damaged payload costs the damaged log event only); the cut one is a reject with its
+    // location; everything before it is read.
+    expect(mixed.events.map((e) => e.action.name)).toEqual(['delete', 'grant']);
     expect(mixed.rejects).toHaveLength(1);
-    expect(mixed.rejects[0]!.reason).toBeTruthy();
+    expect(mixed.rejects[0]!.reason).toMatch(
+      /inside a damaged CloudWatch Logs payload; its 1 complete log events were read/,
+    );
     expect((mixed.rejects[0]!.location as { byte_offset: number }).byte_offset).toBeGreaterThan(0);
     expect(mixed.summary.reconciled).toBe(true);
   });
@@ -120,11 +122,54 @@ describe('cloudwatch-logs', () => {
           return;
         }
         expect(r.summary.reconciled).toBe(true);
-        // The events read are a prefix of the whole file's events.
-        expect(r.events.map((e) => e.id)).toEqual(whole.events.slice(0, r.events.length).map((e) => e.id));
+        // Every event of the whole file whose log event ends well before the cut is read as the same
+        // event (raw hash and action: an event id also covers the file's name). The complete log
+        // events salvaged from the payload that was cut may add events the whole file does not have:
+        // an Aurora TABLE record whose QUERY record was cut off is its own event instead of being
+        // folded into the QUERY's (at most the fixture's 4 TABLE records).
+        const key = (e: (typeof whole.events)[number]) => `${e.source.raw_sha256} ${e.action.name}`;
+        const got = new Set(r.events.map(key));
+        const before = whole.events.filter(
+          (e) => ((e.source.location as { byte_offset?: number }).byte_offset ?? 0) < cut - 2048,
+        );
+        expect(before.map(key).filter((k) => !got.has(k))).toEqual([]);
+        const wholeKeys = new Set(whole.events.map(key));
+        const unfolded = r.events.filter((e) => !wholeKeys.has(key(e)));
+        expect(unfolded.length).toBeLessThanOrEqual(4);
+        for (const e of unfolded) expect(e.source.variant).toBe('aurora');
         for (const x of r.rejects) expect(x.reason).toBeTruthy();
       }),
-      { numRuns: 25 },
+      { numRuns: 25, examples: [[104534], [103793], [102614]] },
+    );
+  });
+
+  test('property: a byte flipped inside one log event of a payload costs that log event only', async () => {
+    const text = readFileSync(RDS);
+    const whole = await normalizeFiles([RDS]);
+    const audit = text.indexOf('"logGroup":"/aws/rds/cluster/myaudb/audit"');
+    // The Aurora audit payload's log events: each from its '{"id":' to the next.
+    const starts: number[] = [];
+    for (let i = text.indexOf('{"id":', audit); i >= 0; i = text.indexOf('{"id":', i + 1)) starts.push(i);
+    const hashes = (r: { events: { source: { raw_sha256: string } }[] }) => r.events.map((e) => e.source.raw_sha256);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: starts.length - 2 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.constantFrom(0x22, 0x7b, 0x7d, 0x5d, 0x00, 0x5c),
+        async (k, off, byte) => {
+          const at = starts[k]! + (off % (starts[k + 1]! - starts[k]! - 1));
+          const bad = Buffer.from(text);
+          bad[at] = byte;
+          const r = await normalizeFiles([file(bad)]);
+          expect(r.summary.reconciled).toBe(true);
+          // Every event of the intact file whose raw record does not span the flipped byte is still there.
+          const kept = new Set(hashes(r));
+          const lost = whole.events.filter((e) => !kept.has(e.source.raw_sha256));
+          expect(lost.length).toBeLessThanOrEqual(2); // the damaged log event (and a record folded with it)
+          expect(r.rejects.length + r.events.length).toBeGreaterThanOrEqual(whole.events.length - 1);
+        },
+      ),
+      { numRuns: 40, seed: 20261207 },
     );
   });
 

@@ -17,6 +17,7 @@
 // Payload format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html
 // RDS log groups: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html
 import { frameJson, parseJsonObject } from '../../pipeline/json-frames.js';
+import { sha256Hex } from '../../event/hash.js';
 import { Lanes } from '../../pipeline/lanes.js';
 import { rawRecord, reject, skip } from '../../pipeline/record.js';
 import type {
@@ -76,6 +77,96 @@ async function* once(b: Buffer): AsyncGenerator<Buffer> {
   yield b;
 }
 
+/** The log events of one subscription payload, each a raw record at its own location. */
+async function* payloadEvents(
+  f: RawRecord,
+  file: string,
+  group: string | null,
+  stream: string | null,
+): AsyncGenerator<Tagged> {
+  const baseLine = f.location.line ?? 1;
+  const baseByte = f.location.byte_offset ?? 0;
+  for await (const e of frameJson(once(Buffer.from(f.text)), { file, unwrap: ['logEvents'] })) {
+    if (e.container !== 'wrapper' && !e.error) continue; // the payload's other keys
+    const r: Tagged = rawRecord(
+      e.text,
+      {
+        file,
+        line: baseLine + (e.location.line ?? 1) - 1,
+        line_end: baseLine + (e.location.line_end ?? e.location.line ?? 1) - 1,
+        byte_offset: baseByte + (e.location.byte_offset ?? 0),
+        index: e.location.index ?? null,
+      },
+      e.error,
+    );
+    r[GROUP] = { group, stream, kind: 'event' };
+    yield r;
+  }
+}
+
+const PAYLOAD_HEAD = /^\s*\{\s*"messageType"\s*:\s*"DATA_MESSAGE"/;
+const jsonString = (head: string, key: string): string | null => {
+  const m = new RegExp(`"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(head);
+  if (!m) return null;
+  try {
+    return JSON.parse(`"${m[1]}"`) as string;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * A payload that could not be framed or parsed whole. When its text is all there (its hash is the
+ * hash of the bytes read, so it was not cut at the size limit) and it opens as a DATA_MESSAGE, its
+ * complete log events are read one by one and only the damaged stretch is a reject, named as inside
+ * that payload. Anything else stays one reject, as before.
+ */
+async function* salvagePayload(f: RawRecord, file: string, fixedGroup: string | null): AsyncGenerator<RawRecord> {
+  const events = f.text.indexOf('"logEvents"');
+  if (events < 0 || !PAYLOAD_HEAD.test(f.text) || sha256Hex(f.text) !== f.sha256) {
+    yield f;
+    return;
+  }
+  const head = f.text.slice(0, events);
+  const group = jsonString(head, 'logGroup') ?? fixedGroup;
+  const stream = jsonString(head, 'logStream');
+  const out: Tagged[] = [];
+  for await (const r of payloadEvents(f, file, group, stream)) out.push(r);
+  if (!out.some((r) => !r.error)) {
+    yield f;
+    return;
+  }
+  const good = out.filter((r) => !r.error).length;
+  let damaged = 0;
+  for (const r of out) {
+    if (r.error) {
+      damaged++;
+      // The inner framer counted lines and bytes from the payload's start: say them from the file's.
+      const inner = r.error.replace(
+        /\(line (\d+), byte (\d+)\)/,
+        (_m, l: string, b: string) =>
+          `(line ${(f.location.line ?? 1) + Number(l) - 1}, byte ${(f.location.byte_offset ?? 0) + Number(b)})`,
+      );
+      r.error = `${inner} (inside a damaged CloudWatch Logs payload; its ${good} complete log events were read)`;
+    }
+    yield r;
+  }
+  if (damaged === 0) {
+    // Every log event was whole: the damage is in what follows the last one (the payload's closing
+    // brackets or keys after "logEvents"). That stretch is the reject.
+    const last = out[out.length - 1];
+    const at = f.text.lastIndexOf(last.text) + last.text.length;
+    const tail = f.text.slice(at);
+    yield {
+      ...f,
+      text: tail,
+      sha256: sha256Hex(tail),
+      location: { ...f.location, line: last.location.line_end ?? last.location.line },
+      error: `${f.error}: the end of a CloudWatch Logs payload, after its ${good} complete log event(s), is damaged`,
+    };
+  }
+}
+
 export const adapter: FormatAdapter = {
   id: 'cloudwatch-logs',
   kind: 'aws',
@@ -92,11 +183,11 @@ export const adapter: FormatAdapter = {
       maxRecordBytes: options.maxRecordBytes,
     })) {
       if (f.error) {
-        yield f;
+        // A damaged subscription payload (truncated, a flipped byte) still holds complete log
+        // events: each is its own record, so only the damaged one is lost.
+        yield* salvagePayload(f, input.name, fixedGroup);
         continue;
       }
-      const baseLine = f.location.line ?? 1;
-      const baseByte = f.location.byte_offset ?? 0;
       if (f.container === 'wrapper') {
         // filter-log-events output: each element of "events" is a log event.
         (f as Tagged)[GROUP] = { group: fixedGroup, stream: null, kind: 'event' };
@@ -105,7 +196,7 @@ export const adapter: FormatAdapter = {
       }
       const parsed = parseJsonObject(f);
       if ('error' in parsed) {
-        yield { ...f, error: `not a JSON object (${parsed.error})` };
+        yield* salvagePayload({ ...f, error: `not a JSON object (${parsed.error})` }, input.name, fixedGroup);
         continue;
       }
       const v = parsed.value;
@@ -118,21 +209,8 @@ export const adapter: FormatAdapter = {
         const group = typeof v.logGroup === 'string' ? v.logGroup : fixedGroup;
         const stream = typeof v.logStream === 'string' ? v.logStream : null;
         let n = 0;
-        for await (const e of frameJson(once(Buffer.from(f.text)), { file: input.name, unwrap: ['logEvents'] })) {
-          if (e.container !== 'wrapper') continue; // the payload's other keys
+        for await (const r of payloadEvents(f, input.name, group, stream)) {
           n++;
-          const r: Tagged = rawRecord(
-            e.text,
-            {
-              file: input.name,
-              line: baseLine + (e.location.line ?? 1) - 1,
-              line_end: baseLine + (e.location.line_end ?? e.location.line ?? 1) - 1,
-              byte_offset: baseByte + (e.location.byte_offset ?? 0),
-              index: e.location.index ?? null,
-            },
-            e.error,
-          );
-          r[GROUP] = { group, stream, kind: 'event' };
           yield r;
         }
         if (n === 0) {

@@ -17,7 +17,7 @@ import { event, reject } from '../../pipeline/record.js';
 import type { Outcome, RawRecord } from '../../pipeline/types.js';
 import { redactSql } from '../../sql/redact.js';
 import { STATUS_CODE_NAMES, arr, at, obj, str, type Json } from '../gcp-audit/payload.js';
-import { classify } from './categories.js';
+import { type Classification, classify } from './categories.js';
 import { iamFacts, type PolicySnapshot } from './iam.js';
 
 export const FORMAT_ID = 'bytebase';
@@ -302,21 +302,7 @@ export function mapAuditLog(value: unknown, raw: RawRecord, ctx: MapContext): Ou
 
   const res = resourceOf(str(p['resource']), request, response, en.parent);
   const cls = classify({ key, leaf, request, response, statement, actor: user.name });
-  const details: Json = {};
-  if (en.logName) details['log_name'] = en.logName;
-  if (en.parent) details['parent'] = en.parent;
-  const severity = str(p['severity']);
-  if (severity) details['severity'] = severity;
-  const latency = str(p['latency']);
-  if (latency) details['latency'] = latency;
-  const mask = str(request?.['updateMask']);
-  if (mask) details['update_mask'] = mask;
-  if (loginAccount && user.name) details['user_from'] = 'resource (the account signed in to)';
-  if (res.others.length) details['other_resources'] = res.others;
-  const sdType = str(obj(serviceData)?.['@type']);
-  if (sdType) details['service_data_type'] = sdType;
-  const mcp = obj(p['mcpDelegation'] ?? p['mcp_delegation']);
-  if (mcp) details['mcp_delegation'] = mcp;
+  const details = entryDetails(en, request, serviceData, res, !!loginAccount && !!user.name);
   Object.assign(details, cls.details);
 
   let category = cls.category;
@@ -331,7 +317,117 @@ export function mapAuditLog(value: unknown, raw: RawRecord, ctx: MapContext): Ou
   }
   if (reason) details['category_reason'] = reason;
 
-  // Permission deltas: SetIamPolicy (see iam.ts), group membership and role permissions on create.
+  const permissionChanges = permissionDeltas({ key, leaf, request, response, serviceData, res, cls, p, ctx, details });
+  const status = statusOf(p);
+  const origin = splitAddress(str(at(p, 'requestMetadata', 'callerIp')) ?? str(at(p, 'request_metadata', 'caller_ip')));
+
+  const src: SourceInput = {
+    kind: 'bytebase',
+    format: FORMAT_ID,
+    variant: ctx.variant ?? en.shape,
+    instance: ctx.instance ?? null,
+    location: raw.location,
+    raw_sha256: raw.sha256,
+    record_id: en.recordId,
+  };
+  const ev = buildEvent(
+    {
+      timestamp,
+      user: { name: user.name, id: user.id, type: user.type },
+      action: { name: leaf ? snakeCase(leaf) : null, source_name: method, service, statement },
+      resource: {
+        type: resourceType(res.name),
+        name: res.name,
+        implicit: res.implicit,
+        scope: scopeOf(res.name, en.parent, ctx.instance ?? null),
+      },
+      category,
+      outcome: status.code ? 'failure' : 'success',
+      outcome_reason: status.reason,
+      origin: {
+        address: origin.address,
+        port: origin.port,
+        application:
+          str(at(p, 'requestMetadata', 'callerSuppliedUserAgent')) ??
+          str(at(p, 'request_metadata', 'caller_supplied_user_agent')),
+      },
+      privileged: privilegeFor({ category, extra: category === 'other' ? [] : cls.extra }),
+      permission_changes: permissionChanges,
+      access_request: category === 'access_request' ? cls.access_request : null,
+      details,
+    },
+    src,
+  );
+  return event(ev, raw);
+}
+
+/** Project, instance and database named in the resource (the project also in the parent). */
+function scopeOf(
+  name: string | null,
+  parent: string | null,
+  instance: string | null,
+): { project: string | null; instance: string | null; database: string | null } {
+  const scopeFrom = name ?? '';
+  return {
+    project:
+      /(?:^|\/)projects\/([^/]+)/.exec(scopeFrom)?.[1] ?? /(?:^|\/)projects\/([^/]+)/.exec(parent ?? '')?.[1] ?? null,
+    instance: /(?:^|\/)instances\/([^/]+)/.exec(scopeFrom)?.[1] ?? instance,
+    database: /(?:^|\/)databases\/([^/]+)/.exec(scopeFrom)?.[1] ?? null,
+  };
+}
+
+/** The entry's own facts for details (the classification's details follow them). */
+function entryDetails(
+  en: Entry,
+  request: Json | null,
+  serviceData: unknown,
+  res: ResourceFacts,
+  userFromResource: boolean,
+): Json {
+  const p = en.p;
+  const details: Json = {};
+  if (en.logName) details['log_name'] = en.logName;
+  if (en.parent) details['parent'] = en.parent;
+  const severity = str(p['severity']);
+  if (severity) details['severity'] = severity;
+  const latency = str(p['latency']);
+  if (latency) details['latency'] = latency;
+  const mask = str(request?.['updateMask']);
+  if (mask) details['update_mask'] = mask;
+  if (userFromResource) details['user_from'] = 'resource (the account signed in to)';
+  if (res.others.length) details['other_resources'] = res.others;
+  const sdType = str(obj(serviceData)?.['@type']);
+  if (sdType) details['service_data_type'] = sdType;
+  const mcp = obj(p['mcpDelegation'] ?? p['mcp_delegation']);
+  if (mcp) details['mcp_delegation'] = mcp;
+  return details;
+}
+
+/** Outcome: google.rpc.Status; absent or code 0 is success. */
+function statusOf(p: Json): { code: number; reason: string | null } {
+  const status = obj(p['status']);
+  const code = typeof status?.['code'] === 'number' ? (status['code'] as number) : Number(status?.['code'] ?? 0) || 0;
+  const message = str(status?.['message']);
+  const codeName = code ? (STATUS_CODE_NAMES[code] ?? `code ${code}`) : null;
+  return { code, reason: codeName ? (message ? `${codeName}: ${message}` : codeName) : null };
+}
+
+interface DeltaInput {
+  key: string | null;
+  leaf: string | null;
+  request: Json | null;
+  response: Json | null;
+  serviceData: unknown;
+  res: ResourceFacts;
+  cls: Classification;
+  p: Json;
+  ctx: MapContext;
+  details: Json;
+}
+
+/** Permission deltas: SetIamPolicy (see iam.ts), group membership and role permissions on create. */
+function permissionDeltas(d: DeltaInput): PermissionChange[] | null {
+  const { key, leaf, request, response, serviceData, res, cls, p, ctx, details } = d;
   let permissionChanges: PermissionChange[] | null = null;
   if (leaf === 'SetIamPolicy') {
     const on = res.name;
@@ -374,57 +470,5 @@ export function mapAuditLog(value: unknown, raw: RawRecord, ctx: MapContext): Ou
       : arr(at(request, 'role', 'permissions'));
     details['permissions_after'] = perms.length;
   }
-
-  // Outcome: google.rpc.Status; absent or code 0 is success.
-  const status = obj(p['status']);
-  const code = typeof status?.['code'] === 'number' ? (status['code'] as number) : Number(status?.['code'] ?? 0) || 0;
-  const message = str(status?.['message']);
-  const codeName = code ? (STATUS_CODE_NAMES[code] ?? `code ${code}`) : null;
-  const origin = splitAddress(str(at(p, 'requestMetadata', 'callerIp')) ?? str(at(p, 'request_metadata', 'caller_ip')));
-
-  const scopeFrom = res.name ?? '';
-  const project =
-    /(?:^|\/)projects\/([^/]+)/.exec(scopeFrom)?.[1] ?? /(?:^|\/)projects\/([^/]+)/.exec(en.parent ?? '')?.[1] ?? null;
-  const src: SourceInput = {
-    kind: 'bytebase',
-    format: FORMAT_ID,
-    variant: ctx.variant ?? en.shape,
-    instance: ctx.instance ?? null,
-    location: raw.location,
-    raw_sha256: raw.sha256,
-    record_id: en.recordId,
-  };
-  const ev = buildEvent(
-    {
-      timestamp,
-      user: { name: user.name, id: user.id, type: user.type },
-      action: { name: leaf ? snakeCase(leaf) : null, source_name: method, service, statement },
-      resource: {
-        type: resourceType(res.name),
-        name: res.name,
-        implicit: res.implicit,
-        scope: {
-          project,
-          instance: /(?:^|\/)instances\/([^/]+)/.exec(scopeFrom)?.[1] ?? ctx.instance ?? null,
-          database: /(?:^|\/)databases\/([^/]+)/.exec(scopeFrom)?.[1] ?? null,
-        },
-      },
-      category,
-      outcome: code ? 'failure' : 'success',
-      outcome_reason: codeName ? (message ? `${codeName}: ${message}` : codeName) : null,
-      origin: {
-        address: origin.address,
-        port: origin.port,
-        application:
-          str(at(p, 'requestMetadata', 'callerSuppliedUserAgent')) ??
-          str(at(p, 'request_metadata', 'caller_supplied_user_agent')),
-      },
-      privileged: privilegeFor({ category, extra: category === 'other' ? [] : cls.extra }),
-      permission_changes: permissionChanges,
-      access_request: category === 'access_request' ? cls.access_request : null,
-      details,
-    },
-    src,
-  );
-  return event(ev, raw);
+  return permissionChanges;
 }

@@ -177,35 +177,82 @@ function base(category: Category): Classification {
   };
 }
 
+/** The input with the names the rules test, spelled once. */
+interface Facts {
+  i: ClassifyInput;
+  service: string;
+  leaf: string;
+  method: string;
+  isRead: boolean;
+  p: Json;
+}
+
+/** The rules, in the order they are tried: the first that returns a classification wins (else the log kind decides). */
+const RULES: ((f: Facts) => Classification | null)[] = [
+  privilegedAccess,
+  accessApprovalRule,
+  credentials,
+  iamPolicy,
+  loggingConfig,
+  // Organization policy (v2 API, and the v1 Resource Manager methods).
+  (f) =>
+    (f.service === 'orgpolicy.googleapis.com' && !f.isRead) || /^(SetOrgPolicy|ClearOrgPolicy)$/.test(f.leaf)
+      ? base('policy_change')
+      : null,
+  auditConfig,
+  // IAM: roles, service accounts and their keys, workload identity: permission changes.
+  (f) => (f.service === 'iam.googleapis.com' && !f.isRead ? base('permission_change') : null),
+  cloudSqlAdmin,
+  // Exports that move data out of the store.
+  (f) => exportOrExtract(f.i),
+  sqlStatement,
+];
+
 export function classify(i: ClassifyInput): Classification {
-  const service = i.service ?? '';
   const leaf = i.leaf ?? '';
-  const method = i.method ?? '';
-  const isRead = READ_VERB.test(leaf);
-  const p = i.payload;
-
-  // Privileged Access Manager grant lifecycle: access request decisions.
-  if (service === 'privilegedaccessmanager.googleapis.com') {
-    const state = PAM_DECISIONS[leaf];
-    if (state) {
-      const c = base('access_request');
-      Object.assign(c, pamGrant(i, state));
-      return c;
-    }
-    // Entitlements say who may request which role: access policy.
-    if (/Entitlement$/.test(leaf) && !isRead) return base('policy_change');
+  const f: Facts = {
+    i,
+    service: i.service ?? '',
+    leaf,
+    method: i.method ?? '',
+    isRead: READ_VERB.test(leaf),
+    p: i.payload,
+  };
+  for (const rule of RULES) {
+    const c = rule(f);
+    if (c) return c;
   }
-  if (service === 'accessapproval.googleapis.com') {
-    const state = ACCESS_APPROVAL_DECISIONS[leaf];
-    if (state) {
-      const c = base('access_request');
-      Object.assign(c, accessApproval(i, state));
-      return c;
-    }
-    if (/AccessApprovalSettings$/.test(leaf) && !isRead) return base('policy_change');
-  }
+  return byLogKind(f);
+}
 
-  // Service-account impersonation and token exchange: authentication.
+/** Privileged Access Manager grant lifecycle: access request decisions. */
+function privilegedAccess({ i, service, leaf, isRead }: Facts): Classification | null {
+  if (service !== 'privilegedaccessmanager.googleapis.com') return null;
+  const state = PAM_DECISIONS[leaf];
+  if (state) {
+    const c = base('access_request');
+    Object.assign(c, pamGrant(i, state));
+    return c;
+  }
+  // Entitlements say who may request which role: access policy.
+  if (/Entitlement$/.test(leaf) && !isRead) return base('policy_change');
+  return null;
+}
+
+function accessApprovalRule({ i, service, leaf, isRead }: Facts): Classification | null {
+  if (service !== 'accessapproval.googleapis.com') return null;
+  const state = ACCESS_APPROVAL_DECISIONS[leaf];
+  if (state) {
+    const c = base('access_request');
+    Object.assign(c, accessApproval(i, state));
+    return c;
+  }
+  if (/AccessApprovalSettings$/.test(leaf) && !isRead) return base('policy_change');
+  return null;
+}
+
+/** Service-account impersonation and token exchange: authentication. */
+function credentials({ service, leaf }: Facts): Classification | null {
   if (
     service === 'iamcredentials.googleapis.com' &&
     /^(GenerateAccessToken|GenerateIdToken|SignJwt|SignBlob)$/.test(leaf)
@@ -213,88 +260,89 @@ export function classify(i: ClassifyInput): Classification {
     return base('authentication');
   if (service === 'sts.googleapis.com') return base('authentication');
   if (service === 'login.googleapis.com') return base('authentication');
+  return null;
+}
 
-  // IAM policy on any resource: binding deltas; public bindings are exposure.
-  if (/^(SetIamPolicy|setIamPolicy|setIamPermissions)$/.test(leaf) || /\.setIamPolicy$/.test(method)) {
-    const deltas = bindingDeltas(p, i.resourceName);
-    const audit = auditConfigDeltas(p);
-    let c: Classification;
-    if (deltas) {
-      c = base(deltas.publicGrants.length ? 'data_exposure' : 'permission_change');
-      c.permission_changes = deltas.changes;
-      c.details['binding_deltas_from'] = deltas.source;
-      if (deltas.publicGrants.length) c.details['public_access'] = deltas.publicGrants;
-    } else {
-      const pub = publicMembersInPolicy(p);
-      c = base(pub.length ? 'data_exposure' : audit ? 'policy_change' : 'permission_change');
-      if (pub.length) c.details['public_access'] = pub;
-      if (!audit)
-        c.notes.push(
-          'some SetIamPolicy entries log no binding deltas (serviceData.policyDelta): their permission_changes are null',
-        );
-    }
-    if (audit) {
-      c.details['audit_config_deltas'] = audit.deltas;
-      if (audit.reducesLogging) c.auditDisabled = true;
-    }
-    return c;
-  }
-
-  // Logging configuration: sinks, buckets, views, exclusions, settings.
-  if (
-    service === 'logging.googleapis.com' &&
-    !isRead &&
-    /ConfigServiceV2|LoggingServiceV2\.DeleteLog|Sink|Bucket|Exclusion|Settings|CmekSettings/.test(method)
-  ) {
-    const c = base('policy_change');
-    c.auditDisabled = loggingDisablesAudit(i);
-    return c;
-  }
-  // Organization policy (v2 API, and the v1 Resource Manager methods).
-  if ((service === 'orgpolicy.googleapis.com' && !isRead) || /^(SetOrgPolicy|ClearOrgPolicy)$/.test(leaf))
-    return base('policy_change');
-  // Audit configuration changed through UpdateSettings-like calls carrying auditConfigDeltas.
+/** IAM policy on any resource: binding deltas; public bindings are exposure. */
+function iamPolicy({ i, leaf, method, p }: Facts): Classification | null {
+  if (!/^(SetIamPolicy|setIamPolicy|setIamPermissions)$/.test(leaf) && !/\.setIamPolicy$/.test(method)) return null;
+  const deltas = bindingDeltas(p, i.resourceName);
   const audit = auditConfigDeltas(p);
+  let c: Classification;
+  if (deltas) {
+    c = base(deltas.publicGrants.length ? 'data_exposure' : 'permission_change');
+    c.permission_changes = deltas.changes;
+    c.details['binding_deltas_from'] = deltas.source;
+    if (deltas.publicGrants.length) c.details['public_access'] = deltas.publicGrants;
+  } else {
+    const pub = publicMembersInPolicy(p);
+    c = base(pub.length ? 'data_exposure' : audit ? 'policy_change' : 'permission_change');
+    if (pub.length) c.details['public_access'] = pub;
+    if (!audit)
+      c.notes.push(
+        'some SetIamPolicy entries log no binding deltas (serviceData.policyDelta): their permission_changes are null',
+      );
+  }
   if (audit) {
-    const c = base('policy_change');
     c.details['audit_config_deltas'] = audit.deltas;
-    c.auditDisabled = audit.reducesLogging;
+    if (audit.reducesLogging) c.auditDisabled = true;
+  }
+  return c;
+}
+
+/** Logging configuration: sinks, buckets, views, exclusions, settings. */
+function loggingConfig({ i, service, method, isRead }: Facts): Classification | null {
+  if (
+    service !== 'logging.googleapis.com' ||
+    isRead ||
+    !/ConfigServiceV2|LoggingServiceV2\.DeleteLog|Sink|Bucket|Exclusion|Settings|CmekSettings/.test(method)
+  )
+    return null;
+  const c = base('policy_change');
+  c.auditDisabled = loggingDisablesAudit(i);
+  return c;
+}
+
+/** Audit configuration changed through UpdateSettings-like calls carrying auditConfigDeltas. */
+function auditConfig({ p }: Facts): Classification | null {
+  const audit = auditConfigDeltas(p);
+  if (!audit) return null;
+  const c = base('policy_change');
+  c.details['audit_config_deltas'] = audit.deltas;
+  c.auditDisabled = audit.reducesLogging;
+  return c;
+}
+
+/** Cloud SQL Admin API (legacy method names `cloudsql.<collection>.<verb>`). */
+function cloudSqlAdmin({ service, method, p }: Facts): Classification | null {
+  if (service !== 'cloudsql.googleapis.com' && !method.startsWith('cloudsql.')) return null;
+  if (/^cloudsql\.users\.(create|update|delete|insert|patch)$/.test(method)) return base('permission_change');
+  if (/^cloudsql\.instances\.export$/.test(method)) return base('data_exposure');
+  if (/^cloudsql\.instances\.(update|patch)$/.test(method) && cloudSqlDisablesAudit(p)) {
+    const c = base('policy_change');
+    c.auditDisabled = true;
     return c;
   }
+  return null;
+}
 
-  // IAM: roles, service accounts and their keys, workload identity: permission changes.
-  if (service === 'iam.googleapis.com' && !isRead) return base('permission_change');
+/** SQL carried by the request (Spanner, BigQuery, Cloud SQL): the shared SQL rules. */
+function sqlStatement({ i, leaf }: Facts): Classification | null {
+  if (!i.statement) return null;
+  const cmd = sqlCommand(i.statement);
+  const cat = sqlCategory(cmd, i.statement);
+  const c = base(cat);
+  c.ddl = /^(CREATE|ALTER|DROP|TRUNCATE|RENAME) /.test(`${cmd ?? ''} `) || /UpdateDatabaseDdl$/.test(leaf);
+  if (cat === 'permission_change') c.permission_changes = parsePermissionChanges(i.statement);
+  if (cmd) c.details['sql_command'] = cmd;
+  // Reads stay 'other'; DML in a Data Access log is a data change.
+  if (cat !== 'other' || i.kind !== 'activity') return c;
+  c.category = 'change_execution';
+  return c;
+}
 
-  // Cloud SQL Admin API (legacy method names `cloudsql.<collection>.<verb>`).
-  if (service === 'cloudsql.googleapis.com' || method.startsWith('cloudsql.')) {
-    if (/^cloudsql\.users\.(create|update|delete|insert|patch)$/.test(method)) return base('permission_change');
-    if (/^cloudsql\.instances\.export$/.test(method)) return base('data_exposure');
-    if (/^cloudsql\.instances\.(update|patch)$/.test(method) && cloudSqlDisablesAudit(p)) {
-      const c = base('policy_change');
-      c.auditDisabled = true;
-      return c;
-    }
-  }
-
-  // Exports that move data out of the store.
-  const exportCategory = exportOrExtract(i);
-  if (exportCategory) return exportCategory;
-
-  // SQL carried by the request (Spanner, BigQuery, Cloud SQL): the shared SQL rules.
-  if (i.statement) {
-    const cmd = sqlCommand(i.statement);
-    const cat = sqlCategory(cmd, i.statement);
-    const c = base(cat);
-    c.ddl = /^(CREATE|ALTER|DROP|TRUNCATE|RENAME) /.test(`${cmd ?? ''} `) || /UpdateDatabaseDdl$/.test(leaf);
-    if (cat === 'permission_change') c.permission_changes = parsePermissionChanges(i.statement);
-    if (cmd) c.details['sql_command'] = cmd;
-    // Reads stay 'other'; DML in a Data Access log is a data change.
-    if (cat !== 'other' || i.kind !== 'activity') return c;
-    c.category = 'change_execution';
-    return c;
-  }
-
-  // What is left: by log kind.
+/** What is left: by log kind. */
+function byLogKind({ i, isRead, p }: Facts): Classification {
   switch (i.kind) {
     case 'activity':
       return base('change_execution');

@@ -147,18 +147,9 @@ function resourceScope(e: Json, p: Json, resourceName: string | null, logName: s
 export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Outcome {
   const e = obj(entry);
   if (!e) return reject(raw, 'not a JSON object: a LogEntry is an object');
-  const payload = e['protoPayload'];
-  if (payload === undefined || payload === null) {
-    if (e['jsonPayload'] !== undefined) return skip(raw, 'not an audit log entry (jsonPayload)');
-    if (e['textPayload'] !== undefined) return skip(raw, 'not an audit log entry (textPayload)');
-    if (e['logName'] !== undefined || e['insertId'] !== undefined)
-      return skip(raw, 'not an audit log entry (no protoPayload)');
-    return reject(raw, 'not a Cloud Logging LogEntry: no protoPayload, logName or insertId');
-  }
-  const p = obj(payload);
-  if (!p) return reject(raw, 'protoPayload is not an object');
-  const type = str(p['@type']);
-  if (type && type !== AUDIT_LOG_TYPE) return skip(raw, `not an audit log entry (protoPayload ${type})`);
+  const audit = auditPayload(e, raw);
+  if ('outcome' in audit) return audit.outcome;
+  const p = audit.payload;
 
   const logName = str(e['logName']);
   const kind = logKindOf(logName);
@@ -177,28 +168,12 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   const timestamp = ts && Number.isFinite(ts.getTime()) ? ts.toISOString() : null;
   if (!timestamp) ctx.note(NOTES.noTimestamp);
 
-  const id = identityOf(p['authenticationInfo'], kind);
   // Cloud SQL pgaudit entries (cloudsql.instances.query) have no authenticationInfo: the acting
   // database user is protoPayload.request.user, the database request.database.
   const sqlRequest = method === 'cloudsql.instances.query' ? obj(p['request']) : null;
-  const sqlUser = str(sqlRequest?.['user']);
-  if (!id.user.name && sqlUser) {
-    id.user.name = sqlUser;
-    id.missing = null;
-  }
-  if (!id.user.name) ctx.note(NOTES.noUser);
+  const id = actorOf(p, kind, str(sqlRequest?.['user']), ctx);
 
-  // resourceName; else the first authorization check's resource (implicit).
-  let resourceName = str(p['resourceName']);
-  let implicit = false;
-  if (!resourceName) {
-    const a0 = obj(arr(p['authorizationInfo'])[0]);
-    resourceName = str(at(a0, 'resourceAttributes', 'name')) ?? str(a0?.['resource']);
-    if (resourceName) {
-      implicit = true;
-      ctx.note(NOTES.impliedResource);
-    }
-  }
+  const { resourceName, implicit } = resourceNameOf(p, ctx);
   const where = resourceScope(e, p, resourceName, logName, ctx);
   if (!where.scope.database) where.scope.database = str(sqlRequest?.['database']); // request.database
 
@@ -216,43 +191,11 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
   for (const n of cls.notes) ctx.note(n);
   const result = outcomeOf(p, kind);
 
-  const details: Json = { log_kind: kind, log_name: logName };
-  const severity = str(e['severity']);
-  if (severity) details['severity'] = severity;
-  const operation = obj(e['operation']);
-  if (operation) details['operation'] = operation; // operation {id, producer, first, last}: long-running calls
-  const received = str(e['receiveTimestamp']);
-  if (received) details['receive_timestamp'] = received;
-  if (tsText && isLeapSecond(tsText)) details['leap_second'] = tsText;
-  const authz = arr(p['authorizationInfo'])
-    .map(obj)
-    .filter((a): a is Json => !!a)
-    .map((a) => ({
-      permission: str(a['permission']),
-      resource: str(a['resource']),
-      granted: typeof a['granted'] === 'boolean' ? a['granted'] : null,
-      permission_type: str(a['permissionType']),
-    }));
-  if (authz.length) details['authorization'] = authz;
-  if (Object.keys(where.labels).length) details['resource_labels'] = where.labels;
-  if (where.locations.length > 1) details['resource_locations'] = where.locations;
-  const network = str(at(p, 'requestMetadata', 'callerNetwork'));
-  if (network) details['caller_network'] = network;
-  const items = p['numResponseItems'];
-  if (items !== undefined) details['num_response_items'] = items;
-  const metaType = str(at(p, 'metadata', '@type'));
-  if (metaType) details['metadata_type'] = metaType;
-  if (kind === 'policy') {
-    const why = str(at(p, 'metadata', 'violationReason'));
-    if (why) details['violation_reason'] = why;
-    const perimeter = str(at(p, 'metadata', 'securityPolicyInfo', 'servicePerimeterName'));
-    if (perimeter) details['service_perimeter'] = perimeter;
-  }
+  const details = entryDetails(e, p, kind, tsText, where);
   Object.assign(details, id.details, cls.details);
   if (cls.auditDisabled) details['audit_logging_disabled'] = true;
 
-  const extra: string[] = [];
-  if (cls.auditDisabled) extra.push('audit_disabled');
+  const extra: string[] = cls.auditDisabled ? ['audit_disabled'] : [];
   // A public IAM binding is exposure, and still an IAM administration action.
   if (cls.details['public_access'] && cls.permission_changes) extra.push('admin_action');
 
@@ -285,4 +228,91 @@ export function mapLogEntry(entry: unknown, raw: RawRecord, ctx: MapContext): Ou
     },
   );
   return event(ev, raw);
+}
+
+/** protoPayload when it is an AuditLog; else the outcome: skipped (another kind of entry) or rejected. */
+function auditPayload(e: Json, raw: RawRecord): { payload: Json } | { outcome: Outcome } {
+  const payload = e['protoPayload'];
+  if (payload === undefined || payload === null) {
+    if (e['jsonPayload'] !== undefined) return { outcome: skip(raw, 'not an audit log entry (jsonPayload)') };
+    if (e['textPayload'] !== undefined) return { outcome: skip(raw, 'not an audit log entry (textPayload)') };
+    if (e['logName'] !== undefined || e['insertId'] !== undefined)
+      return { outcome: skip(raw, 'not an audit log entry (no protoPayload)') };
+    return { outcome: reject(raw, 'not a Cloud Logging LogEntry: no protoPayload, logName or insertId') };
+  }
+  const p = obj(payload);
+  if (!p) return { outcome: reject(raw, 'protoPayload is not an object') };
+  const type = str(p['@type']);
+  if (type && type !== AUDIT_LOG_TYPE) return { outcome: skip(raw, `not an audit log entry (protoPayload ${type})`) };
+  return { payload: p };
+}
+
+/** Who acted: authenticationInfo, else the Cloud SQL request's database user. */
+function actorOf(
+  p: Json,
+  kind: LogKind | null,
+  sqlUser: string | null,
+  ctx: MapContext,
+): ReturnType<typeof identityOf> {
+  const id = identityOf(p['authenticationInfo'], kind);
+  if (!id.user.name && sqlUser) {
+    id.user.name = sqlUser;
+    id.missing = null;
+  }
+  if (!id.user.name) ctx.note(NOTES.noUser);
+  return id;
+}
+
+/** resourceName; else the first authorization check's resource (implicit). */
+function resourceNameOf(p: Json, ctx: MapContext): { resourceName: string | null; implicit: boolean } {
+  const resourceName = str(p['resourceName']);
+  if (resourceName) return { resourceName, implicit: false };
+  const a0 = obj(arr(p['authorizationInfo'])[0]);
+  const implied = str(at(a0, 'resourceAttributes', 'name')) ?? str(a0?.['resource']);
+  if (!implied) return { resourceName: implied, implicit: false };
+  ctx.note(NOTES.impliedResource);
+  return { resourceName: implied, implicit: true };
+}
+
+/** The entry's own facts for details (identity and classification details follow them). */
+function entryDetails(
+  e: Json,
+  p: Json,
+  kind: LogKind | null,
+  tsText: string | null,
+  where: ReturnType<typeof resourceScope>,
+): Json {
+  const details: Json = { log_kind: kind, log_name: str(e['logName']) };
+  const severity = str(e['severity']);
+  if (severity) details['severity'] = severity;
+  const operation = obj(e['operation']);
+  if (operation) details['operation'] = operation; // operation {id, producer, first, last}: long-running calls
+  const received = str(e['receiveTimestamp']);
+  if (received) details['receive_timestamp'] = received;
+  if (tsText && isLeapSecond(tsText)) details['leap_second'] = tsText;
+  const authz = arr(p['authorizationInfo'])
+    .map(obj)
+    .filter((a): a is Json => !!a)
+    .map((a) => ({
+      permission: str(a['permission']),
+      resource: str(a['resource']),
+      granted: typeof a['granted'] === 'boolean' ? a['granted'] : null,
+      permission_type: str(a['permissionType']),
+    }));
+  if (authz.length) details['authorization'] = authz;
+  if (Object.keys(where.labels).length) details['resource_labels'] = where.labels;
+  if (where.locations.length > 1) details['resource_locations'] = where.locations;
+  const network = str(at(p, 'requestMetadata', 'callerNetwork'));
+  if (network) details['caller_network'] = network;
+  const items = p['numResponseItems'];
+  if (items !== undefined) details['num_response_items'] = items;
+  const metaType = str(at(p, 'metadata', '@type'));
+  if (metaType) details['metadata_type'] = metaType;
+  if (kind === 'policy') {
+    const why = str(at(p, 'metadata', 'violationReason'));
+    if (why) details['violation_reason'] = why;
+    const perimeter = str(at(p, 'metadata', 'securityPolicyInfo', 'servicePerimeterName'));
+    if (perimeter) details['service_perimeter'] = perimeter;
+  }
+  return details;
 }

@@ -72,81 +72,8 @@ export function mapAuditRecord(
   if (status.denied) details.denied = true;
   const instance = src.instance;
 
-  let input: EventInput;
-  if (key === 'audit' || key === 'noaudit') {
-    // The plugin's own start / stop record: written by the server, not by a user.
-    for (const k of ['SERVER_ID', 'MYSQL_VERSION', 'OS_VERSION', 'VERSION']) if (f[k]) details[k.toLowerCase()] = f[k];
-    if (key === 'noaudit') details.audit_stopped = true;
-    input = {
-      timestamp,
-      category: 'other',
-      action: { name: key === 'audit' ? 'audit_start' : 'audit_stop' },
-      user: { name: null, type: 'system' },
-      outcome: 'success',
-      resource: instance ? { type: 'server', name: instance, implicit: true } : undefined,
-    };
-  } else if (key === 'connect' || key === 'quit' || key === 'change user') {
-    const failed = status.outcome === 'failure';
-    input = {
-      timestamp,
-      category: 'authentication',
-      action: {
-        name: key === 'connect' ? (failed ? 'login_failed' : 'login') : key === 'quit' ? 'logout' : 'change_user',
-      },
-      resource: database
-        ? { type: 'database', name: database }
-        : instance
-          ? { type: 'server', name: instance, implicit: true }
-          : undefined,
-      outcome: status.outcome,
-      privileged: privilegeFor({ category: 'authentication', root }),
-    };
-  } else if (TABLE_NAMES[key.replace(/ /g, '')]) {
-    // MySQL 5.x TableRead / TableInsert / TableUpdate / TableDelete: DB and TABLE.
-    const t = tableFacts(TABLE_NAMES[key.replace(/ /g, '')]!, database, f.TABLE ?? null);
-    if (t.grantTable) details.grant_table = true;
-    input = {
-      timestamp,
-      category: t.category,
-      action: { name: t.action, statement: f.SQLTEXT ? sqlFacts(f.SQLTEXT).statement : null },
-      resource: { type: 'table', name: database && f.TABLE ? `${database}.${f.TABLE}` : f.TABLE || null },
-      outcome: status.outcome,
-      privileged: privilegeFor({ category: t.category, ddl: t.ddl, root }),
-    };
-  } else if (f.SQLTEXT !== undefined && f.SQLTEXT !== '') {
-    // Query, Execute, Prepare, ...: SQLTEXT classified; COMMAND_CLASS is MySQL's sql_command.
-    const s = sqlFacts(f.SQLTEXT, f.COMMAND_CLASS);
-    if (s.auditDisabled) details.audit_logging_disabled = true;
-    input = {
-      timestamp,
-      category: s.category,
-      action: { name: s.action ?? actionName(name), statement: s.statement },
-      resource: s.resource
-        ? { ...s.resource, implicit: true }
-        : database
-          ? { type: 'database', name: database, implicit: true }
-          : undefined,
-      outcome: status.outcome,
-      permission_changes: s.permissionChanges,
-      privileged: privilegeFor({
-        category: s.category,
-        ddl: s.ddl,
-        root,
-        extra: s.auditDisabled ? ['audit_disabled'] : [],
-      }),
-    };
-  } else {
-    // Other commands (Init DB, Ping, Shutdown, Close stmt, ...): kept as what they say.
-    input = {
-      timestamp,
-      category: 'other',
-      action: { name: f.COMMAND_CLASS ? actionName(f.COMMAND_CLASS) : actionName(name) },
-      resource: database ? { type: 'database', name: database, implicit: true } : undefined,
-      outcome: status.outcome,
-      privileged: privilegeFor({ category: 'other', root }),
-    };
-  }
-
+  const k: KindContext = { f, key, name, timestamp, root, status, database, instance, details };
+  const input = startStopInput(k) ?? connectionInput(k) ?? tableInput(k) ?? queryInput(k) ?? commandInput(k);
   if (!input.user)
     input.user = {
       name: account,
@@ -174,4 +101,104 @@ export function mapAuditRecord(
     raw_sha256: raw.sha256,
     record_id: f.RECORD_ID ?? f.RECORD ?? null,
   });
+}
+
+/** What each kind of record's mapper reads; `details` is filled in as it goes. */
+interface KindContext {
+  f: Record<string, string | undefined>;
+  /** NAME, lower case, blanks collapsed. */
+  key: string;
+  name: string;
+  timestamp: EventInput['timestamp'];
+  root: boolean;
+  status: ReturnType<typeof statusFacts>;
+  database: string | null;
+  instance: string | null;
+  details: Record<string, unknown>;
+}
+
+/** The plugin's own start / stop record: written by the server, not by a user. */
+function startStopInput({ f, key, timestamp, instance, details }: KindContext): EventInput | null {
+  if (key !== 'audit' && key !== 'noaudit') return null;
+  for (const k of ['SERVER_ID', 'MYSQL_VERSION', 'OS_VERSION', 'VERSION']) if (f[k]) details[k.toLowerCase()] = f[k];
+  if (key === 'noaudit') details.audit_stopped = true;
+  return {
+    timestamp,
+    category: 'other',
+    action: { name: key === 'audit' ? 'audit_start' : 'audit_stop' },
+    user: { name: null, type: 'system' },
+    outcome: 'success',
+    resource: instance ? { type: 'server', name: instance, implicit: true } : undefined,
+  };
+}
+
+function connectionInput({ key, timestamp, root, status, database, instance }: KindContext): EventInput | null {
+  if (key !== 'connect' && key !== 'quit' && key !== 'change user') return null;
+  const failed = status.outcome === 'failure';
+  return {
+    timestamp,
+    category: 'authentication',
+    action: {
+      name: key === 'connect' ? (failed ? 'login_failed' : 'login') : key === 'quit' ? 'logout' : 'change_user',
+    },
+    resource: database
+      ? { type: 'database', name: database }
+      : instance
+        ? { type: 'server', name: instance, implicit: true }
+        : undefined,
+    outcome: status.outcome,
+    privileged: privilegeFor({ category: 'authentication', root }),
+  };
+}
+
+/** MySQL 5.x TableRead / TableInsert / TableUpdate / TableDelete: DB and TABLE. */
+function tableInput({ f, key, timestamp, root, status, database, details }: KindContext): EventInput | null {
+  if (!TABLE_NAMES[key.replace(/ /g, '')]) return null;
+  const t = tableFacts(TABLE_NAMES[key.replace(/ /g, '')]!, database, f.TABLE ?? null);
+  if (t.grantTable) details.grant_table = true;
+  return {
+    timestamp,
+    category: t.category,
+    action: { name: t.action, statement: f.SQLTEXT ? sqlFacts(f.SQLTEXT).statement : null },
+    resource: { type: 'table', name: database && f.TABLE ? `${database}.${f.TABLE}` : f.TABLE || null },
+    outcome: status.outcome,
+    privileged: privilegeFor({ category: t.category, ddl: t.ddl, root }),
+  };
+}
+
+/** Query, Execute, Prepare, ...: SQLTEXT classified; COMMAND_CLASS is MySQL's sql_command. */
+function queryInput({ f, name, timestamp, root, status, database, details }: KindContext): EventInput | null {
+  if (f.SQLTEXT === undefined || f.SQLTEXT === '') return null;
+  const s = sqlFacts(f.SQLTEXT, f.COMMAND_CLASS);
+  if (s.auditDisabled) details.audit_logging_disabled = true;
+  return {
+    timestamp,
+    category: s.category,
+    action: { name: s.action ?? actionName(name), statement: s.statement },
+    resource: s.resource
+      ? { ...s.resource, implicit: true }
+      : database
+        ? { type: 'database', name: database, implicit: true }
+        : undefined,
+    outcome: status.outcome,
+    permission_changes: s.permissionChanges,
+    privileged: privilegeFor({
+      category: s.category,
+      ddl: s.ddl,
+      root,
+      extra: s.auditDisabled ? ['audit_disabled'] : [],
+    }),
+  };
+}
+
+/** Other commands (Init DB, Ping, Shutdown, Close stmt, ...): kept as what they say. */
+function commandInput({ f, name, timestamp, root, status, database }: KindContext): EventInput {
+  return {
+    timestamp,
+    category: 'other',
+    action: { name: f.COMMAND_CLASS ? actionName(f.COMMAND_CLASS) : actionName(name) },
+    resource: database ? { type: 'database', name: database, implicit: true } : undefined,
+    outcome: status.outcome,
+    privileged: privilegeFor({ category: 'other', root }),
+  };
 }

@@ -65,122 +65,170 @@ export async function* splitXmlRecords(
   file: string,
   maxChars = DEFAULT_MAX_RECORD_BYTES,
 ): AsyncGenerator<RawRecord> {
-  const MAX_RECORD_CHARS = maxChars;
   const decoder = new StringDecoder('utf8');
+  const s = new XmlSplitter(file, maxChars);
+  for await (const chunk of chunks) {
+    s.buf += decoder.write(chunk);
+    yield* s.drain(false);
+  }
+  s.buf += decoder.end();
+  yield* s.drain(true);
+}
+
+/** The splitter's state: the text not yet split, where it starts, and an over-long record being skipped. */
+class XmlSplitter {
+  buf = '';
+  /** Line of buf[0]. */
+  private line = 1;
+  /** Byte offset of buf[0]. */
+  private byte = 0;
+  private index = 0;
   /** An over-long record being skipped up to the next <AUDIT_RECORD: its head, hash and where it began. */
-  let skip: { hash: Hash; head: string; chars: number; line: number; byte: number; index: number } | null = null;
-  let buf = '';
-  let line = 1; // line of buf[0]
-  let byte = 0; // byte offset of buf[0]
-  let index = 0;
-  const consume = (n: number): void => {
-    const gone = buf.slice(0, n);
-    for (let i = gone.indexOf('\n'); i >= 0; i = gone.indexOf('\n', i + 1)) line++;
-    byte += Buffer.byteLength(gone);
-    buf = buf.slice(n);
-  };
-  const make = (start: number, end: number, error?: string): RawRecord => {
-    const text = buf.slice(start, end);
-    const pre = buf.slice(0, start);
-    let l = line;
+  private skip: { hash: Hash; head: string; chars: number; line: number; byte: number; index: number } | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly maxChars: number,
+  ) {}
+
+  /** Yields every record `buf` holds; `final` at the end of the input. */
+  *drain(final: boolean): Generator<RawRecord> {
+    if (this.skip !== null) {
+      // Skipping an over-long record: hashed as it streams, up to the next record start.
+      const next = this.buf.indexOf(OPEN, 1);
+      if (next < 0) {
+        this.skipTo(final ? this.buf.length : Math.max(0, this.buf.length - OPEN.length));
+        if (final) yield this.skipped();
+        return;
+      }
+      this.skipTo(next);
+      yield this.skipped();
+    }
+    for (;;) {
+      const start = this.buf.indexOf(OPEN);
+      if (start < 0) {
+        yield* this.noRecordStart(final);
+        return;
+      }
+      if (start > 0) {
+        if (!isFiller(this.buf.slice(0, start)))
+          yield this.make(0, start, 'text between audit records that is not an <AUDIT_RECORD>');
+        this.consume(start);
+      }
+      const r = this.record(final);
+      if (r === null) return;
+      yield r;
+    }
+  }
+
+  /**
+   * The record at the start of `buf`, consumed; null when it needs more input (or `buf` is empty at
+   * the end, or an over-long record starts being skipped).
+   */
+  private record(final: boolean): RawRecord | null {
+    const buf = this.buf;
+    let end = recordEnd(buf, 0);
+    // A record never contains the start of another one (values escape '<'): a record that does
+    // not close before the next <AUDIT_RECORD (a damaged closing tag, an unbalanced quote) is
+    // damaged, and costs itself only.
+    const next = buf.indexOf(OPEN, 1);
+    if (next >= 0 && (end < 0 || end > next)) {
+      let cut = next;
+      while (cut > 0 && /\s/.test(buf[cut - 1]!)) cut--;
+      const nextLine = this.line + countLines(buf, 0, next);
+      const r = this.make(
+        0,
+        cut,
+        `damaged <AUDIT_RECORD>: it does not close before the next record starts at line ${nextLine}`,
+      );
+      this.consume(cut);
+      return r;
+    }
+    if (end < 0 && !final && buf.length > this.maxChars) end = -2;
+    if (end === -2) {
+      this.skip = {
+        hash: createHash('sha256'),
+        head: '',
+        chars: 0,
+        line: this.line,
+        byte: this.byte,
+        index: this.index++,
+      };
+      this.skipTo(buf.length);
+      return null;
+    }
+    if (end < 0) {
+      if (!final || buf.length === 0) return null;
+      const r = this.make(0, buf.length, 'truncated <AUDIT_RECORD>: the input ends before the record closes');
+      this.consume(buf.length);
+      return r;
+    }
+    const r = this.make(0, end);
+    this.consume(end);
+    return r;
+  }
+
+  /**
+   * No record start yet: wait for more input (the text may be a record's first bytes), unless this
+   * is the end or a large run of text that cannot be filler.
+   */
+  private *noRecordStart(final: boolean): Generator<RawRecord> {
+    if (!final && this.buf.length < 1 << 20) return;
+    if (this.buf.length > 0 && !isFiller(this.buf))
+      yield this.make(
+        0,
+        this.buf.length,
+        'text that is not an <AUDIT_RECORD> (not an audit log in XML format, or a damaged file)',
+      );
+    this.consume(this.buf.length);
+  }
+
+  private consume(n: number): void {
+    const gone = this.buf.slice(0, n);
+    for (let i = gone.indexOf('\n'); i >= 0; i = gone.indexOf('\n', i + 1)) this.line++;
+    this.byte += Buffer.byteLength(gone);
+    this.buf = this.buf.slice(n);
+  }
+
+  private make(start: number, end: number, error?: string): RawRecord {
+    const text = this.buf.slice(start, end);
+    const pre = this.buf.slice(0, start);
+    let l = this.line;
     for (let i = pre.indexOf('\n'); i >= 0; i = pre.indexOf('\n', i + 1)) l++;
     let lineEnd = l;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineEnd++;
     return rawRecord(
       text,
-      { file, line: l, line_end: lineEnd, byte_offset: byte + Buffer.byteLength(pre), index: index++ },
+      {
+        file: this.file,
+        line: l,
+        line_end: lineEnd,
+        byte_offset: this.byte + Buffer.byteLength(pre),
+        index: this.index++,
+      },
       error,
     );
-  };
-  const skipped = (): RawRecord => {
-    const k = skip!;
-    skip = null;
+  }
+
+  private skipped(): RawRecord {
+    const k = this.skip!;
+    this.skip = null;
     return {
       text: k.head,
       sha256: k.hash.digest('hex'),
-      location: { file, line: k.line, line_end: line, byte_offset: k.byte, index: k.index },
-      error: `<AUDIT_RECORD> longer than the limit of ${MAX_RECORD_CHARS} characters (--max-record-bytes) without closing: ${k.chars} characters up to the next record; the first ${KEPT_HEAD} are kept, the hash covers all of them`,
+      location: { file: this.file, line: k.line, line_end: this.line, byte_offset: k.byte, index: k.index },
+      error: `<AUDIT_RECORD> longer than the limit of ${this.maxChars} characters (--max-record-bytes) without closing: ${k.chars} characters up to the next record; the first ${KEPT_HEAD} are kept, the hash covers all of them`,
     };
-  };
-  const skipTo = (n: number): void => {
-    const t = buf.slice(0, n);
-    skip!.hash.update(t);
-    skip!.chars += t.length;
-    if (skip!.head.length < KEPT_HEAD) skip!.head += t.slice(0, KEPT_HEAD - skip!.head.length);
-    consume(n);
-  };
-  function* drain(final: boolean): Generator<RawRecord> {
-    if (skip !== null) {
-      // Skipping an over-long record: hashed as it streams, up to the next record start.
-      const next = buf.indexOf(OPEN, 1);
-      if (next < 0) {
-        skipTo(final ? buf.length : Math.max(0, buf.length - OPEN.length));
-        if (final) yield skipped();
-        return;
-      }
-      skipTo(next);
-      yield skipped();
-    }
-    for (;;) {
-      const start = buf.indexOf(OPEN);
-      if (start < 0) {
-        // No record start yet: wait for more input (the text may be a record's first bytes),
-        // unless this is the end or a large run of text that cannot be filler.
-        if (!final && buf.length < 1 << 20) return;
-        if (buf.length > 0 && !isFiller(buf))
-          yield make(
-            0,
-            buf.length,
-            'text that is not an <AUDIT_RECORD> (not an audit log in XML format, or a damaged file)',
-          );
-        consume(buf.length);
-        return;
-      }
-      if (start > 0) {
-        if (!isFiller(buf.slice(0, start)))
-          yield make(0, start, 'text between audit records that is not an <AUDIT_RECORD>');
-        consume(start);
-      }
-      let end = recordEnd(buf, 0);
-      // A record never contains the start of another one (values escape '<'): a record that does
-      // not close before the next <AUDIT_RECORD (a damaged closing tag, an unbalanced quote) is
-      // damaged, and costs itself only.
-      const next = buf.indexOf(OPEN, 1);
-      if (next >= 0 && (end < 0 || end > next)) {
-        let cut = next;
-        while (cut > 0 && /\s/.test(buf[cut - 1]!)) cut--;
-        const nextLine = line + countLines(buf, 0, next);
-        yield make(
-          0,
-          cut,
-          `damaged <AUDIT_RECORD>: it does not close before the next record starts at line ${nextLine}`,
-        );
-        consume(cut);
-        continue;
-      }
-      if (end < 0 && !final && buf.length > MAX_RECORD_CHARS) end = -2;
-      if (end === -2) {
-        skip = { hash: createHash('sha256'), head: '', chars: 0, line, byte, index: index++ };
-        skipTo(buf.length);
-        return;
-      }
-      if (end < 0) {
-        if (final && buf.length > 0) {
-          yield make(0, buf.length, 'truncated <AUDIT_RECORD>: the input ends before the record closes');
-          consume(buf.length);
-        }
-        return;
-      }
-      yield make(0, end);
-      consume(end);
-    }
   }
-  for await (const chunk of chunks) {
-    buf += decoder.write(chunk);
-    yield* drain(false);
+
+  private skipTo(n: number): void {
+    const k = this.skip!;
+    const t = this.buf.slice(0, n);
+    k.hash.update(t);
+    k.chars += t.length;
+    if (k.head.length < KEPT_HEAD) k.head += t.slice(0, KEPT_HEAD - k.head.length);
+    this.consume(n);
   }
-  buf += decoder.end();
-  yield* drain(true);
 }
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };

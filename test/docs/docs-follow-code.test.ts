@@ -1,11 +1,13 @@
 // The docs follow the code (issue 18): every option a command's --help shows is in the docs, every
 // key the configuration schema accepts is in docs/configuration.md, every docs/ page is linked from
-// the README and every relative link of README.md and docs/*.md resolves to a file and heading, and
-// the README's two first commands are the ones .ci/run and the demo test run.
+// the README and every relative link of README.md and docs/*.md resolves to a file and heading, the
+// README's two first commands are the ones .ci/run and the demo test run, and the auditor's manual
+// gives the commands VERIFY.md gives.
 // The options are read from the built CLI (`npm test` builds first), as a user sees them.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { EPOCH, readAll, tempDir } from '../bundle/helpers.js';
 import { runCli } from '../helpers/cli.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
@@ -295,4 +297,33 @@ describe("the README's two first commands are the ones CI and the demo test run"
     walk('test');
     expect(files, call).toContain('test/cli/collect.test.ts');
   });
+});
+
+// ---- the auditor's recipe -------------------------------------------------------------------------
+
+/** The lines of the ```sh blocks of a Markdown text, trimmed, without blanks and comment-only lines. */
+function shLines(md: string): string[] {
+  return [...md.matchAll(/^```sh\n([\s\S]*?)^```$/gm)]
+    .flatMap((m) => m[1].split('\n'))
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+}
+
+test("docs/auditor.md's recipe by hand is the one VERIFY.md gives in a bundle", async () => {
+  const dir = tempDir('ae-docs-');
+  try {
+    const zip = join(dir, 'demo.zip');
+    const r = await runCli(['collect', '--week', '--demo', '--out', zip, '-q'], { env: { SOURCE_DATE_EPOCH: EPOCH } });
+    expect(r.code, r.stderr).toBe(0);
+    const verifyMd = (await readAll(zip)).get('VERIFY.md')!.toString('utf8');
+    // The key is the one line that differs: the bundle's copy there (so its commands run as written),
+    // the auditor's own copy here.
+    const notKey = (l: string) => !l.startsWith('KEY=');
+    const given = shLines(verifyMd).filter(notKey);
+    const manual = shLines(section(read('docs/auditor.md'), '## Verifying by hand, without this tool')).filter(notKey);
+    expect(given.length).toBeGreaterThan(15);
+    expect(manual).toEqual(given);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -53,7 +53,7 @@ sources:
     paths:
       - /var/log/postgresql/postgresql-*.log
     # auto (detect per file), pgaudit, cloudtrail, gcp-audit, mariadb-audit,
-    # mysql-enterprise-audit or percona-audit.
+    # mysql-enterprise-audit, percona-audit, bytebase or cloudwatch-logs.
     format: pgaudit
     # PostgreSQL's log_line_prefix, for stderr logs (SHOW log_line_prefix; on the server).
     log_line_prefix: '%m [%p] %q%u@%d/%a '
@@ -78,5 +78,6 @@ sources:
     format: gcp-audit
 
   # Live sources (read directly from the database or cloud API) use type postgres, mysql,
-  # gcp-logging or cloudtrail, when this version supports them; see the README.
+  # gcp-logging, cloudtrail, cloudtrail-s3, cloudwatch-logs or bytebase: every setting is in
+  # docs/configuration.md, what each reads and the privileges it needs in docs/live-sources.md.
 `;

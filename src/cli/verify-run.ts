@@ -3,7 +3,7 @@
 // verdict a reader can take alone: authentic or not, complete or not, and why; the lines after it
 // give the signature and integrity result, each source's status and counts, the completeness
 // result with its failing rules, and the chain.
-import { verifyBundle, formatFailure, type VerifyResult } from '../bundle/verify.js';
+import { verifyBundle, formatFailure, type VerifyResult } from '../bundle/verify/index.js';
 import { loadPublicKey, KeyError } from '../bundle/keys.js';
 import { BundleReadError } from '../bundle/zip-reader.js';
 import { OK_STATUSES, type EvidencePredicate } from '../bundle/manifest.js';

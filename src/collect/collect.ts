@@ -35,7 +35,7 @@ import { keyId, publicKeyPem, type SigningKey } from '../bundle/keys.js';
 import type { KeyObject } from 'node:crypto';
 import { writeZip, type ZipItem } from '../bundle/zip-writer.js';
 import { openBundle, BundleReadError, EntryReadError } from '../bundle/zip-reader.js';
-import { verifyBundle, formatFailure } from '../bundle/verify.js';
+import { verifyBundle, formatFailure } from '../bundle/verify/index.js';
 import { failingRules } from '../checks/report.js';
 import { summaryHtml, type SampleRow } from '../bundle/html.js';
 import { checklist, ChecklistStats, type ChecklistLine } from '../checks/checklist.js';

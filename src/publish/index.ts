@@ -7,7 +7,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { verifyBundle, formatFailure } from '../bundle/verify.js';
+import { verifyBundle, formatFailure } from '../bundle/verify/index.js';
 import { formatUrl, objectFor, parseStorageUrl, siblingOf, StorageUrlError, type StorageUrl } from './target.js';
 import { PublishError, type StoreOptions, type StoredObject } from './types.js';
 import { s3BucketLock, s3Client, s3Put, s3ReadBack } from './s3.js';

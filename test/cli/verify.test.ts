@@ -7,7 +7,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { collect, keygen, readAll, rezip, tempDir, unzipTo, writeConfig } from '../bundle/helpers.js';
-import { verifyBundle, formatFailure } from '../../src/bundle/verify.js';
+import { verifyBundle, formatFailure } from '../../src/bundle/verify/index.js';
 import { loadPublicKey } from '../../src/bundle/keys.js';
 import { signEnvelope, envelopeText } from '../../src/bundle/dsse.js';
 import { sumsText, type Statement } from '../../src/bundle/manifest.js';

@@ -59,16 +59,16 @@ export interface AwsRosterResult {
   };
 }
 
-export async function readAwsAdmins(
+type Detail = Record<string, unknown>;
+
+/** Every user, role, group and customer managed policy of the account, all pages. */
+async function readAuthorizationDetails(
   iam: IAMClient,
-  origin: string,
-  instance: string,
-  account: string | null,
-): Promise<AwsRosterResult> {
-  const users: Array<Record<string, unknown>> = [];
-  const roles: Array<Record<string, unknown>> = [];
-  const groups: Array<Record<string, unknown>> = [];
-  const policies: Array<Record<string, unknown>> = [];
+): Promise<{ users: Detail[]; roles: Detail[]; groups: Detail[]; policies: Detail[] }> {
+  const users: Detail[] = [];
+  const roles: Detail[] = [];
+  const groups: Detail[] = [];
+  const policies: Detail[] = [];
   let marker: string | undefined;
   do {
     const page = await iam.send(
@@ -77,22 +77,34 @@ export async function readAwsAdmins(
         Marker: marker,
       }),
     );
-    users.push(...((page.UserDetailList ?? []) as Array<Record<string, unknown>>));
-    roles.push(...((page.RoleDetailList ?? []) as Array<Record<string, unknown>>));
-    groups.push(...((page.GroupDetailList ?? []) as Array<Record<string, unknown>>));
-    policies.push(...((page.Policies ?? []) as Array<Record<string, unknown>>));
+    users.push(...((page.UserDetailList ?? []) as Detail[]));
+    roles.push(...((page.RoleDetailList ?? []) as Detail[]));
+    groups.push(...((page.GroupDetailList ?? []) as Detail[]));
+    policies.push(...((page.Policies ?? []) as Detail[]));
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
+  return { users, roles, groups, policies };
+}
 
-  // Customer managed policies that grant admin: by ARN, from their default version's document.
+/** Customer managed policies that grant admin: by ARN, from their default version's document. */
+function localAdminPolicies(policies: Detail[]): Map<string, string> {
   const localAdmin = new Map<string, string>();
   for (const p of policies) {
-    const def = ((p.PolicyVersionList ?? []) as Array<Record<string, unknown>>).find(
-      (v) => v.IsDefaultVersion === true,
-    );
+    const def = ((p.PolicyVersionList ?? []) as Detail[]).find((v) => v.IsDefaultVersion === true);
     const g = adminGrant(parsePolicyDocument(def?.Document as string | undefined));
     if (g) localAdmin.set(String(p.Arn), `policy ${String(p.PolicyName)} ${g}`);
   }
+  return localAdmin;
+}
+
+export async function readAwsAdmins(
+  iam: IAMClient,
+  origin: string,
+  instance: string,
+  account: string | null,
+): Promise<AwsRosterResult> {
+  const { users, roles, groups, policies } = await readAuthorizationDetails(iam);
+  const localAdmin = localAdminPolicies(policies);
   const attachedReason = (list: unknown): string | null => {
     for (const a of (list ?? []) as Array<{ PolicyArn?: string; PolicyName?: string }>) {
       const arn = a.PolicyArn ?? '';

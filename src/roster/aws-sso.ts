@@ -60,12 +60,77 @@ async function all<T>(
   return out;
 }
 
+type Facts = SsoRosterResult['facts'];
+type AccountAssignments = Facts['admin_permission_sets'][number]['accounts'];
+
+/** Why a permission set grants administrator access, or null; customer-managed references it cannot judge go to facts.not_judged. */
+async function adminReason(
+  sso: SSOAdminClient,
+  InstanceArn: string,
+  PermissionSetArn: string,
+  name: string,
+  facts: Facts,
+): Promise<string | null> {
+  const managed = await all(async (t) => {
+    const r = await sso.send(
+      new ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, NextToken: t }),
+    );
+    return { items: r.AttachedManagedPolicies, next: r.NextToken };
+  });
+  for (const m of managed) if (m.Arn && ADMIN_MANAGED.has(m.Arn)) return `${ADMIN_MANAGED.get(m.Arn)} attached`;
+  const inline = await sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn }));
+  const g = adminGrant(parsePolicyDocument(inline.InlinePolicy));
+  if (g) return `inline policy ${g}`;
+  const refs = await all(async (t) => {
+    const r = await sso.send(
+      new ListCustomerManagedPolicyReferencesInPermissionSetCommand({
+        InstanceArn,
+        PermissionSetArn,
+        NextToken: t,
+      }),
+    );
+    return { items: r.CustomerManagedPolicyReferences, next: r.NextToken };
+  });
+  if (refs.length)
+    facts.not_judged.push({
+      permission_set: name,
+      why: `customer managed policies ${refs.map((r) => `${r.Path ?? '/'}${r.Name}`).join(', ')} are defined in each member account; their documents are not read here`,
+    });
+  return null;
+}
+
+/** The accounts an administrator permission set is provisioned to, with who is assigned in each. */
+async function assignmentsByAccount(
+  sso: SSOAdminClient,
+  InstanceArn: string,
+  PermissionSetArn: string,
+): Promise<AccountAssignments> {
+  const accounts = await all(async (t) => {
+    const r = await sso.send(
+      new ListAccountsForProvisionedPermissionSetCommand({ InstanceArn, PermissionSetArn, NextToken: t }),
+    );
+    return { items: r.AccountIds, next: r.NextToken };
+  });
+  const perAccount: AccountAssignments = [];
+  for (const AccountId of accounts) {
+    const as = await all(async (t) => {
+      const r = await sso.send(
+        new ListAccountAssignmentsCommand({ InstanceArn, AccountId, PermissionSetArn, NextToken: t }),
+      );
+      return { items: r.AccountAssignments, next: r.NextToken };
+    });
+    const assignments = as.map((a) => ({ type: a.PrincipalType ?? 'UNKNOWN', id: a.PrincipalId ?? '?' }));
+    perAccount.push({ account: AccountId, assignments });
+  }
+  return perAccount;
+}
+
 export async function readSsoAdmins(
   sso: SSOAdminClient,
   origin: string,
   instance: string | null,
 ): Promise<SsoRosterResult> {
-  const facts: SsoRosterResult['facts'] = {
+  const facts: Facts = {
     instances: [],
     permission_sets: 0,
     admin_permission_sets: [],
@@ -90,54 +155,10 @@ export async function readSsoAdmins(
     for (const PermissionSetArn of sets) {
       const d = await sso.send(new DescribePermissionSetCommand({ InstanceArn, PermissionSetArn }));
       const name = d.PermissionSet?.Name ?? PermissionSetArn;
-      const managed = await all(async (t) => {
-        const r = await sso.send(
-          new ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, NextToken: t }),
-        );
-        return { items: r.AttachedManagedPolicies, next: r.NextToken };
-      });
-      let why: string | null = null;
-      for (const m of managed)
-        if (!why && m.Arn && ADMIN_MANAGED.has(m.Arn)) why = `${ADMIN_MANAGED.get(m.Arn)} attached`;
-      if (!why) {
-        const inline = await sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn }));
-        const g = adminGrant(parsePolicyDocument(inline.InlinePolicy));
-        if (g) why = `inline policy ${g}`;
-      }
-      if (!why) {
-        const refs = await all(async (t) => {
-          const r = await sso.send(
-            new ListCustomerManagedPolicyReferencesInPermissionSetCommand({
-              InstanceArn,
-              PermissionSetArn,
-              NextToken: t,
-            }),
-          );
-          return { items: r.CustomerManagedPolicyReferences, next: r.NextToken };
-        });
-        if (refs.length)
-          facts.not_judged.push({
-            permission_set: name,
-            why: `customer managed policies ${refs.map((r) => `${r.Path ?? '/'}${r.Name}`).join(', ')} are defined in each member account; their documents are not read here`,
-          });
-        continue;
-      }
-      const accounts = await all(async (t) => {
-        const r = await sso.send(
-          new ListAccountsForProvisionedPermissionSetCommand({ InstanceArn, PermissionSetArn, NextToken: t }),
-        );
-        return { items: r.AccountIds, next: r.NextToken };
-      });
-      const perAccount: SsoRosterResult['facts']['admin_permission_sets'][number]['accounts'] = [];
-      for (const AccountId of accounts) {
-        const as = await all(async (t) => {
-          const r = await sso.send(
-            new ListAccountAssignmentsCommand({ InstanceArn, AccountId, PermissionSetArn, NextToken: t }),
-          );
-          return { items: r.AccountAssignments, next: r.NextToken };
-        });
-        const assignments = as.map((a) => ({ type: a.PrincipalType ?? 'UNKNOWN', id: a.PrincipalId ?? '?' }));
-        perAccount.push({ account: AccountId, assignments });
+      const why = await adminReason(sso, InstanceArn, PermissionSetArn, name, facts);
+      if (!why) continue;
+      const perAccount = await assignmentsByAccount(sso, InstanceArn, PermissionSetArn);
+      for (const { account: AccountId, assignments } of perAccount) {
         const who = assignments.length
           ? assignments.map((a) => `${a.type.toLowerCase()} ${a.id}`).join(', ')
           : 'nobody assigned';

@@ -68,6 +68,31 @@ function principalOf(member: string): string {
   return m ? m[2]! : member;
 }
 
+type RoleRead = Awaited<ReturnType<RolePermissions>>;
+
+/** A custom role's permissions, read once per role (or why they could not be). */
+async function customRole(
+  role: string,
+  cache: Map<string, RoleRead>,
+  rolePermissions: RolePermissions | undefined,
+): Promise<RoleRead> {
+  let got = cache.get(role);
+  if (got) return got;
+  try {
+    got = rolePermissions
+      ? await rolePermissions(role)
+      : {
+          permissions: null,
+          from: 'nowhere',
+          why: 'its permissions are not read (set custom_roles in the config, or give the reader iam.roles.get)',
+        };
+  } catch (e) {
+    got = { permissions: null, from: 'IAM roles.get', why: `IAM roles.get failed: ${(e as Error).message}` };
+  }
+  cache.set(role, got);
+  return got;
+}
+
 export async function readGcpAdmins(
   resources: string[],
   getPolicy: (resource: string) => GetPolicy,
@@ -81,7 +106,7 @@ export async function readGcpAdmins(
     custom_roles_judged: [],
     custom_roles_not_judged: [],
   };
-  const roleCache = new Map<string, Awaited<ReturnType<RolePermissions>>>();
+  const roleCache = new Map<string, RoleRead>();
   const entries: RosterEntry[] = [];
   for (const resource of resources) {
     let policy;
@@ -98,21 +123,7 @@ export async function readGcpAdmins(
       const members = b.members ?? [];
       let customWhy: string | null = null;
       if (CUSTOM_ROLE.test(role)) {
-        let got = roleCache.get(role);
-        if (!got) {
-          try {
-            got = rolePermissions
-              ? await rolePermissions(role)
-              : {
-                  permissions: null,
-                  from: 'nowhere',
-                  why: 'its permissions are not read (set custom_roles in the config, or give the reader iam.roles.get)',
-                };
-          } catch (e) {
-            got = { permissions: null, from: 'IAM roles.get', why: `IAM roles.get failed: ${(e as Error).message}` };
-          }
-          roleCache.set(role, got);
-        }
+        const got = await customRole(role, roleCache, rolePermissions);
         if (!got.permissions) {
           facts.custom_roles_not_judged.push({
             role,

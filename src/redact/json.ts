@@ -33,8 +33,23 @@ const STRING_GATE =
 /** Names a JSON text must mention for the walk to find a secret-named member in it. */
 const NAME_GATE = /pass|pwd|secret|token|credential|key|auth|dsn|conn|cookie|pw"|securestring/i;
 
-/** A string without any of these (and without ':') cannot hold a secret any rule here finds. */
-const NEEDS_LOOK = /[\s=@'"(),;&[\]{}<>$\\]/;
+/**
+ * ASCII characters that some rule here needs (a literal's quote or '$', '=' or ':' after a name, a
+ * space, '@' of URL credentials, '{'/'[' of embedded JSON, ...): a string of other ASCII characters
+ * alone cannot hold a secret any rule finds. Non-ASCII characters (Unicode spaces among them) send a
+ * string down the full path.
+ */
+const NEEDS_LOOK = new Uint8Array(128);
+for (const c of ' \t\n\v\f\r=@\'"(),;&[]{}<>$\\:') NEEDS_LOOK[c.charCodeAt(0)] = 1;
+
+/** Whether no rule below can change `s` (see NEEDS_LOOK): one table lookup per character. */
+function plainIdentifier(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || NEEDS_LOOK[c] === 1) return false;
+  }
+  return true;
+}
 
 /** A string that starts like a SQL statement (after spaces and comments). */
 export const SQL_START =
@@ -67,7 +82,7 @@ function redactLeaf(s: string, counter: { n: number }, holder: object | null, ke
   // '@' of URL credentials, '{'/'[' of embedded JSON, ...). One character-class scan rules them out
   // before the word gate (the gate regex was half the cost of the walk). Strings with ':' (ARNs,
   // times, name: value) take the full path.
-  if (!extras && !NEEDS_LOOK.test(s) && s.indexOf(':') < 0) return null;
+  if (!extras && plainIdentifier(s)) return null;
   if (looksLikeJson(s) && (extras || NAME_GATE.test(s))) {
     let v: unknown;
     try {
@@ -87,7 +102,7 @@ function redactLeaf(s: string, counter: { n: number }, holder: object | null, ke
       const before = counter.n;
       walk(v, false, counter);
       if (counter.n === before) return null;
-      const t = scanText(s);
+      const t = scanText(s, v);
       return t ?? JSON.stringify(v);
     }
   }
@@ -181,7 +196,7 @@ export function redactJsonRecord<R extends RawRecord>(raw: R, value: unknown): R
     raw.redactions = 0;
     return raw;
   }
-  const text = scanText(raw.text) ?? JSON.stringify(value);
+  const text = scanText(raw.text, value) ?? JSON.stringify(value);
   return { ...raw, text, redactions: n };
 }
 
@@ -190,8 +205,29 @@ export function redactJsonRecord<R extends RawRecord>(raw: R, value: unknown): R
 
 class Fail extends Error {}
 
-/** Redacted text of a JSON text (null when it is not JSON the scanner can read). */
-export function scanText(text: string): string | null {
+const SCALAR = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+
+const NO_NODE: unique symbol = Symbol('no node');
+type Node = unknown;
+
+/**
+ * The member `k` (or element) of a walked value, NO_NODE when it is no container. Only compared with
+ * a string the scanner read at the same path: an inherited property is never a string.
+ */
+function child(node: Node, k: string | number): Node {
+  return node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[k] : NO_NODE;
+}
+
+/**
+ * Redacted text of a JSON text (null when it is not JSON the scanner can read).
+ *
+ * `walked`: the same text's parsed value after walk() redacted it. The scanner follows it member by
+ * member, and a string the walk left as it was (the value at the same path is still the same
+ * string, so the walk made the same decision on it and changed nothing) is not decided again: that
+ * re-decision was most of the cost of a redacted CloudTrail record. Any other string (changed by the
+ * walk, or shadowed by a duplicate key) is decided here as before, so the text is the same either way.
+ */
+export function scanText(text: string, walked: Node = NO_NODE): string | null {
   const edits: Array<[number, number, string]> = [];
   let i = 0;
   const n = text.length;
@@ -202,7 +238,10 @@ export function scanText(text: string): string | null {
       else break;
     }
   };
-  const str = (): { start: number; end: number; value: string } => {
+  /** Start of the last string read (its end is `i`). */
+  let sStart = 0;
+  /** Reads the string at `i`: its decoded value; sStart..i are its quotes. */
+  const str = (): string => {
     if (text[i] !== '"') throw new Fail();
     const start = i;
     let j = i + 1;
@@ -219,24 +258,28 @@ export function scanText(text: string): string | null {
       j++;
     }
     i = j + 1;
-    const raw = text.slice(start, i);
-    return { start, end: i, value: esc ? (JSON.parse(raw) as string) : raw.slice(1, -1) };
+    sStart = start;
+    return esc ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, j);
   };
   const skipScalar = (): void => {
-    const m = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
-    if (!m) throw new Fail();
+    SCALAR.lastIndex = i;
+    const m = SCALAR.exec(text);
+    // A scalar over 400 characters was never read (the scanner looked at 400 at a time): same result.
+    if (!m || m[0].length > 400) throw new Fail();
     i += m[0].length;
   };
   const counter = { n: 0 };
-  const leaf = (s: { start: number; end: number; value: string }, secret: boolean): void => {
+  /** The string just read (sStart..i, decoded `v`), in a secret place or not. */
+  const leaf = (v: string, secret: boolean, node: Node): void => {
     if (secret) {
-      if (!isPlaceholder(s.value)) edits.push([s.start, s.end, `"${REDACTED}"`]);
+      if (!isPlaceholder(v)) edits.push([sStart, i, `"${REDACTED}"`]);
       return;
     }
-    const r = redactLeaf(s.value, counter, null, '');
-    if (r !== null) edits.push([s.start, s.end, JSON.stringify(r)]);
+    if (node === v) return; // the walk decided this very string: unchanged
+    const r = redactLeaf(v, counter, null, '');
+    if (r !== null) edits.push([sStart, i, JSON.stringify(r)]);
   };
-  const value = (inSecret: boolean, secretHere: boolean): void => {
+  const value = (inSecret: boolean, secretHere: boolean, node: Node): void => {
     ws();
     const c = text[i];
     if (c === '{') {
@@ -251,7 +294,7 @@ export function scanText(text: string): string | null {
       }
       for (;;) {
         ws();
-        const k = str().value;
+        const k = str();
         ws();
         if (text[i] !== ':') throw new Fail();
         i++;
@@ -259,13 +302,13 @@ export function scanText(text: string): string | null {
         if (text[i] === '"') {
           const s = str();
           const before = edits.length;
-          leaf(s, inSecret ? !isMetadataName(k) : isSecretName(k));
-          if (k === 'type' && /^securestring$/i.test(s.value)) typeSecure = true;
+          leaf(s, inSecret ? !isMetadataName(k) : isSecretName(k), child(node, k));
+          if (k === 'type' && /^securestring$/i.test(s)) typeSecure = true;
           if (k === 'value') {
-            valueStr = s;
+            valueStr = { start: sStart, end: i, value: s };
             valueEdit = edits.length > before ? before : -1;
           }
-        } else value(inSecret || isSecretName(k), false);
+        } else value(inSecret || isSecretName(k), false, child(node, k));
         ws();
         if (text[i] === ',') {
           i++;
@@ -291,10 +334,10 @@ export function scanText(text: string): string | null {
         i++;
         return;
       }
-      for (;;) {
+      for (let idx = 0; ; idx++) {
         ws();
-        if (text[i] === '"') leaf(str(), inSecret || secretHere);
-        else value(inSecret, false);
+        if (text[i] === '"') leaf(str(), inSecret || secretHere, child(node, idx));
+        else value(inSecret, false, child(node, idx));
         ws();
         if (text[i] === ',') {
           i++;
@@ -309,13 +352,13 @@ export function scanText(text: string): string | null {
       return;
     }
     if (c === '"') {
-      leaf(str(), secretHere);
+      leaf(str(), secretHere, node);
       return;
     }
     skipScalar();
   };
   try {
-    value(false, false);
+    value(false, false, walked);
     ws();
     if (i !== n) throw new Fail();
   } catch (e) {

@@ -27,6 +27,8 @@ export interface JsonFrameOptions {
   quick?: boolean;
   /** A record (or a damaged stretch) longer than this many characters is rejected (default 8 MiB). */
   maxRecordBytes?: number;
+  /** Start as if these were the line, byte offset, record index and record signature reached (json-lines.ts hands over mid-input). */
+  resume?: { line: number; byteOffset: number; index: number; sig: string | null };
 }
 
 export { DEFAULT_MAX_RECORD_BYTES, KEPT_HEAD };
@@ -39,6 +41,12 @@ export { DEFAULT_MAX_RECORD_BYTES, KEPT_HEAD };
 const PARSED_TEXT = Symbol('parsed.text');
 const PARSED_VALUE = Symbol('parsed.value');
 type Parsed = { [PARSED_TEXT]?: string; [PARSED_VALUE]?: unknown };
+
+/** Hands a frame's parsed value to parseFramed (for json-lines.ts, which parses as this framer does). */
+export function attachParsed(f: JsonFrame, text: string, value: unknown): void {
+  (f as Parsed)[PARSED_TEXT] = text;
+  (f as Parsed)[PARSED_VALUE] = value;
+}
 
 /** JSON.parse of a framed record's text, reusing the framer's parse when the text is unchanged. */
 export function parseFramed(raw: { text: string }): unknown {
@@ -61,7 +69,7 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   const decoder = new StringDecoder('utf8');
   let buf = '';
   // Position bookkeeping for `buf[0]`.
-  let baseByte = 0;
+  let baseByte = opts.resume?.byteOffset ?? 0;
   // Scanner state.
   let depth = 0;
   let inString = false;
@@ -75,18 +83,18 @@ export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameO
   let recordCol = 0;
   let container: JsonFrame['container'] = 'value';
   let wrapperKey: string | undefined;
-  let index = 0;
+  let index = opts.resume?.index ?? 0;
   // Key tracking inside a top-level object (depth 1), to spot wrapper keys.
   let strStart = -1;
   let lastKey: string | null = null;
   let afterColon = false;
   let topObjectStart = -1;
-  let line = 1;
+  let line = opts.resume?.line ?? 1;
   let pos = 0;
   /** Index in `buf` where the current line starts (may be negative after a compaction: only differences matter). */
   let lineStart = 0;
   /** How the last good record begins up to its first key (e.g. `{"eventVersion"`): an in-line resynchronization point begins the same way. */
-  let sig: string | null = null;
+  let sig: string | null = opts.resume?.sig ?? null;
   let damagedToEnd = false;
   // A damaged stretch being skipped: from `dmgStart` (index in buf) to the next recovery point.
   let dmg: {

@@ -7,7 +7,8 @@
 //     the same Event objects one per line (JSON Lines) or alone.
 // Record format: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
 // LookupEvents: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
-import { frameJson, parseFramed, type JsonFrame } from '../../pipeline/json-frames.js';
+import { parseFramed, type JsonFrame } from '../../pipeline/json-frames.js';
+import { frameJsonLines } from '../../pipeline/json-lines.js';
 import { event, reject, skip } from '../../pipeline/record.js';
 import type { FormatAdapter, Outcome, RawRecord } from '../../pipeline/types.js';
 import { mapRecord, type MapContext } from './map.js';
@@ -51,7 +52,8 @@ export const adapter: FormatAdapter = {
   sniff: sniffCloudTrail,
   redaction: 'json',
   records(input, options) {
-    return frameJson(input.chunks, {
+    // JSON Lines (Logstash exports, the bench) framed by lines; S3 files and arrays by the scanner.
+    return frameJsonLines(input.chunks, {
       file: input.name,
       unwrap: ['Records', 'Events'],
       maxRecordBytes: options.maxRecordBytes,

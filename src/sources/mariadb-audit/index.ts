@@ -146,10 +146,16 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
     }
     const rec = parsed.record;
     const op = rec.operation.toUpperCase();
-    const conn = `${rec.serverhost}\n${rec.connectionId}`;
+    const table = TABLE_OPS.has(op) && rec.queryId !== '' && rec.queryId !== '0';
     const h: Held = { raw, rec, timestamp: t.timestamp, zoneAssumed: t.zoneAssumed, epoch: t.epoch };
+    if (!table && held.size === 0) {
+      // Nothing held (the usual case): no connection key to build or look up.
+      yield toEvent(h);
+      continue;
+    }
+    const conn = `${rec.serverhost}\n${rec.connectionId}`;
     const g = held.get(conn);
-    if (TABLE_OPS.has(op) && rec.queryId !== '' && rec.queryId !== '0') {
+    if (table) {
       if (g && g.queryId !== rec.queryId) yield* release(conn);
       const cur = held.get(conn) ?? { queryId: rec.queryId, items: [] };
       held.set(conn, cur);

@@ -321,13 +321,29 @@ async function main() {
     }
 
     // ---- normalize each format
-    const normalize = async (name, inputArgs, format, extra, bytes, jobs = 1, bin = BIN) => {
-      const args = ['normalize', '--format', format, ...extra, ...inputArgs, '--out', '/dev/null', '--quiet'];
+    const normalizeArgs = (inputArgs, format, extra, jobs) =>
       // --jobs 1 said explicitly: the default is auto (every core) since issue 14.
-      args.push('--jobs', String(jobs));
+      [
+        'normalize',
+        '--format',
+        format,
+        ...extra,
+        ...inputArgs,
+        '--out',
+        '/dev/null',
+        '--quiet',
+        '--jobs',
+        String(jobs),
+      ];
+    const normalize = async (name, inputArgs, format, extra, bytes, jobs = 1, bin = BIN) => {
+      const args = normalizeArgs(inputArgs, format, extra, jobs);
       log(`normalize ${name}${jobs > 1 ? ` --jobs ${jobs}` : ''}${bin === BIN ? '' : ` (${opts.ref})`}`);
       const tries = [];
       for (let i = 0; i < opts.repeat; i++) tries.push(await measure([process.execPath, bin, ...args], { tmp }));
+      return normalizeResult(tries, args, bytes);
+    };
+    /** The run of median CPU time among `tries` of one normalize command, as a result. */
+    const normalizeResult = (tries, args, bytes) => {
       tries.sort((x, y) => (x.cpuSeconds ?? x.seconds) - (y.cpuSeconds ?? y.seconds));
       const r = tries[Math.floor(tries.length / 2)];
       const sum = parseSummary(r.stderr);
@@ -345,9 +361,29 @@ async function main() {
       };
     };
     save();
+    // With --ref, the other commit is built first and its runs alternate with this build's, run
+    // for run, so that a change of load on a shared machine weighs on both sides alike (one side
+    // after the other, a busy minute made the ratios swing by 30%).
+    const refBin = opts.ref ? buildRef(opts.ref, tmp) : null;
+    if (refBin?.error) results.ref = { rev: opts.ref, status: 'not available', why: refBin.error };
+    else if (refBin) results.ref = { rev: opts.ref, commit: refBin.commit, status: 'ok' };
     for (const [name, f] of Object.entries(files)) {
       if (!wanted(name)) continue;
-      results.runs[`normalize ${name}`] = await normalize(name, [f.path], f.format, f.args, f.bytes);
+      if (!refBin?.bin) {
+        results.runs[`normalize ${name}`] = await normalize(name, [f.path], f.format, f.args, f.bytes);
+        save();
+        continue;
+      }
+      const args = normalizeArgs([f.path], f.format, f.args, 1);
+      const mine = [];
+      const theirs = [];
+      log(`normalize ${name}, this build and ${opts.ref} alternately`);
+      for (let i = 0; i < opts.repeat; i++) {
+        mine.push(await measure([process.execPath, BIN, ...args], { tmp }));
+        theirs.push(await measure([process.execPath, refBin.bin, ...args], { tmp }));
+      }
+      results.runs[`normalize ${name}`] = normalizeResult(mine, args, f.bytes);
+      results.runs[`ref normalize ${name}`] = normalizeResult(theirs, args, f.bytes);
       save();
     }
     if (gz) {
@@ -425,29 +461,9 @@ async function main() {
     }
 
     // ---- the same files through the build of another commit (--ref), in the same run
-    if (opts.ref) {
-      const refBin = buildRef(opts.ref, tmp);
-      if (refBin.error) results.ref = { rev: opts.ref, status: 'not available', why: refBin.error };
-      else {
-        results.ref = { rev: opts.ref, commit: refBin.commit, status: 'ok' };
-        for (const [name, f] of Object.entries(files)) {
-          if (!wanted(name)) continue;
-          results.runs[`ref normalize ${name}`] = await normalize(
-            name,
-            [f.path],
-            f.format,
-            f.args,
-            f.bytes,
-            1,
-            refBin.bin,
-          );
-          save();
-        }
-        if (wanted('cloudtrail-jsonl')) {
-          await bundleRuns(results, files, tmp, save, refBin.bin, 'ref ');
-          save();
-        }
-      }
+    if (refBin?.bin && wanted('cloudtrail-jsonl')) {
+      await bundleRuns(results, files, tmp, save, refBin.bin, 'ref ');
+      save();
     }
 
     // ---- multi-core: the gzip files on 1 and on J workers

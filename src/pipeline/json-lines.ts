@@ -19,6 +19,79 @@ import { attachParsed, frameJson, type JsonFrame, type JsonFrameOptions } from '
 /** How the last good record begins up to its first key: the scanning framer's resynchronization hint. */
 const SIG = /^\{[ \t]*"[A-Za-z0-9_@$.-]{1,40}"/;
 
+/** The fast path's state: where it is in the input, and the frames of the lines it took. */
+class LineFramer {
+  line = 1;
+  /** Byte offset of the line being looked at. */
+  byte = 0;
+  index = 0;
+  sig: string | null = null;
+  readonly out: JsonFrame[] = [];
+  private readonly maxRecord: number;
+  private readonly keys: Buffer[];
+
+  constructor(private readonly opts: JsonFrameOptions) {
+    this.maxRecord = Math.max(64, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
+    this.keys = (opts.unwrap ?? []).map((k) => Buffer.from(JSON.stringify(k)));
+  }
+
+  /** Frames every whole line of `buf`: returns where the unended line starts, or -(s + 1) to hand over at s. */
+  lines(buf: Buffer, ascii: boolean): number {
+    let s = 0;
+    let nl: number;
+    while ((nl = buf.indexOf(0x0a, s)) !== -1) {
+      if (!this.take(buf, s, nl, ascii)) return -(s + 1);
+      this.byte += nl + 1 - s;
+      this.line++;
+      s = nl + 1;
+    }
+    return s;
+  }
+
+  /** Whether a line not yet ended may still be taken (past the limit, the scanner bounds it). */
+  fits(bytes: number): boolean {
+    return bytes <= this.maxRecord;
+  }
+
+  /** Frames buf[s, e) (a line without its newline) into `out`; false when the line is not for the fast path. */
+  take(buf: Buffer, s: number, e: number, ascii: boolean): boolean {
+    if (e > s && buf[e - 1] === 0x0d) e--;
+    if (e === s) return true; // a blank line
+    if (buf[s] !== 0x7b || buf[e - 1] !== 0x7d || e - s > this.maxRecord) return false;
+    const bytes = buf.subarray(s, e);
+    if (!ascii && !isUtf8(bytes)) return false;
+    for (const k of this.keys) if (bytes.indexOf(k) >= 0) return false;
+    const text = bytes.toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    // The scanner's quick scan ends the record at the first '}' that closes the first '{': for a
+    // line that parses as an object, that is its last '}' ('{"a":1} {"b":2}' does not parse).
+    const f: JsonFrame = {
+      text,
+      location: {
+        file: this.opts.file,
+        line: this.line,
+        line_end: this.line,
+        byte_offset: this.byte,
+        index: this.index++,
+      },
+      sha256: sha256Hex(bytes),
+      container: 'value',
+    };
+    attachParsed(f, text, value);
+    if (this.sig === null || !text.startsWith(this.sig)) {
+      const m = SIG.exec(text);
+      if (m) this.sig = m[0];
+    }
+    this.out.push(f);
+    return true;
+  }
+}
+
 /** frameJson, with JSON Lines lines framed without the scanner while the input stays plain JSON Lines. */
 export async function* frameJsonLines(
   chunks: AsyncIterable<Buffer>,
@@ -28,114 +101,53 @@ export async function* frameJsonLines(
     yield* frameJson(chunks, opts);
     return;
   }
-  const maxRecord = Math.max(64, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
-  const keys = (opts.unwrap ?? []).map((k) => Buffer.from(JSON.stringify(k)));
+  const fr = new LineFramer(opts);
   const it = chunks[Symbol.asyncIterator]();
-  let line = 1;
-  /** Byte offset of the line being looked at. */
-  let byte = 0;
-  let index = 0;
-  let sig: string | null = null;
   /** Bytes of a line not yet ended (from the previous chunks). */
   let pending: Buffer | null = null;
   let rest: Buffer | null = null; // where the scanning framer takes over
-  const out: JsonFrame[] = [];
-
-  /** Frames buf[s, e) (a line without its newline) into `out`; false when the line is not for the fast path. */
-  const take = (buf: Buffer, s: number, e: number, ascii: boolean): boolean => {
-    if (e > s && buf[e - 1] === 0x0d) e--;
-    if (e === s) return true; // a blank line
-    if (buf[s] !== 0x7b || buf[e - 1] !== 0x7d || e - s > maxRecord) return false;
-    const bytes = buf.subarray(s, e);
-    if (!ascii && !isUtf8(bytes)) return false;
-    for (const k of keys) if (bytes.indexOf(k) >= 0) return false;
-    const text = bytes.toString('utf8');
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return false;
-    }
-    // The scanner's quick scan ends the record at the first '}' that closes the first '{': for a
-    // line that parses as an object, that is the last '}' unless something follows a complete
-    // object on the line ('{"a":1} {"b":2}' does not parse, so it never gets here).
-    const f: JsonFrame = {
-      text,
-      location: { file: opts.file, line, line_end: line, byte_offset: byte, index: index++ },
-      sha256: sha256Hex(bytes),
-      container: 'value',
-    };
-    attachParsed(f, text, value);
-    if (sig === null || !text.startsWith(sig)) {
-      const m = SIG.exec(text);
-      if (m) sig = m[0];
-    }
-    out.push(f);
-    return true;
-  };
-  /** Frames every whole line of `buf`: returns where the unended line starts, or -(s + 1) to hand over at s. */
-  const lines = (buf: Buffer, ascii: boolean): number => {
-    let s = 0;
-    let nl: number;
-    while ((nl = buf.indexOf(0x0a, s)) !== -1) {
-      if (!take(buf, s, nl, ascii)) return -(s + 1);
-      byte += nl + 1 - s;
-      line++;
-      s = nl + 1;
-    }
-    return s;
-  };
-
-  let first = true;
-  for (;;) {
+  for (let first = true; rest === null; ) {
     const r = await it.next();
     if (r.done) break;
     let buf: Buffer = r.value;
     if (buf.length === 0) continue;
-    if (pending !== null) {
-      buf = Buffer.concat([pending, buf]);
-      pending = null;
-    }
-    if (first) {
-      first = false;
-      if (buf[0] !== 0x7b) {
-        rest = buf; // not JSON Lines from the first byte (an array, a wrapper, a BOM, blank lines, ...)
-        break;
-      }
-    }
-    const at = lines(buf, isAscii(buf));
-    for (const f of out) yield f;
-    out.length = 0;
-    if (at < 0) {
-      rest = buf.subarray(-at - 1);
+    if (pending !== null) buf = Buffer.concat([pending, buf]);
+    pending = null;
+    if (first && buf[0] !== 0x7b) {
+      rest = buf; // not JSON Lines from the first byte (an array, a wrapper, a BOM, blank lines, ...)
       break;
     }
-    if (at < buf.length) {
-      if (buf.length - at > maxRecord) {
-        rest = buf.subarray(at); // a line over the limit: the scanner bounds it
-        break;
-      }
-      pending = buf.subarray(at);
+    first = false;
+    const at = fr.lines(buf, isAscii(buf));
+    for (const f of fr.out) yield f;
+    fr.out.length = 0;
+    if (at < 0) rest = buf.subarray(-at - 1);
+    else if (at < buf.length) {
+      if (fr.fits(buf.length - at)) pending = buf.subarray(at);
+      else rest = buf.subarray(at); // a line over the limit: the scanner bounds it
     }
   }
   if (rest === null) {
     // The end of the input: the last line without a newline.
-    if (pending !== null) {
-      if (take(pending, 0, pending.length, isAscii(pending))) {
-        for (const f of out) yield f;
-        return;
-      }
-      rest = pending;
-    } else return;
-  }
-  const from = rest;
-  async function* remaining(): AsyncGenerator<Buffer> {
-    yield from;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
+    if (pending === null) return;
+    if (fr.take(pending, 0, pending.length, isAscii(pending))) {
+      yield* fr.out;
+      return;
     }
+    rest = pending;
   }
-  yield* frameJson(remaining(), { ...opts, resume: { line, byteOffset: byte, index, sig } });
+  yield* frameJson(handOver(rest, it), {
+    ...opts,
+    resume: { line: fr.line, byteOffset: fr.byte, index: fr.index, sig: fr.sig },
+  });
+}
+
+/** The bytes from where the fast path stopped, then the rest of the input. */
+async function* handOver(from: Buffer, it: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield from;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return;
+    yield r.value;
+  }
 }

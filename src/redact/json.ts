@@ -228,23 +228,57 @@ function child(node: Node, k: string | number): Node {
  * walk, or shadowed by a duplicate key) is decided here as before, so the text is the same either way.
  */
 export function scanText(text: string, walked: Node = NO_NODE): string | null {
-  const edits: Array<[number, number, string]> = [];
-  let i = 0;
-  const n = text.length;
-  const ws = (): void => {
+  const sc = new TextScanner(text);
+  try {
+    sc.value(false, false, walked);
+    sc.ws();
+    if (sc.i !== text.length) throw new Fail();
+  } catch (e) {
+    if (e instanceof Fail || e instanceof SyntaxError) return null;
+    throw e;
+  }
+  const edits = sc.edits;
+  if (edits.length === 0) return text;
+  edits.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [s, e, r] of edits) {
+    out += text.slice(at, s) + r;
+    at = e;
+  }
+  return out + text.slice(at);
+}
+
+/** One pass over a JSON text making redaction's decisions; the replacements go to `edits`. */
+class TextScanner {
+  readonly edits: Array<[number, number, string]> = [];
+  i = 0;
+  /** Start of the last string read (its end is `i`). */
+  private sStart = 0;
+  private readonly n: number;
+  private readonly counter = { n: 0 };
+
+  constructor(private readonly text: string) {
+    this.n = text.length;
+  }
+
+  ws(): void {
+    const { text, n } = this;
+    let i = this.i;
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
       else break;
     }
-  };
-  /** Start of the last string read (its end is `i`). */
-  let sStart = 0;
+    this.i = i;
+  }
+
   /** Reads the string at `i`: its decoded value; sStart..i are its quotes. */
-  const str = (): string => {
-    if (text[i] !== '"') throw new Fail();
-    const start = i;
-    let j = i + 1;
+  private str(): string {
+    const { text, n } = this;
+    const start = this.i;
+    if (text[start] !== '"') throw new Fail();
+    let j = start + 1;
     let esc = false;
     for (;;) {
       if (j >= n) throw new Fail();
@@ -257,121 +291,99 @@ export function scanText(text: string, walked: Node = NO_NODE): string | null {
       if (c === 0x22) break;
       j++;
     }
-    i = j + 1;
-    sStart = start;
-    return esc ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, j);
-  };
-  const skipScalar = (): void => {
-    SCALAR.lastIndex = i;
-    const m = SCALAR.exec(text);
+    this.i = j + 1;
+    this.sStart = start;
+    return esc ? (JSON.parse(text.slice(start, j + 1)) as string) : text.slice(start + 1, j);
+  }
+
+  private skipScalar(): void {
+    SCALAR.lastIndex = this.i;
+    const m = SCALAR.exec(this.text);
     // A scalar over 400 characters was never read (the scanner looked at 400 at a time): same result.
     if (!m || m[0].length > 400) throw new Fail();
-    i += m[0].length;
-  };
-  const counter = { n: 0 };
+    this.i += m[0].length;
+  }
+
   /** The string just read (sStart..i, decoded `v`), in a secret place or not. */
-  const leaf = (v: string, secret: boolean, node: Node): void => {
+  private leaf(v: string, secret: boolean, node: Node): void {
     if (secret) {
-      if (!isPlaceholder(v)) edits.push([sStart, i, `"${REDACTED}"`]);
+      if (!isPlaceholder(v)) this.edits.push([this.sStart, this.i, `"${REDACTED}"`]);
       return;
     }
     if (node === v) return; // the walk decided this very string: unchanged
-    const r = redactLeaf(v, counter, null, '');
-    if (r !== null) edits.push([sStart, i, JSON.stringify(r)]);
-  };
-  const value = (inSecret: boolean, secretHere: boolean, node: Node): void => {
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      let typeSecure = false;
-      let valueStr: { start: number; end: number; value: string } | null = null;
-      let valueEdit = -1;
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        const k = str();
-        ws();
-        if (text[i] !== ':') throw new Fail();
-        i++;
-        ws();
-        if (text[i] === '"') {
-          const s = str();
-          const before = edits.length;
-          leaf(s, inSecret ? !isMetadataName(k) : isSecretName(k), child(node, k));
-          if (k === 'type' && /^securestring$/i.test(s)) typeSecure = true;
-          if (k === 'value') {
-            valueStr = { start: sStart, end: i, value: s };
-            valueEdit = edits.length > before ? before : -1;
-          }
-        } else value(inSecret || isSecretName(k), false, child(node, k));
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          break;
-        }
-        throw new Fail();
-      }
-      if (typeSecure && valueStr && !isPlaceholder(valueStr.value)) {
-        const e: [number, number, string] = [valueStr.start, valueStr.end, `"${REDACTED}"`];
-        if (valueEdit >= 0) edits[valueEdit] = e;
-        else edits.push(e);
-      }
-      return;
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (let idx = 0; ; idx++) {
-        ws();
-        if (text[i] === '"') leaf(str(), inSecret || secretHere, child(node, idx));
-        else value(inSecret, false, child(node, idx));
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          break;
-        }
-        throw new Fail();
-      }
-      return;
-    }
-    if (c === '"') {
-      leaf(str(), secretHere, node);
-      return;
-    }
-    skipScalar();
-  };
-  try {
-    value(false, false, walked);
-    ws();
-    if (i !== n) throw new Fail();
-  } catch (e) {
-    if (e instanceof Fail || e instanceof SyntaxError) return null;
-    throw e;
+    const r = redactLeaf(v, this.counter, null, '');
+    if (r !== null) this.edits.push([this.sStart, this.i, JSON.stringify(r)]);
   }
-  if (edits.length === 0) return text;
-  edits.sort((a, b) => a[0] - b[0]);
-  let out = '';
-  let at = 0;
-  for (const [s, e, r] of edits) {
-    out += text.slice(at, s) + r;
-    at = e;
+
+  /** Expects `c` at `i` (after blanks) and steps over it; false when `close` comes instead (also stepped over). */
+  private next(close: string): boolean {
+    this.ws();
+    const c = this.text[this.i];
+    this.i++;
+    if (c === ',') return true;
+    if (c === close) return false;
+    throw new Fail();
   }
-  return out + text.slice(at);
+
+  value(inSecret: boolean, secretHere: boolean, node: Node): void {
+    this.ws();
+    const c = this.text[this.i];
+    if (c === '{') this.object(inSecret, node);
+    else if (c === '[') this.array(inSecret, secretHere, node);
+    else if (c === '"') this.leaf(this.str(), secretHere, node);
+    else this.skipScalar();
+  }
+
+  private object(inSecret: boolean, node: Node): void {
+    const { text, edits } = this;
+    this.i++;
+    this.ws();
+    if (text[this.i] === '}') {
+      this.i++;
+      return;
+    }
+    let typeSecure = false;
+    let valueStr: { start: number; end: number; value: string } | null = null;
+    let valueEdit = -1;
+    do {
+      this.ws();
+      const k = this.str();
+      this.ws();
+      if (text[this.i] !== ':') throw new Fail();
+      this.i++;
+      this.ws();
+      if (text[this.i] === '"') {
+        const s = this.str();
+        const before = edits.length;
+        this.leaf(s, inSecret ? !isMetadataName(k) : isSecretName(k), child(node, k));
+        if (k === 'type' && /^securestring$/i.test(s)) typeSecure = true;
+        if (k === 'value') {
+          valueStr = { start: this.sStart, end: this.i, value: s };
+          valueEdit = edits.length > before ? before : -1;
+        }
+      } else this.value(inSecret || isSecretName(k), false, child(node, k));
+    } while (this.next('}'));
+    // SSM PutParameter: {"type": "SecureString", "value": "..."}
+    if (typeSecure && valueStr && !isPlaceholder(valueStr.value)) {
+      const e: [number, number, string] = [valueStr.start, valueStr.end, `"${REDACTED}"`];
+      if (valueEdit >= 0) edits[valueEdit] = e;
+      else edits.push(e);
+    }
+  }
+
+  private array(inSecret: boolean, secretHere: boolean, node: Node): void {
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === ']') {
+      this.i++;
+      return;
+    }
+    let idx = 0;
+    do {
+      this.ws();
+      if (this.text[this.i] === '"') this.leaf(this.str(), inSecret || secretHere, child(node, idx));
+      else this.value(inSecret, false, child(node, idx));
+      idx++;
+    } while (this.next(']'));
+  }
 }

@@ -8,7 +8,15 @@ import { findAdapter, formatIds } from '../sources/registry.js';
 import { detectFormat, DetectionError } from './detect.js';
 import { openInput, InputError, describeDamage, type FailedInput } from './input.js';
 import { describeLocation, rawRecord } from './record.js';
-import type { AdapterOptions, FormatAdapter, InputSource, Outcome, RawRecord } from './types.js';
+import type {
+  AdapterOptions,
+  FormatAdapter,
+  InputDamage,
+  InputSource,
+  NormalizeContext,
+  Outcome,
+  RawRecord,
+} from './types.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -125,9 +133,47 @@ export async function* normalizeOne(
   summary: RunSummary,
   how: 'named' | 'detected' = 'named',
 ): AsyncGenerator<Outcome> {
-  const s: InputSummary = {
-    input: input.name,
-    format: adapter.id,
+  const s = inputSummary(input.name, adapter.id, how);
+  summary.inputs.push(s);
+  const ctx: NormalizeContext = { options: run.options, input: input.name, note: noteTaker(s) };
+  if (run.redact !== undefined) setPolicy(policyOf(run.redact));
+  const structured = adapter.redaction === 'json';
+  const judge = judgeOf(s, run);
+
+  async function* counted(): AsyncGenerator<RawRecord> {
+    for await (const raw of adapter.records(input, run.options)) {
+      s.read++;
+      // Line formats: the text pass, before the adapter sees the record (so no event field can
+      // carry a secret). JSON formats redact on the value they parse (src/redact/json.ts).
+      yield structured ? raw : redactTextRecord(raw);
+    }
+  }
+
+  let outcomes = 0;
+  try {
+    for await (const o of adapter.normalize(counted(), ctx)) {
+      outcomes++;
+      yield judge(o);
+    }
+    if (input.damage) {
+      outcomes++;
+      yield damageReject(input, input.damage, s, summary);
+    }
+    if (how === 'named' && s.read >= 2 && s.rejects * 2 > s.read) wrongFormatNote(adapter, input, s, ctx);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(
+      redactSecrets(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`),
+    );
+  } finally {
+    finish(s, summary, outcomes);
+  }
+}
+
+function inputSummary(input: string, format: string, how: 'named' | 'detected'): InputSummary {
+  return {
+    input,
+    format,
     how,
     read: 0,
     events: 0,
@@ -141,39 +187,38 @@ export async function* normalizeOne(
     lastEvent: null,
     reconciled: true,
   };
-  summary.inputs.push(s);
+}
+
+/** The context's note(): adapters repeat the same note per record; each is redacted and kept once. */
+function noteTaker(s: InputSummary): (m: string) => void {
   const notes = new Set<string>();
-  /** Messages as given: adapters repeat the same note per record, redacted and kept once. */
+  /** Messages as given. */
   const given = new Set<string>();
-  const ctx = {
-    options: run.options,
-    input: input.name,
-    note: (m: string) => {
-      if (given.has(m)) return;
-      if (given.size < 10_000) given.add(m);
-      m = redactSecrets(m);
-      if (!notes.has(m)) {
-        notes.add(m);
-        s.notes.push(m);
-      }
-    },
+  return (m: string) => {
+    if (given.has(m)) return;
+    if (given.size < 10_000) given.add(m);
+    m = redactSecrets(m);
+    if (!notes.has(m)) {
+      notes.add(m);
+      s.notes.push(m);
+    }
   };
-  if (run.redact !== undefined) setPolicy(policyOf(run.redact));
-  const structured = adapter.redaction === 'json';
+}
+
+/**
+ * The pipeline's judgement of each outcome of the adapter, counted in `s`: its raw record
+ * redacted (any the adapter did not redact gets the text pass) and its reason too, its event
+ * validated against the schema (a reject otherwise), the time window applied.
+ */
+function judgeOf(s: InputSummary, run: RunOptions): (o: Outcome) => Outcome {
   const sinceMs = run.since ? run.since.getTime() : -Infinity;
   const untilMs = run.until ? run.until.getTime() : Infinity;
   /** No window: no event time needs parsing (Date.parse per event was ~1% of a run). */
   const windowed = run.since != null || run.until != null;
-
-  async function* counted(): AsyncGenerator<RawRecord> {
-    for await (const raw of adapter.records(input, run.options)) {
-      s.read++;
-      // Line formats: the text pass, before the adapter sees the record (so no event field can
-      // carry a secret). JSON formats redact on the value they parse (src/redact/json.ts).
-      yield structured ? raw : redactTextRecord(raw);
-    }
-  }
-  /** Outcomes' raw records: any the adapter did not redact get the text pass; reasons are redacted. */
+  const outside = (o: Outcome): Outcome => {
+    bump(s.skipped, OUTSIDE_WINDOW);
+    return { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW };
+  };
   const settle = (o: Outcome): Outcome => {
     let raw = o.raw;
     if (raw.redactions === undefined) raw = redactTextRecord(raw);
@@ -185,82 +230,64 @@ export async function* normalizeOne(
     const reason = redactSecrets(o.reason);
     return raw === o.raw && reason === o.reason ? o : { ...o, raw, reason };
   };
-
-  let outcomes = 0;
-  try {
-    for await (const o0 of adapter.normalize(counted(), ctx)) {
-      outcomes++;
-      const o = settle(o0);
-      if (o.kind === 'event') {
-        const problems = validateEvent(o.event);
-        if (problems) {
-          s.rejects++;
-          yield {
-            kind: 'reject',
-            raw: o.raw,
-            reason: redactSecrets(`normalized event does not match the schema (${problems.slice(0, 3).join('; ')})`),
-          };
-          continue;
-        }
-        const ts = o.event.timestamp;
-        if (ts === null) s.untimed++;
-        else {
-          if (windowed) {
-            const t = Date.parse(ts);
-            if (t < sinceMs || t >= untilMs) {
-              bump(s.skipped, OUTSIDE_WINDOW);
-              yield { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW };
-              continue;
-            }
-          }
-          if (s.firstEvent === null || ts < s.firstEvent) s.firstEvent = ts;
-          if (s.lastEvent === null || ts > s.lastEvent) s.lastEvent = ts;
-        }
-        s.events++;
-      } else if (o.kind === 'reject') s.rejects++;
-      else {
-        const t = o.timestamp ? Date.parse(o.timestamp) : NaN;
-        if (t < sinceMs || t >= untilMs) {
-          bump(s.skipped, OUTSIDE_WINDOW);
-          yield { kind: 'skip', raw: o.raw, reason: OUTSIDE_WINDOW };
-          continue;
-        }
-        bump(s.skipped, o.reason);
-      }
-      yield o;
-    }
-    if (input.damage) {
-      // A truncated or corrupt gzip stream (or a read error): the records before it were read; one
-      // reject says where the input stopped.
-      const reason = describeDamage(input.name, input.damage);
-      s.read++;
-      outcomes++;
+  return (o0: Outcome): Outcome => {
+    const o = settle(o0);
+    if (o.kind === 'reject') {
       s.rejects++;
-      s.damage = reason;
-      summary.failed.push({ input: input.name, reason: `${reason} (stopped early)` });
-      yield { kind: 'reject', raw: rawRecord('', { file: input.name, byte_offset: input.damage.offset }), reason };
+      return o;
     }
-    if (how === 'named' && s.read >= 2 && s.rejects * 2 > s.read) {
-      // A forced --format that rejects most records: say which format the file looks like.
-      let looks: string | null = null;
-      try {
-        const d = detectFormat(input);
-        if (d.adapter.id !== adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id;
-      } catch {
-        /* matches none */
+    if (o.kind === 'skip') {
+      const t = o.timestamp ? Date.parse(o.timestamp) : NaN;
+      if (t < sinceMs || t >= untilMs) return outside(o);
+      bump(s.skipped, o.reason);
+      return o;
+    }
+    const problems = validateEvent(o.event);
+    if (problems) {
+      s.rejects++;
+      const reason = `normalized event does not match the schema (${problems.slice(0, 3).join('; ')})`;
+      return { kind: 'reject', raw: o.raw, reason: redactSecrets(reason) };
+    }
+    const ts = o.event.timestamp;
+    if (ts === null) s.untimed++;
+    else {
+      if (windowed) {
+        const t = Date.parse(ts);
+        if (t < sinceMs || t >= untilMs) return outside(o);
       }
-      ctx.note(
-        `${s.rejects} of ${s.read} records were rejected: the format is probably not ${adapter.id}${looks ? `; the file looks like ${looks} (try --format ${looks}, or auto)` : ' (the file matches none of the formats)'}`,
-      );
+      if (s.firstEvent === null || ts < s.firstEvent) s.firstEvent = ts;
+      if (s.lastEvent === null || ts > s.lastEvent) s.lastEvent = ts;
     }
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(
-      redactSecrets(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`),
-    );
-  } finally {
-    finish(s, summary, outcomes);
+    s.events++;
+    return o;
+  };
+}
+
+/**
+ * A truncated or corrupt gzip stream (or a read error): the records before it were read; one
+ * reject says where the input stopped (counted as a record read).
+ */
+function damageReject(input: InputSource, damage: InputDamage, s: InputSummary, summary: RunSummary): Outcome {
+  const reason = describeDamage(input.name, damage);
+  s.read++;
+  s.rejects++;
+  s.damage = reason;
+  summary.failed.push({ input: input.name, reason: `${reason} (stopped early)` });
+  return { kind: 'reject', raw: rawRecord('', { file: input.name, byte_offset: damage.offset }), reason };
+}
+
+/** A forced --format that rejects most records: say which format the file looks like. */
+function wrongFormatNote(adapter: FormatAdapter, input: InputSource, s: InputSummary, ctx: NormalizeContext): void {
+  let looks: string | null = null;
+  try {
+    const d = detectFormat(input);
+    if (d.adapter.id !== adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id;
+  } catch {
+    /* matches none */
   }
+  ctx.note(
+    `${s.rejects} of ${s.read} records were rejected: the format is probably not ${adapter.id}${looks ? `; the file looks like ${looks} (try --format ${looks}, or auto)` : ' (the file matches none of the formats)'}`,
+  );
 }
 
 function finish(s: InputSummary, summary: RunSummary, outcomes: number): void {

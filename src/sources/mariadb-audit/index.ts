@@ -92,29 +92,9 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
   const local = new LocalTimeConverter(zoneGiven ? ctx.options.timezone! : 'UTC');
   const instance =
     typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
-  // Exact duplicates (same bytes on another line) are kept as separate events and reported.
-  const seen = new Map<string, number>();
-  const duplicates: string[] = [];
-  let duplicateCount = 0;
-  const held = new Map<string, { queryId: string; items: Held[] }>();
-  let heldCount = 0;
-  const toEvent = (h: Held, extra?: Record<string, unknown>): Outcome => {
-    const ev = mapServerAudit(h.rec, h.raw, {
-      instance,
-      timestamp: h.timestamp,
-      zoneAssumed: h.zoneAssumed,
-      variant: h.epoch ? 'aurora' : 'server_audit',
-    });
-    if (extra) ev.details = { ...ev.details, ...extra };
-    return event(ev, h.raw);
-  };
-  function* release(conn: string): Generator<Outcome> {
-    const g = held.get(conn);
-    if (!g) return;
-    held.delete(conn);
-    heldCount -= g.items.length;
-    for (const h of g.items) yield toEvent(h);
-  }
+  const duplicates = new Duplicates();
+  const folder = new TableFolder(instance);
+  const out: Outcome[] = [];
   for await (const raw of records) {
     if (raw.error) {
       yield reject(raw, raw.error);
@@ -135,57 +115,114 @@ async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeConte
         `server_audit timestamps carry no time zone: assumed UTC (events say so in timestamp_zone_assumed); give the server's zone with --timezone`,
       );
     }
+    duplicates.check(raw);
+    folder.add({ raw, rec: parsed.record, timestamp: t.timestamp, zoneAssumed: t.zoneAssumed, epoch: t.epoch }, out);
+    if (out.length === 1) yield out[0]!;
+    else for (const o of out) yield o;
+    out.length = 0;
+  }
+  folder.drain(out);
+  yield* out;
+  const note = duplicates.note();
+  if (note) ctx.note(note);
+}
+
+/** Exact duplicates (same bytes on another line): kept as separate events, and reported. */
+class Duplicates {
+  private seen = new Map<string, number>();
+  private readonly examples: string[] = [];
+  private count = 0;
+
+  check(raw: RawRecord): void {
     const line = raw.location.line ?? 0;
-    const first = seen.get(raw.sha256);
+    const first = this.seen.get(raw.sha256);
     if (first !== undefined) {
-      duplicateCount++;
-      if (duplicates.length < 5) duplicates.push(`line ${line} repeats line ${first}`);
+      this.count++;
+      if (this.examples.length < 5) this.examples.push(`line ${line} repeats line ${first}`);
     } else {
-      if (seen.size >= 10000) seen.clear();
-      seen.set(raw.sha256, line);
+      if (this.seen.size >= 10000) this.seen.clear();
+      this.seen.set(raw.sha256, line);
     }
-    const rec = parsed.record;
+  }
+
+  note(): string | null {
+    const n = this.count;
+    if (n === 0) return null;
+    return `${n} record${n === 1 ? ' is an exact duplicate' : 's are exact duplicates'} of an earlier record (${this.examples.join(', ')}${n > this.examples.length ? ', ...' : ''}): each is kept as its own event, not merged`;
+  }
+}
+
+/**
+ * The TABLE records held per connection until their QUERY comes (see normalize): add() appends
+ * the outcomes a record brings, in order, drain() those still held at the end.
+ */
+class TableFolder {
+  private readonly held = new Map<string, { queryId: string; items: Held[] }>();
+  private count = 0;
+
+  constructor(private readonly instance: string | null) {}
+
+  add(h: Held, out: Outcome[]): void {
+    const rec = h.rec;
     const op = rec.operation.toUpperCase();
     const table = TABLE_OPS.has(op) && rec.queryId !== '' && rec.queryId !== '0';
-    const h: Held = { raw, rec, timestamp: t.timestamp, zoneAssumed: t.zoneAssumed, epoch: t.epoch };
-    if (!table && held.size === 0) {
+    if (!table && this.held.size === 0) {
       // Nothing held (the usual case): no connection key to build or look up.
-      yield toEvent(h);
-      continue;
+      out.push(this.toEvent(h));
+      return;
     }
     const conn = `${rec.serverhost}\n${rec.connectionId}`;
-    const g = held.get(conn);
+    const g = this.held.get(conn);
     if (table) {
-      if (g && g.queryId !== rec.queryId) yield* release(conn);
-      const cur = held.get(conn) ?? { queryId: rec.queryId, items: [] };
-      held.set(conn, cur);
+      if (g && g.queryId !== rec.queryId) this.release(conn, out);
+      const cur = this.held.get(conn) ?? { queryId: rec.queryId, items: [] };
+      this.held.set(conn, cur);
       cur.items.push(h);
-      heldCount++;
-      if (cur.items.length > MAX_HELD_PER_CONNECTION) yield* release(conn);
-      else if (heldCount > MAX_HELD) yield* release(held.keys().next().value!);
-      continue;
+      this.count++;
+      if (cur.items.length > MAX_HELD_PER_CONNECTION) this.release(conn, out);
+      else if (this.count > MAX_HELD) this.release(this.held.keys().next().value!, out);
+      return;
     }
     if (g && op.startsWith('QUERY') && g.queryId === rec.queryId) {
-      held.delete(conn);
-      heldCount -= g.items.length;
-      for (const x of g.items) yield { kind: 'skip', raw: x.raw, reason: FOLDED, timestamp: x.timestamp };
-      yield toEvent(h, {
-        tables: g.items.map((x) => ({
-          operation: x.rec.operation,
-          table: x.rec.database && x.rec.object ? `${x.rec.database}.${x.rec.object}` : x.rec.object || null,
-        })),
-        folded_records: g.items.length,
-      });
-      continue;
+      this.held.delete(conn);
+      this.count -= g.items.length;
+      for (const x of g.items) out.push({ kind: 'skip', raw: x.raw, reason: FOLDED, timestamp: x.timestamp });
+      out.push(
+        this.toEvent(h, {
+          tables: g.items.map((x) => ({
+            operation: x.rec.operation,
+            table: x.rec.database && x.rec.object ? `${x.rec.database}.${x.rec.object}` : x.rec.object || null,
+          })),
+          folded_records: g.items.length,
+        }),
+      );
+      return;
     }
-    if (g) yield* release(conn);
-    yield toEvent(h);
+    if (g) this.release(conn, out);
+    out.push(this.toEvent(h));
   }
-  for (const conn of [...held.keys()]) yield* release(conn);
-  if (duplicateCount > 0) {
-    ctx.note(
-      `${duplicateCount} record${duplicateCount === 1 ? ' is an exact duplicate' : 's are exact duplicates'} of an earlier record (${duplicates.join(', ')}${duplicateCount > duplicates.length ? ', ...' : ''}): each is kept as its own event, not merged`,
-    );
+
+  drain(out: Outcome[]): void {
+    for (const conn of [...this.held.keys()]) this.release(conn, out);
+  }
+
+  private release(conn: string, out: Outcome[]): void {
+    const g = this.held.get(conn);
+    if (!g) return;
+    this.held.delete(conn);
+    this.count -= g.items.length;
+    for (const h of g.items) out.push(this.toEvent(h));
+  }
+
+  private toEvent(h: Held, extra?: Record<string, unknown>): Outcome {
+    const ev = mapServerAudit(h.rec, h.raw, {
+      instance: this.instance,
+      timestamp: h.timestamp,
+      zoneAssumed: h.zoneAssumed,
+      variant: h.epoch ? 'aurora' : 'server_audit',
+    });
+    if (extra) ev.details = { ...ev.details, ...extra };
+    return event(ev, h.raw);
   }
 }
 

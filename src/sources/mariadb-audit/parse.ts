@@ -52,8 +52,34 @@ const ESCAPES: Record<string, string> = {
   '0': '\0',
 };
 
-/** Parses one line. Never throws. */
-export function parseServerAuditLine(line: string): ParseResult {
+/**
+ * Reads the quoted object (SQL text) starting at line[i] (a quote): its unescaped text and the
+ * index after the closing quote, or the reason it cannot be read.
+ */
+function readQuoted(line: string, i: number): { text: string; end: number } | { error: string } {
+  const n = line.length;
+  let out = '';
+  let seg = i + 1;
+  let j = i + 1;
+  while (j < n) {
+    const c = line.charCodeAt(j);
+    if (c === 0x5c) {
+      // backslash escape
+      if (j + 1 >= n) break;
+      const e = line[j + 1]!;
+      out += line.slice(seg, j) + (ESCAPES[e] ?? e);
+      j += 2;
+      seg = j;
+      continue;
+    }
+    if (c === 0x27) return { text: out + line.slice(seg, j), end: j + 1 };
+    j++;
+  }
+  return { error: `the quoted object (SQL text) starting at column ${i + 1} never closes: the record is truncated` };
+}
+
+/** Splits a line into its fields (the object unquoted); quoted says whether the object was quoted. */
+function splitFields(line: string): { fields: string[]; quoted: boolean } | { error: string } {
   const fields: string[] = [];
   let quoted = false;
   const n = line.length;
@@ -61,40 +87,14 @@ export function parseServerAuditLine(line: string): ParseResult {
   for (;;) {
     // Field 8 (object) is the only one the plugin quotes.
     if (fields.length === 8 && line.charCodeAt(i) === 0x27) {
-      let out = '';
-      let seg = i + 1;
-      let j = i + 1;
-      let closed = false;
-      while (j < n) {
-        const c = line.charCodeAt(j);
-        if (c === 0x5c) {
-          // backslash escape
-          if (j + 1 >= n) break;
-          const e = line[j + 1]!;
-          out += line.slice(seg, j) + (ESCAPES[e] ?? e);
-          j += 2;
-          seg = j;
-          continue;
-        }
-        if (c === 0x27) {
-          closed = true;
-          break;
-        }
-        j++;
-      }
-      if (!closed) {
-        return {
-          ok: false,
-          error: `the quoted object (SQL text) starting at column ${i + 1} never closes: the record is truncated`,
-        };
-      }
-      out += line.slice(seg, j);
-      fields.push(out);
+      const q = readQuoted(line, i);
+      if ('error' in q) return q;
+      fields.push(q.text);
       quoted = true;
-      i = j + 1;
+      i = q.end;
       if (i >= n) break;
       if (line.charCodeAt(i) !== 0x2c) {
-        return { ok: false, error: `unexpected text after the quoted object at column ${i + 1} (expected a comma)` };
+        return { error: `unexpected text after the quoted object at column ${i + 1} (expected a comma)` };
       }
       i++;
       continue;
@@ -108,6 +108,14 @@ export function parseServerAuditLine(line: string): ParseResult {
     i = comma + 1;
     if (fields.length > 64) break;
   }
+  return { fields, quoted };
+}
+
+/** Parses one line. Never throws. */
+export function parseServerAuditLine(line: string): ParseResult {
+  const split = splitFields(line);
+  if ('error' in split) return { ok: false, error: split.error };
+  const { fields, quoted } = split;
 
   // AUDIT_CONFIG values are written unquoted and may contain commas (server_audit_events=A,B):
   // everything between the database and the last field is the object.

@@ -41,6 +41,154 @@ function safeInt(s: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
+/** What differs by operation: set by one of the functions below, then built into the event once. */
+interface OpParts {
+  category: Category;
+  action: string | null;
+  statement: string | null;
+  resource: EventInput['resource'];
+  outcome: EventInput['outcome'];
+  permissionChanges: EventInput['permission_changes'];
+  privileged: EventInput['privileged'];
+}
+
+/** The facts every operation shares, for the functions below. */
+interface RecordFacts {
+  rec: ServerAuditRecord;
+  op: string;
+  instance: string | null;
+  database: string | null;
+  root: boolean;
+  status: ReturnType<typeof statusFacts>;
+  details: Record<string, unknown>;
+}
+
+/** CONNECT / FAILED_CONNECT (retcode = the error, e.g. 1045) / DISCONNECT / CHANGE_USER. */
+function connectionParts(f: RecordFacts): OpParts {
+  const { rec, op, database, instance, status, root } = f;
+  const action =
+    op === 'FAILED_CONNECT' || (op === 'CONNECT' && status.outcome === 'failure')
+      ? 'login_failed'
+      : op === 'CONNECT'
+        ? 'login'
+        : op === 'DISCONNECT'
+          ? 'logout'
+          : snakeCase(op);
+  if (op.startsWith('CHANGE_USER') && rec.object) f.details.new_user = rec.object.replace(/^`|`$/g, '');
+  return {
+    category: 'authentication',
+    action,
+    statement: null,
+    // The login's target: the database named at connect time, else the server itself.
+    resource: database
+      ? { type: 'database', name: database, scope: { database, instance } }
+      : { type: 'server', name: instance, implicit: true, scope: { database, instance } },
+    outcome: op === 'FAILED_CONNECT' && status.outcome !== 'failure' ? 'failure' : status.outcome,
+    permissionChanges: null,
+    privileged: privilegeFor({ category: 'authentication', root }),
+  };
+}
+
+/** QUERY (and the QUERY_DDL / QUERY_DML / QUERY_DCL names some builds write): object = the SQL. */
+function queryParts(f: RecordFacts): OpParts {
+  const { rec, database, instance, status, root, details } = f;
+  const q = sqlFacts(rec.object);
+  if (q.command) details.sql_command = q.command;
+  if (q.auditDisabled) details.audit_logging_disabled = true;
+  return {
+    category: q.category,
+    action: q.action ?? 'query',
+    statement: q.statement,
+    resource: q.resource
+      ? { type: q.resource.type, name: q.resource.name, implicit: true, scope: { database, instance } }
+      : database
+        ? { type: 'database', name: database, implicit: true, scope: { database, instance } }
+        : { scope: { database, instance } },
+    outcome: status.outcome,
+    permissionChanges: q.permissionChanges,
+    privileged: privilegeFor({
+      category: q.category,
+      ddl: q.ddl,
+      root,
+      extra: q.auditDisabled ? ['audit_disabled'] : [],
+    }),
+  };
+}
+
+/** TABLE events: database,object = db,table; RENAME: object = table|new_db.new_table. */
+function tableParts(f: RecordFacts): OpParts {
+  const { rec, op, database, instance, status, root, details } = f;
+  let table = rec.object;
+  if (op === 'RENAME') {
+    const bar = table.indexOf('|');
+    if (bar >= 0) {
+      details.renamed_to = table.slice(bar + 1);
+      table = table.slice(0, bar);
+    }
+  }
+  const t = tableFacts(op, database, table);
+  if (t.grantTable) details.grant_table = true;
+  return {
+    category: t.category,
+    action: t.action,
+    statement: null,
+    resource: {
+      type: 'table',
+      name: database && table ? `${database}.${table}` : table || null,
+      scope: { database, instance },
+    },
+    outcome: status.outcome,
+    permissionChanges: null,
+    privileged: privilegeFor({ category: t.category, ddl: t.ddl, root }),
+  };
+}
+
+/** The plugin's own settings changed: object = variable=value (server_audit_ prefix omitted). */
+function auditConfigParts(f: RecordFacts): OpParts {
+  const { rec, database, instance, status, root, details } = f;
+  const eq = rec.object.indexOf('=');
+  const variable = eq >= 0 ? rec.object.slice(0, eq) : rec.object;
+  const value = eq >= 0 ? rec.object.slice(eq + 1) : null;
+  details.value = value;
+  const disabled = /^(server_audit_)?logging$/i.test(variable) && /^(OFF|0|FALSE)$/i.test(value ?? '');
+  if (disabled) details.audit_logging_disabled = true;
+  return {
+    category: 'policy_change',
+    action: 'audit_config',
+    statement: null,
+    resource: { type: 'parameter', name: variable || null, scope: { database, instance } },
+    outcome: status.outcome,
+    permissionChanges: null,
+    privileged: privilegeFor({ category: 'policy_change', root, extra: disabled ? ['audit_disabled'] : [] }),
+  };
+}
+
+/** An operation this version does not know: kept, with what the record says. */
+function otherParts(f: RecordFacts): OpParts {
+  const { rec, op, database, instance, status, root, details } = f;
+  if (rec.object) details.object = rec.object;
+  return {
+    category: 'other',
+    action: snakeCase(op),
+    statement: null,
+    resource: database
+      ? { type: 'database', name: database, scope: { database, instance } }
+      : { scope: { database, instance } },
+    outcome: status.outcome,
+    permissionChanges: null,
+    privileged: privilegeFor({ category: 'other', root }),
+  };
+}
+
+function opParts(f: RecordFacts): OpParts {
+  const op = f.op;
+  if (CONNECTION_OPS.has(op)) return connectionParts(f);
+  if (op.startsWith('QUERY')) return queryParts(f);
+  if (TABLE_OPS.has(op)) return tableParts(f);
+  if (op === 'AUDIT_CONFIG') return auditConfigParts(f);
+  return otherParts(f);
+}
+
 export function mapServerAudit(rec: ServerAuditRecord, raw: RawRecord, mc: MapContext): AuditEvent {
   const op = rec.operation.toUpperCase();
   const instance = mc.instance ?? (rec.serverhost || null);
@@ -54,96 +202,15 @@ export function mapServerAudit(rec: ServerAuditRecord, raw: RawRecord, mc: MapCo
   if (rec.extra.some((x) => x !== '')) details.extra_fields = rec.extra;
   if (status.error) details.error = status.error;
   if (status.denied) details.denied = true;
-
-  // The parts that differ by operation; the event input is built once below. (Literal objects,
-  // not spreads of per-branch ones: copying objects of several shapes was ~5% of normalize time.)
-  let category: Category;
-  let action: string | null;
-  let statement: string | null = null;
-  let resource: EventInput['resource'];
-  let outcome = status.outcome;
-  let permissionChanges: EventInput['permission_changes'] = null;
-  let privileged: EventInput['privileged'];
-  if (CONNECTION_OPS.has(op)) {
-    // CONNECT / FAILED_CONNECT (retcode = the error, e.g. 1045) / DISCONNECT / CHANGE_USER.
-    action =
-      op === 'FAILED_CONNECT' || (op === 'CONNECT' && status.outcome === 'failure')
-        ? 'login_failed'
-        : op === 'CONNECT'
-          ? 'login'
-          : op === 'DISCONNECT'
-            ? 'logout'
-            : snakeCase(op);
-    if (op.startsWith('CHANGE_USER') && rec.object) details.new_user = rec.object.replace(/^`|`$/g, '');
-    category = 'authentication';
-    // The login's target: the database named at connect time, else the server itself.
-    resource = database
-      ? { type: 'database', name: database, scope: { database, instance } }
-      : { type: 'server', name: instance, implicit: true, scope: { database, instance } };
-    if (op === 'FAILED_CONNECT' && status.outcome !== 'failure') outcome = 'failure';
-    privileged = privilegeFor({ category: 'authentication', root });
-  } else if (op.startsWith('QUERY')) {
-    // QUERY (and the QUERY_DDL / QUERY_DML / QUERY_DCL names some builds write): object = the SQL.
-    const f = sqlFacts(rec.object);
-    if (f.command) details.sql_command = f.command;
-    if (f.auditDisabled) details.audit_logging_disabled = true;
-    category = f.category;
-    action = f.action ?? 'query';
-    statement = f.statement;
-    resource = f.resource
-      ? { type: f.resource.type, name: f.resource.name, implicit: true, scope: { database, instance } }
-      : database
-        ? { type: 'database', name: database, implicit: true, scope: { database, instance } }
-        : { scope: { database, instance } };
-    permissionChanges = f.permissionChanges;
-    privileged = privilegeFor({
-      category: f.category,
-      ddl: f.ddl,
-      root,
-      extra: f.auditDisabled ? ['audit_disabled'] : [],
-    });
-  } else if (TABLE_OPS.has(op)) {
-    // TABLE events: database,object = db,table; RENAME: object = table|new_db.new_table.
-    let table = rec.object;
-    if (op === 'RENAME') {
-      const bar = table.indexOf('|');
-      if (bar >= 0) {
-        details.renamed_to = table.slice(bar + 1);
-        table = table.slice(0, bar);
-      }
-    }
-    const t = tableFacts(op, database, table);
-    if (t.grantTable) details.grant_table = true;
-    category = t.category;
-    action = t.action;
-    resource = {
-      type: 'table',
-      name: database && table ? `${database}.${table}` : table || null,
-      scope: { database, instance },
-    };
-    privileged = privilegeFor({ category: t.category, ddl: t.ddl, root });
-  } else if (op === 'AUDIT_CONFIG') {
-    // The plugin's own settings changed: object = variable=value (server_audit_ prefix omitted).
-    const eq = rec.object.indexOf('=');
-    const variable = eq >= 0 ? rec.object.slice(0, eq) : rec.object;
-    const value = eq >= 0 ? rec.object.slice(eq + 1) : null;
-    details.value = value;
-    const disabled = /^(server_audit_)?logging$/i.test(variable) && /^(OFF|0|FALSE)$/i.test(value ?? '');
-    if (disabled) details.audit_logging_disabled = true;
-    category = 'policy_change';
-    action = 'audit_config';
-    resource = { type: 'parameter', name: variable || null, scope: { database, instance } };
-    privileged = privilegeFor({ category: 'policy_change', root, extra: disabled ? ['audit_disabled'] : [] });
-  } else {
-    // An operation this version does not know: kept, with what the record says.
-    if (rec.object) details.object = rec.object;
-    category = 'other';
-    action = snakeCase(op);
-    resource = database
-      ? { type: 'database', name: database, scope: { database, instance } }
-      : { scope: { database, instance } };
-    privileged = privilegeFor({ category: 'other', root });
-  }
+  const { category, action, statement, resource, outcome, permissionChanges, privileged } = opParts({
+    rec,
+    op,
+    instance,
+    database,
+    root,
+    status,
+    details,
+  });
 
   const input: EventInput = {
     timestamp: mc.timestamp,

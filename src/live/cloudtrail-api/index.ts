@@ -7,10 +7,10 @@
 // that reads `aws cloudtrail lookup-events` files.
 // API: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
 import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
-import type { LiveSourceOpener, SourceConfig } from '../../collect/source.js';
-import type { Outcome } from '../../pipeline/types.js';
+import type { LiveSourceOpener, SourceConfig, SourceRunContext } from '../../collect/source.js';
+import type { FormatAdapter, Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
-import { normalizeOne } from '../../pipeline/run.js';
+import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
 import { findAdapter } from '../../sources/registry.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -21,6 +21,7 @@ import { withRoster } from '../roster.js';
 import { awsRetention, readTrails } from '../../retention/aws.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
+import { RetryCount, awsClientSettings, credentialsSetting } from '../aws.js';
 
 export interface CloudTrailSourceConfig {
   name: string;
@@ -54,156 +55,68 @@ const transient = (e: unknown): string | null => awsTransient(e);
 const RETENTION_DAYS = 90;
 
 export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => {
-  const c = cfg as unknown as CloudTrailSourceConfig;
-  const res = new LiveResult();
-  const progress = new ProgressLine(c.name, ctx.progress);
-  const rate = c.requests_per_second ?? 2;
-  const maxResults = Math.min(50, c.max_results ?? 50);
-  const policy = { ...DEFAULT_RETRY, ...c.retry };
+  const pull = new CloudTrailPull(cfg as unknown as CloudTrailSourceConfig, ctx, summary);
+  return { outcomes: pull.run(), result: () => pull.res.result() };
+};
 
-  async function* run(): AsyncGenerator<Outcome> {
+/** Counts of one region's pull. */
+interface RegionCounts {
+  pages: number;
+  events: number;
+  complete: boolean;
+}
+
+/** One pull: settings and rosters first, then each region's pages, then retention and the verdict. */
+class CloudTrailPull {
+  readonly res = new LiveResult();
+  private readonly progress: ProgressLine;
+  private readonly rate: number;
+  private readonly maxResults: number;
+  private readonly policy: RetryPolicy;
+  private readonly retries: RetryCount;
+  private readonly perRegion: Record<string, RegionCounts> = {};
+  private events = 0;
+  private pages = 0;
+
+  constructor(
+    private readonly c: CloudTrailSourceConfig,
+    private readonly ctx: SourceRunContext,
+    private readonly summary: RunSummary,
+  ) {
+    this.progress = new ProgressLine(c.name, ctx.progress);
+    this.rate = c.requests_per_second ?? 2;
+    this.maxResults = Math.min(50, c.max_results ?? 50);
+    this.policy = { ...DEFAULT_RETRY, ...c.retry };
+    this.retries = new RetryCount(this.progress, ` (paced to ${this.rate} requests/s)`);
+  }
+
+  async *run(): AsyncGenerator<Outcome> {
+    const { c, ctx, res } = this;
     const regions = c.regions ?? [];
     if (regions.length === 0) {
       res.fail('regions is empty: name at least one AWS region');
       return;
     }
-    res.how = `CloudTrail LookupEvents in ${regions.join(', ')} from ${ctx.since.toISOString()} to ${ctx.until.toISOString()}, ${maxResults} events per page, every page (NextToken), paced to ${rate} requests/s per region`;
-    res.settings = {
-      regions,
-      credentials: c.profile ? `profile ${c.profile}` : 'standard AWS credential chain',
-      requests_per_second: rate,
-      max_results: maxResults,
-      ...(c.endpoint ? { endpoint: c.endpoint } : {}),
-    };
-    res.warn(
-      "LookupEvents returns management events only: data events (S3 object reads, Lambda invokes) need the trail's S3 files (a file source)",
-    );
+    this.describe(regions);
     const oldest = Date.now() - RETENTION_DAYS * 86400_000;
-    const tooOld = ctx.since.getTime() < oldest;
     const adapter = findAdapter('cloudtrail');
     if (!adapter) {
       res.fail('the cloudtrail adapter is not registered');
       return;
     }
-    // With the CloudTrail endpoint overridden (a private or test endpoint), IAM is read only from an
-    // iam_endpoint given too: never from the public endpoint behind the user's back.
-    if (c.iam_roster === false) res.settings.iam_roster = { read: false, why: 'iam_roster: false in the config' };
-    else if (c.endpoint && !c.iam_endpoint)
-      res.settings.iam_roster = { read: false, why: 'endpoint is overridden and iam_endpoint is not set' };
-    else await readIamRoster();
-    if (c.sso_roster === true) {
-      if (c.endpoint && !c.sso_endpoint)
-        res.settings.sso_roster = { read: false, why: 'endpoint is overridden and sso_endpoint is not set' };
-      else await readSsoRoster();
-    }
-    const retries: Record<string, number> = {};
-    const perRegion: Record<string, { pages: number; events: number; complete: boolean }> = {};
-    let events = 0;
-    let pages = 0;
+    await this.readRosters();
     for (const region of regions) {
-      perRegion[region] = { pages: 0, events: 0, complete: false };
-      const client = new CloudTrailClient({
-        region,
-        maxAttempts: 1, // retries are ours, so that each is paced, counted and reported
-        ...(c.profile ? { profile: c.profile } : {}),
-        ...(c.endpoint ? { endpoint: c.endpoint } : {}),
-      });
-      const pacer = new Pacer(rate);
-      let token: string | undefined;
-      let page = 0;
-      let stop = false;
-      const pageStream = async function* (): AsyncGenerator<Buffer> {
-        for (;;) {
-          page++;
-          res.position = `region ${region}, page ${page}${token ? ` (NextToken ${token.length > 40 ? token.slice(0, 40) + '…' : token})` : ''}`;
-          let out: LookupEventsCommandOutput;
-          try {
-            out = await withRetry(
-              async () => {
-                await pacer.wait(ctx.signal);
-                return client.send(
-                  new LookupEventsCommand({
-                    StartTime: ctx.since,
-                    EndTime: ctx.until,
-                    MaxResults: maxResults,
-                    NextToken: token,
-                  }),
-                  { abortSignal: ctx.signal as never },
-                );
-              },
-              transient,
-              (what, attempt, delay) => {
-                retries[what] = (retries[what] ?? 0) + 1;
-                progress.update(
-                  `${region} page ${page}: ${what}, retry ${attempt} in ${delay} ms (paced to ${rate} requests/s)`,
-                  true,
-                );
-              },
-              policy,
-              ctx.signal,
-            );
-          } catch (e) {
-            const err = e as Error & { name?: string };
-            res.fail(
-              `CloudTrail LookupEvents failed in ${region} on page ${page} after ${perRegion[region].events} events${err.name && err.name !== 'Error' ? ` (${err.name})` : ''}: ${err.message}`,
-            );
-            stop = true;
-            return;
-          }
-          res.touched = true;
-          pages++;
-          perRegion[region].pages++;
-          const evs = out.Events ?? [];
-          events += evs.length;
-          perRegion[region].events += evs.length;
-          progress.update(`${region}: ${events} events, ${pages} pages so far (paced to ${rate} requests/s)`);
-          if (evs.length) yield Buffer.from(JSON.stringify({ Events: evs }) + '\n');
-          token = out.NextToken || undefined;
-          if (!token) {
-            perRegion[region].complete = true;
-            return;
-          }
-        }
-      };
-      try {
-        const input = await openStream(`${c.name}:${region}:LookupEvents`, pageStream());
-        for await (const o of normalizeOne(
-          adapter,
-          input,
-          { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until },
-          summary,
-        )) {
-          res.count(o);
-          yield withRoster(o, res.roster);
-          if (ctx.signal?.aborted) {
-            res.fail('the pull was interrupted');
-            stop = true;
-            break;
-          }
-        }
-      } catch (e) {
-        res.fail(`CloudTrail pull failed in ${region}: ${(e as Error).message}`);
-        stop = true;
-      } finally {
-        client.destroy();
-      }
-      if (stop) break;
+      this.perRegion[region] = { pages: 0, events: 0, complete: false };
+      if (!(yield* this.pullRegion(adapter, region))) break;
     }
-    res.settings.pages = pages;
-    res.settings.events = events;
-    res.settings.per_region = perRegion;
-    if (Object.keys(retries).length) {
-      res.settings.retries = retries;
-      res.warn(
-        `transient errors were retried with backoff: ${Object.entries(retries)
-          .map(([k, v]) => `${v} × ${k}`)
-          .join(', ')}`,
-      );
-    }
-    progress.update(`done: ${events} events, ${pages} pages`, true);
-    await readRetention();
+    res.settings.pages = this.pages;
+    res.settings.events = this.events;
+    res.settings.per_region = this.perRegion;
+    this.retries.report(res);
+    this.progress.update(`done: ${this.events} events, ${this.pages} pages`, true);
+    await this.readRetention();
     if (res.failedReason !== null) return;
-    if (tooOld) {
+    if (ctx.since.getTime() < oldest) {
       res.fail(
         `the period starts before the ${RETENTION_DAYS} days LookupEvents keeps: events before ${new Date(oldest).toISOString()} cannot be pulled this way; use the trail's S3 files`,
       );
@@ -213,13 +126,142 @@ export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
     res.done();
   }
 
+  /** How the pull reads, and its settings, for the result. */
+  private describe(regions: string[]): void {
+    const { c, ctx, res } = this;
+    res.how = `CloudTrail LookupEvents in ${regions.join(', ')} from ${ctx.since.toISOString()} to ${ctx.until.toISOString()}, ${this.maxResults} events per page, every page (NextToken), paced to ${this.rate} requests/s per region`;
+    res.settings = {
+      regions,
+      credentials: credentialsSetting(c.profile),
+      requests_per_second: this.rate,
+      max_results: this.maxResults,
+      ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    };
+    res.warn(
+      "LookupEvents returns management events only: data events (S3 object reads, Lambda invokes) need the trail's S3 files (a file source)",
+    );
+  }
+
+  /**
+   * The IAM (and, when asked, Identity Center) admin rosters. With the CloudTrail endpoint
+   * overridden (a private or test endpoint), each is read only from its own endpoint given too:
+   * never from the public endpoint behind the user's back.
+   */
+  private async readRosters(): Promise<void> {
+    const { c, res } = this;
+    if (c.iam_roster === false) res.settings.iam_roster = { read: false, why: 'iam_roster: false in the config' };
+    else if (c.endpoint && !c.iam_endpoint)
+      res.settings.iam_roster = { read: false, why: 'endpoint is overridden and iam_endpoint is not set' };
+    else await this.readIamRoster();
+    if (c.sso_roster === true) {
+      if (c.endpoint && !c.sso_endpoint)
+        res.settings.sso_roster = { read: false, why: 'endpoint is overridden and sso_endpoint is not set' };
+      else await this.readSsoRoster();
+    }
+  }
+
+  /** One region's events, every page, through the cloudtrail adapter. False when the pull must stop. */
+  private async *pullRegion(adapter: FormatAdapter, region: string): AsyncGenerator<Outcome, boolean> {
+    const { c, ctx, res } = this;
+    const client = new CloudTrailClient(awsClientSettings(region, c.profile, c.endpoint, { maxAttempts: 1 }));
+    const pages = { failed: false };
+    try {
+      const input = await openStream(`${c.name}:${region}:LookupEvents`, this.pageStream(client, region, pages));
+      for await (const o of normalizeOne(
+        adapter,
+        input,
+        { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until },
+        this.summary,
+      )) {
+        res.count(o);
+        yield withRoster(o, res.roster);
+        if (ctx.signal?.aborted) {
+          res.fail('the pull was interrupted');
+          return false;
+        }
+      }
+    } catch (e) {
+      res.fail(`CloudTrail pull failed in ${region}: ${(e as Error).message}`);
+      return false;
+    } finally {
+      client.destroy();
+    }
+    return !pages.failed;
+  }
+
+  /** The region's pages as LookupEvents output, one JSON line each; a failed page is said in the result and ends it. */
+  private async *pageStream(
+    client: CloudTrailClient,
+    region: string,
+    state: { failed: boolean },
+  ): AsyncGenerator<Buffer> {
+    const { res } = this;
+    const counts = this.perRegion[region]!;
+    const pacer = new Pacer(this.rate);
+    let token: string | undefined;
+    for (let page = 1; ; page++) {
+      res.position = `region ${region}, page ${page}${token ? ` (NextToken ${token.length > 40 ? token.slice(0, 40) + '…' : token})` : ''}`;
+      let out: LookupEventsCommandOutput;
+      try {
+        out = await this.lookup(client, pacer, token, `${region} page ${page}`);
+      } catch (e) {
+        const err = e as Error & { name?: string };
+        res.fail(
+          `CloudTrail LookupEvents failed in ${region} on page ${page} after ${counts.events} events${err.name && err.name !== 'Error' ? ` (${err.name})` : ''}: ${err.message}`,
+        );
+        state.failed = true;
+        return;
+      }
+      res.touched = true;
+      this.pages++;
+      counts.pages++;
+      const evs = out.Events ?? [];
+      this.events += evs.length;
+      counts.events += evs.length;
+      this.progress.update(
+        `${region}: ${this.events} events, ${this.pages} pages so far (paced to ${this.rate} requests/s)`,
+      );
+      if (evs.length) yield Buffer.from(JSON.stringify({ Events: evs }) + '\n');
+      token = out.NextToken || undefined;
+      if (!token) {
+        counts.complete = true;
+        return;
+      }
+    }
+  }
+
+  /** One LookupEvents request, paced, transient errors retried. */
+  private lookup(
+    client: CloudTrailClient,
+    pacer: Pacer,
+    token: string | undefined,
+    where: string,
+  ): Promise<LookupEventsCommandOutput> {
+    const { ctx } = this;
+    return withRetry(
+      async () => {
+        await pacer.wait(ctx.signal);
+        return client.send(
+          new LookupEventsCommand({
+            StartTime: ctx.since,
+            EndTime: ctx.until,
+            MaxResults: this.maxResults,
+            NextToken: token,
+          }),
+          { abortSignal: ctx.signal as never },
+        );
+      },
+      transient,
+      this.retries.on(where),
+      this.policy,
+      ctx.signal,
+    );
+  }
+
   /** Who the account's administrators are, from IAM itself: known before the first event. */
-  async function readIamRoster(): Promise<void> {
-    const iam = new IAMClient({
-      region: 'us-east-1',
-      ...(c.profile ? { profile: c.profile } : {}),
-      ...(c.iam_endpoint ? { endpoint: c.iam_endpoint } : {}),
-    });
+  private async readIamRoster(): Promise<void> {
+    const { c, res } = this;
+    const iam = new IAMClient(awsClientSettings('us-east-1', c.profile, c.iam_endpoint));
     const at = new Date().toISOString();
     try {
       const r = await readAwsAdmins(iam, `live:${c.name} IAM GetAccountAuthorizationDetails, read ${at}`, c.name, null);
@@ -240,14 +282,10 @@ export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
   }
 
   /** IAM Identity Center's admin permission sets, from the management account (config sso_roster). */
-  async function readSsoRoster(): Promise<void> {
+  private async readSsoRoster(): Promise<void> {
+    const { c, res } = this;
     const region = c.sso_region ?? c.regions?.[0] ?? 'us-east-1';
-    const sso = new SSOAdminClient({
-      region,
-      maxAttempts: 3,
-      ...(c.profile ? { profile: c.profile } : {}),
-      ...(c.sso_endpoint ? { endpoint: c.sso_endpoint } : {}),
-    });
+    const sso = new SSOAdminClient(awsClientSettings(region, c.profile, c.sso_endpoint, { maxAttempts: 3 }));
     const at = new Date().toISOString();
     const from = `IAM Identity Center (sso-admin) in ${region}`;
     try {
@@ -270,21 +308,14 @@ export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
   }
 
   /** The trails, their S3 buckets' lifecycle and Object Lock: where the events are kept, how long. */
-  async function readRetention(): Promise<void> {
+  private async readRetention(): Promise<void> {
+    const { c, res } = this;
     const region = c.regions?.[0];
     if (!region) return;
-    const ct = new CloudTrailClient({
-      region,
-      ...(c.profile ? { profile: c.profile } : {}),
-      ...(c.endpoint ? { endpoint: c.endpoint } : {}),
-    });
+    const ct = new CloudTrailClient(awsClientSettings(region, c.profile, c.endpoint));
     const s3s: S3Client[] = [];
     const s3For = (home: string | null) => {
-      const s3 = new S3Client({
-        region: home ?? region,
-        ...(c.profile ? { profile: c.profile } : {}),
-        ...(c.s3_endpoint ? { endpoint: c.s3_endpoint, forcePathStyle: true } : {}),
-      });
+      const s3 = new S3Client(awsClientSettings(home ?? region, c.profile, c.s3_endpoint, { pathStyle: true }));
       s3s.push(s3);
       return s3;
     };
@@ -308,6 +339,4 @@ export const openCloudTrail: LiveSourceOpener = (cfg: SourceConfig, ctx, summary
       for (const s of s3s) s.destroy();
     }
   }
-
-  return { outcomes: run(), result: () => res.result() };
-};
+}

@@ -20,13 +20,14 @@ import {
   DescribeDBParametersCommand,
   DescribeDBClusterParametersCommand,
 } from '@aws-sdk/client-rds';
-import type { LiveSourceOpener, SourceConfig } from '../../collect/source.js';
+import type { LiveSourceOpener, SourceConfig, SourceRunContext } from '../../collect/source.js';
 import type { Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
-import { normalizeOne } from '../../pipeline/run.js';
+import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
 import { adapter as cloudwatchLogs } from '../../sources/cloudwatch-logs/index.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
+import { RetryCount, awsClientSettings, credentialsSetting } from '../aws.js';
 
 export interface CloudWatchLogsSourceConfig {
   name: string;
@@ -99,121 +100,70 @@ export function auditGaps(engine: string, p: Record<string, string | null>): str
 }
 
 export const openCloudWatchLogs: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => {
-  const c = cfg as unknown as CloudWatchLogsSourceConfig;
-  const res = new LiveResult();
-  const progress = new ProgressLine(c.name, ctx.progress);
-  const rate = c.requests_per_second ?? 5;
-  const pageSize = Math.min(10_000, c.page_size ?? 10_000);
-  const policy = { ...DEFAULT_RETRY, ...c.retry };
-  const retries: Record<string, number> = {};
-  const onRetry = (where: string) => (what: string, attempt: number, delay: number) => {
-    retries[what] = (retries[what] ?? 0) + 1;
-    progress.update(`${where}: ${what}, retry ${attempt} in ${delay} ms (paced to ${rate} requests/s)`, true);
-  };
-  const creds = { ...(c.profile ? { profile: c.profile } : {}) };
+  const pull = new CloudWatchLogsPull(cfg as unknown as CloudWatchLogsSourceConfig, ctx, summary);
+  return { outcomes: pull.run(), result: () => pull.res.result() };
+};
 
-  async function* run(): AsyncGenerator<Outcome> {
-    const groups = new Set(c.log_groups ?? []);
-    const databases: Array<Record<string, unknown>> = [];
+/** What DescribeDBInstances / DescribeDBClusters say of one database, as the pull uses it. */
+interface DbFacts {
+  engine: string;
+  engineVersion: string | null;
+  exports: string[];
+  parameterGroup: string | null;
+}
+
+/** One pull: the RDS databases' log groups and audit settings, then each log group, every page. */
+class CloudWatchLogsPull {
+  readonly res = new LiveResult();
+  private readonly progress: ProgressLine;
+  private readonly rate: number;
+  private readonly pageSize: number;
+  private readonly policy: RetryPolicy;
+  private readonly retries: RetryCount;
+  private readonly pacer: Pacer;
+  private readonly groups: Set<string>;
+  private readonly databases: Array<Record<string, unknown>> = [];
+  private readonly perGroup: Record<string, { pages: number; events: number }> = {};
+  /** The clients, made when the pull starts (destroyed when it ends). */
+  private rds: RDSClient | null = null;
+  private logs: CloudWatchLogsClient | null = null;
+  private events = 0;
+  private pages = 0;
+
+  constructor(
+    private readonly c: CloudWatchLogsSourceConfig,
+    private readonly ctx: SourceRunContext,
+    private readonly summary: RunSummary,
+  ) {
+    this.progress = new ProgressLine(c.name, ctx.progress);
+    this.rate = c.requests_per_second ?? 5;
+    this.pageSize = Math.min(10_000, c.page_size ?? 10_000);
+    this.policy = { ...DEFAULT_RETRY, ...c.retry };
+    this.retries = new RetryCount(this.progress, ` (paced to ${this.rate} requests/s)`);
+    this.pacer = new Pacer(this.rate);
+    this.groups = new Set(c.log_groups ?? []);
+  }
+
+  async *run(): AsyncGenerator<Outcome> {
+    const { c, res } = this;
     res.settings = {
       region: c.region,
-      credentials: c.profile ? `profile ${c.profile}` : 'standard AWS credential chain',
-      requests_per_second: rate,
-      page_size: pageSize,
+      credentials: credentialsSetting(c.profile),
+      requests_per_second: this.rate,
+      page_size: this.pageSize,
       ...(c.endpoint ? { endpoint: c.endpoint } : {}),
     };
-    const rds =
+    this.rds =
       c.db_instances?.length || c.db_clusters?.length
-        ? new RDSClient({
-            region: c.region,
-            maxAttempts: 1,
-            ...creds,
-            ...((c.rds_endpoint ?? c.endpoint) ? { endpoint: c.rds_endpoint ?? c.endpoint } : {}),
-          })
+        ? new RDSClient(awsClientSettings(c.region, c.profile, c.rds_endpoint ?? c.endpoint, { maxAttempts: 1 }))
         : null;
-    const logs = new CloudWatchLogsClient({
-      region: c.region,
-      maxAttempts: 1,
-      ...creds,
-      ...(c.endpoint ? { endpoint: c.endpoint } : {}),
-    });
-    const pacer = new Pacer(rate);
-    let events = 0;
-    let pages = 0;
+    this.logs = new CloudWatchLogsClient(awsClientSettings(c.region, c.profile, c.endpoint, { maxAttempts: 1 }));
     try {
       // 1. RDS: the groups of each instance and cluster, and its audit settings.
-      for (const id of c.db_instances ?? []) {
-        res.position = `rds:DescribeDBInstances ${id}`;
-        const out = await withRetry(
-          () => rds!.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
-          transient,
-          onRetry(`DescribeDBInstances ${id}`),
-          policy,
-          ctx.signal,
-        );
-        const db = out.DBInstances?.[0];
-        if (!db) {
-          res.fail(`RDS instance ${id} not found`);
-          return;
-        }
-        const engine = db.Engine ?? 'unknown';
-        const exports = db.EnabledCloudwatchLogsExports ?? [];
-        const pgName = db.DBParameterGroups?.[0]?.DBParameterGroupName ?? null;
-        const params = pgName ? await parameters(rds!, pgName, /postgres/.test(engine) ? PG_KEYS : MY_KEYS, false) : {};
-        const wanted = exports.filter((x) => x === 'postgresql' || x === 'audit');
-        for (const x of wanted) groups.add(`/aws/rds/instance/${id}/${x}`);
-        const gaps = auditGaps(engine, params);
-        if (wanted.length === 0)
-          gaps.unshift(
-            `no audit log is exported to CloudWatch Logs (exports: ${exports.join(', ') || 'none'}): enable the ${/postgres/.test(engine) ? 'postgresql' : 'audit'} log export`,
-          );
-        for (const g of gaps) res.warn(`RDS instance ${id}: ${g}`);
-        databases.push({
-          instance: id,
-          engine,
-          engine_version: db.EngineVersion ?? null,
-          parameter_group: pgName,
-          log_exports: exports,
-          audit_settings: params,
-          cannot_capture: gaps,
-        });
-      }
-      for (const id of c.db_clusters ?? []) {
-        res.position = `rds:DescribeDBClusters ${id}`;
-        const out = await withRetry(
-          () => rds!.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })),
-          transient,
-          onRetry(`DescribeDBClusters ${id}`),
-          policy,
-          ctx.signal,
-        );
-        const db = out.DBClusters?.[0];
-        if (!db) {
-          res.fail(`RDS cluster ${id} not found`);
-          return;
-        }
-        const engine = db.Engine ?? 'unknown';
-        const exports = db.EnabledCloudwatchLogsExports ?? [];
-        const pgName = db.DBClusterParameterGroup ?? null;
-        const params = pgName ? await parameters(rds!, pgName, /postgres/.test(engine) ? PG_KEYS : MY_KEYS, true) : {};
-        const wanted = exports.filter((x) => x === 'postgresql' || x === 'audit');
-        for (const x of wanted) groups.add(`/aws/rds/cluster/${id}/${x}`);
-        const gaps = auditGaps(engine, params);
-        if (wanted.length === 0)
-          gaps.unshift(`no audit log is exported to CloudWatch Logs (exports: ${exports.join(', ') || 'none'})`);
-        for (const g of gaps) res.warn(`RDS cluster ${id}: ${g}`);
-        databases.push({
-          cluster: id,
-          engine,
-          engine_version: db.EngineVersion ?? null,
-          parameter_group: pgName,
-          log_exports: exports,
-          audit_settings: params,
-          cannot_capture: gaps,
-        });
-      }
-      if (databases.length) res.settings.databases = databases;
-      const list = [...groups];
+      for (const id of c.db_instances ?? []) if (!(await this.describeDatabase(id, false))) return;
+      for (const id of c.db_clusters ?? []) if (!(await this.describeDatabase(id, true))) return;
+      if (this.databases.length) res.settings.databases = this.databases;
+      const list = [...this.groups];
       res.settings.log_groups = list;
       if (list.length === 0) {
         res.fail(
@@ -221,91 +171,10 @@ export const openCloudWatchLogs: LiveSourceOpener = (cfg: SourceConfig, ctx, sum
         );
         return;
       }
-      res.how = `CloudWatch Logs FilterLogEvents in ${c.region} on ${list.join(', ')} from ${ctx.since.toISOString()} to ${ctx.until.toISOString()}, ${pageSize} events per page, every page (nextToken), paced to ${rate} requests/s; each message read by its log group (pgaudit with RDS's prefix, server_audit / Aurora advanced auditing)`;
-      const perGroup: Record<string, { pages: number; events: number }> = {};
-
+      res.how = `CloudWatch Logs FilterLogEvents in ${c.region} on ${list.join(', ')} from ${this.ctx.since.toISOString()} to ${this.ctx.until.toISOString()}, ${this.pageSize} events per page, every page (nextToken), paced to ${this.rate} requests/s; each message read by its log group (pgaudit with RDS's prefix, server_audit / Aurora advanced auditing)`;
       // 2. Each group, every page.
-      for (const group of list) {
-        perGroup[group] = { pages: 0, events: 0 };
-        let token: string | undefined;
-        let page = 0;
-        let failed = false;
-        const stream = async function* (): AsyncGenerator<Buffer> {
-          for (;;) {
-            page++;
-            res.position = `log group ${group}, page ${page}${token ? ` (nextToken ${token.length > 40 ? `${token.slice(0, 40)}…` : token})` : ''}`;
-            let out: FilterLogEventsCommandOutput;
-            try {
-              out = await withRetry(
-                async () => {
-                  await pacer.wait(ctx.signal);
-                  return logs.send(
-                    new FilterLogEventsCommand({
-                      logGroupName: group,
-                      startTime: ctx.since.getTime(),
-                      endTime: ctx.until.getTime() - 1,
-                      limit: pageSize,
-                      nextToken: token,
-                    }),
-                    { abortSignal: ctx.signal as never },
-                  );
-                },
-                transient,
-                onRetry(`${group} page ${page}`),
-                policy,
-                ctx.signal,
-              );
-            } catch (e) {
-              const err = e as Error & { name?: string };
-              res.fail(
-                `CloudWatch Logs FilterLogEvents failed on ${group} at page ${page} after ${perGroup[group]!.events} events${err.name && err.name !== 'Error' ? ` (${err.name})` : ''}: ${err.message}`,
-              );
-              failed = true;
-              return;
-            }
-            res.touched = true;
-            pages++;
-            perGroup[group]!.pages++;
-            const evs = out.events ?? [];
-            events += evs.length;
-            perGroup[group]!.events += evs.length;
-            progress.update(`${group}: ${perGroup[group]!.events} events, ${perGroup[group]!.pages} pages`);
-            if (evs.length) {
-              yield Buffer.from(
-                evs
-                  .map(
-                    (e) =>
-                      `${JSON.stringify({ logGroup: group, logStreamName: e.logStreamName, eventId: e.eventId, timestamp: e.timestamp, ingestionTime: e.ingestionTime, message: e.message })}\n`,
-                  )
-                  .join(''),
-              );
-            }
-            token = out.nextToken || undefined;
-            if (!token) return;
-          }
-        };
-        const input = await openStream(`${c.name}:${group}`, stream());
-        for await (const o of normalizeOne(
-          cloudwatchLogs,
-          input,
-          {
-            format: 'cloudwatch-logs',
-            options: { instance: c.name, logGroup: group },
-            since: ctx.since,
-            until: ctx.until,
-          },
-          summary,
-        )) {
-          res.count(o);
-          yield o;
-          if (ctx.signal?.aborted) {
-            res.fail('the pull was interrupted');
-            return;
-          }
-        }
-        if (failed) return;
-      }
-      res.settings.per_group = perGroup;
+      for (const group of list) if (!(yield* this.pullGroup(group))) return;
+      res.settings.per_group = this.perGroup;
       res.position = null;
       res.done();
     } catch (e) {
@@ -314,46 +183,205 @@ export const openCloudWatchLogs: LiveSourceOpener = (cfg: SourceConfig, ctx, sum
         `${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}${res.position ? ` (at ${res.position})` : ''}`,
       );
     } finally {
-      res.settings.pages = pages;
-      res.settings.events = events;
-      if (Object.keys(retries).length) {
-        res.settings.retries = retries;
-        res.warn(
-          `transient errors were retried with backoff: ${Object.entries(retries)
-            .map(([k, v]) => `${v} × ${k}`)
-            .join(', ')}`,
-        );
-      }
-      progress.update(`done: ${events} events, ${pages} pages`, true);
-      logs.destroy();
-      rds?.destroy();
+      res.settings.pages = this.pages;
+      res.settings.events = this.events;
+      this.retries.report(res);
+      this.progress.update(`done: ${this.events} events, ${this.pages} pages`, true);
+      this.logs?.destroy();
+      this.rds?.destroy();
     }
   }
 
-  async function parameters(
+  /** An RDS instance or cluster: its audit log groups, its audit settings and what they cannot capture. False when it is not found. */
+  private async describeDatabase(id: string, cluster: boolean): Promise<boolean> {
+    const { res } = this;
+    const kind = cluster ? 'cluster' : 'instance';
+    const db = cluster ? await this.describeCluster(id) : await this.describeInstance(id);
+    if (!db) {
+      res.fail(`RDS ${kind} ${id} not found`);
+      return false;
+    }
+    const { engine, exports, parameterGroup: pgName } = db;
+    const params = pgName
+      ? await this.parameters(this.rds!, pgName, /postgres/.test(engine) ? PG_KEYS : MY_KEYS, cluster)
+      : {};
+    const wanted = exports.filter((x) => x === 'postgresql' || x === 'audit');
+    for (const x of wanted) this.groups.add(`/aws/rds/${kind}/${id}/${x}`);
+    const gaps = auditGaps(engine, params);
+    if (wanted.length === 0)
+      gaps.unshift(
+        cluster
+          ? `no audit log is exported to CloudWatch Logs (exports: ${exports.join(', ') || 'none'})`
+          : `no audit log is exported to CloudWatch Logs (exports: ${exports.join(', ') || 'none'}): enable the ${/postgres/.test(engine) ? 'postgresql' : 'audit'} log export`,
+      );
+    for (const g of gaps) res.warn(`RDS ${kind} ${id}: ${g}`);
+    this.databases.push({
+      [kind]: id,
+      engine,
+      engine_version: db.engineVersion,
+      parameter_group: pgName,
+      log_exports: exports,
+      audit_settings: params,
+      cannot_capture: gaps,
+    });
+    return true;
+  }
+
+  private async describeInstance(id: string): Promise<DbFacts | null> {
+    this.res.position = `rds:DescribeDBInstances ${id}`;
+    const out = await withRetry(
+      () => this.rds!.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
+      transient,
+      this.retries.on(`DescribeDBInstances ${id}`),
+      this.policy,
+      this.ctx.signal,
+    );
+    const db = out.DBInstances?.[0];
+    if (!db) return null;
+    return {
+      engine: db.Engine ?? 'unknown',
+      engineVersion: db.EngineVersion ?? null,
+      exports: db.EnabledCloudwatchLogsExports ?? [],
+      parameterGroup: db.DBParameterGroups?.[0]?.DBParameterGroupName ?? null,
+    };
+  }
+
+  private async describeCluster(id: string): Promise<DbFacts | null> {
+    this.res.position = `rds:DescribeDBClusters ${id}`;
+    const out = await withRetry(
+      () => this.rds!.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })),
+      transient,
+      this.retries.on(`DescribeDBClusters ${id}`),
+      this.policy,
+      this.ctx.signal,
+    );
+    const db = out.DBClusters?.[0];
+    if (!db) return null;
+    return {
+      engine: db.Engine ?? 'unknown',
+      engineVersion: db.EngineVersion ?? null,
+      exports: db.EnabledCloudwatchLogsExports ?? [],
+      parameterGroup: db.DBClusterParameterGroup ?? null,
+    };
+  }
+
+  /** One log group's events, every page, through the cloudwatch-logs adapter. False when the pull must stop. */
+  private async *pullGroup(group: string): AsyncGenerator<Outcome, boolean> {
+    const { c, ctx, res } = this;
+    this.perGroup[group] = { pages: 0, events: 0 };
+    const state = { failed: false };
+    const input = await openStream(`${c.name}:${group}`, this.pageStream(group, state));
+    for await (const o of normalizeOne(
+      cloudwatchLogs,
+      input,
+      {
+        format: 'cloudwatch-logs',
+        options: { instance: c.name, logGroup: group },
+        since: ctx.since,
+        until: ctx.until,
+      },
+      this.summary,
+    )) {
+      res.count(o);
+      yield o;
+      if (ctx.signal?.aborted) {
+        res.fail('the pull was interrupted');
+        return false;
+      }
+    }
+    return !state.failed;
+  }
+
+  /** The group's pages as JSON lines {logGroup, logStreamName, eventId, timestamp, message}; a failed page is said in the result and ends it. */
+  private async *pageStream(group: string, state: { failed: boolean }): AsyncGenerator<Buffer> {
+    const { res } = this;
+    const counts = this.perGroup[group]!;
+    let token: string | undefined;
+    for (let page = 1; ; page++) {
+      res.position = `log group ${group}, page ${page}${token ? ` (nextToken ${token.length > 40 ? `${token.slice(0, 40)}…` : token})` : ''}`;
+      let out: FilterLogEventsCommandOutput;
+      try {
+        out = await this.filter(group, token, `${group} page ${page}`);
+      } catch (e) {
+        const err = e as Error & { name?: string };
+        res.fail(
+          `CloudWatch Logs FilterLogEvents failed on ${group} at page ${page} after ${counts.events} events${err.name && err.name !== 'Error' ? ` (${err.name})` : ''}: ${err.message}`,
+        );
+        state.failed = true;
+        return;
+      }
+      res.touched = true;
+      this.pages++;
+      counts.pages++;
+      const evs = out.events ?? [];
+      this.events += evs.length;
+      counts.events += evs.length;
+      this.progress.update(`${group}: ${counts.events} events, ${counts.pages} pages`);
+      if (evs.length) {
+        yield Buffer.from(
+          evs
+            .map(
+              (e) =>
+                `${JSON.stringify({ logGroup: group, logStreamName: e.logStreamName, eventId: e.eventId, timestamp: e.timestamp, ingestionTime: e.ingestionTime, message: e.message })}\n`,
+            )
+            .join(''),
+        );
+      }
+      token = out.nextToken || undefined;
+      if (!token) return;
+    }
+  }
+
+  /** One FilterLogEvents request, paced, transient errors retried. */
+  private filter(group: string, token: string | undefined, where: string): Promise<FilterLogEventsCommandOutput> {
+    const { ctx } = this;
+    return withRetry(
+      async () => {
+        await this.pacer.wait(ctx.signal);
+        return this.logs!.send(
+          new FilterLogEventsCommand({
+            logGroupName: group,
+            startTime: ctx.since.getTime(),
+            endTime: ctx.until.getTime() - 1,
+            limit: this.pageSize,
+            nextToken: token,
+          }),
+          { abortSignal: ctx.signal as never },
+        );
+      },
+      transient,
+      this.retries.on(where),
+      this.policy,
+      ctx.signal,
+    );
+  }
+
+  /** The named audit settings of a parameter group (null where not set), every page (Marker). */
+  private async parameters(
     rds: RDSClient,
     group: string,
     keys: string[],
     cluster: boolean,
   ): Promise<Record<string, string | null>> {
+    const { ctx } = this;
     const out: Record<string, string | null> = Object.fromEntries(keys.map((k) => [k, null]));
     let marker: string | undefined;
     do {
-      res.position = `rds:${cluster ? 'DescribeDBClusterParameters' : 'DescribeDBParameters'} ${group}`;
+      this.res.position = `rds:${cluster ? 'DescribeDBClusterParameters' : 'DescribeDBParameters'} ${group}`;
       const page = cluster
         ? await withRetry(
             () =>
               rds.send(new DescribeDBClusterParametersCommand({ DBClusterParameterGroupName: group, Marker: marker })),
             transient,
-            onRetry(`parameters ${group}`),
-            policy,
+            this.retries.on(`parameters ${group}`),
+            this.policy,
             ctx.signal,
           )
         : await withRetry(
             () => rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker })),
             transient,
-            onRetry(`parameters ${group}`),
-            policy,
+            this.retries.on(`parameters ${group}`),
+            this.policy,
             ctx.signal,
           );
       for (const p of page.Parameters ?? [])
@@ -362,6 +390,4 @@ export const openCloudWatchLogs: LiveSourceOpener = (cfg: SourceConfig, ctx, sum
     } while (marker);
     return out;
   }
-
-  return { outcomes: run(), result: () => res.result() };
-};
+}

@@ -18,13 +18,14 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { CloudTrailClient, ListPublicKeysCommand } from '@aws-sdk/client-cloudtrail';
-import type { LiveSourceOpener, SourceConfig } from '../../collect/source.js';
-import type { Outcome } from '../../pipeline/types.js';
+import type { LiveSourceOpener, SourceConfig, SourceResult, SourceRunContext } from '../../collect/source.js';
+import type { FormatAdapter, Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
-import { normalizeOne } from '../../pipeline/run.js';
+import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
 import { findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { DEFAULT_RETRY, backoffDelay, sleep, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
+import { RetryCount, awsClientSettings, credentialsSetting } from '../aws.js';
 import { HOUR, accountsRoot, daysBetween, fileTime } from './layout.js';
 import {
   validateDigests,
@@ -158,56 +159,158 @@ function prefetch(src: AsyncIterable<Buffer>, maxBytes: number): AsyncIterable<B
 }
 
 export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => {
-  const c = cfg as unknown as CloudTrailS3Config;
-  const res = new LiveResult();
-  const progress = new ProgressLine(c.name, ctx.progress);
-  const policy = { ...DEFAULT_RETRY, ...c.retry };
-  const concurrency = Math.max(1, Math.min(64, c.concurrency ?? 8));
-  const retries: Record<string, number> = {};
-  // Per-object records and digest files are written, compressed, to temporary files as they come
-  // (the run's work folder; a folder of our own when run outside collect, as the tests do).
-  const work = ctx.workDir ?? mkdtempSync(join(tmpdir(), 'ae-cloudtrail-s3-'));
-  const objectsOut = new DeflatedFile(join(work, `${c.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-objects.jsonl.deflate`));
-  const digestsOut = new DeflatedFile(join(work, `${c.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-digests.jsonl.deflate`));
-  let objectsEntry: DeflatedEntry | null = null;
-  let digestsEntry: DeflatedEntry | null = null;
-  let objectsRead = 0;
-  let bytesRead = 0;
-  let digestCount = 0;
-  let validated = false;
-  const keyRegions = new Set<string>();
-  const record = async (o: ObjectRecord): Promise<void> => {
-    objectsRead++;
-    bytesRead += o.size;
-    if (objectsOut.add(`${JSON.stringify(o)}\n`)) await objectsOut.flush();
-  };
-  let publicKeys: PublicKeyEntry[] = [];
-  let report: DigestReport | null = null;
-  let scope: { start: string; end: string } | undefined;
-  const onRetry = (where: string) => (what: string, attempt: number, delay: number) => {
-    retries[what] = (retries[what] ?? 0) + 1;
-    progress.update(`${where}: ${what}, retry ${attempt} in ${delay} ms`, true);
-  };
+  const pull = new CloudTrailS3Pull(cfg as unknown as CloudTrailS3Config, ctx, summary);
+  return { outcomes: pull.run(), result: () => pull.result() };
+};
 
-  async function* run(): AsyncGenerator<Outcome> {
+/** Bytes of objects read ahead of the one being normalized, per object. */
+const MAX_AHEAD_BYTES = 8 * 1024 * 1024;
+
+/** The period's bounds, as the pull lists and checks them. */
+interface Period {
+  /** The period plus an hour either side (delivery lag, files holding an hour of events). */
+  from: Date;
+  to: Date;
+  /** AWSLogs/[<org>/] under the prefix. */
+  root: string;
+}
+
+/**
+ * One pull: accounts, then per account and region its log files listed, read and normalized, and
+ * its digests checked; then the verdict. Per-object records and digest files are written,
+ * compressed, to temporary files as they come (the run's work folder; a folder of our own when run
+ * outside collect, as the tests do).
+ */
+class CloudTrailS3Pull {
+  private readonly res = new LiveResult();
+  private readonly progress: ProgressLine;
+  private readonly policy: RetryPolicy;
+  private readonly concurrency: number;
+  private readonly retries: RetryCount;
+  private readonly objectsOut: DeflatedFile;
+  private readonly digestsOut: DeflatedFile;
+  private objectsEntry: DeflatedEntry | null = null;
+  private digestsEntry: DeflatedEntry | null = null;
+  private objectsRead = 0;
+  private bytesRead = 0;
+  private digestCount = 0;
+  private validated = false;
+  private readonly keyRegions = new Set<string>();
+  private publicKeys: PublicKeyEntry[] = [];
+  private report: DigestReport | null = null;
+  private scope: { start: string; end: string } | undefined;
+  /** Object reads running ahead (cancelled when the pull ends). */
+  private readonly pending: Array<AsyncIterable<Buffer> & { cancel(): void }> = [];
+  private readonly unreadable: string[] = [];
+  private events = 0;
+  private listedTotal = 0;
+  /** Objects read so far. */
+  private index = 0;
+
+  constructor(
+    private readonly c: CloudTrailS3Config,
+    private readonly ctx: SourceRunContext,
+    private readonly summary: RunSummary,
+  ) {
+    this.progress = new ProgressLine(c.name, ctx.progress);
+    this.policy = { ...DEFAULT_RETRY, ...c.retry };
+    this.concurrency = Math.max(1, Math.min(64, c.concurrency ?? 8));
+    this.retries = new RetryCount(this.progress);
+    const work = ctx.workDir ?? mkdtempSync(join(tmpdir(), 'ae-cloudtrail-s3-'));
+    const base = c.name.replace(/[^A-Za-z0-9_.-]/g, '_');
+    this.objectsOut = new DeflatedFile(join(work, `${base}-objects.jsonl.deflate`));
+    this.digestsOut = new DeflatedFile(join(work, `${base}-digests.jsonl.deflate`));
+  }
+
+  result(): SourceResult {
+    const { c } = this;
+    return {
+      ...this.res.result(),
+      files: [
+        ...(this.objectsEntry ? [{ name: objectsFileName(c.name), deflated: this.objectsEntry }] : []),
+        // The digest material only with the check's result (a run that stopped early has neither).
+        ...(this.validated && this.digestsEntry
+          ? [
+              { name: digestsFileName(c.name), deflated: this.digestsEntry },
+              ...integrityFiles(c.name, { publicKeys: this.publicKeys, report: this.report, scope: this.scope }),
+            ]
+          : []),
+      ],
+    };
+  }
+
+  async *run(): AsyncGenerator<Outcome> {
+    const { c, ctx, res } = this;
     const regions = c.regions ?? [];
+    const adapter = this.checkConfig(regions);
+    if (!adapter) return;
+    const period: Period = {
+      from: new Date(ctx.since.getTime() - HOUR),
+      to: new Date(ctx.until.getTime() + HOUR),
+      root: accountsRoot(c.prefix, c.organization_id),
+    };
+    const validate = c.validate_digests !== false;
+    this.describe(regions, period, validate);
+    const s3 = new S3Client(
+      awsClientSettings(c.bucket_region ?? 'us-east-1', c.profile, c.endpoint, { maxAttempts: 1, pathStyle: true }),
+    );
+    try {
+      // 1. Accounts.
+      const accounts = c.accounts?.length ? c.accounts : await this.listAccounts(s3, period.root);
+      if (!accounts) return;
+      res.settings.accounts = accounts;
+      // 2-4, one account and region at a time: list the period's log files (date prefixes only), read
+      // them, then read that trail's digests and check them. Memory holds one account and region's
+      // listing and hashes, never the whole trail's: per-object records and digest files go to
+      // compressed temporary files as they come (the bundle's raw/ and integrity/ files).
+      res.touched = true;
+      if (validate) this.scope = { start: period.from.toISOString(), end: period.to.toISOString() };
+      const groups = accounts.flatMap((account) => regions.map((region) => ({ account, region })));
+      for (const [g, { account, region }] of groups.entries()) {
+        const logs = await this.listLogs(s3, period, account, region);
+        this.listedTotal += logs.length;
+        this.progress.update(
+          `account ${account}, ${region}: ${logs.length} log files to read (${g + 1} of ${groups.length} account-regions)`,
+          true,
+        );
+        const more = groups.length - g - 1;
+        const read: LogObject[] = [];
+        if (!(yield* this.readLogs(adapter, s3, logs, read, more))) return;
+        // This account and region's digests, checked against the log files just read.
+        if (validate) await this.checkDigests(s3, period, account, region, read);
+      }
+      this.verdict(validate);
+    } catch (e) {
+      res.fail(`${describe(e)}${res.position ? ` (at ${res.position})` : ''}`);
+    } finally {
+      for (const p of this.pending) p.cancel();
+      s3.destroy();
+      this.retries.report(res);
+      this.objectsEntry = await this.objectsOut.close();
+      this.digestsEntry = await this.digestsOut.close();
+      this.progress.update(`done: ${this.objectsRead} objects`, true);
+    }
+  }
+
+  /** The cloudtrail adapter when the config names a bucket and regions; else the failure is said and null. */
+  private checkConfig(regions: string[]): FormatAdapter | null {
+    const { c, res } = this;
     if (!c.bucket) {
       res.fail("bucket is empty: name the trail's S3 bucket");
-      return;
+      return null;
     }
     if (regions.length === 0) {
       res.fail('regions is empty: name at least one AWS region the trail logs');
-      return;
+      return null;
     }
     const adapter = findAdapter('cloudtrail');
-    if (!adapter) {
-      res.fail('the cloudtrail adapter is not registered');
-      return;
-    }
-    const from = new Date(ctx.since.getTime() - HOUR);
-    const to = new Date(ctx.until.getTime() + HOUR);
-    const root = accountsRoot(c.prefix, c.organization_id);
-    const validate = c.validate_digests !== false;
+    if (!adapter) res.fail('the cloudtrail adapter is not registered');
+    return adapter ?? null;
+  }
+
+  /** How the pull reads, and its settings, for the result. */
+  private describe(regions: string[], { from, to, root }: Period, validate: boolean): void {
+    const { c, res, concurrency } = this;
     res.how =
       `CloudTrail log files in s3://${c.bucket}/${root}<account>/CloudTrail/<region>/YYYY/MM/DD/ for ${regions.join(', ')}, delivered from ${from.toISOString()} to ${to.toISOString()} (the period plus an hour either side), ${concurrency} objects read at once` +
       (validate
@@ -218,214 +321,191 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
       prefix: c.prefix ?? null,
       organization_id: c.organization_id ?? null,
       regions,
-      credentials: c.profile ? `profile ${c.profile}` : 'standard AWS credential chain',
+      credentials: credentialsSetting(c.profile),
       concurrency,
       validate_digests: validate,
       ...(c.endpoint ? { endpoint: c.endpoint } : {}),
     };
-    const s3 = new S3Client({
-      region: c.bucket_region ?? 'us-east-1',
-      maxAttempts: 1, // retries are ours: counted and reported
-      ...(c.profile ? { profile: c.profile } : {}),
-      ...(c.endpoint ? { endpoint: c.endpoint, forcePathStyle: true } : {}),
-    });
-    const pending: Array<AsyncIterable<Buffer> & { cancel(): void }> = [];
+  }
+
+  /** The account folders (12 digits) under the root; null (the failure said) when there is none. */
+  private async listAccounts(s3: S3Client, root: string): Promise<string[] | null> {
+    const { c, res } = this;
+    res.position = `listing accounts under s3://${c.bucket}/${root}`;
+    const accounts = (await this.listPrefixes(s3, root))
+      .map((p) => p.slice(root.length).replace(/\/$/, ''))
+      .filter((a) => /^\d{12}$/.test(a));
+    if (accounts.length > 0) return accounts;
+    res.fail(`no account folders (12 digits) under s3://${c.bucket}/${root}: check bucket, prefix and organization_id`);
+    return null;
+  }
+
+  /** One account and region's log files of the period: its date prefixes listed, files named in the period kept. */
+  private async listLogs(s3: S3Client, { from, to, root }: Period, account: string, region: string): Promise<Listed[]> {
+    const logs: Listed[] = [];
+    for (const day of daysBetween(from, to)) {
+      const prefix = `${root}${account}/CloudTrail/${region}/${day}/`;
+      this.res.position = `listing s3://${this.c.bucket}/${prefix}`;
+      for (const o of await this.listObjects(s3, prefix)) {
+        const t = fileTime(o.key);
+        if (t === null || (t >= from.getTime() && t <= to.getTime())) logs.push(o);
+      }
+    }
+    return logs;
+  }
+
+  /**
+   * Reads the listed objects: `concurrency` of them run ahead, outcomes in key order. `read`
+   * collects what the digest check needs. False when the pull must stop.
+   */
+  private async *readLogs(
+    adapter: FormatAdapter,
+    s3: S3Client,
+    logs: Listed[],
+    read: LogObject[],
+    moreGroups: number,
+  ): AsyncGenerator<Outcome, boolean> {
+    const pending = this.pending;
+    let next = 0;
+    const start = () => {
+      while (pending.length < this.concurrency && next < logs.length)
+        pending.push(prefetch(this.objectBytes(s3, logs[next++]), MAX_AHEAD_BYTES));
+    };
+    for (let i = 0; i < logs.length; i++) {
+      start();
+      const o = logs[i];
+      const body = pending.shift()!;
+      start();
+      if (!(yield* this.readObject(adapter, o, body, read, moreGroups))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * One object: hashed as read and as inflated, normalized, recorded. A failed S3 read stops the
+   * pull (false); a damaged object (not gzip, truncated, not JSON) keeps what it held so far.
+   */
+  private async *readObject(
+    adapter: FormatAdapter,
+    o: Listed,
+    body: AsyncIterable<Buffer>,
+    read: LogObject[],
+    moreGroups: number,
+  ): AsyncGenerator<Outcome, boolean> {
+    const { c, ctx, res } = this;
+    const where = `s3://${c.bucket}/${o.key}`;
+    res.position = where;
+    const rec: ObjectRecord = {
+      bucket: c.bucket,
+      key: o.key,
+      etag: o.etag,
+      size: o.size,
+      last_modified: o.lastModified,
+      sha256: null,
+      uncompressed_sha256: null,
+      records: 0,
+      error: null,
+    };
+    const tap = new ObjectTap(body, o.key);
     try {
-      // 1. Accounts.
-      let accounts = c.accounts ?? [];
-      if (accounts.length === 0) {
-        res.position = `listing accounts under s3://${c.bucket}/${root}`;
-        accounts = (await listPrefixes(s3, root))
-          .map((p) => p.slice(root.length).replace(/\/$/, ''))
-          .filter((a) => /^\d{12}$/.test(a));
-        if (accounts.length === 0) {
-          res.fail(
-            `no account folders (12 digits) under s3://${c.bucket}/${root}: check bucket, prefix and organization_id`,
-          );
-          return;
+      const input = await openStream(where, tap.inflated());
+      for await (const out of normalizeOne(
+        adapter,
+        input,
+        { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until },
+        this.summary,
+      )) {
+        rec.records++;
+        res.count(out);
+        if (out.kind === 'event') this.events++;
+        yield out;
+        if (ctx.signal?.aborted) {
+          await this.record(rec);
+          res.fail('the pull was interrupted');
+          return false;
         }
       }
-      res.settings.accounts = accounts;
-
-      // 2-4, one account and region at a time: list the period's log files (date prefixes only), read
-      // them, then read that trail's digests and check them. Memory holds one account and region's
-      // listing and hashes, never the whole trail's: per-object records and digest files go to
-      // compressed temporary files as they come (the bundle's raw/ and integrity/ files).
-      const MAX_AHEAD_BYTES = 8 * 1024 * 1024;
-      const unreadable: string[] = [];
-      let events = 0;
-      let listedTotal = 0;
-      let index = 0;
-      res.touched = true;
-      if (validate) scope = { start: from.toISOString(), end: to.toISOString() };
-      const groups: Array<{ account: string; region: string }> = accounts.flatMap((account) =>
-        regions.map((region) => ({ account, region })),
-      );
-      for (const [g, { account, region }] of groups.entries()) {
-        const logs: Listed[] = [];
-        for (const day of daysBetween(from, to)) {
-          const prefix = `${root}${account}/CloudTrail/${region}/${day}/`;
-          res.position = `listing s3://${c.bucket}/${prefix}`;
-          for (const o of await listObjects(s3, prefix)) {
-            const t = fileTime(o.key);
-            if (t === null || (t >= from.getTime() && t <= to.getTime())) logs.push(o);
-          }
-        }
-        listedTotal += logs.length;
-        progress.update(
-          `account ${account}, ${region}: ${logs.length} log files to read (${g + 1} of ${groups.length} account-regions)`,
-          true,
-        );
-
-        // Read them: `concurrency` objects run ahead, outcomes in key order.
-        const read: LogObject[] = [];
-        let next = 0;
-        const start = () => {
-          while (pending.length < concurrency && next < logs.length)
-            pending.push(prefetch(objectBytes(s3, logs[next++]), MAX_AHEAD_BYTES));
-        };
-        for (let i = 0; i < logs.length; i++) {
-          start();
-          const o = logs[i];
-          const body = pending.shift()!;
-          start();
-          const where = `s3://${c.bucket}/${o.key}`;
-          res.position = where;
-          const rec: ObjectRecord = {
-            bucket: c.bucket,
-            key: o.key,
-            etag: o.etag,
-            size: o.size,
-            last_modified: o.lastModified,
-            sha256: null,
-            uncompressed_sha256: null,
-            records: 0,
-            error: null,
-          };
-          const hc = createHash('sha256');
-          const hu = createHash('sha256');
-          let size = 0;
-          let s3Failure: (Error & { cause?: unknown }) | null = null;
-          async function* tapped(): AsyncGenerator<Buffer> {
-            try {
-              for await (const b of body) {
-                hc.update(b);
-                size += b.length;
-                yield b;
-              }
-            } catch (e) {
-              if ((e as { s3?: boolean }).s3) s3Failure = e as Error;
-              throw e;
-            }
-          }
-          async function* inflated(): AsyncGenerator<Buffer> {
-            if (/\.gz$/.test(o.key)) {
-              const src = Readable.from(tapped(), { objectMode: false });
-              const gz = createGunzip();
-              src.on('error', (e) => gz.destroy(e));
-              for await (const d of src.pipe(gz) as AsyncIterable<Buffer>) {
-                hu.update(d);
-                yield d;
-              }
-            } else
-              for await (const d of tapped()) {
-                hu.update(d);
-                yield d;
-              }
-          }
-          try {
-            const input = await openStream(where, inflated());
-            for await (const out of normalizeOne(
-              adapter,
-              input,
-              { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until },
-              summary,
-            )) {
-              rec.records++;
-              res.count(out);
-              if (out.kind === 'event') events++;
-              yield out;
-              if (ctx.signal?.aborted) {
-                await record(rec);
-                res.fail('the pull was interrupted');
-                return;
-              }
-            }
-            rec.sha256 = hc.digest('hex');
-            rec.uncompressed_sha256 = hu.digest('hex');
-            if (size !== o.size) rec.error = `read ${size} bytes, listed as ${o.size}`;
-          } catch (e) {
-            const err = e as Error;
-            const f = s3Failure as (Error & { cause?: unknown }) | null;
-            if (f) {
-              rec.error = describe(f.cause ?? f);
-              await record(rec);
-              res.fail(
-                `reading ${where} failed after ${index} objects had been read (${rec.error}); ${listedTotal} listed so far${g + 1 < groups.length ? `, ${groups.length - g - 1} more account-regions not listed yet` : ''}`,
-              );
-              return;
-            }
-            // The object is damaged (not gzip, truncated, not JSON): what it held so far is kept.
-            rec.error = err.message;
-            unreadable.push(`${where}: ${err.message}`);
-          }
-          await record(rec);
-          read.push({
-            bucket: rec.bucket,
-            key: rec.key,
-            uncompressed_sha256: rec.error ? null : rec.uncompressed_sha256,
-          });
-          index++;
-          progress.update(`${index}/${listedTotal}${g + 1 < groups.length ? '+' : ''} objects, ${events} events`);
-        }
-
-        // This account and region's digests, checked against the log files just read.
-        if (validate) {
-          res.position = 'digest files';
-          const digests = await readDigests(s3, root, account, region, from, to);
-          await readPublicKeys(digests);
-          for (const d of digests) if (digestsOut.add(`${JSON.stringify(d)}\n`)) await digestsOut.flush();
-          digestCount += digests.length;
-          report = mergeReports(report, validateDigests({ digests, publicKeys, logs: read, scope: scope! }));
-        }
-      }
-      res.settings.objects_listed = listedTotal;
-      res.settings.objects_read = objectsRead;
-      res.settings.bytes_read = bytesRead;
-      if (unreadable.length)
-        res.fail(`${unreadable.length} of ${listedTotal} objects could not be read whole (first: ${unreadable[0]})`);
-      if (validate) {
-        res.settings.digest_files = digestCount;
-        res.settings.public_keys = publicKeys.map((k) => k.fingerprint);
-        report = finishReport(report ?? validateDigests({ digests: [], publicKeys, logs: [], scope: scope! }));
-        res.settings.cloudtrail_digests = summarize(report, c.name);
-        validated = true;
-        if (!report.pass) res.warn(`CloudTrail digest validation FAILED: ${problems(report)}`);
-      }
-      if (res.failedReason === null) {
-        res.position = null;
-        res.done();
-      }
+      rec.sha256 = tap.compressed.digest('hex');
+      rec.uncompressed_sha256 = tap.uncompressed.digest('hex');
+      if (tap.size !== o.size) rec.error = `read ${tap.size} bytes, listed as ${o.size}`;
     } catch (e) {
-      res.fail(`${describe(e)}${res.position ? ` (at ${res.position})` : ''}`);
-    } finally {
-      for (const p of pending) p.cancel();
-      s3.destroy();
-      if (Object.keys(retries).length) {
-        res.settings.retries = retries;
-        res.warn(
-          `transient errors were retried with backoff: ${Object.entries(retries)
-            .map(([k, v]) => `${v} × ${k}`)
-            .join(', ')}`,
+      const f = tap.s3Failure;
+      if (f) {
+        rec.error = describe(f.cause ?? f);
+        await this.record(rec);
+        res.fail(
+          `reading ${where} failed after ${this.index} objects had been read (${rec.error}); ${this.listedTotal} listed so far${moreGroups > 0 ? `, ${moreGroups} more account-regions not listed yet` : ''}`,
         );
+        return false;
       }
-      objectsEntry = await objectsOut.close();
-      digestsEntry = await digestsOut.close();
-      progress.update(`done: ${objectsRead} objects`, true);
+      // The object is damaged (not gzip, truncated, not JSON): what it held so far is kept.
+      rec.error = (e as Error).message;
+      this.unreadable.push(`${where}: ${rec.error}`);
+    }
+    await this.record(rec);
+    read.push({ bucket: rec.bucket, key: rec.key, uncompressed_sha256: rec.error ? null : rec.uncompressed_sha256 });
+    this.index++;
+    this.progress.update(
+      `${this.index}/${this.listedTotal}${moreGroups > 0 ? '+' : ''} objects, ${this.events} events`,
+    );
+    return true;
+  }
+
+  /** Adds an object's record to raw/<source>/objects.jsonl. */
+  private async record(o: ObjectRecord): Promise<void> {
+    this.objectsRead++;
+    this.bytesRead += o.size;
+    if (this.objectsOut.add(`${JSON.stringify(o)}\n`)) await this.objectsOut.flush();
+  }
+
+  /** One account and region's digests: read, kept, and checked against the log files just read. */
+  private async checkDigests(
+    s3: S3Client,
+    { from, to, root }: Period,
+    account: string,
+    region: string,
+    read: LogObject[],
+  ): Promise<void> {
+    this.res.position = 'digest files';
+    const digests = await this.readDigests(s3, root, account, region, from, to);
+    await this.readPublicKeys(digests);
+    for (const d of digests) if (this.digestsOut.add(`${JSON.stringify(d)}\n`)) await this.digestsOut.flush();
+    this.digestCount += digests.length;
+    this.report = mergeReports(
+      this.report,
+      validateDigests({ digests, publicKeys: this.publicKeys, logs: read, scope: this.scope! }),
+    );
+  }
+
+  /** The counts, the digest check's result and the status, once every account and region was read. */
+  private verdict(validate: boolean): void {
+    const { res } = this;
+    res.settings.objects_listed = this.listedTotal;
+    res.settings.objects_read = this.objectsRead;
+    res.settings.bytes_read = this.bytesRead;
+    if (this.unreadable.length)
+      res.fail(
+        `${this.unreadable.length} of ${this.listedTotal} objects could not be read whole (first: ${this.unreadable[0]})`,
+      );
+    if (validate) {
+      res.settings.digest_files = this.digestCount;
+      res.settings.public_keys = this.publicKeys.map((k) => k.fingerprint);
+      const report = finishReport(
+        this.report ?? validateDigests({ digests: [], publicKeys: this.publicKeys, logs: [], scope: this.scope! }),
+      );
+      this.report = report;
+      res.settings.cloudtrail_digests = summarize(report, this.c.name);
+      this.validated = true;
+      if (!report.pass) res.warn(`CloudTrail digest validation FAILED: ${problems(report)}`);
+    }
+    if (res.failedReason === null) {
+      res.position = null;
+      res.done();
     }
   }
 
-  async function listObjects(s3: S3Client, prefix: string): Promise<Listed[]> {
+  private async listObjects(s3: S3Client, prefix: string): Promise<Listed[]> {
+    const { c, ctx } = this;
     const out: Listed[] = [];
     let token: string | undefined;
     do {
@@ -435,8 +515,8 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
             abortSignal: ctx.signal as never,
           }),
         transient,
-        onRetry(`listing ${prefix}`),
-        policy,
+        this.retries.on(`listing ${prefix}`),
+        this.policy,
         ctx.signal,
       );
       for (const o of page.Contents ?? [])
@@ -452,7 +532,8 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
     return out;
   }
 
-  async function listPrefixes(s3: S3Client, prefix: string): Promise<string[]> {
+  private async listPrefixes(s3: S3Client, prefix: string): Promise<string[]> {
+    const { c, ctx } = this;
     const out: string[] = [];
     let token: string | undefined;
     do {
@@ -463,8 +544,8 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
             { abortSignal: ctx.signal as never },
           ),
         transient,
-        onRetry(`listing ${prefix}`),
-        policy,
+        this.retries.on(`listing ${prefix}`),
+        this.policy,
         ctx.signal,
       );
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
@@ -478,7 +559,8 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
    * request from the byte reached, pinned to the listed ETag (If-Match), so a changed object is an
    * error rather than a splice. Errors are marked `s3` (the read failed, not the data).
    */
-  async function* objectBytes(s3: S3Client, o: Listed): AsyncGenerator<Buffer> {
+  private async *objectBytes(s3: S3Client, o: Listed): AsyncGenerator<Buffer> {
+    const { c, ctx, policy } = this;
     let offset = 0;
     for (let attempt = 1; ; attempt++) {
       let out;
@@ -495,7 +577,7 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
               { abortSignal: ctx.signal as never },
             ),
           transient,
-          onRetry(o.key),
+          this.retries.on(o.key),
           policy,
           ctx.signal,
         );
@@ -513,14 +595,14 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
           throw Object.assign(new Error(`the connection failed mid-object after ${offset} bytes: ${describe(e)}`), {
             s3: true,
           });
-        retries['body cut, resumed'] = (retries['body cut, resumed'] ?? 0) + 1;
+        this.retries.add('body cut, resumed');
         await sleep(backoffDelay(attempt, policy), ctx.signal);
       }
     }
   }
 
   /** One account and region's digest files of the period (small: one per hour), with their signatures. */
-  async function readDigests(
+  private async readDigests(
     s3: S3Client,
     root: string,
     account: string,
@@ -528,13 +610,14 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
     from: Date,
     to: Date,
   ): Promise<DigestFile[]> {
+    const { c, ctx, res } = this;
     // A digest covers the hour before its name's time and is delivered up to an hour later.
     const dTo = new Date(to.getTime() + 2 * HOUR);
     const keys: string[] = [];
     for (const day of daysBetween(from, dTo)) {
       const prefix = `${root}${account}/CloudTrail-Digest/${region}/${day}/`;
       res.position = `listing s3://${c.bucket}/${prefix}`;
-      for (const o of await listObjects(s3, prefix)) {
+      for (const o of await this.listObjects(s3, prefix)) {
         const t = fileTime(o.key);
         if (t !== null && t >= from.getTime() && t <= dTo.getTime()) keys.push(o.key);
       }
@@ -548,8 +631,8 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
         const out = await withRetry(
           () => s3.send(new GetObjectCommand({ Bucket: c.bucket, Key: key }), { abortSignal: ctx.signal as never }),
           transient,
-          onRetry(key),
-          policy,
+          this.retries.on(key),
+          this.policy,
           ctx.signal,
         );
         const gz = Buffer.from(await out.Body!.transformToByteArray());
@@ -569,85 +652,113 @@ export const openCloudTrailS3: LiveSourceOpener = (cfg: SourceConfig, ctx, summa
         });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, keys.length) }, worker));
     return digests.sort((a, b) => a.key.localeCompare(b.key));
   }
 
   /** ListPublicKeys in each trail's home region (the last region in the digest file name), once per region. */
-  async function readPublicKeys(digests: DigestFile[]): Promise<void> {
+  private async readPublicKeys(digests: DigestFile[]): Promise<void> {
+    const { c, ctx } = this;
     const homes = new Set<string>();
     for (const d of digests) {
       const m = /_([a-z]{2}(?:-[a-z]+)+-\d)_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(d.key);
-      if (m && !keyRegions.has(m[1])) homes.add(m[1]);
+      if (m && !this.keyRegions.has(m[1])) homes.add(m[1]);
     }
     if (homes.size === 0) return;
     const start = new Date(ctx.since.getTime() - 2 * 86400_000);
     const end = new Date(ctx.until.getTime() + 2 * 86400_000);
-    const byFp = new Map<string, PublicKeyEntry>(publicKeys.map((k) => [k.fingerprint, k]));
+    const byFp = new Map<string, PublicKeyEntry>(this.publicKeys.map((k) => [k.fingerprint, k]));
     for (const region of homes) {
-      keyRegions.add(region);
-      const ct = new CloudTrailClient({
-        region,
-        maxAttempts: 1,
-        ...(c.profile ? { profile: c.profile } : {}),
-        ...(c.cloudtrail_endpoint ? { endpoint: c.cloudtrail_endpoint } : {}),
-      });
+      this.keyRegions.add(region);
+      const ct = new CloudTrailClient(awsClientSettings(region, c.profile, c.cloudtrail_endpoint, { maxAttempts: 1 }));
       try {
         let token: string | undefined;
         do {
-          res.position = `cloudtrail:ListPublicKeys in ${region}`;
+          this.res.position = `cloudtrail:ListPublicKeys in ${region}`;
           const out = await withRetry(
             () =>
               ct.send(new ListPublicKeysCommand({ StartTime: start, EndTime: end, NextToken: token }), {
                 abortSignal: ctx.signal as never,
               }),
             transient,
-            onRetry(`ListPublicKeys ${region}`),
-            policy,
+            this.retries.on(`ListPublicKeys ${region}`),
+            this.policy,
             ctx.signal,
           );
-          for (const k of out.PublicKeyList ?? []) {
-            if (!k.Value) continue;
-            const value = Buffer.from(k.Value).toString('base64');
-            const fp = keyFingerprint(value);
-            // The fingerprint is recomputed from the key itself (MD5 of the DER), not taken from the answer.
-            if (k.Fingerprint && k.Fingerprint !== fp)
-              res.warn(
-                `ListPublicKeys in ${region} gave fingerprint ${k.Fingerprint} for a key whose MD5 is ${fp}: the key is used under its MD5`,
-              );
-            byFp.set(fp, {
-              fingerprint: fp,
-              value,
-              validity_start: k.ValidityStartTime?.toISOString() ?? null,
-              validity_end: k.ValidityEndTime?.toISOString() ?? null,
-            });
-          }
+          for (const k of out.PublicKeyList ?? []) this.addPublicKey(byFp, region, k);
           token = out.NextToken || undefined;
         } while (token);
       } finally {
         ct.destroy();
       }
     }
-    publicKeys = [...byFp.values()].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+    this.publicKeys = [...byFp.values()].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
   }
 
-  return {
-    outcomes: run(),
-    result: () => ({
-      ...res.result(),
-      files: [
-        ...(objectsEntry ? [{ name: objectsFileName(c.name), deflated: objectsEntry }] : []),
-        // The digest material only with the check's result (a run that stopped early has neither).
-        ...(validated && digestsEntry
-          ? [
-              { name: digestsFileName(c.name), deflated: digestsEntry },
-              ...integrityFiles(c.name, { publicKeys, report, scope }),
-            ]
-          : []),
-      ],
-    }),
-  };
-};
+  /** A key from ListPublicKeys, under the fingerprint recomputed from the key itself (MD5 of the DER), not the answer's. */
+  private addPublicKey(
+    byFp: Map<string, PublicKeyEntry>,
+    region: string,
+    k: { Value?: Uint8Array; Fingerprint?: string; ValidityStartTime?: Date; ValidityEndTime?: Date },
+  ): void {
+    if (!k.Value) return;
+    const value = Buffer.from(k.Value).toString('base64');
+    const fp = keyFingerprint(value);
+    if (k.Fingerprint && k.Fingerprint !== fp)
+      this.res.warn(
+        `ListPublicKeys in ${region} gave fingerprint ${k.Fingerprint} for a key whose MD5 is ${fp}: the key is used under its MD5`,
+      );
+    byFp.set(fp, {
+      fingerprint: fp,
+      value,
+      validity_start: k.ValidityStartTime?.toISOString() ?? null,
+      validity_end: k.ValidityEndTime?.toISOString() ?? null,
+    });
+  }
+}
+
+/** An object's bytes on their way to the adapter: hashed as read (compressed) and as inflated, counted. */
+class ObjectTap {
+  readonly compressed = createHash('sha256');
+  readonly uncompressed = createHash('sha256');
+  size = 0;
+  /** The S3 read's failure, when the read failed (rather than the data being damaged). */
+  s3Failure: (Error & { cause?: unknown }) | null = null;
+
+  constructor(
+    private readonly body: AsyncIterable<Buffer>,
+    private readonly key: string,
+  ) {}
+
+  private async *tapped(): AsyncGenerator<Buffer> {
+    try {
+      for await (const b of this.body) {
+        this.compressed.update(b);
+        this.size += b.length;
+        yield b;
+      }
+    } catch (e) {
+      if ((e as { s3?: boolean }).s3) this.s3Failure = e as Error;
+      throw e;
+    }
+  }
+
+  async *inflated(): AsyncGenerator<Buffer> {
+    if (/\.gz$/.test(this.key)) {
+      const src = Readable.from(this.tapped(), { objectMode: false });
+      const gz = createGunzip();
+      src.on('error', (e) => gz.destroy(e));
+      for await (const d of src.pipe(gz) as AsyncIterable<Buffer>) {
+        this.uncompressed.update(d);
+        yield d;
+      }
+    } else
+      for await (const d of this.tapped()) {
+        this.uncompressed.update(d);
+        yield d;
+      }
+  }
+}
 
 async function gunzipAll(buf: Buffer): Promise<Buffer> {
   const parts: Buffer[] = [];

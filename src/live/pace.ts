@@ -2,6 +2,7 @@
 // LookupEvents: 2 requests per second per account and region) and transient failures (throttling,
 // UNAVAILABLE): a pull paces itself below the limit and retries transient errors with capped,
 // jittered exponential backoff, reporting each retry so the bundle says the pull was bumpy.
+import type { LiveResult, ProgressLine } from './progress.js';
 
 /** Spaces calls at least `1000 / perSecond` ms apart. */
 export class Pacer {
@@ -114,4 +115,37 @@ export function awsTransient(e: unknown, extraCodes: readonly string[] = []): st
   if (err.code && (err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT' || extraCodes.includes(err.code)))
     return err.code;
   return null;
+}
+
+/** Transient errors retried, by kind: counted, shown on the progress line, and reported at the end. */
+export class RetryCount {
+  readonly counts: Record<string, number> = {};
+  /** `note` follows each progress message (e.g. the pacing). */
+  constructor(
+    private readonly progress: ProgressLine,
+    private readonly note = '',
+  ) {}
+
+  /** A withRetry callback for requests about `where`. */
+  on(where: string): (what: string, attempt: number, delay: number) => void {
+    return (what, attempt, delay) => {
+      this.add(what);
+      this.progress.update(`${where}: ${what}, retry ${attempt} in ${delay} ms${this.note}`, true);
+    };
+  }
+
+  add(what: string): void {
+    this.counts[what] = (this.counts[what] ?? 0) + 1;
+  }
+
+  /** Into the result: settings.retries and a warning that the pull was bumpy (nothing when none). */
+  report(res: LiveResult): void {
+    if (Object.keys(this.counts).length === 0) return;
+    res.settings.retries = this.counts;
+    res.warn(
+      `transient errors were retried with backoff: ${Object.entries(this.counts)
+        .map(([k, v]) => `${v} × ${k}`)
+        .join(', ')}`,
+    );
+  }
 }

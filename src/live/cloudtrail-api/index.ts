@@ -20,8 +20,8 @@ import { readSsoAdmins } from '../../roster/aws-sso.js';
 import { withRoster } from '../roster.js';
 import { awsRetention, readTrails } from '../../retention/aws.js';
 import { LiveResult, ProgressLine } from '../progress.js';
-import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
-import { RetryCount, awsClientSettings, credentialsSetting } from '../aws.js';
+import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy, awsTransient, RetryCount } from '../pace.js';
+import { awsClientSettings, credentialsSetting } from '../aws.js';
 
 export interface CloudTrailSourceConfig {
   name: string;

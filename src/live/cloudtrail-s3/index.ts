@@ -24,8 +24,8 @@ import { openStream } from '../../pipeline/input.js';
 import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
 import { findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
-import { DEFAULT_RETRY, backoffDelay, sleep, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
-import { RetryCount, awsClientSettings, credentialsSetting } from '../aws.js';
+import { DEFAULT_RETRY, backoffDelay, sleep, withRetry, type RetryPolicy, awsTransient, RetryCount } from '../pace.js';
+import { awsClientSettings, credentialsSetting } from '../aws.js';
 import { HOUR, accountsRoot, daysBetween, fileTime } from './layout.js';
 import {
   validateDigests,

@@ -26,8 +26,8 @@ import { openStream } from '../../pipeline/input.js';
 import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
 import { adapter as cloudwatchLogs } from '../../sources/cloudwatch-logs/index.js';
 import { LiveResult, ProgressLine } from '../progress.js';
-import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy, awsTransient } from '../pace.js';
-import { RetryCount, awsClientSettings, credentialsSetting } from '../aws.js';
+import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy, awsTransient, RetryCount } from '../pace.js';
+import { awsClientSettings, credentialsSetting } from '../aws.js';
 
 export interface CloudWatchLogsSourceConfig {
   name: string;

@@ -12,15 +12,15 @@
 //     (created_at, resource_id). The role needs only SELECT on audit_log.
 // API: https://github.com/bytebase/bytebase/blob/main/proto/v1/v1/audit_log_service.proto
 import pg from 'pg';
-import type { LiveSourceOpener, SourceConfig } from '../../collect/source.js';
-import type { Outcome } from '../../pipeline/types.js';
+import type { LiveSourceOpener, SourceConfig, SourceRunContext } from '../../collect/source.js';
+import type { FormatAdapter, Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
-import { normalizeOne } from '../../pipeline/run.js';
+import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
 import { findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../pace.js';
+import { DEFAULT_RETRY, RetryCount, withRetry, type RetryPolicy } from '../pace.js';
 import { Scrubber, urlWithoutPassword } from '../secrets.js';
-import { pgConnection, type PostgresSourceConfig } from '../postgres/connection.js';
+import { pgConnection, type PgConnection, type PostgresSourceConfig } from '../postgres/connection.js';
 import { quoteIdent } from '../postgres/index.js';
 
 export interface BytebaseSourceConfig {
@@ -74,25 +74,94 @@ function describeError(status: number, body: string): string {
 const rfc3339 = (d: Date) => d.toISOString().replace(/\.000Z$/, 'Z');
 
 export const openBytebase: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) => {
-  const c = cfg as unknown as BytebaseSourceConfig;
-  const res = new LiveResult();
-  const progress = new ProgressLine(c.name, ctx.progress);
-  const adapter = findAdapter('bytebase');
+  const pull = new BytebasePull(cfg as unknown as BytebaseSourceConfig, ctx, summary);
+  return { outcomes: pull.run(), result: () => pull.res.result() };
+};
 
-  async function* viaApi(): AsyncGenerator<Outcome> {
+/** How the API is searched: the base URL, the token, the filter, the parents searched. */
+interface ApiPlan {
+  base: string;
+  token: string;
+  scrubber: Scrubber;
+  pageSize: number;
+  filter: string;
+  parents: (string | null)[];
+}
+
+/** How the audit_log table is read: keyset pages in a fixed order. */
+interface SqlPlan {
+  table: string;
+  tableSql: string;
+  pageSize: number;
+  /** The key column: id, or resource_id (then ordered by created_at, resource_id). */
+  keyed: 'id' | 'resource_id';
+  /** The page query, `%AFTER%` standing for the keyset condition. */
+  query: string;
+  total: unknown;
+}
+
+/** One pull, through the API or the metadata database. */
+class BytebasePull {
+  readonly res = new LiveResult();
+  private readonly progress: ProgressLine;
+  private readonly adapter: FormatAdapter | undefined = findAdapter('bytebase');
+  private readonly retries: RetryCount;
+  private pages = 0;
+  private entries = 0;
+
+  constructor(
+    private readonly c: BytebaseSourceConfig,
+    private readonly ctx: SourceRunContext,
+    private readonly summary: RunSummary,
+  ) {
+    this.progress = new ProgressLine(c.name, ctx.progress);
+    this.retries = new RetryCount(this.progress);
+  }
+
+  async *run(): AsyncGenerator<Outcome> {
+    const { c, res } = this;
+    if (!this.adapter) {
+      res.fail('the bytebase adapter is not registered');
+      return;
+    }
+    if (c.url && c.metadata_db) {
+      res.fail('give either url (the API) or metadata_db (SQL), not both');
+      return;
+    }
+    if (c.url) yield* this.viaApi(this.adapter);
+    else if (c.metadata_db) yield* this.viaSql(this.adapter);
+    else res.fail('give url (with token_env) to read the API, or metadata_db to read the metadata database');
+  }
+
+  // ---- The API. ----
+
+  private async *viaApi(adapter: FormatAdapter): AsyncGenerator<Outcome> {
+    const { res } = this;
+    const plan = this.planApi();
+    if (!plan) return;
+    for (const parent of plan.parents) if (!(yield* this.searchParent(adapter, plan, parent))) return;
+    res.settings.pages = this.pages;
+    res.settings.entries = this.entries;
+    this.retries.report(res);
+    this.progress.update(`done: ${this.entries} entries, ${this.pages} pages`, true);
+    res.position = null;
+    res.done();
+  }
+
+  /** The token, filter and parents, said in the result; null (the failure said) without a token. */
+  private planApi(): ApiPlan | null {
+    const { c, ctx, res } = this;
     const base = c.url!.replace(/\/+$/, '');
     const token = c.token_env ? process.env[c.token_env] : undefined;
     if (!c.token_env) {
       res.fail("token_env is not set: name the environment variable that holds the service account's access token");
-      return;
+      return null;
     }
     if (!token) {
       res.fail(`environment variable ${c.token_env} (token_env) is not set`);
-      return;
+      return null;
     }
-    const scrubber = new Scrubber([token]);
     const pageSize = Math.min(5000, Math.max(1, c.page_size ?? 1000));
-    const policy = { ...DEFAULT_RETRY, ...c.retry };
     const filter = `create_time >= "${rfc3339(ctx.since)}" && create_time <= "${rfc3339(ctx.until)}"`;
     const parents = c.projects?.length
       ? c.projects.map((p) => (p.startsWith('projects/') ? p : `projects/${p}`))
@@ -113,113 +182,117 @@ export const openBytebase: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) 
     res.warn(
       "the search API returns only what the server's plan keeps (audit log retention): entries older than the retention are not returned",
     );
-    const retries: Record<string, number> = {};
-    let pages = 0;
-    let entries = 0;
-    for (const parent of parents) {
-      const endpoint = `${base}/v1/${parent ? `${parent}/` : ''}auditLogs:search`;
-      let token2: string | undefined;
-      let page = 0;
-      let failed = false;
-      const pageStream = async function* (): AsyncGenerator<Buffer> {
-        for (;;) {
-          page++;
-          res.position = `${parent ?? 'workspace'}, page ${page}${token2 ? ` (pageToken ${token2.length > 40 ? token2.slice(0, 40) + '…' : token2})` : ''}`;
-          let body: { auditLogs?: unknown[]; nextPageToken?: string };
-          try {
-            body = await withRetry(
-              async () => {
-                const r = await fetch(endpoint, {
-                  method: 'POST',
-                  headers: {
-                    'content-type': 'application/json',
-                    accept: 'application/json',
-                    authorization: `Bearer ${token}`,
-                  },
-                  body: JSON.stringify({
-                    ...(parent ? { parent } : {}),
-                    filter,
-                    orderBy: 'create_time asc',
-                    pageSize,
-                    ...(token2 ? { pageToken: token2 } : {}),
-                  }),
-                  signal: AbortSignal.any([
-                    AbortSignal.timeout((c.request_timeout ?? 60) * 1000),
-                    ...(ctx.signal ? [ctx.signal] : []),
-                  ]),
-                });
-                const text = await r.text();
-                if (!r.ok) throw new HttpError(r.status, describeError(r.status, text));
-                try {
-                  return JSON.parse(text);
-                } catch {
-                  throw new Error(`the response is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}…)`);
-                }
-              },
-              transient,
-              (what, attempt, delay) => {
-                retries[what] = (retries[what] ?? 0) + 1;
-                progress.update(
-                  `${parent ?? 'workspace'} page ${page}: ${what}, retry ${attempt} in ${delay} ms`,
-                  true,
-                );
-              },
-              policy,
-              ctx.signal,
-            );
-          } catch (e) {
-            res.fail(
-              scrubber.scrub(
-                `Bytebase search failed on ${parent ?? 'the workspace'}, page ${page}, after ${entries} entries: ${(e as Error).message}`,
-              ),
-            );
-            failed = true;
-            return;
-          }
-          res.touched = true;
-          pages++;
-          const logs = Array.isArray(body.auditLogs) ? body.auditLogs : [];
-          entries += logs.length;
-          progress.update(`${entries} entries, ${pages} pages so far`);
-          if (logs.length) yield Buffer.from(JSON.stringify({ auditLogs: logs }) + '\n');
-          token2 = typeof body.nextPageToken === 'string' && body.nextPageToken ? body.nextPageToken : undefined;
-          if (!token2) return;
-        }
-      };
-      const input = await openStream(`${c.name}:${parent ?? 'workspace'}:auditLogs:search`, pageStream());
-      for await (const o of normalizeOne(
-        adapter!,
-        input,
-        { format: 'bytebase', options: { instance: c.name, variant: 'api' }, since: ctx.since, until: ctx.until },
-        summary,
-      )) {
-        res.count(o);
-        yield o;
-        if (ctx.signal?.aborted) {
-          res.fail('the pull was interrupted');
-          return;
-        }
-      }
-      if (failed) return;
-    }
-    res.settings.pages = pages;
-    res.settings.entries = entries;
-    if (Object.keys(retries).length) {
-      res.settings.retries = retries;
-      res.warn(
-        `transient errors were retried with backoff: ${Object.entries(retries)
-          .map(([k, v]) => `${v} × ${k}`)
-          .join(', ')}`,
-      );
-    }
-    progress.update(`done: ${entries} entries, ${pages} pages`, true);
-    res.position = null;
-    res.done();
+    return { base, token, scrubber: new Scrubber([token]), pageSize, filter, parents };
   }
 
-  async function* viaSql(): AsyncGenerator<Outcome> {
+  /** One parent's (a project's, or the workspace's) audit logs, every page, through the adapter. False when the pull must stop. */
+  private async *searchParent(
+    adapter: FormatAdapter,
+    plan: ApiPlan,
+    parent: string | null,
+  ): AsyncGenerator<Outcome, boolean> {
+    const { c, ctx, res } = this;
+    const state = { failed: false };
+    const input = await openStream(
+      `${c.name}:${parent ?? 'workspace'}:auditLogs:search`,
+      this.searchPages(plan, parent, state),
+    );
+    for await (const o of normalizeOne(
+      adapter,
+      input,
+      { format: 'bytebase', options: { instance: c.name, variant: 'api' }, since: ctx.since, until: ctx.until },
+      this.summary,
+    )) {
+      res.count(o);
+      yield o;
+      if (ctx.signal?.aborted) {
+        res.fail('the pull was interrupted');
+        return false;
+      }
+    }
+    return !state.failed;
+  }
+
+  /** The parent's pages as {"auditLogs": [...]} lines; a failed page is said in the result and ends them. */
+  private async *searchPages(plan: ApiPlan, parent: string | null, state: { failed: boolean }): AsyncGenerator<Buffer> {
+    const { res } = this;
+    let pageToken: string | undefined;
+    for (let page = 1; ; page++) {
+      res.position = `${parent ?? 'workspace'}, page ${page}${pageToken ? ` (pageToken ${pageToken.length > 40 ? pageToken.slice(0, 40) + '…' : pageToken})` : ''}`;
+      let body: { auditLogs?: unknown[]; nextPageToken?: string };
+      try {
+        body = await this.search(plan, parent, pageToken, `${parent ?? 'workspace'} page ${page}`);
+      } catch (e) {
+        res.fail(
+          plan.scrubber.scrub(
+            `Bytebase search failed on ${parent ?? 'the workspace'}, page ${page}, after ${this.entries} entries: ${(e as Error).message}`,
+          ),
+        );
+        state.failed = true;
+        return;
+      }
+      res.touched = true;
+      this.pages++;
+      const logs = Array.isArray(body.auditLogs) ? body.auditLogs : [];
+      this.entries += logs.length;
+      this.progress.update(`${this.entries} entries, ${this.pages} pages so far`);
+      if (logs.length) yield Buffer.from(JSON.stringify({ auditLogs: logs }) + '\n');
+      pageToken = typeof body.nextPageToken === 'string' && body.nextPageToken ? body.nextPageToken : undefined;
+      if (!pageToken) return;
+    }
+  }
+
+  /** One auditLogs:search request; transient errors (429, 5xx, dropped connections, timeouts) retried. */
+  private search(
+    plan: ApiPlan,
+    parent: string | null,
+    pageToken: string | undefined,
+    where: string,
+  ): Promise<{ auditLogs?: unknown[]; nextPageToken?: string }> {
+    const { c, ctx } = this;
+    const endpoint = `${plan.base}/v1/${parent ? `${parent}/` : ''}auditLogs:search`;
+    return withRetry(
+      async () => {
+        const r = await fetch(endpoint, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            authorization: `Bearer ${plan.token}`,
+          },
+          body: JSON.stringify({
+            ...(parent ? { parent } : {}),
+            filter: plan.filter,
+            orderBy: 'create_time asc',
+            pageSize: plan.pageSize,
+            ...(pageToken ? { pageToken } : {}),
+          }),
+          signal: AbortSignal.any([
+            AbortSignal.timeout((c.request_timeout ?? 60) * 1000),
+            ...(ctx.signal ? [ctx.signal] : []),
+          ]),
+        });
+        const text = await r.text();
+        if (!r.ok) throw new HttpError(r.status, describeError(r.status, text));
+        try {
+          return JSON.parse(text);
+        } catch {
+          throw new Error(`the response is not JSON (${text.slice(0, 80).replace(/\s+/g, ' ')}…)`);
+        }
+      },
+      transient,
+      this.retries.on(where),
+      { ...DEFAULT_RETRY, ...c.retry },
+      ctx.signal,
+    );
+  }
+
+  // ---- The metadata database. ----
+
+  private async *viaSql(adapter: FormatAdapter): AsyncGenerator<Outcome> {
+    const { c, res } = this;
     const db = c.metadata_db!;
-    let conn;
+    let conn: PgConnection;
     try {
       conn = pgConnection({ name: c.name, type: 'postgres', ...db });
     } catch (e) {
@@ -228,104 +301,18 @@ export const openBytebase: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) 
     }
     const table = db.table ?? 'audit_log';
     const tableSql = table.split('.').map(quoteIdent).join('.');
-    const pageSize = Math.max(1, c.page_size ?? 1000);
     const client = new pg.Client(conn.config);
     client.on('error', () => {
       /* reported by the pending query */
     });
     let connected = false;
     try {
-      progress.update(`connecting to ${conn.display}`, true);
+      this.progress.update(`connecting to ${conn.display}`, true);
       await client.connect();
       connected = true;
-      const role = String((await client.query('SELECT current_user AS u')).rows[0].u);
-      await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query("SET LOCAL TIME ZONE 'UTC'");
-      const cols = (
-        await client.query(
-          'SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped',
-          [table],
-        )
-      ).rows.map((r) => String(r.attname));
-      if (cols.length === 0) {
-        res.fail(
-          `table ${table} was not found in ${conn.display} (connected as ${role}): is this Bytebase's metadata database?`,
-        );
-        return;
-      }
-      if (!cols.includes('payload') || !cols.includes('created_at')) {
-        res.fail(
-          `table ${table} in ${conn.display} has no payload / created_at column: not a Bytebase audit_log table (columns: ${cols.join(', ')})`,
-        );
-        return;
-      }
-      const keyed = cols.includes('id') ? 'id' : cols.includes('resource_id') ? 'resource_id' : null;
-      if (!keyed) {
-        res.fail(`table ${table} has neither id nor resource_id: not a Bytebase audit_log table`);
-        return;
-      }
-      const select =
-        keyed === 'id'
-          ? 'id, created_at, payload'
-          : `resource_id${cols.includes('workspace') ? ', workspace' : ''}, created_at, payload`;
-      const order = keyed === 'id' ? 'id' : 'created_at, resource_id';
-      const query = `SELECT row_to_json(a)::text AS line, a.${keyed}::text AS k, a.created_at::text AS t FROM (SELECT ${select} FROM ${tableSql} WHERE created_at >= $1 AND created_at < $2 %AFTER% ORDER BY ${order} LIMIT ${pageSize}) a ORDER BY ${keyed === 'id' ? 'a.id' : 'a.created_at, a.resource_id'}`;
-      res.how = `SQL on ${conn.display} as ${role}, one read-only repeatable-read transaction: SELECT ${select} FROM ${table} WHERE created_at >= $1 AND created_at < $2 ORDER BY ${order}, in pages of ${pageSize} rows (keyset on ${keyed === 'id' ? 'id' : 'created_at, resource_id'})`;
-      res.settings = { mode: 'sql', connection: conn.display, reading_role: role, table, columns: cols, order };
-      const total = (
-        await client.query(`SELECT count(*)::bigint AS n FROM ${tableSql} WHERE created_at >= $1 AND created_at < $2`, [
-          ctx.since,
-          ctx.until,
-        ])
-      ).rows[0].n;
-      res.settings.rows_in_period = Number(total);
-      let page = 0;
-      let rows = 0;
-      const rowStream = async function* (): AsyncGenerator<Buffer> {
-        let lastK: string | null = null;
-        let lastT: string | null = null;
-        for (;;) {
-          page++;
-          res.position = lastK === null ? 'first page' : `after ${keyed} ${lastK}`;
-          const after: string =
-            lastK === null
-              ? ''
-              : keyed === 'id'
-                ? 'AND id > $3'
-                : 'AND (created_at, resource_id) > ($3::timestamptz, $4)';
-          const params: unknown[] = [ctx.since, ctx.until];
-          if (lastK !== null) params.push(...(keyed === 'id' ? [lastK] : [lastT, lastK]));
-          const r: pg.QueryResult = await client.query(query.replace('%AFTER%', after), params);
-          res.touched = true;
-          if (r.rows.length === 0) return;
-          rows += r.rows.length;
-          progress.update(`${rows}/${total} rows, page ${page}`);
-          yield Buffer.from(r.rows.map((x: { line: string }) => x.line).join('\n') + '\n');
-          const last: { k: unknown; t: string } = r.rows[r.rows.length - 1];
-          lastK = String(last.k);
-          lastT = last.t;
-          if (r.rows.length < pageSize) return;
-        }
-      };
-      const input = await openStream(`${c.name}:${table}`, rowStream());
-      for await (const o of normalizeOne(
-        adapter!,
-        input,
-        { format: 'bytebase', options: { instance: c.name, variant: 'sql' }, since: ctx.since, until: ctx.until },
-        summary,
-      )) {
-        res.count(o);
-        yield o;
-        if (ctx.signal?.aborted) {
-          res.fail('the pull was interrupted');
-          return;
-        }
-      }
-      await client.query('COMMIT');
-      res.settings.rows_read = rows;
-      res.position = null;
-      progress.update(`done: ${rows} rows`, true);
-      res.done();
+      const plan = await this.planSql(client, conn, table, tableSql);
+      if (!plan) return;
+      yield* this.readRows(adapter, client, plan);
     } catch (e) {
       const err = e as Error & { code?: string };
       if (err.code === '42501')
@@ -343,19 +330,114 @@ export const openBytebase: LiveSourceOpener = (cfg: SourceConfig, ctx, summary) 
     }
   }
 
-  async function* run(): AsyncGenerator<Outcome> {
-    if (!adapter) {
-      res.fail('the bytebase adapter is not registered');
-      return;
-    }
-    if (c.url && c.metadata_db) {
-      res.fail('give either url (the API) or metadata_db (SQL), not both');
-      return;
-    }
-    if (c.url) yield* viaApi();
-    else if (c.metadata_db) yield* viaSql();
-    else res.fail('give url (with token_env) to read the API, or metadata_db to read the metadata database');
+  /**
+   * Opens the read-only transaction and checks the table: its columns say how it is keyed. Null
+   * (the failure said) when it is not a Bytebase audit_log table.
+   */
+  private async planSql(
+    client: pg.Client,
+    conn: PgConnection,
+    table: string,
+    tableSql: string,
+  ): Promise<SqlPlan | null> {
+    const { ctx, res } = this;
+    const pageSize = Math.max(1, this.c.page_size ?? 1000);
+    const role = String((await client.query('SELECT current_user AS u')).rows[0].u);
+    await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query("SET LOCAL TIME ZONE 'UTC'");
+    const cols = (
+      await client.query(
+        'SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped',
+        [table],
+      )
+    ).rows.map((r) => String(r.attname));
+    const keyed = this.keyOf(cols, table, conn, role);
+    if (!keyed) return null;
+    const select =
+      keyed === 'id'
+        ? 'id, created_at, payload'
+        : `resource_id${cols.includes('workspace') ? ', workspace' : ''}, created_at, payload`;
+    const order = keyed === 'id' ? 'id' : 'created_at, resource_id';
+    const query = `SELECT row_to_json(a)::text AS line, a.${keyed}::text AS k, a.created_at::text AS t FROM (SELECT ${select} FROM ${tableSql} WHERE created_at >= $1 AND created_at < $2 %AFTER% ORDER BY ${order} LIMIT ${pageSize}) a ORDER BY ${keyed === 'id' ? 'a.id' : 'a.created_at, a.resource_id'}`;
+    res.how = `SQL on ${conn.display} as ${role}, one read-only repeatable-read transaction: SELECT ${select} FROM ${table} WHERE created_at >= $1 AND created_at < $2 ORDER BY ${order}, in pages of ${pageSize} rows (keyset on ${keyed === 'id' ? 'id' : 'created_at, resource_id'})`;
+    res.settings = { mode: 'sql', connection: conn.display, reading_role: role, table, columns: cols, order };
+    const total = (
+      await client.query(`SELECT count(*)::bigint AS n FROM ${tableSql} WHERE created_at >= $1 AND created_at < $2`, [
+        ctx.since,
+        ctx.until,
+      ])
+    ).rows[0].n;
+    res.settings.rows_in_period = Number(total);
+    return { table, tableSql, pageSize, keyed, query, total };
   }
 
-  return { outcomes: run(), result: () => res.result() };
-};
+  /** The table's key column from its columns; null (the failure said) when it is not an audit_log table. */
+  private keyOf(cols: string[], table: string, conn: PgConnection, role: string): 'id' | 'resource_id' | null {
+    const { res } = this;
+    if (cols.length === 0) {
+      res.fail(
+        `table ${table} was not found in ${conn.display} (connected as ${role}): is this Bytebase's metadata database?`,
+      );
+      return null;
+    }
+    if (!cols.includes('payload') || !cols.includes('created_at')) {
+      res.fail(
+        `table ${table} in ${conn.display} has no payload / created_at column: not a Bytebase audit_log table (columns: ${cols.join(', ')})`,
+      );
+      return null;
+    }
+    const keyed = cols.includes('id') ? 'id' : cols.includes('resource_id') ? 'resource_id' : null;
+    if (!keyed) res.fail(`table ${table} has neither id nor resource_id: not a Bytebase audit_log table`);
+    return keyed;
+  }
+
+  /** The rows of the period through the adapter, then the transaction committed and the verdict. */
+  private async *readRows(adapter: FormatAdapter, client: pg.Client, plan: SqlPlan): AsyncGenerator<Outcome> {
+    const { c, ctx, res } = this;
+    const counts = { rows: 0 };
+    const input = await openStream(`${c.name}:${plan.table}`, this.rowPages(client, plan, counts));
+    for await (const o of normalizeOne(
+      adapter,
+      input,
+      { format: 'bytebase', options: { instance: c.name, variant: 'sql' }, since: ctx.since, until: ctx.until },
+      this.summary,
+    )) {
+      res.count(o);
+      yield o;
+      if (ctx.signal?.aborted) {
+        res.fail('the pull was interrupted');
+        return;
+      }
+    }
+    await client.query('COMMIT');
+    res.settings.rows_read = counts.rows;
+    res.position = null;
+    this.progress.update(`done: ${counts.rows} rows`, true);
+    res.done();
+  }
+
+  /** Keyset pages of rows as JSON lines (row_to_json), each page after the last row's key. */
+  private async *rowPages(client: pg.Client, plan: SqlPlan, counts: { rows: number }): AsyncGenerator<Buffer> {
+    const { ctx, res } = this;
+    const { keyed, pageSize } = plan;
+    let lastK: string | null = null;
+    let lastT: string | null = null;
+    for (let page = 1; ; page++) {
+      res.position = lastK === null ? 'first page' : `after ${keyed} ${lastK}`;
+      const after: string =
+        lastK === null ? '' : keyed === 'id' ? 'AND id > $3' : 'AND (created_at, resource_id) > ($3::timestamptz, $4)';
+      const params: unknown[] = [ctx.since, ctx.until];
+      if (lastK !== null) params.push(...(keyed === 'id' ? [lastK] : [lastT, lastK]));
+      const r: pg.QueryResult = await client.query(plan.query.replace('%AFTER%', after), params);
+      res.touched = true;
+      if (r.rows.length === 0) return;
+      counts.rows += r.rows.length;
+      this.progress.update(`${counts.rows}/${plan.total} rows, page ${page}`);
+      yield Buffer.from(r.rows.map((x: { line: string }) => x.line).join('\n') + '\n');
+      const last: { k: unknown; t: string } = r.rows[r.rows.length - 1];
+      lastK = String(last.k);
+      lastT = last.t;
+      if (r.rows.length < pageSize) return;
+    }
+  }
+}

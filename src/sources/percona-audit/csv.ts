@@ -19,93 +19,130 @@ export async function* frameCsvRecords(
   file: string,
   maxBytes = DEFAULT_MAX_RECORD_BYTES,
 ): AsyncGenerator<RawRecord> {
-  let pending: Line[] = [];
-  let quotes = 0;
-  let bytes = 0;
-  /** The open record once it grew past the limit (--max-record-bytes): hashed as it goes, never held whole. */
-  let big: OversizeLines | null = null;
+  const framer = new CsvFramer(file, maxBytes);
+  const out: RawRecord[] = [];
   for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes }))
     for (const l of batch) {
-      if (l.oversize) {
-        // Over the limit: rejected with its head and hash. An open record it continued is rejected
-        // too; reading resumes at the next record start.
-        if (big) {
-          yield big.record();
-          big = null;
-        } else if (pending.length > 0)
-          yield rawFromLines(
-            file,
-            pending,
-            `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its line ${l.line} is rejected on its own`,
-          );
-        pending = [];
-        quotes = 0;
-        bytes = 0;
-        yield oversizeRecord(file, l);
-        continue;
-      }
-      const start = CSV_RECORD_START.test(l.text);
-      if (big) {
-        if (!start) {
-          big.add(l);
-          quotes += quoteCount(l.text);
-          if (quotes % 2 === 0) {
-            yield big.record();
-            big = null;
-            quotes = 0;
-          }
-          continue;
-        }
-        yield big.record();
-        big = null;
-        quotes = 0;
-      }
-      if (pending.length === 0 && l.text.trim() === '') continue;
-      if (pending.length > 0 && start) {
-        // A record start while a quoted field is open: the open record is damaged (a lost line or a
-        // stray quote); it costs itself only, and this line starts the next record.
-        yield rawFromLines(
-          file,
-          pending,
-          `damaged CSV record: a quoted field is still open when the next record starts at line ${l.line}`,
-        );
-        pending = [];
-        quotes = 0;
-        bytes = 0;
-      }
-      if (pending.length > 0 && bytes + l.byteLength > maxBytes) {
-        big = new OversizeLines(file, pending, maxBytes);
-        big.add(l);
-        pending = [];
-        bytes = 0;
-        quotes += quoteCount(l.text);
-        if (quotes % 2 === 0) {
-          yield big.record();
-          big = null;
-          quotes = 0;
-        }
-        continue;
-      }
-      pending.push(l);
-      bytes += l.byteLength;
-      quotes += quoteCount(l.text);
-      if (quotes % 2 === 0) {
-        yield rawFromLines(file, pending);
-        pending = [];
-        quotes = 0;
-        bytes = 0;
-        continue;
-      }
-      if (pending.length >= MAX_LINES) {
-        yield rawFromLines(file, pending, `a quoted field stays open for ${MAX_LINES} lines: not a CSV audit record`);
-        pending = [];
-        quotes = 0;
-        bytes = 0;
-      }
+      framer.take(l, out);
+      for (const r of out) yield r;
+      out.length = 0;
     }
-  if (big) yield big.record();
-  else if (pending.length)
-    yield rawFromLines(file, pending, 'truncated CSV record: the input ends inside a quoted field');
+  const last = framer.end();
+  if (last) yield last;
+}
+
+/** The open record: its lines, the quotes counted so far, its bytes; or, once past the limit, its hash. */
+class CsvFramer {
+  private pending: Line[] = [];
+  private quotes = 0;
+  private bytes = 0;
+  /** The open record once it grew past the limit (--max-record-bytes): hashed as it goes, never held whole. */
+  private big: OversizeLines | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Takes one line; the records it completes go to `out`. */
+  take(l: Line, out: RawRecord[]): void {
+    if (l.oversize) {
+      this.oversizeLine(l, out);
+      return;
+    }
+    const start = CSV_RECORD_START.test(l.text);
+    if (this.big) {
+      if (!start) {
+        this.big.add(l);
+        this.addQuotes(l, out);
+        return;
+      }
+      out.push(this.big.record());
+      this.big = null;
+      this.quotes = 0;
+    }
+    if (this.pending.length === 0 && l.text.trim() === '') return;
+    if (this.pending.length > 0 && start) {
+      // A record start while a quoted field is open: the open record is damaged (a lost line or a
+      // stray quote); it costs itself only, and this line starts the next record.
+      out.push(
+        rawFromLines(
+          this.file,
+          this.pending,
+          `damaged CSV record: a quoted field is still open when the next record starts at line ${l.line}`,
+        ),
+      );
+      this.reset();
+    }
+    if (this.pending.length > 0 && this.bytes + l.byteLength > this.maxBytes) {
+      this.big = new OversizeLines(this.file, this.pending, this.maxBytes);
+      this.big.add(l);
+      this.pending = [];
+      this.bytes = 0;
+      this.addQuotes(l, out);
+      return;
+    }
+    this.pending.push(l);
+    this.bytes += l.byteLength;
+    this.quotes += quoteCount(l.text);
+    if (this.quotes % 2 === 0) {
+      out.push(rawFromLines(this.file, this.pending));
+      this.reset();
+    } else if (this.pending.length >= MAX_LINES) {
+      out.push(
+        rawFromLines(
+          this.file,
+          this.pending,
+          `a quoted field stays open for ${MAX_LINES} lines: not a CSV audit record`,
+        ),
+      );
+      this.reset();
+    }
+  }
+
+  /** The input ended: an open record is truncated. */
+  end(): RawRecord | null {
+    if (this.big) return this.big.record();
+    if (this.pending.length)
+      return rawFromLines(this.file, this.pending, 'truncated CSV record: the input ends inside a quoted field');
+    return null;
+  }
+
+  /**
+   * A line over the limit: rejected with its head and hash. An open record it continued is
+   * rejected too; reading resumes at the next record start.
+   */
+  private oversizeLine(l: Line, out: RawRecord[]): void {
+    if (this.big) {
+      out.push(this.big.record());
+      this.big = null;
+    } else if (this.pending.length > 0)
+      out.push(
+        rawFromLines(
+          this.file,
+          this.pending,
+          `record longer than the limit of ${this.maxBytes} bytes (--max-record-bytes): its line ${l.line} is rejected on its own`,
+        ),
+      );
+    this.reset();
+    out.push(oversizeRecord(this.file, l));
+  }
+
+  /** Counts a line's quotes into the over-long record; an even count closes it. */
+  private addQuotes(l: Line, out: RawRecord[]): void {
+    this.quotes += quoteCount(l.text);
+    if (this.quotes % 2 === 0) {
+      out.push(this.big!.record());
+      this.big = null;
+      this.quotes = 0;
+    }
+  }
+
+  private reset(): void {
+    this.pending = [];
+    this.quotes = 0;
+    this.bytes = 0;
+  }
 }
 
 export interface CsvFields {

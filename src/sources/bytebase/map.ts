@@ -96,6 +96,10 @@ const TYPES: Record<string, string> = {
   auditLogs: 'audit_log',
 };
 
+/** A collection's resource type; own keys only (a collection named like an Object method is not in the table). */
+const typeOf = (collection: string): string | null =>
+  Object.hasOwn(TYPES, collection) ? (TYPES[collection] ?? null) : null;
+
 export function resourceType(name: string | null): string | null {
   if (!name) return null;
   if (!name.includes('/')) return name.includes('@') ? 'user' : null;
@@ -103,11 +107,11 @@ export function resourceType(name: string | null): string | null {
   if (parts.length % 2 === 1) {
     // instances/x/databases/y/catalog
     const last = parts[parts.length - 1]!;
-    const parent = TYPES[parts[parts.length - 3] ?? ''] ?? null;
+    const parent = typeOf(parts[parts.length - 3] ?? '');
     return parent ? `${parent}_${snakeCase(last)}` : snakeCase(last);
   }
   const coll = parts[parts.length - 2]!;
-  return TYPES[coll] ?? snakeCase(coll.replace(/s$/, ''));
+  return typeOf(coll) ?? snakeCase(coll.replace(/s$/, ''));
 }
 
 /** Nested request messages whose `name` is the resource (UpdateSetting's setting, UpdatePolicy's policy, ...). */

@@ -228,7 +228,8 @@ export function classify(i: ClassifyInput): Classification {
 /** Privileged Access Manager grant lifecycle: access request decisions. */
 function privilegedAccess({ i, service, leaf, isRead }: Facts): Classification | null {
   if (service !== 'privilegedaccessmanager.googleapis.com') return null;
-  const state = PAM_DECISIONS[leaf];
+  // Own keys only: a method named like an Object method (constructor) is no decision.
+  const state = Object.hasOwn(PAM_DECISIONS, leaf) ? PAM_DECISIONS[leaf] : undefined;
   if (state) {
     const c = base('access_request');
     Object.assign(c, pamGrant(i, state));
@@ -241,7 +242,8 @@ function privilegedAccess({ i, service, leaf, isRead }: Facts): Classification |
 
 function accessApprovalRule({ i, service, leaf, isRead }: Facts): Classification | null {
   if (service !== 'accessapproval.googleapis.com') return null;
-  const state = ACCESS_APPROVAL_DECISIONS[leaf];
+  // Own keys only: a method named like an Object method (constructor) is no decision.
+  const state = Object.hasOwn(ACCESS_APPROVAL_DECISIONS, leaf) ? ACCESS_APPROVAL_DECISIONS[leaf] : undefined;
   if (state) {
     const c = base('access_request');
     Object.assign(c, accessApproval(i, state));

@@ -153,8 +153,10 @@ function connectionInput({ key, timestamp, root, status, database, instance }: K
 
 /** MySQL 5.x TableRead / TableInsert / TableUpdate / TableDelete: DB and TABLE. */
 function tableInput({ f, key, timestamp, root, status, database, details }: KindContext): EventInput | null {
-  if (!TABLE_NAMES[key.replace(/ /g, '')]) return null;
-  const t = tableFacts(TABLE_NAMES[key.replace(/ /g, '')]!, database, f.TABLE ?? null);
+  // Own keys only: a record named like an Object method (NAME="Constructor") is not a table record.
+  const op = Object.hasOwn(TABLE_NAMES, key.replace(/ /g, '')) ? TABLE_NAMES[key.replace(/ /g, '')] : undefined;
+  if (!op) return null;
+  const t = tableFacts(op, database, f.TABLE ?? null);
   if (t.grantTable) details.grant_table = true;
   return {
     timestamp,

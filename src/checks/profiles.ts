@@ -3,7 +3,7 @@
 // samples; PCI DSS 10.2.2 adds success/failure and origination; ISO 27001 A.8.15 adds the system
 // identity and the network address; HIPAA 164.312(b) gives no field list, so it uses SOC 2's.
 import type { AuditEvent } from '../event/types.generated.js';
-import { isPlaceholder } from './rule.js';
+import { isPlaceholder } from './placeholder.js';
 import type { ProfileId } from './types.js';
 
 export interface ProfileField {

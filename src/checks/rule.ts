@@ -6,6 +6,8 @@ import type { AuditEvent, Location } from '../event/types.generated.js';
 import { describeLocation } from '../pipeline/record.js';
 import type { Category, SourceKind } from '../event/build.js';
 import type { Profile } from './profiles.js';
+
+export { isPlaceholder } from './placeholder.js';
 import type { CheckOptions, Finding, Severity, SourceInfo } from './types.js';
 
 export interface RuleMeta {
@@ -89,33 +91,6 @@ export function sourceFinding(
   field: string | null = null,
 ): Finding {
   return { rule: rule.id, severity, message, location, eventId: null, source, field };
-}
-
-/**
- * Values that look present but say nothing. An auditor treats them as missing: pgaudit writes
- * `<not logged>` / `<none>`, log prefixes print `-` or `[unknown]` for an unset %u, tools write
- * `unknown`.
- */
-const PLACEHOLDERS = new Set([
-  '',
-  '-',
-  '--',
-  'unknown',
-  '<unknown>',
-  '[unknown]',
-  '(unknown)',
-  '<not logged>',
-  '<none>',
-  '(none)',
-  '<null>',
-  '(null)',
-  'null',
-  'n/a',
-]);
-
-export function isPlaceholder(v: string | null | undefined): boolean {
-  if (v === null || v === undefined) return true;
-  return PLACEHOLDERS.has(v.trim().toLowerCase());
 }
 
 /** Quotes a value for a message, shortened so one sentence stays one line. */

@@ -5,7 +5,6 @@ import type { Category, SourceKind } from '../event/build.js';
 import type { Roster } from '../privilege/roster.js';
 import type { Retention } from '../retention/types.js';
 import type { SourceProbeReport } from '../probe/types.js';
-import type { IntegrityInput } from './rules/integrity-cloudtrail-digest.js';
 
 export type ProfileId = 'soc2' | 'pci' | 'iso27001' | 'hipaa';
 export type Severity = 'error' | 'warning' | 'info';
@@ -104,3 +103,31 @@ export interface SourceSummary {
 }
 
 export type { AuditEvent };
+
+/** The digest report as the manifest carries it (src/integrity/summary.ts summarize()). */
+export interface DigestSummary {
+  pass: boolean;
+  digests: number;
+  digests_valid: number;
+  /** Digests whose signature could not be checked (a local copy: `aws s3 sync` drops the signature metadata). */
+  digests_signature_unchecked?: number;
+  /** Log files whose SHA-256 matches a digest whose signature could not be checked. */
+  files_matched_unsigned?: number;
+  /** Log files of a local copy delivered after the newest digest of their account and region. */
+  files_after_newest_digest?: number;
+  invalid_digests: { count: number; first: string[] };
+  digest_gaps: { count: number; first: string[] };
+  files_covered: number;
+  files_without_digest: { count: number; first: string[] };
+  files_changed: { count: number; first: string[] };
+  files_missing: { count: number; first: string[] };
+  /** Digests that start a new chain (the trail's first, or logging stopped and started again). */
+  chain_starts?: { count: number; first: string[] };
+  report?: string;
+}
+
+export interface IntegrityInput {
+  /** The source (collect) or the trail directory (check) the report is about. */
+  source: string;
+  cloudtrail_digests: DigestSummary;
+}

@@ -30,6 +30,7 @@ import { findingLine, renderText, type Paint } from '../checks/report.js';
 import { JUnitSpool } from '../checks/junit.js';
 import { CATEGORIES } from '../checks/rules/category-empty.js';
 import type { Category } from '../event/build.js';
+import type { AuditEvent } from '../event/types.generated.js';
 import {
   addEventInputOptions,
   inputSummaryLines,
@@ -204,6 +205,74 @@ async function sharedIdentities(value: string | undefined): Promise<string[] | u
 export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Promise<number> {
   const zone = checkZone(opts.timezone);
   const window = resolveWindow(opts, zone);
+  const { minComplete, minRetention } = thresholds(opts);
+  const roster = await loadRosterOption(opts.admins);
+  const { files, failedDirs, bundles } = await findInputs(inputArgs);
+  const retentionMinDays =
+    minRetention ?? [...bundles.values()].find((b) => b.minDays !== null)?.minDays ?? DEFAULT_RETENTION_MIN_DAYS;
+  // CloudTrail digest reports (rule integrity.cloudtrail-digest), found after the events are read.
+  const integrity: IntegrityInput[] = [];
+  const checker = await makeChecker(opts, window, roster, bundles, integrity, minComplete, retentionMinDays);
+  const paint = opts.json ? paintFor(process.stdout, { NO_COLOR: '1' }) : paintFor(process.stdout);
+  const out = new TextWriter(process.stdout);
+  const say = (m: string) => {
+    process.stderr.write(`audit-evidence: ${m}\n`);
+  };
+  const spool = opts.junit ? await JUnitSpool.create() : null;
+  const summary = emptySummary();
+  summary.failed.push(...failedDirs);
+  const normalized = { inputs: 0, events: 0 };
+  const rows = new RowWriter(opts, out, paint, spool);
+  const stats = new StatsByInput(bundles, !!opts.privileged);
+  if (opts.json) await out.write('{"rowFindings":[');
+  try {
+    await checkInputs(files, opts, zone, checker, rows, stats, summary, normalized, say);
+    await checkDigests(files, window, integrity, say);
+  } catch (e) {
+    await spool?.discard();
+    if (opts.json) await out.flush();
+    throw e;
+  }
+  const report = checker.finish();
+  for (const l of inputSummaryLines(summary, normalized)) say(l);
+  const checklists = stats.checklists(bundles, retentionMinDays, roster, opts.admins);
+  if (opts.json) {
+    const inputs = summary.inputs.map((s) => ({
+      input: s.input,
+      format: s.format,
+      read: s.read,
+      events: s.events,
+      rejects: s.rejects,
+      skipped: s.skipped,
+      notes: s.notes,
+      reconciled: s.reconciled,
+      redacted_records: s.redacted,
+      redacted_values: s.redactions ?? 0,
+    }));
+    await out.write(
+      `${rows.first ? '' : '\n'}],\n"report":${JSON.stringify(report)},\n"inputs":${JSON.stringify(inputs)},\n"failedInputs":${JSON.stringify(summary.failed)},\n"checklist":${JSON.stringify(checklists)}}\n`,
+    );
+  } else {
+    await out.write(`${rows.printed ? '\n' : ''}${renderText(report, paint)}`);
+    for (const c of checklists)
+      await out.write(
+        `\n${checklistText(c.lines, `Auditor's checklist for ${c.input}${c.bundle ? ' (from its manifest and events; the bundle is not verified here: audit-evidence verify)' : ''}${opts.privileged ? ' (administrator events only)' : ''}`).join('\n')}\n`,
+      );
+  }
+  await out.end();
+  if (spool && opts.junit) {
+    await spool.write(opts.junit, report);
+    say(`JUnit report written to ${opts.junit}`);
+  }
+  // Inputs that failed (or stopped early on damage) make the run exit 1 even when the checks pass
+  // (the evidence is incomplete); 2 when no input could be read at all.
+  const inputs = exitForInputs(summary, process.stderr, normalized.inputs > 0);
+  if (inputs !== 0) return inputs;
+  return report.pass ? EXIT_OK : EXIT_FINDINGS;
+}
+
+/** --min-complete and --min-retention-days, checked. */
+function thresholds(opts: CheckCliOptions): { minComplete?: number; minRetention?: number } {
   let minComplete: number | undefined;
   if (opts.minComplete !== undefined) {
     minComplete = Number(opts.minComplete);
@@ -219,27 +288,42 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
         `--min-retention-days takes a whole number of days from 1 to 36500, not '${opts.minRetentionDays}'`,
       );
   }
-  const roster = await loadRosterOption(opts.admins);
+  return { minComplete, minRetention };
+}
+
+/**
+ * The input files (folders expanded; '-' for standard input), the folders that could not be read,
+ * and the evidence bundles among the inputs: their sources (with the retention collect read) go to
+ * the checker, so retention.short runs as it did in collect; each gets its own checklist.
+ */
+async function findInputs(
+  inputArgs: string[],
+): Promise<{ files: string[]; failedDirs: FailedInput[]; bundles: Map<string, BundleFacts> }> {
   const failedDirs: FailedInput[] = [];
   const files = await expandInputs(inputArgs.length ? inputArgs : ['-'], failedDirs);
   if (files.length === 0 && failedDirs.length === 0)
     throw new UserError(`no input files found in ${inputArgs.join(' ')}`);
-  // Evidence bundles among the inputs: their sources (with the retention collect read) go to the
-  // checker, so retention.short runs as it did in collect; each gets its own checklist.
   const bundles = new Map<string, BundleFacts>();
   for (const f of files) {
     if (f === '-' || !isZip(f)) continue;
     const facts = await readBundleFacts(f);
     if (facts) bundles.set(f, facts);
   }
-  const retentionMinDays =
-    minRetention ?? [...bundles.values()].find((b) => b.minDays !== null)?.minDays ?? DEFAULT_RETENTION_MIN_DAYS;
+  return { files, failedDirs, bundles };
+}
+
+async function makeChecker(
+  opts: CheckCliOptions,
+  window: ReturnType<typeof resolveWindow>,
+  roster: Awaited<ReturnType<typeof loadRosterOption>>,
+  bundles: Map<string, BundleFacts>,
+  integrity: IntegrityInput[],
+  minComplete: number | undefined,
+  retentionMinDays: number,
+): Promise<CompletenessChecker> {
   const checkSources = [...bundles.values()].flatMap((b) => b.sources);
-  let checker: CompletenessChecker;
-  // CloudTrail digest reports (rule integrity.cloudtrail-digest), found after the events are read.
-  const integrity: IntegrityInput[] = [];
   try {
-    checker = new CompletenessChecker({
+    return new CompletenessChecker({
       integrity,
       profile: opts.profile,
       since: window.since,
@@ -257,147 +341,159 @@ export async function runCheck(inputArgs: string[], opts: CheckCliOptions): Prom
     if (e instanceof CheckOptionError) throw new UserError(e.message);
     throw e;
   }
-  // Checklist counts per bundle, and one set for every other input.
-  const statsFor = new Map<string, ChecklistStats>();
-  const otherStats = new ChecklistStats();
-  let currentStats = otherStats;
+}
 
-  const paint = opts.json ? paintFor(process.stdout, { NO_COLOR: '1' }) : paintFor(process.stdout);
-  const out = new TextWriter(process.stdout);
-  const say = (m: string) => {
-    process.stderr.write(`audit-evidence: ${m}\n`);
-  };
-  const spool = opts.junit ? await JUnitSpool.create() : null;
-  const summary = emptySummary();
-  summary.failed.push(...failedDirs);
-  const normalized = { inputs: 0, events: 0 };
-  let first = true;
-  let printed = false;
-  const emit = async (f: ReturnType<CompletenessChecker['add']>[number]) => {
-    await spool?.add(f);
-    if (opts.json) {
-      await out.write(`${first ? '' : ','}\n${JSON.stringify(f)}`);
-      first = false;
-    } else if (opts.rows) {
-      await out.write(`${findingLine(f, paint)}\n`);
-      printed = true;
+type RowFinding = ReturnType<CompletenessChecker['add']>[number];
+
+/** Writes each row finding as it comes: to the JUnit spool, and as JSON or (--rows) a text line. */
+class RowWriter {
+  first = true;
+  printed = false;
+  constructor(
+    private readonly opts: CheckCliOptions,
+    private readonly out: TextWriter,
+    private readonly paint: Paint,
+    private readonly spool: JUnitSpool | null,
+  ) {}
+
+  async emit(f: RowFinding): Promise<void> {
+    await this.spool?.add(f);
+    if (this.opts.json) {
+      await this.out.write(`${this.first ? '' : ','}\n${JSON.stringify(f)}`);
+      this.first = false;
+    } else if (this.opts.rows) {
+      await this.out.write(`${findingLine(f, this.paint)}\n`);
+      this.printed = true;
     }
-  };
-  if (opts.json) await out.write('{"rowFindings":[');
+  }
+}
+
+/** Checklist counts per bundle, and one set for every other input. */
+class StatsByInput {
+  readonly statsFor = new Map<string, ChecklistStats>();
+  readonly otherStats = new ChecklistStats();
+  current = this.otherStats;
+
+  constructor(
+    private readonly bundles: Map<string, BundleFacts>,
+    private readonly privilegedOnly: boolean,
+  ) {}
+
+  /** An input starts: a bundle's events count for that bundle. */
+  input(bundlePath: string | null): void {
+    if (bundlePath !== null && this.bundles.has(bundlePath)) {
+      if (!this.statsFor.has(bundlePath)) this.statsFor.set(bundlePath, new ChecklistStats());
+      this.current = this.statsFor.get(bundlePath)!;
+    } else this.current = this.otherStats;
+  }
+
+  add(e: AuditEvent): void {
+    if (!this.privilegedOnly || e.privileged.value) this.current.add(e);
+  }
+
+  checklists(
+    bundles: Map<string, BundleFacts>,
+    retentionMinDays: number,
+    roster: Awaited<ReturnType<typeof loadRosterOption>>,
+    admins: string | undefined,
+  ): Array<{ input: string; bundle: boolean; lines: ChecklistLine[] }> {
+    const checklists: Array<{ input: string; bundle: boolean; lines: ChecklistLine[] }> = [];
+    for (const [path, st] of this.statsFor) {
+      checklists.push({
+        input: path,
+        bundle: true,
+        lines: checklist({ stats: st, predicate: bundles.get(path)!.predicate, retentionMinDays }),
+      });
+    }
+    if (this.otherStats.rows > 0 || this.statsFor.size === 0) {
+      checklists.push({
+        input: this.statsFor.size ? 'the other inputs' : 'the inputs',
+        bundle: false,
+        lines: checklist({
+          stats: this.otherStats,
+          predicate: null,
+          retentionMinDays,
+          givenRoster: roster && admins ? { entries: roster.entries.length, from: `--admins ${admins}` } : null,
+        }),
+      });
+    }
+    return checklists;
+  }
+}
+
+/**
+ * Streams every input through the pipeline into the checker. The window is not given to the
+ * pipeline: rows outside it must reach the checker, which reports them (time.outside-window)
+ * instead of silently dropping them.
+ */
+async function checkInputs(
+  files: string[],
+  opts: CheckCliOptions,
+  zone: string | undefined,
+  checker: CompletenessChecker,
+  rows: RowWriter,
+  stats: StatsByInput,
+  summary: ReturnType<typeof emptySummary>,
+  normalized: { inputs: number; events: number },
+  say: (m: string) => void,
+): Promise<void> {
   const progress = new ReadProgress('check');
-  try {
-    // The window is not given to the pipeline: rows outside it must reach the checker, which
-    // reports them (time.outside-window) instead of silently dropping them.
-    for await (const item of readEvents(
-      files,
-      {
-        format: opts.format,
-        options: {
-          logLinePrefix: opts.logLinePrefix,
-          timezone: zone,
-          instance: opts.instance ?? null,
-          ...maxRecordOption(opts.maxRecordBytes),
-        },
-        redact: { parameters: opts.redactParameters ?? 'matching' },
-        onInput: ({ input, format, how }) => {
-          if (how === 'detected' && format !== NORMALIZED)
-            say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`);
-          const bundlePath = format === BUNDLE ? input.slice(0, input.length - `:${EVENTS_FILE}`.length) : null;
-          if (bundlePath !== null && bundles.has(bundlePath)) {
-            if (!statsFor.has(bundlePath)) statsFor.set(bundlePath, new ChecklistStats());
-            currentStats = statsFor.get(bundlePath)!;
-          } else currentStats = otherStats;
-        },
+  for await (const item of readEvents(
+    files,
+    {
+      format: opts.format,
+      options: {
+        logLinePrefix: opts.logLinePrefix,
+        timezone: zone,
+        instance: opts.instance ?? null,
+        ...maxRecordOption(opts.maxRecordBytes),
       },
-      summary,
-      normalized,
-    )) {
-      progress.record(0);
-      if (item.kind === 'reject') await emit(checker.reject(item.location, item.reason, item.format));
-      else {
-        if (!opts.privileged || item.event.privileged.value) currentStats.add(item.event);
-        for (const f of checker.add(item.event)) await emit(f);
-      }
+      redact: { parameters: opts.redactParameters ?? 'matching' },
+      onInput: ({ input, format, how }) => {
+        if (how === 'detected' && format !== NORMALIZED)
+          say(`${input}: read as ${format}${format === BUNDLE ? '' : ' (detected)'}`);
+        stats.input(format === BUNDLE ? input.slice(0, input.length - `:${EVENTS_FILE}`.length) : null);
+      },
+    },
+    summary,
+    normalized,
+  )) {
+    progress.record(0);
+    if (item.kind === 'reject') await rows.emit(checker.reject(item.location, item.reason, item.format));
+    else {
+      stats.add(item.event);
+      for (const f of checker.add(item.event)) await rows.emit(f);
     }
-    progress.done();
-    // CloudTrail digests: a local copy of a trail among the inputs (CloudTrail-Digest/ files) is
-    // checked against its log files; a bundle's integrity/ material is re-checked.
-    const local = await checkLocalTrail(
-      files.filter((f) => f !== '-'),
-      { start: window.since ?? null, end: window.until ?? null },
+  }
+  progress.done();
+}
+
+/**
+ * CloudTrail digests: a local copy of a trail among the inputs (CloudTrail-Digest/ files) is
+ * checked against its log files; a bundle's integrity/ material is re-checked.
+ */
+async function checkDigests(
+  files: string[],
+  window: ReturnType<typeof resolveWindow>,
+  integrity: IntegrityInput[],
+  say: (m: string) => void,
+): Promise<void> {
+  const local = await checkLocalTrail(
+    files.filter((f) => f !== '-'),
+    { start: window.since ?? null, end: window.until ?? null },
+  );
+  if (local) {
+    const s = localSummary(local);
+    integrity.push(s);
+    say(
+      `${local.source}: CloudTrail digests checked offline: ${digestVerdict(s.cloudtrail_digests)}: ${digestCounts(s.cloudtrail_digests)}`,
     );
-    if (local) {
-      const s = localSummary(local);
-      integrity.push(s);
-      say(
-        `${local.source}: CloudTrail digests checked offline: ${digestVerdict(s.cloudtrail_digests)}: ${digestCounts(s.cloudtrail_digests)}`,
-      );
-      for (const u of local.unreadable) say(`cannot read ${u}`);
-    }
-    for (const f of files) {
-      if (f === '-' || !isZip(f)) continue;
-      const r = await bundleIntegrity(f);
-      integrity.push(...r.inputs);
-      for (const n of r.notes) say(n);
-    }
-  } catch (e) {
-    await spool?.discard();
-    if (opts.json) await out.flush();
-    throw e;
+    for (const u of local.unreadable) say(`cannot read ${u}`);
   }
-  const report = checker.finish();
-  for (const l of inputSummaryLines(summary, normalized)) say(l);
-  const checklists: Array<{ input: string; bundle: boolean; lines: ChecklistLine[] }> = [];
-  for (const [path, st] of statsFor) {
-    checklists.push({
-      input: path,
-      bundle: true,
-      lines: checklist({ stats: st, predicate: bundles.get(path)!.predicate, retentionMinDays }),
-    });
+  for (const f of files) {
+    if (f === '-' || !isZip(f)) continue;
+    const r = await bundleIntegrity(f);
+    integrity.push(...r.inputs);
+    for (const n of r.notes) say(n);
   }
-  if (otherStats.rows > 0 || statsFor.size === 0) {
-    checklists.push({
-      input: statsFor.size ? 'the other inputs' : 'the inputs',
-      bundle: false,
-      lines: checklist({
-        stats: otherStats,
-        predicate: null,
-        retentionMinDays,
-        givenRoster: roster && opts.admins ? { entries: roster.entries.length, from: `--admins ${opts.admins}` } : null,
-      }),
-    });
-  }
-  if (opts.json) {
-    const inputs = summary.inputs.map((s) => ({
-      input: s.input,
-      format: s.format,
-      read: s.read,
-      events: s.events,
-      rejects: s.rejects,
-      skipped: s.skipped,
-      notes: s.notes,
-      reconciled: s.reconciled,
-      redacted_records: s.redacted,
-      redacted_values: s.redactions ?? 0,
-    }));
-    await out.write(
-      `${first ? '' : '\n'}],\n"report":${JSON.stringify(report)},\n"inputs":${JSON.stringify(inputs)},\n"failedInputs":${JSON.stringify(summary.failed)},\n"checklist":${JSON.stringify(checklists)}}\n`,
-    );
-  } else {
-    await out.write(`${printed ? '\n' : ''}${renderText(report, paint)}`);
-    for (const c of checklists)
-      await out.write(
-        `\n${checklistText(c.lines, `Auditor's checklist for ${c.input}${c.bundle ? ' (from its manifest and events; the bundle is not verified here: audit-evidence verify)' : ''}${opts.privileged ? ' (administrator events only)' : ''}`).join('\n')}\n`,
-      );
-  }
-  await out.end();
-  if (spool && opts.junit) {
-    await spool.write(opts.junit, report);
-    say(`JUnit report written to ${opts.junit}`);
-  }
-  // Inputs that failed (or stopped early on damage) make the run exit 1 even when the checks pass
-  // (the evidence is incomplete); 2 when no input could be read at all.
-  const inputs = exitForInputs(summary, process.stderr, normalized.inputs > 0);
-  if (inputs !== 0) return inputs;
-  return report.pass ? EXIT_OK : EXIT_FINDINGS;
 }

@@ -203,72 +203,7 @@ async function verifyLocal(
           ? EXIT_FINDINGS
           : EXIT_OK;
     if (opts.json) {
-      process.stdout.write(
-        `${JSON.stringify(
-          {
-            bundle,
-            verdict: rep.first.slice(bundle.length + 2),
-            valid: r.valid,
-            complete,
-            exit_code: code,
-            reasons: r.predicate && r.valid ? evidenceVerdict(r.predicate).reasons : [],
-            signature: {
-              ok: !r.failures.some((f) => f.step === 'signature' || f.step === 'container'),
-              keyid: r.facts.keyid,
-              key: r.facts.signer,
-            },
-            integrity: {
-              ok: !r.failures.some(
-                (f) =>
-                  f.step !== 'signature' &&
-                  f.step !== 'chain' &&
-                  f.step !== 'container' &&
-                  f.step !== 'cloudtrail-digests',
-              ),
-              files: r.facts.files,
-              events: r.facts.events,
-              manifest_sha256: r.manifestSha256,
-            },
-            cloudtrail_digests: r.facts.integrity ?? [],
-            failures: r.failures,
-            warnings: r.warnings,
-            demo: r.facts.demo,
-            period: r.predicate?.period ?? null,
-            sources:
-              r.predicate?.sources.map((s) => ({
-                name: s.name,
-                type: s.type,
-                format: s.format,
-                status: s.status,
-                status_reason: s.status_reason,
-                ok: OK_STATUSES.has(s.status),
-                records_read: s.records_read,
-                events: s.events,
-                rejects: s.rejects,
-                skipped: s.skipped,
-                outside_period: s.outside_period,
-                counts_reconcile: s.counts_reconcile,
-              })) ?? null,
-            completeness: r.predicate
-              ? {
-                  profile: r.predicate.completeness.profile,
-                  pass: r.predicate.completeness.pass,
-                  rows: r.predicate.completeness.rows,
-                  complete_rows: r.predicate.completeness.complete_rows,
-                  percent_complete: r.predicate.completeness.percent_complete,
-                  failed_because: r.predicate.completeness.failed_because,
-                  failing_rules: r.predicate.completeness.failing_rules ?? null,
-                }
-              : null,
-            chain:
-              r.chain ??
-              (r.predicate?.previous_bundle ? { checked: false, previous_bundle: r.predicate.previous_bundle } : null),
-            ...(fetched ? { storage: { ...fetched.object, versions: fetched.versions, notes: fetched.notes } } : {}),
-          },
-          null,
-          2,
-        )}\n`,
-      );
+      process.stdout.write(`${JSON.stringify(verifyJson(bundle, r, rep.first, complete, code, fetched), null, 2)}\n`);
       return code;
     }
     if (!opts.quiet) for (const w of r.warnings) process.stderr.write(`audit-evidence: warning: ${w}\n`);
@@ -286,4 +221,72 @@ async function verifyLocal(
     if (e instanceof KeyError || e instanceof BundleReadError) throw new UserError(e.message);
     throw e;
   }
+}
+
+/** verify --json: the verdict and what was checked. */
+function verifyJson(
+  bundle: string,
+  r: VerifyResult,
+  first: string,
+  complete: boolean,
+  code: number,
+  fetched: Fetched | null,
+): Record<string, unknown> {
+  return {
+    bundle,
+    verdict: first.slice(bundle.length + 2),
+    valid: r.valid,
+    complete,
+    exit_code: code,
+    reasons: r.predicate && r.valid ? evidenceVerdict(r.predicate).reasons : [],
+    signature: {
+      ok: !r.failures.some((f) => f.step === 'signature' || f.step === 'container'),
+      keyid: r.facts.keyid,
+      key: r.facts.signer,
+    },
+    integrity: {
+      ok: !r.failures.some(
+        (f) =>
+          f.step !== 'signature' && f.step !== 'chain' && f.step !== 'container' && f.step !== 'cloudtrail-digests',
+      ),
+      files: r.facts.files,
+      events: r.facts.events,
+      manifest_sha256: r.manifestSha256,
+    },
+    cloudtrail_digests: r.facts.integrity ?? [],
+    failures: r.failures,
+    warnings: r.warnings,
+    demo: r.facts.demo,
+    period: r.predicate?.period ?? null,
+    sources:
+      r.predicate?.sources.map((s) => ({
+        name: s.name,
+        type: s.type,
+        format: s.format,
+        status: s.status,
+        status_reason: s.status_reason,
+        ok: OK_STATUSES.has(s.status),
+        records_read: s.records_read,
+        events: s.events,
+        rejects: s.rejects,
+        skipped: s.skipped,
+        outside_period: s.outside_period,
+        counts_reconcile: s.counts_reconcile,
+      })) ?? null,
+    completeness: r.predicate
+      ? {
+          profile: r.predicate.completeness.profile,
+          pass: r.predicate.completeness.pass,
+          rows: r.predicate.completeness.rows,
+          complete_rows: r.predicate.completeness.complete_rows,
+          percent_complete: r.predicate.completeness.percent_complete,
+          failed_because: r.predicate.completeness.failed_because,
+          failing_rules: r.predicate.completeness.failing_rules ?? null,
+        }
+      : null,
+    chain:
+      r.chain ??
+      (r.predicate?.previous_bundle ? { checked: false, previous_bundle: r.predicate.previous_bundle } : null),
+    ...(fetched ? { storage: { ...fetched.object, versions: fetched.versions, notes: fetched.notes } } : {}),
+  };
 }

@@ -84,9 +84,36 @@ export interface OpenBundle {
 }
 
 export async function openBundle(path: string): Promise<OpenBundle> {
-  let zip: yauzl.ZipFile;
+  const zip = await openZip(path);
+  // yauzl starts reading entries at the central directory's offset (and ends at its end).
+  const cursor = zip as unknown as { readEntryCursor: number };
+  const centralStart = cursor.readEntryCursor;
+  const listed = await listEntries(zip, path);
+  let hidden: string[];
   try {
-    zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+    hidden = await hiddenBytes(zip, listed.all, centralStart, cursor.readEntryCursor);
+  } catch (e) {
+    zip.close();
+    throw new BundleReadError(`${path} is not a readable zip file (${(e as Error).message})`);
+  }
+  const { entries } = listed;
+  const stream = (name: string) => entryStream(zip, entries, name);
+  return {
+    entries,
+    names: listed.names,
+    duplicates: listed.duplicates,
+    unsafe: listed.unsafe,
+    directories: listed.directories,
+    hidden,
+    stream,
+    read: (name: string, limit = 64 * 1024 * 1024) => readEntry(entries, stream, name, limit),
+    close: () => zip.close(),
+  };
+}
+
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  try {
+    return await new Promise<yauzl.ZipFile>((resolve, reject) => {
       // Names are decoded here (decodeStrings: false): with decodeStrings yauzl stops at the first
       // unsafe name (so verify could only say "could not run") and turns backslashes into '/'
       // (so 'raw\\pg\\records.jsonl' was checked as raw/pg/records.jsonl while unzip writes a file
@@ -105,39 +132,33 @@ export async function openBundle(path: string): Promise<OpenBundle> {
         : `${path} is not a readable zip file (${(e as Error).message})`,
     );
   }
-  const entries = new Map<string, yauzl.Entry>();
-  const all: yauzl.Entry[] = [];
-  // yauzl starts reading entries at the central directory's offset (and ends at its end).
-  const cursor = zip as unknown as { readEntryCursor: number };
-  const centralStart = cursor.readEntryCursor;
-  const names: string[] = [];
-  const duplicates: string[] = [];
-  const unsafe: OpenBundle['unsafe'] = [];
-  const directories: DirectoryEntry[] = [];
+}
+
+/** The central directory's entries, sorted into files, folders and unsafe entries. */
+interface Listed {
+  entries: Map<string, yauzl.Entry>;
+  all: yauzl.Entry[];
+  names: string[];
+  duplicates: string[];
+  unsafe: OpenBundle['unsafe'];
+  directories: DirectoryEntry[];
+}
+
+async function listEntries(zip: yauzl.ZipFile, path: string): Promise<Listed> {
+  const l: Listed = { entries: new Map(), all: [], names: [], duplicates: [], unsafe: [], directories: [] };
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (entry: yauzl.Entry) => {
-      all.push(entry);
+      l.all.push(entry);
       // The name as unzip reads it: the Info-ZIP Unicode Path field when valid, else UTF-8 or CP437 by flag.
       const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
       entry.fileName = name;
-      // A symbolic link (or device, fifo) in Unix mode bits: unzip creates a link, not the file that
-      // was checked (a link's entry data is its target path), which may point outside the folder.
-      const type = entry.versionMadeBy >> 8 === 3 ? (entry.externalFileAttributes >>> 16) & 0o170000 : 0;
-      const bad =
-        yauzl.validateFileName(name) ??
-        (name.includes('\0')
-          ? 'NUL character in fileName'
-          : type === 0o120000
-            ? 'a symbolic link'
-            : type !== 0 && type !== 0o100000 && type !== 0o040000
-              ? `not a regular file (mode ${type.toString(8)})`
-              : null);
-      if (bad !== null) unsafe.push({ name, reason: bad });
-      else if (name.endsWith('/')) directories.push({ name, size: entry.uncompressedSize });
+      const bad = unsafeReason(entry, name);
+      if (bad !== null) l.unsafe.push({ name, reason: bad });
+      else if (name.endsWith('/')) l.directories.push({ name, size: entry.uncompressedSize });
       else {
-        if (entries.has(name)) duplicates.push(name);
-        entries.set(name, entry);
-        names.push(name);
+        if (l.entries.has(name)) l.duplicates.push(name);
+        l.entries.set(name, entry);
+        l.names.push(name);
       }
       zip.readEntry();
     });
@@ -145,73 +166,83 @@ export async function openBundle(path: string): Promise<OpenBundle> {
     zip.once('error', (e: Error) => reject(new BundleReadError(`${path} is not a readable zip file (${e.message})`)));
     zip.readEntry();
   });
-  let hidden: string[];
-  try {
-    hidden = await hiddenBytes(zip, all, centralStart, cursor.readEntryCursor);
-  } catch (e) {
-    zip.close();
-    throw new BundleReadError(`${path} is not a readable zip file (${(e as Error).message})`);
-  }
-  const stream = async (name: string): Promise<Readable> => {
-    const entry = entries.get(name);
-    if (!entry) throw new BundleReadError(`${name} is not in the bundle`);
-    if (entry.isEncrypted()) throw new EntryReadError(name, 'it is encrypted');
-    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
-      throw new EntryReadError(name, `unsupported compression method ${entry.compressionMethod}`);
-    // A DEFLATE entry is read raw and inflated here with 256 KB output buffers: yauzl's inflater
-    // uses zlib's 16 KB default, and the thread-pool round trip per 16 KB was ~0.1 s of CPU per
-    // 100 MB inflated (verify inflates ~4× the zip's size). The size check is yauzl's own
-    // (validateEntrySizes), with its messages.
-    const raw = entry.compressionMethod === 8;
-    return new Promise<Readable>((resolve, reject) =>
-      zip.openReadStream(entry, raw ? { decodeFileData: false } : {}, (err, s) => {
-        if (err) {
-          reject(new EntryReadError(name, err.message));
-          return;
-        }
-        if (!raw) {
-          resolve(s);
-          return;
-        }
-        // (Letting the inflater run further ahead with a larger readable high-water mark added ~40 MB
-        // of peak RSS for no measurable gain.)
-        const out = new ByteCount(entry.uncompressedSize);
-        pipeline(s, createInflateRaw({ chunkSize: INFLATE_CHUNK }), out, () => {});
-        resolve(out);
-      }),
-    );
-  };
-  return {
-    entries,
-    names,
-    duplicates,
-    unsafe,
-    directories,
-    hidden,
-    stream,
-    async read(name: string, limit = 64 * 1024 * 1024): Promise<Buffer> {
-      const entry = entries.get(name);
-      // The central directory's size is checked while inflating, so a larger claim is refused up front.
-      if (entry && entry.uncompressedSize > limit) throw new EntryReadError(name, `it is larger than ${limit} bytes`);
-      const s = await stream(name);
-      const parts: Buffer[] = [];
-      let n = 0;
-      try {
-        for await (const c of s) {
-          n += (c as Buffer).length;
-          if (n > limit) {
-            s.destroy();
-            throw new EntryReadError(name, `it is larger than ${limit} bytes`);
-          }
-          parts.push(c as Buffer);
-        }
-      } catch (e) {
-        throw e instanceof EntryReadError ? e : new EntryReadError(name, (e as Error).message);
+  return l;
+}
+
+/** Why unzip would not write the entry as the file checked, or null. */
+function unsafeReason(entry: yauzl.Entry, name: string): string | null {
+  // A symbolic link (or device, fifo) in Unix mode bits: unzip creates a link, not the file that
+  // was checked (a link's entry data is its target path), which may point outside the folder.
+  const type = entry.versionMadeBy >> 8 === 3 ? (entry.externalFileAttributes >>> 16) & 0o170000 : 0;
+  return (
+    yauzl.validateFileName(name) ??
+    (name.includes('\0')
+      ? 'NUL character in fileName'
+      : type === 0o120000
+        ? 'a symbolic link'
+        : type !== 0 && type !== 0o100000 && type !== 0o040000
+          ? `not a regular file (mode ${type.toString(8)})`
+          : null)
+  );
+}
+
+/** An entry's content, inflated as it is read. */
+async function entryStream(zip: yauzl.ZipFile, entries: Map<string, yauzl.Entry>, name: string): Promise<Readable> {
+  const entry = entries.get(name);
+  if (!entry) throw new BundleReadError(`${name} is not in the bundle`);
+  if (entry.isEncrypted()) throw new EntryReadError(name, 'it is encrypted');
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+    throw new EntryReadError(name, `unsupported compression method ${entry.compressionMethod}`);
+  // A DEFLATE entry is read raw and inflated here with 256 KB output buffers: yauzl's inflater
+  // uses zlib's 16 KB default, and the thread-pool round trip per 16 KB was ~0.1 s of CPU per
+  // 100 MB inflated (verify inflates ~4× the zip's size). The size check is yauzl's own
+  // (validateEntrySizes), with its messages.
+  const raw = entry.compressionMethod === 8;
+  return new Promise<Readable>((resolve, reject) =>
+    zip.openReadStream(entry, raw ? { decodeFileData: false } : {}, (err, s) => {
+      if (err) {
+        reject(new EntryReadError(name, err.message));
+        return;
       }
-      return Buffer.concat(parts);
-    },
-    close: () => zip.close(),
-  };
+      if (!raw) {
+        resolve(s);
+        return;
+      }
+      // (Letting the inflater run further ahead with a larger readable high-water mark added ~40 MB
+      // of peak RSS for no measurable gain.)
+      const out = new ByteCount(entry.uncompressedSize);
+      pipeline(s, createInflateRaw({ chunkSize: INFLATE_CHUNK }), out, () => {});
+      resolve(out);
+    }),
+  );
+}
+
+/** An entry's whole content, refused past `limit` bytes. */
+async function readEntry(
+  entries: Map<string, yauzl.Entry>,
+  stream: (name: string) => Promise<Readable>,
+  name: string,
+  limit: number,
+): Promise<Buffer> {
+  const entry = entries.get(name);
+  // The central directory's size is checked while inflating, so a larger claim is refused up front.
+  if (entry && entry.uncompressedSize > limit) throw new EntryReadError(name, `it is larger than ${limit} bytes`);
+  const s = await stream(name);
+  const parts: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const c of s) {
+      n += (c as Buffer).length;
+      if (n > limit) {
+        s.destroy();
+        throw new EntryReadError(name, `it is larger than ${limit} bytes`);
+      }
+      parts.push(c as Buffer);
+    }
+  } catch (e) {
+    throw e instanceof EntryReadError ? e : new EntryReadError(name, (e as Error).message);
+  }
+  return Buffer.concat(parts);
 }
 
 /**

@@ -145,7 +145,46 @@ export function logFileTime(key: string): number | null {
  * Validates digests against the log files read. `scope` is the delivery-time window whose log files
  * must be present (collect reads the period plus an hour either side).
  */
-export function validateDigests(input: {
+export function validateDigests(input: DigestInput): DigestReport {
+  const local = !!input.local;
+  const keys = new Map(input.publicKeys.map((k) => [k.fingerprint, k]));
+  const at = (bucket: string, key: string) => (local ? awsLogsKey(key) : `${bucket}/${key}`);
+  const invalid: DigestProblem[] = [];
+  const parsed: Parsed[] = [];
+  for (const f of input.digests) {
+    const p = checkDigest(f, local, keys, invalid);
+    if (p) parsed.push(p);
+  }
+  const { gaps, starts } = checkChains(parsed, at, local, invalid);
+  const files = checkLogFiles(parsed, input, at, local);
+  const sort = (a: string[]) => a.sort();
+  return {
+    digests: input.digests.length,
+    digests_valid: parsed.filter((p) => p.valid).length,
+    invalid_digests: invalid.sort((a, b) => a.file.localeCompare(b.file)),
+    digest_gaps: sort(gaps),
+    files_covered: files.covered,
+    files_without_digest: sort(files.noDigest),
+    files_changed: sort(files.changed),
+    files_missing: sort(files.missing),
+    ...(starts.length ? { chain_starts: sort(starts) } : {}),
+    ...(local
+      ? {
+          digests_signature_unchecked: parsed.filter((p) => p.unsigned).length,
+          files_matched_unsigned: files.matchedUnsigned,
+          files_after_newest_digest: files.pending,
+        }
+      : {}),
+    pass:
+      invalid.length === 0 &&
+      gaps.length === 0 &&
+      files.changed.length === 0 &&
+      files.missing.length === 0 &&
+      files.noDigest.length === 0,
+  };
+}
+
+export interface DigestInput {
   digests: DigestFile[];
   publicKeys: PublicKeyEntry[];
   logs: LogObject[];
@@ -156,90 +195,91 @@ export function validateDigests(input: {
    * reported as 'signature not checked', never as valid.
    */
   local?: boolean;
-}): DigestReport {
-  const local = !!input.local;
-  const keys = new Map(input.publicKeys.map((k) => [k.fingerprint, k]));
-  const at = (bucket: string, key: string) => (local ? awsLogsKey(key) : `${bucket}/${key}`);
-  const invalid: DigestProblem[] = [];
-  const parsed: Parsed[] = [];
-  for (const f of input.digests) {
-    const loc = f.file ?? `s3://${f.bucket}/${f.key}`;
-    const bytes = Buffer.from(f.digest_base64, 'base64');
-    let d: Record<string, unknown>;
-    try {
-      d = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      invalid.push({ file: loc, problem: 'not a JSON digest file' });
-      continue;
-    }
-    if (d === null || typeof d !== 'object' || Array.isArray(d) || REQUIRED.some((k) => !(k in d))) {
-      invalid.push({ file: loc, problem: `not a CloudTrail digest (needs ${REQUIRED.join(', ')})` });
-      continue;
-    }
-    // <account>_CloudTrail-Digest_<region>_<trail name>_<home region>_<time>.json.gz
-    const m =
-      /(\d{12})_CloudTrail-Digest_([a-z]{2}(?:-[a-z]+)+-\d)_(.+)_[a-z]{2}(?:-[a-z]+)+-\d_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(
-        f.key,
-      );
-    const trail = m
-      ? `trail ${m[3]}, account ${m[1]}, ${m[2]}`
-      : `account ${String(d.awsAccountId ?? '?')}, ${f.key.slice(0, f.key.lastIndexOf('/'))}`;
-    const p: Parsed = {
-      f,
-      loc,
-      bytes,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      d,
-      valid: false,
-      unsigned: false,
-      trail,
-    };
-    parsed.push(p);
-    const moved = local
-      ? awsLogsKey(String(d.digestS3Object)) !== awsLogsKey(f.key)
-      : d.digestS3Bucket !== f.bucket || d.digestS3Object !== f.key;
-    if (moved) {
-      invalid.push({
-        file: loc,
-        problem: `has been moved from its original location (it names s3://${String(d.digestS3Bucket)}/${String(d.digestS3Object)})`,
-      });
-      continue;
-    }
-    if (!f.signature && local) {
-      p.unsigned = true;
-      continue;
-    }
-    if (!f.signature) {
-      invalid.push({ file: loc, problem: 'has no signature (the x-amz-meta-signature object metadata is missing)' });
-      continue;
-    }
-    if (f.signature_algorithm !== 'SHA256withRSA') {
-      invalid.push({
-        file: loc,
-        problem: `signature algorithm '${f.signature_algorithm ?? 'none'}' is not SHA256withRSA`,
-      });
-      continue;
-    }
-    const fp = String(d.digestPublicKeyFingerprint);
-    const key = keys.get(fp);
-    if (!key) {
-      invalid.push({ file: loc, problem: `signed by an unknown key: no CloudTrail public key has fingerprint ${fp}` });
-      continue;
-    }
-    let ok = false;
-    try {
-      ok = verifySha256Rsa(digestStringToSign(d, bytes), f.signature, key.value);
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
-      invalid.push({ file: loc, problem: 'signature verification failed (the digest or its signature was changed)' });
-      continue;
-    }
-    p.valid = true;
-  }
+}
 
-  // The chain, per trail: sorted by end time.
+/** Where a trail's file is, as digests and log files are matched (bucket/key, or from AWSLogs/ on in a local copy). */
+type At = (bucket: string, key: string) => string;
+
+/**
+ * One digest file: parsed, in its original location, signed with SHA256withRSA by a known
+ * CloudTrail key. Null (with the problem in `invalid`) when it is not a digest at all; otherwise
+ * the parsed digest, valid or not (a moved or badly signed digest still names its trail).
+ */
+function checkDigest(
+  f: DigestFile,
+  local: boolean,
+  keys: Map<string, PublicKeyEntry>,
+  invalid: DigestProblem[],
+): Parsed | null {
+  const loc = f.file ?? `s3://${f.bucket}/${f.key}`;
+  const bytes = Buffer.from(f.digest_base64, 'base64');
+  let d: Record<string, unknown>;
+  try {
+    d = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    invalid.push({ file: loc, problem: 'not a JSON digest file' });
+    return null;
+  }
+  if (d === null || typeof d !== 'object' || Array.isArray(d) || REQUIRED.some((k) => !(k in d))) {
+    invalid.push({ file: loc, problem: `not a CloudTrail digest (needs ${REQUIRED.join(', ')})` });
+    return null;
+  }
+  // <account>_CloudTrail-Digest_<region>_<trail name>_<home region>_<time>.json.gz
+  const m =
+    /(\d{12})_CloudTrail-Digest_([a-z]{2}(?:-[a-z]+)+-\d)_(.+)_[a-z]{2}(?:-[a-z]+)+-\d_\d{8}T\d{6}Z(?:_backfill)?\.json\.gz$/.exec(
+      f.key,
+    );
+  const trail = m
+    ? `trail ${m[3]}, account ${m[1]}, ${m[2]}`
+    : `account ${String(d.awsAccountId ?? '?')}, ${f.key.slice(0, f.key.lastIndexOf('/'))}`;
+  const p: Parsed = {
+    f,
+    loc,
+    bytes,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    d,
+    valid: false,
+    unsigned: false,
+    trail,
+  };
+  const problem = digestProblem(p, local, keys);
+  if (problem === 'unsigned') p.unsigned = true;
+  else if (problem !== null) invalid.push({ file: loc, problem });
+  else p.valid = true;
+  return p;
+}
+
+/** Why a parsed digest is not valid ('unsigned': a local copy without its signature), or null. */
+function digestProblem(p: Parsed, local: boolean, keys: Map<string, PublicKeyEntry>): string | 'unsigned' | null {
+  const { f, d, bytes } = p;
+  const moved = local
+    ? awsLogsKey(String(d.digestS3Object)) !== awsLogsKey(f.key)
+    : d.digestS3Bucket !== f.bucket || d.digestS3Object !== f.key;
+  if (moved)
+    return `has been moved from its original location (it names s3://${String(d.digestS3Bucket)}/${String(d.digestS3Object)})`;
+  if (!f.signature && local) return 'unsigned';
+  if (!f.signature) return 'has no signature (the x-amz-meta-signature object metadata is missing)';
+  if (f.signature_algorithm !== 'SHA256withRSA')
+    return `signature algorithm '${f.signature_algorithm ?? 'none'}' is not SHA256withRSA`;
+  const fp = String(d.digestPublicKeyFingerprint);
+  const key = keys.get(fp);
+  if (!key) return `signed by an unknown key: no CloudTrail public key has fingerprint ${fp}`;
+  let ok = false;
+  try {
+    ok = verifySha256Rsa(digestStringToSign(d, bytes), f.signature, key.value);
+  } catch {
+    ok = false;
+  }
+  return ok ? null : 'signature verification failed (the digest or its signature was changed)';
+}
+
+/** The chain, per trail (sorted by end time): each digest names the one before it; the hours between them are covered. */
+function checkChains(
+  parsed: Parsed[],
+  at: At,
+  local: boolean,
+  invalid: DigestProblem[],
+): { gaps: string[]; starts: string[] } {
   const gaps: string[] = [];
   const starts: string[] = [];
   const byLoc = new Map(parsed.map((p) => [at(p.f.bucket, p.f.key), p]));
@@ -251,38 +291,7 @@ export function validateDigests(input: {
   }
   for (const [trail, list] of [...trails.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
     list.sort((a, b) => String(a.d.digestEndTime).localeCompare(String(b.d.digestEndTime)));
-    for (let i = 0; i < list.length; i++) {
-      const p = list[i];
-      if (!p.valid && !p.unsigned) continue;
-      const prevKey = p.d.previousDigestS3Object;
-      if (prevKey == null || p.d.previousDigestSignature == null) {
-        // A new chain: the first digest after logging started or was stopped and started again.
-        // Accepted (CloudTrail writes it so, and its signature holds), but never silently.
-        starts.push(
-          `${trail}: ${p.loc} starts a new chain (previousDigestSignature is null: logging started${i > 0 ? ' again after it was stopped' : ''} at ${String(p.d.digestStartTime)})`,
-        );
-        continue;
-      }
-      const prev = byLoc.get(at(String(p.d.previousDigestS3Bucket), String(prevKey)));
-      if (!prev) {
-        // The previous digest is not among those examined: a gap unless it is before the first one examined.
-        if (i > 0)
-          gaps.push(
-            `${trail}: the digest before ${p.loc} (s3://${String(p.d.previousDigestS3Bucket)}/${String(prevKey)}) is missing`,
-          );
-        continue;
-      }
-      // A local copy has no signature for the previous digest: only its hash can be compared.
-      const sigDiffers = local && prev.f.signature === null ? false : prev.f.signature !== p.d.previousDigestSignature;
-      if (sigDiffers || prev.sha256 !== p.d.previousDigestHashValue) {
-        p.valid = false;
-        p.unsigned = false;
-        invalid.push({
-          file: p.loc,
-          problem: `does not chain: previousDigestSignature/previousDigestHashValue do not match ${prev.loc}`,
-        });
-      }
-    }
+    for (let i = 0; i < list.length; i++) checkLink(trail, list, i, byLoc, at, local, invalid, gaps, starts);
     // Missing hours between consecutive digests (whatever their validity: a missing file is a gap).
     for (let i = 1; i < list.length; i++) {
       const end = String(list[i - 1].d.digestEndTime);
@@ -295,8 +304,67 @@ export function validateDigests(input: {
         gaps.push(`${trail}: no digest covers ${end} → ${start} (before ${list[i].loc}${restart})`);
     }
   }
+  return { gaps, starts };
+}
 
-  // Log files.
+/** The i-th digest of a trail names the digest before it, with its signature and hash. */
+function checkLink(
+  trail: string,
+  list: Parsed[],
+  i: number,
+  byLoc: Map<string, Parsed>,
+  at: At,
+  local: boolean,
+  invalid: DigestProblem[],
+  gaps: string[],
+  starts: string[],
+): void {
+  const p = list[i];
+  if (!p.valid && !p.unsigned) return;
+  const prevKey = p.d.previousDigestS3Object;
+  if (prevKey == null || p.d.previousDigestSignature == null) {
+    // A new chain: the first digest after logging started or was stopped and started again.
+    // Accepted (CloudTrail writes it so, and its signature holds), but never silently.
+    starts.push(
+      `${trail}: ${p.loc} starts a new chain (previousDigestSignature is null: logging started${i > 0 ? ' again after it was stopped' : ''} at ${String(p.d.digestStartTime)})`,
+    );
+    return;
+  }
+  const prev = byLoc.get(at(String(p.d.previousDigestS3Bucket), String(prevKey)));
+  if (!prev) {
+    // The previous digest is not among those examined: a gap unless it is before the first one examined.
+    if (i > 0)
+      gaps.push(
+        `${trail}: the digest before ${p.loc} (s3://${String(p.d.previousDigestS3Bucket)}/${String(prevKey)}) is missing`,
+      );
+    return;
+  }
+  // A local copy has no signature for the previous digest: only its hash can be compared.
+  const sigDiffers = local && prev.f.signature === null ? false : prev.f.signature !== p.d.previousDigestSignature;
+  if (sigDiffers || prev.sha256 !== p.d.previousDigestHashValue) {
+    p.valid = false;
+    p.unsigned = false;
+    invalid.push({
+      file: p.loc,
+      problem: `does not chain: previousDigestSignature/previousDigestHashValue do not match ${prev.loc}`,
+    });
+  }
+}
+
+/** The log files: each listed by a digest read with its hash; each read listed by a digest. */
+function checkLogFiles(
+  parsed: Parsed[],
+  input: DigestInput,
+  at: At,
+  local: boolean,
+): {
+  covered: number;
+  matchedUnsigned: number;
+  changed: string[];
+  missing: string[];
+  noDigest: string[];
+  pending: number;
+} {
   const listed = new Map<string, { hash: string; signed: boolean }>();
   for (const p of parsed) {
     if (!p.valid && !p.unsigned) continue;
@@ -326,16 +394,7 @@ export function validateDigests(input: {
     else if (signed) covered++;
     else matchedUnsigned++;
   }
-  // A local copy ends where it was synced: the log files delivered after the newest digest of their
-  // account and region are waiting for that digest (CloudTrail writes it about an hour later).
-  const newest = new Map<string, number>();
-  if (local) {
-    for (const p of parsed) {
-      const m = /(\d{12})_CloudTrail-Digest_([a-z]{2}(?:-[a-z]+)+-\d)_/.exec(p.f.key);
-      const end = Date.parse(String(p.d.digestEndTime));
-      if (m && Number.isFinite(end)) newest.set(`${m[1]} ${m[2]}`, Math.max(newest.get(`${m[1]} ${m[2]}`) ?? 0, end));
-    }
-  }
+  const newest = local ? newestDigests(parsed) : new Map<string, number>();
   let pending = 0;
   for (const loc of read.keys()) {
     if (listed.has(loc)) continue;
@@ -348,29 +407,19 @@ export function validateDigests(input: {
     }
     noDigest.push(name(loc));
   }
-  const sort = (a: string[]) => a.sort();
-  return {
-    digests: input.digests.length,
-    digests_valid: parsed.filter((p) => p.valid).length,
-    invalid_digests: invalid.sort((a, b) => a.file.localeCompare(b.file)),
-    digest_gaps: sort(gaps),
-    files_covered: covered,
-    files_without_digest: sort(noDigest),
-    files_changed: sort(changed),
-    files_missing: sort(missing),
-    ...(starts.length ? { chain_starts: sort(starts) } : {}),
-    ...(local
-      ? {
-          digests_signature_unchecked: parsed.filter((p) => p.unsigned).length,
-          files_matched_unsigned: matchedUnsigned,
-          files_after_newest_digest: pending,
-        }
-      : {}),
-    pass:
-      invalid.length === 0 &&
-      gaps.length === 0 &&
-      changed.length === 0 &&
-      missing.length === 0 &&
-      noDigest.length === 0,
-  };
+  return { covered, matchedUnsigned, changed, missing, noDigest, pending };
+}
+
+/**
+ * A local copy ends where it was synced: the log files delivered after the newest digest of their
+ * account and region are waiting for that digest (CloudTrail writes it about an hour later).
+ */
+function newestDigests(parsed: Parsed[]): Map<string, number> {
+  const newest = new Map<string, number>();
+  for (const p of parsed) {
+    const m = /(\d{12})_CloudTrail-Digest_([a-z]{2}(?:-[a-z]+)+-\d)_/.exec(p.f.key);
+    const end = Date.parse(String(p.d.digestEndTime));
+    if (m && Number.isFinite(end)) newest.set(`${m[1]} ${m[2]}`, Math.max(newest.get(`${m[1]} ${m[2]}`) ?? 0, end));
+  }
+  return newest;
 }

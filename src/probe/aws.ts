@@ -69,16 +69,16 @@ export async function probeAws(src: AwsProbeSource, probe: ProbeConfig, nonce: s
     ...(src.profile ? { profile: src.profile } : {}),
     ...(iamEndpoint ? { endpoint: iamEndpoint } : {}),
   });
-  const planned: PlannedProbe[] = [];
-  const dropped: string[] = [];
-  const leftovers: string[] = [];
-  const errors: string[] = [];
-  const msg = (e: unknown) => {
-    const x = e as Error;
-    return `${x.name && x.name !== 'Error' ? `${x.name}: ` : ''}${x.message}`;
+  const run: Run = {
+    planned: [],
+    dropped: [],
+    leftovers: [],
+    errors: [],
+    iam,
+    role,
+    nonce,
+    likely: awsLikelySetting(src),
   };
-  const likely = awsLikelySetting(src);
-  const policyName = `ae-probe-${nonce}`;
   try {
     // The role must exist: the probe acts on it and on nothing else, and never creates one.
     try {
@@ -86,85 +86,13 @@ export async function probeAws(src: AwsProbeSource, probe: ProbeConfig, nonce: s
     } catch (e) {
       throw new Error(`the dedicated role ${role} (probe.iam_role) could not be read: ${msg(e)}`);
     }
-    // Leftovers of a run that stopped halfway: our tag key and our inline policy names only.
-    try {
-      const tags = await iam.send(new ListRoleTagsCommand({ RoleName: role }));
-      if ((tags.Tags ?? []).some((t) => t.Key === AWS_TAG_KEY)) {
-        await iam.send(new UntagRoleCommand({ RoleName: role, TagKeys: [AWS_TAG_KEY] }));
-        leftovers.push(`tag ${AWS_TAG_KEY} on role ${role}`);
-      }
-      const pols = await iam.send(new ListRolePoliciesCommand({ RoleName: role }));
-      for (const p of pols.PolicyNames ?? []) {
-        if (!LEFTOVER_POLICY.test(p)) continue;
-        await iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: p }));
-        leftovers.push(`inline policy ${p} on role ${role}`);
-      }
-    } catch (e) {
-      errors.push(`could not check role ${role} for leftovers of an earlier run: ${msg(e)}`);
-    }
-
-    // CloudTrail's record names the nonce (requestParameters: the tag value, the policy name); the
-    // normalized event keeps the role, not the request, so the record is what is matched.
-    const hasNonce = (cat: string) => (e: AuditEvent, raw: string) =>
-      e.category === cat && e.resource.name === role && raw.includes(nonce);
-    const step = async (
-      category: PlannedProbe['category'],
-      name: string,
-      action: string,
-      run: () => Promise<void>,
-      undo: () => Promise<string>,
-    ) => {
-      const at = new Date();
-      try {
-        await run();
-      } catch (e) {
-        planned.push({
-          category,
-          name,
-          action,
-          performed_at: at,
-          error: msg(e),
-          matches: hasNonce(category),
-          likely_setting: likely,
-        });
-        return;
-      }
-      planned.push({ category, name, action, performed_at: at, matches: hasNonce(category), likely_setting: likely });
-      try {
-        dropped.push(await undo());
-      } catch (e) {
-        errors.push(`could not undo ${name} on role ${role}: ${msg(e)}`);
-      }
-    };
-    await step(
-      'change_execution',
-      'tag the dedicated role',
-      `iam:TagRole ${role} ${AWS_TAG_KEY}=${nonce}, then iam:UntagRole`,
-      async () => {
-        await iam.send(new TagRoleCommand({ RoleName: role, Tags: [{ Key: AWS_TAG_KEY, Value: nonce }] }));
-      },
-      async () => {
-        await iam.send(new UntagRoleCommand({ RoleName: role, TagKeys: [AWS_TAG_KEY] }));
-        return `tag ${AWS_TAG_KEY}=${nonce} on role ${role}`;
-      },
-    );
-    await step(
-      'permission_change',
-      'deny-all inline policy on the dedicated role',
-      `iam:PutRolePolicy ${role} ${policyName} (Deny * on *), then iam:DeleteRolePolicy`,
-      async () => {
-        await iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: policyName, PolicyDocument: DENY_ALL }));
-      },
-      async () => {
-        await iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: policyName }));
-        return `inline policy ${policyName} on role ${role}`;
-      },
-    );
+    await removeLeftovers(run);
+    await roleActions(run);
   } finally {
     iam.destroy();
   }
   const no = (category: PlannedProbe['category'], name: string, why: string) =>
-    planned.push({
+    run.planned.push({
       category,
       name,
       action: null,
@@ -189,5 +117,99 @@ export async function probeAws(src: AwsProbeSource, probe: ProbeConfig, nonce: s
     'snapshot sharing and secret or object reads need a resource holding data (object reads are data events, not in LookupEvents)',
   );
   no('access_request', 'access request', 'AWS has no access-request API');
+  const { planned, dropped, leftovers, errors } = run;
   return { planned, dropped, leftovers, errors };
+}
+
+/** One probe run on the dedicated role. */
+interface Run extends PlanRun {
+  iam: IAMClient;
+  role: string;
+  nonce: string;
+  /** What most likely keeps a call out of what the source reads. */
+  likely: string;
+}
+
+const msg = (e: unknown) => {
+  const x = e as Error;
+  return `${x.name && x.name !== 'Error' ? `${x.name}: ` : ''}${x.message}`;
+};
+
+/** Leftovers of a run that stopped halfway: our tag key and our inline policy names only. */
+async function removeLeftovers({ iam, role, leftovers, errors }: Run): Promise<void> {
+  try {
+    const tags = await iam.send(new ListRoleTagsCommand({ RoleName: role }));
+    if ((tags.Tags ?? []).some((t) => t.Key === AWS_TAG_KEY)) {
+      await iam.send(new UntagRoleCommand({ RoleName: role, TagKeys: [AWS_TAG_KEY] }));
+      leftovers.push(`tag ${AWS_TAG_KEY} on role ${role}`);
+    }
+    const pols = await iam.send(new ListRolePoliciesCommand({ RoleName: role }));
+    for (const p of pols.PolicyNames ?? []) {
+      if (!LEFTOVER_POLICY.test(p)) continue;
+      await iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: p }));
+      leftovers.push(`inline policy ${p} on role ${role}`);
+    }
+  } catch (e) {
+    errors.push(`could not check role ${role} for leftovers of an earlier run: ${msg(e)}`);
+  }
+}
+
+/** Performs one action on the role as a probe of a category, then undoes it (a failure is recorded with the probe). */
+async function step(
+  r: Run,
+  category: PlannedProbe['category'],
+  name: string,
+  action: string,
+  act: () => Promise<void>,
+  undo: () => Promise<string>,
+): Promise<void> {
+  // CloudTrail's record names the nonce (requestParameters: the tag value, the policy name); the
+  // normalized event keeps the role, not the request, so the record is what is matched.
+  const matches = (e: AuditEvent, raw: string) =>
+    e.category === category && e.resource.name === r.role && raw.includes(r.nonce);
+  const at = new Date();
+  try {
+    await act();
+  } catch (e) {
+    r.planned.push({ category, name, action, performed_at: at, error: msg(e), matches, likely_setting: r.likely });
+    return;
+  }
+  r.planned.push({ category, name, action, performed_at: at, matches, likely_setting: r.likely });
+  try {
+    r.dropped.push(await undo());
+  } catch (e) {
+    r.errors.push(`could not undo ${name} on role ${r.role}: ${msg(e)}`);
+  }
+}
+
+/** A tag and a deny-all inline policy on the dedicated role, each removed again. */
+async function roleActions(r: Run): Promise<void> {
+  const { iam, role, nonce } = r;
+  const policyName = `ae-probe-${nonce}`;
+  await step(
+    r,
+    'change_execution',
+    'tag the dedicated role',
+    `iam:TagRole ${role} ${AWS_TAG_KEY}=${nonce}, then iam:UntagRole`,
+    async () => {
+      await iam.send(new TagRoleCommand({ RoleName: role, Tags: [{ Key: AWS_TAG_KEY, Value: nonce }] }));
+    },
+    async () => {
+      await iam.send(new UntagRoleCommand({ RoleName: role, TagKeys: [AWS_TAG_KEY] }));
+      return `tag ${AWS_TAG_KEY}=${nonce} on role ${role}`;
+    },
+  );
+  await step(
+    r,
+    'permission_change',
+    'deny-all inline policy on the dedicated role',
+    `iam:PutRolePolicy ${role} ${policyName} (Deny * on *), then iam:DeleteRolePolicy`,
+    async () => {
+      await iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: policyName, PolicyDocument: DENY_ALL }));
+    },
+    async () => {
+      await iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: policyName }));
+      return `inline policy ${policyName} on role ${role}`;
+    },
+  );
 }

@@ -56,26 +56,96 @@ export async function probeBytebase(
     throw new Error(
       'the probe acts through the Bytebase API: give probe.url (the source reads the metadata database, which the probe never writes)',
     );
-  const id = `${BYTEBASE_PROBE_PREFIX}${nonce}`;
-  const planned: PlannedProbe[] = [];
-  const dropped: string[] = [];
-  const leftovers: string[] = [];
-  const errors: string[] = [];
-  const secrets: string[] = [];
-  const scrubber = () => new Scrubber(secrets);
-  const timeout = (src.request_timeout ?? 60) * 1000;
-  let token: string | undefined;
+  const b = new BytebaseProbe(base, src, nonce);
+  // Authentication: the probe account signs in; its session makes every later call.
+  const password = probe.password_env ? env[probe.password_env] : undefined;
+  if (probe.password_env && !password)
+    throw new Error(`environment variable ${probe.password_env} (probe.password_env) is not set`);
+  if (password) await b.signIn(probe, password);
+  else b.useToken(probe, src, env);
+  b.planned.push({
+    category: 'authentication',
+    name: 'failed login',
+    action: null,
+    performed_at: null,
+    matches: () => false,
+    likely_setting: '',
+    notProbed:
+      'Bytebase writes no audit row for a failed sign-in it cannot tie to a workspace, and failed sign-ins of a real account count towards its lockout',
+  });
+  await b.removeLeftovers();
+  await b.roleProbe();
+  await b.reviewConfigProbe();
+  await b.exportProbe(password ? (probe.user ?? null) : null);
+  b.planned.push({
+    category: 'access_request',
+    name: 'access request',
+    action: null,
+    performed_at: null,
+    matches: () => false,
+    likely_setting: '',
+    notProbed:
+      'a grant-request issue notifies its approvers and cannot be deleted, only closed: no harmless audited call',
+  });
+  b.planned.push({
+    category: 'change_execution',
+    name: 'change execution',
+    action: null,
+    performed_at: null,
+    matches: () => false,
+    likely_setting: '',
+    notProbed:
+      'plans, rollouts and admin-mode SQL act on a database the probe did not create: no harmless audited call',
+  });
+  if (password && b.token) {
+    // End the probe's session (Logout is audited too; not looked for).
+    await b.call('POST', '/v1/auth/logout', {}).catch(() => undefined);
+  }
+  const { planned, dropped, leftovers, errors } = b;
+  return { planned, dropped, leftovers, errors };
+}
 
-  const call = async (method: string, path: string, body?: unknown, auth = true): Promise<Record<string, unknown>> => {
-    const r = await fetch(`${base}${path}`, {
+/** One probe run against a Bytebase server: its session, what it did and what it found. */
+class BytebaseProbe implements PlanRun {
+  readonly planned: PlannedProbe[] = [];
+  readonly dropped: string[] = [];
+  readonly leftovers: string[] = [];
+  readonly errors: string[] = [];
+  /** The password and token, scrubbed from every message. */
+  private readonly secrets: string[] = [];
+  private readonly timeout: number;
+  /** aeprobe<nonce>: the role and review config the run creates. */
+  private readonly id: string;
+  /** Why no probe row can be found when the source reads only some projects (workspace calls are logged elsewhere). */
+  private readonly workspaceScoped: string | null;
+  token: string | undefined;
+
+  constructor(
+    private readonly base: string,
+    private readonly src: BytebaseSourceConfig,
+    private readonly nonce: string,
+  ) {
+    this.id = `${BYTEBASE_PROBE_PREFIX}${nonce}`;
+    this.timeout = (src.request_timeout ?? 60) * 1000;
+    this.workspaceScoped = src.projects?.length
+      ? `the source reads only ${src.projects.join(', ')}: workspace-level calls are logged under workspaces/<id>, which a project search does not return (drop projects, or read the workspace)`
+      : null;
+  }
+
+  scrub(m: string): string {
+    return new Scrubber(this.secrets).scrub(m);
+  }
+
+  async call(method: string, path: string, body?: unknown, auth = true): Promise<Record<string, unknown>> {
+    const r = await fetch(`${this.base}${path}`, {
       method,
       headers: {
         accept: 'application/json',
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(auth ? { authorization: `Bearer ${token}` } : {}),
+        ...(auth ? { authorization: `Bearer ${this.token}` } : {}),
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(timeout),
+      signal: AbortSignal.timeout(this.timeout),
     });
     const text = await r.text();
     if (!r.ok) {
@@ -93,46 +163,44 @@ export async function probeBytebase(
     } catch {
       return {};
     }
-  };
-  const scrub = (m: string) => scrubber().scrub(m);
+  }
 
-  const workspaceScoped = src.projects?.length
-    ? `the source reads only ${src.projects.join(', ')}: workspace-level calls are logged under workspaces/<id>, which a project search does not return (drop projects, or read the workspace)`
-    : null;
-  // Authentication: the probe account signs in; its session makes every later call.
-  const password = probe.password_env ? env[probe.password_env] : undefined;
-  if (probe.password_env && !password)
-    throw new Error(`environment variable ${probe.password_env} (probe.password_env) is not set`);
-  const loginAt = new Date();
-  if (password) {
-    secrets.push(password);
+  /** Signs in as the probe account (the login is the authentication probe). */
+  async signIn(probe: ProbeConfig, password: string): Promise<void> {
+    const loginAt = new Date();
+    this.secrets.push(password);
     try {
-      const r = await call('POST', '/v1/auth/login', { email: probe.user, password, web: false }, false);
-      token = typeof r.token === 'string' && r.token ? r.token : undefined;
-      if (!token) throw new Error('the login answered without a token (is MFA required for the probe account?)');
-      secrets.push(token);
+      const r = await this.call('POST', '/v1/auth/login', { email: probe.user, password, web: false }, false);
+      this.token = typeof r.token === 'string' && r.token ? r.token : undefined;
+      if (!this.token) throw new Error('the login answered without a token (is MFA required for the probe account?)');
+      this.secrets.push(this.token);
     } catch (e) {
-      throw new Error(scrub(`the probe could not sign in to ${base} as ${probe.user}: ${(e as Error).message}`));
+      throw new Error(
+        this.scrub(`the probe could not sign in to ${this.base} as ${probe.user}: ${(e as Error).message}`),
+      );
     }
-    planned.push({
+    this.planned.push({
       category: 'authentication',
       name: 'login',
       action: `AuthService/Login as ${probe.user} (Login has no field for a nonce: matched by account and time)`,
       performed_at: loginAt,
       matches: byAccount('AuthService/Login', probe.user ?? null, loginAt),
       likely_setting:
-        workspaceScoped ??
+        this.workspaceScoped ??
         'AuthService/Login is not audited on this server, or the audit log is not kept by this Bytebase plan',
     });
-  } else {
+  }
+
+  /** Without a password: the token from the environment, and no login probe. */
+  useToken(probe: ProbeConfig, src: BytebaseSourceConfig, env: NodeJS.ProcessEnv): void {
     const envName = probe.token_env ?? src.token_env;
-    token = envName ? env[envName] : undefined;
-    if (!token)
+    this.token = envName ? env[envName] : undefined;
+    if (!this.token)
       throw new Error(
         `the probe needs the probe account's password (probe.password_env) or a token (probe.token_env or the source's token_env${envName ? `: ${envName} is not set` : ''})`,
       );
-    secrets.push(token);
-    planned.push({
+    this.secrets.push(this.token);
+    this.planned.push({
       category: 'authentication',
       name: 'login',
       action: null,
@@ -142,154 +210,145 @@ export async function probeBytebase(
       likely_setting: '',
     });
   }
-  planned.push({
-    category: 'authentication',
-    name: 'failed login',
-    action: null,
-    performed_at: null,
-    matches: () => false,
-    likely_setting: '',
-    notProbed:
-      'Bytebase writes no audit row for a failed sign-in it cannot tie to a workspace, and failed sign-ins of a real account count towards its lockout',
-  });
 
-  const step = async (
+  /** Performs one probe of a category (a failure is recorded with the probe). */
+  private async step(
     category: PlannedProbe['category'],
     name: string,
     action: string,
     matches: (e: AuditEvent) => boolean,
     likely: string,
     run: () => Promise<void>,
-  ) => {
+  ): Promise<void> {
     const at = new Date();
     try {
       await run();
-      planned.push({ category, name, action, performed_at: at, matches, likely_setting: workspaceScoped ?? likely });
-    } catch (e) {
-      planned.push({
+      this.planned.push({
         category,
         name,
         action,
         performed_at: at,
-        error: scrub((e as Error).message),
+        matches,
+        likely_setting: this.workspaceScoped ?? likely,
+      });
+    } catch (e) {
+      this.planned.push({
+        category,
+        name,
+        action,
+        performed_at: at,
+        error: this.scrub((e as Error).message),
         matches,
         likely_setting: likely,
       });
     }
-  };
-  const hasNonce = (cat: string) => (e: AuditEvent) => e.category === cat && JSON.stringify(e).includes(id);
+  }
 
-  // Leftovers of a run that stopped halfway: only objects named exactly like ours.
-  for (const [kind, list] of [
-    ['roles', '/v1/roles'],
-    ['reviewConfigs', '/v1/reviewConfigs'],
-  ] as const) {
-    try {
-      const r = await call('GET', list);
-      for (const o of (r[kind] as Array<{ name?: string }> | undefined) ?? []) {
-        if (!o.name || !LEFTOVER.test(o.name) || o.name === `${kind}/${id}`) continue;
-        try {
-          await call('DELETE', `/v1/${o.name}`);
-          leftovers.push(o.name);
-        } catch (e) {
-          errors.push(scrub(`could not delete leftover ${o.name}: ${(e as Error).message}`));
+  private hasNonce(cat: string): (e: AuditEvent) => boolean {
+    return (e) => e.category === cat && JSON.stringify(e).includes(this.id);
+  }
+
+  /** Leftovers of a run that stopped halfway: only objects named exactly like ours. */
+  async removeLeftovers(): Promise<void> {
+    for (const [kind, list] of [
+      ['roles', '/v1/roles'],
+      ['reviewConfigs', '/v1/reviewConfigs'],
+    ] as const) {
+      try {
+        const r = await this.call('GET', list);
+        for (const o of (r[kind] as Array<{ name?: string }> | undefined) ?? []) {
+          if (!o.name || !LEFTOVER.test(o.name) || o.name === `${kind}/${this.id}`) continue;
+          try {
+            await this.call('DELETE', `/v1/${o.name}`);
+            this.leftovers.push(o.name);
+          } catch (e) {
+            this.errors.push(this.scrub(`could not delete leftover ${o.name}: ${(e as Error).message}`));
+          }
         }
+      } catch (e) {
+        this.errors.push(this.scrub(`could not list ${kind} to remove leftovers: ${(e as Error).message}`));
       }
-    } catch (e) {
-      errors.push(scrub(`could not list ${kind} to remove leftovers: ${(e as Error).message}`));
     }
   }
 
-  await step(
-    'permission_change',
-    'custom role created and deleted',
-    `RoleService/CreateRole roles/${id} (permission bb.roles.get, bound to nobody), then DeleteRole`,
-    hasNonce('permission_change'),
-    'RoleService is not audited on this server, or the audit log is not kept by this Bytebase plan',
-    async () => {
-      await call('POST', `/v1/roles?roleId=${id}`, {
-        title: `audit-evidence probe ${nonce}`,
-        description: 'Created and deleted by audit-evidence probe; bound to nobody.',
-        permissions: ['bb.roles.get'],
-      });
-      try {
-        await call('DELETE', `/v1/roles/${id}`);
-        dropped.push(`roles/${id}`);
-      } catch (e) {
-        errors.push(scrub(`could not delete roles/${id}: ${(e as Error).message}`));
-      }
-    },
-  );
-  await step(
-    'policy_change',
-    'SQL review config created and deleted',
-    `ReviewConfigService/CreateReviewConfig reviewConfigs/${id} (disabled, no rules, attached to nothing), then DeleteReviewConfig`,
-    hasNonce('policy_change'),
-    'ReviewConfigService is not audited on this server, or the audit log is not kept by this Bytebase plan',
-    async () => {
-      const r = await call('POST', '/v1/reviewConfigs', {
-        name: `reviewConfigs/${id}`,
-        title: `audit-evidence probe ${nonce}`,
-        enabled: false,
-        rules: [],
-        resources: [],
-      });
-      const made = typeof r.name === 'string' && r.name ? r.name : `reviewConfigs/${id}`;
-      try {
-        await call('DELETE', `/v1/${made}`);
-        dropped.push(made);
-      } catch (e) {
-        errors.push(scrub(`could not delete ${made}: ${(e as Error).message}`));
-      }
-    },
-  );
-  const exportUser = `users/${id}@probe.invalid`;
-  const parent = src.projects?.length
-    ? src.projects[0]!.startsWith('projects/')
-      ? src.projects[0]!
-      : `projects/${src.projects[0]}`
-    : null;
-  const me = password ? (probe.user ?? null) : null;
-  let exportAt = new Date();
-  await step(
-    'data_exposure',
-    'audit log export',
-    `AuditLogService/ExportAuditLogs${parent ? ` on ${parent}` : ''} with filter user == "${exportUser}" (exports nothing)`,
-    (e) => byAccount('AuditLogService/ExportAuditLogs', me, exportAt)(e) && e.category === 'data_exposure',
-    'AuditLogService/ExportAuditLogs is not audited on this server, or the audit log is not kept by this Bytebase plan',
-    async () => {
-      exportAt = new Date();
-      await call('POST', `/v1/${parent ? `${parent}/` : ''}auditLogs:export`, {
-        ...(parent ? { parent } : {}),
-        filter: `user == "${exportUser}"`,
-        format: 'JSON',
-        pageSize: 1,
-      });
-    },
-  );
-  planned.push({
-    category: 'access_request',
-    name: 'access request',
-    action: null,
-    performed_at: null,
-    matches: () => false,
-    likely_setting: '',
-    notProbed:
-      'a grant-request issue notifies its approvers and cannot be deleted, only closed: no harmless audited call',
-  });
-  planned.push({
-    category: 'change_execution',
-    name: 'change execution',
-    action: null,
-    performed_at: null,
-    matches: () => false,
-    likely_setting: '',
-    notProbed:
-      'plans, rollouts and admin-mode SQL act on a database the probe did not create: no harmless audited call',
-  });
-  if (password && token) {
-    // End the probe's session (Logout is audited too; not looked for).
-    await call('POST', '/v1/auth/logout', {}).catch(() => undefined);
+  /** permission_change: a custom role created and deleted. */
+  async roleProbe(): Promise<void> {
+    const { id, nonce } = this;
+    await this.step(
+      'permission_change',
+      'custom role created and deleted',
+      `RoleService/CreateRole roles/${id} (permission bb.roles.get, bound to nobody), then DeleteRole`,
+      this.hasNonce('permission_change'),
+      'RoleService is not audited on this server, or the audit log is not kept by this Bytebase plan',
+      async () => {
+        await this.call('POST', `/v1/roles?roleId=${id}`, {
+          title: `audit-evidence probe ${nonce}`,
+          description: 'Created and deleted by audit-evidence probe; bound to nobody.',
+          permissions: ['bb.roles.get'],
+        });
+        try {
+          await this.call('DELETE', `/v1/roles/${id}`);
+          this.dropped.push(`roles/${id}`);
+        } catch (e) {
+          this.errors.push(this.scrub(`could not delete roles/${id}: ${(e as Error).message}`));
+        }
+      },
+    );
   }
-  return { planned, dropped, leftovers, errors };
+
+  /** policy_change: a SQL review config created and deleted. */
+  async reviewConfigProbe(): Promise<void> {
+    const { id, nonce } = this;
+    await this.step(
+      'policy_change',
+      'SQL review config created and deleted',
+      `ReviewConfigService/CreateReviewConfig reviewConfigs/${id} (disabled, no rules, attached to nothing), then DeleteReviewConfig`,
+      this.hasNonce('policy_change'),
+      'ReviewConfigService is not audited on this server, or the audit log is not kept by this Bytebase plan',
+      async () => {
+        const r = await this.call('POST', '/v1/reviewConfigs', {
+          name: `reviewConfigs/${id}`,
+          title: `audit-evidence probe ${nonce}`,
+          enabled: false,
+          rules: [],
+          resources: [],
+        });
+        const made = typeof r.name === 'string' && r.name ? r.name : `reviewConfigs/${id}`;
+        try {
+          await this.call('DELETE', `/v1/${made}`);
+          this.dropped.push(made);
+        } catch (e) {
+          this.errors.push(this.scrub(`could not delete ${made}: ${(e as Error).message}`));
+        }
+      },
+    );
+  }
+
+  /** data_exposure: an audit log export of nothing (a filter naming a user that cannot exist); `me` is the signed-in account. */
+  async exportProbe(me: string | null): Promise<void> {
+    const { src } = this;
+    const exportUser = `users/${this.id}@probe.invalid`;
+    const parent = src.projects?.length
+      ? src.projects[0]!.startsWith('projects/')
+        ? src.projects[0]!
+        : `projects/${src.projects[0]}`
+      : null;
+    let exportAt = new Date();
+    await this.step(
+      'data_exposure',
+      'audit log export',
+      `AuditLogService/ExportAuditLogs${parent ? ` on ${parent}` : ''} with filter user == "${exportUser}" (exports nothing)`,
+      (e) => byAccount('AuditLogService/ExportAuditLogs', me, exportAt)(e) && e.category === 'data_exposure',
+      'AuditLogService/ExportAuditLogs is not audited on this server, or the audit log is not kept by this Bytebase plan',
+      async () => {
+        exportAt = new Date();
+        await this.call('POST', `/v1/${parent ? `${parent}/` : ''}auditLogs:export`, {
+          ...(parent ? { parent } : {}),
+          filter: `user == "${exportUser}"`,
+          format: 'JSON',
+          pageSize: 1,
+        });
+      },
+    );
+  }
 }

@@ -69,69 +69,9 @@ export async function probeGcp(src: GcpLoggingSourceConfig, probe: ProbeConfig, 
       errors.push(`could not remove the leftover label ${GCP_LABEL_KEY} from bucket ${name}: ${msg(e)}`);
     }
   }
-  /** The Admin Activity entry of `method` on the bucket, at or after `at` (allowing for clock skew). */
-  const entry = (category: string, method: string, at: () => Date) => (e: AuditEvent) =>
-    e.category === category &&
-    e.action.source_name === method &&
-    e.resource.name === resource &&
-    e.outcome === 'success' &&
-    !!e.timestamp &&
-    Date.parse(e.timestamp) >= at().getTime() - 120_000;
-
-  let labelAt = new Date();
-  try {
-    labelAt = new Date();
-    await bucket.setLabels({ [GCP_LABEL_KEY]: nonce });
-    planned.push({
-      category: 'change_execution',
-      name: 'label the dedicated bucket',
-      action: `storage.buckets.update ${name}: label ${GCP_LABEL_KEY}=${nonce} set, then removed (matched by method, bucket and time)`,
-      performed_at: labelAt,
-      matches: entry('change_execution', 'storage.buckets.update', () => labelAt),
-      likely_setting: likely,
-    });
-    try {
-      await bucket.setMetadata({ labels: { [GCP_LABEL_KEY]: null } });
-      dropped.push(`label ${GCP_LABEL_KEY}=${nonce} on bucket ${name}`);
-    } catch (e) {
-      errors.push(`could not remove the label ${GCP_LABEL_KEY} from bucket ${name}: ${msg(e)}`);
-    }
-  } catch (e) {
-    planned.push({
-      category: 'change_execution',
-      name: 'label the dedicated bucket',
-      action: `storage.buckets.update ${name}: label ${GCP_LABEL_KEY}=${nonce}`,
-      performed_at: labelAt,
-      error: msg(e),
-      matches: () => false,
-      likely_setting: likely,
-    });
-  }
-
-  let iamAt = new Date();
-  try {
-    const [policy] = await bucket.iam.getPolicy({ requestedPolicyVersion: 3 });
-    iamAt = new Date();
-    await bucket.iam.setPolicy(policy); // with its etag: refused, not applied, if it changed in between
-    planned.push({
-      category: 'permission_change',
-      name: 'IAM policy set to itself',
-      action: `storage.setIamPermissions ${name}: the bucket's IAM policy (${(policy.bindings ?? []).length} bindings, etag ${policy.etag ?? 'none'}) set to itself (matched by method, bucket and time)`,
-      performed_at: iamAt,
-      matches: entry('permission_change', 'storage.setIamPermissions', () => iamAt),
-      likely_setting: likely,
-    });
-  } catch (e) {
-    planned.push({
-      category: 'permission_change',
-      name: 'IAM policy set to itself',
-      action: `storage.setIamPermissions ${name}: the bucket's IAM policy set to itself`,
-      performed_at: iamAt,
-      error: msg(e),
-      matches: () => false,
-      likely_setting: likely,
-    });
-  }
+  const r: Run = { planned, dropped, errors, bucket, name, resource, nonce, likely };
+  await labelBucket(r);
+  await setPolicyToItself(r);
   const no = (category: PlannedProbe['category'], n: string, why: string) =>
     planned.push({
       category,
@@ -159,4 +99,89 @@ export async function probeGcp(src: GcpLoggingSourceConfig, probe: ProbeConfig, 
   );
   no('access_request', 'access request', 'Access Approval requests come from Google, not from the customer');
   return { planned, dropped, leftovers, errors };
+}
+
+/** One probe run on the dedicated bucket. */
+interface Run {
+  planned: PlannedProbe[];
+  dropped: string[];
+  errors: string[];
+  bucket: ReturnType<Storage['bucket']>;
+  name: string;
+  /** The bucket as audit log entries name it. */
+  resource: string;
+  nonce: string;
+  likely: string;
+}
+
+/** The Admin Activity entry of `method` on the bucket, at or after `at` (allowing for clock skew). */
+const entry = (resource: string, category: string, method: string, at: () => Date) => (e: AuditEvent) =>
+  e.category === category &&
+  e.action.source_name === method &&
+  e.resource.name === resource &&
+  e.outcome === 'success' &&
+  !!e.timestamp &&
+  Date.parse(e.timestamp) >= at().getTime() - 120_000;
+
+/** change_execution: a label set on the bucket, then removed. */
+async function labelBucket(r: Run): Promise<void> {
+  const { bucket, name, nonce } = r;
+  let labelAt = new Date();
+  try {
+    labelAt = new Date();
+    await bucket.setLabels({ [GCP_LABEL_KEY]: nonce });
+    r.planned.push({
+      category: 'change_execution',
+      name: 'label the dedicated bucket',
+      action: `storage.buckets.update ${name}: label ${GCP_LABEL_KEY}=${nonce} set, then removed (matched by method, bucket and time)`,
+      performed_at: labelAt,
+      matches: entry(r.resource, 'change_execution', 'storage.buckets.update', () => labelAt),
+      likely_setting: r.likely,
+    });
+    try {
+      await bucket.setMetadata({ labels: { [GCP_LABEL_KEY]: null } });
+      r.dropped.push(`label ${GCP_LABEL_KEY}=${nonce} on bucket ${name}`);
+    } catch (e) {
+      r.errors.push(`could not remove the label ${GCP_LABEL_KEY} from bucket ${name}: ${msg(e)}`);
+    }
+  } catch (e) {
+    r.planned.push({
+      category: 'change_execution',
+      name: 'label the dedicated bucket',
+      action: `storage.buckets.update ${name}: label ${GCP_LABEL_KEY}=${nonce}`,
+      performed_at: labelAt,
+      error: msg(e),
+      matches: () => false,
+      likely_setting: r.likely,
+    });
+  }
+}
+
+/** permission_change: the bucket's IAM policy set to itself (with its etag: refused, not applied, if it changed in between). */
+async function setPolicyToItself(r: Run): Promise<void> {
+  const { bucket, name } = r;
+  let iamAt = new Date();
+  try {
+    const [policy] = await bucket.iam.getPolicy({ requestedPolicyVersion: 3 });
+    iamAt = new Date();
+    await bucket.iam.setPolicy(policy); // with its etag: refused, not applied, if it changed in between
+    r.planned.push({
+      category: 'permission_change',
+      name: 'IAM policy set to itself',
+      action: `storage.setIamPermissions ${name}: the bucket's IAM policy (${(policy.bindings ?? []).length} bindings, etag ${policy.etag ?? 'none'}) set to itself (matched by method, bucket and time)`,
+      performed_at: iamAt,
+      matches: entry(r.resource, 'permission_change', 'storage.setIamPermissions', () => iamAt),
+      likely_setting: r.likely,
+    });
+  } catch (e) {
+    r.planned.push({
+      category: 'permission_change',
+      name: 'IAM policy set to itself',
+      action: `storage.setIamPermissions ${name}: the bucket's IAM policy set to itself`,
+      performed_at: iamAt,
+      error: msg(e),
+      matches: () => false,
+      likely_setting: r.likely,
+    });
+  }
 }

@@ -25,11 +25,8 @@ export async function probeMysql(
 ): Promise<PlanRun> {
   const name = `${PROBE_PREFIX}${nonce}`;
   const conn = mysqlConnection({ ...src, user: probe.user, password_env: probe.password_env }, env);
-  const planned: PlannedProbe[] = [];
-  const dropped: string[] = [];
-  const leftovers: string[] = [];
-  const errors: string[] = [];
   const scrub = (m: string) => conn.scrubber.scrub(m);
+  const run: Run = { planned: [], dropped: [], leftovers: [], errors: [], scrub, name };
   // server_audit writes whole seconds: an event of the probe's login is at or after the second it began.
   const since = (d: Date) => (e: AuditEvent) =>
     !!e.timestamp && Date.parse(e.timestamp) >= Math.floor(d.getTime() / 1000) * 1000 - 1000;
@@ -41,7 +38,7 @@ export async function probeMysql(
   } catch (e) {
     throw new Error(scrub(`the probe could not log in as ${probe.user} to ${conn.display}: ${(e as Error).message}`));
   }
-  planned.push({
+  run.planned.push({
     category: 'authentication',
     name: 'login',
     action: `connect as ${probe.user}`,
@@ -54,113 +51,13 @@ export async function probeMysql(
       since(loginAt)(e),
     likely_setting: 'server_audit_events lacks CONNECT (or the audit_log filter does not log the connection class)',
   });
-  const step = async (
-    category: PlannedProbe['category'],
-    label: string,
-    sql: string,
-    matches: (e: AuditEvent) => boolean,
-    likely: string,
-  ) => {
-    const at = new Date();
-    try {
-      await c.query(sql);
-      planned.push({ category, name: label, action: sql, performed_at: at, matches, likely_setting: likely });
-    } catch (e) {
-      planned.push({
-        category,
-        name: label,
-        action: sql,
-        performed_at: at,
-        error: scrub((e as Error).message),
-        matches,
-        likely_setting: likely,
-      });
-    }
-  };
+  await dropLeftovers(c, run);
   try {
-    const [old] = (await c.query(
-      "SELECT User, Host FROM mysql.user WHERE User RLIKE '^ae_probe_[0-9a-f]{8,32}$' AND User <> ?",
-      [name],
-    )) as [Array<{ User: string; Host: string }>, unknown];
-    for (const r of old) {
-      try {
-        await c.query('DROP USER ?@?', [r.User, r.Host]);
-        leftovers.push(`user '${r.User}'@'${r.Host}'`);
-      } catch (e) {
-        errors.push(scrub(`could not drop leftover user ${r.User}: ${(e as Error).message}`));
-      }
-    }
-  } catch (e) {
-    errors.push(scrub(`could not look for leftovers (SELECT on mysql.user): ${(e as Error).message}`));
-  }
-  try {
-    const inQuery = (cat: string) => (e: AuditEvent) => e.category === cat && has(e, name);
-    await step(
-      'permission_change',
-      'create user, grant usage, drop user',
-      `CREATE USER '${name}'@'localhost' ACCOUNT LOCK`,
-      inQuery('permission_change'),
-      'server_audit_events lacks QUERY or QUERY_DCL (CREATE USER, GRANT and DROP USER are logged as queries)',
-    );
-    if (!planned[planned.length - 1]!.error) {
-      await c
-        .query(`GRANT USAGE ON *.* TO '${name}'@'localhost'`)
-        .catch((e) => errors.push(scrub(`GRANT USAGE: ${(e as Error).message}`)));
-    }
-    if (src.database) {
-      await step(
-        'change_execution',
-        'temporary table',
-        `CREATE TEMPORARY TABLE ${name} (x INT)`,
-        inQuery('change_execution'),
-        'server_audit_events lacks QUERY or QUERY_DDL',
-      );
-    } else {
-      await step(
-        'change_execution',
-        'statement',
-        `DO '${name}'`,
-        inQuery('change_execution'),
-        'server_audit_events lacks QUERY',
-      );
-    }
+    await categoryProbes(c, run, !!src.database);
   } finally {
-    try {
-      const [r] = (await c.query('SELECT 1 FROM mysql.user WHERE User = ?', [name])) as [unknown[], unknown];
-      if (r.length) {
-        await c.query(`DROP USER '${name}'@'localhost'`);
-        dropped.push(`user '${name}'@'localhost'`);
-      }
-    } catch (e) {
-      try {
-        await c.query(`DROP USER IF EXISTS '${name}'@'localhost'`);
-        dropped.push(`user '${name}'@'localhost'`);
-      } catch {
-        errors.push(scrub(`could not drop user ${name}: ${(e as Error).message}`));
-      }
-    }
-    if (src.database) dropped.push(`temporary table ${name} (with the session)`);
-    await c.end().catch(() => undefined);
+    await dropOwn(c, run, !!src.database);
   }
-  const ghost = `${name}_nologin`;
-  const badAt = new Date();
-  let badError: string | null = null;
-  try {
-    const b = await mysql.createConnection({ ...conn.options, user: ghost, password: `wrong-${nonce}` });
-    await b.end();
-    badError = `the login as ${ghost} unexpectedly succeeded`;
-  } catch {
-    /* expected */
-  }
-  planned.push({
-    category: 'authentication',
-    name: 'failed login',
-    action: `connect as ${ghost} (an account that does not exist) with a wrong password`,
-    performed_at: badAt,
-    error: badError,
-    matches: (e) => e.category === 'authentication' && e.outcome === 'failure' && has(e, ghost),
-    likely_setting: 'server_audit_events lacks CONNECT (failed connects are CONNECT events)',
-  });
+  run.planned.push(await failedLogin(conn.options, name, nonce));
   const no = (category: PlannedProbe['category'], why: string): PlannedProbe => ({
     category,
     name: category.replace('_', ' '),
@@ -170,18 +67,158 @@ export async function probeMysql(
     matches: () => false,
     likely_setting: '',
   });
-  planned.push(
+  run.planned.push(
     no(
       'policy_change',
       'no harmless policy change exists: SET GLOBAL changes the server for every session, and SET SESSION is not a policy change',
     ),
   );
-  planned.push(
+  run.planned.push(
     no(
       'data_exposure',
       'SELECT ... INTO OUTFILE needs the FILE privilege and writes a file on the server: not harmless',
     ),
   );
-  planned.push(no('access_request', 'MySQL and MariaDB have no access-request decisions to perform'));
+  run.planned.push(no('access_request', 'MySQL and MariaDB have no access-request decisions to perform'));
+  const { planned, dropped, leftovers, errors } = run;
   return { planned, dropped, leftovers, errors };
+}
+
+/** What one probe run performed and found. */
+interface Run extends PlanRun {
+  scrub: (m: string) => string;
+  /** ae_probe_<nonce>: the account and table the run creates. */
+  name: string;
+}
+
+/** Performs one statement as a probe of a category (a failure is recorded with the probe). */
+async function step(
+  c: mysql.Connection,
+  run: Run,
+  category: PlannedProbe['category'],
+  label: string,
+  sql: string,
+  matches: (e: AuditEvent) => boolean,
+  likely: string,
+): Promise<void> {
+  const at = new Date();
+  try {
+    await c.query(sql);
+    run.planned.push({ category, name: label, action: sql, performed_at: at, matches, likely_setting: likely });
+  } catch (e) {
+    run.planned.push({
+      category,
+      name: label,
+      action: sql,
+      performed_at: at,
+      error: run.scrub((e as Error).message),
+      matches,
+      likely_setting: likely,
+    });
+  }
+}
+
+/** Accounts named ae_probe_<hex> left by a crashed run. */
+async function dropLeftovers(c: mysql.Connection, run: Run): Promise<void> {
+  try {
+    const [old] = (await c.query(
+      "SELECT User, Host FROM mysql.user WHERE User RLIKE '^ae_probe_[0-9a-f]{8,32}$' AND User <> ?",
+      [run.name],
+    )) as [Array<{ User: string; Host: string }>, unknown];
+    for (const r of old) {
+      try {
+        await c.query('DROP USER ?@?', [r.User, r.Host]);
+        run.leftovers.push(`user '${r.User}'@'${r.Host}'`);
+      } catch (e) {
+        run.errors.push(run.scrub(`could not drop leftover user ${r.User}: ${(e as Error).message}`));
+      }
+    }
+  } catch (e) {
+    run.errors.push(run.scrub(`could not look for leftovers (SELECT on mysql.user): ${(e as Error).message}`));
+  }
+}
+
+/** One harmless statement per category the server can log, each naming the nonce. */
+async function categoryProbes(c: mysql.Connection, run: Run, database: boolean): Promise<void> {
+  const { name, planned, errors, scrub } = run;
+  const inQuery = (cat: string) => (e: AuditEvent) => e.category === cat && has(e, name);
+  await step(
+    c,
+    run,
+    'permission_change',
+    'create user, grant usage, drop user',
+    `CREATE USER '${name}'@'localhost' ACCOUNT LOCK`,
+    inQuery('permission_change'),
+    'server_audit_events lacks QUERY or QUERY_DCL (CREATE USER, GRANT and DROP USER are logged as queries)',
+  );
+  if (!planned[planned.length - 1]!.error) {
+    await c
+      .query(`GRANT USAGE ON *.* TO '${name}'@'localhost'`)
+      .catch((e) => errors.push(scrub(`GRANT USAGE: ${(e as Error).message}`)));
+  }
+  if (database) {
+    await step(
+      c,
+      run,
+      'change_execution',
+      'temporary table',
+      `CREATE TEMPORARY TABLE ${name} (x INT)`,
+      inQuery('change_execution'),
+      'server_audit_events lacks QUERY or QUERY_DDL',
+    );
+  } else {
+    await step(
+      c,
+      run,
+      'change_execution',
+      'statement',
+      `DO '${name}'`,
+      inQuery('change_execution'),
+      'server_audit_events lacks QUERY',
+    );
+  }
+}
+
+/** Drops the account this run created (its temporary table goes with the session) and ends the session. */
+async function dropOwn(c: mysql.Connection, run: Run, database: boolean): Promise<void> {
+  const { name } = run;
+  try {
+    const [r] = (await c.query('SELECT 1 FROM mysql.user WHERE User = ?', [name])) as [unknown[], unknown];
+    if (r.length) {
+      await c.query(`DROP USER '${name}'@'localhost'`);
+      run.dropped.push(`user '${name}'@'localhost'`);
+    }
+  } catch (e) {
+    try {
+      await c.query(`DROP USER IF EXISTS '${name}'@'localhost'`);
+      run.dropped.push(`user '${name}'@'localhost'`);
+    } catch {
+      run.errors.push(run.scrub(`could not drop user ${name}: ${(e as Error).message}`));
+    }
+  }
+  if (database) run.dropped.push(`temporary table ${name} (with the session)`);
+  await c.end().catch(() => undefined);
+}
+
+/** A failed login: an account that never exists, with a wrong password. */
+async function failedLogin(options: mysql.ConnectionOptions, name: string, nonce: string): Promise<PlannedProbe> {
+  const ghost = `${name}_nologin`;
+  const badAt = new Date();
+  let badError: string | null = null;
+  try {
+    const b = await mysql.createConnection({ ...options, user: ghost, password: `wrong-${nonce}` });
+    await b.end();
+    badError = `the login as ${ghost} unexpectedly succeeded`;
+  } catch {
+    /* expected */
+  }
+  return {
+    category: 'authentication',
+    name: 'failed login',
+    action: `connect as ${ghost} (an account that does not exist) with a wrong password`,
+    performed_at: badAt,
+    error: badError,
+    matches: (e) => e.category === 'authentication' && e.outcome === 'failure' && has(e, ghost),
+    likely_setting: 'server_audit_events lacks CONNECT (failed connects are CONNECT events)',
+  };
 }

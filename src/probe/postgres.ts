@@ -29,33 +29,9 @@ export async function probePostgres(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<PlanRun> {
   const name = `${PROBE_PREFIX}${nonce}`;
-  const probeCfg: PostgresSourceConfig = {
-    ...src,
-    user: probe.user,
-    password_env: probe.password_env,
-    url: undefined,
-    url_env: undefined,
-  };
-  // host, port and database come from the source (its URL too), the login from the probe section.
-  if (src.url || src.url_env) {
-    const url = src.url ?? (src.url_env ? env[src.url_env] : undefined);
-    if (url) {
-      try {
-        const u = new URL(url);
-        probeCfg.host ??= decodeURIComponent(u.hostname) || undefined;
-        probeCfg.port ??= u.port ? Number(u.port) : undefined;
-        probeCfg.database ??= decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined;
-      } catch {
-        /* pg reports it */
-      }
-    }
-  }
-  const conn = pgConnection(probeCfg, env);
-  const planned: PlannedProbe[] = [];
-  const dropped: string[] = [];
-  const leftovers: string[] = [];
-  const errors: string[] = [];
+  const conn = pgConnection(probeConnection(src, probe, env), env);
   const scrub = (m: string) => conn.scrubber.scrub(m);
+  const run: Run = { planned: [], dropped: [], leftovers: [], errors: [], scrub, name, nonce };
 
   // Authentication: a successful login (this connection) ...
   const client = new pg.Client({ ...conn.config, application_name: name });
@@ -68,7 +44,7 @@ export async function probePostgres(
   } catch (e) {
     throw new Error(scrub(`the probe could not log in as ${probe.user} to ${conn.display}: ${(e as Error).message}`));
   }
-  planned.push({
+  run.planned.push({
     category: 'authentication',
     name: 'login',
     action: `connect as ${probe.user} (application_name ${name})`,
@@ -82,102 +58,178 @@ export async function probePostgres(
     likely_setting:
       'log_connections = off (PostgreSQL logs logins only with log_connections = on; pgaudit never logs them)',
   });
-
-  const step = async (
-    category: PlannedProbe['category'],
-    label: string,
-    sql: string,
-    matches: (e: AuditEvent) => boolean,
-    likely: string,
-  ) => {
-    const at = new Date();
-    try {
-      await client.query(sql);
-      planned.push({ category, name: label, action: sql, performed_at: at, matches, likely_setting: likely });
-    } catch (e) {
-      planned.push({
-        category,
-        name: label,
-        action: sql,
-        performed_at: at,
-        error: scrub((e as Error).message),
-        matches,
-        likely_setting: likely,
-      });
-    }
-  };
-
   try {
-    // Leftovers of an earlier run that stopped halfway: only roles named exactly like ours.
-    const old = await client.query(
-      `SELECT rolname FROM pg_roles WHERE rolname ~ '^ae_probe_[0-9a-f]{8,32}$' AND rolname <> $1`,
-      [name],
-    );
-    for (const r of old.rows) {
-      try {
-        await client.query(`DROP ROLE ${r.rolname}`);
-        leftovers.push(`role ${r.rolname}`);
-      } catch (e) {
-        errors.push(scrub(`could not drop leftover role ${r.rolname}: ${(e as Error).message}`));
-      }
-    }
-
-    const inStatement = (cat: string) => (e: AuditEvent) => e.category === cat && has(e, nonce);
-    await step(
-      'permission_change',
-      'create role, grant, revoke',
-      `CREATE ROLE ${name} NOLOGIN`,
-      inStatement('permission_change'),
-      "pgaudit.log lacks 'role' (CREATE/ALTER/DROP ROLE, GRANT and REVOKE are in the role class)",
-    );
-    if (!planned[planned.length - 1]!.error) {
-      await client
-        .query(`GRANT pg_read_all_settings TO ${name}`)
-        .catch((e) => errors.push(scrub(`GRANT: ${(e as Error).message}`)));
-      await client
-        .query(`REVOKE pg_read_all_settings FROM ${name}`)
-        .catch((e) => errors.push(scrub(`REVOKE: ${(e as Error).message}`)));
-    }
-    await step(
-      'change_execution',
-      'temporary table',
-      `CREATE TEMPORARY TABLE ${name} (x int)`,
-      inStatement('change_execution'),
-      "pgaudit.log lacks 'ddl' (CREATE, ALTER and DROP of tables are in the ddl class)",
-    );
-    await step(
-      'policy_change',
-      'row-level security policy',
-      `CREATE POLICY ${name} ON pg_temp.${name} USING (true)`,
-      inStatement('policy_change'),
-      "pgaudit.log lacks 'ddl' (CREATE POLICY is in the ddl class)",
-    );
-    await step(
-      'data_exposure',
-      'copy to client',
-      `COPY (SELECT '${name}') TO STDOUT`,
-      inStatement('data_exposure'),
-      "pgaudit.log lacks 'read' (COPY ... TO is in the read class)",
-    );
+    await dropLeftovers(client, run);
+    await categoryProbes(client, run);
   } finally {
-    // Drop what this run created (the temporary table and its policy go with the session).
-    try {
-      const r = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
-      if (r.rowCount) {
-        await client.query(`DROP ROLE ${name}`);
-        dropped.push(`role ${name}`);
-      }
-    } catch (e) {
-      errors.push(scrub(`could not drop role ${name}: ${(e as Error).message}`));
-    }
-    dropped.push(`temporary table ${name} and its policy (with the session)`);
-    await client.end().catch(() => undefined);
+    await dropOwn(client, run);
   }
-
   // ... and a failed one: a role that never exists, with a wrong password.
+  run.planned.push(await failedLogin(conn.config, name, nonce));
+  run.planned.push({
+    category: 'access_request',
+    name: 'access request',
+    action: null,
+    performed_at: null,
+    notProbed: 'PostgreSQL has no access-request decisions to perform',
+    matches: () => false,
+    likely_setting: '',
+  });
+  const { planned, dropped, leftovers, errors } = run;
+  return { planned, dropped, leftovers, errors };
+}
+
+/** What one probe run performed and found. */
+interface Run extends PlanRun {
+  scrub: (m: string) => string;
+  /** ae_probe_<nonce>: the role, table and policy the run creates. */
+  name: string;
+  nonce: string;
+}
+
+/** The probe's connection: host, port and database from the source (its URL too), the login from the probe section. */
+function probeConnection(
+  src: PostgresSourceConfig,
+  probe: ProbeConfig & { user: string },
+  env: NodeJS.ProcessEnv,
+): PostgresSourceConfig {
+  const probeCfg: PostgresSourceConfig = {
+    ...src,
+    user: probe.user,
+    password_env: probe.password_env,
+    url: undefined,
+    url_env: undefined,
+  };
+  if (src.url || src.url_env) {
+    const url = src.url ?? (src.url_env ? env[src.url_env] : undefined);
+    if (url) {
+      try {
+        const u = new URL(url);
+        probeCfg.host ??= decodeURIComponent(u.hostname) || undefined;
+        probeCfg.port ??= u.port ? Number(u.port) : undefined;
+        probeCfg.database ??= decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined;
+      } catch {
+        /* pg reports it */
+      }
+    }
+  }
+  return probeCfg;
+}
+
+/** Performs one statement as a probe of a category (a failure is recorded with the probe). */
+async function step(
+  client: pg.Client,
+  run: Run,
+  category: PlannedProbe['category'],
+  label: string,
+  sql: string,
+  matches: (e: AuditEvent) => boolean,
+  likely: string,
+): Promise<void> {
+  const at = new Date();
+  try {
+    await client.query(sql);
+    run.planned.push({ category, name: label, action: sql, performed_at: at, matches, likely_setting: likely });
+  } catch (e) {
+    run.planned.push({
+      category,
+      name: label,
+      action: sql,
+      performed_at: at,
+      error: run.scrub((e as Error).message),
+      matches,
+      likely_setting: likely,
+    });
+  }
+}
+
+/** Leftovers of an earlier run that stopped halfway: only roles named exactly like ours. */
+async function dropLeftovers(client: pg.Client, run: Run): Promise<void> {
+  const old = await client.query(
+    `SELECT rolname FROM pg_roles WHERE rolname ~ '^ae_probe_[0-9a-f]{8,32}$' AND rolname <> $1`,
+    [run.name],
+  );
+  for (const r of old.rows) {
+    try {
+      await client.query(`DROP ROLE ${r.rolname}`);
+      run.leftovers.push(`role ${r.rolname}`);
+    } catch (e) {
+      run.errors.push(run.scrub(`could not drop leftover role ${r.rolname}: ${(e as Error).message}`));
+    }
+  }
+}
+
+/** One harmless statement per category pgaudit can log, each naming the nonce. */
+async function categoryProbes(client: pg.Client, run: Run): Promise<void> {
+  const { name, nonce, planned, errors, scrub } = run;
+  const inStatement = (cat: string) => (e: AuditEvent) => e.category === cat && has(e, nonce);
+  await step(
+    client,
+    run,
+    'permission_change',
+    'create role, grant, revoke',
+    `CREATE ROLE ${name} NOLOGIN`,
+    inStatement('permission_change'),
+    "pgaudit.log lacks 'role' (CREATE/ALTER/DROP ROLE, GRANT and REVOKE are in the role class)",
+  );
+  if (!planned[planned.length - 1]!.error) {
+    await client
+      .query(`GRANT pg_read_all_settings TO ${name}`)
+      .catch((e) => errors.push(scrub(`GRANT: ${(e as Error).message}`)));
+    await client
+      .query(`REVOKE pg_read_all_settings FROM ${name}`)
+      .catch((e) => errors.push(scrub(`REVOKE: ${(e as Error).message}`)));
+  }
+  await step(
+    client,
+    run,
+    'change_execution',
+    'temporary table',
+    `CREATE TEMPORARY TABLE ${name} (x int)`,
+    inStatement('change_execution'),
+    "pgaudit.log lacks 'ddl' (CREATE, ALTER and DROP of tables are in the ddl class)",
+  );
+  await step(
+    client,
+    run,
+    'policy_change',
+    'row-level security policy',
+    `CREATE POLICY ${name} ON pg_temp.${name} USING (true)`,
+    inStatement('policy_change'),
+    "pgaudit.log lacks 'ddl' (CREATE POLICY is in the ddl class)",
+  );
+  await step(
+    client,
+    run,
+    'data_exposure',
+    'copy to client',
+    `COPY (SELECT '${name}') TO STDOUT`,
+    inStatement('data_exposure'),
+    "pgaudit.log lacks 'read' (COPY ... TO is in the read class)",
+  );
+}
+
+/** Drops what this run created (the temporary table and its policy go with the session) and ends the session. */
+async function dropOwn(client: pg.Client, run: Run): Promise<void> {
+  const { name } = run;
+  try {
+    const r = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
+    if (r.rowCount) {
+      await client.query(`DROP ROLE ${name}`);
+      run.dropped.push(`role ${name}`);
+    }
+  } catch (e) {
+    run.errors.push(run.scrub(`could not drop role ${name}: ${(e as Error).message}`));
+  }
+  run.dropped.push(`temporary table ${name} and its policy (with the session)`);
+  await client.end().catch(() => undefined);
+}
+
+/** A failed login: a role that never exists, with a wrong password. */
+async function failedLogin(config: pg.ClientConfig, name: string, nonce: string): Promise<PlannedProbe> {
   const ghost = `${name}_nologin`;
   const badAt = new Date();
-  const bad = new pg.Client({ ...conn.config, user: ghost, password: `wrong-${nonce}`, application_name: name });
+  const bad = new pg.Client({ ...config, user: ghost, password: `wrong-${nonce}`, application_name: name });
   bad.on('error', () => undefined);
   let badError: string | null = null;
   try {
@@ -187,7 +239,7 @@ export async function probePostgres(
     /* expected */
   }
   await bad.end().catch(() => undefined);
-  planned.push({
+  return {
     category: 'authentication',
     name: 'failed login',
     action: `connect as ${ghost} (a role that does not exist) with a wrong password`,
@@ -196,15 +248,5 @@ export async function probePostgres(
     matches: (e) => e.category === 'authentication' && e.outcome === 'failure' && has(e, ghost),
     likely_setting:
       'log_connections = off, or failed logins are logged to a file the source does not read (FATAL lines go to the server log)',
-  });
-  planned.push({
-    category: 'access_request',
-    name: 'access request',
-    action: null,
-    performed_at: null,
-    notProbed: 'PostgreSQL has no access-request decisions to perform',
-    matches: () => false,
-    likely_setting: '',
-  });
-  return { planned, dropped, leftovers, errors };
+  };
 }

@@ -152,6 +152,38 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): Promise<SourceProbeReport> {
+  const { probe, driver } = probeSettings(src);
+  const say = (m: string) => opts.progress?.(`${src.name}: probe: ${m}`);
+  const nonce = randomBytes(4).toString('hex');
+  const startedAt = new Date();
+  let plan: PlanRun;
+  say(`acting as ${driver.label(probe)} (nonce ${nonce})`);
+  try {
+    plan = await driver.act(src, probe, nonce);
+  } catch (e) {
+    throw new ProbeError(`${src.name}: ${(e as Error).message}`);
+  }
+  const seen = await readUntilFound(src, probe, driver, plan, startedAt, opts, say);
+  const waited = Math.round((Date.now() - startedAt.getTime()) / 1000);
+  const results = plan.planned.map((p) => probeResult(p, seen, waited));
+  say(
+    `${results.filter((r) => r.status === 'found').length} found, ${results.filter((r) => r.status === 'not_found').length} not found after ${seen.reads} read(s) of the log`,
+  );
+  return {
+    source: src.name,
+    type: src.type,
+    nonce,
+    role: driver.label(probe),
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    results,
+    cleanup: { dropped: plan.dropped, leftovers_removed: plan.leftovers, errors: plan.errors },
+    reads: seen.reads,
+  };
+}
+
+/** The source's probe section and the driver for its type, checked (the probe acts only on what it is named). */
+function probeSettings(src: SourceConfig): { probe: ProbeConfig; driver: Driver } {
   const probe = src['probe'] as ProbeConfig;
   const driver = DRIVERS[src.type];
   if (!driver) throw new ProbeError(`${src.name}: the probe cannot act on a ${src.type} source`);
@@ -165,28 +197,36 @@ export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): P
     throw new ProbeError(
       `${src.name}: probe.user must not be named ae_probe_*: the probe drops such accounts as leftovers`,
     );
-  const say = (m: string) => opts.progress?.(`${src.name}: probe: ${m}`);
-  const nonce = randomBytes(4).toString('hex');
-  const startedAt = new Date();
+  return { probe, driver };
+}
+
+/** What reading the log found: the event of each action found, and how the reads went. */
+interface Seen {
+  found: Map<PlannedProbe, { e: AuditEvent; seenAt: number }>;
+  reads: number;
+  lastReadProblem: string | null;
+}
+
+/** Reads the source's log again and again until every action performed is found, or the wait is over. */
+async function readUntilFound(
+  src: SourceConfig,
+  probe: ProbeConfig,
+  driver: Driver,
+  plan: PlanRun,
+  startedAt: Date,
+  opts: ProbeOptions,
+  say: (m: string) => void,
+): Promise<Seen> {
   const wait = opts.wait ?? probe.wait ?? driver.waitS;
   const pollMs = opts.pollMs ?? (probe.poll !== undefined ? probe.poll * 1000 : driver.pollMs);
-  let plan: PlanRun;
-  say(`acting as ${driver.label(probe)} (nonce ${nonce})`);
-  try {
-    plan = await driver.act(src, probe, nonce);
-  } catch (e) {
-    throw new ProbeError(`${src.name}: ${(e as Error).message}`);
-  }
   const pending = new Set<PlannedProbe>(plan.planned.filter((p) => !p.error && !p.notProbed && p.performed_at));
-  const found = new Map<PlannedProbe, { e: AuditEvent; seenAt: number }>();
+  const seen: Seen = { found: new Map(), reads: 0, lastReadProblem: null };
   const open = liveOpeners[src.type];
   const readSrc = driver.reader ? driver.reader(src) : src;
   if (!open) throw new ProbeError(`${src.name}: no live source of type ${src.type}`);
-  let reads = 0;
-  let lastReadProblem: string | null = null;
   const deadline = Date.now() + wait * 1000;
   while (pending.size > 0) {
-    reads++;
+    seen.reads++;
     const run = open(
       readSrc,
       { since: new Date(startedAt.getTime() - 60_000), until: new Date(Date.now() + 60_000), signal: opts.signal },
@@ -196,81 +236,70 @@ export async function probeSource(src: SourceConfig, opts: ProbeOptions = {}): P
       if (o.kind !== 'event') continue;
       for (const p of pending) {
         if (p.matches(o.event, o.raw.text)) {
-          found.set(p, { e: o.event, seenAt: Date.now() });
+          seen.found.set(p, { e: o.event, seenAt: Date.now() });
           pending.delete(p);
         }
       }
     }
     const r = run.result();
-    lastReadProblem = r.status === 'failed' || r.status === 'partial' ? (r.reason ?? r.status) : null;
+    seen.lastReadProblem = r.status === 'failed' || r.status === 'partial' ? (r.reason ?? r.status) : null;
     if (pending.size === 0 || Date.now() >= deadline || opts.signal?.aborted) break;
+    const found = seen.found.size;
     say(
-      `${found.size} of ${found.size + pending.size} actions found in the log after ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s, waiting (up to ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s more, reading every ${pollMs >= 1000 ? Math.round(pollMs / 1000) : (pollMs / 1000).toFixed(1)} s)`,
+      `${found} of ${found + pending.size} actions found in the log after ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s, waiting (up to ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s more, reading every ${pollMs >= 1000 ? Math.round(pollMs / 1000) : (pollMs / 1000).toFixed(1)} s)`,
     );
     await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), opts.signal);
   }
-  const waited = Math.round((Date.now() - startedAt.getTime()) / 1000);
-  const results: ProbeResult[] = plan.planned.map((p) => {
-    const base = {
-      category: p.category,
-      name: p.name,
-      action: p.action,
-      performed_at: p.performed_at?.toISOString() ?? null,
-    };
-    if (p.notProbed)
-      return {
-        ...base,
-        status: 'not_probed',
-        event: null,
-        delay_ms: null,
-        waited_s: null,
-        reason: p.notProbed,
-        likely_setting: null,
-      };
-    if (p.error)
-      return {
-        ...base,
-        status: 'failed',
-        event: null,
-        delay_ms: null,
-        waited_s: null,
-        reason: `the action failed: ${p.error}`,
-        likely_setting: null,
-      };
-    const f = found.get(p);
-    if (f)
-      return {
-        ...base,
-        status: 'found',
-        event: eventFacts(f.e),
-        delay_ms: Math.max(0, f.seenAt - p.performed_at!.getTime()),
-        waited_s: null,
-        reason: null,
-        likely_setting: null,
-      };
+  return seen;
+}
+
+/** One action's result: not probed, failed, found (with its delay), or not found (with the setting likely to blame). */
+function probeResult(p: PlannedProbe, seen: Seen, waited: number): ProbeResult {
+  const base = {
+    category: p.category,
+    name: p.name,
+    action: p.action,
+    performed_at: p.performed_at?.toISOString() ?? null,
+  };
+  if (p.notProbed)
     return {
       ...base,
-      status: 'not_found',
+      status: 'not_probed',
       event: null,
       delay_ms: null,
-      waited_s: waited,
-      reason: `not found after ${waited} s${lastReadProblem ? ` (the last read of the log: ${lastReadProblem})` : ''}`,
-      likely_setting: p.likely_setting,
+      waited_s: null,
+      reason: p.notProbed,
+      likely_setting: null,
     };
-  });
-  say(
-    `${results.filter((r) => r.status === 'found').length} found, ${results.filter((r) => r.status === 'not_found').length} not found after ${reads} read(s) of the log`,
-  );
+  if (p.error)
+    return {
+      ...base,
+      status: 'failed',
+      event: null,
+      delay_ms: null,
+      waited_s: null,
+      reason: `the action failed: ${p.error}`,
+      likely_setting: null,
+    };
+  const f = seen.found.get(p);
+  if (f)
+    return {
+      ...base,
+      status: 'found',
+      event: eventFacts(f.e),
+      delay_ms: Math.max(0, f.seenAt - p.performed_at!.getTime()),
+      waited_s: null,
+      reason: null,
+      likely_setting: null,
+    };
   return {
-    source: src.name,
-    type: src.type,
-    nonce,
-    role: driver.label(probe),
-    started_at: startedAt.toISOString(),
-    finished_at: new Date().toISOString(),
-    results,
-    cleanup: { dropped: plan.dropped, leftovers_removed: plan.leftovers, errors: plan.errors },
-    reads,
+    ...base,
+    status: 'not_found',
+    event: null,
+    delay_ms: null,
+    waited_s: waited,
+    reason: `not found after ${waited} s${seen.lastReadProblem ? ` (the last read of the log: ${seen.lastReadProblem})` : ''}`,
+    likely_setting: p.likely_setting,
   };
 }
 

@@ -28,7 +28,7 @@ import { CompletenessChecker, type ProfileId, type SourceInfo } from '../checks/
 import type { CollectConfig } from '../config/load.js';
 import { EVENT_SCHEMA_PATH } from '../event/schema.js';
 import { sha256Hex } from '../event/hash.js';
-import { makePolicy, setPolicy } from '../redact/policy.js';
+import { makePolicy, type Policy, setPolicy } from '../redact/policy.js';
 import { redactSecrets } from '../redact/text.js';
 import type { SourceProbeReport } from '../probe/types.js';
 import { CollectError } from './errors.js';
@@ -116,52 +116,14 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
     for (const [i, cfg] of config.sources.entries())
       finishSource(acc, cfg, await streamSource(run, cfg, i), rawFileName(cfg.name), o.now, say);
 
-    const closed = await outputs.close();
-    const report = run.checker.finish();
-    const completeness = completenessFile(config, period, acc.checkSources, probes, report);
-    const schema = await readFile(EVENT_SCHEMA_PATH);
-    const pubPem = Buffer.from(publicKeyPem(o.key.publicKey));
-    const keyid = keyId(o.key.publicKey);
-    const predicate = buildPredicate({
-      config,
-      period,
-      now: o.now,
-      demo: !!o.demo,
-      keyid,
-      ephemeral: o.key.ephemeral,
-      entries: acc.entries,
-      events: {
-        count: outputs.merkle.count,
-        merkleRoot: outputs.merkle.root(),
-        byCategory: run.tally.byCategory,
-        privileged: run.tally.privileged,
-      },
-      report,
+    const { statement, manifest, envelope, sums, files, checklistLines } = await buildBundle(
+      o,
+      run,
+      acc,
       previous,
-      ocsf: closed.ocsf ? { formatter: outputs.ocsfFormatter, records: outputs.ocsfRecords } : null,
-      policy,
-      redactedBy: run.redactedBy,
       probes,
-    });
-    for (const line of outputs.ocsfFormatter.notExportedLines()) acc.warnings.push(`${OCSF_FILE}: ${line}`);
-    const checklistLines = checklist({
-      stats: run.tally.checklistStats,
-      predicate,
-      retentionMinDays: config.retentionMinDays,
-    });
-    const html = summaryPage(run, predicate, report.findings, config, checklistLines);
-    const verifyMd = Buffer.from(verifyDoc({ keyid, ephemeral: o.key.ephemeral, demo: !!o.demo }));
-    const files = bundleFiles({
-      verifyMd,
-      publicKeyPem: pubPem,
-      ...closed,
-      completeness,
-      summaryHtml: html,
-      schema,
-      sourceFiles: [...acc.rawFiles, ...acc.extraFiles],
-    });
-    const { sums, statement, manifest } = buildStatement(files, predicate);
-    const envelope = signManifest(manifest, o.key);
+      policy,
+    );
 
     if (o.signal?.aborted) throw new CollectError('interrupted');
     say(`writing ${o.out}`);
@@ -182,6 +144,66 @@ export async function runCollect(o: CollectOptions): Promise<CollectResult> {
   } finally {
     await closeWorkspace(ws, temps);
   }
+}
+
+/** The check's report, the manifest and the files of the bundle, signed: everything the zip holds. */
+async function buildBundle(
+  o: CollectOptions,
+  run: CollectRun,
+  acc: Collected,
+  previous: EvidencePredicate['previous_bundle'],
+  probes: SourceProbeReport[] | undefined,
+  policy: Policy,
+) {
+  const { config, period } = o;
+  const outputs = run.outputs;
+  const closed = await outputs.close();
+  const report = run.checker.finish();
+  const completeness = completenessFile(config, period, acc.checkSources, probes, report);
+  const schema = await readFile(EVENT_SCHEMA_PATH);
+  const pubPem = Buffer.from(publicKeyPem(o.key.publicKey));
+  const keyid = keyId(o.key.publicKey);
+  const predicate = buildPredicate({
+    config,
+    period,
+    now: o.now,
+    demo: !!o.demo,
+    keyid,
+    ephemeral: o.key.ephemeral,
+    entries: acc.entries,
+    events: {
+      count: outputs.merkle.count,
+      merkleRoot: outputs.merkle.root(),
+      byCategory: run.tally.byCategory,
+      privileged: run.tally.privileged,
+    },
+    report,
+    previous,
+    ocsf: closed.ocsf ? { formatter: outputs.ocsfFormatter, records: outputs.ocsfRecords } : null,
+    policy,
+    redactedBy: run.redactedBy,
+    probes,
+  });
+  for (const line of outputs.ocsfFormatter.notExportedLines()) acc.warnings.push(`${OCSF_FILE}: ${line}`);
+  const checklistLines = checklist({
+    stats: run.tally.checklistStats,
+    predicate,
+    retentionMinDays: config.retentionMinDays,
+  });
+  const html = summaryPage(run, predicate, report.findings, config, checklistLines);
+  const verifyMd = Buffer.from(verifyDoc({ keyid, ephemeral: o.key.ephemeral, demo: !!o.demo }));
+  const files = bundleFiles({
+    verifyMd,
+    publicKeyPem: pubPem,
+    ...closed,
+    completeness,
+    summaryHtml: html,
+    schema,
+    sourceFiles: [...acc.rawFiles, ...acc.extraFiles],
+  });
+  const { sums, statement, manifest } = buildStatement(files, predicate);
+  const envelope = signManifest(manifest, o.key);
+  return { statement, manifest, envelope, sums, files, checklistLines };
 }
 
 /** The run's accumulator, with what the completeness check knows of each source. */

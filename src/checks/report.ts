@@ -73,7 +73,22 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
     `window: ${r.window.since || r.window.until ? `${r.window.since ?? 'the beginning'} to ${r.window.until ?? 'now'} (end excluded)` : 'none given'}`,
   );
 
-  // Attention: what an auditor asks about first.
+  attentionSection(r, p, out);
+  completenessSection(r, p, out);
+  sourcesSection(r, p, out);
+  integritySection(r, p, out);
+  rulesSection(r, p, out);
+  out.push('');
+  if (r.pass) out.push(p.green(p.bold('RESULT: PASS')));
+  else {
+    out.push(p.red(p.bold('RESULT: FAIL')));
+    for (const why of r.failedBecause) out.push(`  - ${why}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** ATTENTION: what an auditor asks about first (audit-logging changes, root and superuser activity). */
+function attentionSection(r: CompletenessReport, p: Paint, out: string[]): void {
   const prominent = PROMINENT.filter((id) => (r.findingCounts[id] ?? 0) > 0);
   out.push('', p.bold('ATTENTION'));
   if (prominent.length === 0) out.push(`  ${p.green('no audit-logging changes and no root / superuser activity')}`);
@@ -86,7 +101,10 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
     if (n > Math.min(ex.length, MAX_PROMINENT_EXAMPLES))
       out.push(p.dim(`     ... and ${n - Math.min(ex.length, MAX_PROMINENT_EXAMPLES)} more (all in --json output)`));
   }
+}
 
+/** COMPLETENESS: rows checked, complete rows, missing fields, unreadable records. */
+function completenessSection(r: CompletenessReport, p: Paint, out: string[]): void {
   out.push('', p.bold('COMPLETENESS'));
   out.push(
     `  rows checked: ${r.rows}${r.privilegedOnly ? ' (administrator activity only)' : ''}; privileged: ${r.privileged}`,
@@ -99,7 +117,10 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
   const missing = Object.entries(r.missing);
   out.push(`  missing fields: ${missing.length ? missing.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`);
   if (r.rejected) out.push(`  ${p.red(`records that could not be read: ${r.rejected}`)}`);
+}
 
+/** SOURCES: each source's events by category and its source-level findings. */
+function sourcesSection(r: CompletenessReport, p: Paint, out: string[]): void {
   out.push('', p.bold('SOURCES'));
   if (Object.keys(r.sources).length === 0) out.push('  none');
   for (const [key, s] of Object.entries(r.sources)) {
@@ -119,8 +140,10 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
       );
     }
   }
+}
 
-  // CloudTrail digest validation: each changed, missing or undigested file and each bad digest named.
+/** INTEGRITY: CloudTrail digest validation, each changed, missing or undigested file and each bad digest named. */
+function integritySection(r: CompletenessReport, p: Paint, out: string[]): void {
   const integrity = r.findings.filter((f) => f.rule === INTEGRITY_RULE);
   if (integrity.length) {
     out.push('', p.bold('INTEGRITY (CloudTrail digests)'));
@@ -128,7 +151,10 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
     const n = r.findingCounts[INTEGRITY_RULE] ?? 0;
     if (n > integrity.length) out.push(p.dim(`  ... and ${n - integrity.length} more (all in --json output)`));
   }
+}
 
+/** FINDINGS BY RULE: every rule with its count and whether it gates. */
+function rulesSection(r: CompletenessReport, p: Paint, out: string[]): void {
   out.push('', p.bold('FINDINGS BY RULE'));
   const w = Math.max(...RULES.map((x) => x.id.length));
   for (const rule of RULES) {
@@ -139,14 +165,6 @@ export function renderText(r: CompletenessReport, p: Paint = PLAIN): string {
       `  ${rule.id.padEnd(w)}  ${sev(p, rule.severity).padEnd(rule.severity.length)}${' '.repeat(8 - rule.severity.length)}${String(n).padStart(7)}  ${gate}`,
     );
   }
-
-  out.push('');
-  if (r.pass) out.push(p.green(p.bold('RESULT: PASS')));
-  else {
-    out.push(p.red(p.bold('RESULT: FAIL')));
-    for (const why of r.failedBecause) out.push(`  - ${why}`);
-  }
-  return `${out.join('\n')}\n`;
 }
 
 // ---- JUnit XML -------------------------------------------------------------------------------

@@ -462,7 +462,8 @@ function demoShiftWords(s: SourceEntry): string {
   return list.length === 1 ? `${list[0]} days` : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]} days`;
 }
 
-function dayChart(out: string[], d: SummaryData): void {
+/** Per source, the runs of hours without events in a source that usually has events every hour: a note per day for the chart, a line for the list. */
+function silentHoursNotes(d: SummaryData): { notes: Record<string, Record<string, string>>; silentText: string[] } {
   const p = d.predicate;
   const names = p.sources.map((s) => s.name);
   const notes: Record<string, Record<string, string>> = {};
@@ -489,6 +490,13 @@ function dayChart(out: string[], d: SummaryData): void {
       `<li><b>${escapeHtml(name)}</b> has events in ${quiet.busyHours} of ${hours!.length} hours, but none in: ${escapeHtml(shown.join(', '))}${words.length > shown.length ? ` and ${words.length - shown.length} more` : ''}</li>`,
     );
   }
+  return { notes, silentText };
+}
+
+function dayChart(out: string[], d: SummaryData): void {
+  const p = d.predicate;
+  const names = p.sources.map((s) => s.name);
+  const { notes, silentText } = silentHoursNotes(d);
   const total: Record<string, number> = {};
   for (const name of names)
     for (const [day, n] of Object.entries(d.daysBySource[name] ?? {})) total[day] = (total[day] ?? 0) + n;

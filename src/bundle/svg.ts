@@ -124,41 +124,50 @@ export function dayChartSvg(c: DayChart): string {
     } else out.push(`<text class="label" x="0" y="${base - 6}">${escapeHtml(shorten(r.label, 22))}</text>`);
     out.push(`<line class="base" x1="${x0}" x2="${x0 + plotW}" y1="${base + 0.5}" y2="${base + 0.5}"/>`);
     c.days.forEach((day, i) => {
-      const v = r.counts[day] ?? 0;
-      const x = x0 + i * colW;
-      const cx = x + colW / 2;
-      const bw = Math.max(1, Math.min(colW - 4, 40));
-      const note = r.notes?.[day];
-      out.push(`<g class="day-bar" data-day="${day}" data-count="${v}">`);
-      if (v > 0) {
-        const h = barHeight(v, max);
-        out.push(
-          `<rect class="bar" x="${cx - bw / 2}" y="${base - h}" width="${bw}" height="${h}"><title>${escapeHtml(`${r.label}, ${day}: ${v} events`)}</title></rect>`,
-        );
-        if (colW >= 16)
-          out.push(`<text class="count" x="${cx}" y="${base - h - 3}" text-anchor="middle">${fmt(v)}</text>`);
-      } else {
-        // A zero day is drawn, never left out: a hollow marker on the baseline and the figure 0
-        // (or "none" in the all-sources row, where the whole column is hatched).
-        out.push(
-          `<rect class="zero" x="${cx - bw / 2}" y="${base - 3}" width="${bw}" height="3"><title>${escapeHtml(`${r.label}, ${day}: no events`)}</title></rect>`,
-        );
-        if (colW >= 16)
-          out.push(
-            `<text class="count zero-label" x="${cx}" y="${base - 7}" text-anchor="middle">${r.total && colW >= 30 ? 'none' : '0'}</text>`,
-          );
-      }
-      if (note && colW >= 30)
-        out.push(
-          `<text class="note" x="${cx}" y="${base + 3}" dy="0.8em" text-anchor="middle">${escapeHtml(note)}</text>`,
-        );
-      out.push('</g>');
+      dayBar(out, r, day, x0 + i * colW, colW, base, max);
     });
     out.push(`<text class="sum" x="${x0 + plotW + L.totalW - 4}" y="${base - 6}" text-anchor="end">${sum}</text>`);
     out.push('</g>');
   });
   out.push('</svg>');
   return out.join('');
+}
+
+/** One day's bar of a row: its height and count, or a hollow marker and 0 (none) for a day without events. */
+function dayBar(
+  out: string[],
+  r: DayChart['rows'][number],
+  day: string,
+  x: number,
+  colW: number,
+  base: number,
+  max: number,
+): void {
+  const v = r.counts[day] ?? 0;
+  const cx = x + colW / 2;
+  const bw = Math.max(1, Math.min(colW - 4, 40));
+  const note = r.notes?.[day];
+  out.push(`<g class="day-bar" data-day="${day}" data-count="${v}">`);
+  if (v > 0) {
+    const h = barHeight(v, max);
+    out.push(
+      `<rect class="bar" x="${cx - bw / 2}" y="${base - h}" width="${bw}" height="${h}"><title>${escapeHtml(`${r.label}, ${day}: ${v} events`)}</title></rect>`,
+    );
+    if (colW >= 16) out.push(`<text class="count" x="${cx}" y="${base - h - 3}" text-anchor="middle">${fmt(v)}</text>`);
+  } else {
+    // A zero day is drawn, never left out: a hollow marker on the baseline and the figure 0
+    // (or "none" in the all-sources row, where the whole column is hatched).
+    out.push(
+      `<rect class="zero" x="${cx - bw / 2}" y="${base - 3}" width="${bw}" height="3"><title>${escapeHtml(`${r.label}, ${day}: no events`)}</title></rect>`,
+    );
+    if (colW >= 16)
+      out.push(
+        `<text class="count zero-label" x="${cx}" y="${base - 7}" text-anchor="middle">${r.total && colW >= 30 ? 'none' : '0'}</text>`,
+      );
+  }
+  if (note && colW >= 30)
+    out.push(`<text class="note" x="${cx}" y="${base + 3}" dy="0.8em" text-anchor="middle">${escapeHtml(note)}</text>`);
+  out.push('</g>');
 }
 
 /**

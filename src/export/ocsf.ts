@@ -354,89 +354,113 @@ function classify(e: AuditEvent): Mapped[] {
   const v = verb(e);
   const isDb = DB_KINDS.has(e.source.kind) || e.action.statement !== null;
   const res = e.resource;
-  if (e.category === 'authentication') {
-    const name = e.action.name ?? '';
-    let activity = 99;
-    if (/^(login|login_failed|console_login|user_authentication|credential_challenge|federate|connect)$/.test(name))
-      activity = 1;
-    else if (/^(logout|disconnect)$/.test(name)) activity = 2;
-    else if (/^(change_user|assume_role.*)$/.test(name)) activity = 7;
-    const fields: Json = { user: ocsfUser(e.user, e), service: { name: e.action.service ?? e.source.kind } };
-    const dst = dstEndpoint(e);
-    if (dst) fields.dst_endpoint = dst;
-    if (typeof e.details.mfa === 'boolean') fields.is_mfa = e.details.mfa;
-    return [{ cls: OCSF_CLASSES.authentication!, activity, fields }];
+  if (e.category === 'authentication') return [authentication(e)];
+  if (e.category === 'permission_change' && e.permission_changes && e.permission_changes.length > 0)
+    return userAccess(e, e.permission_changes);
+  if (e.category === 'permission_change' && res.type && ACCOUNT_TYPES.test(res.type) && res.name)
+    return [accountChange(e, res.name, res.type)];
+  if (e.category === 'permission_change' || e.category === 'policy_change') return [entityManagement(e, v)];
+  if (isDb) return [datastoreActivity(e, v)];
+  return [apiActivity(e, v)];
+}
+
+/** Authentication: logon, logoff, user change, or other. */
+function authentication(e: AuditEvent): Mapped {
+  const name = e.action.name ?? '';
+  let activity = 99;
+  if (/^(login|login_failed|console_login|user_authentication|credential_challenge|federate|connect)$/.test(name))
+    activity = 1;
+  else if (/^(logout|disconnect)$/.test(name)) activity = 2;
+  else if (/^(change_user|assume_role.*)$/.test(name)) activity = 7;
+  const fields: Json = { user: ocsfUser(e.user, e), service: { name: e.action.service ?? e.source.kind } };
+  const dst = dstEndpoint(e);
+  if (dst) fields.dst_endpoint = dst;
+  if (typeof e.details.mfa === 'boolean') fields.is_mfa = e.details.mfa;
+  return { cls: OCSF_CLASSES.authentication!, activity, fields };
+}
+
+/** User Access Management: one record per (operation, grantee), since a record names one user. */
+function userAccess(e: AuditEvent, changes: NonNullable<AuditEvent['permission_changes']>): Mapped[] {
+  const groups = new Map<
+    string,
+    { op: 'grant' | 'revoke'; principal: string | null; privileges: Set<string>; on: Set<string> }
+  >();
+  for (const p of changes) {
+    const key = `${p.operation}\u0000${p.principal ?? ''}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { op: p.operation, principal: p.principal, privileges: new Set(), on: new Set() }));
+    if (p.privilege) g.privileges.add(p.privilege);
+    if (p.on) g.on.add(p.on);
   }
-  if (e.category === 'permission_change' && e.permission_changes && e.permission_changes.length > 0) {
-    // One record per (operation, grantee): User Access Management names one user per record.
-    const groups = new Map<
-      string,
-      { op: 'grant' | 'revoke'; principal: string | null; privileges: Set<string>; on: Set<string> }
-    >();
-    for (const p of e.permission_changes) {
-      const key = `${p.operation}\u0000${p.principal ?? ''}`;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { op: p.operation, principal: p.principal, privileges: new Set(), on: new Set() }));
-      if (p.privilege) g.privileges.add(p.privilege);
-      if (p.on) g.on.add(p.on);
-    }
-    return [...groups.values()].map((g) => {
-      const fields: Json = {
-        user: g.principal ? { name: g.principal } : { name: 'unknown' },
-        privileges: g.privileges.size ? [...g.privileges] : [e.action.source_name ?? e.action.name ?? 'unknown'],
-      };
-      const on = [...g.on];
-      if (on.length === 1) fields.resource = { name: on[0] };
-      if (on.length) fields.resources = on.map((name) => ({ name }));
-      return { cls: OCSF_CLASSES.user_access!, activity: g.op === 'grant' ? 1 : 2, fields };
-    });
-  }
-  if (e.category === 'permission_change' && res.type && ACCOUNT_TYPES.test(res.type) && res.name) {
-    const name = e.action.name ?? '';
-    let activity = 99;
-    if (/^(create_user|create_role|create_login_profile|create_service_account)$/.test(name)) activity = 1;
-    else if (/^(drop_user|drop_role|delete_user|delete_role|delete_login_profile|delete_service_account)$/.test(name))
-      activity = 6;
-    else if (/^(set_password|update_login_profile|change_password)$/.test(name)) activity = 3;
-    else if (/^attach_.*policy$/.test(name)) activity = 7;
-    else if (/^detach_.*policy$/.test(name)) activity = 8;
-    return [{ cls: OCSF_CLASSES.account_change!, activity, fields: { user: { name: res.name, type: res.type } } }];
-  }
-  if (e.category === 'permission_change' || e.category === 'policy_change') {
-    const type = res.type ?? undefined;
-    const typeId = !type
-      ? 0
-      : /polic/i.test(type)
-        ? 5
-        : /^(organization|account|AWS::::Account)$/i.test(type)
-          ? 4
-          : /^(user|AWS::IAM::User)$/i.test(type)
-            ? 2
-            : /group/i.test(type)
-              ? 3
-              : 99;
-    const entity: Json = { name: res.name ?? type ?? e.action.name ?? 'unknown', type_id: typeId };
-    if (type) entity.type = type;
-    return [{ cls: OCSF_CLASSES.entity_management!, activity: activityFromVerb(v, ENTITY_VERBS), fields: { entity } }];
-  }
-  if (isDb) {
-    const fields: Json = {};
-    const database = res.scope.database ?? (res.type === 'database' ? res.name : null);
-    if (database) fields.database = { name: database, type_id: 1, type: 'Relational' };
-    if (res.type === 'table' && res.name) fields.table = { name: res.name };
-    if (!fields.database && !fields.table)
-      fields.database = { name: res.scope.instance ?? e.source.instance ?? 'unknown', type_id: 1, type: 'Relational' };
-    fields.type_id = fields.table ? 3 : 1;
-    fields.type = fields.table ? 'Table' : 'Database';
-    if (e.action.statement !== null)
-      fields.query_info = {
-        name: e.action.source_name ?? e.action.name ?? 'statement',
-        query_string: e.action.statement,
-      };
-    const dst = dstEndpoint(e);
-    if (dst) fields.dst_endpoint = dst;
-    return [{ cls: OCSF_CLASSES.datastore_activity!, activity: activityFromVerb(v, DB_VERBS), fields }];
-  }
+  return [...groups.values()].map((g) => {
+    const fields: Json = {
+      user: g.principal ? { name: g.principal } : { name: 'unknown' },
+      privileges: g.privileges.size ? [...g.privileges] : [e.action.source_name ?? e.action.name ?? 'unknown'],
+    };
+    const on = [...g.on];
+    if (on.length === 1) fields.resource = { name: on[0] };
+    if (on.length) fields.resources = on.map((name) => ({ name }));
+    return { cls: OCSF_CLASSES.user_access!, activity: g.op === 'grant' ? 1 : 2, fields };
+  });
+}
+
+/** Account Change: an account or role created, deleted, its password set, a policy attached or detached. */
+function accountChange(e: AuditEvent, name: string, type: string): Mapped {
+  const action = e.action.name ?? '';
+  let activity = 99;
+  if (/^(create_user|create_role|create_login_profile|create_service_account)$/.test(action)) activity = 1;
+  else if (/^(drop_user|drop_role|delete_user|delete_role|delete_login_profile|delete_service_account)$/.test(action))
+    activity = 6;
+  else if (/^(set_password|update_login_profile|change_password)$/.test(action)) activity = 3;
+  else if (/^attach_.*policy$/.test(action)) activity = 7;
+  else if (/^detach_.*policy$/.test(action)) activity = 8;
+  return { cls: OCSF_CLASSES.account_change!, activity, fields: { user: { name, type } } };
+}
+
+/** Entity Management: any other permission or policy change, on the entity it names. */
+function entityManagement(e: AuditEvent, v: string): Mapped {
+  const res = e.resource;
+  const type = res.type ?? undefined;
+  const typeId = !type
+    ? 0
+    : /polic/i.test(type)
+      ? 5
+      : /^(organization|account|AWS::::Account)$/i.test(type)
+        ? 4
+        : /^(user|AWS::IAM::User)$/i.test(type)
+          ? 2
+          : /group/i.test(type)
+            ? 3
+            : 99;
+  const entity: Json = { name: res.name ?? type ?? e.action.name ?? 'unknown', type_id: typeId };
+  if (type) entity.type = type;
+  return { cls: OCSF_CLASSES.entity_management!, activity: activityFromVerb(v, ENTITY_VERBS), fields: { entity } };
+}
+
+/** Datastore Activity: a database event, on its database or table, with its statement. */
+function datastoreActivity(e: AuditEvent, v: string): Mapped {
+  const res = e.resource;
+  const fields: Json = {};
+  const database = res.scope.database ?? (res.type === 'database' ? res.name : null);
+  if (database) fields.database = { name: database, type_id: 1, type: 'Relational' };
+  if (res.type === 'table' && res.name) fields.table = { name: res.name };
+  if (!fields.database && !fields.table)
+    fields.database = { name: res.scope.instance ?? e.source.instance ?? 'unknown', type_id: 1, type: 'Relational' };
+  fields.type_id = fields.table ? 3 : 1;
+  fields.type = fields.table ? 'Table' : 'Database';
+  if (e.action.statement !== null)
+    fields.query_info = {
+      name: e.action.source_name ?? e.action.name ?? 'statement',
+      query_string: e.action.statement,
+    };
+  const dst = dstEndpoint(e);
+  if (dst) fields.dst_endpoint = dst;
+  return { cls: OCSF_CLASSES.datastore_activity!, activity: activityFromVerb(v, DB_VERBS), fields };
+}
+
+/** API Activity: everything else (a cloud API call), with its operation and resources. */
+function apiActivity(e: AuditEvent, v: string): Mapped {
+  const res = e.resource;
   const api: Json = { operation: e.action.source_name ?? e.action.name ?? 'unknown' };
   if (e.action.service) api.service = { name: e.action.service };
   const requestId = e.details.request_id;
@@ -447,7 +471,7 @@ function classify(e: AuditEvent): Mapped[] {
     fields.resources = [
       { ...(res.name ? { name: res.name } : { uid: res.type }), ...(res.type ? { type: res.type } : {}) },
     ];
-  return [{ cls: OCSF_CLASSES.api_activity!, activity: activityFromVerb(v, API_VERBS), fields }];
+  return { cls: OCSF_CLASSES.api_activity!, activity: activityFromVerb(v, API_VERBS), fields };
 }
 
 export type OcsfResult = { kind: 'records'; records: OcsfRecord[] } | { kind: 'not_exported'; reason: string };

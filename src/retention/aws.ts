@@ -82,46 +82,48 @@ export async function readTrails(
     } catch (e) {
       f.errors.push(`GetTrailStatus: ${errText(e)}`);
     }
-    if (f.bucket) {
-      const s3 = s3For(t.HomeRegion ?? null);
-      const logs = `${f.prefix ? `${f.prefix.replace(/\/+$/, '')}/` : ''}AWSLogs/`;
-      try {
-        const lc = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: f.bucket }));
-        for (const r of lc.Rules ?? []) {
-          if (r.Status !== 'Enabled') continue;
-          const prefix = r.Filter?.Prefix ?? r.Filter?.And?.Prefix ?? r.Prefix ?? '';
-          // A rule applies when its prefix covers the trail's log files (or a part of them).
-          if (!(logs.startsWith(prefix) || prefix.startsWith(logs))) continue;
-          const exp = r.Expiration?.Days ?? null;
-          f.lifecycle_rules.push({
-            id: r.ID ?? null,
-            prefix,
-            expiration_days: exp,
-            noncurrent_days: r.NoncurrentVersionExpiration?.NoncurrentDays ?? null,
-          });
-          if (exp !== null) f.lifecycle_expiration_days = Math.min(f.lifecycle_expiration_days ?? exp, exp);
-        }
-      } catch (e) {
-        if (errName(e) !== 'NoSuchLifecycleConfiguration')
-          f.errors.push(`GetBucketLifecycleConfiguration on ${f.bucket}: ${errText(e)}`);
-      }
-      try {
-        const ol = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: f.bucket }));
-        const d = ol.ObjectLockConfiguration?.Rule?.DefaultRetention;
-        if (ol.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled') {
-          f.object_lock = { mode: d?.Mode ?? null, days: d?.Days ?? (d?.Years ? d.Years * 365 : null) };
-        }
-      } catch (e) {
-        if (errName(e) !== 'ObjectLockConfigurationNotFoundError')
-          f.errors.push(`GetObjectLockConfiguration on ${f.bucket}: ${errText(e)}`);
-      }
-    }
+    if (f.bucket) await readBucket(s3For(t.HomeRegion ?? null), f, f.bucket);
     const lock = f.object_lock?.days ?? null;
     const exp = f.lifecycle_expiration_days;
     f.days = exp !== null ? Math.max(exp, lock ?? 0) : lock;
     trails.push(f);
   }
   return { trails, error: null };
+}
+
+/** The trail bucket's lifecycle rules that cover its log files, and its Object Lock default retention. */
+async function readBucket(s3: S3Client, f: TrailFacts, bucket: string): Promise<void> {
+  const logs = `${f.prefix ? `${f.prefix.replace(/\/+$/, '')}/` : ''}AWSLogs/`;
+  try {
+    const lc = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
+    for (const r of lc.Rules ?? []) {
+      if (r.Status !== 'Enabled') continue;
+      const prefix = r.Filter?.Prefix ?? r.Filter?.And?.Prefix ?? r.Prefix ?? '';
+      // A rule applies when its prefix covers the trail's log files (or a part of them).
+      if (!(logs.startsWith(prefix) || prefix.startsWith(logs))) continue;
+      const exp = r.Expiration?.Days ?? null;
+      f.lifecycle_rules.push({
+        id: r.ID ?? null,
+        prefix,
+        expiration_days: exp,
+        noncurrent_days: r.NoncurrentVersionExpiration?.NoncurrentDays ?? null,
+      });
+      if (exp !== null) f.lifecycle_expiration_days = Math.min(f.lifecycle_expiration_days ?? exp, exp);
+    }
+  } catch (e) {
+    if (errName(e) !== 'NoSuchLifecycleConfiguration')
+      f.errors.push(`GetBucketLifecycleConfiguration on ${bucket}: ${errText(e)}`);
+  }
+  try {
+    const ol = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+    const d = ol.ObjectLockConfiguration?.Rule?.DefaultRetention;
+    if (ol.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled') {
+      f.object_lock = { mode: d?.Mode ?? null, days: d?.Days ?? (d?.Years ? d.Years * 365 : null) };
+    }
+  } catch (e) {
+    if (errName(e) !== 'ObjectLockConfigurationNotFoundError')
+      f.errors.push(`GetObjectLockConfiguration on ${bucket}: ${errText(e)}`);
+  }
 }
 
 function describeTrail(t: TrailFacts): string {

@@ -30,31 +30,27 @@ export function looksCloudSql(head: string): boolean {
   return head.includes('cloudsql.instances.query') && /"auditClass"\s*:/.test(head);
 }
 
-export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcome {
-  if (raw.error) return reject(raw, raw.error);
+/** The LogEntry, its protoPayload and request, or what to do with a record that is not one. */
+function readEntry(raw: RawRecord): { e: Obj; pp: Obj; req: Obj } | { outcome: Outcome } {
+  if (raw.error) return { outcome: reject(raw, raw.error) };
   const parsed = parseJsonObject(raw);
-  if ('error' in parsed) return reject(raw, `Cloud SQL entry is not a JSON object (${parsed.error})`);
+  if ('error' in parsed) return { outcome: reject(raw, `Cloud SQL entry is not a JSON object (${parsed.error})`) };
   const e = parsed.value;
   const pp = obj(e.protoPayload);
   const req = obj(pp?.request);
   if (!pp || !req || pp.methodName !== 'cloudsql.instances.query' || typeof req.auditClass !== 'string')
-    return skip(raw, NOT_PGAUDIT_ENTRY);
-  const sid = int(req.statementId);
-  const sub = int(req.substatementId);
-  const command = str(req.command);
-  if (sid === null || !command) return reject(raw, 'Cloud SQL pgaudit entry has no statementId or command');
-  const ts = str(e.timestamp); // timestamp
-  const impossible = ts ? timestampProblem(ts) : null;
-  if (impossible !== null)
-    return reject(raw, `timestamp '${ts!.slice(0, 40)}' is not a time that exists: ${impossible}`);
-  const t = ts ? (parseTimestampWithZone(ts) ?? new Date(ts)) : null;
-  const timestamp = t && Number.isFinite(t.getTime()) ? t.toISOString() : null;
+    return { outcome: skip(raw, NOT_PGAUDIT_ENTRY) };
+  return { e, pp, req };
+}
+
+/** The pgaudit fields of request.* (statement redacted; a marker such as '<not logged>' kept apart). */
+function auditRecordOf(req: Obj, sid: number, sub: number | null, command: string): AuditRecord {
   const rawStatement = str(req.statement); // request.statement
   const statement =
     rawStatement === null || rawStatement === '<not logged>' || rawStatement === '<previously logged>'
       ? null
       : redactSql(rawStatement);
-  const a: AuditRecord = {
+  return {
     auditType: str(req.auditType) ?? 'SESSION',
     statementId: sid,
     substatementId: sub ?? 1,
@@ -67,15 +63,9 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
     parameter: str(req.parameter),
     rows: int(req.rows),
   };
-  const category = auditCategory(a);
-  const user = str(req.user); // request.user
-  const database = str(req.database); // request.database
-  const labels = obj(obj(e.resource)?.labels) ?? {};
-  const instance = str(pp.resourceName)?.replace(/^instances\//, '') ?? str(labels.database_id);
-  const fromSql = a.objectName ? null : functionNotTable(statementResource(statement), statement);
-  const stream = req.databaseSessionId !== undefined ? str(req.databaseSessionId) : null;
-  const disables = disablesAuditLogging(statement);
-  const chunkCount = int(req.chunkCount);
+}
+
+function noteCloudSql(ctx: NormalizeContext, chunkCount: number | null, user: string | null): void {
   if (chunkCount !== null && chunkCount > 1)
     ctx.note(
       'Cloud SQL split long statements into chunks (chunkIndex/chunkCount): each chunk is its own event with part of the statement',
@@ -84,8 +74,17 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
     ctx.note(
       `'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`,
     );
-  const status = obj(pp.status);
-  const code = status ? int(status.code) : null;
+}
+
+function detailsOf(
+  a: AuditRecord,
+  e: Obj,
+  req: Obj,
+  rawStatement: string | null,
+  stream: string | null,
+  chunkCount: number | null,
+  disables: boolean,
+): Record<string, unknown> {
   const details: Record<string, unknown> = {
     audit_type: a.auditType,
     class: a.auditClass,
@@ -103,21 +102,56 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
   };
   if (a.statementMarker) details.statement_not_logged = a.statementMarker;
   if (disables) details.audit_logging_disabled = true;
+  return details;
+}
+
+/** The object pgaudit named, else the one the statement names (implicit), else none. */
+function resourceTarget(a: AuditRecord) {
+  if (a.objectName)
+    return {
+      type: a.objectType ? a.objectType.toLowerCase().replace(/\s+/g, '_') : null,
+      name: a.objectName,
+      implicit: false,
+    };
+  const fromSql = functionNotTable(statementResource(a.statement), a.statement);
+  return fromSql ? { ...fromSql, implicit: true } : {};
+}
+
+export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcome {
+  const entry = readEntry(raw);
+  if ('outcome' in entry) return entry.outcome;
+  const { e, pp, req } = entry;
+  const sid = int(req.statementId);
+  const sub = int(req.substatementId);
+  const command = str(req.command);
+  if (sid === null || !command) return reject(raw, 'Cloud SQL pgaudit entry has no statementId or command');
+  const ts = str(e.timestamp); // timestamp
+  const impossible = ts ? timestampProblem(ts) : null;
+  if (impossible !== null)
+    return reject(raw, `timestamp '${ts!.slice(0, 40)}' is not a time that exists: ${impossible}`);
+  const t = ts ? (parseTimestampWithZone(ts) ?? new Date(ts)) : null;
+  const timestamp = t && Number.isFinite(t.getTime()) ? t.toISOString() : null;
+  const rawStatement = str(req.statement); // request.statement
+  const a = auditRecordOf(req, sid, sub, command);
+  const statement = a.statement;
+  const category = auditCategory(a);
+  const user = str(req.user); // request.user
+  const database = str(req.database); // request.database
+  const labels = obj(obj(e.resource)?.labels) ?? {};
+  const instance = str(pp.resourceName)?.replace(/^instances\//, '') ?? str(labels.database_id);
+  const stream = req.databaseSessionId !== undefined ? str(req.databaseSessionId) : null;
+  const disables = disablesAuditLogging(statement);
+  const chunkCount = int(req.chunkCount);
+  noteCloudSql(ctx, chunkCount, user);
+  const status = obj(pp.status);
+  const code = status ? int(status.code) : null;
   const ev = buildEvent(
     {
       timestamp,
       user: { name: user, type: userType(user, null) },
       action: { name: snakeCase(command), source_name: command, service: 'postgresql', statement },
       resource: {
-        ...(a.objectName
-          ? {
-              type: a.objectType ? a.objectType.toLowerCase().replace(/\s+/g, '_') : null,
-              name: a.objectName,
-              implicit: false,
-            }
-          : fromSql
-            ? { ...fromSql, implicit: true }
-            : {}),
+        ...resourceTarget(a),
         scope: { database, instance, project: str(labels.project_id), region: str(labels.region) },
       },
       category,
@@ -134,7 +168,7 @@ export function normalizeCloudSql(raw: RawRecord, ctx: NormalizeContext): Outcom
           ? (parsePermissionChanges(statement) ?? roleAttributeChanges(statement))
           : null,
       sequence: stream ? { stream, number: sid, sub } : null,
-      details,
+      details: detailsOf(a, e, req, rawStatement, stream, chunkCount, disables),
     },
     {
       kind: 'postgresql',

@@ -68,7 +68,7 @@ export function normalizeCommand(): Command {
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option(
       '-j, --jobs <n>',
-      'worker threads: auto (default: one per core, for inputs large enough to gain from it; one large JSON Lines file is split into blocks) or a number (1: this thread only); output is the same whatever the number',
+      'worker threads: auto (default: one per core, for several files large enough to gain from it) or a number (1: this thread only; 2 or more also splits one large JSON Lines file into blocks); output is the same whatever the number',
       'auto',
     )
     .addHelpText(

@@ -43,6 +43,8 @@ const envNumber = (name: string, dflt: number): number => {
 };
 /** A file smaller than this is read by one thread (worker start-up would cost more than it saves). */
 export const splitMinBytes = (): number => envNumber('AUDIT_EVIDENCE_SPLIT_MIN_BYTES', 32 * 1024 * 1024);
+/** Whether the one-file split was asked for under --jobs auto: by setting AUDIT_EVIDENCE_SPLIT_MIN_BYTES (see planParallel). */
+export const splitAskedForAuto = (): boolean => process.env.AUDIT_EVIDENCE_SPLIT_MIN_BYTES !== undefined;
 /** Bytes per block (a block is cut at the last record boundary before this size). */
 export const blockBytes = (): number => envNumber('AUDIT_EVIDENCE_BLOCK_BYTES', 4 * 1024 * 1024);
 /** A block that finds no boundary within this many bytes ends the split (the rest is read sequentially). */

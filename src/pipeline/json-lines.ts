@@ -29,14 +29,36 @@ class LineFramer {
   readonly out: JsonFrame[] = [];
   private readonly maxRecord: number;
   private readonly keys: Buffer[];
+  /** Where each key next occurs in the current buffer (Infinity: nowhere; -1: not looked for yet). */
+  private readonly keyAt: number[];
 
   constructor(private readonly opts: JsonFrameOptions) {
     this.maxRecord = Math.max(64, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
     this.keys = (opts.unwrap ?? []).map((k) => Buffer.from(JSON.stringify(k)));
+    this.keyAt = this.keys.map(() => -1);
+  }
+
+  /** A new buffer: the key positions are looked for again. */
+  reset(): void {
+    this.keyAt.fill(-1);
+  }
+
+  /** Whether buf[s, e) holds one of the keys (one search per key and buffer, not per line). */
+  private holdsKey(buf: Buffer, s: number, e: number): boolean {
+    for (let k = 0; k < this.keys.length; k++) {
+      let p = this.keyAt[k]!;
+      if (p < s) {
+        const q = buf.indexOf(this.keys[k]!, s);
+        p = this.keyAt[k] = q === -1 ? Infinity : q;
+      }
+      if (p < e) return true; // a key has no CR or LF: one that starts in the line lies in it
+    }
+    return false;
   }
 
   /** Frames every whole line of `buf`: returns where the unended line starts, or -(s + 1) to hand over at s. */
   lines(buf: Buffer, ascii: boolean): number {
+    this.reset();
     let s = 0;
     let nl: number;
     while ((nl = buf.indexOf(0x0a, s)) !== -1) {
@@ -60,7 +82,7 @@ class LineFramer {
     if (buf[s] !== 0x7b || buf[e - 1] !== 0x7d || e - s > this.maxRecord) return false;
     const bytes = buf.subarray(s, e);
     if (!ascii && !isUtf8(bytes)) return false;
-    for (const k of this.keys) if (bytes.indexOf(k) >= 0) return false;
+    if (this.keys.length > 0 && this.holdsKey(buf, s, e)) return false;
     const text = bytes.toString('utf8');
     let value: unknown;
     try {
@@ -130,6 +152,7 @@ export async function* frameJsonLines(
   if (rest === null) {
     // The end of the input: the last line without a newline.
     if (pending === null) return;
+    fr.reset();
     if (fr.take(pending, 0, pending.length, isAscii(pending))) {
       yield* fr.out;
       return;

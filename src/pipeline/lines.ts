@@ -74,7 +74,8 @@ export class LineSplitter {
         buf = Buffer.concat([this.bomPending, buf]);
         this.bomPending = null;
       }
-      if (buf.length < 3 && buf.length > 0 && buf[0] === 0xef) {
+      // Only the start of a BOM (EF, EF BB) waits for the next chunk: EF then a newline is a line.
+      if (buf.length < 3 && buf.length > 0 && buf[0] === 0xef && (buf.length === 1 || buf[1] === 0xbb)) {
         this.bomPending = buf;
         return out;
       }

@@ -33,3 +33,23 @@ test('property: splitting at any chunk size gives the same lines as String.split
     { numRuns: 300 },
   );
 });
+
+test('a first byte 0xEF followed by a newline in the next chunk is a line of its own, not a held BOM start', async () => {
+  // Found by test/bundle/fast-paths.test.ts (seed 1580487468): [0xEF] then [0x0A] came out as one
+  // unterminated line '\ufffd\n' because the splitter kept waiting for the rest of a BOM.
+  async function* chunks() {
+    yield Buffer.from([0xef]);
+    yield Buffer.from([0x0a]);
+  }
+  const got = [];
+  for await (const l of splitLines(chunks())) got.push({ text: l.text, line: l.line, terminated: l.terminated });
+  expect(got).toEqual([{ text: '\ufffd', line: 1, terminated: true }]);
+  async function* bom() {
+    yield Buffer.from([0xef]);
+    yield Buffer.from([0xbb]);
+    yield Buffer.from([0xbf, 0x61, 0x0a]);
+  }
+  const b = [];
+  for await (const l of splitLines(bom())) b.push({ text: l.text, byteOffset: l.byteOffset });
+  expect(b).toEqual([{ text: 'a', byteOffset: 3 }]);
+});

@@ -346,6 +346,9 @@ const SUFFIX_RE = new RegExp(
     .join('|')})$`,
 );
 
+/** AWS unique ids: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids */
+const AWS_UNIQUE_ID = /^(?:ABIA|ACCA|AGPA|AIDA|AIPA|AKIA|ANPA|ANVA|APKA|AROA|ASCA|ASIA)[A-Z0-9]{12,28}$/;
+
 function decide(name: string): boolean {
   const n = normalizeName(name);
   if (n === '') return false;
@@ -353,6 +356,10 @@ function decide(name: string): boolean {
   for (const r of active.extraPatterns) if (r.test(name)) return true;
   if (ALLOWED.has(n)) return false;
   if (EXACT.has(n)) return true;
+  // An AWS unique id (AROA… role, AIDA… user, AKIA/ASIA… access key id) is a name in
+  // 'AROA…:session' (CloudTrail's principalId), never a variable holding a secret, though its
+  // random letters can spell one ('AROAIXVL5YF4JKVPWD4DL:deploy-bot@example.com' lost its session name).
+  if (AWS_UNIQUE_ID.test(name)) return false;
   const m = WORDS_RE.exec(n);
   if (!m) return false;
   // The secret word itself may end the name ('password', 'apitoken'); otherwise a metadata ending

@@ -249,3 +249,23 @@ describe('property', () => {
     );
   });
 });
+
+describe('AWS unique ids are names, not secrets', () => {
+  // Found on the bench's CloudTrail records: a role id whose random letters spell PWD made
+  // 'AROA…:deploy-bot@example.com' (CloudTrail's principalId) read as NAME: secret, and the
+  // session name, part of the user field, was redacted from the evidence.
+  it.each(['AROAIXVL5YF4JKVPWD4DL', 'AROAK7B5PWD424EIQALDV', 'AIDAKEYTOKEN5EXAMPLE1', 'ASIAPASS7EXAMPLE2345'])(
+    '%s is not a secret name',
+    (id) => expect(isSecretName(id)).toBe(false),
+  );
+  it('a principalId keeps its session name in free text and in a record', async () => {
+    const { redactFreeText } = await import('../../src/redact/text.js');
+    expect(redactFreeText('AROAIXVL5YF4JKVPWD4DL:deploy-bot@example.com').count).toBe(0);
+    const text = '{"userIdentity":{"principalId":"AROAIXVL5YF4JKVPWD4DL:deploy-bot@example.com"}}';
+    const r = redactJsonRecord(rawRecord(text, { file: 't', line: 1 }));
+    expect(r.text).toBe(text);
+  });
+  it('secret names that look a little like ids still are secrets', () => {
+    for (const n of ['DB_PWD', 'AROA_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'PWD']) expect(isSecretName(n)).toBe(true);
+  });
+});

@@ -2,13 +2,13 @@
 //   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
 // Digest files (log file integrity validation) are recognised and skipped:
 //   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html
-import { buildEvent, snakeCase, type EventInput } from '../../event/build.js';
+import { buildEvent, snakeCase, type EventInput, type SourceInput } from '../../event/build.js';
 import { isLeapSecond, parseTimestampWithZone, timestampProblem } from '../../event/time.js';
 import { privilegeFor } from '../../event/privilege.js';
 import type { RawRecord } from '../../pipeline/types.js';
 import { baseEventName, classify, isDenied, serviceOf } from './categories.js';
 import { mapIdentity } from './identity.js';
-import { mapResource } from './resource.js';
+import { mapResource, type ResourceResult } from './resource.js';
 import { iamPermissionChanges } from './permission-changes.js';
 import type { AuditEvent } from '../../event/types.generated.js';
 
@@ -112,6 +112,124 @@ export type MapResult =
   | { kind: 'reject'; reason: string }
   | { kind: 'skip'; reason: string };
 
+const LEAP_NOTE =
+  'some eventTime values carry a leap second (:60): kept as the last millisecond of that minute (details.leap_second)';
+
+/**
+ * The timestamp of a record with no usable eventTime: Logstash's @timestamp when eventTime is
+ * absent (its cloudtrail codec moves eventTime there), else null; either way a run note says so.
+ */
+function fallbackTimestamp(rec: Obj, ctx: MapContext, flags: Record<string, unknown>): string | null {
+  let timestamp: string | null = null;
+  if (rec.eventTime === undefined && typeof rec['@timestamp'] === 'string') {
+    timestamp = toIso(rec['@timestamp'] as string);
+    if (timestamp) {
+      flags.time_source = '@timestamp';
+      ctx.note('timestamps come from Logstash @timestamp: the Logstash cloudtrail codec moves eventTime there');
+    }
+  }
+  if (timestamp === null)
+    ctx.note(
+      `some records have no usable eventTime (${rec.eventTime === undefined ? 'absent' : JSON.stringify(rec.eventTime)}): their timestamp is null`,
+    );
+  return timestamp;
+}
+
+/** readOnly: boolean in current records, sometimes a string in exports; absent in some old ones. */
+function readOnlyOf(ro: unknown): boolean | undefined {
+  return ro === true || ro === 'true' ? true : ro === false || ro === 'false' ? false : undefined;
+}
+
+/**
+ * Outcome: errorCode (absent = success); ConsoleLogin / CheckMfa answer in
+ * responseElements.<eventName>, Identity Center sign-in steps in serviceEventDetails.<eventName>,
+ * both "Success" | "Failure" (`signinResult`).
+ */
+function outcomeOf(errorCode: string | null, signinResult: string | null): EventInput['outcome'] {
+  return errorCode || signinResult === 'Failure' ? 'failure' : 'success';
+}
+
+/** The outcome reason that goes with outcomeOf. */
+function reasonOf(errorCode: string | null, errorMessage: string | null, signinResult: string | null): string | null {
+  if (errorCode) return outcomeReason(errorCode, errorMessage);
+  if (signinResult === 'Failure') return outcomeReason(null, errorMessage) ?? 'Failure';
+  return null;
+}
+
+/**
+ * A sign-in, a session request or an account-wide setting acts on the account itself (the one
+ * that received the event), which the record names in recipientAccountId: such a call with no
+ * named resource gets the account as its resource.
+ */
+function accountAsResource(res: ResourceResult, category: string, service: string, base: string | null): void {
+  if (
+    !res.resource.name &&
+    res.resource.scope?.account &&
+    (category === 'authentication' || ACCOUNT_LEVEL.has(`${service}:${base}`))
+  ) {
+    res.resource = {
+      type: 'AWS::::Account',
+      name: res.resource.scope.account,
+      implicit: true,
+      scope: res.resource.scope,
+    };
+  }
+}
+
+/**
+ * The record's own small facts an auditor uses (snake_case keys), in their fixed order. Named
+ * stores, not a put(key, value) closure: one keyed store site shared by every key is megamorphic
+ * (and the closure was made per record).
+ */
+function recordFacts(
+  details: Record<string, unknown>,
+  rec: Obj,
+  leapTime: string | null,
+  readOnly: boolean | undefined,
+  errorCode: string | null,
+): void {
+  let v: unknown;
+  if (leapTime !== null) details.leap_second = leapTime;
+  if (given((v = rec.eventType))) details.event_type = v;
+  if (given((v = rec.eventCategory))) details.event_category = v;
+  if (given((v = rec.eventVersion))) details.event_version = v;
+  if (given(readOnly)) details.read_only = readOnly;
+  if (given((v = rec.managementEvent))) details.management_event = v;
+  if (given((v = rec.recipientAccountId))) details.recipient_account_id = v;
+  if (given((v = rec.requestID))) details.request_id = v;
+  if (given((v = rec.sharedEventID))) details.shared_event_id = v;
+  if (given((v = rec.vpcEndpointId))) details.vpc_endpoint_id = v;
+  if (given((v = rec.sessionCredentialFromConsole))) details.session_credential_from_console = v;
+  if (errorCode) details.error_code = errorCode;
+}
+
+/** Sessions and identities created by the call (to follow them into later events), and snapshot sharing. */
+function createdFacts(details: Record<string, unknown>, re: Obj | null, rp: Obj | null, base: string | null): void {
+  let v: unknown;
+  if (given((v = str(obj(re?.assumedRoleUser)?.arn)))) details.assumed_role_user = v;
+  if (given((v = str(obj(re?.federatedUser)?.arn)))) details.federated_user = v;
+  if (
+    (base === 'ModifyDBSnapshotAttribute' || base === 'ModifyDBClusterSnapshotAttribute') &&
+    given((v = rp?.valuesToAdd))
+  )
+    details.shared_with = v;
+}
+
+/** A call that turns audit logging off (or tried to): a privilege reason and a flag. */
+function auditOff(extra: string[], outcome: EventInput['outcome'], flags: Record<string, unknown>): void {
+  extra.push('audit_disabled');
+  if (outcome === 'failure') flags.audit_logging_disable_attempted = true;
+  else flags.audit_logging_disabled = true;
+}
+
+/** Insights events report unusual call rates of eventName: their type and state. */
+function insightFacts(details: Record<string, unknown>, rec: Obj): void {
+  let v: unknown;
+  const ins = obj(rec.insightDetails);
+  if (given((v = ins?.insightType))) details.insight_type = v;
+  if (given((v = ins?.state))) details.insight_state = v;
+}
+
 export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult {
   if (isDigest(rec)) return { kind: 'skip', reason: DIGEST_SKIP };
   const eventName = str(rec.eventName); // eventName
@@ -119,8 +237,6 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
   if (!eventName && !eventSource) {
     return { kind: 'reject', reason: 'not a CloudTrail event: the object has neither eventName nor eventSource' };
   }
-  const service = eventSource ? serviceOf(eventSource) : '';
-  const base = eventName ? baseEventName(eventName) : null;
 
   // Time: eventTime (UTC). Logstash's cloudtrail codec moves it to @timestamp and deletes it.
   const eventTime = str(rec.eventTime);
@@ -136,35 +252,37 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
         reason: `eventTime '${eventTime.slice(0, 40)}' is not a time that exists: ${impossible}`,
       };
     leap = isLeapSecond(eventTime);
-    if (leap)
-      ctx.note(
-        'some eventTime values carry a leap second (:60): kept as the last millisecond of that minute (details.leap_second)',
-      );
+    if (leap) ctx.note(LEAP_NOTE);
     timestamp = toIso(eventTime);
   }
+  return { kind: 'event', event: toEvent(rec, raw, ctx, eventName, eventSource, timestamp, leap ? eventTime : null) };
+}
+
+/**
+ * The event of a CloudTrail record that has a name or a source and whose eventTime, if any, is a
+ * time that exists (`timestamp` is null when it is absent or unreadable; `leapTime` is eventTime
+ * when it carries a leap second).
+ */
+function toEvent(
+  rec: Obj,
+  raw: RawRecord,
+  ctx: MapContext,
+  eventName: string | null,
+  eventSource: string | null,
+  eventTimestamp: string | null,
+  leapTime: string | null,
+): AuditEvent {
+  const service = eventSource ? serviceOf(eventSource) : '';
+  const base = eventName ? baseEventName(eventName) : null;
   // Facts decided along the way; appended after the record's own facts so key order is stable.
   const details: Record<string, unknown> = {};
   const flags: Record<string, unknown> = {};
-  if (timestamp === null) {
-    if (rec.eventTime === undefined && typeof rec['@timestamp'] === 'string') {
-      timestamp = toIso(rec['@timestamp'] as string);
-      if (timestamp) {
-        flags.time_source = '@timestamp';
-        ctx.note('timestamps come from Logstash @timestamp: the Logstash cloudtrail codec moves eventTime there');
-      }
-    }
-    if (timestamp === null)
-      ctx.note(
-        `some records have no usable eventTime (${rec.eventTime === undefined ? 'absent' : JSON.stringify(rec.eventTime)}): their timestamp is null`,
-      );
-  }
+  const timestamp = eventTimestamp ?? fallbackTimestamp(rec, ctx, flags);
 
   const id = mapIdentity(rec, base ?? '');
   if (id.missing) ctx.note(`user is null where ${id.missing}`);
 
-  // readOnly: boolean in current records, sometimes a string in exports; absent in some old ones.
-  const ro = rec.readOnly;
-  const readOnly = ro === true || ro === 'true' ? true : ro === false || ro === 'false' ? false : undefined;
+  const readOnly = readOnlyOf(rec.readOnly);
   const rp = obj(rec.requestParameters);
   const cls = classify(service, base ?? '', readOnly, rp);
   if (cls.basis === 'read_only_inferred') {
@@ -174,74 +292,22 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
     );
   }
 
-  // Outcome: errorCode (absent = success); sign-in events answer in responseElements.<eventName>.
   const errorCode = str(rec.errorCode);
-  const errorMessage = str(rec.errorMessage);
   const re = obj(rec.responseElements);
-  let outcome: EventInput['outcome'] = 'success';
-  let reason: string | null = null;
-  // ConsoleLogin / CheckMfa: responseElements.<eventName>; Identity Center sign-in steps:
-  // serviceEventDetails.<eventName>. Both "Success" | "Failure".
-  const sed = obj(rec.serviceEventDetails);
-  const signinResult = base ? (str(re?.[base]) ?? str(sed?.[base])) : null;
-  if (errorCode) {
-    outcome = 'failure';
-    reason = outcomeReason(errorCode, errorMessage);
-    if (isDenied(errorCode)) flags.denied = true;
-  } else if (signinResult === 'Failure') {
-    outcome = 'failure';
-    reason = outcomeReason(null, errorMessage) ?? 'Failure';
-  } else if (signinResult === 'Success') {
-    outcome = 'success';
-  }
+  const signinResult = base ? (str(re?.[base]) ?? str(obj(rec.serviceEventDetails)?.[base])) : null;
+  let outcome = outcomeOf(errorCode, signinResult);
+  const reason = reasonOf(errorCode, str(rec.errorMessage), signinResult);
+  if (errorCode && isDenied(errorCode)) flags.denied = true;
 
   const res = mapResource(rec, service);
-  if (
-    !res.resource.name &&
-    res.resource.scope?.account &&
-    (cls.category === 'authentication' || ACCOUNT_LEVEL.has(`${service}:${base}`))
-  ) {
-    // A sign-in, a session request or an account-wide setting acts on the account itself (the one
-    // that received the event), which the record names in recipientAccountId.
-    res.resource = {
-      type: 'AWS::::Account',
-      name: res.resource.scope.account,
-      implicit: true,
-      scope: res.resource.scope,
-    };
-  }
+  accountAsResource(res, cls.category, service, base);
 
   const extra: string[] = [];
-  if (cls.auditOff) {
-    extra.push('audit_disabled');
-    if (outcome === 'failure') flags.audit_logging_disable_attempted = true;
-    else flags.audit_logging_disabled = true;
-  }
+  if (cls.auditOff) auditOff(extra, outcome, flags);
 
-  // Small facts an auditor uses (snake_case keys). Named stores, not a put(key, value) closure:
-  // one keyed store site shared by every key is megamorphic (and the closure was made per record).
-  let v: unknown;
-  if (leap) details.leap_second = eventTime;
-  if (given((v = rec.eventType))) details.event_type = v;
-  if (given((v = rec.eventCategory))) details.event_category = v;
-  if (given((v = rec.eventVersion))) details.event_version = v;
-  if (given(readOnly)) details.read_only = readOnly;
-  if (given((v = rec.managementEvent))) details.management_event = v;
-  if (given((v = rec.recipientAccountId))) details.recipient_account_id = v;
-  if (given((v = rec.requestID))) details.request_id = v;
-  if (given((v = rec.sharedEventID))) details.shared_event_id = v;
-  if (given((v = rec.vpcEndpointId))) details.vpc_endpoint_id = v;
-  if (given((v = rec.sessionCredentialFromConsole))) details.session_credential_from_console = v;
-  if (errorCode) details.error_code = errorCode;
+  recordFacts(details, rec, leapTime, readOnly, errorCode);
   Object.assign(details, id.details, res.details, flags);
-  // Sessions and identities created by the call, to follow them into later events.
-  if (given((v = str(obj(re?.assumedRoleUser)?.arn)))) details.assumed_role_user = v;
-  if (given((v = str(obj(re?.federatedUser)?.arn)))) details.federated_user = v;
-  if (
-    (base === 'ModifyDBSnapshotAttribute' || base === 'ModifyDBClusterSnapshotAttribute') &&
-    given((v = rp?.valuesToAdd))
-  )
-    details.shared_with = v;
+  createdFacts(details, re, rp, base);
   if (cls.basis === 'refined') details.category_basis = 'request_parameters';
 
   // Insights events report unusual call rates of eventName; they are not that call.
@@ -251,12 +317,10 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
     action = 'cloudtrail_insight';
     category = 'other';
     outcome = 'unknown';
-    const ins = obj(rec.insightDetails);
-    if (given((v = ins?.insightType))) details.insight_type = v;
-    if (given((v = ins?.state))) details.insight_state = v;
+    insightFacts(details, rec);
   }
 
-  const ev = buildEvent(
+  return buildEvent(
     {
       timestamp,
       user: id.user,
@@ -271,15 +335,19 @@ export function mapRecord(rec: Obj, raw: RawRecord, ctx: MapContext): MapResult 
       permission_changes: category === 'permission_change' ? iamPermissionChanges(service, base, rp) : null,
       details,
     },
-    {
-      kind: 'aws',
-      format: 'cloudtrail',
-      variant: ctx.variant,
-      instance: ctx.instance,
-      location: raw.location,
-      raw_sha256: raw.sha256,
-      record_id: str(rec.eventID),
-    },
+    sourceOf(rec, raw, ctx),
   );
-  return { kind: 'event', event: ev };
+}
+
+/** The event's source: where the record came from. */
+function sourceOf(rec: Obj, raw: RawRecord, ctx: MapContext): SourceInput {
+  return {
+    kind: 'aws',
+    format: 'cloudtrail',
+    variant: ctx.variant,
+    instance: ctx.instance,
+    location: raw.location,
+    raw_sha256: raw.sha256,
+    record_id: str(rec.eventID),
+  };
 }

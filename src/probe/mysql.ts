@@ -13,7 +13,7 @@ import mysql from 'mysql2/promise';
 import type { AuditEvent } from '../event/types.generated.js';
 import { mysqlConnection, type MysqlSourceConfig } from '../live/mysql/connection.js';
 import { PROBE_PREFIX, type PlannedProbe, type ProbeConfig } from './types.js';
-import type { PlanRun } from './postgres.js';
+import { type PlanRun, sqlStep } from './postgres.js';
 
 const has = (e: AuditEvent, s: string) => JSON.stringify(e).includes(s);
 
@@ -92,7 +92,7 @@ interface Run extends PlanRun {
 }
 
 /** Performs one statement as a probe of a category (a failure is recorded with the probe). */
-async function step(
+function step(
   c: mysql.Connection,
   run: Run,
   category: PlannedProbe['category'],
@@ -101,21 +101,7 @@ async function step(
   matches: (e: AuditEvent) => boolean,
   likely: string,
 ): Promise<void> {
-  const at = new Date();
-  try {
-    await c.query(sql);
-    run.planned.push({ category, name: label, action: sql, performed_at: at, matches, likely_setting: likely });
-  } catch (e) {
-    run.planned.push({
-      category,
-      name: label,
-      action: sql,
-      performed_at: at,
-      error: run.scrub((e as Error).message),
-      matches,
-      likely_setting: likely,
-    });
-  }
+  return sqlStep((q) => c.query(q), run, category, label, sql, matches, likely);
 }
 
 /** Accounts named ae_probe_<hex> left by a crashed run. */

@@ -117,7 +117,7 @@ function probeConnection(
 }
 
 /** Performs one statement as a probe of a category (a failure is recorded with the probe). */
-async function step(
+function step(
   client: pg.Client,
   run: Run,
   category: PlannedProbe['category'],
@@ -126,21 +126,7 @@ async function step(
   matches: (e: AuditEvent) => boolean,
   likely: string,
 ): Promise<void> {
-  const at = new Date();
-  try {
-    await client.query(sql);
-    run.planned.push({ category, name: label, action: sql, performed_at: at, matches, likely_setting: likely });
-  } catch (e) {
-    run.planned.push({
-      category,
-      name: label,
-      action: sql,
-      performed_at: at,
-      error: run.scrub((e as Error).message),
-      matches,
-      likely_setting: likely,
-    });
-  }
+  return sqlStep((q) => client.query(q), run, category, label, sql, matches, likely);
 }
 
 /** Leftovers of an earlier run that stopped halfway: only roles named exactly like ours. */
@@ -249,4 +235,34 @@ async function failedLogin(config: pg.ClientConfig, name: string, nonce: string)
     likely_setting:
       'log_connections = off, or failed logins are logged to a file the source does not read (FATAL lines go to the server log)',
   };
+}
+
+/**
+ * Performs one SQL statement as the probe of a category and records it (a failure is recorded
+ * with the probe, scrubbed): the PostgreSQL and MySQL probes share it.
+ */
+export async function sqlStep(
+  query: (sql: string) => Promise<unknown>,
+  run: PlanRun & { scrub: (m: string) => string },
+  category: PlannedProbe['category'],
+  label: string,
+  sql: string,
+  matches: (e: AuditEvent) => boolean,
+  likely: string,
+): Promise<void> {
+  const at = new Date();
+  try {
+    await query(sql);
+    run.planned.push({ category, name: label, action: sql, performed_at: at, matches, likely_setting: likely });
+  } catch (e) {
+    run.planned.push({
+      category,
+      name: label,
+      action: sql,
+      performed_at: at,
+      error: run.scrub((e as Error).message),
+      matches,
+      likely_setting: likely,
+    });
+  }
 }

@@ -24,6 +24,74 @@ const WORD_START = /[A-Za-z_\u0080-\uffff]/;
 const WORD_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 const LITERAL_PREFIX = /^(?:[EeNnBbXx]|[Uu]&|_[A-Za-z0-9]+)$/;
 
+/** Index just past the nested block comment opening at `i`, or -1 when it is not closed. */
+function blockCommentEnd(sql: string, i: number): number {
+  const n = sql.length;
+  let depth = 1;
+  let j = i + 2;
+  while (j < n && depth > 0) {
+    if (sql[j] === '/' && sql[j + 1] === '*') {
+      depth++;
+      j += 2;
+    } else if (sql[j] === '*' && sql[j + 1] === '/') {
+      depth--;
+      j += 2;
+    } else j++;
+  }
+  return depth > 0 ? -1 : j;
+}
+
+/** Index of the quote `c` closing the quoted text opened just before `j` (doubled quotes and, when
+ *  `escapes`, backslash escapes skipped), or -1 when it is not closed. */
+function closingQuote(sql: string, j: number, c: string, escapes: boolean): number {
+  const n = sql.length;
+  for (;;) {
+    if (j >= n) return -1;
+    const d = sql[j]!;
+    if (d === '\\' && escapes && c !== '`') {
+      j += 2;
+      continue;
+    }
+    if (d === c) {
+      if (sql[j + 1] === c) {
+        j += 2;
+        continue;
+      }
+      return j;
+    }
+    j++;
+  }
+}
+
+/** Start of the literal whose quote `c` is at `i`: a prefix word glued to a single quote (E'', N'',
+ *  _utf8mb4'') belongs to the literal and is taken off `out`. */
+function literalStart(out: Token[], i: number, c: string): number {
+  const prev = out[out.length - 1];
+  if (c === "'" && prev && prev.kind === 'word' && prev.end === i && LITERAL_PREFIX.test(prev.text)) {
+    out.pop();
+    return prev.start;
+  }
+  return i;
+}
+
+/** At a '$' at `i`: pushes a dollar-quoted literal or a $n parameter and returns the index after it;
+ *  -1 for an unterminated dollar quote; `i` when neither starts here. */
+function dollarToken(sql: string, i: number, out: Token[]): number {
+  const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
+  if (m) {
+    const close = sql.indexOf(m[0], i + m[0].length);
+    if (close < 0) return -1;
+    out.push({ kind: 'literal', start: i, end: close + m[0].length, text: sql.slice(i, close + m[0].length) });
+    return close + m[0].length;
+  }
+  const p = /^\$\d+/.exec(sql.slice(i, i + 12));
+  if (p) {
+    out.push({ kind: 'param', start: i, end: i + p[0].length, text: p[0] });
+    return i + p[0].length;
+  }
+  return i;
+}
+
 /** Tokens of `sql`, or the index of an unterminated quote / comment when it does not tokenize. */
 function tokenize(sql: string, backslash: boolean): Token[] | { failedAt: number; tokens: Token[] } {
   const out: Token[] = [];
@@ -46,47 +114,17 @@ function tokenize(sql: string, backslash: boolean): Token[] | { failedAt: number
       continue;
     }
     if (c === '/' && sql[i + 1] === '*') {
-      let depth = 1;
-      let j = i + 2;
-      while (j < n && depth > 0) {
-        if (sql[j] === '/' && sql[j + 1] === '*') {
-          depth++;
-          j += 2;
-        } else if (sql[j] === '*' && sql[j + 1] === '/') {
-          depth--;
-          j += 2;
-        } else j++;
-      }
-      if (depth > 0) return { failedAt: i, tokens: out };
+      const j = blockCommentEnd(sql, i);
+      if (j < 0) return { failedAt: i, tokens: out };
       i = j;
       continue;
     }
     if (c === "'" || c === '"' || c === '`') {
-      // A literal prefix glued to the quote (E'', N'', _utf8mb4'') belongs to the literal.
-      let start = i;
       const prev = out[out.length - 1];
       const escapes = backslash || (prev !== undefined && prev.end === i && /^[Ee]$/.test(prev.text));
-      if (c === "'" && prev && prev.kind === 'word' && prev.end === i && LITERAL_PREFIX.test(prev.text)) {
-        out.pop();
-        start = prev.start;
-      }
-      let j = i + 1;
-      for (;;) {
-        if (j >= n) return { failedAt: start, tokens: out };
-        const d = sql[j]!;
-        if (d === '\\' && escapes && c !== '`') {
-          j += 2;
-          continue;
-        }
-        if (d === c) {
-          if (sql[j + 1] === c) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
+      const start = literalStart(out, i, c);
+      const j = closingQuote(sql, i + 1, c, escapes);
+      if (j < 0) return { failedAt: start, tokens: out };
       out.push({
         kind: c === "'" ? 'literal' : c === '"' ? 'dliteral' : 'qident',
         start,
@@ -97,18 +135,10 @@ function tokenize(sql: string, backslash: boolean): Token[] | { failedAt: number
       continue;
     }
     if (c === '$') {
-      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
-      if (m) {
-        const close = sql.indexOf(m[0], i + m[0].length);
-        if (close < 0) return { failedAt: i, tokens: out };
-        out.push({ kind: 'literal', start: i, end: close + m[0].length, text: sql.slice(i, close + m[0].length) });
-        i = close + m[0].length;
-        continue;
-      }
-      const p = /^\$\d+/.exec(sql.slice(i, i + 12));
-      if (p) {
-        out.push({ kind: 'param', start: i, end: i + p[0].length, text: p[0] });
-        i += p[0].length;
+      const j = dollarToken(sql, i, out);
+      if (j < 0) return { failedAt: i, tokens: out };
+      if (j > i) {
+        i = j;
         continue;
       }
     }

@@ -16,6 +16,130 @@ import { pgValue, splitConnectionFrom, type LogLine, type TimeReader } from './l
 /** A line that starts a csvlog row: a time stamp followed by a comma. */
 export const CSVLOG_ROW_START = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [^,\s]+)?,/;
 
+const odd = (line: Line): boolean => quoteCount(line.text) % 2 === 1;
+
+/** The row frameCsvlog holds open (a quoted field spanning lines), and the rare cases around it: an
+ *  over-long line, the rest of an over-long row, a row grown past the limit (hashed as it goes). */
+class OpenRow {
+  cur: Line[] = [];
+  open = false;
+  bytes = 0;
+  /** The open row once it grew past the limit: hashed as it goes, never held whole. */
+  big: OversizeLines | null = null;
+  /** Line number of an over-long line: the lines after it up to the next row start are what is left of its row. */
+  tailOf: number | null = null;
+
+  constructor(
+    readonly file: string,
+    readonly maxBytes: number,
+  ) {}
+
+  /** An over-long line: the row held so far, if any, to yield before the line's own record. */
+  overLong(line: Line): RawRecord | null {
+    let held: RawRecord | null = null;
+    if (this.big) {
+      held = this.big.record();
+      this.big = null;
+    } else if (this.cur.length > 0)
+      held = rawFromLines(
+        this.file,
+        this.cur,
+        this.open || this.tailOf !== null
+          ? `record longer than the limit of ${this.maxBytes} bytes (--max-record-bytes): its line ${line.line} is rejected on its own`
+          : undefined,
+      );
+    this.cur = [];
+    this.bytes = 0;
+    this.open = false;
+    this.tailOf = line.line; // its quote may still be open: what follows up to the next row start is the rest of it
+    return held;
+  }
+
+  /** A line (not a row start) after an over-long line: the rest of its row. */
+  addToTail(line: Line): void {
+    if (this.big) this.big.add(line);
+    else {
+      this.cur.push(line);
+      this.bytes += line.byteLength;
+      if (this.bytes > this.maxBytes) {
+        this.big = new OversizeLines(this.file, this.cur, this.maxBytes);
+        this.cur = [];
+        this.bytes = 0;
+      }
+    }
+  }
+
+  /** A row starts after an over-long line: the rest of the over-long row, if any, to yield. */
+  endTail(): RawRecord | null {
+    let rest: RawRecord | null = null;
+    if (this.big) {
+      rest = this.big.record();
+      this.big = null;
+    } else if (this.cur.length > 0) rest = rawFromLines(this.file, this.cur, this.restOfOverLong());
+    this.cur = [];
+    this.bytes = 0;
+    this.tailOf = null;
+    return rest;
+  }
+
+  restOfOverLong(): string {
+    return `the rest of the over-long record at line ${this.tailOf} (record longer than the limit of ${this.maxBytes} bytes, --max-record-bytes)`;
+  }
+
+  /** The over-long row, done. */
+  closeBig(big: OversizeLines): RawRecord {
+    this.big = null;
+    this.open = false;
+    return big.record();
+  }
+
+  /** A line (not a row start) of the over-long row: the row once its quote closes. */
+  addToBig(big: OversizeLines, line: Line): RawRecord | null {
+    big.add(line);
+    return odd(line) ? this.closeBig(big) : null;
+  }
+
+  /** A line (not a row start) of the open row: the row once its quote closes. */
+  continueRow(line: Line): RawRecord | null {
+    if (this.bytes + line.byteLength > this.maxBytes) {
+      const big = new OversizeLines(this.file, this.cur, this.maxBytes);
+      this.big = big;
+      this.cur = [];
+      this.bytes = 0;
+      return this.addToBig(big, line);
+    }
+    this.cur.push(line);
+    this.bytes += line.byteLength;
+    if (odd(line)) this.open = false;
+    if (this.open) return null;
+    const row = rawFromLines(this.file, this.cur);
+    this.cur = [];
+    return row;
+  }
+
+  /** A row starts while one is open: the open one was truncated, and is yielded as it is. */
+  truncated(): RawRecord {
+    const row = rawFromLines(this.file, this.cur);
+    this.cur = [];
+    this.open = false;
+    return row;
+  }
+
+  openRow(line: Line): void {
+    this.cur = [line];
+    this.bytes = line.byteLength;
+    this.open = true;
+  }
+
+  /** End of input: the row still held, if any. */
+  finish(): RawRecord | null {
+    if (this.big) return this.big.record();
+    if (this.cur.length > 0)
+      return rawFromLines(this.file, this.cur, this.tailOf !== null ? this.restOfOverLong() : undefined);
+    return null;
+  }
+}
+
 /**
  * Frames csvlog rows: lines are joined while a quoted field is open. A row that is still open when
  * a new row obviously starts (a time stamp and a comma at the start of a line) was truncated: it is
@@ -26,117 +150,50 @@ export async function* frameCsvlog(
   file: string,
   maxBytes = DEFAULT_MAX_RECORD_BYTES,
 ): AsyncGenerator<RawRecord> {
-  let cur: Line[] = [];
-  let open = false;
-  let bytes = 0;
-  /** The open row once it grew past the limit: hashed as it goes, never held whole. */
-  let big: OversizeLines | null = null;
-  /** Line number of an over-long line: the lines after it up to the next row start are what is left of its row. */
-  let tailOf: number | null = null;
-  const tooLong = (n: number): string =>
-    `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its line ${n} is rejected on its own`;
+  const row = new OpenRow(file, maxBytes);
   for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes }))
     for (const line of batch) {
       if (line.oversize) {
-        if (big) {
-          yield big.record();
-          big = null;
-        } else if (cur.length > 0)
-          yield rawFromLines(file, cur, open || tailOf !== null ? tooLong(line.line) : undefined);
-        cur = [];
-        bytes = 0;
-        open = false;
+        const held = row.overLong(line);
+        if (held) yield held;
         yield oversizeRecord(file, line);
-        tailOf = line.line; // its quote may still be open: what follows up to the next row start is the rest of it
         continue;
       }
       const rowStart = CSVLOG_ROW_START.test(line.text);
-      if (tailOf !== null) {
+      if (row.tailOf !== null) {
         if (!rowStart) {
-          if (big) big.add(line);
-          else {
-            cur.push(line);
-            bytes += line.byteLength;
-            if (bytes > maxBytes) {
-              big = new OversizeLines(file, cur, maxBytes);
-              cur = [];
-              bytes = 0;
-            }
-          }
+          row.addToTail(line);
           continue;
         }
-        if (big) {
-          yield big.record();
-          big = null;
-        } else if (cur.length > 0)
-          yield rawFromLines(
-            file,
-            cur,
-            `the rest of the over-long record at line ${tailOf} (record longer than the limit of ${maxBytes} bytes, --max-record-bytes)`,
-          );
-        cur = [];
-        bytes = 0;
-        tailOf = null;
+        const rest = row.endTail();
+        if (rest) yield rest;
       }
+      const big = row.big;
       if (big) {
         // An over-long row: its lines are hashed until its quote closes or a new row starts.
         if (!rowStart) {
-          big.add(line);
-          if (quoteCount(line.text) % 2 === 1) {
-            yield big.record();
-            big = null;
-            open = false;
-          }
+          const done = row.addToBig(big, line);
+          if (done) yield done;
           continue;
         }
-        yield big.record();
-        big = null;
-        open = false;
+        yield row.closeBig(big);
       }
-      if (cur.length > 0 && open) {
-        if (rowStart) {
-          yield rawFromLines(file, cur);
-          cur = [];
-          open = false;
-        } else if (bytes + line.byteLength > maxBytes) {
-          big = new OversizeLines(file, cur, maxBytes);
-          big.add(line);
-          cur = [];
-          bytes = 0;
-          if (quoteCount(line.text) % 2 === 1) {
-            yield big.record();
-            big = null;
-            open = false;
-          }
-          continue;
-        } else {
-          cur.push(line);
-          bytes += line.byteLength;
-          if (quoteCount(line.text) % 2 === 1) open = false;
-          if (!open) {
-            yield rawFromLines(file, cur);
-            cur = [];
-          }
+      if (row.cur.length > 0 && row.open) {
+        if (rowStart) yield row.truncated();
+        else {
+          const done = row.continueRow(line);
+          if (done) yield done;
           continue;
         }
       }
-      if (quoteCount(line.text) % 2 === 1) {
-        cur = [line];
-        bytes = line.byteLength;
-        open = true;
+      if (odd(line)) {
+        row.openRow(line);
         continue;
       }
       yield rawFromLines(file, [line]);
     }
-  if (big) yield big.record();
-  else if (cur.length > 0)
-    yield rawFromLines(
-      file,
-      cur,
-      tailOf !== null
-        ? `the rest of the over-long record at line ${tailOf} (record longer than the limit of ${maxBytes} bytes, --max-record-bytes)`
-        : undefined,
-    );
+  const last = row.finish();
+  if (last) yield last;
 }
 
 /** Parses one CSV row (RFC 4180 quoting, as PostgreSQL writes it). */

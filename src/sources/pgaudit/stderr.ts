@@ -28,6 +28,84 @@ export function lineShape(text: string, n = 8): string {
 const DAMAGED_PREFIX =
   'damaged record: the line starts like the log_line_prefix but does not match it (a damaged time stamp or prefix, or a half-written line); it is not joined to the record before it';
 
+/** A line that is not a continuation and does not match the prefix but starts the way prefixed lines
+ *  do (`shape`, the shape of the last prefixed line): a damaged record of its own. */
+function damagedStart(line: Line, shape: string | null): boolean {
+  return (
+    line.text.length > 0 &&
+    shape !== null &&
+    (lineShape(line.text) === shape ||
+      (shape.startsWith(lineShape(line.text)) && line.text.length < 24) ||
+      /^\d{2,4}[-/]\d/.test(line.text) ||
+      !line.terminated)
+  );
+}
+
+/** The record frameStderr holds open (a prefixed line and its continuation lines), and the rare
+ *  cases around it: an over-long line, a record grown past the limit (hashed as it goes), a
+ *  continuation line cut by the end of the input. */
+class OpenRecord {
+  cur: Line[] = [];
+  bytes = 0;
+  /** The open record once it grew past the limit: hashed as it goes, never held whole. */
+  big: OversizeLines | null = null;
+
+  constructor(
+    readonly file: string,
+    readonly maxBytes: number,
+  ) {}
+
+  /** A line longer than the limit: the record held so far, if any, to yield before the line's own
+   *  record (rejected too, saying why, when the line continues it). */
+  overLong(line: Line): RawRecord | null {
+    const c = line.text.charCodeAt(0);
+    let held: RawRecord | null = null;
+    if (this.big) {
+      held = this.big.record();
+      this.big = null;
+    } else if (this.cur.length > 0)
+      held = rawFromLines(
+        this.file,
+        this.cur,
+        c === 0x09 || c === 0x20
+          ? `record longer than the limit of ${this.maxBytes} bytes (--max-record-bytes): its continuation line ${line.line} is rejected on its own`
+          : undefined,
+      );
+    this.cur = [];
+    this.bytes = 0;
+    return held;
+  }
+
+  /** A continuation line of the over-long record: the record once the input ends in this line. */
+  addToBig(big: OversizeLines, line: Line): RawRecord | null {
+    big.add(line);
+    return line.terminated ? null : this.closeBig(big);
+  }
+
+  closeBig(big: OversizeLines): RawRecord {
+    this.big = null;
+    return big.record();
+  }
+
+  /** A continuation line of the open record: the record when the input ends in this line. */
+  continueRecord(line: Line): RawRecord | null {
+    if (this.bytes + line.byteLength > this.maxBytes) {
+      // The record passes the limit: rejected, hashed from here on without being held.
+      const big = new OversizeLines(this.file, this.cur, this.maxBytes);
+      this.big = big;
+      this.cur = [];
+      this.bytes = 0;
+      return this.addToBig(big, line);
+    }
+    this.cur.push(line);
+    this.bytes += line.byteLength;
+    if (line.terminated) return null;
+    const record = rawFromLines(this.file, this.cur, 'truncated record: the input ends in the middle of its last line');
+    this.cur = [];
+    return record;
+  }
+}
+
 /**
  * Frames a stderr log into records: a prefixed line and its continuation lines. PostgreSQL starts
  * every continuation line with a tab; a line that does not match the prefix but starts the way
@@ -41,30 +119,14 @@ export async function* frameStderr(
   prefix: CompiledPrefix,
   maxBytes = DEFAULT_MAX_RECORD_BYTES,
 ): AsyncGenerator<RawRecord> {
-  let cur: Line[] = [];
-  let bytes = 0;
-  /** The open record once it grew past the limit: hashed as it goes, never held whole. */
-  let big: OversizeLines | null = null;
+  const rec = new OpenRecord(file, maxBytes);
   let shape: string | null = null;
   for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes }))
     for (const line of batch) {
       if (line.oversize) {
-        // A line longer than the limit: rejected on its own (its head and hash kept). When it
-        // continues an open record, that record is rejected too, saying why.
-        const c = line.text.charCodeAt(0);
-        if (big) {
-          yield big.record();
-          big = null;
-        } else if (cur.length > 0)
-          yield rawFromLines(
-            file,
-            cur,
-            c === 0x09 || c === 0x20
-              ? `record longer than the limit of ${maxBytes} bytes (--max-record-bytes): its continuation line ${line.line} is rejected on its own`
-              : undefined,
-          );
-        cur = [];
-        bytes = 0;
+        // A line longer than the limit: rejected on its own (its head and hash kept).
+        const held = rec.overLong(line);
+        if (held) yield held;
         yield oversizeRecord(file, line);
         continue;
       }
@@ -75,60 +137,30 @@ export async function* frameStderr(
       // output), never glued to the record before it.
       const c0 = line.text.charCodeAt(0);
       const continuation = !starts && (c0 === 0x09 || c0 === 0x20);
+      const big = rec.big;
       if (continuation && big) {
-        big.add(line);
-        if (!line.terminated) {
-          yield big.record();
-          big = null;
-        }
+        const done = rec.addToBig(big, line);
+        if (done) yield done;
         continue;
       }
-      const damagedStart =
-        !starts &&
-        !continuation &&
-        line.text.length > 0 &&
-        shape !== null &&
-        (lineShape(line.text) === shape ||
-          (shape.startsWith(lineShape(line.text)) && line.text.length < 24) ||
-          /^\d{2,4}[-/]\d/.test(line.text) ||
-          !line.terminated);
-      if (continuation && cur.length > 0) {
-        if (bytes + line.byteLength > maxBytes) {
-          // The record passes the limit: rejected, hashed from here on without being held.
-          big = new OversizeLines(file, cur, maxBytes);
-          big.add(line);
-          cur = [];
-          bytes = 0;
-          if (!line.terminated) {
-            yield big.record();
-            big = null;
-          }
-          continue;
-        }
-        cur.push(line);
-        bytes += line.byteLength;
-        if (!line.terminated) {
-          yield rawFromLines(file, cur, 'truncated record: the input ends in the middle of its last line');
-          cur = [];
-        }
+      if (continuation && rec.cur.length > 0) {
+        const done = rec.continueRecord(line);
+        if (done) yield done;
         continue;
       }
-      if (big) {
-        yield big.record();
-        big = null;
-      }
-      if (cur.length > 0) yield rawFromLines(file, cur);
+      if (big) yield rec.closeBig(big);
+      if (rec.cur.length > 0) yield rawFromLines(file, rec.cur);
       if (starts) {
-        cur = [line];
-        bytes = line.byteLength;
+        rec.cur = [line];
+        rec.bytes = line.byteLength;
       } else {
-        cur = [];
-        bytes = 0;
-        yield rawFromLines(file, [line], damagedStart ? DAMAGED_PREFIX : undefined);
+        rec.cur = [];
+        rec.bytes = 0;
+        yield rawFromLines(file, [line], !continuation && damagedStart(line, shape) ? DAMAGED_PREFIX : undefined);
       }
     }
-  if (big) yield big.record();
-  if (cur.length > 0) yield rawFromLines(file, cur);
+  if (rec.big) yield rec.big.record();
+  if (rec.cur.length > 0) yield rawFromLines(file, rec.cur);
 }
 
 /** Joins a record's continuation lines to its message, removing the tab PostgreSQL put before each. */

@@ -109,6 +109,15 @@ export interface ServerLogOptions {
 /** One parsed record: a LogLine, or an outcome decided already (blank line, unreadable record). */
 export type Parsed = { line: LogLine } | { skip: string } | { reject: string } | { text: true };
 
+/** Why a server message that is neither an audit record nor a connection line is skipped. */
+function otherServerSkip(severity: string, msg: string): string {
+  if (ERRORS.has(severity)) return SKIP.errorAlone;
+  if (STATEMENT_LOG.test(msg)) return SKIP.statementLog;
+  if (CHECKPOINT.test(msg)) return SKIP.checkpoint;
+  if (LIFECYCLE.test(msg)) return SKIP.lifecycle;
+  return SKIP.otherServer;
+}
+
 export class ServerLogNormalizer {
   private pending = new Map<string, Pending>();
   private sessions = new Map<string, SessionState>();
@@ -162,22 +171,7 @@ export class ServerLogNormalizer {
     const key = this.opts.transcript ? 'psql' : (l.sessionId ?? (l.pid ? `pid:${l.pid}` : null));
     const audit = l.message.startsWith('AUDIT: ') ? parseAuditMessage(l.message) : null;
 
-    if (key) {
-      const p = this.pending.get(key);
-      if (p && !AUX.has(l.severity)) {
-        this.pending.delete(key);
-        if (ERRORS.has(l.severity) && (p.vxid === null || l.vxid === null || p.vxid === l.vxid)) {
-          const reason = l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message;
-          out.push(event(buildPending(p, 'failure', reason, l.sqlstate), p.raw));
-          out.push(skip(raw, SKIP.errorFolded));
-          return;
-        }
-        // The session went on: the statement ended without an error, unless this is another
-        // part (substatement) of the same statement, whose end is not known yet.
-        const same = audit && 'record' in audit && audit.record.statementId === p.statementId;
-        out.push(event(buildPending(p, same ? 'unknown' : 'success', null, null), p.raw));
-      }
-    }
+    if (key && this.settlePending(raw, l, key, audit, out)) return;
 
     if (audit) {
       if ('error' in audit) {
@@ -195,18 +189,41 @@ export class ServerLogNormalizer {
       out.push(skip(raw, SKIP.detailLine));
       return;
     }
+    this.serverLine(raw, l, key, out);
+  }
+
+  /**
+   * The session's next line settles its held event, if any (detail lines do not): an ERROR of the
+   * same statement makes it a failure, and folds this line into it (true: nothing more to do).
+   */
+  private settlePending(
+    raw: RawRecord,
+    l: LogLine,
+    key: string,
+    audit: ReturnType<typeof parseAuditMessage>,
+    out: Outcome[],
+  ): boolean {
+    const p = this.pending.get(key);
+    if (!p || AUX.has(l.severity)) return false;
+    this.pending.delete(key);
+    if (ERRORS.has(l.severity) && (p.vxid === null || l.vxid === null || p.vxid === l.vxid)) {
+      const reason = l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message;
+      out.push(event(buildPending(p, 'failure', reason, l.sqlstate), p.raw));
+      out.push(skip(raw, SKIP.errorFolded));
+      return true;
+    }
+    // The session went on: the statement ended without an error, unless this is another
+    // part (substatement) of the same statement, whose end is not known yet.
+    const same = audit && 'record' in audit && audit.record.statementId === p.statementId;
+    out.push(event(buildPending(p, same ? 'unknown' : 'success', null, null), p.raw));
+    return false;
+  }
+
+  /** A server message that is not an audit record: connection lines, failed logins, and the rest (skipped). */
+  private serverLine(raw: RawRecord, l: LogLine, key: string | null, out: Outcome[]): void {
     const msg = l.message;
     if (msg.startsWith('connection received:')) {
-      if (key) {
-        const s = newState();
-        const kv = keyValues(msg);
-        const r = kv.host ? splitRemote(kv.host) : { host: null, port: null };
-        s.host = r.host;
-        s.port = kv.port && /^\d+$/.test(kv.port) ? Number(kv.port) : r.port;
-        this.sessions.delete(key);
-        this.sessions.set(key, s);
-        if (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-      }
+      if (key) this.received(key, msg);
       out.push(skip(raw, SKIP.received));
       return;
     }
@@ -221,82 +238,96 @@ export class ServerLogNormalizer {
       return;
     }
     if (msg.startsWith('connection authorized:') || msg.startsWith('replication connection authorized:')) {
-      const kv = keyValues(msg);
-      const s = key ? this.state(key) : newState();
-      const f: AuthFacts = {
-        kind: 'login',
-        user: kv.user ?? l.user,
-        database: kv.database ?? l.database,
-        application: kv.application_name ?? l.application,
-        host: l.host ?? s.host,
-        port: l.port ?? (l.host ? null : s.port),
-        method: s.method,
-        identity: s.identity,
-      };
-      s.user = f.user;
-      s.database = f.database;
-      s.application = f.application;
-      out.push(this.auth(raw, l, f, 'connection authorized', null));
+      out.push(this.authorized(raw, l, key, msg));
       return;
     }
     if (msg.startsWith('disconnection:')) {
-      const kv = keyValues(msg);
-      const s = key ? this.sessions.get(key) : undefined;
-      const r = kv.host ? splitRemote(kv.host) : { host: null, port: null };
-      const f: AuthFacts = {
-        kind: 'logout',
-        user: kv.user ?? l.user,
-        database: kv.database ?? l.database,
-        application: l.application ?? s?.application ?? null,
-        host: l.host ?? r.host ?? s?.host ?? null,
-        port: l.port ?? (kv.port ? Number(kv.port) : (r.port ?? s?.port ?? null)),
-        sessionTime: /session time: (\S+)/.exec(msg)?.[1] ?? null,
-      };
-      if (key) this.sessions.delete(key);
-      out.push(this.auth(raw, l, f, 'disconnection', null));
+      out.push(this.disconnection(raw, l, key, msg));
       return;
     }
     const failed = failedLogin(l);
     if (failed) {
-      const s = key ? this.sessions.get(key) : undefined;
-      const f: AuthFacts = {
-        kind: 'login_failed',
-        user: failed.user ?? l.user,
-        database: l.database ?? failed.database,
-        application: l.application,
-        host: l.host ?? failed.host ?? s?.host ?? null,
-        port: l.port ?? s?.port ?? null,
-        method: s?.method ?? null,
-      };
-      if (key) this.sessions.delete(key);
-      out.push(
-        this.auth(
-          raw,
-          l,
-          f,
-          l.message.split(' for ')[0] ?? 'authentication failed',
-          l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message,
-        ),
-      );
+      out.push(this.loginFailed(raw, l, key, failed));
       return;
     }
-    if (ERRORS.has(l.severity)) {
-      out.push(skip(raw, SKIP.errorAlone));
-      return;
-    }
-    if (STATEMENT_LOG.test(msg)) {
-      out.push(skip(raw, SKIP.statementLog));
-      return;
-    }
-    if (CHECKPOINT.test(msg)) {
-      out.push(skip(raw, SKIP.checkpoint));
-      return;
-    }
-    if (LIFECYCLE.test(msg)) {
-      out.push(skip(raw, SKIP.lifecycle));
-      return;
-    }
-    out.push(skip(raw, SKIP.otherServer));
+    out.push(skip(raw, otherServerSkip(l.severity, msg)));
+  }
+
+  /** "connection received": a new session; its client address goes to the session's events. */
+  private received(key: string, msg: string): void {
+    const s = newState();
+    const kv = keyValues(msg);
+    const r = kv.host ? splitRemote(kv.host) : { host: null, port: null };
+    s.host = r.host;
+    s.port = kv.port && /^\d+$/.test(kv.port) ? Number(kv.port) : r.port;
+    this.sessions.delete(key);
+    this.sessions.set(key, s);
+    if (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+  }
+
+  /** "connection authorized": the login event; the session's user, database and application from here on. */
+  private authorized(raw: RawRecord, l: LogLine, key: string | null, msg: string): Outcome {
+    const kv = keyValues(msg);
+    const s = key ? this.state(key) : newState();
+    const f: AuthFacts = {
+      kind: 'login',
+      user: kv.user ?? l.user,
+      database: kv.database ?? l.database,
+      application: kv.application_name ?? l.application,
+      host: l.host ?? s.host,
+      port: l.port ?? (l.host ? null : s.port),
+      method: s.method,
+      identity: s.identity,
+    };
+    s.user = f.user;
+    s.database = f.database;
+    s.application = f.application;
+    return this.auth(raw, l, f, 'connection authorized', null);
+  }
+
+  /** "disconnection": the logout event; the session ends. */
+  private disconnection(raw: RawRecord, l: LogLine, key: string | null, msg: string): Outcome {
+    const kv = keyValues(msg);
+    const s = key ? this.sessions.get(key) : undefined;
+    const r = kv.host ? splitRemote(kv.host) : { host: null, port: null };
+    const f: AuthFacts = {
+      kind: 'logout',
+      user: kv.user ?? l.user,
+      database: kv.database ?? l.database,
+      application: l.application ?? s?.application ?? null,
+      host: l.host ?? r.host ?? s?.host ?? null,
+      port: l.port ?? (kv.port ? Number(kv.port) : (r.port ?? s?.port ?? null)),
+      sessionTime: /session time: (\S+)/.exec(msg)?.[1] ?? null,
+    };
+    if (key) this.sessions.delete(key);
+    return this.auth(raw, l, f, 'disconnection', null);
+  }
+
+  /** A failed authentication (FATAL): the failed login event; the session ends. */
+  private loginFailed(
+    raw: RawRecord,
+    l: LogLine,
+    key: string | null,
+    failed: NonNullable<ReturnType<typeof failedLogin>>,
+  ): Outcome {
+    const s = key ? this.sessions.get(key) : undefined;
+    const f: AuthFacts = {
+      kind: 'login_failed',
+      user: failed.user ?? l.user,
+      database: l.database ?? failed.database,
+      application: l.application,
+      host: l.host ?? failed.host ?? s?.host ?? null,
+      port: l.port ?? s?.port ?? null,
+      method: s?.method ?? null,
+    };
+    if (key) this.sessions.delete(key);
+    return this.auth(
+      raw,
+      l,
+      f,
+      l.message.split(' for ')[0] ?? 'authentication failed',
+      l.sqlstate ? `${l.sqlstate}: ${l.message}` : l.message,
+    );
   }
 
   private auth(raw: RawRecord, l: LogLine, f: AuthFacts, sourceName: string, reason: string | null): Outcome {

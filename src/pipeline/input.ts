@@ -147,44 +147,15 @@ export interface OpenStreamOptions {
   reopen?: () => NodeJS.ReadableStream | AsyncIterable<Buffer>;
 }
 
+type ByteStream = NodeJS.ReadableStream | AsyncIterable<Buffer>;
+const asBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
+
 /** Wraps any byte stream (file, stdin, a live pull) as an InputSource. */
-export async function openStream(
-  name: string,
-  raw: NodeJS.ReadableStream | AsyncIterable<Buffer>,
-  so: OpenStreamOptions = {},
-): Promise<InputSource> {
+export async function openStream(name: string, raw: ByteStream, so: OpenStreamOptions = {}): Promise<InputSource> {
   const it = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  const first: Buffer[] = [];
-  let firstLen = 0;
-  let done = false;
-  try {
-    while (firstLen < 2) {
-      const r = await it.next();
-      if (r.done) {
-        done = true;
-        break;
-      }
-      const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-      first.push(b);
-      firstLen += b.length;
-    }
-  } catch (e) {
-    throw new InputError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const prefix = Buffer.concat(first);
+  const { prefix, done } = await readPrefix(it, name);
   const gzip = prefix.length >= 2 && prefix[0] === 0x1f && prefix[1] === 0x8b;
-  async function* rawChunks(): AsyncGenerator<Buffer> {
-    if (prefix.length) yield prefix;
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-    }
-  }
-  // Reading stops at damage (a truncated or corrupt gzip stream, a read error) without throwing:
-  // every byte delivered before it is read, and `damage` says where it stopped (the pipeline turns
-  // it into one reject). Concatenated gzip members are read in full (zlib goes on after a member).
+  const rawChunks = prefixed(prefix, done, it);
   const source: InputSource = {
     name,
     head: Buffer.alloc(0),
@@ -194,138 +165,197 @@ export async function openStream(
     gzip,
     damage: null,
   };
-  let delivered = 0;
-  // A failure of the stream itself (a file read error, a live pull cut off) is an error of the
-  // input, as before; only damage inside the gzip data is salvaged.
-  let readError: unknown = null;
-  let gunzip: ReturnType<typeof createGunzip> | null = null;
-  let rawIt: AsyncIterator<Buffer>;
-  /** Compressed offset and length of the write zlib is working on (where damage is found). */
-  let writeAt = 0;
-  let writeLen = 0;
-  if (gzip) {
-    const g = createGunzip();
-    gunzip = g;
-    rawIt = drain(g);
-    // Each compressed chunk is written and processed before the next, and the end comes as an empty
-    // final flush: zlib's "unexpected end of file" then costs no decompressed bytes (piping would
-    // process the last chunk together with the final flush and drop its output on that error).
-    void (async () => {
-      try {
-        // The last 8 bytes (a member's CRC32 and size trailer) are held back and written alone at
-        // the end, so a failed check of the last member costs none of the data before it.
-        let carry: Buffer | null = null;
-        let at = 0;
-        const write = (b: Buffer) =>
-          new Promise<void>((res, rej) => {
-            writeAt = at;
-            writeLen = b.length;
-            g.write(b, (e) => {
-              if (e) rej(e);
-              else {
-                at += b.length;
-                res();
-              }
-            });
-          });
-        for await (const c of rawChunks()) {
-          const b: Buffer = carry ? Buffer.concat([carry, c]) : c;
-          if (b.length <= 8) {
-            carry = b;
-            continue;
-          }
-          carry = b.subarray(b.length - 8);
-          await write(b.subarray(0, b.length - 8));
-        }
-        if (carry) await write(carry);
-        g.end();
-      } catch (e) {
-        readError = e;
-        if (!g.destroyed) g.destroy(e as Error);
-      }
-    })();
-  } else {
-    rawIt = rawChunks();
+  const decoded = new DecodedReader(name, source, so, gzip ? new GzipFeed(rawChunks) : null, rawChunks);
+  const { head, headDone } = await readHead(decoded, name);
+  // The head is for detection: a UTF-8 byte order mark is no part of any format (framers skip it too).
+  const bom = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  source.head = head.subarray(bom, HEAD_BYTES);
+  source.chunks = prefixed(head, headDone, decoded);
+  return source;
+}
+
+/** The first bytes (at least 2, to tell gzip by its magic number), and whether the stream ended there. */
+async function readPrefix(
+  it: AsyncIterator<Buffer | string>,
+  name: string,
+): Promise<{ prefix: Buffer; done: boolean }> {
+  const first: Buffer[] = [];
+  let firstLen = 0;
+  try {
+    while (firstLen < 2) {
+      const r = await it.next();
+      if (r.done) return { prefix: Buffer.concat(first), done: true };
+      const b = asBuffer(r.value);
+      first.push(b);
+      firstLen += b.length;
+    }
+  } catch (e) {
+    throw new InputError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const damaged = (e: unknown): void => {
+  return { prefix: Buffer.concat(first), done: false };
+}
+
+/** The bytes already read, then the rest of the iterator (unless it already ended). */
+async function* prefixed(first: Buffer, done: boolean, rest: AsyncIterator<Buffer | string>): AsyncGenerator<Buffer> {
+  if (first.length) yield first;
+  if (done) return;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done) return;
+    yield asBuffer(r.value);
+  }
+}
+
+/** Up to HEAD_BYTES decompressed bytes for detection, and whether the input ended within them. */
+async function readHead(decoded: AsyncIterator<Buffer>, name: string): Promise<{ head: Buffer; headDone: boolean }> {
+  const parts: Buffer[] = [];
+  let len = 0;
+  try {
+    while (len < HEAD_BYTES) {
+      const r = await decoded.next();
+      if (r.done) return { head: Buffer.concat(parts), headDone: true };
+      parts.push(r.value);
+      len += r.value.length;
+    }
+  } catch (e) {
+    throw e instanceof InputError ? e : new InputError(`cannot read ${name}: ${(e as Error).message}`);
+  }
+  return { head: Buffer.concat(parts), headDone: false };
+}
+
+/**
+ * Feeds the compressed chunks to zlib one write at a time. Each chunk is written and processed
+ * before the next, and the end comes as an empty final flush: zlib's "unexpected end of file" then
+ * costs no decompressed bytes (piping would process the last chunk together with the final flush
+ * and drop its output on that error).
+ */
+class GzipFeed {
+  readonly gunzip = createGunzip();
+  readonly out: AsyncIterator<Buffer> = drain(this.gunzip);
+  /** Compressed offset and length of the write zlib is working on (where damage is found). */
+  writeAt = 0;
+  writeLen = 0;
+  /**
+   * A failure of the stream itself (a file read error, a live pull cut off) is an error of the
+   * input, as before; only damage inside the gzip data is salvaged.
+   */
+  readError: unknown = null;
+  private at = 0;
+
+  constructor(chunks: AsyncIterable<Buffer>) {
+    void this.feed(chunks);
+  }
+
+  private write(b: Buffer): Promise<void> {
+    return new Promise<void>((res, rej) => {
+      this.writeAt = this.at;
+      this.writeLen = b.length;
+      this.gunzip.write(b, (e) => {
+        if (e) rej(e);
+        else {
+          this.at += b.length;
+          res();
+        }
+      });
+    });
+  }
+
+  private async feed(chunks: AsyncIterable<Buffer>): Promise<void> {
+    const g = this.gunzip;
+    try {
+      // The last 8 bytes (a member's CRC32 and size trailer) are held back and written alone at
+      // the end, so a failed check of the last member costs none of the data before it.
+      let carry: Buffer | null = null;
+      for await (const c of chunks) {
+        const b: Buffer = carry ? Buffer.concat([carry, c]) : c;
+        if (b.length <= 8) {
+          carry = b;
+          continue;
+        }
+        carry = b.subarray(b.length - 8);
+        await this.write(b.subarray(0, b.length - 8));
+      }
+      if (carry) await this.write(carry);
+      g.end();
+    } catch (e) {
+      this.readError = e;
+      if (!g.destroyed) g.destroy(e as Error);
+    }
+  }
+}
+
+/**
+ * The decompressed (or plain) bytes of an input. Reading stops at damage (a truncated or corrupt
+ * gzip stream) without throwing: every byte delivered before it is read, and source.damage says
+ * where it stopped (the pipeline turns it into one reject). Concatenated gzip members are read in
+ * full (zlib goes on after a member). A read error of the stream itself throws an InputError.
+ */
+class DecodedReader implements AsyncIterator<Buffer> {
+  private delivered = 0;
+  /** Bytes recovered after damage (salvageGzip), delivered before the end. */
+  private salvaged: Buffer[] = [];
+  private readonly bytes: AsyncIterator<Buffer>;
+
+  constructor(
+    private readonly name: string,
+    private readonly source: InputSource,
+    private readonly so: OpenStreamOptions,
+    private readonly gz: GzipFeed | null,
+    plain: AsyncIterator<Buffer>,
+  ) {
+    this.bytes = gz ? gz.out : plain;
+  }
+
+  async next(): Promise<IteratorResult<Buffer>> {
+    if (this.salvaged.length > 0) {
+      const value = this.salvaged.shift()!;
+      this.delivered += value.length;
+      return { done: false, value };
+    }
+    if (this.source.damage) return { done: true, value: undefined };
+    try {
+      const r = await this.bytes.next();
+      if (!r.done) this.delivered += r.value.length;
+      return r;
+    } catch (e) {
+      const gz = this.gz;
+      if (!gz || gz.readError !== null) {
+        throw new InputError(
+          `cannot read ${this.name}: ${gz ? 'reading the gzip data failed: ' : ''}${(gz?.readError as Error | null)?.message ?? (e as Error).message}`,
+        );
+      }
+      this.damaged(e, gz);
+      if (await this.salvage(gz)) return this.next();
+      return { done: true, value: undefined };
+    }
+  }
+
+  private damaged(e: unknown, gz: GzipFeed): void {
     const err = e as NodeJS.ErrnoException;
     const what =
       err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message)
         ? 'the gzip data is truncated'
         : `the gzip data is corrupt (${err.message})`;
-    source.damage = { message: what, compressedOffset: gunzip ? gunzip.bytesWritten : null, offset: delivered };
-  };
-  /** Bytes recovered after damage (salvageGzip), delivered before the end. */
-  let salvaged: Buffer[] = [];
-  const decoded: AsyncIterator<Buffer> = {
-    async next() {
-      if (salvaged.length > 0) {
-        const value = salvaged.shift()!;
-        delivered += value.length;
-        return { done: false, value };
-      }
-      if (source.damage) return { done: true, value: undefined };
-      try {
-        const r = await rawIt.next();
-        if (!r.done) delivered += r.value.length;
-        return r;
-      } catch (e) {
-        if (!gzip || readError !== null) {
-          throw new InputError(
-            `cannot read ${name}: ${gzip ? 'reading the gzip data failed: ' : ''}${(readError as Error | null)?.message ?? (e as Error).message}`,
-          );
-        }
-        damaged(e);
-        // zlib drops what it decompressed in the write that failed: inflate the same bytes again,
-        // the failing stretch in ever smaller writes, to recover every byte before the damage.
-        const dmg = source.damage as InputDamage | null;
-        if (so.reopen && dmg && !/truncated/.test(dmg.message)) {
-          const r = await salvageGzip(so.reopen, writeAt, writeLen, delivered).catch(() => null);
-          if (r && r.bufs.length > 0) {
-            salvaged = r.bufs;
-            source.damage = {
-              ...dmg,
-              offset: delivered + r.bufs.reduce((a, b) => a + b.length, 0),
-              compressedOffset: r.compressedOffset,
-            };
-            return this.next();
-          }
-        }
-        return { done: true, value: undefined };
-      }
-    },
-  };
-  const headParts: Buffer[] = [];
-  let headLen = 0;
-  let decodedDone = false;
-  try {
-    while (headLen < HEAD_BYTES) {
-      const r = await decoded.next();
-      if (r.done) {
-        decodedDone = true;
-        break;
-      }
-      headParts.push(r.value);
-      headLen += r.value.length;
-    }
-  } catch (e) {
-    throw e instanceof InputError ? e : new InputError(`cannot read ${name}: ${(e as Error).message}`);
+    this.source.damage = { message: what, compressedOffset: gz.gunzip.bytesWritten, offset: this.delivered };
   }
-  const headAll = Buffer.concat(headParts);
-  async function* chunks(): AsyncGenerator<Buffer> {
-    if (headAll.length) yield headAll;
-    if (decodedDone) return;
-    for (;;) {
-      const r = await decoded.next();
-      if (r.done) return;
-      yield r.value;
-    }
+
+  /**
+   * zlib drops what it decompressed in the write that failed: inflate the same bytes again, the
+   * failing stretch in ever smaller writes, to recover every byte before the damage.
+   */
+  private async salvage(gz: GzipFeed): Promise<boolean> {
+    const dmg = this.source.damage as InputDamage | null;
+    if (!this.so.reopen || !dmg || /truncated/.test(dmg.message)) return false;
+    const r = await salvageGzip(this.so.reopen, gz.writeAt, gz.writeLen, this.delivered).catch(() => null);
+    if (!r || r.bufs.length === 0) return false;
+    this.salvaged = r.bufs;
+    this.source.damage = {
+      ...dmg,
+      offset: this.delivered + r.bufs.reduce((a, b) => a + b.length, 0),
+      compressedOffset: r.compressedOffset,
+    };
+    return true;
   }
-  // The head is for detection: a UTF-8 byte order mark is no part of any format (framers skip it too).
-  const bom = headAll.length >= 3 && headAll[0] === 0xef && headAll[1] === 0xbb && headAll[2] === 0xbf ? 3 : 0;
-  source.head = headAll.subarray(bom, HEAD_BYTES);
-  source.chunks = chunks();
-  return source;
 }
 
 /** The sentence for a reject of input damage: the file, what happened, and where. */

@@ -20,6 +20,7 @@ import { EventFormatter, type OutputKind } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
 import { policyAdditions } from '../redact/policy.js';
 import { stat } from 'node:fs/promises';
+import { mergeSummary } from './merge.js';
 import {
   normalizeBlock,
   normalizeSplit,
@@ -285,18 +286,6 @@ async function copyInto(path: string, sink: TextWriter): Promise<void> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // the file failed before writing anything
     throw e;
   }
-}
-
-/** Adds the counts of one part of a run (one or more inputs) to a run summary. */
-export function mergeSummary(into: RunSummary, part: RunSummary): void {
-  into.inputs.push(...part.inputs);
-  into.failed.push(...(part.failed ?? []));
-  into.read += part.read;
-  into.events += part.events;
-  into.rejects += part.rejects;
-  for (const [k, v] of Object.entries(part.skipped)) into.skipped[k] = (into.skipped[k] ?? 0) + v;
-  into.skippedTotal += part.skippedTotal;
-  into.reconciled &&= part.reconciled;
 }
 
 function serialize(e: unknown): SerializedError {

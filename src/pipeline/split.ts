@@ -32,7 +32,7 @@ import type { TextWriter } from '../export/writer.js';
 import { EventFormatter, type OutputKind } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
 import { findAdapter } from '../sources/registry.js';
-import { mergeSummary } from './parallel.js';
+import { mergeSummary } from './merge.js';
 
 /** Formats whose adapters map each record alone (no state across records but deduplicated notes). */
 export const SPLITTABLE = new Set(['cloudtrail']);

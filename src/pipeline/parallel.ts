@@ -204,25 +204,67 @@ export async function normalizeParallel(
   const n = workerCount(opts.jobs, files.length);
   const dir = await mkdtemp(join(tmpdir(), 'audit-evidence-jobs-'));
   const setup = setupOf(run, opts);
-  // One promise per file, resolved when a worker has finished it.
-  const settle: Array<(d: FileDone) => void> = [];
-  const fail: Array<(e: Error) => void> = [];
-  const done = files.map(
-    (_, i) =>
-      new Promise<FileDone>((res, rej) => {
-        settle[i] = res;
-        fail[i] = rej;
-      }),
-  );
-  for (const p of done) p.catch(() => undefined); // rejections are awaited in order below
-  let nextTask = 0;
-  const workers: Worker[] = [];
+  const pending = pendingFiles(files.length);
   const taskOf = (i: number): FileTask => ({
     index: i,
     path: files[i]!,
     outPath: join(dir, `${i}.out`),
     rejPath: opts.rejects ? join(dir, `${i}.rej`) : null,
   });
+  const startWorker = () => new Worker(new URL(import.meta.url), { workerData: setup });
+  const workers = startFileWorkers(n, files, startWorker, taskOf, pending);
+
+  const shown: string[] = [];
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const d = await pending.done[i]!;
+      if (d.info) run.onInput?.(d.info);
+      await writeFileDone(d, taskOf(i), opts, sinks, summary, shown);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+    await rm(dir, { recursive: true, force: true });
+  }
+  return shown;
+}
+
+/** One promise per file, resolved when a worker has finished it. */
+interface PendingFiles {
+  done: Array<Promise<FileDone>>;
+  settle: Array<(d: FileDone) => void>;
+  fail: Array<(e: Error) => void>;
+}
+
+function pendingFiles(count: number): PendingFiles {
+  const settle: Array<(d: FileDone) => void> = [];
+  const fail: Array<(e: Error) => void> = [];
+  const done = Array.from(
+    { length: count },
+    (_, i) =>
+      new Promise<FileDone>((res, rej) => {
+        settle[i] = res;
+        fail[i] = rej;
+      }),
+  );
+  for (const p of done) p.catch(() => undefined); // rejections are awaited in order by normalizeParallel
+  return { done, settle, fail };
+}
+
+/**
+ * Starts `n` workers, each given the next file's task when it finishes one (and stopped when none
+ * is left); a file's promise in `pending` settles with its result, or fails with a worker's error
+ * (which also fails the files not yet given out).
+ */
+function startFileWorkers(
+  n: number,
+  files: string[],
+  startWorker: () => Worker,
+  taskOf: (i: number) => FileTask,
+  pending: PendingFiles,
+): Worker[] {
+  const { settle, fail } = pending;
+  let nextTask = 0;
+  const workers: Worker[] = [];
   const feed = (w: Worker, current: { index: number }) => {
     if (nextTask < files.length) {
       current.index = nextTask;
@@ -233,7 +275,7 @@ export async function normalizeParallel(
     }
   };
   for (let k = 0; k < n; k++) {
-    const w = new Worker(new URL(import.meta.url), { workerData: setup });
+    const w = startWorker();
     const current = { index: -1 };
     w.on('message', (d: FileDone) => {
       settle[d.index]!(d);
@@ -253,27 +295,29 @@ export async function normalizeParallel(
     workers.push(w);
     feed(w, current);
   }
+  return workers;
+}
 
-  const shown: string[] = [];
-  try {
-    for (let i = 0; i < files.length; i++) {
-      const d = await done[i]!;
-      if (d.info) run.onInput?.(d.info);
-      const t = taskOf(i);
-      await copyInto(t.outPath, sinks.out);
-      if (sinks.rejects && t.rejPath) await copyInto(t.rejPath, sinks.rejects);
-      await rm(t.outPath, { force: true });
-      if (t.rejPath) await rm(t.rejPath, { force: true });
-      mergeSummary(summary, d.summary);
-      for (const l of d.rejectLines) if (shown.length < opts.showRejects) shown.push(l);
-      for (const [reason, count] of d.notExported) opts.formatter?.addNotExported(reason, count, d.notExportedIds);
-      if (d.error) throw revive(d.error);
-    }
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-    await rm(dir, { recursive: true, force: true });
-  }
-  return shown;
+/**
+ * Copies one finished file's temp output to `sinks` (and removes it), adds its counts, reject
+ * descriptions and not-exported counts; throws the file's error as the sequential run would.
+ */
+async function writeFileDone(
+  d: FileDone,
+  t: FileTask,
+  opts: ParallelOptions,
+  sinks: ParallelSinks,
+  summary: RunSummary,
+  shown: string[],
+): Promise<void> {
+  await copyInto(t.outPath, sinks.out);
+  if (sinks.rejects && t.rejPath) await copyInto(t.rejPath, sinks.rejects);
+  await rm(t.outPath, { force: true });
+  if (t.rejPath) await rm(t.rejPath, { force: true });
+  mergeSummary(summary, d.summary);
+  for (const l of d.rejectLines) if (shown.length < opts.showRejects) shown.push(l);
+  for (const [reason, count] of d.notExported) opts.formatter?.addNotExported(reason, count, d.notExportedIds);
+  if (d.error) throw revive(d.error);
 }
 
 async function copyInto(path: string, sink: TextWriter): Promise<void> {

@@ -20,7 +20,7 @@
 // middle), line formats whose adapters keep state across records (pgaudit stderr and csvlog join
 // lines and correlate errors; MariaDB folds a connection's records and finds duplicates across the
 // file; CSV quoting can hide a newline), and wrapper/array JSON files.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { detectFormat } from './detect.js';
@@ -256,6 +256,8 @@ interface Block {
   expected: number;
 }
 
+type SplitSinks = { out: TextWriter; rejects: TextWriter | null };
+
 /**
  * Normalizes one large file (see splitPlan) on up to `opts.jobs` workers, writing to `sinks` in
  * file order and adding its counts to `summary`. Returns the reject descriptions for display.
@@ -265,7 +267,7 @@ export async function normalizeSplit(
   plan: SplitPlan,
   run: RunOptions,
   opts: SplitOptions,
-  sinks: { out: TextWriter; rejects: TextWriter | null },
+  sinks: SplitSinks,
   summary: RunSummary,
 ): Promise<string[]> {
   const size = opts.blockBytes ?? blockBytes();
@@ -273,15 +275,148 @@ export async function normalizeSplit(
   const limit = n * 2; // blocks read ahead of the one being written
   const fh = await open(path, 'r');
   const shown: string[] = [];
-  const workers: Worker[] = [];
-  const idle: Worker[] = [];
-  const queue: BlockTask[] = [];
-  const results = new Map<
-    number,
-    { resolve: (d: BlockDone) => void; reject: (e: Error) => void; p: Promise<BlockDone> }
-  >();
-  const slot = (seq: number) => {
-    let r = results.get(seq);
+  const pool = new BlockPool(n, path, plan, opts.startWorker);
+  const reader = new BlockReader(fh, size);
+
+  const file: InputSummary = { ...emptyInput(path, plan) };
+  const part = emptySummary();
+  let stopAt: number | null = null; // file offset from which the sequential pipeline takes over
+  let dispatched = 0;
+  let onInputCalled = false;
+  try {
+    for (let k = 0; ; k++) {
+      while (stopAt === null && !reader.done() && dispatched - k < limit) {
+        const b = await reader.read();
+        if (b === null) break;
+        if (b === 'stop') {
+          stopAt = reader.carryStart;
+          break;
+        }
+        pool.dispatch(b);
+        dispatched++;
+      }
+      if (k >= dispatched) break;
+      const d = await pool.take(k);
+      if (!d.clean) {
+        stopAt = pool.startOf(d.seq);
+        break;
+      }
+      if (!onInputCalled) {
+        run.onInput?.({ input: path, format: plan.adapter.id, how: plan.how });
+        onInputCalled = true;
+      }
+      await writeBlock(d, opts, sinks, file, part, shown);
+    }
+  } finally {
+    await pool.terminate();
+    await fh.close();
+  }
+
+  if (stopAt !== null) {
+    await finishSequentially(
+      path,
+      stopAt,
+      { ...run, onInput: onInputCalled ? undefined : run.onInput },
+      opts,
+      sinks,
+      summary,
+      shown,
+    );
+    return shown;
+  }
+  addWrongFormatNote(path, plan, file);
+  part.inputs = [file];
+  mergeSummary(summary, part);
+  return shown;
+}
+
+/** Writes one clean block's output to `sinks` and adds its counts to the file's and the run's. */
+async function writeBlock(
+  d: BlockDone,
+  opts: SplitOptions,
+  sinks: SplitSinks,
+  file: InputSummary,
+  part: RunSummary,
+  shown: string[],
+): Promise<void> {
+  for (const b of d.out) await sinks.out.writeBytes(b);
+  if (sinks.rejects) for (const b of d.rej) await sinks.rejects.writeBytes(b);
+  for (const s of d.summary.inputs) mergeInput(file, s);
+  mergePart(part, d.summary);
+  for (const l of d.rejectLines) if (shown.length < opts.showRejects) shown.push(l);
+  for (const [reason, count] of d.notExported) opts.formatter?.addNotExported(reason, count, d.notExportedIds);
+}
+
+/**
+ * The sequential pipeline from the start of the file, writing the records from file offset `from`
+ * on; the records before it are the ones the clean blocks already wrote (the same records: a clean
+ * block is read as the sequential run reads it).
+ */
+async function finishSequentially(
+  path: string,
+  from: number,
+  seqRun: RunOptions,
+  opts: SplitOptions,
+  sinks: SplitSinks,
+  summary: RunSummary,
+  shown: string[],
+): Promise<void> {
+  const seqSummary = emptySummary();
+  const formatter = opts.formatter ?? new EventFormatter(opts.output);
+  for await (const o of normalizeInputs([path], seqRun, seqSummary)) {
+    if ((o.raw.location.byte_offset ?? Infinity) < from) continue;
+    if (o.kind === 'event') {
+      const text = formatter.format(o.event);
+      if (text) await sinks.out.write(text);
+    } else if (o.kind === 'reject') {
+      if (sinks.rejects) await sinks.rejects.write(rejectToJsonLine(o));
+      if (shown.length < opts.showRejects) shown.push(rejectLine(o));
+    }
+  }
+  mergeSummary(summary, seqSummary);
+}
+
+/** The note a named format gets when it rejects most records (made once, for the whole file). */
+function addWrongFormatNote(path: string, plan: SplitPlan, file: InputSummary): void {
+  if (!(plan.how === 'named' && file.read >= 2 && file.rejects * 2 > file.read)) return;
+  let looks: string | null = null;
+  try {
+    const d = detectFormat({ name: path, head: plan.head });
+    if (d.adapter.id !== plan.adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id;
+  } catch {
+    /* matches none */
+  }
+  const m = `${file.rejects} of ${file.read} records were rejected: the format is probably not ${plan.adapter.id}${looks ? `; the file looks like ${looks} (try --format ${looks}, or auto)` : ' (the file matches none of the formats)'}`;
+  if (!file.notes.includes(m)) file.notes.push(m);
+}
+
+interface Slot {
+  resolve: (d: BlockDone) => void;
+  reject: (e: Error) => void;
+  p: Promise<BlockDone>;
+}
+
+/**
+ * The workers of one split: up to `n`, started as blocks arrive and no worker is idle; each block
+ * goes to the next idle worker, and its result (or its worker's failure) settles the block's slot.
+ */
+class BlockPool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: BlockTask[] = [];
+  private readonly results = new Map<number, Slot>();
+  private readonly current = new Map<Worker, number>();
+  private readonly starts = new Map<number, number>();
+
+  constructor(
+    private readonly n: number,
+    private readonly path: string,
+    private readonly plan: SplitPlan,
+    private readonly startWorker: () => Worker,
+  ) {}
+
+  private slot(seq: number): Slot {
+    let r = this.results.get(seq);
     if (!r) {
       let resolve!: (d: BlockDone) => void;
       let reject!: (e: Error) => void;
@@ -291,202 +426,164 @@ export async function normalizeSplit(
       });
       p.catch(() => undefined);
       r = { resolve, reject, p };
-      results.set(seq, r);
+      this.results.set(seq, r);
     }
     return r;
-  };
-  const current = new Map<Worker, number>();
-  const pump = () => {
-    while (idle.length && queue.length) {
-      const w = idle.pop()!;
-      const t = queue.shift()!;
-      current.set(w, t.seq);
-      w.postMessage(t, [t.bytes.buffer as ArrayBuffer]);
-    }
-  };
-  const startWorker = () => {
-    const w = opts.startWorker();
-    w.on('message', (d: BlockDone) => {
-      current.delete(w);
-      slot(d.seq).resolve(d);
-      idle.push(w);
-      pump();
-    });
-    const lost = (e: Error) => {
-      const s = current.get(w);
-      if (s !== undefined) slot(s).reject(e);
-      current.delete(w);
-    };
-    w.on('error', lost);
-    w.on('exit', (code) => lost(new Error(`a normalize worker stopped (exit code ${code}) while reading ${path}`)));
-    workers.push(w);
-    idle.push(w);
-  };
-  const starts = new Map<number, number>();
-  const dispatch = (b: Block) => {
-    starts.set(b.seq, b.start);
-    queue.push({
+  }
+
+  /** Waits for block `seq`'s result. */
+  async take(seq: number): Promise<BlockDone> {
+    const d = await this.slot(seq).p;
+    this.results.delete(seq);
+    return d;
+  }
+
+  /** The file offset where block `seq` starts. */
+  startOf(seq: number): number {
+    return this.starts.get(seq) ?? 0;
+  }
+
+  dispatch(b: Block): void {
+    this.starts.set(b.seq, b.start);
+    this.queue.push({
       kind: 'block',
       seq: b.seq,
-      path,
-      adapterId: plan.adapter.id,
-      how: plan.how,
+      path: this.path,
+      adapterId: this.plan.adapter.id,
+      how: this.plan.how,
       bytes: b.bytes,
       start: b.start,
       linesBefore: b.linesBefore,
       recordsBefore: b.recordsBefore,
       expected: b.expected,
     });
-    slot(b.seq);
-    if (workers.length < n && idle.length === 0) startWorker();
-    pump();
-  };
+    this.slot(b.seq);
+    if (this.workers.length < this.n && this.idle.length === 0) this.start();
+    this.pump();
+  }
 
-  // The reader: blocks cut at '\n{' with their counts.
-  let filePos = 0; // file offset of the next byte to read
-  let carry: Buffer = Buffer.alloc(0);
-  let carryStart = 0;
-  let linesBefore = 0;
-  let recordsBefore = 0;
-  let seq = 0;
-  let eof = false;
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private pump(): void {
+    while (this.idle.length && this.queue.length) {
+      const w = this.idle.pop()!;
+      const t = this.queue.shift()!;
+      this.current.set(w, t.seq);
+      w.postMessage(t, [t.bytes.buffer as ArrayBuffer]);
+    }
+  }
+
+  private start(): void {
+    const w = this.startWorker();
+    w.on('message', (d: BlockDone) => {
+      this.current.delete(w);
+      this.slot(d.seq).resolve(d);
+      this.idle.push(w);
+      this.pump();
+    });
+    const lost = (e: Error) => {
+      const s = this.current.get(w);
+      if (s !== undefined) this.slot(s).reject(e);
+      this.current.delete(w);
+    };
+    w.on('error', lost);
+    w.on('exit', (code) =>
+      lost(new Error(`a normalize worker stopped (exit code ${code}) while reading ${this.path}`)),
+    );
+    this.workers.push(w);
+    this.idle.push(w);
+  }
+}
+
+/** The reader: the file in blocks cut at '\n{', with their counts. */
+class BlockReader {
+  private filePos = 0; // file offset of the next byte to read
+  private carry: Buffer = Buffer.alloc(0);
+  /** File offset of the first byte not yet given out in a block. */
+  carryStart = 0;
+  private linesBefore = 0;
+  private recordsBefore = 0;
+  private seq = 0;
+  private eof = false;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly size: number,
+  ) {}
+
+  /** Whether the whole file has been given out. */
+  done(): boolean {
+    return this.eof && this.carry.length === 0;
+  }
+
   /** The next block; 'stop' when no boundary was found within the bounded size (read the rest sequentially). */
-  const readBlock = async (): Promise<Block | 'stop' | null> => {
+  async read(): Promise<Block | 'stop' | null> {
     // Each block is read into its own buffer (after the few bytes carried over from the previous
     // read), so that it can be transferred to a worker without a copy.
-    let buf = Buffer.allocUnsafeSlow(carry.length + size);
-    carry.copy(buf, 0);
-    let len = carry.length;
+    const size = this.size;
+    let buf = Buffer.allocUnsafeSlow(this.carry.length + size);
+    this.carry.copy(buf, 0);
+    let len = this.carry.length;
     for (;;) {
-      if (!eof) {
+      if (!this.eof) {
         if (len === buf.length) {
           if (len > size * MAX_BLOCK_FACTOR) {
-            carry = buf.subarray(0, len);
+            this.carry = buf.subarray(0, len);
             return 'stop';
           }
           const bigger = Buffer.allocUnsafeSlow(len + size);
           buf.copy(bigger, 0, 0, len);
           buf = bigger;
         }
-        const { bytesRead } = await fh.read(buf, len, buf.length - len, filePos);
-        filePos += bytesRead;
+        const { bytesRead } = await this.fh.read(buf, len, buf.length - len, this.filePos);
+        this.filePos += bytesRead;
         len += bytesRead;
-        if (bytesRead === 0) eof = true;
+        if (bytesRead === 0) this.eof = true;
       }
       let cut: number;
-      if (eof) cut = len;
+      if (this.eof) cut = len;
       else {
         cut = buf.lastIndexOf('\n{', len - 2);
         if (cut <= 0) continue;
         cut += 1;
       }
       if (cut === 0) {
-        carry = Buffer.alloc(0);
+        this.carry = Buffer.alloc(0);
         return null;
       }
-      carry = Buffer.from(buf.subarray(cut, len)); // a copy: `buf` goes to the worker
-      const bytes = buf.subarray(0, cut);
-      const start = carryStart;
-      carryStart += cut;
-      let lines = 0;
-      let expected =
-        bytes[0] === 0x7b ||
-        (start === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf && bytes[3] === 0x7b)
-          ? 1
-          : 0;
-      for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
-        lines++;
-        if (bytes[i + 1] === 0x7b) expected++;
-      }
-      const b: Block = { seq: seq++, start, bytes, linesBefore, recordsBefore, expected };
-      linesBefore += lines;
-      recordsBefore += expected;
-      return b;
+      return this.cut(buf, cut, len);
     }
-  };
-
-  const file: InputSummary = { ...emptyInput(path, plan) };
-  const part = emptySummary();
-  let stopAt: number | null = null; // file offset from which the sequential pipeline takes over
-  let dispatched = 0;
-  let onInputCalled = false;
-  try {
-    for (let k = 0; ; k++) {
-      while (stopAt === null && !eofAll() && dispatched - k < limit) {
-        const b = await readBlock();
-        if (b === null) break;
-        if (b === 'stop') {
-          stopAt = carryStart;
-          break;
-        }
-        dispatch(b);
-        dispatched++;
-      }
-      if (k >= dispatched) break;
-      const d = await slot(k).p;
-      results.delete(k);
-      if (!d.clean) {
-        stopAt = startOf(d.seq);
-        break;
-      }
-      if (!onInputCalled) {
-        run.onInput?.({ input: path, format: plan.adapter.id, how: plan.how });
-        onInputCalled = true;
-      }
-      for (const b of d.out) await sinks.out.writeBytes(b);
-      if (sinks.rejects) for (const b of d.rej) await sinks.rejects.writeBytes(b);
-      for (const s of d.summary.inputs) mergeInput(file, s);
-      mergePart(part, d.summary);
-      for (const l of d.rejectLines) if (shown.length < opts.showRejects) shown.push(l);
-      for (const [reason, count] of d.notExported) opts.formatter?.addNotExported(reason, count, d.notExportedIds);
-    }
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-    await fh.close();
   }
 
-  if (stopAt !== null) {
-    // The sequential pipeline from the start of the file; the records before `stopAt` are the ones
-    // the clean blocks already wrote (the same records: a clean block is read as the sequential run reads it).
-    const seqSummary = emptySummary();
-    const formatter = opts.formatter ?? new EventFormatter(opts.output);
-    const from = stopAt;
-    const seqRun: RunOptions = { ...run, onInput: onInputCalled ? undefined : run.onInput };
-    for await (const o of normalizeInputs([path], seqRun, seqSummary)) {
-      if ((o.raw.location.byte_offset ?? Infinity) < from) continue;
-      if (o.kind === 'event') {
-        const text = formatter.format(o.event);
-        if (text) await sinks.out.write(text);
-      } else if (o.kind === 'reject') {
-        if (sinks.rejects) await sinks.rejects.write(rejectToJsonLine(o));
-        if (shown.length < opts.showRejects) shown.push(rejectLine(o));
-      }
+  /** The block of `buf`'s first `cut` bytes; the rest (up to `len`) is carried to the next read. */
+  private cut(buf: Buffer, cut: number, len: number): Block {
+    this.carry = Buffer.from(buf.subarray(cut, len)); // a copy: `buf` goes to the worker
+    const bytes = buf.subarray(0, cut);
+    const start = this.carryStart;
+    this.carryStart += cut;
+    let lines = 0;
+    let expected =
+      bytes[0] === 0x7b ||
+      (start === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf && bytes[3] === 0x7b)
+        ? 1
+        : 0;
+    for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
+      lines++;
+      if (bytes[i + 1] === 0x7b) expected++;
     }
-    mergeSummary(summary, seqSummary);
-    return shown;
-  }
-
-  // The note a named format gets when it rejects most records (made once, for the whole file).
-  if (plan.how === 'named' && file.read >= 2 && file.rejects * 2 > file.read) {
-    let looks: string | null = null;
-    try {
-      const d = detectFormat({ name: path, head: plan.head });
-      if (d.adapter.id !== plan.adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id;
-    } catch {
-      /* matches none */
-    }
-    const m = `${file.rejects} of ${file.read} records were rejected: the format is probably not ${plan.adapter.id}${looks ? `; the file looks like ${looks} (try --format ${looks}, or auto)` : ' (the file matches none of the formats)'}`;
-    if (!file.notes.includes(m)) file.notes.push(m);
-  }
-  part.inputs = [file];
-  mergeSummary(summary, part);
-  return shown;
-
-  function eofAll(): boolean {
-    return eof && carry.length === 0;
-  }
-  function startOf(s: number): number {
-    return starts.get(s) ?? 0;
+    const b: Block = {
+      seq: this.seq++,
+      start,
+      bytes,
+      linesBefore: this.linesBefore,
+      recordsBefore: this.recordsBefore,
+      expected,
+    };
+    this.linesBefore += lines;
+    this.recordsBefore += expected;
+    return b;
   }
 }
 

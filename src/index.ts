@@ -14,7 +14,7 @@ export { expandInputs, openInput, openStream, InputError } from './pipeline/inpu
 export { detectFormat, DetectionError } from './pipeline/detect.js';
 export { splitLines } from './pipeline/lines.js';
 export { frameJson, parseJsonObject } from './pipeline/json-frames.js';
-export { adapters, findAdapter, formatIds } from './sources/registry.js';
+export { adapters, catalog, findAdapter, formatIds } from './sources/registry.js';
 export { redactSecrets, redactSql, REDACTED } from './sql/redact.js';
 export { redactJsonRecord, redactJsonValue, redactString } from './redact/json.js';
 export {

@@ -14,7 +14,7 @@ import {
 } from '../pipeline/run.js';
 import type { RunOptions } from '../pipeline/run.js';
 import { normalizeOneFileParallel, normalizeParallel, parseJobs, planParallel } from '../pipeline/parallel.js';
-import { formatIds } from '../sources/registry.js';
+import { catalog, formatIds } from '../sources/registry.js';
 import { TextWriter } from '../export/writer.js';
 import { EventFormatter } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
@@ -133,6 +133,7 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
   await out.write(formatter.header());
   const run: RunOptions = {
     format: opts.format,
+    adapters: catalog,
     options: {
       logLinePrefix: opts.logLinePrefix,
       timezone: zone,
@@ -146,7 +147,7 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
       if (how === 'detected' && files.length > 0) say(`${input}: read as ${format} (detected)`);
     },
   };
-  const plan = await planParallel(files, run.format, jobs, (opts.jobs ?? 'auto') === 'auto');
+  const plan = await planParallel(files, run.format, run.adapters, jobs, (opts.jobs ?? 'auto') === 'auto');
   const popts = { jobs, output: format, rejects: rej !== null, showRejects: MAX_REJECTS_SHOWN, formatter };
   if (plan.kind === 'split') {
     shown.push(...(await normalizeOneFileParallel(files[0]!, plan.plan, run, popts, { out, rejects: rej }, summary)));

@@ -6,6 +6,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { describeDamage, expandInputs, openStream, type FailedInput } from '../pipeline/input.js';
 import { detectFormat } from '../pipeline/detect.js';
 import { normalizeOne, resolveAdapter, type RunSummary } from '../pipeline/run.js';
+import { catalog } from '../sources/registry.js';
 import type { AdapterOptions, FormatAdapter, Outcome } from '../pipeline/types.js';
 import type { SourceConfig, SourceResult, SourceRun, SourceRunContext } from './source.js';
 
@@ -54,7 +55,7 @@ export function openFileSource(
   async function* outcomes(): AsyncGenerator<Outcome> {
     let named: FormatAdapter | null;
     try {
-      named = resolveAdapter(cfg.format);
+      named = resolveAdapter(cfg.format, catalog);
     } catch (e) {
       st.problems.push((e as Error).message);
       return;
@@ -70,12 +71,13 @@ export function openFileSource(
           f.name,
           f.path === '-' ? process.stdin : createReadStream(f.path, { highWaterMark: 256 * 1024 }),
         );
-        const adapter = named ?? detectFormat(input).adapter;
+        const adapter = named ?? detectFormat(input, catalog).adapter;
         st.formats.add(adapter.id);
         yield* normalizeOne(
           adapter,
           input,
           {
+            adapters: catalog,
             format: adapter.id,
             options,
             since: applyWindow ? ctx.since : null,

@@ -9,6 +9,7 @@ import { openBundle } from '../bundle/zip-reader.js';
 import { EVENTS_FILE } from '../bundle/manifest.js';
 import { splitLines } from '../pipeline/lines.js';
 import { emptySummary, normalizeInputs, type RunSummary } from '../pipeline/run.js';
+import { catalog } from '../sources/registry.js';
 import type { AdapterOptions, InputSource, LocationInput } from '../pipeline/types.js';
 import { validateEvent } from '../event/schema.js';
 import type { AuditEvent } from '../event/types.generated.js';
@@ -141,6 +142,7 @@ export async function* readEvents(
     for await (const o of normalizeInputs(
       [input],
       {
+        adapters: catalog,
         format: run.format,
         options: run.options,
         since: run.since,

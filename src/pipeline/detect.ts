@@ -1,6 +1,5 @@
 // Picks a format adapter for an input from its content (and name as a tie-breaker).
-import { adapters } from '../sources/registry.js';
-import type { FormatAdapter, InputSource } from './types.js';
+import type { AdapterCatalog, FormatAdapter, InputSource } from './types.js';
 
 export class DetectionError extends Error {
   constructor(message: string) {
@@ -30,7 +29,11 @@ export const EMPTY_INPUT: FormatAdapter = {
 
 const MAX_SKIPPED_LINES = 5;
 
-export function detectFormat(input: Pick<InputSource, 'name' | 'head'>): { adapter: FormatAdapter; score: number } {
+/** The adapter of `catalog` whose sniff scores the input highest (at least 0.5). */
+export function detectFormat(
+  input: Pick<InputSource, 'name' | 'head'>,
+  catalog: AdapterCatalog,
+): { adapter: FormatAdapter; score: number } {
   if (input.head.length === 0) return { adapter: EMPTY_INPUT, score: 1 };
   const full = input.head.toString('utf8');
   let best: { adapter: FormatAdapter; score: number } | null = null;
@@ -38,7 +41,7 @@ export function detectFormat(input: Pick<InputSource, 'name' | 'head'>): { adapt
   // a banner or damage; up to MAX_SKIPPED_LINES of them are skipped (the reader rejects them).
   let head = full;
   for (let skipped = 0; skipped <= MAX_SKIPPED_LINES; skipped++) {
-    for (const adapter of adapters) {
+    for (const adapter of catalog.adapters) {
       const score = adapter.sniff(head, input.name);
       if (score > (best?.score ?? 0)) best = { adapter, score };
     }
@@ -50,7 +53,7 @@ export function detectFormat(input: Pick<InputSource, 'name' | 'head'>): { adapt
   if (!best || best.score < 0.5) {
     const why = 'its content matches none of them';
     throw new DetectionError(
-      `cannot tell the format of ${input.name}: tried ${adapters.map((a) => a.id).join(', ')}, and ${why}; name it with --format`,
+      `cannot tell the format of ${input.name}: tried ${catalog.adapters.map((a) => a.id).join(', ')}, and ${why}; name it with --format`,
     );
   }
   return best;

@@ -15,6 +15,7 @@ import { InputError } from './input.js';
 import { DetectionError } from './detect.js';
 import { UsageError, emptySummary, normalizeInputs, rejectLine } from './run.js';
 import type { RunOptions, RunSummary } from './run.js';
+import type { AdapterCatalog } from './types.js';
 import { TextWriter } from '../export/writer.js';
 import { EventFormatter, type OutputKind } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
@@ -86,13 +87,14 @@ export type ParallelPlan = { kind: 'split'; plan: SplitPlan } | { kind: 'files' 
 export async function planParallel(
   files: string[],
   format: string,
+  adapters: AdapterCatalog,
   jobs: number,
   auto: boolean,
 ): Promise<ParallelPlan> {
   if (files.includes('-') || Math.min(jobs, availableParallelism()) < 2) return { kind: 'sequential' };
   if (files.length === 1) {
     if (auto && !splitAskedForAuto()) return { kind: 'sequential' };
-    const plan = await splitPlan(files[0]!, format);
+    const plan = await splitPlan(files[0]!, format, adapters);
     return plan ? { kind: 'split', plan } : { kind: 'sequential' };
   }
   if (!canRunParallel(jobs, files)) return { kind: 'sequential' };
@@ -124,6 +126,7 @@ function setupOf(run: RunOptions, opts: ParallelOptions): WorkerSetup {
       until: run.until ?? null,
       redact: run.redact ? ('extraNames' in run.redact ? policyAdditions(run.redact) : run.redact) : null,
     },
+    catalog: run.adapters.module,
     output: opts.output,
     rejects: opts.rejects,
     showRejects: opts.showRejects,
@@ -160,6 +163,8 @@ export async function normalizeOneFileParallel(
 interface WorkerSetup {
   auditEvidenceNormalizeWorker: true;
   run: Pick<RunOptions, 'format' | 'options' | 'since' | 'until' | 'redact'>;
+  /** URL of the module exporting the run's AdapterCatalog as `catalog` (functions do not cross to a worker). */
+  catalog: string;
   output: OutputKind;
   rejects: boolean;
   showRejects: number;
@@ -351,6 +356,15 @@ function revive(s: SerializedError): Error {
 
 // ---------------------------------------------------------------------------------------------
 // The worker: normalizes one file per task, rows to the task's temp files.
+
+let workerCatalog: Promise<AdapterCatalog> | null = null;
+
+/** The worker's adapters, imported once from the module the main thread named. */
+function catalogOf(setup: WorkerSetup): Promise<AdapterCatalog> {
+  workerCatalog ??= import(setup.catalog).then((m: { catalog: AdapterCatalog }) => m.catalog);
+  return workerCatalog;
+}
+
 async function normalizeTask(setup: WorkerSetup, t: FileTask): Promise<FileDone> {
   const summary = emptySummary();
   const rejectLines: string[] = [];
@@ -362,6 +376,7 @@ async function normalizeTask(setup: WorkerSetup, t: FileTask): Promise<FileDone>
   try {
     const run: RunOptions = {
       ...setup.run,
+      adapters: await catalogOf(setup),
       onInput: (i) => {
         info = i;
       },
@@ -396,16 +411,18 @@ if (!isMainThread && parentPort && (workerData as WorkerSetup | null)?.auditEvid
   // Tasks arrive one at a time (the main thread sends the next when this one is done).
   port.on('message', (m: FileTask | BlockTask) => {
     if ('kind' in m) {
-      normalizeBlock(setup, m).then(
-        (d) => {
-          // The output buffers (each owns its memory: allocUnsafeSlow) are moved, not copied.
-          const own = [...d.out, ...d.rej].map((b) => b.buffer as ArrayBuffer);
-          port.postMessage(d, own);
-        },
-        (e) => {
-          throw e;
-        },
-      );
+      catalogOf(setup)
+        .then((adapters) => normalizeBlock(setup, m, adapters))
+        .then(
+          (d) => {
+            // The output buffers (each owns its memory: allocUnsafeSlow) are moved, not copied.
+            const own = [...d.out, ...d.rej].map((b) => b.buffer as ArrayBuffer);
+            port.postMessage(d, own);
+          },
+          (e) => {
+            throw e;
+          },
+        );
       return;
     }
     const t = m;

@@ -4,11 +4,11 @@
 import { validateEvent } from '../event/schema.js';
 import { redactSecrets, redactTextRecord } from '../redact/text.js';
 import { makePolicy, setPolicy, type Policy, type RedactionSettings } from '../redact/policy.js';
-import { findAdapter, formatIds } from '../sources/registry.js';
 import { detectFormat, DetectionError } from './detect.js';
 import { openInput, InputError, describeDamage, type FailedInput } from './input.js';
 import { describeLocation, rawRecord } from './record.js';
 import type {
+  AdapterCatalog,
   AdapterOptions,
   FormatAdapter,
   InputDamage,
@@ -28,6 +28,8 @@ export class UsageError extends Error {
 export interface RunOptions {
   /** 'auto' or an adapter id. */
   format: string;
+  /** The adapters to choose from (src/sources/registry.ts's `catalog`). */
+  adapters: AdapterCatalog;
   options: AdapterOptions;
   /** Inclusive start and exclusive end of the time window; events outside are skipped and counted. */
   since?: Date | null;
@@ -78,10 +80,10 @@ export function emptySummary(): RunSummary {
   return { inputs: [], failed: [], read: 0, events: 0, rejects: 0, skipped: {}, skippedTotal: 0, reconciled: true };
 }
 
-export function resolveAdapter(format: string): FormatAdapter | null {
+export function resolveAdapter(format: string, catalog: AdapterCatalog): FormatAdapter | null {
   if (format === 'auto') return null;
-  const a = findAdapter(format);
-  if (!a) throw new UsageError(`unknown format '${format}': use auto or one of ${formatIds().join(', ')}`);
+  const a = catalog.find(format);
+  if (!a) throw new UsageError(`unknown format '${format}': use auto or one of ${catalog.ids().join(', ')}`);
   return a;
 }
 
@@ -91,7 +93,7 @@ export async function* normalizeInputs(
   run: RunOptions,
   summary: RunSummary = emptySummary(),
 ): AsyncGenerator<Outcome> {
-  const named = resolveAdapter(run.format);
+  const named = resolveAdapter(run.format, run.adapters);
   for (const item of inputs) {
     // Each input is isolated: one that cannot be opened, placed or read to its end is a failed
     // input (named, with the reason, in summary.failed) and the next one is read.
@@ -100,7 +102,7 @@ export async function* normalizeInputs(
     let adapter: FormatAdapter;
     try {
       input = typeof item === 'string' ? await openInput(item) : item;
-      adapter = named ?? detectFormat(input).adapter;
+      adapter = named ?? detectFormat(input, run.adapters).adapter;
     } catch (e) {
       summary.failed.push({ input: name, reason: failureReason(e) });
       continue;
@@ -159,7 +161,7 @@ export async function* normalizeOne(
       outcomes++;
       yield damageReject(input, input.damage, s, summary);
     }
-    if (how === 'named' && s.read >= 2 && s.rejects * 2 > s.read) wrongFormatNote(adapter, input, s, ctx);
+    if (how === 'named' && s.read >= 2 && s.rejects * 2 > s.read) wrongFormatNote(adapter, input, s, ctx, run.adapters);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(
@@ -277,10 +279,16 @@ function damageReject(input: InputSource, damage: InputDamage, s: InputSummary, 
 }
 
 /** A forced --format that rejects most records: say which format the file looks like. */
-function wrongFormatNote(adapter: FormatAdapter, input: InputSource, s: InputSummary, ctx: NormalizeContext): void {
+function wrongFormatNote(
+  adapter: FormatAdapter,
+  input: InputSource,
+  s: InputSummary,
+  ctx: NormalizeContext,
+  catalog: AdapterCatalog,
+): void {
   let looks: string | null = null;
   try {
-    const d = detectFormat(input);
+    const d = detectFormat(input, catalog);
     if (d.adapter.id !== adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id;
   } catch {
     /* matches none */

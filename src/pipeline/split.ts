@@ -27,11 +27,10 @@ import { detectFormat } from './detect.js';
 import { HEAD_BYTES } from './input.js';
 import { normalizeInputs, normalizeOne, resolveAdapter, emptySummary, rejectLine } from './run.js';
 import type { InputSummary, RunOptions, RunSummary } from './run.js';
-import type { FormatAdapter, InputSource, RawRecord } from './types.js';
+import type { AdapterCatalog, FormatAdapter, InputSource, RawRecord } from './types.js';
 import type { TextWriter } from '../export/writer.js';
 import { EventFormatter, type OutputKind } from '../export/format.js';
 import { rejectToJsonLine } from '../export/rejects.js';
-import { findAdapter } from '../sources/registry.js';
 import { mergeSummary } from './merge.js';
 
 /** Formats whose adapters map each record alone (no state across records but deduplicated notes). */
@@ -58,7 +57,12 @@ export interface SplitPlan {
 }
 
 /** Whether `path` is one large plain JSON Lines file of a splittable format; how to read it if so. */
-export async function splitPlan(path: string, format: string, minBytes = splitMinBytes()): Promise<SplitPlan | null> {
+export async function splitPlan(
+  path: string,
+  format: string,
+  adapters: AdapterCatalog,
+  minBytes = splitMinBytes(),
+): Promise<SplitPlan | null> {
   if (path === '-') return null;
   let fh;
   try {
@@ -78,7 +82,7 @@ export async function splitPlan(path: string, format: string, minBytes = splitMi
     if (head[0] !== 0x7b) return null; // JSON Lines start with an object ('[' arrays, wrappers over lines: not split)
     let adapter: FormatAdapter | null;
     try {
-      adapter = resolveAdapter(format) ?? detectFormat({ name: path, head }).adapter;
+      adapter = resolveAdapter(format, adapters) ?? detectFormat({ name: path, head }, adapters).adapter;
     } catch {
       return null;
     }
@@ -133,8 +137,8 @@ export interface BlockSetup {
 const WRONG_FORMAT_NOTE = /^\d+ of \d+ records were rejected: the format is probably not /;
 
 /** Worker side: normalizes one block with the file's locations; says whether it is clean. */
-export async function normalizeBlock(setup: BlockSetup, t: BlockTask): Promise<BlockDone> {
-  const adapter = findAdapter(t.adapterId)!;
+export async function normalizeBlock(setup: BlockSetup, t: BlockTask, adapters: AdapterCatalog): Promise<BlockDone> {
+  const adapter = adapters.find(t.adapterId)!;
   const bytes = Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
   let framed = 0;
   let why: string | undefined;
@@ -178,7 +182,7 @@ export async function normalizeBlock(setup: BlockSetup, t: BlockTask): Promise<B
   const rej = new Pieces();
   const rejectLines: string[] = [];
   try {
-    for await (const o of normalizeOne(wrapped, source, setup.run as RunOptions, summary, t.how)) {
+    for await (const o of normalizeOne(wrapped, source, { ...setup.run, adapters }, summary, t.how)) {
       if (o.kind === 'event') out.add(formatter.format(o.event));
       else if (o.kind === 'reject') {
         if (setup.rejects) rej.add(rejectToJsonLine(o));
@@ -324,7 +328,7 @@ export async function normalizeSplit(
     );
     return shown;
   }
-  addWrongFormatNote(path, plan, file);
+  addWrongFormatNote(path, plan, file, run.adapters);
   part.inputs = [file];
   mergeSummary(summary, part);
   return shown;
@@ -377,11 +381,11 @@ async function finishSequentially(
 }
 
 /** The note a named format gets when it rejects most records (made once, for the whole file). */
-function addWrongFormatNote(path: string, plan: SplitPlan, file: InputSummary): void {
+function addWrongFormatNote(path: string, plan: SplitPlan, file: InputSummary, adapters: AdapterCatalog): void {
   if (!(plan.how === 'named' && file.read >= 2 && file.rejects * 2 > file.read)) return;
   let looks: string | null = null;
   try {
-    const d = detectFormat({ name: path, head: plan.head });
+    const d = detectFormat({ name: path, head: plan.head }, adapters);
     if (d.adapter.id !== plan.adapter.id && d.adapter.id !== 'empty') looks = d.adapter.id;
   } catch {
     /* matches none */

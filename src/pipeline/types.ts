@@ -94,3 +94,19 @@ export interface FormatAdapter {
   redaction?: 'json';
   normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncIterable<Outcome>;
 }
+
+/**
+ * The format adapters a run chooses from, handed to the pipeline by its caller (the CLI and the
+ * library hand it src/sources/registry.ts's `catalog`): the pipeline imports no format itself.
+ */
+export interface AdapterCatalog {
+  /** Detection tries them in this order. */
+  readonly adapters: readonly FormatAdapter[];
+  find(id: string): FormatAdapter | undefined;
+  ids(): string[];
+  /**
+   * URL of the module that exports this catalog as `catalog`: worker threads (--jobs), which cannot
+   * be handed functions, import it from there.
+   */
+  readonly module: string;
+}

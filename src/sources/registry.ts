@@ -1,6 +1,6 @@
 // The static list of format adapters. Adding a format is writing its adapter folder under
 // src/sources/<id>/ and adding one import and one entry here. Detection tries them in this order.
-import type { FormatAdapter } from '../pipeline/types.js';
+import type { AdapterCatalog, FormatAdapter } from '../pipeline/types.js';
 import { adapter as pgaudit } from './pgaudit/index.js';
 import { adapter as cloudtrail } from './cloudtrail/index.js';
 import { adapter as gcpAudit } from './gcp-audit/index.js';
@@ -28,3 +28,6 @@ export function findAdapter(id: string): FormatAdapter | undefined {
 export function formatIds(): string[] {
   return adapters.map((a) => a.id);
 }
+
+/** The catalog the pipeline is handed (RunOptions.adapters, detectFormat); workers import it from `module`. */
+export const catalog: AdapterCatalog = { adapters, find: findAdapter, ids: formatIds, module: import.meta.url };

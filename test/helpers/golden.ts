@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeInputs, emptySummary } from '../../src/pipeline/run.js';
+import { catalog } from '../../src/sources/registry.js';
 import type { AuditEvent } from '../../src/event/types.generated.js';
 import type { AdapterOptions } from '../../src/pipeline/types.js';
 
@@ -28,7 +29,7 @@ export async function normalizeFiles(
   const events: AuditEvent[] = [];
   const rejects: Normalized['rejects'] = [];
   const skips: Normalized['skips'] = [];
-  for await (const o of normalizeInputs(files, { format, options }, summary)) {
+  for await (const o of normalizeInputs(files, { format, adapters: catalog, options }, summary)) {
     if (o.kind === 'event') events.push(o.event);
     else if (o.kind === 'reject') rejects.push({ location: o.raw.location, reason: o.reason });
     else skips.push({ location: o.raw.location, reason: o.reason });

@@ -8,6 +8,7 @@ import { gzipSync, gunzipSync, constants as zc } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { openStream } from '../../src/pipeline/input.js';
 import { normalizeInputs, emptySummary, type RunSummary } from '../../src/pipeline/run.js';
+import { catalog } from '../../src/sources/registry.js';
 import type { AdapterOptions, Outcome } from '../../src/pipeline/types.js';
 
 export function prng(seed: number): () => number {
@@ -250,7 +251,7 @@ export async function runBytes(
   try {
     // Like a file (openInput), the bytes can be read again: gzip damage salvages every byte before it.
     const input = await openStream(name, chunks(), reopen ? { reopen: chunks } : {});
-    for await (const o of normalizeInputs([input], { format, options }, summary)) outcomes.push(o);
+    for await (const o of normalizeInputs([input], { format, adapters: catalog, options }, summary)) outcomes.push(o);
     return { outcomes, summary, error: null };
   } catch (e) {
     return { outcomes, summary, error: e as Error };

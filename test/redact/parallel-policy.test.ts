@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalizeParallel } from '../../dist/pipeline/parallel.js';
 import { emptySummary } from '../../dist/pipeline/run.js';
+import { catalog } from '../../dist/sources/registry.js';
 import { TextWriter } from '../../dist/export/writer.js';
 import { makePolicy } from '../../dist/redact/policy.js';
 
@@ -36,7 +37,7 @@ describe('normalize --jobs: the redaction policy reaches the workers', () => {
         const summary = emptySummary();
         await normalizeParallel(
           files,
-          { format: 'cloudtrail', options: {}, redact },
+          { format: 'cloudtrail', adapters: catalog, options: {}, redact },
           { jobs: 2, output: 'jsonl', rejects: true, showRejects: 0 },
           { out, rejects },
           summary,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { emptySummary, normalizeInputs } from '../../src/pipeline/run.js';
+import { catalog } from '../../src/sources/registry.js';
 import type { Outcome } from '../../src/pipeline/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ae-proto-keys-'));
@@ -17,7 +18,7 @@ async function read(format: string, name: string, text: string) {
   writeFileSync(file, text);
   const summary = emptySummary();
   const out: Outcome[] = [];
-  for await (const o of normalizeInputs([file], { format, options: {} }, summary)) out.push(o);
+  for await (const o of normalizeInputs([file], { format, adapters: catalog, options: {} }, summary)) out.push(o);
   return { out, summary };
 }
 

@@ -16,7 +16,7 @@ import type { LiveSourceOpener, SourceConfig, SourceRunContext } from '../../col
 import type { FormatAdapter, Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
 import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
-import { findAdapter } from '../../sources/registry.js';
+import { catalog, findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { DEFAULT_RETRY, RetryCount, withRetry, type RetryPolicy } from '../pace.js';
 import { Scrubber, urlWithoutPassword } from '../secrets.js';
@@ -200,7 +200,13 @@ class BytebasePull {
     for await (const o of normalizeOne(
       adapter,
       input,
-      { format: 'bytebase', options: { instance: c.name, variant: 'api' }, since: ctx.since, until: ctx.until },
+      {
+        adapters: catalog,
+        format: 'bytebase',
+        options: { instance: c.name, variant: 'api' },
+        since: ctx.since,
+        until: ctx.until,
+      },
       this.summary,
     )) {
       res.count(o);
@@ -399,7 +405,13 @@ class BytebasePull {
     for await (const o of normalizeOne(
       adapter,
       input,
-      { format: 'bytebase', options: { instance: c.name, variant: 'sql' }, since: ctx.since, until: ctx.until },
+      {
+        adapters: catalog,
+        format: 'bytebase',
+        options: { instance: c.name, variant: 'sql' },
+        since: ctx.since,
+        until: ctx.until,
+      },
       this.summary,
     )) {
       res.count(o);

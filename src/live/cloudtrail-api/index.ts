@@ -11,7 +11,7 @@ import type { LiveSourceOpener, SourceConfig, SourceRunContext } from '../../col
 import type { FormatAdapter, Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
 import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
-import { findAdapter } from '../../sources/registry.js';
+import { catalog, findAdapter } from '../../sources/registry.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { readAwsAdmins } from '../../roster/aws-iam.js';
@@ -170,7 +170,7 @@ class CloudTrailPull {
       for await (const o of normalizeOne(
         adapter,
         input,
-        { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until },
+        { adapters: catalog, format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until },
         this.summary,
       )) {
         res.count(o);

@@ -22,7 +22,7 @@ import type { LiveSourceOpener, SourceConfig, SourceResult, SourceRunContext } f
 import type { FormatAdapter, Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
 import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
-import { findAdapter } from '../../sources/registry.js';
+import { catalog, findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { DEFAULT_RETRY, backoffDelay, sleep, withRetry, type RetryPolicy, awsTransient, RetryCount } from '../pace.js';
 import { awsClientSettings, credentialsSetting } from '../aws.js';
@@ -412,7 +412,7 @@ class CloudTrailS3Pull {
       for await (const out of normalizeOne(
         adapter,
         input,
-        { format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until },
+        { adapters: catalog, format: 'cloudtrail', options: { instance: c.name }, since: ctx.since, until: ctx.until },
         this.summary,
       )) {
         rec.records++;

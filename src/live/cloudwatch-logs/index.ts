@@ -24,6 +24,7 @@ import type { LiveSourceOpener, SourceConfig, SourceRunContext } from '../../col
 import type { Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
 import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
+import { catalog } from '../../sources/registry.js';
 import { adapter as cloudwatchLogs } from '../../sources/cloudwatch-logs/index.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { DEFAULT_RETRY, Pacer, withRetry, type RetryPolicy, awsTransient, RetryCount } from '../pace.js';
@@ -275,6 +276,7 @@ class CloudWatchLogsPull {
       cloudwatchLogs,
       input,
       {
+        adapters: catalog,
         format: 'cloudwatch-logs',
         options: { instance: c.name, logGroup: group },
         since: ctx.since,

@@ -15,7 +15,7 @@ import type { LiveSourceOpener, SourceConfig, SourceRunContext } from '../../col
 import type { FormatAdapter, Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
 import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
-import { findAdapter } from '../../sources/registry.js';
+import { catalog, findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { withRetry, DEFAULT_RETRY, RetryCount, type RetryPolicy } from '../pace.js';
 import { entryToRestJson } from './decode.js';
@@ -206,7 +206,7 @@ class GcpLoggingPull {
       for await (const o of normalizeOne(
         adapter,
         input,
-        { format: 'gcp-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until },
+        { adapters: catalog, format: 'gcp-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until },
         this.summary,
       )) {
         res.count(o);

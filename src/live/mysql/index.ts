@@ -11,7 +11,7 @@ import type { FormatAdapter, Outcome } from '../../pipeline/types.js';
 import { openInput, openStream } from '../../pipeline/input.js';
 import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
 import { describeLocation } from '../../pipeline/record.js';
-import { findAdapter } from '../../sources/registry.js';
+import { catalog, findAdapter } from '../../sources/registry.js';
 import { isValidZone } from '../../event/time.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { withRoster } from '../roster.js';
@@ -256,6 +256,7 @@ class MysqlPull {
       adapter,
       input,
       {
+        adapters: catalog,
         format: 'mariadb-audit',
         options: { instance: c.name, timezone: zone },
         since: ctx.since,
@@ -315,7 +316,13 @@ class MysqlPull {
       normalizeOne(
         adapter,
         input,
-        { format: 'mysql-enterprise-audit', options: { instance: c.name }, since: ctx.since, until: ctx.until },
+        {
+          adapters: catalog,
+          format: 'mysql-enterprise-audit',
+          options: { instance: c.name },
+          since: ctx.since,
+          until: ctx.until,
+        },
         this.summary,
       ),
     )) {

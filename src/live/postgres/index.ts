@@ -7,7 +7,7 @@ import type { LiveSourceOpener, SourceConfig, SourceRunContext } from '../../col
 import type { FormatAdapter, Outcome } from '../../pipeline/types.js';
 import { openStream } from '../../pipeline/input.js';
 import { normalizeOne, type RunSummary } from '../../pipeline/run.js';
-import { findAdapter } from '../../sources/registry.js';
+import { catalog, findAdapter } from '../../sources/registry.js';
 import { LiveResult, ProgressLine } from '../progress.js';
 import { withRoster } from '../roster.js';
 import { asOwnSession, isPgOwnSession, COLLECTOR_APPLICATION, OWN_SESSION, type PgSession } from '../own-session.js';
@@ -218,6 +218,7 @@ class PostgresPull {
       adapter,
       input,
       {
+        adapters: catalog,
         format: 'pgaudit',
         options: {
           instance: c.name,

@@ -7,7 +7,7 @@ import { normalizeFiles } from '../../helpers/golden.js';
 import { runCli } from '../../helpers/cli.js';
 import { emptySummary, normalizeOne } from '../../../src/pipeline/run.js';
 import { openStream } from '../../../src/pipeline/input.js';
-import { findAdapter } from '../../../src/sources/registry.js';
+import { catalog, findAdapter } from '../../../src/sources/registry.js';
 import { METHOD_CATEGORIES } from '../../../src/sources/bytebase/categories.js';
 
 const FX = 'fixtures/bytebase';
@@ -248,7 +248,12 @@ describe('bytebase: invented cases', () => {
       })(),
     );
     let out = '';
-    for await (const o of normalizeOne(adapter, input, { format: 'bytebase', options: {} }, summary)) {
+    for await (const o of normalizeOne(
+      adapter,
+      input,
+      { format: 'bytebase', adapters: catalog, options: {} },
+      summary,
+    )) {
       out += o.raw.text + '\n' + (o.kind === 'event' ? JSON.stringify(o.event) : o.reason) + '\n';
     }
     for (const s of secrets) expect(out, s).not.toContain(s);
@@ -281,7 +286,12 @@ describe('bytebase: damaged input', () => {
             })(),
           );
           const outs = [];
-          for await (const o of normalizeOne(adapter, input, { format: 'bytebase', options: {} }, summary))
+          for await (const o of normalizeOne(
+            adapter,
+            input,
+            { format: 'bytebase', adapters: catalog, options: {} },
+            summary,
+          ))
             outs.push(o);
           expect(summary.reconciled).toBe(true);
           const events = outs.filter((o) => o.kind === 'event');

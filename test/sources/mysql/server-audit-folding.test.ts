@@ -3,6 +3,7 @@
 // duplicates are kept and reported. Outcomes in order, kinds, reasons and folded tables.
 import { describe, expect, it } from 'vitest';
 import { emptySummary, normalizeOne } from '../../../src/pipeline/run.js';
+import { catalog } from '../../../src/sources/registry.js';
 import { adapter } from '../../../src/sources/mariadb-audit/index.js';
 import type { InputSource, Outcome } from '../../../src/pipeline/types.js';
 
@@ -24,7 +25,7 @@ async function run(lines: string[]) {
   for await (const o of normalizeOne(
     adapter,
     source(`${lines.join('\n')}\n`),
-    { format: 'mariadb-audit', options: { timezone: 'UTC' } },
+    { format: 'mariadb-audit', adapters: catalog, options: { timezone: 'UTC' } },
     summary,
   ))
     out.push(o);

@@ -8,13 +8,15 @@ import { emptySummary, normalizeInputs } from '../../../src/pipeline/run.js';
 import type { Outcome } from '../../../src/pipeline/types.js';
 import { adapter } from '../../../src/sources/pgaudit/index.js';
 import { detectFormat } from '../../../src/pipeline/detect.js';
+import { catalog } from '../../../src/sources/registry.js';
 import { MAX_SESSIONS } from '../../../src/sources/pgaudit/server-log.js';
 
 async function run(text: string | Buffer, options: Record<string, unknown> = {}, name = 'test.log') {
   const input = await openStream(name, Readable.from([Buffer.isBuffer(text) ? text : Buffer.from(text)]));
   const summary = emptySummary();
   const out: Outcome[] = [];
-  for await (const o of normalizeInputs([input], { format: 'pgaudit', options }, summary)) out.push(o);
+  for await (const o of normalizeInputs([input], { format: 'pgaudit', adapters: catalog, options }, summary))
+    out.push(o);
   const events = out.flatMap((o) => (o.kind === 'event' ? [o.event] : []));
   return { out, events, summary, s: summary.inputs[0]! };
 }
@@ -161,7 +163,7 @@ describe('detection', () => {
   test('each shape is recognized, and Cloud SQL LogEntries score at least 0.9', () => {
     const cloudsql = '{"protoPayload":{"methodName":"cloudsql.instances.query","request":{"auditClass":"WRITE"}}}';
     expect(adapter.sniff(cloudsql, 'a.log')).toBeGreaterThanOrEqual(0.9);
-    expect(detectFormat({ name: 'a.log', head: Buffer.from(cloudsql) }).adapter.id).toBe('pgaudit');
+    expect(detectFormat({ name: 'a.log', head: Buffer.from(cloudsql) }, catalog).adapter.id).toBe('pgaudit');
     expect(adapter.sniff('NOTICE:  AUDIT: SESSION,1,1,MISC,SET,,,SET x = 1,<none>\n', 'x.out')).toBeGreaterThanOrEqual(
       0.9,
     );

@@ -7,7 +7,7 @@ import {
   emptySummary,
   failedLines,
   formatSummaryLine,
-  normalizeInputs,
+  normalizeInputBatches,
   redactionLines,
   rejectLine,
   type RunSummary,
@@ -155,14 +155,17 @@ export async function runNormalize(inputArgs: string[], opts: NormalizeOptions):
     shown.push(...(await normalizeParallel(files, run, popts, { out, rejects: rej }, summary)));
   } else {
     const progress = new ReadProgress('normalize');
-    for await (const o of normalizeInputs(files, run, summary)) {
-      progress.record(o.raw.text.length);
-      if (o.kind === 'event') {
-        if (out.add(formatter.format(o.event))) await out.flush();
-      } else if (o.kind === 'reject') {
-        if (rej) await rej.write(rejectToJsonLine(o));
-        if (shown.length < MAX_REJECTS_SHOWN) shown.push(rejectLine(o));
+    for await (const batch of normalizeInputBatches(files, run, summary)) {
+      for (const o of batch) {
+        progress.record(o.raw.text.length);
+        if (o.kind === 'event') out.add(formatter.format(o.event));
+        else if (o.kind === 'reject') {
+          rej?.add(rejectToJsonLine(o));
+          if (shown.length < MAX_REJECTS_SHOWN) shown.push(rejectLine(o));
+        }
       }
+      if (out.full()) await out.flush();
+      if (rej?.full()) await rej.flush();
     }
     progress.done();
   }

@@ -27,6 +27,11 @@ export class TextWriter {
     return this.size >= this.batchBytes;
   }
 
+  /** Whether the queued text fills a batch (the caller then awaits flush()). */
+  full(): boolean {
+    return this.size >= this.batchBytes;
+  }
+
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;
     const data = this.buf.join('');

@@ -14,6 +14,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { sha256Hex } from '../event/hash.js';
 import type { RawRecord } from './types.js';
 import { DEFAULT_MAX_RECORD_BYTES, KEPT_HEAD } from './lines.js';
+import { eachRecord } from './batch.js';
 
 export interface JsonFrameOptions {
   /** Input name for locations. */
@@ -61,26 +62,30 @@ export interface JsonFrame extends RawRecord {
   wrapperKey?: string;
 }
 
-export async function* frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameOptions): AsyncGenerator<JsonFrame> {
+export function frameJson(chunks: AsyncIterable<Buffer>, opts: JsonFrameOptions): AsyncGenerator<JsonFrame> {
+  return eachRecord(frameJsonBatches(chunks, opts));
+}
+
+/** frameJson in batches: the frames each chunk completes, as one array (never empty). */
+export async function* frameJsonBatches(
+  chunks: AsyncIterable<Buffer>,
+  opts: JsonFrameOptions,
+): AsyncGenerator<JsonFrame[]> {
   const f = new JsonFramer(opts);
   const decoder = new StringDecoder('utf8');
   for await (const chunk of chunks) {
     f.append(decoder.write(chunk), chunk);
     f.scan(false);
-    for (const r of f.out) yield r;
-    f.out.length = 0;
     f.bound();
-    for (const r of f.out) yield r;
-    f.out.length = 0;
+    if (f.out.length > 0) yield f.out.splice(0);
     f.compact();
   }
   f.append(decoder.end(), null);
   f.scan(true);
   f.resumeAfterOpenRecords();
-  for (const r of f.out) yield r;
-  f.out.length = 0;
   const last = f.endOfInput();
-  if (last) yield last;
+  if (last) f.out.push(last);
+  if (f.out.length > 0) yield f.out.splice(0);
 }
 
 /** A damaged stretch being skipped: where it began and, once past the size limit, its head and running hash. */

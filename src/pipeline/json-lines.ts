@@ -14,7 +14,8 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { sha256Hex } from '../event/hash.js';
 import { DEFAULT_MAX_RECORD_BYTES } from './lines.js';
-import { attachParsed, frameJson, type JsonFrame, type JsonFrameOptions } from './json-frames.js';
+import { attachParsed, frameJsonBatches, type JsonFrame, type JsonFrameOptions } from './json-frames.js';
+import { eachRecord } from './batch.js';
 
 /** How the last good record begins up to its first key: the scanning framer's resynchronization hint. */
 const SIG = /^\{[ \t]*"[A-Za-z0-9_@$.-]{1,40}"/;
@@ -26,7 +27,7 @@ class LineFramer {
   byte = 0;
   index = 0;
   sig: string | null = null;
-  readonly out: JsonFrame[] = [];
+  out: JsonFrame[] = [];
   private readonly maxRecord: number;
   private readonly keys: Buffer[];
   /** Where each key next occurs in the current buffer (Infinity: nowhere; -1: not looked for yet). */
@@ -115,12 +116,17 @@ class LineFramer {
 }
 
 /** frameJson, with JSON Lines lines framed without the scanner while the input stays plain JSON Lines. */
-export async function* frameJsonLines(
+export function frameJsonLines(chunks: AsyncIterable<Buffer>, opts: JsonFrameOptions): AsyncGenerator<JsonFrame> {
+  return eachRecord(frameJsonLineBatches(chunks, opts));
+}
+
+/** frameJsonLines in batches: the frames each chunk completes, as one array (never empty). */
+export async function* frameJsonLineBatches(
   chunks: AsyncIterable<Buffer>,
   opts: JsonFrameOptions,
-): AsyncGenerator<JsonFrame> {
+): AsyncGenerator<JsonFrame[]> {
   if (opts.quick === false) {
-    yield* frameJson(chunks, opts);
+    yield* frameJsonBatches(chunks, opts);
     return;
   }
   const fr = new LineFramer(opts);
@@ -141,8 +147,10 @@ export async function* frameJsonLines(
     }
     first = false;
     const at = fr.lines(buf, isAscii(buf));
-    for (const f of fr.out) yield f;
-    fr.out.length = 0;
+    if (fr.out.length > 0) {
+      yield fr.out;
+      fr.out = [];
+    }
     if (at < 0) rest = buf.subarray(-at - 1);
     else if (at < buf.length) {
       if (fr.fits(buf.length - at)) pending = buf.subarray(at);
@@ -154,12 +162,12 @@ export async function* frameJsonLines(
     if (pending === null) return;
     fr.reset();
     if (fr.take(pending, 0, pending.length, isAscii(pending))) {
-      yield* fr.out;
+      if (fr.out.length > 0) yield fr.out;
       return;
     }
     rest = pending;
   }
-  yield* frameJson(handOver(rest, it), {
+  yield* frameJsonBatches(handOver(rest, it), {
     ...opts,
     resume: { line: fr.line, byteOffset: fr.byte, index: fr.index, sig: fr.sig },
   });

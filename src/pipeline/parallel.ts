@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from './input.js';
 import { DetectionError } from './detect.js';
-import { UsageError, emptySummary, normalizeInputs, rejectLine } from './run.js';
+import { UsageError, emptySummary, normalizeInputBatches, rejectLine } from './run.js';
 import type { RunOptions, RunSummary } from './run.js';
 import type { AdapterCatalog } from './types.js';
 import { TextWriter } from '../export/writer.js';
@@ -381,12 +381,16 @@ async function normalizeTask(setup: WorkerSetup, t: FileTask): Promise<FileDone>
         info = i;
       },
     };
-    for await (const o of normalizeInputs([t.path], run, summary)) {
-      if (o.kind === 'event') await out.write(formatter.format(o.event));
-      else if (o.kind === 'reject') {
-        if (rej) await rej.write(rejectToJsonLine(o));
-        if (rejectLines.length < setup.showRejects) rejectLines.push(rejectLine(o));
+    for await (const batch of normalizeInputBatches([t.path], run, summary)) {
+      for (const o of batch) {
+        if (o.kind === 'event') out.add(formatter.format(o.event));
+        else if (o.kind === 'reject') {
+          rej?.add(rejectToJsonLine(o));
+          if (rejectLines.length < setup.showRejects) rejectLines.push(rejectLine(o));
+        }
       }
+      if (out.full()) await out.flush();
+      if (rej?.full()) await rej.flush();
     }
   } catch (e) {
     error = serialize(e);

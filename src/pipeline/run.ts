@@ -93,6 +93,15 @@ export async function* normalizeInputs(
   run: RunOptions,
   summary: RunSummary = emptySummary(),
 ): AsyncGenerator<Outcome> {
+  for await (const batch of normalizeInputBatches(inputs, run, summary)) for (const o of batch) yield o;
+}
+
+/** normalizeInputs in batches: the outcomes of the records of each chunk read, as one array (never empty). */
+export async function* normalizeInputBatches(
+  inputs: Array<string | InputSource>,
+  run: RunOptions,
+  summary: RunSummary = emptySummary(),
+): AsyncGenerator<Outcome[]> {
   const named = resolveAdapter(run.format, run.adapters);
   for (const item of inputs) {
     // Each input is isolated: one that cannot be opened, placed or read to its end is a failed
@@ -110,7 +119,7 @@ export async function* normalizeInputs(
     const how = named ? 'named' : 'detected';
     run.onInput?.({ input: input.name, format: adapter.id, how });
     try {
-      yield* normalizeOne(adapter, input, run, summary, how);
+      yield* normalizeOneBatches(adapter, input, run, summary, how);
     } catch (e) {
       summary.failed.push({ input: name, reason: failureReason(e) });
     }
@@ -135,31 +144,35 @@ export async function* normalizeOne(
   summary: RunSummary,
   how: 'named' | 'detected' = 'named',
 ): AsyncGenerator<Outcome> {
+  for await (const batch of normalizeOneBatches(adapter, input, run, summary, how)) for (const o of batch) yield o;
+}
+
+/** The judged outcomes of one input so far, and how they are judged. */
+interface Stage {
+  s: InputSummary;
+  ctx: NormalizeContext;
+  judge: (o: Outcome) => Outcome;
+  outcomes: number;
+}
+
+/** normalizeOne in batches: the outcomes of each chunk's records as one array (never empty). */
+export async function* normalizeOneBatches(
+  adapter: FormatAdapter,
+  input: InputSource,
+  run: RunOptions,
+  summary: RunSummary,
+  how: 'named' | 'detected' = 'named',
+): AsyncGenerator<Outcome[]> {
   const s = inputSummary(input.name, adapter.id, how);
   summary.inputs.push(s);
   const ctx: NormalizeContext = { options: run.options, input: input.name, note: noteTaker(s) };
   if (run.redact !== undefined) setPolicy(policyOf(run.redact));
-  const structured = adapter.redaction === 'json';
-  const judge = judgeOf(s, run);
-
-  async function* counted(): AsyncGenerator<RawRecord> {
-    for await (const raw of adapter.records(input, run.options)) {
-      s.read++;
-      // Line formats: the text pass, before the adapter sees the record (so no event field can
-      // carry a secret). JSON formats redact on the value they parse (src/redact/json.ts).
-      yield structured ? raw : redactTextRecord(raw);
-    }
-  }
-
-  let outcomes = 0;
+  const st: Stage = { s, ctx, judge: judgeOf(s, run), outcomes: 0 };
   try {
-    for await (const o of adapter.normalize(counted(), ctx)) {
-      outcomes++;
-      yield judge(o);
-    }
+    yield* adapter.normalizer ? batchOutcomes(adapter, input, run, st) : recordOutcomes(adapter, input, run, st);
     if (input.damage) {
-      outcomes++;
-      yield damageReject(input, input.damage, s, summary);
+      st.outcomes++;
+      yield [damageReject(input, input.damage, s, summary)];
     }
     if (how === 'named' && s.read >= 2 && s.rejects * 2 > s.read) wrongFormatNote(adapter, input, s, ctx, run.adapters);
   } catch (e) {
@@ -168,8 +181,76 @@ export async function* normalizeOne(
       redactSecrets(`reading ${input.name} as ${adapter.id} failed after ${s.read} records: ${(e as Error).message}`),
     );
   } finally {
-    finish(s, summary, outcomes);
+    finish(s, summary, st.outcomes);
   }
+}
+
+/**
+ * An adapter with a normalizer: each batch of records through the text pass (line formats: before
+ * the adapter sees a record, so no event field can carry a secret; JSON formats redact on the value
+ * they parse, src/redact/json.ts), the normalizer and the judgement in one synchronous loop.
+ */
+async function* batchOutcomes(
+  adapter: FormatAdapter,
+  input: InputSource,
+  run: RunOptions,
+  st: Stage,
+): AsyncGenerator<Outcome[]> {
+  const n = adapter.normalizer!(st.ctx);
+  const text = adapter.redaction !== 'json';
+  const batches = adapter.recordBatches
+    ? adapter.recordBatches(input, run.options)
+    : singles(adapter.records(input, run.options));
+  for await (const batch of batches) {
+    const out: Outcome[] = [];
+    let failed = false;
+    let error: unknown;
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        st.s.read++;
+        n.push(text ? redactTextRecord(batch[i]!) : batch[i]!, out);
+      }
+    } catch (e) {
+      // The outcomes of the records before the failure are kept, as they were one at a time.
+      failed = true;
+      error = e;
+    }
+    if (out.length > 0) yield judged(out, st);
+    if (failed) throw error;
+  }
+  const out: Outcome[] = [];
+  n.end(out);
+  if (out.length > 0) yield judged(out, st);
+}
+
+/** An adapter with only the per-record contract: its outcomes one at a time. */
+async function* recordOutcomes(
+  adapter: FormatAdapter,
+  input: InputSource,
+  run: RunOptions,
+  st: Stage,
+): AsyncGenerator<Outcome[]> {
+  const structured = adapter.redaction === 'json';
+  async function* counted(): AsyncGenerator<RawRecord> {
+    for await (const raw of adapter.records(input, run.options)) {
+      st.s.read++;
+      yield structured ? raw : redactTextRecord(raw);
+    }
+  }
+  for await (const o of adapter.normalize(counted(), st.ctx)) {
+    st.outcomes++;
+    yield [st.judge(o)];
+  }
+}
+
+async function* singles(records: AsyncIterable<RawRecord>): AsyncGenerator<RawRecord[]> {
+  for await (const r of records) yield [r];
+}
+
+function judged(out: Outcome[], st: Stage): Outcome[] {
+  for (let i = 0; i < out.length; i++) out[i] = st.judge(out[i]!);
+  st.outcomes += out.length;
+  return out;
 }
 
 function inputSummary(input: string, format: string, how: 'named' | 'detected'): InputSummary {

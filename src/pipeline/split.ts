@@ -25,7 +25,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { detectFormat } from './detect.js';
 import { HEAD_BYTES } from './input.js';
-import { normalizeInputs, normalizeOne, resolveAdapter, emptySummary, rejectLine } from './run.js';
+import { normalizeInputs, normalizeOneBatches, resolveAdapter, emptySummary, rejectLine } from './run.js';
 import type { InputSummary, RunOptions, RunSummary } from './run.js';
 import type { AdapterCatalog, FormatAdapter, InputSource, RawRecord } from './types.js';
 import type { TextWriter } from '../export/writer.js';
@@ -143,26 +143,39 @@ export async function normalizeBlock(setup: BlockSetup, t: BlockTask, adapters: 
   let framed = 0;
   let why: string | undefined;
   const bomAt0 = t.start === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  /** Each record framed from the block: counted, checked as cleanly framed, placed in the whole file. */
+  const place = (r: RawRecord & { container?: string }): void => {
+    framed++;
+    const l = r.location;
+    const b = l.byte_offset ?? -1;
+    if (why === undefined) {
+      if (r.error) why = 'a record could not be framed';
+      else if (r.container !== undefined && r.container !== 'value') why = 'records inside an array or wrapper';
+      else if (!(b === 0 || (bomAt0 && b === 3) || (b > 0 && bytes[b - 1] === 0x0a)))
+        why = 'a record that does not start a line';
+    }
+    if (l.line != null) l.line += t.linesBefore;
+    if (l.line_end != null) l.line_end += t.linesBefore;
+    if (l.byte_offset != null) l.byte_offset += t.start;
+    if (l.index != null) l.index += t.recordsBefore;
+  };
+  const batches = adapter.recordBatches?.bind(adapter);
   const wrapped: FormatAdapter = {
     ...adapter,
     async *records(input, options) {
-      for await (const r of adapter.records(input, options) as AsyncIterable<RawRecord & { container?: string }>) {
-        framed++;
-        const l = r.location;
-        const b = l.byte_offset ?? -1;
-        if (why === undefined) {
-          if (r.error) why = 'a record could not be framed';
-          else if (r.container !== undefined && r.container !== 'value') why = 'records inside an array or wrapper';
-          else if (!(b === 0 || (bomAt0 && b === 3) || (b > 0 && bytes[b - 1] === 0x0a)))
-            why = 'a record that does not start a line';
-        }
-        if (l.line != null) l.line += t.linesBefore;
-        if (l.line_end != null) l.line_end += t.linesBefore;
-        if (l.byte_offset != null) l.byte_offset += t.start;
-        if (l.index != null) l.index += t.recordsBefore;
+      for await (const r of adapter.records(input, options)) {
+        place(r);
         yield r;
       }
     },
+    recordBatches: batches
+      ? async function* (input, options) {
+          for await (const batch of batches(input, options)) {
+            for (const r of batch) place(r);
+            yield batch;
+          }
+        }
+      : undefined,
   };
   const source: InputSource = {
     name: t.path,
@@ -182,13 +195,14 @@ export async function normalizeBlock(setup: BlockSetup, t: BlockTask, adapters: 
   const rej = new Pieces();
   const rejectLines: string[] = [];
   try {
-    for await (const o of normalizeOne(wrapped, source, { ...setup.run, adapters }, summary, t.how)) {
-      if (o.kind === 'event') out.add(formatter.format(o.event));
-      else if (o.kind === 'reject') {
-        if (setup.rejects) rej.add(rejectToJsonLine(o));
-        if (rejectLines.length < setup.showRejects) rejectLines.push(rejectLine(o));
+    for await (const batch of normalizeOneBatches(wrapped, source, { ...setup.run, adapters }, summary, t.how))
+      for (const o of batch) {
+        if (o.kind === 'event') out.add(formatter.format(o.event));
+        else if (o.kind === 'reject') {
+          if (setup.rejects) rej.add(rejectToJsonLine(o));
+          if (rejectLines.length < setup.showRejects) rejectLines.push(rejectLine(o));
+        }
       }
-    }
   } catch (e) {
     why ??= `reading failed (${(e as Error).message})`;
   }

@@ -93,6 +93,27 @@ export interface FormatAdapter {
    */
   redaction?: 'json';
   normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncIterable<Outcome>;
+  /**
+   * Optional batch form of `records`: the records framed from each chunk read, as one array (never
+   * empty). The pipeline prefers it: no await per record. An adapter that has it derives `records`
+   * from it (src/pipeline/batch.ts), so both frame the same records.
+   */
+  recordBatches?(input: InputSource, options: AdapterOptions): AsyncIterable<RawRecord[]>;
+  /**
+   * Optional synchronous form of `normalize`, for one input: the pipeline prefers it (no await per
+   * record). An adapter that has it derives `normalize` from it (src/pipeline/batch.ts).
+   */
+  normalizer?(ctx: NormalizeContext): RecordNormalizer;
+}
+
+/**
+ * `normalize` as a state machine: push() appends the outcomes one record brings (its own, and any
+ * held records it resolves) to `out`, in order; end() appends those still held when the input ends.
+ * Over the whole input, exactly one outcome per record pushed.
+ */
+export interface RecordNormalizer {
+  push(raw: RawRecord, out: Outcome[]): void;
+  end(out: Outcome[]): void;
 }
 
 /**

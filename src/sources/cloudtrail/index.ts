@@ -8,9 +8,10 @@
 // Record format: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
 // LookupEvents: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
 import { parseFramed, type JsonFrame } from '../../pipeline/json-frames.js';
-import { frameJsonLines } from '../../pipeline/json-lines.js';
+import { frameJsonLineBatches } from '../../pipeline/json-lines.js';
+import { eachRecord, normalizeWith } from '../../pipeline/batch.js';
 import { event, reject, skip } from '../../pipeline/record.js';
-import type { FormatAdapter, Outcome, RawRecord } from '../../pipeline/types.js';
+import type { FormatAdapter, NormalizeContext, Outcome, RawRecord, RecordNormalizer } from '../../pipeline/types.js';
 import { mapRecord, type MapContext } from './map.js';
 import { embeddedValue, redactJsonRecord } from '../../redact/json.js';
 
@@ -51,82 +52,102 @@ export const adapter: FormatAdapter = {
     'JSON arrays, JSON Lines and single events, aws cloudtrail lookup-events output',
   sniff: sniffCloudTrail,
   redaction: 'json',
-  records(input, options) {
+  recordBatches(input, options) {
     // JSON Lines (Logstash exports, the bench) framed by lines; S3 files and arrays by the scanner.
-    return frameJsonLines(input.chunks, {
+    return frameJsonLineBatches(input.chunks, {
       file: input.name,
       unwrap: ['Records', 'Events'],
       maxRecordBytes: options.maxRecordBytes,
     });
   },
-  async *normalize(records: AsyncIterable<RawRecord>, ctx): AsyncIterable<Outcome> {
-    const instance = typeof ctx.options.instance === 'string' ? ctx.options.instance : null;
-    const mctx: MapContext = { note: ctx.note, instance, variant: 'ndjson' };
-    let logstash = false;
-    for await (const raw0 of records) {
-      if (raw0.error) {
-        yield reject(raw0, raw0.error);
-        continue;
-      }
-      let raw = raw0;
-      const f = raw as Partial<JsonFrame>;
-      mctx.variant = variantOf(f);
-      let v: unknown;
-      try {
-        v = parseFramed(raw);
-      } catch (e) {
-        yield reject(raw, `invalid JSON: ${(e as Error).message}`);
-        continue;
-      }
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-        yield reject(
-          raw,
-          `not a CloudTrail event: a JSON ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}, not an object`,
-        );
-        continue;
-      }
-      // Secrets out of the value (and, when there were any, the kept text) before anything reads it.
-      raw = redactJsonRecord(raw, v);
-      let rec = v as Obj;
-      // LookupEvents Event objects also come one per line (`jq -c '.Events[]'`) or alone.
-      if (
-        mctx.variant !== 'lookup-events' &&
-        typeof rec.CloudTrailEvent === 'string' &&
-        rec.EventId !== undefined &&
-        rec.eventVersion === undefined
-      )
-        mctx.variant = 'lookup-events';
-      if (mctx.variant === 'lookup-events') {
-        // Each LookupEvents element carries the full record as a JSON string in CloudTrailEvent.
-        const inner = rec.CloudTrailEvent;
-        if (typeof inner !== 'string') {
-          yield reject(raw, 'LookupEvents element without a CloudTrailEvent string');
-          continue;
-        }
-        let p: unknown = embeddedValue(rec, 'CloudTrailEvent');
-        if (p === undefined)
-          try {
-            p = JSON.parse(inner);
-          } catch (e) {
-            yield reject(raw, `CloudTrailEvent is not valid JSON: ${(e as Error).message}`);
-            continue;
-          }
-        if (p === null || typeof p !== 'object' || Array.isArray(p)) {
-          yield reject(raw, 'CloudTrailEvent is not a JSON object');
-          continue;
-        }
-        rec = p as Obj;
-      }
-      if (!logstash && rec['@version'] !== undefined && rec['@timestamp'] !== undefined) {
-        logstash = true;
-        ctx.note(
-          "records carry Logstash @timestamp/@version keys (a Logstash export); the user agent's [brackets] are removed",
-        );
-      }
-      const r = mapRecord(rec, raw, mctx);
-      if (r.kind === 'event') yield event(r.event, raw);
-      else if (r.kind === 'skip') yield skip(raw, r.reason);
-      else yield reject(raw, r.reason);
-    }
+  records(input, options) {
+    return eachRecord(adapter.recordBatches!(input, options));
+  },
+  normalizer: (ctx) => new CloudTrailNormalizer(ctx),
+  normalize(records, ctx) {
+    return normalizeWith(adapter.normalizer!, records, ctx);
   },
 };
+
+/** One record at a time: parse (once), redact on the value, unwrap LookupEvents elements, map. */
+class CloudTrailNormalizer implements RecordNormalizer {
+  private readonly mctx: MapContext;
+  private logstash = false;
+
+  constructor(private readonly ctx: NormalizeContext) {
+    const instance = typeof ctx.options.instance === 'string' ? ctx.options.instance : null;
+    this.mctx = { note: ctx.note, instance, variant: 'ndjson' };
+  }
+
+  push(raw0: RawRecord, out: Outcome[]): void {
+    if (raw0.error) {
+      out.push(reject(raw0, raw0.error));
+      return;
+    }
+    let raw = raw0;
+    const mctx = this.mctx;
+    mctx.variant = variantOf(raw as Partial<JsonFrame>);
+    let v: unknown;
+    try {
+      v = parseFramed(raw);
+    } catch (e) {
+      out.push(reject(raw, `invalid JSON: ${(e as Error).message}`));
+      return;
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      out.push(
+        reject(
+          raw,
+          `not a CloudTrail event: a JSON ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}, not an object`,
+        ),
+      );
+      return;
+    }
+    // Secrets out of the value (and, when there were any, the kept text) before anything reads it.
+    raw = redactJsonRecord(raw, v);
+    let rec = v as Obj;
+    // LookupEvents Event objects also come one per line (`jq -c '.Events[]'`) or alone.
+    if (
+      mctx.variant !== 'lookup-events' &&
+      typeof rec.CloudTrailEvent === 'string' &&
+      rec.EventId !== undefined &&
+      rec.eventVersion === undefined
+    )
+      mctx.variant = 'lookup-events';
+    if (mctx.variant === 'lookup-events') {
+      const inner = innerEvent(rec);
+      if (typeof inner === 'string') {
+        out.push(reject(raw, inner));
+        return;
+      }
+      rec = inner;
+    }
+    if (!this.logstash && rec['@version'] !== undefined && rec['@timestamp'] !== undefined) {
+      this.logstash = true;
+      this.ctx.note(
+        "records carry Logstash @timestamp/@version keys (a Logstash export); the user agent's [brackets] are removed",
+      );
+    }
+    const r = mapRecord(rec, raw, mctx);
+    if (r.kind === 'event') out.push(event(r.event, raw));
+    else if (r.kind === 'skip') out.push(skip(raw, r.reason));
+    else out.push(reject(raw, r.reason));
+  }
+
+  end(): void {}
+}
+
+/** The full record a LookupEvents element carries as a JSON string in CloudTrailEvent; a reason when it has none. */
+function innerEvent(rec: Obj): Obj | string {
+  const inner = rec.CloudTrailEvent;
+  if (typeof inner !== 'string') return 'LookupEvents element without a CloudTrailEvent string';
+  let p: unknown = embeddedValue(rec, 'CloudTrailEvent');
+  if (p === undefined)
+    try {
+      p = JSON.parse(inner);
+    } catch (e) {
+      return `CloudTrailEvent is not valid JSON: ${(e as Error).message}`;
+    }
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) return 'CloudTrailEvent is not a JSON object';
+  return p as Obj;
+}

@@ -3,7 +3,8 @@
 // Aurora / RDS variant with epoch-microsecond timestamps and a connection-type field.
 // Format: https://mariadb.com/kb/en/mariadb-audit-plugin-log-format/
 // Options: timezone (the server's zone; local timestamps have none), instance.
-import type { FormatAdapter, NormalizeContext, Outcome, RawRecord } from '../../pipeline/types.js';
+import type { FormatAdapter, NormalizeContext, Outcome, RawRecord, RecordNormalizer } from '../../pipeline/types.js';
+import { eachRecord, normalizeWith } from '../../pipeline/batch.js';
 import { recordLimit, splitLineBatches } from '../../pipeline/lines.js';
 import { rawFromLines, event, reject } from '../../pipeline/record.js';
 import { LocalTimeConverter } from '../mysql-common/local-time.js';
@@ -87,44 +88,52 @@ interface Held {
  * without such a QUERY (the QUERY class not logged, another query id, the end of the input) stay
  * events of their own, in the order read.
  */
-async function* normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncGenerator<Outcome> {
-  const zoneGiven = typeof ctx.options.timezone === 'string' && ctx.options.timezone !== '';
-  const local = new LocalTimeConverter(zoneGiven ? ctx.options.timezone! : 'UTC');
-  const instance =
-    typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
-  const duplicates = new Duplicates();
-  const folder = new TableFolder(instance);
-  const out: Outcome[] = [];
-  for await (const raw of records) {
+class ServerAuditNormalizer implements RecordNormalizer {
+  private readonly zoneGiven: boolean;
+  private readonly local: LocalTimeConverter;
+  private readonly duplicates = new Duplicates();
+  private readonly folder: TableFolder;
+
+  constructor(private readonly ctx: NormalizeContext) {
+    this.zoneGiven = typeof ctx.options.timezone === 'string' && ctx.options.timezone !== '';
+    this.local = new LocalTimeConverter(this.zoneGiven ? ctx.options.timezone! : 'UTC');
+    const instance =
+      typeof ctx.options.instance === 'string' && ctx.options.instance !== '' ? ctx.options.instance : null;
+    this.folder = new TableFolder(instance);
+  }
+
+  push(raw: RawRecord, out: Outcome[]): void {
     if (raw.error) {
-      yield reject(raw, raw.error);
-      continue;
+      out.push(reject(raw, raw.error));
+      return;
     }
     const parsed = parseServerAuditLine(raw.text);
     if (!parsed.ok) {
-      yield reject(raw, parsed.error);
-      continue;
+      out.push(reject(raw, parsed.error));
+      return;
     }
-    const t = recordTime(parsed.record, local);
+    const t = recordTime(parsed.record, this.local);
     if (t.timestamp === null) {
-      yield reject(raw, `timestamp '${parsed.record.timestamp}' is not a valid date`);
-      continue;
+      out.push(reject(raw, `timestamp '${parsed.record.timestamp}' is not a valid date`));
+      return;
     }
-    if (!t.epoch && !zoneGiven) {
-      ctx.note(
+    if (!t.epoch && !this.zoneGiven) {
+      this.ctx.note(
         `server_audit timestamps carry no time zone: assumed UTC (events say so in timestamp_zone_assumed); give the server's zone with --timezone`,
       );
     }
-    duplicates.check(raw);
-    folder.add({ raw, rec: parsed.record, timestamp: t.timestamp, zoneAssumed: t.zoneAssumed, epoch: t.epoch }, out);
-    if (out.length === 1) yield out[0]!;
-    else for (const o of out) yield o;
-    out.length = 0;
+    this.duplicates.check(raw);
+    this.folder.add(
+      { raw, rec: parsed.record, timestamp: t.timestamp, zoneAssumed: t.zoneAssumed, epoch: t.epoch },
+      out,
+    );
   }
-  folder.drain(out);
-  yield* out;
-  const note = duplicates.note();
-  if (note) ctx.note(note);
+
+  end(out: Outcome[]): void {
+    this.folder.drain(out);
+    const note = this.duplicates.note();
+    if (note) this.ctx.note(note);
+  }
 }
 
 /** Exact duplicates (same bytes on another line): kept as separate events, and reported. */
@@ -233,12 +242,17 @@ export const adapter: FormatAdapter = {
   description:
     'MariaDB / MySQL server_audit plugin files (server_audit.log, rotated .1 .2 files, Amazon RDS and Aurora audit logs): lines of timestamp,serverhost,username,host,connectionid,queryid,operation,database,object,retcode',
   sniff: (head) => sniff(head),
-  async *records(input, options) {
-    for await (const batch of splitLineBatches(input.chunks, { maxLineBytes: recordLimit(options) }))
+  async *recordBatches(input, options) {
+    for await (const batch of splitLineBatches(input.chunks, { maxLineBytes: recordLimit(options) })) {
+      const out: RawRecord[] = [];
       for (const l of batch) {
         if (l.text.trim() === '') continue; // blank lines carry no record
-        yield rawFromLines(input.name, [l]);
+        out.push(rawFromLines(input.name, [l]));
       }
+      if (out.length > 0) yield out;
+    }
   },
-  normalize,
+  records: (input, options) => eachRecord(adapter.recordBatches!(input, options)),
+  normalizer: (ctx) => new ServerAuditNormalizer(ctx),
+  normalize: (records, ctx) => normalizeWith(adapter.normalizer!, records, ctx),
 };

@@ -11,6 +11,7 @@
 import { DEFAULT_MAX_RECORD_BYTES, splitLineBatches, type Line, quoteCount } from '../../pipeline/lines.js';
 import { OversizeLines, oversizeRecord, rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
+import { eachRecord } from '../../pipeline/batch.js';
 import { pgValue, splitConnectionFrom, type LogLine, type TimeReader } from './log-line.js';
 
 /** A line that starts a csvlog row: a time stamp followed by a comma. */
@@ -145,18 +146,23 @@ class OpenRow {
  * a new row obviously starts (a time stamp and a comma at the start of a line) was truncated: it is
  * yielded as it is and the reader rejects it, so it never swallows the rows after it.
  */
-export async function* frameCsvlog(
+export function frameCsvlog(...args: Parameters<typeof frameCsvlogBatches>): AsyncGenerator<RawRecord> {
+  return eachRecord(frameCsvlogBatches(...args));
+}
+
+export async function* frameCsvlogBatches(
   chunks: AsyncIterable<Buffer>,
   file: string,
   maxBytes = DEFAULT_MAX_RECORD_BYTES,
-): AsyncGenerator<RawRecord> {
+): AsyncGenerator<RawRecord[]> {
   const row = new OpenRow(file, maxBytes);
-  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes }))
+  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes })) {
+    const out: RawRecord[] = [];
     for (const line of batch) {
       if (line.oversize) {
         const held = row.overLong(line);
-        if (held) yield held;
-        yield oversizeRecord(file, line);
+        if (held) out.push(held);
+        out.push(oversizeRecord(file, line));
         continue;
       }
       const rowStart = CSVLOG_ROW_START.test(line.text);
@@ -166,23 +172,23 @@ export async function* frameCsvlog(
           continue;
         }
         const rest = row.endTail();
-        if (rest) yield rest;
+        if (rest) out.push(rest);
       }
       const big = row.big;
       if (big) {
         // An over-long row: its lines are hashed until its quote closes or a new row starts.
         if (!rowStart) {
           const done = row.addToBig(big, line);
-          if (done) yield done;
+          if (done) out.push(done);
           continue;
         }
-        yield row.closeBig(big);
+        out.push(row.closeBig(big));
       }
       if (row.cur.length > 0 && row.open) {
-        if (rowStart) yield row.truncated();
+        if (rowStart) out.push(row.truncated());
         else {
           const done = row.continueRow(line);
-          if (done) yield done;
+          if (done) out.push(done);
           continue;
         }
       }
@@ -190,10 +196,14 @@ export async function* frameCsvlog(
         row.openRow(line);
         continue;
       }
-      yield rawFromLines(file, [line]);
+      out.push(rawFromLines(file, [line]));
     }
+    if (out.length > 0) yield out;
+  }
+  const out: RawRecord[] = [];
   const last = row.finish();
-  if (last) yield last;
+  if (last) out.push(last);
+  if (out.length > 0) yield out;
 }
 
 /** Parses one CSV row (RFC 4180 quoting, as PostgreSQL writes it). */

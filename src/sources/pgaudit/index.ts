@@ -6,7 +6,8 @@
 // Options read: logLinePrefix (stderr), timezone (time stamps in a zone PostgreSQL names but this
 // tool does not know), instance.
 import { recordLimit, splitLineBatches } from '../../pipeline/lines.js';
-import { frameJson } from '../../pipeline/json-frames.js';
+import { frameJsonBatches } from '../../pipeline/json-frames.js';
+import { eachRecord, normalizeWith } from '../../pipeline/batch.js';
 import { rawFromLines, reject } from '../../pipeline/record.js';
 import type {
   AdapterOptions,
@@ -15,10 +16,11 @@ import type {
   NormalizeContext,
   Outcome,
   RawRecord,
+  RecordNormalizer,
 } from '../../pipeline/types.js';
 import { chooseDialect, type Dialect } from './detect.js';
-import { frameStderr, parseStderrRecord } from './stderr.js';
-import { frameCsvlog, parseCsvlogRecord } from './csvlog.js';
+import { frameStderrBatches, parseStderrRecord } from './stderr.js';
+import { frameCsvlogBatches, parseCsvlogRecord } from './csvlog.js';
 import { parseJsonlogRecord } from './jsonlog.js';
 import { frameTranscript, parseTranscriptRecord } from './transcript.js';
 import { unwrapLine } from './wrapped.js';
@@ -32,24 +34,28 @@ import { redactTextRecord } from '../../redact/text.js';
 const DIALECT = Symbol('pgaudit.dialect');
 type Tagged = RawRecord & { [DIALECT]?: Dialect };
 
-async function* lineRecords(input: InputSource, max: number): AsyncGenerator<RawRecord> {
+async function* lineBatches(input: InputSource, max: number): AsyncGenerator<RawRecord[]> {
   for await (const batch of splitLineBatches(input.chunks, { maxLineBytes: max }))
-    for (const line of batch) yield rawFromLines(input.name, [line]);
+    yield batch.map((line) => rawFromLines(input.name, [line]));
 }
 
-function framer(input: InputSource, d: Dialect, options: AdapterOptions): AsyncIterable<RawRecord> {
+async function* singles(records: AsyncIterable<RawRecord>): AsyncGenerator<RawRecord[]> {
+  for await (const r of records) yield [r];
+}
+
+function framer(input: InputSource, d: Dialect, options: AdapterOptions): AsyncIterable<RawRecord[]> {
   const max = recordLimit(options);
   switch (d.variant) {
     case 'cloudsql':
-      return frameJson(input.chunks, { file: input.name, unwrap: ['entries'], maxRecordBytes: max });
+      return frameJsonBatches(input.chunks, { file: input.name, unwrap: ['entries'], maxRecordBytes: max });
     case 'csvlog':
-      return frameCsvlog(input.chunks, input.name, max);
+      return frameCsvlogBatches(input.chunks, input.name, max);
     case 'psql-transcript':
-      return frameTranscript(input.chunks, input.name, max);
+      return singles(frameTranscript(input.chunks, input.name, max));
     case 'stderr':
-      return frameStderr(input.chunks, input.name, d.prefix!, max);
+      return frameStderrBatches(input.chunks, input.name, d.prefix!, max);
     default:
-      return lineRecords(input, max); // jsonlog, wrapped-stderr: one record per line
+      return lineBatches(input, max); // jsonlog, wrapped-stderr: one record per line
   }
 }
 
@@ -172,37 +178,46 @@ export const adapter: FormatAdapter = {
   },
   // normalize redacts each record itself: jsonlog on the parsed value, the other shapes by text.
   redaction: 'json',
-  async *records(input: InputSource, options: AdapterOptions): AsyncGenerator<RawRecord> {
+  async *recordBatches(input: InputSource, options: AdapterOptions): AsyncGenerator<RawRecord[]> {
     const d = chooseDialect(input.head.toString('utf8'), options.logLinePrefix ?? null);
-    for await (const r of framer(input, d, options)) {
-      (r as Tagged)[DIALECT] = d;
-      yield r;
+    for await (const batch of framer(input, d, options)) {
+      for (const r of batch) (r as Tagged)[DIALECT] = d;
+      yield batch;
     }
   },
-  async *normalize(records: AsyncIterable<RawRecord>, ctx: NormalizeContext): AsyncGenerator<Outcome> {
-    const times = new TimeReader(ctx.options.timezone ?? null);
-    let d: Dialect | null = null;
-    let n: ServerLogNormalizer | null = null;
-    const out: Outcome[] = []; // the outcomes of one record (its own, and a held one it resolves)
-    for await (const raw of records) {
-      if (!d || !n) {
-        d = (raw as Tagged)[DIALECT] ?? chooseDialect(raw.text, ctx.options.logLinePrefix ?? null);
-        n = new ServerLogNormalizer(ctx, { variant: d.variant, transcript: d.variant === 'psql-transcript' });
-        dialectNotes(d, ctx);
-      }
-      redactInPlace(raw, d);
-      if (d.variant === 'cloudsql') {
-        yield normalizeCloudSql(raw, ctx);
-        continue;
-      }
-      if (raw.error) {
-        yield reject(raw, raw.error);
-        continue;
-      }
-      n.handle(raw, parse(d, raw, times, ctx), out);
-      for (let i = 0; i < out.length; i++) yield out[i]!;
-      out.length = 0;
-    }
-    if (n) yield* n.finish();
-  },
+  records: (input, options) => eachRecord(adapter.recordBatches!(input, options)),
+  normalizer: (ctx) => new PgauditNormalizer(ctx),
+  normalize: (records, ctx) => normalizeWith(adapter.normalizer!, records, ctx),
 };
+
+/** The dialect is the one the framer chose (or, for records from elsewhere, read off the first record). */
+class PgauditNormalizer implements RecordNormalizer {
+  private readonly times: TimeReader;
+  private d: Dialect | null = null;
+  private n: ServerLogNormalizer | null = null;
+
+  constructor(private readonly ctx: NormalizeContext) {
+    this.times = new TimeReader(ctx.options.timezone ?? null);
+  }
+
+  push(raw: RawRecord, out: Outcome[]): void {
+    const ctx = this.ctx;
+    if (!this.d || !this.n) {
+      this.d = (raw as Tagged)[DIALECT] ?? chooseDialect(raw.text, ctx.options.logLinePrefix ?? null);
+      this.n = new ServerLogNormalizer(ctx, {
+        variant: this.d.variant,
+        transcript: this.d.variant === 'psql-transcript',
+      });
+      dialectNotes(this.d, ctx);
+    }
+    const d = this.d;
+    redactInPlace(raw, d);
+    if (d.variant === 'cloudsql') out.push(normalizeCloudSql(raw, ctx));
+    else if (raw.error) out.push(reject(raw, raw.error));
+    else this.n.handle(raw, parse(d, raw, this.times, ctx), out);
+  }
+
+  end(out: Outcome[]): void {
+    if (this.n) for (const o of this.n.finish()) out.push(o);
+  }
+}

@@ -5,6 +5,7 @@
 import { DEFAULT_MAX_RECORD_BYTES, splitLineBatches, type Line } from '../../pipeline/lines.js';
 import { OversizeLines, oversizeRecord, rawFromLines } from '../../pipeline/record.js';
 import type { RawRecord } from '../../pipeline/types.js';
+import { eachRecord } from '../../pipeline/batch.js';
 import { matchPrefix, type CompiledPrefix, type PrefixValues } from './prefix.js';
 import { pgValue, splitRemote, hostValue, type LogLine, type TimeReader } from './log-line.js';
 
@@ -113,21 +114,26 @@ class OpenRecord {
  * damaged time stamp cannot hide an audited statement inside the record before it). A record
  * whose last continuation line is cut by the end of the input is flagged as truncated.
  */
-export async function* frameStderr(
+export function frameStderr(...args: Parameters<typeof frameStderrBatches>): AsyncGenerator<RawRecord> {
+  return eachRecord(frameStderrBatches(...args));
+}
+
+export async function* frameStderrBatches(
   chunks: AsyncIterable<Buffer>,
   file: string,
   prefix: CompiledPrefix,
   maxBytes = DEFAULT_MAX_RECORD_BYTES,
-): AsyncGenerator<RawRecord> {
+): AsyncGenerator<RawRecord[]> {
   const rec = new OpenRecord(file, maxBytes);
   let shape: string | null = null;
-  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes }))
+  for await (const batch of splitLineBatches(chunks, { maxLineBytes: maxBytes })) {
+    const out: RawRecord[] = [];
     for (const line of batch) {
       if (line.oversize) {
         // A line longer than the limit: rejected on its own (its head and hash kept).
         const held = rec.overLong(line);
-        if (held) yield held;
-        yield oversizeRecord(file, line);
+        if (held) out.push(held);
+        out.push(oversizeRecord(file, line));
         continue;
       }
       const starts = line.text.length > 0 && prefix.regex.test(line.text);
@@ -140,27 +146,31 @@ export async function* frameStderr(
       const big = rec.big;
       if (continuation && big) {
         const done = rec.addToBig(big, line);
-        if (done) yield done;
+        if (done) out.push(done);
         continue;
       }
       if (continuation && rec.cur.length > 0) {
         const done = rec.continueRecord(line);
-        if (done) yield done;
+        if (done) out.push(done);
         continue;
       }
-      if (big) yield rec.closeBig(big);
-      if (rec.cur.length > 0) yield rawFromLines(file, rec.cur);
+      if (big) out.push(rec.closeBig(big));
+      if (rec.cur.length > 0) out.push(rawFromLines(file, rec.cur));
       if (starts) {
         rec.cur = [line];
         rec.bytes = line.byteLength;
       } else {
         rec.cur = [];
         rec.bytes = 0;
-        yield rawFromLines(file, [line], !continuation && damagedStart(line, shape) ? DAMAGED_PREFIX : undefined);
+        out.push(rawFromLines(file, [line], !continuation && damagedStart(line, shape) ? DAMAGED_PREFIX : undefined));
       }
     }
-  if (rec.big) yield rec.big.record();
-  if (rec.cur.length > 0) yield rawFromLines(file, rec.cur);
+    if (out.length > 0) yield out;
+  }
+  const out: RawRecord[] = [];
+  if (rec.big) out.push(rec.big.record());
+  if (rec.cur.length > 0) out.push(rawFromLines(file, rec.cur));
+  if (out.length > 0) yield out;
 }
 
 /** Joins a record's continuation lines to its message, removing the tab PostgreSQL put before each. */

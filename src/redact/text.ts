@@ -139,15 +139,26 @@ const PATTERNS: Array<{ re: RegExp; gate: RegExp; when?: RegExp; replace: (m: st
 ];
 
 // Cheap pre-check so records without any of these words skip the regexes entirely. It runs on every
-// raw record of the line formats: the words alone are one case-insensitive alternation V8 scans
-// quickly; the URL form is looked for only when the text has '://'.
+// raw record of the line formats (and on JSON string values): the words alone are one
+// case-insensitive alternation, grouped by first letter, which V8 scans in about half the
+// instructions of the flat list with `\s-p\S` among the words (that alternative, starting with a
+// class, defeated the scan's look-ahead: 7.0k against 3.9k instructions per 100-character
+// server_audit line, both tests together); the URL form is looked for only when the text has '://'.
+// Together the same answer as
+// /p(?:assw|wd)|identified|secret|token|api_?key|private_?key|connection|sslkey|\s-p\S|servicekey|keytab|license|otpcode|recoverycode|emailcode|oauth2context|oidccontext/i.
 const MAYBE_SECRET_WORD =
-  /p(?:assw|wd)|identified|secret|token|api_?key|private_?key|connection|sslkey|\s-p\S|servicekey|keytab|license|otpcode|recoverycode|emailcode|oauth2context|oidccontext/i;
+  /p(?:assw|wd|rivate_?key)|s(?:ecret|slkey|ervicekey)|token|api_?key|connection|identified|keytab|license|o(?:tpcode|auth2context|idccontext)|recoverycode|emailcode/i;
+const MYSQL_DASH_P = /\s-p\S/i;
 const URL_CREDENTIAL = /:\/\/[^\s/]*:/;
+
+/** False when no pattern can match `text` (the pre-check above). */
+function maybeSecret(text: string): boolean {
+  return MAYBE_SECRET_WORD.test(text) || MYSQL_DASH_P.test(text) || (text.includes('://') && URL_CREDENTIAL.test(text));
+}
 
 /** Returns the raw text (of a line format) with passwords and credentials replaced by <REDACTED>. */
 export function redactSecrets(text: string): string {
-  if (!MAYBE_SECRET_WORD.test(text) && !(text.includes('://') && URL_CREDENTIAL.test(text))) return text;
+  if (!maybeSecret(text)) return text;
   let out = text;
   for (const p of PATTERNS) {
     if (!p.gate.test(text) || (p.when && !p.when.test(text))) continue;
@@ -213,7 +224,7 @@ export function redactFreeText(s: string): { text: string; count: number } {
 
 /** redactSecrets with the number of replacements made. */
 export function redactSecretsCounted(text: string): { text: string; count: number } {
-  if (!MAYBE_SECRET_WORD.test(text) && !(text.includes('://') && URL_CREDENTIAL.test(text))) return { text, count: 0 };
+  if (!maybeSecret(text)) return { text, count: 0 };
   let out = text;
   let count = 0;
   for (const p of PATTERNS) {

@@ -95,6 +95,34 @@ function isWordChar(c: number, eq: boolean): boolean {
 }
 
 /**
+ * s.toUpperCase(), without its call into the runtime (~550 instructions, several per statement)
+ * when `s` has nothing it would change: no a-z and nothing outside ASCII.
+ */
+export function upperCase(s: string): string {
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if ((c >= 97 && c <= 122) || c >= 128) return s.toUpperCase();
+  }
+  return s;
+}
+
+/** s.slice(from, to).toUpperCase() for a word of [A-Za-z_=] (upper-cased only when it has a-z). */
+function upperWord(s: string, from: number, to: number): string {
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 97 && c <= 122) return s.slice(from, to).toUpperCase();
+  }
+  return s.slice(from, to);
+}
+
+/** The end of the word of [A-Za-z_] at `from` (`from` when there is none). */
+function firstWordEnd(s: string, from: number): number {
+  let i = from;
+  while (i < s.length && isWordChar(s.charCodeAt(i), false)) i++;
+  return i;
+}
+
+/**
  * The first seven words of a statement, upper case: the same words as
  * `s.match(/^[A-Za-z_]+(?:\s+[A-Za-z_=]+){0,6}/)[0].toUpperCase().split(/\s+/)`, read with a scanner
  * (no match array, no upper-casing of the joined text, no split): sqlCommand runs once or twice
@@ -103,10 +131,9 @@ function isWordChar(c: number, eq: boolean): boolean {
 function leadingWords(s: string, from: number): string[] {
   const words: string[] = [];
   const n = s.length;
-  let i = from;
-  while (i < n && isWordChar(s.charCodeAt(i), false)) i++;
+  let i = firstWordEnd(s, from);
   if (i === from) return words;
-  words.push(s.slice(from, i).toUpperCase());
+  words.push(upperWord(s, from, i));
   while (words.length < 7) {
     let j = i;
     while (j < n && isSpace(s.charCodeAt(j))) j++;
@@ -114,7 +141,7 @@ function leadingWords(s: string, from: number): string[] {
     const start = j;
     while (j < n && isWordChar(s.charCodeAt(j), true)) j++;
     if (j === start) break;
-    words.push(s.slice(start, j).toUpperCase());
+    words.push(upperWord(s, start, j));
     i = j;
   }
   return words;
@@ -133,9 +160,14 @@ export function sqlCommand(sql: string): string | null {
     while (stripped.charCodeAt(from) === 40) from++;
     while (from < stripped.length && isSpace(stripped.charCodeAt(from))) from++;
   }
+  const end = firstWordEnd(stripped, from);
+  if (end === from) return null;
+  const head = upperWord(stripped, from, end);
+  // Most statements (SELECT, INSERT, UPDATE, ...) are named by their first word alone: the
+  // words after it are read only for the commands that look at them.
+  if (head !== 'WITH' && head !== 'SET' && !TWO_WORD.has(head)) return head;
   const words = leadingWords(stripped, from);
-  const first = words[0];
-  if (!first) return null;
+  const first = words[0]!;
   if (first === 'WITH') return /\b(INSERT|UPDATE|DELETE|MERGE)\b/i.test(stripped.slice(from)) ? 'INSERT' : 'SELECT';
   if (first === 'ALTER' && words[1] === 'DEFAULT' && words[2] === 'PRIVILEGES') return 'ALTER DEFAULT PRIVILEGES';
   if (first === 'SET') {
@@ -184,7 +216,7 @@ const AUDIT_SETTING =
  * (pgaudit COMMAND), else sqlCommand(sql).
  */
 export function sqlCategory(command: string | null, sql: string | null): Category {
-  const cmd = (command ?? (sql ? sqlCommand(sql) : null) ?? '').toUpperCase().trim();
+  const cmd = upperCase(command ?? (sql ? sqlCommand(sql) : null) ?? '').trim();
   const text = sql ?? '';
   // The commands of nearly every audited statement, decided by the rules below that can apply
   // to them (same answers; test/core/classify-fast-paths.test.ts checks against the general path).
@@ -366,7 +398,7 @@ export function statementResource(sql: string | null): { type: string; name: str
   while (k < s.length && isWordChar(s.charCodeAt(k), false)) k++;
   if (k === 0) return null; // no pattern matches text that does not start with a keyword
   let m: RegExpExecArray | null;
-  switch (s.slice(0, k).toUpperCase()) {
+  switch (upperWord(s, 0, k)) {
     case 'SELECT':
       if ((m = OUTFILE_RE.exec(s))) return { type: 'file', name: unquote(m[2]!) };
       return table(RESOURCE_RE_10.exec(s));

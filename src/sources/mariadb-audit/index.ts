@@ -10,6 +10,7 @@ import { rawFromLines, event, reject } from '../../pipeline/record.js';
 import { LocalTimeConverter } from '../mysql-common/local-time.js';
 import { parseServerAuditLine, isEpoch, epochMillis, type ServerAuditRecord } from './parse.js';
 import { mapServerAudit, FORMAT } from './map.js';
+import { upperCase } from '../../sql/classify.js';
 
 export { parseServerAuditLine, encodeServerAuditString } from './parse.js';
 export { mapServerAudit } from './map.js';
@@ -168,24 +169,42 @@ class Duplicates {
 class TableFolder {
   private readonly held = new Map<string, { queryId: string; items: Held[] }>();
   private count = 0;
+  /** The first serverhost seen: its connections are keyed by connection id alone (see key). */
+  private host: string | null = null;
 
   constructor(private readonly instance: string | null) {}
 
+  /**
+   * The connection's key in `held`: the connection id for the first serverhost (nearly every file
+   * has one), `serverhost\nid` for others. A connection id is digits (the parser checks), so the two
+   * kinds never meet, and no key is built per record for the usual file.
+   */
+  private key(rec: ServerAuditRecord): string {
+    if (this.host === null) this.host = rec.serverhost;
+    return rec.serverhost === this.host ? rec.connectionId : `${rec.serverhost}\n${rec.connectionId}`;
+  }
+
   add(h: Held, out: Outcome[]): void {
     const rec = h.rec;
-    const op = rec.operation.toUpperCase();
+    const op = upperCase(rec.operation);
     const table = TABLE_OPS.has(op) && rec.queryId !== '' && rec.queryId !== '0';
     if (!table && this.held.size === 0) {
       // Nothing held (the usual case): no connection key to build or look up.
       out.push(this.toEvent(h));
       return;
     }
-    const conn = `${rec.serverhost}\n${rec.connectionId}`;
+    const conn = this.key(rec);
     const g = this.held.get(conn);
     if (table) {
-      if (g && g.queryId !== rec.queryId) this.release(conn, out);
-      const cur = this.held.get(conn) ?? { queryId: rec.queryId, items: [] };
-      this.held.set(conn, cur);
+      let cur = g;
+      if (cur && cur.queryId !== rec.queryId) {
+        this.release(conn, out);
+        cur = undefined;
+      }
+      if (!cur) {
+        cur = { queryId: rec.queryId, items: [] };
+        this.held.set(conn, cur);
+      }
       cur.items.push(h);
       this.count++;
       if (cur.items.length > MAX_HELD_PER_CONNECTION) this.release(conn, out);

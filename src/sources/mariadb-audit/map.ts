@@ -8,6 +8,7 @@ import type { RawRecord } from '../../pipeline/types.js';
 import { isRootAccount } from '../mysql-common/account.js';
 import { statusFacts } from '../mysql-common/errors.js';
 import { sqlFacts, tableFacts } from '../mysql-common/sql-facts.js';
+import { upperCase } from '../../sql/classify.js';
 import type { ServerAuditRecord } from './parse.js';
 
 export const FORMAT = 'mariadb-audit';
@@ -190,7 +191,7 @@ function opParts(f: RecordFacts): OpParts {
 }
 
 export function mapServerAudit(rec: ServerAuditRecord, raw: RawRecord, mc: MapContext): AuditEvent {
-  const op = rec.operation.toUpperCase();
+  const op = upperCase(rec.operation);
   const instance = mc.instance ?? (rec.serverhost || null);
   const root = isRootAccount(rec.username);
   const origin = splitHostPort(rec.host); // host: client host name or IP

@@ -88,7 +88,9 @@ export interface TableFacts {
  */
 export function tableFacts(op: string, db: string | null, table: string | null): TableFacts {
   const o = op.toLowerCase();
-  const grantTable = (db ?? '').toLowerCase() === 'mysql' && GRANT_TABLES.has((table ?? '').toLowerCase());
+  // db.length first: only 'mysql' in some case lower-cases to 'mysql', and most tables are not in it.
+  const grantTable =
+    db !== null && db.length === 5 && db.toLowerCase() === 'mysql' && GRANT_TABLES.has((table ?? '').toLowerCase());
   const credentials = grantTable && CREDENTIAL_TABLES.has((table ?? '').toLowerCase());
   switch (o) {
     case 'read':

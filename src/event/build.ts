@@ -68,15 +68,35 @@ export function eventId(format: string, location: Location, rawSha256: string): 
 /**
  * eventId for a location made by fullLocation (exactly its six keys, none undefined): the same
  * canonical JSON text written directly, keys already in sorted order. The generic canonicalJson
- * (sort, filter, recursion) was ~6% of a CloudTrail normalize profile.
+ * (sort, filter, recursion) was ~6% of a CloudTrail normalize profile. The JSON text of the format
+ * and the file name is kept from the previous event (a run reads one format, a file at a time).
  */
 function fullLocationEventId(format: string, l: Location, rawSha256: string): string {
-  const n = (v: number | null) => (v === null ? 'null' : JSON.stringify(v));
+  if (format !== lastFormat) {
+    lastFormat = format;
+    lastFormatJson = JSON.stringify(format);
+  }
+  if (l.file !== lastFile) {
+    lastFile = l.file;
+    lastFileJson = JSON.stringify(l.file);
+  }
   return sha256Hex(
-    `{"format":${JSON.stringify(format)},"location":{"byte_offset":${n(l.byte_offset)},"file":${JSON.stringify(l.file)},"index":${n(
+    `{"format":${lastFormatJson},"location":{"byte_offset":${jsonNumber(l.byte_offset)},"file":${lastFileJson},"index":${jsonNumber(
       l.index,
-    )},"line":${n(l.line)},"line_end":${n(l.line_end)},"page":${n(l.page)}},"raw":${JSON.stringify(rawSha256)}}`,
+    )},"line":${jsonNumber(l.line)},"line_end":${jsonNumber(l.line_end)},"page":${jsonNumber(l.page)}},"raw":${JSON.stringify(rawSha256)}}`,
   );
+}
+// Both start as the JSON text of undefined (undefined), so even an untyped caller's missing value
+// gets the text JSON.stringify gives it.
+let lastFormat: string | undefined;
+let lastFormatJson: string | undefined;
+let lastFile: string | undefined;
+let lastFileJson: string | undefined;
+
+/** JSON.stringify of a location number or null: a finite number's JSON text is its String(). */
+function jsonNumber(v: number | null): string {
+  if (v === null) return 'null';
+  return Number.isFinite(v) ? `${v}` : JSON.stringify(v);
 }
 
 export function buildEvent(input: EventInput, src: SourceInput): AuditEvent {

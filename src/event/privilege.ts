@@ -10,15 +10,24 @@ export const ADMIN_CATEGORIES: ReadonlySet<Category> = new Set([
   'access_request',
 ]);
 
+const NO_REASONS: readonly string[] = [];
+
 /** Builds the privileged field from reasons; falsy entries are dropped, duplicates removed. */
 export function privileged(...reasons: Array<string | false | null | undefined>): Privileged {
-  const r = [...new Set(reasons.filter((x): x is string => typeof x === 'string' && x.length > 0))];
+  const r: string[] = [];
+  for (const x of reasons) addReason(r, x);
   return { value: r.length > 0, reasons: r };
+}
+
+/** Appends a non-empty string reason not yet in r (first occurrence order, as a Set keeps). */
+function addReason(r: string[], x: string | false | null | undefined): void {
+  if (typeof x === 'string' && x.length > 0 && !r.includes(x)) r.push(x);
 }
 
 /**
  * The common rule: permission, policy and access-request actions are admin-class; so is DDL
- * (`ddl` true) and anything done by a root/superuser identity.
+ * (`ddl` true) and anything done by a root/superuser identity. Every event asks for it: the
+ * reasons are collected without the rest array, Set and spread of privileged().
  */
 export function privilegeFor(o: {
   category: Category;
@@ -27,10 +36,10 @@ export function privilegeFor(o: {
   superuser?: boolean;
   extra?: string[];
 }): Privileged {
-  return privileged(
-    (ADMIN_CATEGORIES.has(o.category) || o.ddl) && 'admin_action',
-    o.root && 'root_identity',
-    o.superuser && 'superuser',
-    ...(o.extra ?? []),
-  );
+  const r: string[] = [];
+  if (ADMIN_CATEGORIES.has(o.category) || o.ddl) r.push('admin_action');
+  if (o.root) r.push('root_identity');
+  if (o.superuser) r.push('superuser');
+  for (const x of o.extra ?? NO_REASONS) addReason(r, x);
+  return { value: r.length > 0, reasons: r };
 }

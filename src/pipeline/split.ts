@@ -136,47 +136,69 @@ export interface BlockSetup {
 /** The note normalizeOne adds when a named format rejects most records: made again for the whole file. */
 const WRONG_FORMAT_NOTE = /^\d+ of \d+ records were rejected: the format is probably not /;
 
-/** Worker side: normalizes one block with the file's locations; says whether it is clean. */
-export async function normalizeBlock(setup: BlockSetup, t: BlockTask, adapters: AdapterCatalog): Promise<BlockDone> {
-  const adapter = adapters.find(t.adapterId)!;
-  const bytes = Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
-  let framed = 0;
-  let why: string | undefined;
-  const bomAt0 = t.start === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  /** Each record framed from the block: counted, checked as cleanly framed, placed in the whole file. */
-  const place = (r: RawRecord & { container?: string }): void => {
-    framed++;
+/**
+ * The records framed from one block: each counted, checked as cleanly framed (why says the first
+ * reason it is not), and placed in the whole file (line, offset and index of the block added).
+ */
+class BlockPlacement {
+  framed = 0;
+  why: string | undefined;
+  private readonly bomAt0: boolean;
+
+  constructor(
+    private readonly t: BlockTask,
+    private readonly bytes: Buffer,
+  ) {
+    this.bomAt0 = t.start === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  }
+
+  place(r: RawRecord & { container?: string }): void {
+    const t = this.t;
+    this.framed++;
     const l = r.location;
     const b = l.byte_offset ?? -1;
-    if (why === undefined) {
-      if (r.error) why = 'a record could not be framed';
-      else if (r.container !== undefined && r.container !== 'value') why = 'records inside an array or wrapper';
-      else if (!(b === 0 || (bomAt0 && b === 3) || (b > 0 && bytes[b - 1] === 0x0a)))
-        why = 'a record that does not start a line';
+    if (this.why === undefined) {
+      if (r.error) this.why = 'a record could not be framed';
+      else if (r.container !== undefined && r.container !== 'value') this.why = 'records inside an array or wrapper';
+      else if (!(b === 0 || (this.bomAt0 && b === 3) || (b > 0 && this.bytes[b - 1] === 0x0a)))
+        this.why = 'a record that does not start a line';
     }
     if (l.line != null) l.line += t.linesBefore;
     if (l.line_end != null) l.line_end += t.linesBefore;
     if (l.byte_offset != null) l.byte_offset += t.start;
     if (l.index != null) l.index += t.recordsBefore;
-  };
-  const batches = adapter.recordBatches?.bind(adapter);
-  const wrapped: FormatAdapter = {
-    ...adapter,
-    async *records(input, options) {
-      for await (const r of adapter.records(input, options)) {
-        place(r);
-        yield r;
-      }
-    },
-    recordBatches: batches
-      ? async function* (input, options) {
-          for await (const batch of batches(input, options)) {
-            for (const r of batch) place(r);
-            yield batch;
-          }
+  }
+
+  /** The adapter with its framing (per record and in batches) placing each record. */
+  wrap(adapter: FormatAdapter): FormatAdapter {
+    const batches = adapter.recordBatches?.bind(adapter);
+    const self = this;
+    return {
+      ...adapter,
+      async *records(input, options) {
+        for await (const r of adapter.records(input, options)) {
+          self.place(r);
+          yield r;
         }
-      : undefined,
-  };
+      },
+      recordBatches: batches
+        ? async function* (input, options) {
+            for await (const batch of batches(input, options)) {
+              for (const r of batch) self.place(r);
+              yield batch;
+            }
+          }
+        : undefined,
+    };
+  }
+}
+
+/** Worker side: normalizes one block with the file's locations; says whether it is clean. */
+export async function normalizeBlock(setup: BlockSetup, t: BlockTask, adapters: AdapterCatalog): Promise<BlockDone> {
+  const adapter = adapters.find(t.adapterId)!;
+  const bytes = Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
+  const placed = new BlockPlacement(t, bytes);
+  const wrapped = placed.wrap(adapter);
   const source: InputSource = {
     name: t.path,
     head: bytes.subarray(0, HEAD_BYTES),
@@ -204,8 +226,10 @@ export async function normalizeBlock(setup: BlockSetup, t: BlockTask, adapters: 
         }
       }
   } catch (e) {
-    why ??= `reading failed (${(e as Error).message})`;
+    placed.why ??= `reading failed (${(e as Error).message})`;
   }
+  const { framed } = placed;
+  let why = placed.why;
   if (why === undefined && framed !== t.expected) why = `${framed} records framed where ${t.expected} lines start one`;
   for (const s of summary.inputs) s.notes = s.notes.filter((n) => !WRONG_FORMAT_NOTE.test(n));
   return {

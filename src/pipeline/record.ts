@@ -16,7 +16,8 @@ export function rawFromLines(file: string, lines: Line[], error?: string): RawRe
   const first = lines[0]!;
   if (lines.length === 1 && first.oversize) return oversizeRecord(file, first);
   const last = lines[lines.length - 1]!;
-  const text = lines.length === 1 ? first.text : lines.map((l) => l.text).join('\n');
+  let text = first.text;
+  for (let k = 1; k < lines.length; k++) text += `\n${lines[k]!.text}`;
   return rawRecord(text, { file, line: first.line, line_end: last.line, byte_offset: first.byteOffset }, error);
 }
 

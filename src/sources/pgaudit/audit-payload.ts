@@ -28,13 +28,13 @@ export interface AuditRecord {
 export type CsvResult = { fields: string[] } | { error: string };
 
 /**
- * Parses one CSV row as pgaudit writes it. A quoted field that never closes (a truncated record)
- * is an error, as is text after a closing quote.
+ * Parses one CSV row as pgaudit writes it (from index `from` of `text`). A quoted field that never
+ * closes (a truncated record) is an error, as is text after a closing quote.
  */
-export function parseAuditCsv(text: string): CsvResult {
+export function parseAuditCsv(text: string, from = 0): CsvResult {
   const fields: string[] = [];
   const n = text.length;
-  let i = 0;
+  let i = from;
   for (;;) {
     if (i < n && text.charCodeAt(i) === 34 /* " */) {
       let value = '';
@@ -75,6 +75,16 @@ export function encodeAuditField(value: string): string {
   return value;
 }
 
+/** /^\d+$/ without the regex. */
+function isDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 const NOT_LOGGED = new Set(['<not logged>', '<previously logged>']);
 
 /**
@@ -83,7 +93,7 @@ const NOT_LOGGED = new Set(['<not logged>', '<previously logged>']);
  */
 export function parseAuditMessage(message: string): { record: AuditRecord } | { error: string } | null {
   if (!message.startsWith('AUDIT: ')) return null;
-  const csv = parseAuditCsv(message.slice(7));
+  const csv = parseAuditCsv(message, 7);
   if ('error' in csv) return { error: `pgaudit record: ${csv.error}` };
   const f = csv.fields;
   if (f.length !== 9 && f.length !== 10)
@@ -102,11 +112,10 @@ export function parseAuditMessage(message: string): { record: AuditRecord } | { 
   ];
   if (auditType !== 'SESSION' && auditType !== 'OBJECT')
     return { error: `pgaudit AUDIT_TYPE is '${auditType.slice(0, 40)}', expected SESSION or OBJECT` };
-  if (!/^\d+$/.test(sid) || !/^\d+$/.test(subid))
-    return { error: 'pgaudit STATEMENT_ID / SUBSTATEMENT_ID are not numbers' };
+  if (!isDigits(sid) || !isDigits(subid)) return { error: 'pgaudit STATEMENT_ID / SUBSTATEMENT_ID are not numbers' };
   if (rows !== undefined && rows !== '' && !/^-?\d+$/.test(rows))
     return { error: `pgaudit ROWS is '${rows.slice(0, 40)}', expected a number` };
-  const marker = NOT_LOGGED.has(statement) ? statement : null;
+  const marker = statement.charCodeAt(0) === 60 /* < */ && NOT_LOGGED.has(statement) ? statement : null;
   return {
     record: {
       auditType,

@@ -96,12 +96,19 @@ const digits = (s: string, from: number, n: number): number => {
   return v;
 };
 
+/** '00'..'59' and '000'..'999': the seconds and milliseconds of an ISO time without number formatting. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
 export class TimeReader {
   private cacheKey = '';
   private cacheMs = NaN;
   /** Fixed offsets (minutes) of the zones met so far; null for zones whose offset varies (IANA names). */
   private zones = new Map<string, number | null>();
   constructor(private readonly fallbackZone: string | null) {}
+
+  private lastZone = '';
+  private lastOffset: number | null = null;
 
   private fixedOffset(zone: string): number | null {
     let off = this.zones.get(zone);
@@ -123,7 +130,16 @@ export class TimeReader {
       while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
     }
     if (text.charCodeAt(i) !== 32) return NaN;
-    const off = this.fixedOffset(text.slice(i + 1));
+    // Most logs write one zone: the last one's offset is reused without a slice and a lookup.
+    const zoneLength = text.length - i - 1;
+    let off: number | null;
+    if (zoneLength > 0 && zoneLength === this.lastZone.length && text.endsWith(this.lastZone)) off = this.lastOffset;
+    else {
+      const zone = text.slice(i + 1);
+      off = this.fixedOffset(zone);
+      this.lastZone = zone;
+      this.lastOffset = off;
+    }
     if (off === null) return NaN;
     const y = digits(text, 0, 4);
     const mo = digits(text, 5, 2);
@@ -166,8 +182,7 @@ export class TimeReader {
     }
     const ms = t - minute; // 0 .. 59999
     const sec = Math.floor(ms / 1000);
-    const frac = ms - sec * 1000;
-    return `${this.isoPrefix}${sec < 10 ? '0' : ''}${sec}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+    return `${this.isoPrefix}${TWO_DIGITS[sec]}.${THREE_DIGITS[ms - sec * 1000]}Z`;
   }
 
   read(text: string | null | undefined): {

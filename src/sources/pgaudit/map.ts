@@ -213,6 +213,17 @@ export interface SessionFacts {
   application: string | null;
 }
 
+/** 'MATERIALIZED VIEW' -> materialized_view; memoized (bounded): a log names few object types. */
+const objectTypes = new Map<string, string>();
+function objectTypeName(objectType: string): string {
+  let t = objectTypes.get(objectType);
+  if (t === undefined) {
+    t = objectType.toLowerCase().replace(/\s+/g, '_');
+    if (objectTypes.size < 1000) objectTypes.set(objectType, t);
+  }
+  return t;
+}
+
 /** The event input for a pgaudit record read from a server log line. */
 export function auditEventInput(
   a: AuditRecord,
@@ -228,7 +239,7 @@ export function auditEventInput(
   if (a.objectName) {
     // OBJECT_TYPE + OBJECT_NAME, as pgaudit states them
     resource = {
-      type: a.objectType ? a.objectType.toLowerCase().replace(/\s+/g, '_') : null,
+      type: a.objectType ? objectTypeName(a.objectType) : null,
       name: a.objectName,
       implicit: false,
     };

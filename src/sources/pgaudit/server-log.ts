@@ -47,6 +47,9 @@ const CHECKPOINT = /^(?:checkpoint|restartpoint)s? (?:starting|complete|are occu
 const LIFECYCLE =
   /^(?:starting PostgreSQL|listening on|database system (?:is|was)|received (?:fast|smart|immediate) shutdown|received SIGHUP|parameter "[^"]*" (?:changed|cannot be changed)|configuration file|shutting down|aborting any active|background worker|autovacuum launcher|logical replication|redo (?:starts|done)|consistent recovery|entering standby|selected new timeline|archive recovery|server process|terminating any other active|all server processes terminated|could not receive data from client|unexpected EOF on client connection)/;
 
+/** Built once: a note's text is looked up per record, and a new string is hashed each time. */
+const SUPERUSER_NOTE = `'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`;
+
 /** An audit event held until its session's next line tells its outcome. */
 interface Pending {
   statementId: number;
@@ -121,17 +124,23 @@ function otherServerSkip(severity: string, msg: string): string {
 export class ServerLogNormalizer {
   private pending = new Map<string, Pending>();
   private sessions = new Map<string, SessionState>();
+  /** Read once: the options object is looked up by name (it can be large and of any shape). */
+  private readonly variant: string;
+  private readonly instance: string | null;
   constructor(
     private readonly ctx: NormalizeContext,
     private readonly opts: ServerLogOptions,
-  ) {}
+  ) {
+    this.variant = opts.variant;
+    this.instance = ctx.options.instance ?? null;
+  }
 
   private source(raw: RawRecord, recordId: string | null) {
     return {
       kind: 'postgresql' as const,
       format: 'pgaudit',
-      variant: this.opts.variant,
-      instance: this.ctx.options.instance ?? null,
+      variant: this.variant,
+      instance: this.instance,
       location: raw.location,
       raw_sha256: raw.sha256,
       record_id: recordId,
@@ -336,9 +345,7 @@ export class ServerLogNormalizer {
   }
 
   private noteSuperuser(): void {
-    this.ctx.note(
-      `'${BOOTSTRAP_SUPERUSER}' is the bootstrap superuser, a shared administrator account: its events are typed root and marked privileged (superuser)`,
-    );
+    this.ctx.note(SUPERUSER_NOTE);
   }
 
   private auditRecord(raw0: RawRecord, l: LogLine, a: AuditRecord, key: string | null, out: Outcome[]): void {

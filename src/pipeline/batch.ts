@@ -9,6 +9,11 @@ export async function* eachRecord<T extends RawRecord>(batches: AsyncIterable<T[
   for await (const b of batches) for (const r of b) yield r;
 }
 
+/** Records one per batch (a framer with no batch form, read by a normalizer). */
+export async function* singles(records: AsyncIterable<RawRecord>): AsyncGenerator<RawRecord[]> {
+  for await (const r of records) yield [r];
+}
+
 /** `normalize` from a normalizer: the outcomes of each record as it comes, then those held at the end. */
 export async function* normalizeWith(
   make: (ctx: NormalizeContext) => RecordNormalizer,

@@ -7,6 +7,7 @@ import { makePolicy, setPolicy, type Policy, type RedactionSettings } from '../r
 import { detectFormat, DetectionError } from './detect.js';
 import { openInput, InputError, describeDamage, type FailedInput } from './input.js';
 import { describeLocation, rawRecord } from './record.js';
+import { singles } from './batch.js';
 import type {
   AdapterCatalog,
   AdapterOptions,
@@ -251,10 +252,6 @@ async function* recordOutcomes(
     st.outcomes++;
     yield [st.judge(o)];
   }
-}
-
-async function* singles(records: AsyncIterable<RawRecord>): AsyncGenerator<RawRecord[]> {
-  for await (const r of records) yield [r];
 }
 
 function judged(out: Outcome[], st: Stage): Outcome[] {

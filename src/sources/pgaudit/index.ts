@@ -7,7 +7,7 @@
 // tool does not know), instance.
 import { recordLimit, splitLineBatches } from '../../pipeline/lines.js';
 import { frameJsonBatches } from '../../pipeline/json-frames.js';
-import { eachRecord, normalizeWith } from '../../pipeline/batch.js';
+import { eachRecord, normalizeWith, singles } from '../../pipeline/batch.js';
 import { rawFromLines, reject } from '../../pipeline/record.js';
 import type {
   AdapterOptions,
@@ -37,10 +37,6 @@ type Tagged = RawRecord & { [DIALECT]?: Dialect };
 async function* lineBatches(input: InputSource, max: number): AsyncGenerator<RawRecord[]> {
   for await (const batch of splitLineBatches(input.chunks, { maxLineBytes: max }))
     yield batch.map((line) => rawFromLines(input.name, [line]));
-}
-
-async function* singles(records: AsyncIterable<RawRecord>): AsyncGenerator<RawRecord[]> {
-  for await (const r of records) yield [r];
 }
 
 function framer(input: InputSource, d: Dialect, options: AdapterOptions): AsyncIterable<RawRecord[]> {
